@@ -1,0 +1,108 @@
+// CaseState: the CRDT fold of one case's events, and its compact stored form.
+//
+// The state is a pure function of the set of the case's events, whatever order they
+// arrived in (docs/case-fold.md):
+//   - events are ordered by (hlc, origin, epoch, seq, id);
+//   - every body key is a field register. Its live writes are the writes that no other
+//     write of the same field has seen (through the deps graph, transitively). One live
+//     write: that is the value. Several: a conflict, shown with every candidate; the value
+//     meanwhile is the last in event order, except for "status", where the candidate
+//     furthest along the lifecycle wins (StatusRank), then the last in event order;
+//   - a later event whose deps cover the candidates and that writes the field resolves it.
+// Because seeing is monotone (more events only add ancestry), a write that was dominated
+// stays dominated, so the state keeps only live writes and still folds incrementally.
+//
+// Stored form (all integers LEB128 varints, str = varint length || bytes):
+//   state  = 0x01 str(case) str(channel) varint(n) n*ref varint(m) m*field
+//   ref    = id(32) u64be(hlc) str(origin) varint(epoch) varint(seq) varint(k) k*id(32)
+//   field  = str(name) varint(l) l*(varint(ref index) str(canonical CBOR value))
+// refs sorted by event order, fields by name, live writes by ref index.
+// Case fingerprint = SHA-256(stored form).
+// Thread-safety: a plain value.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/cbor.h"
+#include "core/crypto.h"
+#include "core/event.h"
+#include "core/status.h"
+
+namespace hoso {
+
+// Lifecycle rank of a status name, for the deterministic winner of concurrent status
+// changes: a case further along wins. Unknown names rank 0.
+int StatusRank(std::string_view status);
+
+struct EventRef {
+  Hash id{};
+  uint64_t hlc = 0;
+  std::string origin;
+  uint64_t epoch = 0;
+  uint64_t seq = 0;
+  std::vector<Hash> deps;
+};
+
+struct LiveWrite {
+  uint32_t ref = 0;   // index into events()
+  std::string value;  // canonical CBOR
+};
+
+struct FieldState {
+  std::string name;
+  std::vector<LiveWrite> live;  // more than one: a conflict
+};
+
+class CaseState {
+ public:
+  CaseState() = default;
+  CaseState(std::string case_code, std::string channel)
+      : case_code_(std::move(case_code)), channel_(std::move(channel)) {}
+
+  const std::string& case_code() const { return case_code_; }
+  const std::string& channel() const { return channel_; }
+  const std::vector<EventRef>& events() const { return events_; }
+  const std::vector<FieldState>& fields() const { return fields_; }
+
+  bool Contains(const Hash& id) const;
+  // Folds one event in. Idempotent: returns false when the event was already there.
+  bool Apply(const Event& e, const Hash& id);
+
+  // The case's current frontier: events no other held event has seen (the deps of the next
+  // local event).
+  std::vector<Hash> Heads() const;
+
+  const FieldState* Field(std::string_view name) const;
+  // The winning live write of a field (nullptr when the field was never written).
+  const LiveWrite* Winner(const FieldState& f) const;
+  // The decoded winning value; null Value when absent.
+  cbor::Value Get(std::string_view name) const;
+  std::string TextOr(std::string_view name, std::string_view fallback) const;
+  std::vector<const FieldState*> Conflicts() const;
+
+  std::string Encode() const;
+  static Result<CaseState> Decode(std::string_view bytes);
+  Hash Fingerprint() const { return Sha256(Encode()); }
+
+  bool operator==(const CaseState&) const;
+
+ private:
+  bool Before(const EventRef& a, const EventRef& b) const;
+  // Row i holds bit j when event j is a (transitive) dependency of event i.
+  struct AncestryBits {
+    size_t words;
+    std::vector<uint64_t> data;
+    const uint64_t* row(size_t i) const { return data.data() + i * words; }
+  };
+  AncestryBits Ancestry() const;
+
+  std::string case_code_;
+  std::string channel_;
+  std::vector<EventRef> events_;
+  std::vector<FieldState> fields_;
+};
+
+}  // namespace hoso

@@ -1,0 +1,33 @@
+// Binary coding helpers for storage keys and records (after leveldb's util/coding.h).
+//
+// Big-endian fixed-width integers keep keys ordered bytewise; LEB128 varints and
+// length-prefixed strings keep records small. A Reader consumes a view and reports
+// truncation instead of reading past the end. Thread-safety: free functions are
+// reentrant; a Reader is a value used by one thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace hoso {
+
+void PutBig64(std::string* out, uint64_t v);
+uint64_t GetBig64(std::string_view in);  // precondition: at least 8 bytes
+void PutVarint(std::string* out, uint64_t v);
+void PutString(std::string* out, std::string_view s);  // varint length, bytes
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  bool Varint(uint64_t* v);
+  bool String(std::string_view* s);
+  bool Fixed(size_t n, std::string_view* s);
+  bool Big64(uint64_t* v);
+  bool done() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
+
+}  // namespace hoso

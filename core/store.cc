@@ -1,0 +1,1070 @@
+#include "core/store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/coding.h"
+#include "core/text.h"
+
+namespace hoso {
+
+namespace {
+
+// Column families, in the order they are opened (docs/storage-format.md).
+enum Cf : size_t { kMeta = 0, kEvents, kHeads, kSignatures, kCases, kIndex, kForks, kNumCf };
+const char* const kCfNames[kNumCf] = {rocksdb::kDefaultColumnFamilyName.c_str(),
+                                      "events",
+                                      "heads",
+                                      "signatures",
+                                      "cases",
+                                      "index",
+                                      "forks"};
+
+constexpr size_t kMaxBatchEvents = 10000;
+constexpr size_t kMaxGroupWrites = 1000;
+
+// Meta keys.
+constexpr std::string_view kMetaRoot = "root";
+constexpr std::string_view kMetaHlc = "hlc";
+constexpr std::string_view kMetaCaseCount = "case_count";
+constexpr std::string_view kMetaIdentity = "identity";
+const std::string kMetaOriginPrefix = "origin/";
+const std::string kMetaFpPrefix = "fp/";
+const std::string kMetaFrozenPrefix = "frozen/";
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsNotFound()) return Status::NotFound(what + ": " + s.ToString());
+  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
+  return Status::IOError(what + ": " + s.ToString());
+}
+
+std::string EventKey(const StreamKey& stream, uint64_t seq) {
+  std::string key = stream.Encode();
+  PutBig64(&key, seq);
+  return key;
+}
+
+std::string OriginMetaKey(std::string_view unit, uint64_t epoch) {
+  std::string key = kMetaOriginPrefix;
+  key += unit;
+  key.push_back('\0');
+  PutBig64(&key, epoch);
+  return key;
+}
+
+std::string Big64String(uint64_t v) {
+  std::string s;
+  PutBig64(&s, v);
+  return s;
+}
+
+// The smallest key greater than every key starting with `prefix`.
+std::string PrefixUpperBound(std::string prefix) {
+  while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xFF) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
+std::string HeadValue(const StreamHead& h) {
+  std::string v = Big64String(h.seq);
+  v.append(AsView(h.id));
+  return v;
+}
+
+// Secondary index keys of a case state (column family "index"):
+//   's' status 0x00 case | 'o' office 0x00 case | 'd' due_ms(8) case | 'n' folded name 0x00 case
+std::vector<std::string> IndexKeys(const CaseState& st) {
+  std::vector<std::string> keys;
+  auto add = [&](char tag, std::string_view mid) {
+    std::string k(1, tag);
+    k += mid;
+    if (tag != 'd') k.push_back('\0');
+    k += st.case_code();
+    keys.push_back(std::move(k));
+  };
+  std::string status = st.TextOr("status", "");
+  if (!status.empty()) add('s', status);
+  add('o', st.channel());
+  cbor::Value due = st.Get("due_at");
+  if (due.is_uint()) add('d', Big64String(due.uint()));
+  cbor::Value applicant = st.Get("applicant");
+  const cbor::Value* name = applicant.Find("name");
+  if (name && name->is_text()) add('n', FoldForSearch(name->str()));
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+void XorInto(Hash* acc, const Hash& h) {
+  for (size_t i = 0; i < acc->size(); ++i) (*acc)[i] ^= h[i];
+}
+
+Hash CaseDigest(const std::string& encoded_state) { return Sha256(encoded_state); }
+
+}  // namespace
+
+// ------------------------------------------------------------------ StreamReader
+
+StreamReader::StreamReader(std::unique_ptr<rocksdb::Iterator> it, std::string upper)
+    : upper_(std::move(upper)), it_(std::move(it)) {}
+StreamReader::~StreamReader() = default;
+bool StreamReader::Valid() const { return it_->Valid(); }
+uint64_t StreamReader::seq() const {
+  rocksdb::Slice k = it_->key();
+  return GetBig64(std::string_view(k.data() + k.size() - 8, 8));
+}
+std::string_view StreamReader::bytes() const {
+  rocksdb::Slice v = it_->value();
+  return {v.data(), v.size()};
+}
+void StreamReader::Next() { it_->Next(); }
+Status StreamReader::status() const { return FromRocks(it_->status(), "reading stream"); }
+
+// ------------------------------------------------------------------ staging
+
+struct Store::Writer {
+  std::vector<LocalWrite>* local = nullptr;
+  const Batch* remote = nullptr;
+  IngestStats* stats = nullptr;
+  std::vector<Appended> appended;
+  Status status;
+  bool done = false;
+  std::condition_variable cv;
+};
+
+// Everything one commit changes, staged until the WriteBatch is durable.
+struct Store::Pending {
+  rocksdb::WriteBatch wb;
+  std::map<StreamKey, StreamHead> heads;
+  std::unordered_map<std::string, CaseState> cases;
+  std::unordered_map<std::string, std::optional<std::string>> before;  // encoded, if existed
+  std::vector<Event> directory_events;
+};
+
+// ------------------------------------------------------------------ open
+
+Store::Store(StoreOptions options)
+    : options_(std::move(options)),
+      hlc_(options_.clock, 0, options_.max_drift_ms),
+      directory_(options_.root_unit) {}
+
+Store::~Store() {
+  for (auto* h : cf_) {
+    if (h) db_->DestroyColumnFamilyHandle(h);
+  }
+  if (db_) db_->Close();
+}
+
+Result<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
+  if (options.path.empty()) return Status::InvalidArgument("store path is empty");
+  if (options.identity) {
+    HOSO_RETURN_IF_ERROR(ValidateName("node unit", options.identity->unit));
+    if (options.identity->epoch == 0) return Status::InvalidArgument("node epoch must be >= 1");
+  }
+  std::unique_ptr<Store> store(new Store(std::move(options)));
+  HOSO_RETURN_IF_ERROR(store->Load());
+  return store;
+}
+
+Status Store::Load() {
+  rocksdb::DBOptions dbo;
+  dbo.create_if_missing = !options_.read_only;
+  dbo.create_missing_column_families = !options_.read_only;
+  dbo.IncreaseParallelism(2);
+  dbo.max_total_wal_size = 256 << 20;
+  // wal_compression stays off: broken recovery on RocksDB 7.8.
+  auto cache = rocksdb::NewLRUCache(options_.block_cache_mb << 20);
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (size_t i = 0; i < kNumCf; ++i) {
+    rocksdb::ColumnFamilyOptions cfo;
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache;
+    if (i == kCases || i == kEvents || i == kSignatures) {
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    }
+    cfo.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    cfo.write_buffer_size = (i == kEvents ? 64 : 32) << 20;
+    cfo.compression = rocksdb::kLZ4Compression;
+    cfs.emplace_back(kCfNames[i], cfo);
+  }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      options_.read_only
+          ? rocksdb::DB::OpenForReadOnly(dbo, options_.path, cfs, &cf_, &raw)
+          : rocksdb::DB::Open(dbo, options_.path, cfs, &cf_, &raw);
+  if (!s.ok()) return FromRocks(s, "opening store at " + options_.path);
+  db_.reset(raw);
+
+  rocksdb::ReadOptions ro;
+  std::string value;
+  // The root authority is fixed at creation; opening with another one is a configuration error.
+  s = db_->Get(ro, cf_[kMeta], kMetaRoot, &value);
+  if (s.IsNotFound()) {
+    if (options_.root_unit.empty()) {
+      return Status::InvalidArgument("a new store needs the deployment's root unit");
+    }
+    HOSO_RETURN_IF_ERROR(ValidateName("root unit", options_.root_unit));
+    if (!options_.read_only) {
+      HOSO_RETURN_IF_ERROR(
+          FromRocks(db_->Put({}, cf_[kMeta], kMetaRoot, options_.root_unit), "writing root"));
+    }
+  } else if (s.ok()) {
+    if (!options_.root_unit.empty() && value != options_.root_unit) {
+      return Status::InvalidArgument("store at " + options_.path + " belongs to root " + value +
+                                     ", not " + options_.root_unit);
+    }
+    options_.root_unit = value;
+    directory_ = Directory(value);
+  } else {
+    return FromRocks(s, "reading root");
+  }
+
+  if (db_->Get(ro, cf_[kMeta], kMetaHlc, &value).ok() && value.size() == 8) {
+    hlc_.Restore(GetBig64(value));
+  }
+  if (db_->Get(ro, cf_[kMeta], kMetaCaseCount, &value).ok() && value.size() == 8) {
+    case_count_ = GetBig64(value);
+  }
+
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kHeads]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto key = StreamKey::Decode(std::string_view(it->key().data(), it->key().size()));
+    if (!key.ok() || it->value().size() != 40) return Status::Corruption("bad head record");
+    std::string_view v(it->value().data(), 40);
+    heads_[*key] = StreamHead{GetBig64(v), HashFromView(v.substr(8)), false};
+  }
+  it.reset(db_->NewIterator(ro, cf_[kMeta]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    std::string_view v(it->value().data(), it->value().size());
+    if (k.starts_with(kMetaFpPrefix) && v.size() == 32) {
+      channel_fp_[std::string(k.substr(kMetaFpPrefix.size()))] = HashFromView(v);
+    } else if (k.starts_with(kMetaFrozenPrefix)) {
+      auto key = StreamKey::Decode(k.substr(kMetaFrozenPrefix.size()));
+      if (key.ok()) heads_[*key].frozen = true;
+    } else if (k.starts_with(kMetaOriginPrefix)) {
+      origin_keys_[std::string(k.substr(kMetaOriginPrefix.size()))] = std::string(v);
+    }
+  }
+
+  // The directory is the fold of its system channel.
+  std::string prefix(kDirectoryChannel);
+  prefix.push_back('\0');
+  std::string upper = PrefixUpperBound(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions bounded;
+  bounded.iterate_upper_bound = &upper_slice;
+  it.reset(db_->NewIterator(bounded, cf_[kEvents]));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    auto e = DecodeEvent(std::string_view(it->value().data(), it->value().size()));
+    if (!e.ok()) return e.status().Annotate("loading the directory");
+    HOSO_RETURN_IF_ERROR(directory_.Apply(*e));
+  }
+  HOSO_RETURN_IF_ERROR(FromRocks(it->status(), "loading the directory"));
+
+  if (options_.identity && !options_.read_only) {
+    const Identity& id = *options_.identity;
+    HOSO_RETURN_IF_ERROR(TrustOrigin(id.unit, id.epoch, id.key.public_key()));
+    std::string ident = id.unit;
+    ident.push_back('\0');
+    PutBig64(&ident, id.epoch);
+    HOSO_RETURN_IF_ERROR(
+        FromRocks(db_->Put({}, cf_[kMeta], kMetaIdentity, ident), "writing identity"));
+  }
+  return Status::Ok();
+}
+
+Status Store::TrustOrigin(std::string_view unit, uint64_t epoch, std::string_view public_key) {
+  HOSO_RETURN_IF_ERROR(ValidateName("origin unit", unit));
+  if (public_key.size() != kPublicKeySize) {
+    return Status::InvalidArgument("origin public key must be 32 bytes");
+  }
+  std::string key = OriginMetaKey(unit, epoch);
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_writes;
+  HOSO_RETURN_IF_ERROR(
+      FromRocks(db_->Put(wo, cf_[kMeta], key, rocksdb::Slice(public_key.data(), public_key.size())),
+                "writing origin key"));
+  std::unique_lock lock(cache_mu_);
+  origin_keys_[key.substr(kMetaOriginPrefix.size())] = std::string(public_key);
+  return Status::Ok();
+}
+
+Result<std::string> Store::OriginKey(std::string_view unit, uint64_t epoch) const {
+  std::string key = OriginMetaKey(unit, epoch).substr(kMetaOriginPrefix.size());
+  std::shared_lock lock(cache_mu_);
+  auto it = origin_keys_.find(key);
+  if (it == origin_keys_.end()) {
+    return Status::PermissionDenied("unknown origin " + std::string(unit) + "#" +
+                                    std::to_string(epoch) +
+                                    ": no key for it (its certificate was never received)");
+  }
+  return it->second;
+}
+
+// ------------------------------------------------------------------ group commit
+
+Status Store::Submit(Writer* w) {
+  if (options_.read_only) return Status::FailedPrecondition("store opened read-only");
+  std::unique_lock lock(queue_mu_);
+  writers_.push_back(w);
+  while (!w->done && w != writers_.front()) w->cv.wait(lock);
+  if (w->done) return w->status;
+
+  // w leads: it commits itself and, for local writes, every local writer queued behind it.
+  std::deque<Writer*> group;
+  size_t writes = 0;
+  for (Writer* q : writers_) {
+    if (!group.empty() && (q->remote || group.front()->remote)) break;
+    if (!group.empty() && writes + q->local->size() > kMaxGroupWrites) break;
+    group.push_back(q);
+    writes += q->local ? q->local->size() : 0;
+  }
+  lock.unlock();
+  Status s = w->remote ? CommitRemote(*w->remote, w->stats) : CommitLocal(group);
+  lock.lock();
+  for (Writer* g : group) {
+    writers_.pop_front();
+    if (!s.ok()) g->status = s;
+    if (w->remote) g->status = s;
+    g->done = true;
+    if (g != w) g->cv.notify_one();
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return w->status;
+}
+
+Result<Appended> Store::Append(LocalWrite write) {
+  std::vector<LocalWrite> writes;
+  writes.push_back(std::move(write));
+  HOSO_ASSIGN_OR_RETURN(auto appended, Append(std::move(writes)));
+  return appended.front();
+}
+
+Result<std::vector<Appended>> Store::Append(std::vector<LocalWrite> writes) {
+  if (writes.empty()) return Status::InvalidArgument("nothing to append");
+  if (writes.size() > kMaxGroupWrites) {
+    return Status::OutOfRange("at most " + std::to_string(kMaxGroupWrites) +
+                              " writes in one append");
+  }
+  Writer w;
+  w.local = &writes;
+  HOSO_RETURN_IF_ERROR(Submit(&w));
+  return std::move(w.appended);
+}
+
+Status Store::Ingest(const Batch& batch, IngestStats* stats) {
+  IngestStats local_stats;
+  Writer w;
+  w.remote = &batch;
+  w.stats = stats ? stats : &local_stats;
+  return Submit(&w);
+}
+
+// ------------------------------------------------------------------ folding and writing
+
+Status Store::FoldInto(Pending& p, const Event& e, const Hash& id) {
+  if (IsSystemChannel(e.stream.channel)) {
+    if (e.stream.channel == kDirectoryChannel) p.directory_events.push_back(e);
+    return Status::Ok();
+  }
+  auto it = p.cases.find(e.case_code);
+  if (it == p.cases.end()) {
+    std::string value;
+    rocksdb::Status s = db_->Get({}, cf_[kCases], e.case_code, &value);
+    if (s.ok()) {
+      HOSO_ASSIGN_OR_RETURN(CaseState st, CaseState::Decode(value));
+      p.before[e.case_code] = std::move(value);
+      it = p.cases.emplace(e.case_code, std::move(st)).first;
+    } else if (s.IsNotFound()) {
+      p.before[e.case_code] = std::nullopt;
+      it = p.cases.emplace(e.case_code, CaseState(e.case_code, e.stream.channel)).first;
+    } else {
+      return FromRocks(s, "reading case " + e.case_code);
+    }
+  }
+  if (it->second.channel() != e.stream.channel) {
+    return Status::InvalidArgument("case " + e.case_code + " belongs to channel " +
+                                   it->second.channel() + ", not " + e.stream.channel);
+  }
+  it->second.Apply(e, id);
+  return Status::Ok();
+}
+
+Status Store::Write(Pending& p) {
+  std::unordered_map<std::string, Hash> fps;
+  {
+    std::shared_lock lock(cache_mu_);
+    for (const auto& [code, st] : p.cases) {
+      if (!fps.count(st.channel())) {
+        auto f = channel_fp_.find(st.channel());
+        fps[st.channel()] = f == channel_fp_.end() ? Hash{} : f->second;
+      }
+    }
+  }
+  uint64_t new_cases = 0;
+  for (const auto& [code, st] : p.cases) {
+    std::string encoded = st.Encode();
+    const std::optional<std::string>& before = p.before[code];
+    Hash& fp = fps[st.channel()];
+    std::vector<std::string> old_keys;
+    if (before) {
+      if (*before == encoded) continue;
+      XorInto(&fp, CaseDigest(*before));
+      auto old_state = CaseState::Decode(*before);
+      if (old_state.ok()) old_keys = IndexKeys(*old_state);
+    } else {
+      ++new_cases;
+    }
+    XorInto(&fp, CaseDigest(encoded));
+    std::vector<std::string> new_keys = IndexKeys(st);
+    for (const auto& k : old_keys) {
+      if (!std::binary_search(new_keys.begin(), new_keys.end(), k)) p.wb.Delete(cf_[kIndex], k);
+    }
+    for (const auto& k : new_keys) {
+      if (!std::binary_search(old_keys.begin(), old_keys.end(), k)) p.wb.Put(cf_[kIndex], k, "");
+    }
+    p.wb.Put(cf_[kCases], code, encoded);
+  }
+  for (const auto& [channel, fp] : fps) {
+    p.wb.Put(cf_[kMeta], kMetaFpPrefix + channel, rocksdb::Slice(AsView(fp).data(), 32));
+  }
+  for (const auto& [stream, head] : p.heads) p.wb.Put(cf_[kHeads], stream.Encode(), HeadValue(head));
+  p.wb.Put(cf_[kMeta], kMetaHlc, Big64String(hlc_.high_water()));
+  if (new_cases) p.wb.Put(cf_[kMeta], kMetaCaseCount, Big64String(case_count_ + new_cases));
+
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_writes;
+  HOSO_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &p.wb), "committing"));
+
+  std::unique_lock lock(cache_mu_);
+  for (const auto& [stream, head] : p.heads) heads_[stream] = head;
+  for (const auto& [channel, fp] : fps) channel_fp_[channel] = fp;
+  for (const Event& e : p.directory_events) {
+    Status s = directory_.Apply(e);
+    (void)s;  // validated before the commit
+  }
+  case_count_ += new_cases;
+  return Status::Ok();
+}
+
+Status Store::CommitLocal(std::deque<Writer*>& group) {
+  if (!options_.identity) return Status::FailedPrecondition("store has no node identity");
+  const Identity& me = *options_.identity;
+  Pending p;
+  std::map<StreamKey, StreamHead> tips;
+  auto tip_of = [&](const StreamKey& k) -> StreamHead& {
+    auto it = tips.find(k);
+    if (it != tips.end()) return it->second;
+    std::shared_lock lock(cache_mu_);
+    auto h = heads_.find(k);
+    return tips[k] = h == heads_.end() ? StreamHead{} : h->second;
+  };
+  for (Writer* w : group) {
+    // Validate every write of this writer before staging any, so a refused writer leaves
+    // nothing behind and the rest of the group still commits.
+    std::vector<Event> events;
+    Status s;
+    for (LocalWrite& lw : *w->local) {
+      s = ValidateLocalWrite(lw);
+      StreamKey stream{lw.channel, me.unit, me.epoch};
+      if (s.ok() && tip_of(stream).frozen) {
+        s = Status::Frozen("stream " + stream.ToString() + " is frozen after a fork");
+      }
+      if (!s.ok()) break;
+      Event e;
+      e.stream = stream;
+      e.hlc = hlc_.Now();
+      e.case_code = lw.case_code;
+      e.type = lw.type;
+      e.body = lw.body;
+      e.officer = lw.officer;
+      {
+        std::shared_lock lock(cache_mu_);
+        s = directory_.CheckWrite(me.unit, lw.channel, HlcMillis(e.hlc));
+      }
+      if (s.ok() && e.stream.channel == kDirectoryChannel) s = Directory::ValidateEvent(e);
+      if (s.ok() && !IsSystemChannel(e.stream.channel)) {
+        s = CheckCaseChannel(p, events, e.case_code, e.stream.channel);
+      }
+      if (!s.ok()) break;
+      events.push_back(std::move(e));
+    }
+    if (!s.ok()) {
+      w->status = s;
+      continue;
+    }
+    for (Event& e : events) {
+      // Deps are the case's frontier as this node holds it, pending writes included.
+      if (!IsSystemChannel(e.stream.channel)) {
+        auto it = p.cases.find(e.case_code);
+        if (it != p.cases.end()) {
+          e.deps = it->second.Heads();
+        } else {
+          auto st = GetCaseState(e.case_code);
+          if (st.ok()) e.deps = st->Heads();
+        }
+      }
+      StreamHead& tip = tip_of(e.stream);
+      e.seq = tip.seq + 1;
+      e.prev = tip.id;
+      std::string bytes = EncodeEvent(e);
+      Hash id = Sha256(bytes);
+      // A failure here is an I/O error reading a case: the whole group fails, nothing written.
+      HOSO_RETURN_IF_ERROR(FoldInto(p, e, id));
+      p.wb.Put(cf_[kEvents], EventKey(e.stream, e.seq), bytes);
+      tip.seq = e.seq;
+      tip.id = id;
+      w->appended.push_back(Appended{e.stream, e.seq, id, e.hlc});
+    }
+  }
+  // One signature per stream touched authenticates everything this commit wrote.
+  for (auto& [stream, tip] : tips) {
+    std::optional<StreamHead> committed = Head(stream);
+    if (tip.seq == (committed ? committed->seq : 0)) continue;
+    HOSO_ASSIGN_OR_RETURN(SignedHead head, SignHead(stream, tip.seq, tip.id, me.key));
+    std::string sig(AsView(head.id));
+    sig += head.signature;
+    p.wb.Put(cf_[kSignatures], EventKey(stream, tip.seq), sig);
+    p.heads[stream] = tip;
+  }
+  if (p.heads.empty()) return Status::Ok();
+  return Write(p);
+}
+
+Status Store::ValidateLocalWrite(const LocalWrite& lw) const {
+  HOSO_RETURN_IF_ERROR(ValidateName("channel", lw.channel));
+  if (lw.case_code.empty() || lw.case_code.size() > 128) {
+    return Status::InvalidArgument("case code must be 1 to 128 bytes");
+  }
+  if (lw.type.empty() || lw.type.size() > 64) {
+    return Status::InvalidArgument("event type must be 1 to 64 bytes");
+  }
+  if (lw.officer.size() > 128) return Status::InvalidArgument("officer must be at most 128 bytes");
+  if (!lw.body.is_map()) return Status::InvalidArgument("event body must be a map");
+  for (size_t i = 0; i < lw.body.items().size(); i += 2) {
+    if (!lw.body.items()[i].is_text()) {
+      return Status::InvalidArgument("event body keys must be text strings");
+    }
+  }
+  // The envelope adds at most ~3 KiB (64 deps of 33 bytes and bounded strings).
+  size_t body_bytes = cbor::Encode(lw.body).size();
+  if (body_bytes > kMaxEventBytes - 4096) {
+    return Status::OutOfRange("event body of " + std::to_string(body_bytes) +
+                              " bytes exceeds the limit of " +
+                              std::to_string(kMaxEventBytes - 4096));
+  }
+  return Status::Ok();
+}
+
+Status Store::CheckCaseChannel(const Pending& p, const std::vector<Event>& staged,
+                               const std::string& case_code, const std::string& channel) const {
+  std::optional<std::string> held;
+  if (auto it = p.cases.find(case_code); it != p.cases.end()) {
+    held = it->second.channel();
+  } else {
+    for (const Event& e : staged) {
+      if (e.case_code == case_code) held = e.stream.channel;
+    }
+    if (!held) {
+      auto st = GetCaseState(case_code);
+      if (st.ok()) {
+        held = st->channel();
+      } else if (st.status().code() != Code::kNotFound) {
+        return st.status();
+      }
+    }
+  }
+  if (held && *held != channel) {
+    return Status::InvalidArgument("case " + case_code + " belongs to channel " + *held +
+                                   ", not " + channel);
+  }
+  return Status::Ok();
+}
+
+Result<Hash> Store::StoredId(const StreamKey& stream, uint64_t seq) const {
+  std::string value;
+  HOSO_RETURN_IF_ERROR(FromRocks(db_->Get({}, cf_[kEvents], EventKey(stream, seq), &value),
+                                 "event " + stream.ToString() + " seq " + std::to_string(seq)));
+  return Sha256(value);
+}
+
+Status Store::RecordFork(const Batch& batch, size_t index, const Hash& stored,
+                         const Hash& incoming) {
+  const std::string& bytes = batch.events[index];
+  auto e = DecodeEvent(bytes);
+  uint64_t seq = e.ok() ? e->seq : 0;
+  std::string key = EventKey(batch.stream, seq);
+  key.append(AsView(incoming));
+  // Evidence: the incoming event and the signed head that covers it.
+  std::string evidence;
+  PutString(&evidence, bytes);
+  PutString(&evidence, batch.head.Message());
+  PutString(&evidence, batch.head.signature);
+  rocksdb::WriteBatch wb;
+  wb.Put(cf_[kForks], key, evidence);
+  wb.Put(cf_[kMeta], kMetaFrozenPrefix + batch.stream.Encode(), Hex(stored));
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_writes;
+  HOSO_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "recording fork evidence"));
+  std::unique_lock lock(cache_mu_);
+  heads_[batch.stream].frozen = true;
+  return Status::Fork("fork in stream " + batch.stream.ToString() + " at seq " +
+                      std::to_string(seq) + ": held " + Hex(stored).substr(0, 16) +
+                      ", received " + Hex(incoming).substr(0, 16) +
+                      "; evidence stored and the stream is frozen");
+}
+
+Status Store::CommitRemote(const Batch& batch, IngestStats* stats) {
+  const StreamKey& stream = batch.stream;
+  const std::string where = "batch for " + stream.ToString();
+  if (batch.events.empty()) return Status::InvalidArgument(where + ": no events");
+  if (batch.events.size() > kMaxBatchEvents) {
+    return Status::OutOfRange(where + ": more than " + std::to_string(kMaxBatchEvents) +
+                              " events");
+  }
+  if (!(batch.head.stream == stream)) {
+    return Status::InvalidArgument(where + ": signed head is for another stream");
+  }
+  StreamHead cur;
+  {
+    std::shared_lock lock(cache_mu_);
+    auto it = heads_.find(stream);
+    if (it != heads_.end()) cur = it->second;
+  }
+  if (cur.frozen) return Status::Frozen(where + ": stream is frozen after a fork");
+  HOSO_ASSIGN_OR_RETURN(std::string origin_key, OriginKey(stream.origin, stream.epoch));
+
+  // Decode, hash, and check the chain.
+  std::vector<Event> events;
+  std::vector<Hash> ids;
+  events.reserve(batch.events.size());
+  ids.reserve(batch.events.size());
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    auto e = DecodeEvent(batch.events[i]);
+    if (!e.ok()) return e.status().Annotate(where + ", event " + std::to_string(i));
+    if (!(e->stream == stream)) {
+      return Status::InvalidArgument(where + ": event " + std::to_string(i) +
+                                     " belongs to stream " + e->stream.ToString());
+    }
+    if (i > 0 && e->seq != events.back().seq + 1) {
+      return Status::InvalidArgument(where + ": seq " + std::to_string(e->seq) + " follows " +
+                                     std::to_string(events.back().seq));
+    }
+    if (i > 0 && e->prev != ids.back()) {
+      return Status::Corruption(where + ": chain broken at seq " + std::to_string(e->seq) +
+                                " (prev does not name the event before it)");
+    }
+    ids.push_back(Sha256(batch.events[i]));
+    events.push_back(std::move(e).value());
+  }
+  const uint64_t first = events.front().seq, last = events.back().seq;
+  if (first > cur.seq + 1) {
+    return Status::FailedPrecondition(where + ": starts at seq " + std::to_string(first) +
+                                      " but only seq 1.." + std::to_string(cur.seq) +
+                                      " is held");
+  }
+  if (first > 1) {
+    Hash before{};
+    if (first - 1 == cur.seq) {
+      before = cur.id;
+    } else {
+      HOSO_ASSIGN_OR_RETURN(before, StoredId(stream, first - 1));
+    }
+    if (events.front().prev != before) {
+      // The batch continues a different history than ours: check its signature first, so
+      // only a signed divergence counts as a fork.
+      if (batch.head.seq == last && batch.head.id == ids.back() &&
+          batch.head.Verify(origin_key).ok()) {
+        return RecordFork(batch, 0, before, events.front().prev);
+      }
+      return Status::Corruption(where + ": seq " + std::to_string(first) +
+                                " does not continue the held chain");
+    }
+  }
+  if (batch.head.seq != last || batch.head.id != ids.back()) {
+    return Status::Corruption(where + ": signed head does not cover the last event (seq " +
+                              std::to_string(last) + ")");
+  }
+  HOSO_RETURN_IF_ERROR(batch.head.Verify(origin_key).Annotate(where));
+
+  // Events already held: identical ones are duplicates of a resent batch, different ones a fork.
+  size_t skip = 0;
+  if (first <= cur.seq) {
+    uint64_t overlap_last = std::min(last, cur.seq);
+    size_t idx = overlap_last - first;
+    Hash held{};
+    if (overlap_last == cur.seq) {
+      held = cur.id;
+    } else {
+      HOSO_ASSIGN_OR_RETURN(held, StoredId(stream, overlap_last));
+    }
+    if (held != ids[idx]) return RecordFork(batch, idx, held, ids[idx]);
+    skip = idx + 1;
+  }
+  stats->duplicates += skip;
+  if (skip == events.size()) return Status::Ok();
+
+  // Write rule, scope, directory event shape, and the clock.
+  const int64_t now = options_.clock->NowMs();
+  {
+    std::shared_lock lock(cache_mu_);
+    for (size_t i = skip; i < events.size(); ++i) {
+      const Event& e = events[i];
+      std::string at = where + ", seq " + std::to_string(e.seq);
+      HOSO_RETURN_IF_ERROR(
+          directory_.CheckWrite(e.stream.origin, e.stream.channel, HlcMillis(e.hlc)).Annotate(at));
+      if (e.stream.channel == kDirectoryChannel) {
+        HOSO_RETURN_IF_ERROR(Directory::ValidateEvent(e));
+      }
+    }
+    if (options_.enforce_scope && options_.identity &&
+        !directory_.InScope(options_.identity->unit, stream.channel, now)) {
+      return Status::PermissionDenied(where + ": channel " + stream.channel +
+                                      " is outside the scope of unit " +
+                                      options_.identity->unit);
+    }
+  }
+  Pending p;
+  for (size_t i = skip; i < events.size(); ++i) {
+    HOSO_RETURN_IF_ERROR(FoldInto(p, events[i], ids[i]).Annotate(where));
+  }
+  for (size_t i = skip; i < events.size(); ++i) {
+    if (!hlc_.Observe(events[i].hlc)) ++stats->clock_ahead;
+    p.wb.Put(cf_[kEvents], EventKey(stream, events[i].seq), batch.events[i]);
+  }
+  std::string sig(AsView(batch.head.id));
+  sig += batch.head.signature;
+  p.wb.Put(cf_[kSignatures], EventKey(stream, last), sig);
+  p.heads[stream] = StreamHead{last, ids.back(), false};
+  HOSO_RETURN_IF_ERROR(Write(p));
+  stats->applied += events.size() - skip;
+  return Status::Ok();
+}
+
+// ------------------------------------------------------------------ reads
+
+Result<CaseState> Store::GetCaseState(std::string_view case_code) const {
+  std::string value;
+  HOSO_RETURN_IF_ERROR(FromRocks(db_->Get({}, cf_[kCases], case_code, &value),
+                                 "case " + std::string(case_code)));
+  return CaseState::Decode(value);
+}
+
+Result<CaseView> Store::GetCase(std::string_view case_code) const {
+  CaseView view;
+  HOSO_ASSIGN_OR_RETURN(view.state, GetCaseState(case_code));
+  for (const EventRef& r : view.state.events()) {
+    StreamKey stream{view.state.channel(), r.origin, r.epoch};
+    std::string bytes;
+    HOSO_RETURN_IF_ERROR(FromRocks(db_->Get({}, cf_[kEvents], EventKey(stream, r.seq), &bytes),
+                                   "event of case " + std::string(case_code)));
+    HOSO_ASSIGN_OR_RETURN(Event e, DecodeEvent(bytes));
+    view.history.push_back(HistoryEntry{r.id, std::move(e)});
+  }
+  return view;
+}
+
+std::vector<std::string> Store::ScanIndex(const std::string& prefix, size_t limit) const {
+  std::vector<std::string> out;
+  std::string upper = PrefixUpperBound(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kIndex]));
+  for (it->Seek(prefix); it->Valid() && out.size() < limit; it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    if (k[0] == 'd') {
+      out.emplace_back(k.substr(9));
+    } else {
+      out.emplace_back(k.substr(k.find('\0', prefix.size() - 1) + 1));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Store::CasesByStatus(std::string_view status, size_t limit) const {
+  std::string prefix = "s" + std::string(status);
+  prefix.push_back('\0');
+  return ScanIndex(prefix, limit);
+}
+
+std::vector<std::string> Store::CasesByOffice(std::string_view office, size_t limit) const {
+  std::string prefix = "o" + std::string(office);
+  prefix.push_back('\0');
+  return ScanIndex(prefix, limit);
+}
+
+std::vector<std::string> Store::CasesByApplicant(std::string_view name, size_t limit) const {
+  // A prefix of the folded name: "nguyen van" finds "Nguyễn Văn An" and "Nguyễn Văn Bình".
+  std::vector<std::string> out;
+  std::string prefix = "n" + FoldForSearch(name);
+  std::string upper = PrefixUpperBound(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kIndex]));
+  for (it->Seek(prefix); it->Valid() && out.size() < limit; it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    out.emplace_back(k.substr(k.find('\0') + 1));
+  }
+  return out;
+}
+
+std::vector<std::string> Store::CasesDueBetween(int64_t from_ms, int64_t to_ms,
+                                                size_t limit) const {
+  std::vector<std::string> out;
+  if (to_ms <= from_ms) return out;
+  std::string lower = "d" + Big64String(static_cast<uint64_t>(std::max<int64_t>(from_ms, 0)));
+  std::string upper = "d" + Big64String(static_cast<uint64_t>(std::max<int64_t>(to_ms, 0)));
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kIndex]));
+  for (it->Seek(lower); it->Valid() && out.size() < limit; it->Next()) {
+    out.emplace_back(it->key().data() + 9, it->key().size() - 9);
+  }
+  return out;
+}
+
+std::optional<StreamHead> Store::Head(const StreamKey& stream) const {
+  std::shared_lock lock(cache_mu_);
+  auto it = heads_.find(stream);
+  if (it == heads_.end()) return std::nullopt;
+  return it->second;
+}
+
+VersionVector Store::Vector(const std::function<bool(const std::string&)>& in_scope) const {
+  VersionVector out;
+  std::shared_lock lock(cache_mu_);
+  for (const auto& [stream, head] : heads_) {
+    if (head.seq > 0 && in_scope(stream.channel)) out.emplace(stream, head);
+  }
+  return out;
+}
+
+Result<SignedHead> Store::SignedHeadAtOrBefore(const StreamKey& stream, uint64_t seq) const {
+  std::string prefix = stream.Encode();
+  std::string target = EventKey(stream, seq);
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kSignatures]));
+  it->SeekForPrev(target);
+  if (!it->Valid() || !it->key().starts_with(prefix) || it->value().size() != 96) {
+    HOSO_RETURN_IF_ERROR(FromRocks(it->status(), "reading signatures"));
+    return Status::NotFound("no signed head of " + stream.ToString() + " at or before seq " +
+                            std::to_string(seq));
+  }
+  SignedHead head;
+  head.stream = stream;
+  head.seq = GetBig64(std::string_view(it->key().data() + prefix.size(), 8));
+  head.id = HashFromView(std::string_view(it->value().data(), 32));
+  head.signature.assign(it->value().data() + 32, 64);
+  return head;
+}
+
+Result<std::unique_ptr<StreamReader>> Store::ReadStream(const StreamKey& stream,
+                                                        uint64_t from_seq) const {
+  auto reader =
+      std::unique_ptr<StreamReader>(new StreamReader(nullptr, PrefixUpperBound(stream.Encode())));
+  reader->upper_slice_ = std::make_unique<rocksdb::Slice>(reader->upper_);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = reader->upper_slice_.get();
+  ro.fill_cache = false;  // a catch-up scan should not evict the working set
+  reader->it_.reset(db_->NewIterator(ro, cf_[kEvents]));
+  reader->it_->Seek(EventKey(stream, std::max<uint64_t>(from_seq, 1)));
+  return reader;
+}
+
+Hash Store::ChannelFingerprint(std::string_view channel) const {
+  std::shared_lock lock(cache_mu_);
+  auto it = channel_fp_.find(std::string(channel));
+  return it == channel_fp_.end() ? Hash{} : it->second;
+}
+
+Hash Store::ScopeFingerprint(const std::function<bool(const std::string&)>& in_scope) const {
+  std::vector<std::pair<std::string, Hash>> entries;
+  {
+    std::shared_lock lock(cache_mu_);
+    for (const auto& [channel, fp] : channel_fp_) {
+      if (fp != Hash{} && in_scope(channel)) entries.emplace_back(channel, fp);
+    }
+  }
+  std::sort(entries.begin(), entries.end());
+  std::string material;
+  for (const auto& [channel, fp] : entries) {
+    PutString(&material, channel);
+    material.append(AsView(fp));
+  }
+  return Sha256(material);
+}
+
+uint64_t Store::CaseCount() const {
+  std::shared_lock lock(cache_mu_);
+  return case_count_;
+}
+
+Directory Store::DirectorySnapshot() const {
+  std::shared_lock lock(cache_mu_);
+  return directory_;
+}
+
+Status Store::VerifyStream(const StreamKey& stream) const {
+  const std::string where = "stream " + stream.ToString();
+  HOSO_ASSIGN_OR_RETURN(std::string key, OriginKey(stream.origin, stream.epoch));
+  std::optional<StreamHead> head = Head(stream);
+  HOSO_ASSIGN_OR_RETURN(auto reader, ReadStream(stream, 1));
+  uint64_t expect = 1;
+  Hash prev{};
+  std::map<uint64_t, Hash> ids;  // only at signed seqs
+  std::set<uint64_t> signed_seqs;
+  {
+    std::string prefix = stream.Encode();
+    std::string upper = PrefixUpperBound(prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kSignatures]));
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      signed_seqs.insert(GetBig64(std::string_view(it->key().data() + prefix.size(), 8)));
+    }
+  }
+  for (; reader->Valid(); reader->Next(), ++expect) {
+    std::string at = where + " seq " + std::to_string(expect);
+    if (reader->seq() != expect) {
+      return Status::Corruption(at + ": missing (next held is seq " +
+                                std::to_string(reader->seq()) + ")");
+    }
+    auto e = DecodeEvent(reader->bytes());
+    if (!e.ok()) return e.status().Annotate(at);
+    if (!(e->stream == stream) || e->seq != expect) {
+      return Status::Corruption(at + ": event claims " + e->stream.ToString() + " seq " +
+                                std::to_string(e->seq));
+    }
+    if (e->prev != prev) return Status::Corruption(at + ": chain broken (prev mismatch)");
+    prev = Sha256(reader->bytes());
+    if (signed_seqs.count(expect)) ids[expect] = prev;
+  }
+  HOSO_RETURN_IF_ERROR(reader->status());
+  uint64_t held = expect - 1;
+  if (!head || head->seq != held || head->id != prev) {
+    return Status::Corruption(where + ": head record does not match the last event (seq " +
+                              std::to_string(held) + ")");
+  }
+  if (!signed_seqs.count(held)) {
+    return Status::Corruption(where + ": no signature covers the head at seq " +
+                              std::to_string(held));
+  }
+  for (uint64_t seq : signed_seqs) {
+    HOSO_ASSIGN_OR_RETURN(SignedHead sh, SignedHeadAtOrBefore(stream, seq));
+    auto id = ids.find(seq);
+    if (id == ids.end() || sh.id != id->second) {
+      return Status::Corruption(where + " seq " + std::to_string(seq) +
+                                ": signature names an event that is not held there");
+    }
+    HOSO_RETURN_IF_ERROR(sh.Verify(key));
+  }
+  return Status::Ok();
+}
+
+std::vector<Store::ForkRecord> Store::Forks() const {
+  std::vector<ForkRecord> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf_[kForks]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    if (k.size() < 40) continue;
+    auto stream = StreamKey::Decode(k.substr(0, k.size() - 40));
+    if (!stream.ok()) continue;
+    out.push_back({*stream, GetBig64(k.substr(k.size() - 40, 8)), HashFromView(k.substr(k.size() - 32))});
+  }
+  return out;
+}
+
+Result<uint64_t> Store::RebuildStates() {
+  // Exclusive against writers: take the queue by standing at its front.
+  Writer w;
+  std::unique_lock lock(queue_mu_);
+  writers_.push_back(&w);
+  while (&w != writers_.front()) w.cv.wait(lock);
+  lock.unlock();
+  auto finish = [&] {
+    lock.lock();
+    writers_.pop_front();
+    if (!writers_.empty()) writers_.front()->cv.notify_one();
+  };
+
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_writes;
+  rocksdb::WriteBatch clear;
+  clear.DeleteRange(cf_[kCases], "", std::string(1, '\xFF'));
+  clear.DeleteRange(cf_[kIndex], "", std::string(1, '\xFF'));
+  Status s = FromRocks(db_->Write(wo, &clear), "clearing states");
+  if (!s.ok()) {
+    finish();
+    return s;
+  }
+  // Events are ordered by channel, and a case lives in one channel: fold one channel at a
+  // time so memory holds one channel's states.
+  uint64_t folded = 0, cases = 0;
+  std::unordered_map<std::string, Hash> fps;
+  std::unordered_map<std::string, CaseState> states;
+  std::string channel;
+  auto flush = [&]() -> Status {
+    rocksdb::WriteBatch wb;
+    Hash fp{};
+    for (auto& [code, st] : states) {
+      std::string encoded = st.Encode();
+      XorInto(&fp, CaseDigest(encoded));
+      for (const auto& k : IndexKeys(st)) wb.Put(cf_[kIndex], k, "");
+      wb.Put(cf_[kCases], code, encoded);
+    }
+    if (!states.empty()) {
+      fps[channel] = fp;
+      wb.Put(cf_[kMeta], kMetaFpPrefix + channel, rocksdb::Slice(AsView(fp).data(), 32));
+    }
+    cases += states.size();
+    states.clear();
+    return FromRocks(db_->Write(wo, &wb), "writing rebuilt states");
+  };
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kEvents]));
+  for (it->SeekToFirst(); s.ok() && it->Valid(); it->Next()) {
+    std::string_view v(it->value().data(), it->value().size());
+    auto e = DecodeEvent(v);
+    if (!e.ok()) {
+      s = e.status().Annotate("rebuilding");
+      break;
+    }
+    if (IsSystemChannel(e->stream.channel)) continue;
+    if (e->stream.channel != channel) {
+      s = flush();
+      channel = e->stream.channel;
+    }
+    auto [st, inserted] = states.try_emplace(e->case_code, e->case_code, e->stream.channel);
+    st->second.Apply(*e, Sha256(v));
+    ++folded;
+  }
+  if (s.ok()) s = FromRocks(it->status(), "scanning events");
+  if (s.ok()) s = flush();
+  if (s.ok()) {
+    rocksdb::WriteBatch wb;
+    wb.Put(cf_[kMeta], kMetaCaseCount, Big64String(cases));
+    s = FromRocks(db_->Write(wo, &wb), "writing case count");
+  }
+  if (s.ok()) {
+    std::unique_lock cache_lock(cache_mu_);
+    channel_fp_ = std::move(fps);
+    case_count_ = cases;
+  }
+  finish();
+  if (!s.ok()) return s;
+  return folded;
+}
+
+}  // namespace hoso

@@ -1,0 +1,229 @@
+// Store: the node's case log on RocksDB, and the only way anything is written to it.
+//
+// Everything that changes the log goes through one of two doors, and each commit is one
+// RocksDB WriteBatch across all column families (docs/storage-format.md):
+//   - Append: local writes by this node. Writers queue; the one at the front leads, folds
+//     the whole queue into one batch, signs one head per stream it touched, and commits with
+//     a synced WAL (group commit, as in leveldb's DBImpl::Write). Append returns only after
+//     the commit is durable.
+//   - Ingest: a remote batch of one stream ending at a signed head. It is validated in full
+//     first (canonical bytes, chain continuity, the head's signature by a known origin key,
+//     the write rule against the directory at each event's time, scope, no fork) and then
+//     committed atomically, or rejected with a Status that says exactly why, having changed
+//     nothing. The one exception is a fork, which is stored as evidence and freezes the
+//     stream.
+// Reads (cases, indexes, vectors, stream iterators) see committed data only.
+// Thread-safety: every public method may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/case_state.h"
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/directory.h"
+#include "core/event.h"
+#include "core/hlc.h"
+#include "core/status.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class Iterator;
+class Slice;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace hoso {
+
+struct Identity {
+  std::string unit;
+  uint64_t epoch = 0;
+  SigningKey key;
+};
+
+struct StoreOptions {
+  std::string path;
+  std::string root_unit;  // the deployment's root authority (writes system channels)
+  std::optional<Identity> identity;  // absent: a read-only or relay-less tool store
+  const Clock* clock = SystemClock::Default();
+  int64_t max_drift_ms = HybridClock::kDefaultMaxDriftMs;
+  // A node holds only its scope; tools that inspect any data turn this off.
+  bool enforce_scope = true;
+  bool sync_writes = true;  // false only for throwaway benchmark stores
+  size_t block_cache_mb = 64;
+  bool read_only = false;
+};
+
+// One stream's events ending at a signed head: the unit of ingest and of sync.
+struct Batch {
+  StreamKey stream;
+  std::vector<std::string> events;  // canonical bytes, consecutive seqs
+  SignedHead head;
+};
+
+struct IngestStats {
+  uint64_t applied = 0;
+  uint64_t duplicates = 0;  // events already held (re-sent after a cut)
+  uint64_t clock_ahead = 0; // events stored but too far ahead to advance our clock
+};
+
+struct LocalWrite {
+  std::string channel;
+  std::string case_code;
+  std::string type;
+  cbor::Value body = cbor::Value::Map();
+  std::string officer;
+};
+
+struct Appended {
+  StreamKey stream;
+  uint64_t seq = 0;
+  Hash id{};
+  uint64_t hlc = 0;
+};
+
+struct StreamHead {
+  uint64_t seq = 0;
+  Hash id{};
+  bool frozen = false;
+};
+
+struct HistoryEntry {
+  Hash id{};
+  Event event;
+};
+
+struct CaseView {
+  CaseState state;
+  std::vector<HistoryEntry> history;  // in fold order
+};
+
+// Streams and their heads: what a node holds of a scope.
+using VersionVector = std::map<StreamKey, StreamHead>;
+
+// Bounded-memory iteration over one stream's events from a seq on.
+class StreamReader {
+ public:
+  ~StreamReader();
+  bool Valid() const;
+  uint64_t seq() const;
+  std::string_view bytes() const;  // canonical event bytes
+  void Next();
+  Status status() const;
+
+ private:
+  friend class Store;
+  StreamReader(std::unique_ptr<rocksdb::Iterator> it, std::string upper);
+  std::string upper_;
+  std::unique_ptr<rocksdb::Slice> upper_slice_;  // outlives it_, which points at it
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+class Store {
+ public:
+  static Result<std::unique_ptr<Store>> Open(StoreOptions options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // ---- writes
+  Result<Appended> Append(LocalWrite write);
+  Result<std::vector<Appended>> Append(std::vector<LocalWrite> writes);
+  Status Ingest(const Batch& batch, IngestStats* stats = nullptr);
+  // Records the public key of an origin (its certificate was verified by the caller).
+  Status TrustOrigin(std::string_view unit, uint64_t epoch, std::string_view public_key);
+
+  // ---- reads
+  const StoreOptions& options() const { return options_; }
+  Result<std::string> OriginKey(std::string_view unit, uint64_t epoch) const;
+  Result<CaseView> GetCase(std::string_view case_code) const;
+  Result<CaseState> GetCaseState(std::string_view case_code) const;
+  std::vector<std::string> CasesByStatus(std::string_view status, size_t limit) const;
+  std::vector<std::string> CasesByOffice(std::string_view office, size_t limit) const;
+  // Cases whose "due_at" (ms since the epoch) lies in [from_ms, to_ms).
+  std::vector<std::string> CasesDueBetween(int64_t from_ms, int64_t to_ms, size_t limit) const;
+  // Cases whose applicant name, folded, starts with the folded query.
+  std::vector<std::string> CasesByApplicant(std::string_view name, size_t limit) const;
+
+  std::optional<StreamHead> Head(const StreamKey& stream) const;
+  // Every stream whose channel passes `in_scope`.
+  VersionVector Vector(const std::function<bool(const std::string&)>& in_scope) const;
+  // The highest signed head at or below seq (sync batches end at signed heads).
+  Result<SignedHead> SignedHeadAtOrBefore(const StreamKey& stream, uint64_t seq) const;
+  Result<std::unique_ptr<StreamReader>> ReadStream(const StreamKey& stream,
+                                                   uint64_t from_seq) const;
+
+  // XOR of SHA-256(case, state) over the channel's cases; all zero when empty.
+  Hash ChannelFingerprint(std::string_view channel) const;
+  // SHA-256 over (channel, fingerprint) of the non-empty channels passing `in_scope`.
+  Hash ScopeFingerprint(const std::function<bool(const std::string&)>& in_scope) const;
+  uint64_t CaseCount() const;
+
+  // Copy of the directory as folded from "$directory".
+  Directory DirectorySnapshot() const;
+  uint64_t ClockHighWater() const { return hlc_.high_water(); }
+  HybridClock& clock() { return hlc_; }
+
+  // Checks one stream as held: canonical events, seq 1..head without gaps, the prev chain,
+  // the head record, and every stored signature against the origin key and the event at its
+  // seq. Names the first problem found.
+  Status VerifyStream(const StreamKey& stream) const;
+
+  struct ForkRecord {
+    StreamKey stream;
+    uint64_t seq;
+    Hash incoming;
+  };
+  std::vector<ForkRecord> Forks() const;
+
+  // Re-folds every case state and index from the log. Returns the number of events folded.
+  Result<uint64_t> RebuildStates();
+
+ private:
+  struct Writer;
+  struct Pending;
+  explicit Store(StoreOptions options);
+  Status Load();
+  Status Submit(Writer* w);
+  Status CommitLocal(std::deque<Writer*>& group);
+  Status CommitRemote(const Batch& batch, IngestStats* stats);
+  Status ValidateLocalWrite(const LocalWrite& lw) const;
+  Status CheckCaseChannel(const Pending& p, const std::vector<Event>& staged,
+                          const std::string& case_code, const std::string& channel) const;
+  Status FoldInto(Pending& p, const Event& e, const Hash& id);
+  Status Write(Pending& p);
+  Result<Hash> StoredId(const StreamKey& stream, uint64_t seq) const;
+  Status RecordFork(const Batch& batch, size_t index, const Hash& stored, const Hash& incoming);
+  std::vector<std::string> ScanIndex(const std::string& prefix, size_t limit) const;
+
+  StoreOptions options_;
+  HybridClock hlc_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cf_;
+
+  // The writer queue (group commit) and the single committer's exclusivity.
+  std::mutex queue_mu_;
+  std::deque<Writer*> writers_;
+
+  // Caches of committed state, read by everyone, written only by the committer.
+  mutable std::shared_mutex cache_mu_;
+  std::map<StreamKey, StreamHead> heads_;
+  std::unordered_map<std::string, Hash> channel_fp_;
+  std::unordered_map<std::string, std::string> origin_keys_;  // unit\0epoch -> key
+  Directory directory_;
+  uint64_t case_count_ = 0;
+};
+
+}  // namespace hoso

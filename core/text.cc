@@ -1,0 +1,71 @@
+#include "core/text.h"
+
+#include <unordered_map>
+
+namespace hoso {
+
+namespace {
+
+char32_t NextCodePoint(std::string_view s, size_t* i) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(*i);
+  size_t n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : 3;
+  if (*i + n >= s.size()) {
+    *i = s.size();
+    return 0xFFFD;
+  }
+  char32_t cp = n == 0 ? c : n == 1 ? (c & 0x1F) : n == 2 ? (c & 0x0F) : (c & 0x07);
+  for (size_t k = 1; k <= n; ++k) cp = (cp << 6) | (b(*i + k) & 0x3F);
+  *i += n + 1;
+  return cp;
+}
+
+const std::unordered_map<char32_t, char>& FoldTable() {
+  static const auto* table = [] {
+    auto* t = new std::unordered_map<char32_t, char>();
+    const std::pair<char, std::string_view> groups[] = {
+        {'a', "àáảãạăằắẳẵặâầấẩẫậÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬ"},
+        {'e', "èéẻẽẹêềếểễệÈÉẺẼẸÊỀẾỂỄỆ"},
+        {'i', "ìíỉĩịÌÍỈĨỊ"},
+        {'o', "òóỏõọôồốổỗộơờớởỡợÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢ"},
+        {'u', "ùúủũụưừứửữựÙÚỦŨỤƯỪỨỬỮỰ"},
+        {'y', "ỳýỷỹỵỲÝỶỸỴ"},
+        {'d', "đĐ"},
+    };
+    for (const auto& [base, letters] : groups) {
+      for (size_t i = 0; i < letters.size();) (*t)[NextCodePoint(letters, &i)] = base;
+    }
+    return t;
+  }();
+  return *table;
+}
+
+}  // namespace
+
+std::string FoldForSearch(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  bool space = false;
+  for (size_t i = 0; i < utf8.size();) {
+    char32_t cp = NextCodePoint(utf8, &i);
+    if (cp >= 0x300 && cp <= 0x36F) continue;  // combining marks
+    if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r') {
+      space = !out.empty();
+      continue;
+    }
+    char c;
+    if (cp < 0x80) {
+      c = static_cast<char>(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
+    } else {
+      auto it = FoldTable().find(cp);
+      if (it == FoldTable().end()) continue;  // outside Vietnamese Latin: not searchable
+      c = it->second;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace hoso

@@ -1,0 +1,153 @@
+// Shared test helpers: temporary directories, deterministic keys, a small unit tree, and
+// signed batches built the way a remote origin would.
+// Thread-safety: test-only values; use from one thread.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/crypto.h"
+#include "core/directory.h"
+#include "core/event.h"
+#include "core/store.h"
+
+namespace hoso::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "hoso-test-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// A key derived from a small number, so tests are reproducible.
+inline SigningKey KeyFor(int n) {
+  std::string seed(32, '\0');
+  for (int i = 0; i < 32; ++i) seed[i] = static_cast<char>(n * 31 + i);
+  return SigningKey::FromRaw(seed).value();
+}
+
+// Province 89, districts 883 and 884, communes 30280, 30283 (883) and 30316 (884).
+inline std::vector<UnitRecord> SmallTree() {
+  return {{"89", "", "Tỉnh An Giang", "Tỉnh"},
+          {"883", "89", "Thành phố Long Xuyên", "Thành phố"},
+          {"884", "89", "Thành phố Châu Đốc", "Thành phố"},
+          {"30280", "883", "Phường Mỹ Bình", "Phường"},
+          {"30283", "883", "Phường Mỹ Long", "Phường"},
+          {"30316", "884", "Phường Châu Phú B", "Phường"}};
+}
+
+// Builds signed batches for one stream, as its origin would.
+class StreamWriter {
+ public:
+  StreamWriter(StreamKey stream, SigningKey key) : stream_(std::move(stream)), key_(std::move(key)) {}
+
+  // The next event of the stream (not yet in a batch).
+  std::string Next(const std::string& case_code, const std::string& type, cbor::Value body,
+                   uint64_t hlc, std::vector<Hash> deps = {}) {
+    Event e;
+    e.stream = stream_;
+    e.seq = ++seq_;
+    e.prev = last_;
+    e.hlc = hlc;
+    e.case_code = case_code;
+    e.type = type;
+    e.body = std::move(body);
+    e.officer = "officer-1";
+    NormalizeDeps(&deps);
+    e.deps = std::move(deps);
+    std::string bytes = EncodeEvent(e);
+    last_ = Sha256(bytes);
+    pending_.push_back(bytes);
+    return bytes;
+  }
+  // Wraps the pending events in a batch ending at a freshly signed head.
+  Batch Seal() {
+    Batch b{stream_, std::move(pending_), SignHead(stream_, seq_, last_, key_).value()};
+    pending_.clear();
+    return b;
+  }
+  // Continues a stream already held up to (seq, id).
+  void Resume(uint64_t seq, const Hash& id) {
+    seq_ = seq;
+    last_ = id;
+  }
+  const Hash& last_id() const { return last_; }
+  uint64_t seq() const { return seq_; }
+  const StreamKey& stream() const { return stream_; }
+
+ private:
+  StreamKey stream_;
+  SigningKey key_;
+  uint64_t seq_ = 0;
+  Hash last_{};
+  std::vector<std::string> pending_;
+};
+
+// Copies what `from` holds of a stream beyond what `to` holds, in batches ending at signed
+// heads, the way sync will. Returns the first error.
+inline Status CopyStream(const Store& from, Store& to, const StreamKey& stream,
+                         size_t max_batch = 1000) {
+  auto theirs = from.Head(stream);
+  if (!theirs) return Status::NotFound("source has no stream " + stream.ToString());
+  auto mine = to.Head(stream);
+  uint64_t next = mine ? mine->seq + 1 : 1;
+  while (next <= theirs->seq) {
+    uint64_t target = std::min<uint64_t>(theirs->seq, next + max_batch - 1);
+    auto head = from.SignedHeadAtOrBefore(stream, target);
+    if (!head.ok()) return head.status();
+    if (head->seq < next) return Status::NotFound("no signed head within the batch");
+    Batch batch{stream, {}, *head};
+    auto reader = from.ReadStream(stream, next);
+    if (!reader.ok()) return reader.status();
+    for (; (*reader)->Valid() && (*reader)->seq() <= head->seq; (*reader)->Next()) {
+      batch.events.emplace_back((*reader)->bytes());
+    }
+    Status s = to.Ingest(batch);
+    if (!s.ok()) return s;
+    next = head->seq + 1;
+  }
+  return Status::Ok();
+}
+
+// Copies every stream of `from` whose channel passes `filter`; origin keys travel along.
+template <typename Filter>
+Status CopyAll(const Store& from, Store& to, Filter filter) {
+  // The directory first: it decides the write rule for everything else.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& [stream, head] : from.Vector([](const std::string&) { return true; })) {
+      bool dir = stream.channel == kDirectoryChannel;
+      if ((pass == 0) != dir || !filter(stream.channel)) continue;
+      auto key = from.OriginKey(stream.origin, stream.epoch);
+      if (!key.ok()) return key.status();
+      Status s = to.TrustOrigin(stream.origin, stream.epoch, *key);
+      if (s.ok()) s = CopyStream(from, to, stream);
+      if (!s.ok()) return s;
+    }
+  }
+  return Status::Ok();
+}
+
+inline cbor::Value Body(std::initializer_list<std::pair<std::string, cbor::Value>> fields) {
+  cbor::Value m = cbor::Value::Map();
+  for (const auto& [k, v] : fields) m.Set(k, v);
+  return m;
+}
+
+inline cbor::Value Text(const std::string& s) { return cbor::Value::Text(s); }
+
+}  // namespace hoso::testing
