@@ -192,7 +192,19 @@ std::vector<const FieldState*> CaseState::Conflicts() const {
 
 std::string CaseState::Encode() const {
   std::string out;
-  out.reserve(64 + events_.size() * 96 + fields_.size() * 48);
+  EncodeTo(&out);
+  return out;
+}
+
+void CaseState::EncodeTo(std::string* dest) const {
+  std::string& out = *dest;
+  out.reserve(out.size() + 64 + events_.size() * 64 + fields_.size() * 48);
+  // Deps on held events are written as their ref index: a case's state is rewritten on every
+  // event, so 32-byte ids would dominate its size.
+  std::vector<std::pair<Hash, uint32_t>> index;
+  index.reserve(events_.size());
+  for (uint32_t i = 0; i < events_.size(); ++i) index.emplace_back(events_[i].id, i);
+  std::sort(index.begin(), index.end());
   out.push_back('\x01');
   PutString(&out, case_code_);
   PutString(&out, channel_);
@@ -204,7 +216,15 @@ std::string CaseState::Encode() const {
     PutVarint(&out, r.epoch);
     PutVarint(&out, r.seq);
     PutVarint(&out, r.deps.size());
-    for (const Hash& d : r.deps) out.append(AsView(d));
+    for (const Hash& d : r.deps) {
+      auto it = std::lower_bound(index.begin(), index.end(), std::make_pair(d, uint32_t{0}));
+      if (it != index.end() && it->first == d) {
+        PutVarint(&out, uint64_t{it->second} + 1);
+      } else {
+        PutVarint(&out, 0);
+        out.append(AsView(d));
+      }
+    }
   }
   PutVarint(&out, fields_.size());
   for (const FieldState& f : fields_) {
@@ -215,7 +235,6 @@ std::string CaseState::Encode() const {
       PutString(&out, w.value);
     }
   }
-  return out;
 }
 
 Result<CaseState> CaseState::Decode(std::string_view bytes) {
@@ -231,6 +250,7 @@ Result<CaseState> CaseState::Decode(std::string_view bytes) {
   uint64_t n;
   if (!in.Varint(&n) || n > bytes.size() / 32) return bad("bad event count");
   st.events_.resize(n);
+  std::vector<std::pair<EventRef*, std::vector<uint64_t>>> dep_refs;  // resolved after ids
   for (EventRef& r : st.events_) {
     uint64_t k;
     if (!in.Fixed(32, &s)) return bad("truncated event id");
@@ -241,9 +261,23 @@ Result<CaseState> CaseState::Decode(std::string_view bytes) {
       return bad("truncated event ref");
     }
     r.deps.resize(k);
+    std::vector<uint64_t> refs;
     for (Hash& d : r.deps) {
-      if (!in.Fixed(32, &s)) return bad("truncated dep");
-      d = HashFromView(s);
+      uint64_t tag;
+      if (!in.Varint(&tag)) return bad("truncated dep");
+      if (tag == 0) {
+        if (!in.Fixed(32, &s)) return bad("truncated dep");
+        d = HashFromView(s);
+      } else if (tag > n) {
+        return bad("dep refers past the event list");
+      }
+      refs.push_back(tag);
+    }
+    dep_refs.emplace_back(&r, std::move(refs));
+  }
+  for (auto& [r, refs] : dep_refs) {
+    for (size_t i = 0; i < refs.size(); ++i) {
+      if (refs[i]) r->deps[i] = st.events_[refs[i] - 1].id;
     }
   }
   uint64_t m;

@@ -14,7 +14,9 @@
 //
 // Stored form (all integers LEB128 varints, str = varint length || bytes):
 //   state  = 0x01 str(case) str(channel) varint(n) n*ref varint(m) m*field
-//   ref    = id(32) u64be(hlc) str(origin) varint(epoch) varint(seq) varint(k) k*id(32)
+//   ref    = id(32) u64be(hlc) str(origin) varint(epoch) varint(seq) varint(k) k*dep
+//   dep    = varint(j + 1)            ; the held event at ref index j
+//          | 0x00 id(32)              ; an event not held (yet)
 //   field  = str(name) varint(l) l*(varint(ref index) str(canonical CBOR value))
 // refs sorted by event order, fields by name, live writes by ref index.
 // Case fingerprint = SHA-256(stored form).
@@ -84,6 +86,7 @@ class CaseState {
   std::vector<const FieldState*> Conflicts() const;
 
   std::string Encode() const;
+  void EncodeTo(std::string* out) const;  // appends
   static Result<CaseState> Decode(std::string_view bytes);
   Hash Fingerprint() const { return Sha256(Encode()); }
 

@@ -120,6 +120,10 @@ class Encoder {
 
 std::string Encode(const Value& v);
 
+// The canonical order of two map keys (uint, nint, bytes or text), as the bytewise order of
+// their encodings.
+bool CanonicalKeyLess(const Value& a, const Value& b);
+
 // Decodes exactly one canonical item that fills `bytes`.
 Result<Value> Decode(std::string_view bytes, const Limits& limits = Limits());
 // Decodes one canonical item at the front of `bytes` (a CBOR sequence, RFC 8742) and sets

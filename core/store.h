@@ -42,6 +42,7 @@ class DB;
 class ColumnFamilyHandle;
 class Iterator;
 class Slice;
+class Status;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -194,14 +195,22 @@ class Store {
  private:
   struct Writer;
   struct Pending;
+  struct Prepared;
+  struct Touched;
   explicit Store(StoreOptions options);
   Status Load();
   Status Submit(Writer* w);
   Status CommitLocal(std::deque<Writer*>& group);
-  Status CommitRemote(const Batch& batch, IngestStats* stats);
+  Status Prepare(const Batch& batch, Prepared* out) const;
+  Status CommitRemote(const Prepared& prep, IngestStats* stats);
+  Status FoldRemote(Pending& p, const Prepared& prep, size_t skip);
   Status ValidateLocalWrite(const LocalWrite& lw) const;
   Status CheckCaseChannel(const Pending& p, const std::vector<Event>& staged,
                           const std::string& case_code, const std::string& channel) const;
+  Status LoadCase(const std::string& code, const std::string& channel, Touched* t) const;
+  Status InitCase(const std::string& code, const std::string& channel,
+                  const rocksdb::Status& read, std::string_view value, Touched* t) const;
+  static void FinishCase(Touched* t);
   Status FoldInto(Pending& p, const Event& e, const Hash& id);
   Status Write(Pending& p);
   Result<Hash> StoredId(const StreamKey& stream, uint64_t seq) const;

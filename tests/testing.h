@@ -14,6 +14,7 @@
 #include "core/directory.h"
 #include "core/event.h"
 #include "core/store.h"
+#include "tools/stream_builder.h"
 
 namespace hoso::testing {
 
@@ -51,52 +52,7 @@ inline std::vector<UnitRecord> SmallTree() {
           {"30316", "884", "Phường Châu Phú B", "Phường"}};
 }
 
-// Builds signed batches for one stream, as its origin would.
-class StreamWriter {
- public:
-  StreamWriter(StreamKey stream, SigningKey key) : stream_(std::move(stream)), key_(std::move(key)) {}
-
-  // The next event of the stream (not yet in a batch).
-  std::string Next(const std::string& case_code, const std::string& type, cbor::Value body,
-                   uint64_t hlc, std::vector<Hash> deps = {}) {
-    Event e;
-    e.stream = stream_;
-    e.seq = ++seq_;
-    e.prev = last_;
-    e.hlc = hlc;
-    e.case_code = case_code;
-    e.type = type;
-    e.body = std::move(body);
-    e.officer = "officer-1";
-    NormalizeDeps(&deps);
-    e.deps = std::move(deps);
-    std::string bytes = EncodeEvent(e);
-    last_ = Sha256(bytes);
-    pending_.push_back(bytes);
-    return bytes;
-  }
-  // Wraps the pending events in a batch ending at a freshly signed head.
-  Batch Seal() {
-    Batch b{stream_, std::move(pending_), SignHead(stream_, seq_, last_, key_).value()};
-    pending_.clear();
-    return b;
-  }
-  // Continues a stream already held up to (seq, id).
-  void Resume(uint64_t seq, const Hash& id) {
-    seq_ = seq;
-    last_ = id;
-  }
-  const Hash& last_id() const { return last_; }
-  uint64_t seq() const { return seq_; }
-  const StreamKey& stream() const { return stream_; }
-
- private:
-  StreamKey stream_;
-  SigningKey key_;
-  uint64_t seq_ = 0;
-  Hash last_{};
-  std::vector<std::string> pending_;
-};
+using StreamWriter = StreamBuilder;  // signed batches for one stream, as its origin would
 
 // Copies what `from` holds of a stream beyond what `to` holds, in batches ending at signed
 // heads, the way sync will. Returns the first error.

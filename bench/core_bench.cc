@@ -1,0 +1,340 @@
+// Core bench: ingest of verified remote batches against plain RocksDB puts of the same bytes,
+// hashing, re-folding, and durable local commits, on the "cases" workload (WORKLOAD.md).
+//
+//   core_bench [--events 1000000] [--dir /tmp] [--commits 5000]
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <sstream>
+#include <unordered_map>
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "bench/bench_util.h"
+#include "core/store.h"
+#include "tools/stream_builder.h"
+#include "tools/workload.h"
+
+using namespace hoso;
+using bench::Emit;
+using bench::Stopwatch;
+
+namespace {
+
+const char* kBench = "core";
+
+SigningKey KeyFor(const std::string& unit) {
+  std::string seed(32, '\0');
+  for (size_t i = 0; i < unit.size() && i < 32; ++i) seed[i] = unit[i];
+  seed[31] = 'k';
+  return SigningKey::FromRaw(seed).value();
+}
+
+std::vector<UnitRecord> Units(const std::string& data_dir) {
+  std::ifstream in(data_dir + "/units-an-giang.csv");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto units = ParseUnitsCsv(ss.str());
+  if (!units.ok()) {
+    std::fprintf(stderr, "core_bench: %s\n", units.status().ToString().c_str());
+    std::exit(1);
+  }
+  return *units;
+}
+
+std::unique_ptr<Store> OpenRoot(const std::string& path, const std::vector<UnitRecord>& units,
+                                const CaseWorkload& w) {
+  StoreOptions o;
+  o.path = path;
+  o.root_unit = "89";
+  o.identity = Identity{"89", 1, KeyFor("89")};
+  auto store = Store::Open(o).value();
+  std::vector<LocalWrite> dir;
+  for (const auto& u : units) {
+    dir.push_back({std::string(kDirectoryChannel), u.code, "unit.set", UnitSetBody(u, 0), "it"});
+  }
+  Status s = store->Append(dir).status();
+  for (const auto& office : w.offices()) {
+    if (s.ok()) s = store->TrustOrigin(office, 1, KeyFor(office).public_key());
+  }
+  if (!s.ok()) {
+    std::fprintf(stderr, "core_bench: %s\n", s.ToString().c_str());
+    std::exit(1);
+  }
+  return store;
+}
+
+// Produces the workload's events as remote batches of `batch_size`, one stream per office,
+// in rounds (every case's reception, then every case's update 1, ...).
+class BatchSource {
+ public:
+  BatchSource(const CaseWorkload& w, uint64_t cases, size_t batch_size)
+      : w_(w), cases_(cases), batch_size_(batch_size), last_(cases) {
+    for (const auto& office : w.offices()) {
+      builders_.emplace(office, StreamBuilder({office, office, 1}, KeyFor(office)));
+    }
+  }
+  // Fills `out` with the next batch; false when the workload is exhausted.
+  bool Next(Batch* out) {
+    while (ready_.empty() && round_ <= CaseWorkload::kUpdates) {
+      uint64_t i = next_case_++;
+      const std::string& office = w_.Office(i);
+      StreamBuilder& b = builders_.at(office);
+      if (round_ == 0) {
+        b.Add(w_.Reception(i), HlcPack(w_.ReceivedAt(i), 0));
+      } else {
+        b.Add(w_.Update(i, round_), HlcPack(w_.UpdateAt(i, round_), 0), {last_[i]});
+      }
+      last_[i] = b.last_id();
+      if (b.pending() == batch_size_) ready_.push_back(b.Seal());
+      if (next_case_ == cases_) {
+        next_case_ = 0;
+        ++round_;
+        if (round_ > CaseWorkload::kUpdates) {
+          for (auto& [office, builder] : builders_) {
+            if (builder.pending()) ready_.push_back(builder.Seal());
+          }
+        }
+      }
+    }
+    if (ready_.empty()) return false;
+    *out = std::move(ready_.front());
+    ready_.erase(ready_.begin());
+    return true;
+  }
+
+ private:
+  const CaseWorkload& w_;
+  uint64_t cases_;
+  size_t batch_size_;
+  std::unordered_map<std::string, StreamBuilder> builders_;
+  std::vector<Hash> last_;
+  std::vector<Batch> ready_;
+  uint64_t next_case_ = 0;
+  int round_ = 0;
+};
+
+void Fail(const Status& s) {
+  std::fprintf(stderr, "core_bench: %s\n", s.ToString().c_str());
+  std::exit(1);
+}
+
+// Batches are generated once into a file, so generation is outside every timed phase and
+// the bench's memory holds one batch at a time, not the workload.
+//   file  = *batch
+//   batch = u32 len(stream) stream u64 head_seq id(32) sig(64) u32 count count*(u32 len bytes)
+void PutU32(std::string* out, uint32_t v) {
+  out->append(reinterpret_cast<const char*>(&v), 4);
+}
+
+uint64_t WriteBatches(const CaseWorkload& w, uint64_t cases, const std::string& path) {
+  std::ofstream out(path, std::ios::binary);
+  BatchSource source(w, cases, 1000);
+  Batch b;
+  uint64_t events = 0;
+  std::string buf;
+  while (source.Next(&b)) {
+    buf.clear();
+    std::string stream = b.stream.Encode();
+    PutU32(&buf, static_cast<uint32_t>(stream.size()));
+    buf += stream;
+    PutBig64(&buf, b.head.seq);
+    buf.append(AsView(b.head.id));
+    buf += b.head.signature;
+    PutU32(&buf, static_cast<uint32_t>(b.events.size()));
+    for (const auto& e : b.events) {
+      PutU32(&buf, static_cast<uint32_t>(e.size()));
+      buf += e;
+    }
+    out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+    events += b.events.size();
+  }
+  return events;
+}
+
+class BatchFile {
+ public:
+  explicit BatchFile(const std::string& path) : in_(path, std::ios::binary) {}
+  bool Next(Batch* b) {
+    uint32_t n;
+    if (!Read(&n, 4)) return false;
+    std::string stream(n, '\0');
+    Read(stream.data(), n);
+    b->stream = StreamKey::Decode(stream).value();
+    std::string fixed(8 + 32 + 64, '\0');
+    Read(fixed.data(), fixed.size());
+    b->head = SignedHead{b->stream, GetBig64(fixed), HashFromView(fixed.substr(8, 32)),
+                         fixed.substr(40)};
+    uint32_t count;
+    Read(&count, 4);
+    b->events.resize(count);
+    for (auto& e : b->events) {
+      uint32_t len;
+      Read(&len, 4);
+      e.resize(len);
+      Read(e.data(), len);
+    }
+    return true;
+  }
+
+ private:
+  bool Read(void* p, size_t n) {
+    return static_cast<bool>(in_.read(static_cast<char*>(p), static_cast<std::streamsize>(n)));
+  }
+  std::ifstream in_;
+};
+
+// Ingests every batch of the file with `threads` concurrent callers (a stream always goes to
+// the same caller, so its batches stay in order), like a sync session with batches in flight.
+double IngestAll(Store& store, const std::string& path, int threads) {
+  std::vector<std::deque<Batch>> queues(threads);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool eof = false;
+  std::atomic<bool> failed{false};
+  Stopwatch wall;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      while (true) {
+        Batch b;
+        {
+          std::unique_lock lock(mu);
+          cv.wait(lock, [&] { return !queues[t].empty() || eof; });
+          if (queues[t].empty()) return;
+          b = std::move(queues[t].front());
+          queues[t].pop_front();
+        }
+        cv.notify_all();
+        Status s = store.Ingest(b);
+        if (!s.ok()) {
+          std::fprintf(stderr, "core_bench: %s\n", s.ToString().c_str());
+          failed = true;
+        }
+      }
+    });
+  }
+  BatchFile file(path);
+  std::unordered_map<std::string, int> owner;
+  Batch b;
+  while (file.Next(&b)) {
+    int t = owner.try_emplace(b.stream.channel, static_cast<int>(owner.size()) % threads)
+                .first->second;
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return queues[t].size() < 4; });
+    queues[t].push_back(std::move(b));
+    lock.unlock();
+    cv.notify_all();
+  }
+  {
+    std::lock_guard lock(mu);
+    eof = true;
+  }
+  cv.notify_all();
+  for (auto& w : workers) w.join();
+  if (failed) std::exit(1);
+  return wall.Seconds();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const uint64_t events = std::stoull(bench::Flag(argc, argv, "events", "1000000"));
+  const std::string base = bench::Flag(argc, argv, "dir", "/tmp");
+  const size_t commits = std::stoull(bench::Flag(argc, argv, "commits", "5000"));
+  const std::string data = bench::Flag(argc, argv, "data", HOSO_DATA_DIR);
+  const bool only_ingest = bench::Flag(argc, argv, "only", "") == "ingest";
+  const uint64_t cases = events / (1 + CaseWorkload::kUpdates);
+  CaseWorkload workload;
+  auto units = Units(data);
+  bench::ScratchDir scratch(base);
+  const std::string batches = scratch.path() + "/batches.bin";
+  const uint64_t n_events = WriteBatches(workload, cases, batches);
+  Emit(kBench, "events", static_cast<double>(n_events), "events");
+
+  // 1. The baseline: the same event bytes as plain WriteBatch puts, WAL on and synced per
+  //    batch like an acknowledged ingest; and SHA-256 over the same bytes.
+  double raw_s = 0, sha_s = 0;
+  if (!only_ingest) {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    if (!rocksdb::DB::Open(o, scratch.path() + "/raw", &raw).ok()) return 1;
+    std::unique_ptr<rocksdb::DB> db(raw);
+    BatchFile file(batches);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    Batch b;
+    uint8_t sink = 0;
+    uint64_t bytes = 0;
+    while (file.Next(&b)) {
+      Stopwatch hash;
+      for (const auto& e : b.events) sink ^= Sha256(e)[0];
+      sha_s += hash.Seconds();
+      Stopwatch put;
+      rocksdb::WriteBatch wb;
+      std::string prefix = b.stream.Encode();
+      uint64_t seq = b.head.seq - b.events.size();
+      for (const auto& e : b.events) {
+        std::string key = prefix;
+        PutBig64(&key, ++seq);
+        wb.Put(key, e);
+      }
+      if (!db->Write(wo, &wb).ok()) return 1;
+      raw_s += put.Seconds();
+      for (const auto& e : b.events) bytes += e.size();
+    }
+    if (sink == 0xFF) std::fprintf(stderr, " ");  // keeps the hashing from being optimised out
+    db->Close();
+    Emit(kBench, "event_bytes_avg", static_cast<double>(bytes) / n_events, "bytes");
+    Emit(kBench, "raw_rocksdb_put_eps", n_events / raw_s, "events/s");
+    Emit(kBench, "sha256_eps", n_events / sha_s, "events/s");
+  }
+
+  // 2. Verified ingest: decode, verify chain and signed head, write rule, fold, index, commit.
+  //    Two callers, as a sync session with batches in flight; one caller for reference.
+  {
+    auto store = OpenRoot(scratch.path() + "/ingest", units, workload);
+    double s = IngestAll(*store, batches, 2);
+    Emit(kBench, "ingest_verified_eps", n_events / s, "events/s");
+    if (!only_ingest) Emit(kBench, "ingest_vs_raw", (n_events / s) / (n_events / raw_s), "ratio");
+    Emit(kBench, "cases", static_cast<double>(store->CaseCount()), "cases");
+
+    // 3. Re-fold every case state and index from the log.
+    Stopwatch t;
+    auto folded = store->RebuildStates();
+    if (!folded.ok()) Fail(folded.status());
+    Emit(kBench, "rebuild_s", t.Seconds(), "s");
+    Emit(kBench, "rebuild_eps", *folded / t.Seconds(), "events/s");
+  }
+  if (!only_ingest) {
+    auto store = OpenRoot(scratch.path() + "/ingest1", units, workload);
+    double s = IngestAll(*store, batches, 1);
+    Emit(kBench, "ingest_verified_1caller_eps", n_events / s, "events/s");
+  }
+
+  // 4. Durable local commits, one event at a time.
+  if (!only_ingest) {
+    auto store = OpenRoot(scratch.path() + "/local", units, workload);
+    std::vector<double> ms;
+    ms.reserve(commits);
+    for (size_t k = 0; k < commits; ++k) {
+      uint64_t i = k / (1 + CaseWorkload::kUpdates);
+      int step = static_cast<int>(k % (1 + CaseWorkload::kUpdates));
+      LocalWrite w = step == 0 ? workload.Reception(i) : workload.Update(i, step);
+      Stopwatch t;
+      auto r = store->Append(std::move(w));
+      ms.push_back(t.Seconds() * 1000);
+      if (!r.ok()) Fail(r.status());
+    }
+    Emit(kBench, "local_commit_p50_ms", bench::Percentile(ms, 0.50), "ms");
+    Emit(kBench, "local_commit_p99_ms", bench::Percentile(ms, 0.99), "ms");
+  }
+  Emit(kBench, "peak_rss_mb", bench::PeakRssMb(), "MB");
+  return 0;
+}

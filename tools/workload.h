@@ -1,0 +1,42 @@
+// The benchmark workload "cases" (WORKLOAD.md): deterministic realistic cases and their five
+// status updates, as local writes.
+//
+// Case i is generated from (seed, i) alone, so any process can produce the same case or
+// update without producing the others: benches on two processes, the demo, and peers in
+// other systems agree byte for byte for a given seed and N.
+// Thread-safety: const methods are reentrant.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/store.h"
+
+namespace hoso {
+
+class CaseWorkload {
+ public:
+  static constexpr int kUpdates = 5;  // forwarded .. delivered; update 6 ("closed") is extra
+
+  explicit CaseWorkload(uint64_t seed = 42,
+                        std::vector<std::string> offices = {"30280", "30283", "30286", "30289",
+                                                            "30292"});
+
+  std::string CaseCode(uint64_t i) const;
+  const std::string& Office(uint64_t i) const;
+  // Reception of case i (event type "case.received").
+  LocalWrite Reception(uint64_t i) const;
+  // Update k (1..6) of case i (event type "case.step").
+  LocalWrite Update(uint64_t i, int k) const;
+  // Milliseconds since the epoch at which case i was received / update k happened.
+  int64_t ReceivedAt(uint64_t i) const;
+  int64_t UpdateAt(uint64_t i, int k) const { return ReceivedAt(i) + k * 26LL * 3600 * 1000; }
+  const std::vector<std::string>& offices() const { return offices_; }
+
+ private:
+  uint64_t seed_;
+  std::vector<std::string> offices_;
+};
+
+}  // namespace hoso
