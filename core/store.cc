@@ -233,6 +233,30 @@ struct Store::Pending {
   // keeps RocksDB's skiplist splice warm.
   std::map<std::string, Touched> cases;
   std::vector<Event> directory_events;
+  uint64_t applied = 0;  // new events in this commit
+};
+
+// A commit handed off by its leader: staged, possibly still being written. The next leader
+// folds on top of it (reading its staged case records) while it is written, and waits for it
+// before writing its own, so commits stay in order and a failed one aborts its successor.
+struct Store::InFlight {
+  std::unique_ptr<Pending> pending;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  Status status;
+
+  void Finish(Status s) {
+    std::lock_guard lock(mu);
+    done = true;
+    status = std::move(s);
+    cv.notify_all();
+  }
+  Status Wait() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return done; });
+    return status;
+  }
 };
 
 // ------------------------------------------------------------------ open
@@ -426,7 +450,17 @@ Status Store::Submit(Writer* w) {
     writes += q->local ? q->local->size() : 0;
   }
   lock.unlock();
-  Status s = w->remote ? CommitRemote(*w->remote, w->stats) : CommitLocal(group);
+  std::shared_ptr<InFlight> handoff;
+  Status s;
+  if (w->remote) {
+    s = StageRemote(*w->remote, w->stats, &handoff);
+  } else {
+    s = AwaitInFlight();  // local writes fold against committed data only
+    if (s.ok()) s = CommitLocal(group);
+    // The last handed-off commit no longer describes the newest states.
+    std::lock_guard flight(flight_mu_);
+    inflight_.reset();
+  }
   lock.lock();
   for (Writer* g : group) {
     writers_.pop_front();
@@ -436,7 +470,24 @@ Status Store::Submit(Writer* w) {
     if (g != w) g->cv.notify_one();
   }
   if (!writers_.empty()) writers_.front()->cv.notify_one();
+  lock.unlock();
+  if (handoff) {
+    // Leadership has passed on: the next commit is being staged while this one is written.
+    Status written = Write(*handoff->pending);
+    if (written.ok()) w->stats->applied += handoff->pending->applied;
+    handoff->Finish(written);
+    w->status = written;
+  }
   return w->status;
+}
+
+Status Store::AwaitInFlight() {
+  std::shared_ptr<InFlight> last;
+  {
+    std::lock_guard lock(flight_mu_);
+    last = inflight_;
+  }
+  return last ? last->Wait() : Status::Ok();
 }
 
 Result<Appended> Store::Append(LocalWrite write) {
@@ -527,7 +578,7 @@ Status Store::FoldInto(Pending& p, const Event& e, const Hash& id) {
   return Status::Ok();
 }
 
-Status Store::FoldRemote(Pending& p, const Prepared& prep, size_t skip) {
+Status Store::FoldRemote(Pending& p, const Prepared& prep, size_t skip, const Pending* overlay) {
   for (size_t i = skip; i < prep.events.size(); ++i) {
     const Event& e = prep.events[i];
     if (IsSystemChannel(e.stream.channel)) {
@@ -539,22 +590,45 @@ Status Store::FoldRemote(Pending& p, const Prepared& prep, size_t skip) {
   std::vector<std::pair<const std::string*, Touched*>> work;
   work.reserve(p.cases.size());
   for (auto& [code, t] : p.cases) work.emplace_back(&code, &t);
-  // One sorted MultiGet reads every state the batch touches.
+  // States staged by the commit still being written come from it; one sorted MultiGet reads
+  // the rest.
+  std::vector<const std::string*> staged(work.size(), nullptr);
   std::vector<rocksdb::Slice> keys;
+  std::vector<size_t> key_of;
   keys.reserve(work.size());
-  for (const auto& w : work) keys.emplace_back(*w.first);
-  std::vector<rocksdb::PinnableSlice> values(work.size());
+  for (size_t k = 0; k < work.size(); ++k) {
+    if (overlay) {
+      auto it = overlay->cases.find(*work[k].first);
+      if (it != overlay->cases.end() && it->second.finished) {
+        staged[k] = &it->second.record;
+        continue;
+      }
+    }
+    key_of.push_back(k);
+    keys.emplace_back(*work[k].first);
+  }
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> read_status(keys.size());
+  if (!keys.empty()) {
+    db_->MultiGet(rocksdb::ReadOptions(), cf_[kCases], keys.size(), keys.data(), values.data(),
+                  read_status.data(), /*sorted_input=*/true);
+  }
   std::vector<rocksdb::Status> reads(work.size());
-  db_->MultiGet(rocksdb::ReadOptions(), cf_[kCases], keys.size(), keys.data(), values.data(),
-                reads.data(), /*sorted_input=*/true);
+  std::vector<std::string_view> found(work.size());
+  for (size_t j = 0; j < keys.size(); ++j) {
+    reads[key_of[j]] = read_status[j];
+    found[key_of[j]] = std::string_view(values[j].data(), values[j].size());
+  }
+  for (size_t k = 0; k < work.size(); ++k) {
+    if (staged[k]) found[k] = *staged[k];  // reads[k] is OK by default
+  }
   // Cases fold independently: a large batch is split over two threads (the machine has
   // two cores), each parsing, folding, encoding and hashing its half.
   auto fold = [&](size_t begin, size_t end) -> Status {
     for (size_t k = begin; k < end; ++k) {
       Touched* t = work[k].second;
       const std::string& channel = prep.events[t->events.front()].stream.channel;
-      HOSO_RETURN_IF_ERROR(InitCase(*work[k].first, channel, reads[k],
-                                    std::string_view(values[k].data(), values[k].size()), t));
+      HOSO_RETURN_IF_ERROR(InitCase(*work[k].first, channel, reads[k], found[k], t));
       for (size_t i : t->events) t->state.Apply(prep.events[i], prep.ids[i]);
       FinishCase(t);
     }
@@ -834,19 +908,37 @@ Status Store::Prepare(const Batch& batch, Prepared* out) const {
   return batch.head.Verify(out->origin_key).Annotate(where);
 }
 
-Status Store::CommitRemote(const Prepared& prep, IngestStats* stats) {
+Status Store::StageRemote(const Prepared& prep, IngestStats* stats,
+                          std::shared_ptr<InFlight>* handoff) {
   const Batch& batch = *prep.batch;
   const StreamKey& stream = batch.stream;
   const std::string where = "batch for " + stream.ToString();
   const auto& events = prep.events;
   const auto& ids = prep.ids;
+  // The commit before ours may still be being written. We fold on top of its staged states,
+  // unless it changes what our checks read (our stream's head and chain, or the directory):
+  // then we wait for it first.
+  std::shared_ptr<InFlight> prev;
+  {
+    std::lock_guard lock(flight_mu_);
+    prev = inflight_;
+  }
+  if (prev && (!prev->pending->directory_events.empty() || prev->pending->heads.count(stream))) {
+    HOSO_RETURN_IF_ERROR(AwaitPredecessor(prev));
+  }
+  auto settle = [&](Status s) -> Status {
+    // Nothing we say may rest on a commit that then fails.
+    if (!prev) return s;
+    Status before = AwaitPredecessor(prev);
+    return before.ok() ? s : before;
+  };
   StreamHead cur;
   {
     std::shared_lock lock(cache_mu_);
     auto it = heads_.find(stream);
     if (it != heads_.end()) cur = it->second;
   }
-  if (cur.frozen) return Status::Frozen(where + ": stream is frozen after a fork");
+  if (cur.frozen) return settle(Status::Frozen(where + ": stream is frozen after a fork"));
   const uint64_t first = events.front().seq, last = events.back().seq;
   if (first > cur.seq + 1) {
     return Status::FailedPrecondition(where + ": starts at seq " + std::to_string(first) +
@@ -879,7 +971,7 @@ Status Store::CommitRemote(const Prepared& prep, IngestStats* stats) {
     skip = idx + 1;
   }
   stats->duplicates += skip;
-  if (skip == events.size()) return Status::Ok();
+  if (skip == events.size()) return settle(Status::Ok());
 
   // Write rule, scope and directory event shape.
   const int64_t now = options_.clock->NowMs();
@@ -901,8 +993,10 @@ Status Store::CommitRemote(const Prepared& prep, IngestStats* stats) {
                                       options_.identity->unit);
     }
   }
-  Pending p;
-  HOSO_RETURN_IF_ERROR(FoldRemote(p, prep, skip).Annotate(where));
+  auto staged = std::make_unique<Pending>();
+  Pending& p = *staged;
+  const Pending* overlay = prev ? prev->pending.get() : nullptr;
+  HOSO_RETURN_IF_ERROR(settle(FoldRemote(p, prep, skip, overlay).Annotate(where)));
   for (size_t i = skip; i < events.size(); ++i) {
     if (!hlc_.Observe(events[i].hlc)) ++stats->clock_ahead;
     p.wb.Put(cf_[kEvents], EventKey(stream, events[i].seq), batch.events[i]);
@@ -911,10 +1005,22 @@ Status Store::CommitRemote(const Prepared& prep, IngestStats* stats) {
   sig += batch.head.signature;
   p.wb.Put(cf_[kSignatures], EventKey(stream, last), sig);
   p.heads[stream] = StreamHead{last, ids.back(), false};
-  HOSO_RETURN_IF_ERROR(Write(p));
-  stats->applied += events.size() - skip;
+  p.applied = events.size() - skip;
+  HOSO_RETURN_IF_ERROR(settle(Status::Ok()));
+  *handoff = std::make_shared<InFlight>();
+  (*handoff)->pending = std::move(staged);
+  std::lock_guard lock(flight_mu_);
+  inflight_ = *handoff;
   return Status::Ok();
 }
+
+Status Store::AwaitPredecessor(const std::shared_ptr<InFlight>& prev) {
+  Status s = prev->Wait();
+  if (s.ok()) return s;
+  return Status(s.code(), "aborted: the commit before this one failed: " + s.message());
+}
+
+
 
 // ------------------------------------------------------------------ reads
 
@@ -1160,6 +1266,12 @@ Result<uint64_t> Store::RebuildStates() {
   writers_.push_back(&w);
   while (&w != writers_.front()) w.cv.wait(lock);
   lock.unlock();
+  Status before = AwaitInFlight();
+  (void)before;  // a failed commit left nothing to fold
+  {
+    std::lock_guard flight(flight_mu_);
+    inflight_.reset();
+  }
   auto finish = [&] {
     lock.lock();
     writers_.pop_front();

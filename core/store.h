@@ -201,9 +201,13 @@ class Store {
   Status Load();
   Status Submit(Writer* w);
   Status CommitLocal(std::deque<Writer*>& group);
+  struct InFlight;
   Status Prepare(const Batch& batch, Prepared* out) const;
-  Status CommitRemote(const Prepared& prep, IngestStats* stats);
-  Status FoldRemote(Pending& p, const Prepared& prep, size_t skip);
+  Status StageRemote(const Prepared& prep, IngestStats* stats,
+                     std::shared_ptr<InFlight>* handoff);
+  Status FoldRemote(Pending& p, const Prepared& prep, size_t skip, const Pending* overlay);
+  static Status AwaitPredecessor(const std::shared_ptr<InFlight>& prev);
+  Status AwaitInFlight();
   Status ValidateLocalWrite(const LocalWrite& lw) const;
   Status CheckCaseChannel(const Pending& p, const std::vector<Event>& staged,
                           const std::string& case_code, const std::string& channel) const;
@@ -225,6 +229,9 @@ class Store {
   // The writer queue (group commit) and the single committer's exclusivity.
   std::mutex queue_mu_;
   std::deque<Writer*> writers_;
+  // The newest commit handed off by a leader; it may still be being written.
+  std::mutex flight_mu_;
+  std::shared_ptr<InFlight> inflight_;
 
   // Caches of committed state, read by everyone, written only by the committer.
   mutable std::shared_mutex cache_mu_;
