@@ -8,6 +8,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <set>
 
@@ -142,22 +143,8 @@ void IndexDelta(const IndexedFields* old_fields, const CaseState& after,
   if (!existed) one('o', nullptr, "");
 }
 
-std::vector<std::string> IndexKeys(const CaseState& st) {
-  std::vector<std::pair<std::string, bool>> ops;
-  IndexDelta(nullptr, st, &ops);
-  std::vector<std::string> keys;
-  for (auto& [k, put] : ops) keys.push_back(std::move(k));
-  return keys;
-}
-
-// A cases-family value: the state's digest, then the state, so a commit can update the
-// channel fingerprint without rehashing the old state.
-std::string CaseRecord(const Hash& digest, const std::string& encoded) {
-  std::string v(AsView(digest));
-  v += encoded;
-  return v;
-}
-
+// A cases-family value is the state's digest, then the state (FinishCase builds it), so a
+// commit can update the channel fingerprint without rehashing the old state.
 Result<CaseState> ParseCaseRecord(std::string_view value, Hash* digest) {
   if (value.size() < 32) return Status::Corruption("case record shorter than its digest");
   if (digest) *digest = HashFromView(value.substr(0, 32));
@@ -168,7 +155,6 @@ void XorInto(Hash* acc, const Hash& h) {
   for (size_t i = 0; i < acc->size(); ++i) (*acc)[i] ^= h[i];
 }
 
-Hash CaseDigest(const std::string& encoded_state) { return Sha256(encoded_state); }
 
 }  // namespace
 
@@ -310,10 +296,20 @@ Status Store::Load() {
       cfo.memtable_whole_key_filtering = true;
       cfo.memtable_prefix_bloom_size_ratio = 0.1;
     }
-    // Commits write each family's keys in sorted order but spread over the key space; with a
-    // hint the skiplist fixes its splice partially instead of searching from the top.
-    cfo.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
-    cfo.compression = rocksdb::kLZ4Compression;
+    // Commits write these families' keys in sorted order but spread over the key space; with
+    // a hint the skiplist fixes its splice partially instead of searching from the top.
+    // Not on meta: RocksDB 7.8 shares one hint table between a memtable and its range
+    // tombstones, so a DeleteRange whose start key has a prefix corrupts later hinted
+    // inserts. Here the only range deletions start at "" (outside the 1-byte domain).
+    if (i == kEvents || i == kCases || i == kIndex) {
+      cfo.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
+    }
+    // The top levels are rewritten soon anyway: compressing them costs CPU the two cores need
+    // for ingest. Deeper, colder levels are LZ4.
+    cfo.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression,
+                                 rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
+                                 rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
+                                 rocksdb::kLZ4Compression};
     cfs.emplace_back(kCfNames[i], cfo);
   }
   rocksdb::DB* raw = nullptr;
@@ -550,7 +546,7 @@ Status Store::InitCase(const std::string& code, const std::string& channel,
 
 void Store::FinishCase(Touched* t) {
   t->finished = true;
-  t->record.assign(32, '\0');  // the digest goes in front of the state (CaseRecord)
+  t->record.assign(32, '\0');  // the digest goes in front of the state
   t->state.EncodeTo(&t->record);
   t->digest = Sha256(std::string_view(t->record).substr(32));
   std::copy(t->digest.begin(), t->digest.end(), t->record.begin());
@@ -1283,56 +1279,34 @@ Result<uint64_t> Store::RebuildStates() {
   rocksdb::WriteBatch clear;
   clear.DeleteRange(cf_[kCases], "", std::string(1, '\xFF'));
   clear.DeleteRange(cf_[kIndex], "", std::string(1, '\xFF'));
+  clear.DeleteRange(cf_[kMeta], kMetaFpPrefix, PrefixUpperBound(kMetaFpPrefix));
   Status s = FromRocks(db_->Write(wo, &clear), "clearing states");
-  if (!s.ok()) {
-    finish();
-    return s;
-  }
-  // Events are ordered by channel, and a case lives in one channel: fold one channel at a
-  // time so memory holds one channel's states.
-  uint64_t folded = 0, cases = 0;
+  // A case lives in one channel and events are keyed by channel first: channels fold
+  // independently, two at a time (one per core), each holding one channel's states.
+  std::vector<std::string> channels;
+  if (s.ok()) s = ListChannels(&channels);
+  std::mutex mu;
   std::unordered_map<std::string, Hash> fps;
-  std::unordered_map<std::string, CaseState> states;
-  std::string channel;
-  auto flush = [&]() -> Status {
-    rocksdb::WriteBatch wb;
-    Hash fp{};
-    for (auto& [code, st] : states) {
-      std::string encoded = st.Encode();
-      Hash digest = CaseDigest(encoded);
-      XorInto(&fp, digest);
-      for (const auto& k : IndexKeys(st)) wb.Put(cf_[kIndex], k, "");
-      wb.Put(cf_[kCases], code, CaseRecord(digest, encoded));
+  uint64_t folded = 0, cases = 0;
+  std::atomic<size_t> next{0};
+  auto worker = [&]() -> Status {
+    for (size_t i; (i = next++) < channels.size();) {
+      Hash fp{};
+      uint64_t n_cases = 0, n_events = 0;
+      HOSO_RETURN_IF_ERROR(RebuildChannel(channels[i], &fp, &n_cases, &n_events));
+      std::lock_guard lock(mu);
+      if (n_cases) fps[channels[i]] = fp;
+      cases += n_cases;
+      folded += n_events;
     }
-    if (!states.empty()) {
-      fps[channel] = fp;
-      wb.Put(cf_[kMeta], kMetaFpPrefix + channel, rocksdb::Slice(AsView(fp).data(), 32));
-    }
-    cases += states.size();
-    states.clear();
-    return FromRocks(db_->Write(wo, &wb), "writing rebuilt states");
+    return Status::Ok();
   };
-  rocksdb::ReadOptions ro;
-  ro.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kEvents]));
-  for (it->SeekToFirst(); s.ok() && it->Valid(); it->Next()) {
-    std::string_view v(it->value().data(), it->value().size());
-    auto e = DecodeEvent(v);
-    if (!e.ok()) {
-      s = e.status().Annotate("rebuilding");
-      break;
-    }
-    if (IsSystemChannel(e->stream.channel)) continue;
-    if (e->stream.channel != channel) {
-      s = flush();
-      channel = e->stream.channel;
-    }
-    auto [st, inserted] = states.try_emplace(e->case_code, e->case_code, e->stream.channel);
-    st->second.Apply(*e, Sha256(v));
-    ++folded;
+  if (s.ok()) {
+    auto other = std::async(std::launch::async, worker);
+    Status mine = worker();
+    Status theirs = other.get();
+    s = mine.ok() ? theirs : mine;
   }
-  if (s.ok()) s = FromRocks(it->status(), "scanning events");
-  if (s.ok()) s = flush();
   if (s.ok()) {
     rocksdb::WriteBatch wb;
     wb.Put(cf_[kMeta], kMetaCaseCount, Big64String(cases));
@@ -1346,6 +1320,63 @@ Result<uint64_t> Store::RebuildStates() {
   finish();
   if (!s.ok()) return s;
   return folded;
+}
+
+Status Store::ListChannels(std::vector<std::string>* out) const {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kEvents]));
+  for (it->SeekToFirst(); it->Valid();) {
+    std::string_view key(it->key().data(), it->key().size());
+    std::string channel(key.substr(0, key.find('\0')));
+    if (!IsSystemChannel(channel)) out->push_back(channel);
+    it->Seek(channel + '\x01');  // past every stream of this channel
+  }
+  return FromRocks(it->status(), "listing channels");
+}
+
+Status Store::RebuildChannel(const std::string& channel, Hash* fp, uint64_t* cases,
+                             uint64_t* folded) {
+  std::string lower = channel + '\0';
+  std::string upper = channel + '\x01';
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.iterate_upper_bound = &upper_slice;
+  // Ordered by case code: memtable inserts with hints must come in key order (see Load).
+  std::map<std::string, CaseState> states;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kEvents]));
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    std::string_view v(it->value().data(), it->value().size());
+    auto e = DecodeEvent(v);
+    if (!e.ok()) return e.status().Annotate("rebuilding channel " + channel);
+    auto [st, inserted] = states.try_emplace(e->case_code, e->case_code, e->stream.channel);
+    st->second.Apply(*e, Sha256(v));
+    ++*folded;
+  }
+  HOSO_RETURN_IF_ERROR(FromRocks(it->status(), "scanning channel " + channel));
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_writes;
+  rocksdb::WriteBatch wb;
+  for (auto& [code, st] : states) {
+    Touched t;
+    t.state = std::move(st);
+    FinishCase(&t);
+    XorInto(fp, t.digest);
+    for (const auto& [key, put] : t.index_ops) wb.Put(cf_[kIndex], key, "");
+    wb.Put(cf_[kCases], code, t.record);
+    if (wb.Count() >= 20000) {
+      HOSO_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "writing rebuilt states"));
+      wb.Clear();
+    }
+  }
+  *cases = states.size();
+  HOSO_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "writing rebuilt states"));
+  wb.Clear();
+  if (*cases) {
+    wb.Put(cf_[kMeta], kMetaFpPrefix + channel, rocksdb::Slice(AsView(*fp).data(), 32));
+  }
+  return FromRocks(db_->Write(wo, &wb), "writing channel fingerprint");
 }
 
 }  // namespace hoso

@@ -220,6 +220,8 @@ class Store {
   Result<Hash> StoredId(const StreamKey& stream, uint64_t seq) const;
   Status RecordFork(const Batch& batch, size_t index, const Hash& stored, const Hash& incoming);
   std::vector<std::string> ScanIndex(const std::string& prefix, size_t limit) const;
+  Status ListChannels(std::vector<std::string>* out) const;
+  Status RebuildChannel(const std::string& channel, Hash* fp, uint64_t* cases, uint64_t* folded);
 
   StoreOptions options_;
   HybridClock hlc_;
