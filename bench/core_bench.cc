@@ -2,18 +2,18 @@
 // hashing, re-folding, and durable local commits, on the "cases" workload (WORKLOAD.md).
 //
 //   core_bench [--events 1000000] [--dir /tmp] [--commits 5000]
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <sstream>
+#include <thread>
 #include <unordered_map>
-
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 
 #include "bench/bench_util.h"
 #include "core/store.h"
@@ -54,11 +54,7 @@ std::unique_ptr<Store> OpenRoot(const std::string& path, const std::vector<UnitR
   o.root_unit = "89";
   o.identity = Identity{"89", 1, KeyFor("89")};
   auto store = Store::Open(o).value();
-  std::vector<LocalWrite> dir;
-  for (const auto& u : units) {
-    dir.push_back({std::string(kDirectoryChannel), u.code, "unit.set", UnitSetBody(u, 0), "it"});
-  }
-  Status s = store->Append(dir).status();
+  Status s = store->Append(DirectoryWrites(units, 0, "it")).status();
   for (const auto& office : w.offices()) {
     if (s.ok()) s = store->TrustOrigin(office, 1, KeyFor(office).public_key());
   }
@@ -128,9 +124,7 @@ void Fail(const Status& s) {
 // the bench's memory holds one batch at a time, not the workload.
 //   file  = *batch
 //   batch = u32 len(stream) stream u64 head_seq id(32) sig(64) u32 count count*(u32 len bytes)
-void PutU32(std::string* out, uint32_t v) {
-  out->append(reinterpret_cast<const char*>(&v), 4);
-}
+void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
 
 uint64_t WriteBatches(const CaseWorkload& w, uint64_t cases, const std::string& path) {
   std::ofstream out(path, std::ios::binary);
@@ -168,8 +162,8 @@ class BatchFile {
     b->stream = StreamKey::Decode(stream).value();
     std::string fixed(8 + 32 + 64, '\0');
     Read(fixed.data(), fixed.size());
-    b->head = SignedHead{b->stream, GetBig64(fixed), HashFromView(fixed.substr(8, 32)),
-                         fixed.substr(40)};
+    b->head =
+        SignedHead{b->stream, GetBig64(fixed), HashFromView(fixed.substr(8, 32)), fixed.substr(40)};
     uint32_t count;
     Read(&count, 4);
     b->events.resize(count);
@@ -223,8 +217,8 @@ double IngestAll(Store& store, const std::string& path, int threads) {
   std::unordered_map<std::string, int> owner;
   Batch b;
   while (file.Next(&b)) {
-    int t = owner.try_emplace(b.stream.channel, static_cast<int>(owner.size()) % threads)
-                .first->second;
+    int t =
+        owner.try_emplace(b.stream.channel, static_cast<int>(owner.size()) % threads).first->second;
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return queues[t].size() < 4; });
     queues[t].push_back(std::move(b));

@@ -10,11 +10,20 @@ namespace hoso {
 int StatusRank(std::string_view status) {
   // The lifecycle of DOMAIN.md, postal steps included; terminal outcomes rank highest.
   static const std::pair<std::string_view, int> kRanks[] = {
-      {"submitted", 1},        {"received", 2},     {"forwarded", 3},
-      {"processing", 4},       {"supplement_requested", 4},
-      {"fees_due", 4},         {"result_ready", 6}, {"dispatched", 7},
-      {"delivered", 8},        {"returned", 8},     {"undeliverable", 8},
-      {"closed", 9},           {"refused", 9},      {"withdrawn", 9},
+      {"submitted", 1},
+      {"received", 2},
+      {"forwarded", 3},
+      {"processing", 4},
+      {"supplement_requested", 4},
+      {"fees_due", 4},
+      {"result_ready", 6},
+      {"dispatched", 7},
+      {"delivered", 8},
+      {"returned", 8},
+      {"undeliverable", 8},
+      {"closed", 9},
+      {"refused", 9},
+      {"withdrawn", 9},
       {"stopped", 9},
   };
   for (const auto& [name, rank] : kRanks) {
@@ -102,8 +111,9 @@ bool CaseState::Apply(const Event& e, const Hash& id) {
   const auto& body = e.body.items();
   for (size_t i = 0; i + 1 < body.size(); i += 2) {
     const std::string& name = body[i].str();
-    auto it = std::lower_bound(fields_.begin(), fields_.end(), name,
-                               [](const FieldState& f, const std::string& n) { return f.name < n; });
+    auto it =
+        std::lower_bound(fields_.begin(), fields_.end(), name,
+                         [](const FieldState& f, const std::string& n) { return f.name < n; });
     if (it == fields_.end() || it->name != name) it = fields_.insert(it, FieldState{name, {}});
     auto wpos = std::lower_bound(it->live.begin(), it->live.end(), at,
                                  [](const LiveWrite& w, uint32_t r) { return w.ref < r; });
@@ -238,7 +248,9 @@ void CaseState::EncodeTo(std::string* dest) const {
 }
 
 Result<CaseState> CaseState::Decode(std::string_view bytes) {
-  auto bad = [](const char* what) { return Status::Corruption(std::string("case state: ") + what); };
+  auto bad = [](const char* what) {
+    return Status::Corruption(std::string("case state: ") + what);
+  };
   Reader in(bytes);
   std::string_view version, s;
   if (!in.Fixed(1, &version) || version[0] != '\x01') return bad("unknown version");

@@ -82,11 +82,16 @@ bool CanonicalKeyLess(const Value& a, const Value& b) {
   // smaller length header), then the bytes. Other kinds are not valid keys: compare false.
   auto major = [](const Value& v) {
     switch (v.kind()) {
-      case Value::Kind::kUint: return 0;
-      case Value::Kind::kNegInt: return 1;
-      case Value::Kind::kBytes: return 2;
-      case Value::Kind::kText: return 3;
-      default: return 9;
+      case Value::Kind::kUint:
+        return 0;
+      case Value::Kind::kNegInt:
+        return 1;
+      case Value::Kind::kBytes:
+        return 2;
+      case Value::Kind::kText:
+        return 3;
+      default:
+        return 9;
     }
   };
   int ma = major(a), mb = major(b);
@@ -130,12 +135,24 @@ void Encoder::Null() { Put(out_, cbor_encode_null); }
 
 void Encoder::Item(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::kUint: Uint(v.uint()); return;
-    case Value::Kind::kNegInt: NegInt(v.uint()); return;
-    case Value::Kind::kBytes: Bytes(v.str()); return;
-    case Value::Kind::kText: Text(v.str()); return;
-    case Value::Kind::kBool: Bool(v.boolean()); return;
-    case Value::Kind::kNull: Null(); return;
+    case Value::Kind::kUint:
+      Uint(v.uint());
+      return;
+    case Value::Kind::kNegInt:
+      NegInt(v.uint());
+      return;
+    case Value::Kind::kBytes:
+      Bytes(v.str());
+      return;
+    case Value::Kind::kText:
+      Text(v.str());
+      return;
+    case Value::Kind::kBool:
+      Bool(v.boolean());
+      return;
+    case Value::Kind::kNull:
+      Null();
+      return;
     case Value::Kind::kArray:
       ArrayHeader(v.items().size());
       for (const Value& item : v.items()) Item(item);
@@ -344,10 +361,17 @@ Result<Value> DecodePrefix(std::string_view bytes, size_t* consumed, const Limit
     Value v;
     uint64_t open_count = 0;  // entries of a non-empty array or map
     switch (ev.type) {
-      case Event::kUint: v = Value::Uint(ev.num); break;
-      case Event::kNegInt: v = Value::NegInt(ev.num); break;
-      case Event::kBool: v = Value::Bool(ev.num != 0); break;
-      case Event::kNull: break;
+      case Event::kUint:
+        v = Value::Uint(ev.num);
+        break;
+      case Event::kNegInt:
+        v = Value::NegInt(ev.num);
+        break;
+      case Event::kBool:
+        v = Value::Bool(ev.num != 0);
+        break;
+      case Event::kNull:
+        break;
       case Event::kBytes:
       case Event::kText: {
         if (ev.len > limits.max_string) {
@@ -380,7 +404,8 @@ Result<Value> DecodePrefix(std::string_view bytes, size_t* consumed, const Limit
         open_count = n;
         break;
       }
-      default: return Fail(Code::kInvalidArgument, "malformed CBOR", pos);
+      default:
+        return Fail(Code::kInvalidArgument, "malformed CBOR", pos);
     }
 
     // Map keys: scalar, strictly increasing by encoded bytes.
@@ -411,8 +436,8 @@ Result<Value> DecodePrefix(std::string_view bytes, size_t* consumed, const Limit
     }
     if (open_container) {
       if (stack.size() + 1 >= limits.max_depth) {
-        return Fail(Code::kOutOfRange,
-                    "nesting deeper than " + std::to_string(limits.max_depth), pos - r.read);
+        return Fail(Code::kOutOfRange, "nesting deeper than " + std::to_string(limits.max_depth),
+                    pos - r.read);
       }
       stack.push_back(Frame{placed, open_count});
       continue;
@@ -445,10 +470,18 @@ namespace {
 void AppendDiag(const Value& v, std::string* out) {
   static const char kHex[] = "0123456789abcdef";
   switch (v.kind()) {
-    case Value::Kind::kUint: *out += std::to_string(v.uint()); return;
-    case Value::Kind::kNegInt: *out += "-" + std::to_string(v.uint() + 1); return;
-    case Value::Kind::kBool: *out += v.boolean() ? "true" : "false"; return;
-    case Value::Kind::kNull: *out += "null"; return;
+    case Value::Kind::kUint:
+      *out += std::to_string(v.uint());
+      return;
+    case Value::Kind::kNegInt:
+      *out += "-" + std::to_string(v.uint() + 1);
+      return;
+    case Value::Kind::kBool:
+      *out += v.boolean() ? "true" : "false";
+      return;
+    case Value::Kind::kNull:
+      *out += "null";
+      return;
     case Value::Kind::kBytes:
       *out += "h'";
       for (unsigned char c : v.str()) {
@@ -457,7 +490,9 @@ void AppendDiag(const Value& v, std::string* out) {
       }
       *out += "'";
       return;
-    case Value::Kind::kText: *out += "\"" + v.str() + "\""; return;
+    case Value::Kind::kText:
+      *out += "\"" + v.str() + "\"";
+      return;
     case Value::Kind::kArray:
       *out += "[";
       for (size_t i = 0; i < v.items().size(); ++i) {

@@ -32,11 +32,11 @@
 namespace hoso::cbor {
 
 struct Limits {
-  size_t max_input = 1 << 20;        // bytes in one item
-  size_t max_depth = 16;             // nesting of arrays and maps
-  size_t max_string = 256 * 1024;    // bytes in one string
-  size_t max_collection = 1 << 16;   // entries in one array or map
-  size_t max_items = 1 << 18;        // items in the whole input
+  size_t max_input = 1 << 20;       // bytes in one item
+  size_t max_depth = 16;            // nesting of arrays and maps
+  size_t max_string = 256 * 1024;   // bytes in one string
+  size_t max_collection = 1 << 16;  // entries in one array or map
+  size_t max_items = 1 << 18;       // items in the whole input
 };
 
 class Value {

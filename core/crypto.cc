@@ -78,8 +78,8 @@ Result<SigningKey> SigningKey::FromRaw(std::string_view seed32) {
   if (!pkey) return Status::InvalidArgument(OpenSslError("loading Ed25519 key"));
   std::string pub(kPublicKeySize, '\0');
   size_t len = pub.size();
-  if (EVP_PKEY_get_raw_public_key(pkey.get(), reinterpret_cast<unsigned char*>(pub.data()),
-                                  &len) != 1) {
+  if (EVP_PKEY_get_raw_public_key(pkey.get(), reinterpret_cast<unsigned char*>(pub.data()), &len) !=
+      1) {
     return Status::Corruption(OpenSslError("deriving Ed25519 public key"));
   }
   SigningKey key;
@@ -121,8 +121,7 @@ Result<std::string> SigningKey::Sign(std::string_view message) const {
   std::string sig(kSignatureSize, '\0');
   size_t len = sig.size();
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
-                     reinterpret_cast<const unsigned char*>(message.data()),
-                     message.size()) != 1) {
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
     return Status::IOError(OpenSslError("Ed25519 sign"));
   }
   return sig;
@@ -146,8 +145,7 @@ Status VerifyEd25519(std::string_view public_key, std::string_view message,
   }
   int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
                             signature.size(),
-                            reinterpret_cast<const unsigned char*>(message.data()),
-                            message.size());
+                            reinterpret_cast<const unsigned char*>(message.data()), message.size());
   ERR_clear_error();
   if (rc != 1) return Status::Corruption("bad Ed25519 signature");
   return Status::Ok();

@@ -4,17 +4,28 @@ namespace hoso {
 
 const char* CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "OK";
-    case Code::kInvalidArgument: return "InvalidArgument";
-    case Code::kNotFound: return "NotFound";
-    case Code::kCorruption: return "Corruption";
-    case Code::kPermissionDenied: return "PermissionDenied";
-    case Code::kFork: return "Fork";
-    case Code::kFrozen: return "Frozen";
-    case Code::kOutOfRange: return "OutOfRange";
-    case Code::kIOError: return "IOError";
-    case Code::kAlreadyExists: return "AlreadyExists";
-    case Code::kFailedPrecondition: return "FailedPrecondition";
+    case Code::kOk:
+      return "OK";
+    case Code::kInvalidArgument:
+      return "InvalidArgument";
+    case Code::kNotFound:
+      return "NotFound";
+    case Code::kCorruption:
+      return "Corruption";
+    case Code::kPermissionDenied:
+      return "PermissionDenied";
+    case Code::kFork:
+      return "Fork";
+    case Code::kFrozen:
+      return "Frozen";
+    case Code::kOutOfRange:
+      return "OutOfRange";
+    case Code::kIOError:
+      return "IOError";
+    case Code::kAlreadyExists:
+      return "AlreadyExists";
+    case Code::kFailedPrecondition:
+      return "FailedPrecondition";
   }
   return "Unknown";
 }

@@ -17,11 +17,11 @@ enum class Code {
   kOk = 0,
   kInvalidArgument,  // malformed input: bad CBOR, bad field, bad CSV line
   kNotFound,
-  kCorruption,       // stored or received bytes that fail a hash, chain or signature check
-  kPermissionDenied, // write rule or scope violation
-  kFork,             // two signed events at the same (stream, seq)
-  kFrozen,           // the stream is frozen after a fork
-  kOutOfRange,       // a limit was exceeded
+  kCorruption,        // stored or received bytes that fail a hash, chain or signature check
+  kPermissionDenied,  // write rule or scope violation
+  kFork,              // two signed events at the same (stream, seq)
+  kFrozen,            // the stream is frozen after a fork
+  kOutOfRange,        // a limit was exceeded
   kIOError,
   kAlreadyExists,
   kFailedPrecondition,
@@ -68,7 +68,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT
     assert(!status_.ok() && "Result built from an OK status without a value");
   }
@@ -91,9 +91,9 @@ class [[nodiscard]] Result {
 }  // namespace hoso
 
 // Propagates a non-OK Status to the caller.
-#define HOSO_RETURN_IF_ERROR(expr)          \
-  do {                                      \
-    ::hoso::Status hoso_status_ = (expr);   \
+#define HOSO_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::hoso::Status hoso_status_ = (expr);        \
     if (!hoso_status_.ok()) return hoso_status_; \
   } while (0)
 

@@ -12,6 +12,7 @@
 #include <future>
 #include <set>
 
+#include "core/case_index.h"
 #include "core/coding.h"
 #include "core/text.h"
 
@@ -80,69 +81,6 @@ std::string HeadValue(const StreamHead& h) {
   return v;
 }
 
-// Secondary index keys of a case state (column family "index"):
-//   's' status 0x00 case | 'o' office 0x00 case | 'd' due_ms(8) case | 'n' folded name 0x00 case
-// The indexed fields' winning values, as raw CBOR, are compared between the old and the new
-// state so an unchanged field costs neither a decode nor an index write.
-struct IndexedFields {
-  std::string status, due, applicant;  // raw CBOR of the winners; empty when absent
-};
-
-std::string RawWinner(const CaseState& st, std::string_view field) {
-  const FieldState* f = st.Field(field);
-  const LiveWrite* w = f ? st.Winner(*f) : nullptr;
-  return w ? w->value : std::string();
-}
-
-IndexedFields Indexed(const CaseState& st) {
-  return {RawWinner(st, "status"), RawWinner(st, "due_at"), RawWinner(st, "applicant")};
-}
-
-// The index key of one field for a case, if the value is indexable.
-std::optional<std::string> IndexKey(char tag, const std::string& raw, const CaseState& st) {
-  std::string mid;
-  if (tag == 'o') {
-    mid = st.channel();
-  } else {
-    if (raw.empty()) return std::nullopt;
-    auto v = cbor::Decode(raw);
-    if (!v.ok()) return std::nullopt;
-    if (tag == 's' && v->is_text() && !v->str().empty()) {
-      mid = v->str();
-    } else if (tag == 'd' && v->is_uint()) {
-      PutBig64(&mid, v->uint());
-    } else if (tag == 'n' && v->Find("name") && v->Find("name")->is_text()) {
-      mid = FoldForSearch(v->Find("name")->str());
-    } else {
-      return std::nullopt;
-    }
-  }
-  std::string k(1, tag);
-  k += mid;
-  if (tag != 'd') k.push_back('\0');
-  k += st.case_code();
-  return k;
-}
-
-// Index operations for a case whose indexed fields were `old_fields` (nullptr: a new case)
-// and now are those of `after` (case code and channel never change).
-void IndexDelta(const IndexedFields* old_fields, const CaseState& after,
-                std::vector<std::pair<std::string, bool>>* ops) {
-  IndexedFields now = Indexed(after);
-  auto one = [&](char tag, const std::string* old_raw, const std::string& new_raw) {
-    if (old_raw && *old_raw == new_raw) return;
-    if (old_raw) {
-      if (auto k = IndexKey(tag, *old_raw, after)) ops->emplace_back(std::move(*k), false);
-    }
-    if (auto k = IndexKey(tag, new_raw, after)) ops->emplace_back(std::move(*k), true);
-  };
-  bool existed = old_fields != nullptr;
-  one('s', existed ? &old_fields->status : nullptr, now.status);
-  one('d', existed ? &old_fields->due : nullptr, now.due);
-  one('n', existed ? &old_fields->applicant : nullptr, now.applicant);
-  if (!existed) one('o', nullptr, "");
-}
-
 // A cases-family value is the state's digest, then the state (FinishCase builds it), so a
 // commit can update the channel fingerprint without rehashing the old state.
 Result<CaseState> ParseCaseRecord(std::string_view value, Hash* digest) {
@@ -155,8 +93,18 @@ void XorInto(Hash* acc, const Hash& h) {
   for (size_t i = 0; i < acc->size(); ++i) (*acc)[i] ^= h[i];
 }
 
-
 }  // namespace
+
+std::vector<LocalWrite> DirectoryWrites(const std::vector<UnitRecord>& units, int64_t valid_from_ms,
+                                        const std::string& officer) {
+  std::vector<LocalWrite> writes;
+  writes.reserve(units.size());
+  for (const UnitRecord& u : units) {
+    writes.push_back({std::string(kDirectoryChannel), u.code, "unit.set",
+                      UnitSetBody(u, valid_from_ms), officer});
+  }
+  return writes;
+}
 
 // ------------------------------------------------------------------ StreamReader
 
@@ -209,7 +157,7 @@ struct Store::Touched {
   bool changed = false;
   Hash digest{};
   std::string record;
-  std::vector<std::pair<std::string, bool>> index_ops;  // key, put (else delete)
+  std::vector<IndexOp> index_ops;
 };
 
 struct Store::Pending {
@@ -275,6 +223,7 @@ Status Store::Load() {
   dbo.create_if_missing = !options_.read_only;
   dbo.create_missing_column_families = !options_.read_only;
   dbo.IncreaseParallelism(2);
+  if (options_.env) dbo.env = options_.env;
   dbo.max_total_wal_size = 256 << 20;
   // wal_compression stays off: broken recovery on RocksDB 7.8.
   auto cache = rocksdb::NewLRUCache(options_.block_cache_mb << 20);
@@ -306,17 +255,16 @@ Status Store::Load() {
     }
     // The top levels are rewritten soon anyway: compressing them costs CPU the two cores need
     // for ingest. Deeper, colder levels are LZ4.
-    cfo.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression,
+    cfo.compression_per_level = {rocksdb::kNoCompression,  rocksdb::kNoCompression,
                                  rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
                                  rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
                                  rocksdb::kLZ4Compression};
     cfs.emplace_back(kCfNames[i], cfo);
   }
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      options_.read_only
-          ? rocksdb::DB::OpenForReadOnly(dbo, options_.path, cfs, &cf_, &raw)
-          : rocksdb::DB::Open(dbo, options_.path, cfs, &cf_, &raw);
+  rocksdb::Status s = options_.read_only
+                          ? rocksdb::DB::OpenForReadOnly(dbo, options_.path, cfs, &cf_, &raw)
+                          : rocksdb::DB::Open(dbo, options_.path, cfs, &cf_, &raw);
   if (!s.ok()) return FromRocks(s, "opening store at " + options_.path);
   db_.reset(raw);
 
@@ -519,8 +467,7 @@ Status Store::Ingest(const Batch& batch, IngestStats* stats) {
 
 // ------------------------------------------------------------------ folding and writing
 
-Status Store::LoadCase(const std::string& code, const std::string& channel,
-                       Touched* t) const {
+Status Store::LoadCase(const std::string& code, const std::string& channel, Touched* t) const {
   std::string value;
   rocksdb::Status s = db_->Get({}, cf_[kCases], code, &value);
   return InitCase(code, channel, s, value, t);
@@ -538,8 +485,8 @@ Status Store::InitCase(const std::string& code, const std::string& channel,
     return FromRocks(read, "reading case " + code);
   }
   if (t->state.channel() != channel) {
-    return Status::InvalidArgument("case " + code + " belongs to channel " +
-                                   t->state.channel() + ", not " + channel);
+    return Status::InvalidArgument("case " + code + " belongs to channel " + t->state.channel() +
+                                   ", not " + channel);
   }
   return Status::Ok();
 }
@@ -650,7 +597,7 @@ Status Store::Write(Pending& p) {
     }
   }
   uint64_t new_cases = 0;
-  std::vector<std::pair<std::string, bool>> index_ops;
+  std::vector<IndexOp> index_ops;
   for (auto& [code, t] : p.cases) {
     if (!t.finished) FinishCase(&t);
     if (!t.changed) continue;
@@ -675,7 +622,8 @@ Status Store::Write(Pending& p) {
   for (const auto& [channel, fp] : fps) {
     p.wb.Put(cf_[kMeta], kMetaFpPrefix + channel, rocksdb::Slice(AsView(fp).data(), 32));
   }
-  for (const auto& [stream, head] : p.heads) p.wb.Put(cf_[kHeads], stream.Encode(), HeadValue(head));
+  for (const auto& [stream, head] : p.heads)
+    p.wb.Put(cf_[kHeads], stream.Encode(), HeadValue(head));
   p.wb.Put(cf_[kMeta], kMetaHlc, Big64String(hlc_.high_water()));
   if (new_cases) p.wb.Put(cf_[kMeta], kMetaCaseCount, Big64String(case_count_ + new_cases));
 
@@ -822,8 +770,8 @@ Status Store::CheckCaseChannel(const Pending& p, const std::vector<Event>& stage
     }
   }
   if (held && *held != channel) {
-    return Status::InvalidArgument("case " + case_code + " belongs to channel " + *held +
-                                   ", not " + channel);
+    return Status::InvalidArgument("case " + case_code + " belongs to channel " + *held + ", not " +
+                                   channel);
   }
   return Status::Ok();
 }
@@ -856,9 +804,8 @@ Status Store::RecordFork(const Batch& batch, size_t index, const Hash& stored,
   std::unique_lock lock(cache_mu_);
   heads_[batch.stream].frozen = true;
   return Status::Fork("fork in stream " + batch.stream.ToString() + " at seq " +
-                      std::to_string(seq) + ": held " + Hex(stored).substr(0, 16) +
-                      ", received " + Hex(incoming).substr(0, 16) +
-                      "; evidence stored and the stream is frozen");
+                      std::to_string(seq) + ": held " + Hex(stored).substr(0, 16) + ", received " +
+                      Hex(incoming).substr(0, 16) + "; evidence stored and the stream is frozen");
 }
 
 Status Store::Prepare(const Batch& batch, Prepared* out) const {
@@ -867,8 +814,7 @@ Status Store::Prepare(const Batch& batch, Prepared* out) const {
   if (options_.read_only) return Status::FailedPrecondition("store opened read-only");
   if (batch.events.empty()) return Status::InvalidArgument(where + ": no events");
   if (batch.events.size() > kMaxBatchEvents) {
-    return Status::OutOfRange(where + ": more than " + std::to_string(kMaxBatchEvents) +
-                              " events");
+    return Status::OutOfRange(where + ": more than " + std::to_string(kMaxBatchEvents) + " events");
   }
   if (!(batch.head.stream == stream)) {
     return Status::InvalidArgument(where + ": signed head is for another stream");
@@ -938,8 +884,7 @@ Status Store::StageRemote(const Prepared& prep, IngestStats* stats,
   const uint64_t first = events.front().seq, last = events.back().seq;
   if (first > cur.seq + 1) {
     return Status::FailedPrecondition(where + ": starts at seq " + std::to_string(first) +
-                                      " but only seq 1.." + std::to_string(cur.seq) +
-                                      " is held");
+                                      " but only seq 1.." + std::to_string(cur.seq) + " is held");
   }
   if (first > 1) {
     Hash before{};
@@ -985,8 +930,7 @@ Status Store::StageRemote(const Prepared& prep, IngestStats* stats,
     if (options_.enforce_scope && options_.identity &&
         !directory_.InScope(options_.identity->unit, stream.channel, now)) {
       return Status::PermissionDenied(where + ": channel " + stream.channel +
-                                      " is outside the scope of unit " +
-                                      options_.identity->unit);
+                                      " is outside the scope of unit " + options_.identity->unit);
     }
   }
   auto staged = std::make_unique<Pending>();
@@ -1016,14 +960,12 @@ Status Store::AwaitPredecessor(const std::shared_ptr<InFlight>& prev) {
   return Status(s.code(), "aborted: the commit before this one failed: " + s.message());
 }
 
-
-
 // ------------------------------------------------------------------ reads
 
 Result<CaseState> Store::GetCaseState(std::string_view case_code) const {
   std::string value;
-  HOSO_RETURN_IF_ERROR(FromRocks(db_->Get({}, cf_[kCases], case_code, &value),
-                                 "case " + std::string(case_code)));
+  HOSO_RETURN_IF_ERROR(
+      FromRocks(db_->Get({}, cf_[kCases], case_code, &value), "case " + std::string(case_code)));
   return ParseCaseRecord(value, nullptr);
 }
 
@@ -1041,66 +983,39 @@ Result<CaseView> Store::GetCase(std::string_view case_code) const {
   return view;
 }
 
-std::vector<std::string> Store::ScanIndex(const std::string& prefix, size_t limit) const {
+std::vector<std::string> Store::ScanIndex(const std::string& lower, const std::string& upper,
+                                          size_t limit) const {
   std::vector<std::string> out;
-  std::string upper = PrefixUpperBound(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kIndex]));
-  for (it->Seek(prefix); it->Valid() && out.size() < limit; it->Next()) {
-    std::string_view k(it->key().data(), it->key().size());
-    if (k[0] == 'd') {
-      out.emplace_back(k.substr(9));
-    } else {
-      out.emplace_back(k.substr(k.find('\0', prefix.size() - 1) + 1));
-    }
-  }
-  return out;
-}
-
-std::vector<std::string> Store::CasesByStatus(std::string_view status, size_t limit) const {
-  std::string prefix = "s" + std::string(status);
-  prefix.push_back('\0');
-  return ScanIndex(prefix, limit);
-}
-
-std::vector<std::string> Store::CasesByOffice(std::string_view office, size_t limit) const {
-  std::string prefix = "o" + std::string(office);
-  prefix.push_back('\0');
-  return ScanIndex(prefix, limit);
-}
-
-std::vector<std::string> Store::CasesByApplicant(std::string_view name, size_t limit) const {
-  // A prefix of the folded name: "nguyen van" finds "Nguyễn Văn An" and "Nguyễn Văn Bình".
-  std::vector<std::string> out;
-  std::string prefix = "n" + FoldForSearch(name);
-  std::string upper = PrefixUpperBound(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kIndex]));
-  for (it->Seek(prefix); it->Valid() && out.size() < limit; it->Next()) {
-    std::string_view k(it->key().data(), it->key().size());
-    out.emplace_back(k.substr(k.find('\0') + 1));
-  }
-  return out;
-}
-
-std::vector<std::string> Store::CasesDueBetween(int64_t from_ms, int64_t to_ms,
-                                                size_t limit) const {
-  std::vector<std::string> out;
-  if (to_ms <= from_ms) return out;
-  std::string lower = "d" + Big64String(static_cast<uint64_t>(std::max<int64_t>(from_ms, 0)));
-  std::string upper = "d" + Big64String(static_cast<uint64_t>(std::max<int64_t>(to_ms, 0)));
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kIndex]));
   for (it->Seek(lower); it->Valid() && out.size() < limit; it->Next()) {
-    out.emplace_back(it->key().data() + 9, it->key().size() - 9);
+    out.emplace_back(CaseOfIndexKey(std::string_view(it->key().data(), it->key().size())));
   }
   return out;
+}
+
+std::vector<std::string> Store::CasesByStatus(std::string_view status, size_t limit) const {
+  std::string prefix = StatusIndexPrefix(status);
+  return ScanIndex(prefix, PrefixUpperBound(prefix), limit);
+}
+
+std::vector<std::string> Store::CasesByOffice(std::string_view office, size_t limit) const {
+  std::string prefix = OfficeIndexPrefix(office);
+  return ScanIndex(prefix, PrefixUpperBound(prefix), limit);
+}
+
+std::vector<std::string> Store::CasesByApplicant(std::string_view name, size_t limit) const {
+  // A prefix of the folded name: "nguyen van" finds "Nguyễn Văn An" and "Nguyễn Văn Bình".
+  std::string prefix = ApplicantIndexPrefix(name);
+  return ScanIndex(prefix, PrefixUpperBound(prefix), limit);
+}
+
+std::vector<std::string> Store::CasesDueBetween(int64_t from_ms, int64_t to_ms,
+                                                size_t limit) const {
+  if (to_ms <= from_ms) return {};
+  return ScanIndex(DueIndexKey(from_ms), DueIndexKey(to_ms), limit);
 }
 
 std::optional<StreamHead> Store::Head(const StreamKey& stream) const {
@@ -1250,7 +1165,8 @@ std::vector<Store::ForkRecord> Store::Forks() const {
     if (k.size() < 40) continue;
     auto stream = StreamKey::Decode(k.substr(0, k.size() - 40));
     if (!stream.ok()) continue;
-    out.push_back({*stream, GetBig64(k.substr(k.size() - 40, 8)), HashFromView(k.substr(k.size() - 32))});
+    out.push_back(
+        {*stream, GetBig64(k.substr(k.size() - 40, 8)), HashFromView(k.substr(k.size() - 32))});
   }
   return out;
 }

@@ -39,6 +39,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 class ColumnFamilyHandle;
 class Iterator;
 class Slice;
@@ -56,9 +57,11 @@ struct Identity {
 
 struct StoreOptions {
   std::string path;
-  std::string root_unit;  // the deployment's root authority (writes system channels)
+  std::string root_unit;             // the deployment's root authority (writes system channels)
   std::optional<Identity> identity;  // absent: a read-only or relay-less tool store
   const Clock* clock = SystemClock::Default();
+  // The filesystem RocksDB uses (nullptr: the real one); tests inject faults through it.
+  rocksdb::Env* env = nullptr;
   int64_t max_drift_ms = HybridClock::kDefaultMaxDriftMs;
   // A node holds only its scope; tools that inspect any data turn this off.
   bool enforce_scope = true;
@@ -76,8 +79,8 @@ struct Batch {
 
 struct IngestStats {
   uint64_t applied = 0;
-  uint64_t duplicates = 0;  // events already held (re-sent after a cut)
-  uint64_t clock_ahead = 0; // events stored but too far ahead to advance our clock
+  uint64_t duplicates = 0;   // events already held (re-sent after a cut)
+  uint64_t clock_ahead = 0;  // events stored but too far ahead to advance our clock
 };
 
 struct LocalWrite {
@@ -87,6 +90,10 @@ struct LocalWrite {
   cbor::Value body = cbor::Value::Map();
   std::string officer;
 };
+
+// The local writes that load a units table into "$directory" (the root authority's job).
+std::vector<LocalWrite> DirectoryWrites(const std::vector<UnitRecord>& units, int64_t valid_from_ms,
+                                        const std::string& officer);
 
 struct Appended {
   StreamKey stream;
@@ -203,8 +210,7 @@ class Store {
   Status CommitLocal(std::deque<Writer*>& group);
   struct InFlight;
   Status Prepare(const Batch& batch, Prepared* out) const;
-  Status StageRemote(const Prepared& prep, IngestStats* stats,
-                     std::shared_ptr<InFlight>* handoff);
+  Status StageRemote(const Prepared& prep, IngestStats* stats, std::shared_ptr<InFlight>* handoff);
   Status FoldRemote(Pending& p, const Prepared& prep, size_t skip, const Pending* overlay);
   static Status AwaitPredecessor(const std::shared_ptr<InFlight>& prev);
   Status AwaitInFlight();
@@ -212,14 +218,15 @@ class Store {
   Status CheckCaseChannel(const Pending& p, const std::vector<Event>& staged,
                           const std::string& case_code, const std::string& channel) const;
   Status LoadCase(const std::string& code, const std::string& channel, Touched* t) const;
-  Status InitCase(const std::string& code, const std::string& channel,
-                  const rocksdb::Status& read, std::string_view value, Touched* t) const;
+  Status InitCase(const std::string& code, const std::string& channel, const rocksdb::Status& read,
+                  std::string_view value, Touched* t) const;
   static void FinishCase(Touched* t);
   Status FoldInto(Pending& p, const Event& e, const Hash& id);
   Status Write(Pending& p);
   Result<Hash> StoredId(const StreamKey& stream, uint64_t seq) const;
   Status RecordFork(const Batch& batch, size_t index, const Hash& stored, const Hash& incoming);
-  std::vector<std::string> ScanIndex(const std::string& prefix, size_t limit) const;
+  std::vector<std::string> ScanIndex(const std::string& lower, const std::string& upper,
+                                     size_t limit) const;
   Status ListChannels(std::vector<std::string>* out) const;
   Status RebuildChannel(const std::string& channel, Hash* fp, uint64_t* cases, uint64_t* folded);
 

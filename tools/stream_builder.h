@@ -15,7 +15,8 @@ namespace hoso {
 
 class StreamBuilder {
  public:
-  StreamBuilder(StreamKey stream, SigningKey key) : stream_(std::move(stream)), key_(std::move(key)) {}
+  StreamBuilder(StreamKey stream, SigningKey key)
+      : stream_(std::move(stream)), key_(std::move(key)) {}
 
   // Appends the next event; returns its canonical bytes.
   const std::string& Add(const LocalWrite& write, uint64_t hlc, std::vector<Hash> deps = {});

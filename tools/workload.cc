@@ -18,7 +18,9 @@ class Rng {
   explicit Rng(uint64_t seed) : state_(seed) {}
   uint64_t Next() { return state_ = SplitMix(state_); }
   template <typename T, size_t N>
-  const T& Pick(const T (&items)[N]) { return items[Next() % N]; }
+  const T& Pick(const T (&items)[N]) {
+    return items[Next() % N];
+  }
   std::string Digits(int n) {
     std::string s;
     for (int i = 0; i < n; ++i) s.push_back(static_cast<char>('0' + Next() % 10));
@@ -29,28 +31,28 @@ class Rng {
   uint64_t state_;
 };
 
-const char* const kFamily[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Phan", "Vũ",
-                               "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"};
-const char* const kMiddle[] = {"Văn", "Thị", "Hữu", "Minh", "Ngọc", "Thanh", "Đức", "Quốc",
-                               "Thị Ngọc", "Hoàng", "Kim", "Công"};
-const char* const kGiven[] = {"An", "Bình", "Cường", "Dũng", "Hoa", "Hùng", "Lan", "Long",
-                              "Mai", "Nam", "Phúc", "Quang", "Tâm", "Thảo", "Tuấn", "Vy",
-                              "Yến", "Khoa", "Hạnh", "Lộc", "Trí", "Nhung", "Sơn", "Thư"};
-const char* const kHamlet[] = {"Ấp Vĩnh Thạnh", "Ấp Mỹ Hòa", "Ấp Bình Đức", "Ấp Hòa Long",
-                               "Ấp Tân Phú", "Ấp Long Hòa", "Ấp Phú Hiệp", "Ấp An Thạnh",
+const char* const kFamily[] = {"Nguyễn", "Trần", "Lê",  "Phạm", "Huỳnh", "Hoàng", "Phan",  "Vũ",
+                               "Võ",     "Đặng", "Bùi", "Đỗ",   "Hồ",    "Ngô",   "Dương", "Lý"};
+const char* const kMiddle[] = {"Văn", "Thị",  "Hữu",      "Minh",  "Ngọc", "Thanh",
+                               "Đức", "Quốc", "Thị Ngọc", "Hoàng", "Kim",  "Công"};
+const char* const kGiven[] = {"An",  "Bình", "Cường", "Dũng",  "Hoa", "Hùng",  "Lan",  "Long",
+                              "Mai", "Nam",  "Phúc",  "Quang", "Tâm", "Thảo",  "Tuấn", "Vy",
+                              "Yến", "Khoa", "Hạnh",  "Lộc",   "Trí", "Nhung", "Sơn",  "Thư"};
+const char* const kHamlet[] = {"Ấp Vĩnh Thạnh",   "Ấp Mỹ Hòa",      "Ấp Bình Đức", "Ấp Hòa Long",
+                               "Ấp Tân Phú",      "Ấp Long Hòa",    "Ấp Phú Hiệp", "Ấp An Thạnh",
                                "Khóm Đông Thịnh", "Khóm Bình Khánh"};
-const char* const kCommune[] = {"xã Vĩnh Châu", "phường Mỹ Bình", "xã Mỹ Khánh",
-                                "phường Núi Sam", "xã Khánh An", "xã Vĩnh Tế",
+const char* const kCommune[] = {"xã Vĩnh Châu",    "phường Mỹ Bình", "xã Mỹ Khánh",
+                                "phường Núi Sam",  "xã Khánh An",    "xã Vĩnh Tế",
                                 "phường Bình Đức", "xã Mỹ Hoà Hưng"};
-const char* const kDistrict[] = {"Long Xuyên", "Châu Đốc", "An Phú", "Tân Châu", "Phú Tân",
-                                 "Châu Phú", "Tịnh Biên", "Tri Tôn", "Châu Thành", "Chợ Mới",
-                                 "Thoại Sơn"};
+const char* const kDistrict[] = {"Long Xuyên", "Châu Đốc", "An Phú",    "Tân Châu",
+                                 "Phú Tân",    "Châu Phú", "Tịnh Biên", "Tri Tôn",
+                                 "Châu Thành", "Chợ Mới",  "Thoại Sơn"};
 const char* const kProcedure[] = {"1.002668", "1.001193", "1.004227", "2.000908", "1.003596",
                                   "1.000894", "2.001157", "1.001612", "1.004946", "2.002165"};
 const char* const kChannel[] = {"postal", "postal", "online", "counter"};
 const uint64_t kFee[] = {0, 25000, 50000, 100000};
-const char* const kStep[] = {"", "forwarded", "processing", "result_ready", "dispatched",
-                             "delivered", "closed"};
+const char* const kStep[] = {"",           "forwarded", "processing", "result_ready",
+                             "dispatched", "delivered", "closed"};
 const char* const kOfficer[] = {"nv.lan", "nv.hung", "nv.thao", "cb.minh", "cb.tam", "cb.phuc"};
 
 constexpr int64_t kFirstDay = 1575849600000;  // 2019-12-09T00:00:00Z
@@ -70,8 +72,8 @@ std::string CaseWorkload::CaseCode(uint64_t i) const {
   struct tm tm;
   gmtime_r(&secs, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "000.00.31.H01-%02d%02d%02d-%04u", tm.tm_year % 100,
-                tm.tm_mon + 1, tm.tm_mday, static_cast<unsigned>(i % kPerDay + 1));
+  std::snprintf(buf, sizeof buf, "000.00.31.H01-%02d%02d%02d-%04u", tm.tm_year % 100, tm.tm_mon + 1,
+                tm.tm_mday, static_cast<unsigned>(i % kPerDay + 1));
   return buf;
 }
 
@@ -87,14 +89,14 @@ int64_t CaseWorkload::ReceivedAt(uint64_t i) const {
 
 LocalWrite CaseWorkload::Reception(uint64_t i) const {
   Rng rng(SplitMix(seed_ + i));
-  std::string name = std::string(rng.Pick(kFamily)) + " " + rng.Pick(kMiddle) + " " +
-                     rng.Pick(kGiven);
+  std::string name =
+      std::string(rng.Pick(kFamily)) + " " + rng.Pick(kMiddle) + " " + rng.Pick(kGiven);
   cbor::Value applicant = cbor::Value::Map();
   applicant.Set("name", Text(name));
   applicant.Set("id_no", Text("0" + rng.Digits(11)));
   applicant.Set("phone", Text("09" + rng.Digits(8)));
-  applicant.Set("address", Text(std::string(rng.Pick(kHamlet)) + ", " + rng.Pick(kCommune) +
-                                ", " + rng.Pick(kDistrict) + ", An Giang"));
+  applicant.Set("address", Text(std::string(rng.Pick(kHamlet)) + ", " + rng.Pick(kCommune) + ", " +
+                                rng.Pick(kDistrict) + ", An Giang"));
   int64_t received = ReceivedAt(i);
   cbor::Value body = cbor::Value::Map();
   body.Set("procedure", Text(rng.Pick(kProcedure)));

@@ -19,9 +19,8 @@ class CaseWorkload {
  public:
   static constexpr int kUpdates = 5;  // forwarded .. delivered; update 6 ("closed") is extra
 
-  explicit CaseWorkload(uint64_t seed = 42,
-                        std::vector<std::string> offices = {"30280", "30283", "30286", "30289",
-                                                            "30292"});
+  explicit CaseWorkload(uint64_t seed = 42, std::vector<std::string> offices = {
+                                                "30280", "30283", "30286", "30289", "30292"});
 
   std::string CaseCode(uint64_t i) const;
   const std::string& Office(uint64_t i) const;

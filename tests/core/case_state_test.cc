@@ -186,7 +186,7 @@ void RunScenario(uint64_t seed) {
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
   const size_t replicas = 5 + pick(3);
   const size_t case_count = 1 + pick(3);
-  const char* statuses[] = {"received", "forwarded", "processing", "result_ready",
+  const char* statuses[] = {"received",   "forwarded", "processing",          "result_ready",
                             "dispatched", "delivered", "supplement_requested"};
   const char* fields[] = {"status", "note", "assignee", "due_at"};
   std::deque<Replica> rs;  // stable addresses: each HybridClock points at its wall clock
@@ -210,8 +210,8 @@ void RunScenario(uint64_t seed) {
     cbor::Value body = cbor::Value::Map();
     for (size_t k = 0, n = 1 + pick(2); k < n; ++k) {
       std::string field = fields[pick(4)];
-      body.Set(field, field == "status" ? Text(statuses[pick(7)])
-                                        : cbor::Value::Uint(rng() % 1000));
+      body.Set(field,
+               field == "status" ? Text(statuses[pick(7)]) : cbor::Value::Uint(rng() % 1000));
     }
     Event e;
     e.stream = {"30280", r.origin, 1};

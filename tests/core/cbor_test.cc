@@ -47,7 +47,9 @@ TEST_CASE("cbor: sorts map keys bytewise by their encoding", "[cbor]") {
   m.Set("a", Value::Uint(1));
   m.Set(Value::Int(-1), Value::Uint(4));
   // 0a < 20 < 6161 < 626262 (RFC 8949 4.2.1 order)
-  CHECK(Hex(Encode(m)) == "a40a0320046161016262620" "2");
+  CHECK(Hex(Encode(m)) ==
+        "a40a0320046161016262620"
+        "2");
   auto back = Decode(Encode(m));
   REQUIRE(back.ok());
   CHECK(Encode(*back) == Encode(m));
@@ -69,16 +71,19 @@ TEST_CASE("cbor: round-trips nested values", "[cbor]") {
 }
 
 TEST_CASE("cbor: rejects non-canonical and unsupported input, each with its reason", "[cbor]") {
-  ExpectRejected("1805", "shortest form");         // 5 in two bytes
-  ExpectRejected("190005", "shortest form");       // 5 in three bytes
-  ExpectRejected("1a000000ff", "shortest form");   // 255 in five bytes
-  ExpectRejected("3800", "shortest form");         // -1 in two bytes
-  ExpectRejected("780161", "shortest form");       // text length 1 in two bytes
-  ExpectRejected("980100", "shortest form");       // array count in two bytes
+  ExpectRejected("1805", "shortest form");        // 5 in two bytes
+  ExpectRejected("190005", "shortest form");      // 5 in three bytes
+  ExpectRejected("1a000000ff", "shortest form");  // 255 in five bytes
+  ExpectRejected("3800", "shortest form");        // -1 in two bytes
+  ExpectRejected("780161", "shortest form");      // text length 1 in two bytes
+  ExpectRejected("980100", "shortest form");      // array count in two bytes
   ExpectRejected("a2616101616101", "duplicate map key");
   ExpectRejected("a2616201616101", "canonical order");
   ExpectRejected("a261610161", "truncated");
-  ExpectRejected("a2626161016162" "02", "canonical order");  // "aa" before "b"
+  ExpectRejected(
+      "a2626161016162"
+      "02",
+      "canonical order");  // "aa" before "b"
   ExpectRejected("f93c00", "floating-point");
   ExpectRejected("fa3f800000", "floating-point");
   ExpectRejected("fb3ff0000000000000", "floating-point");
@@ -89,7 +94,10 @@ TEST_CASE("cbor: rejects non-canonical and unsupported input, each with its reas
   ExpectRejected("c11a514b67b0", "tags");
   ExpectRejected("f7", "undefined");
   ExpectRejected("0101", "trailing bytes");
-  ExpectRejected("83010203" "04", "trailing bytes");
+  ExpectRejected(
+      "83010203"
+      "04",
+      "trailing bytes");
   ExpectRejected("8301", "truncated");
   ExpectRejected("6461", "truncated");
   ExpectRejected("", "truncated");
@@ -139,8 +147,7 @@ TEST_CASE("cbor: decodes a CBOR sequence item by item", "[cbor]") {
   CHECK(got[1].str() == "x");
 }
 
-TEST_CASE("cbor: random bytes never crash the decoder and never decode non-canonically",
-          "[cbor]") {
+TEST_CASE("cbor: random bytes never crash the decoder and never decode non-canonically", "[cbor]") {
   std::mt19937_64 rng(12345);
   int accepted = 0;
   for (int i = 0; i < 20000; ++i) {

@@ -37,12 +37,7 @@ int main(int argc, char** argv) {
   }
   Store& store = **opened;
   if (store.DirectorySnapshot().size() == 0) {
-    std::vector<LocalWrite> writes;
-    for (const auto& u : testing::SmallTree()) {
-      writes.push_back(
-          {std::string(kDirectoryChannel), u.code, "unit.set", UnitSetBody(u, 0), "it"});
-    }
-    if (!store.Append(writes).ok() ||
+    if (!store.Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok() ||
         !store.TrustOrigin("30280", 1, testing::KeyFor(30280).public_key()).ok()) {
       return 1;
     }

@@ -81,17 +81,17 @@ TEST_CASE("directory: a re-draw keeps every old event valid", "[directory]") {
   dir.Load(testing::SmallTree(), 0);
   uint64_t seq = 0;
   // A commune moves to another district.
-  REQUIRE(dir.Apply(DirEvent("30283", "unit.set",
-                             UnitSetBody({"30283", "884", "Phường Mỹ Long", "Phường"}, kRedraw),
-                             ++seq))
-              .ok());
+  REQUIRE(
+      dir.Apply(DirEvent("30283", "unit.set",
+                         UnitSetBody({"30283", "884", "Phường Mỹ Long", "Phường"}, kRedraw), ++seq))
+          .ok());
   // Two communes merge: 30316 now belongs to 30280.
   REQUIRE(dir.Apply(DirEvent("30316", "unit.merge", UnitMergeBody("30280", kRedraw), ++seq)).ok());
   // The district level is removed: 30280 hangs under the province, 883 merges into it.
-  REQUIRE(dir.Apply(DirEvent("30280", "unit.set",
-                             UnitSetBody({"30280", "89", "Phường Mỹ Bình", "Phường"}, kRedraw),
-                             ++seq))
-              .ok());
+  REQUIRE(
+      dir.Apply(DirEvent("30280", "unit.set",
+                         UnitSetBody({"30280", "89", "Phường Mỹ Bình", "Phường"}, kRedraw), ++seq))
+          .ok());
   REQUIRE(dir.Apply(DirEvent("883", "unit.merge", UnitMergeBody("89", kRedraw), ++seq)).ok());
 
   // Old events are judged against the old tree: all still valid.

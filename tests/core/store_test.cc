@@ -37,11 +37,7 @@ std::unique_ptr<Node> OpenNode(const std::string& path, const std::string& unit,
 
 // The province writes the small tree into "$directory".
 void WriteDirectory(Store& root) {
-  std::vector<LocalWrite> writes;
-  for (const auto& u : testing::SmallTree()) {
-    writes.push_back({std::string(kDirectoryChannel), u.code, "unit.set", UnitSetBody(u, 0), "it"});
-  }
-  REQUIRE(root.Append(writes).ok());
+  REQUIRE(root.Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
 }
 
 LocalWrite Receive(const std::string& channel, const std::string& code, const std::string& name,
@@ -71,7 +67,8 @@ struct Snapshot {
   bool operator==(const Snapshot& o) const {
     return vector.size() == o.vector.size() && fp == o.fp && cases == o.cases &&
            std::equal(vector.begin(), vector.end(), o.vector.begin(), [](auto& a, auto& b) {
-             return a.first == b.first && a.second.seq == b.second.seq && a.second.id == b.second.id;
+             return a.first == b.first && a.second.seq == b.second.seq &&
+                    a.second.id == b.second.id;
            });
   }
 };
@@ -140,8 +137,9 @@ TEST_CASE("store: refused local writes change nothing and say why", "[store]") {
   CHECK(c->store->Append(bad).status().code() == Code::kOutOfRange);
   CHECK(Snapshot(*c->store) == before);
   // A commune may not write the directory.
-  CHECK(c->store->Append({std::string(kDirectoryChannel), "30280", "unit.set",
-                          UnitSetBody({"30280", "", "x", "y"}, 0), "it"})
+  CHECK(c->store
+            ->Append({std::string(kDirectoryChannel), "30280", "unit.set",
+                      UnitSetBody({"30280", "", "x", "y"}, 0), "it"})
             .status()
             .code() == Code::kPermissionDenied);
 }
@@ -178,7 +176,8 @@ TEST_CASE("store: remote batches replicate and converge", "[store]") {
   CHECK(state->Conflicts().size() == 1);
   // Re-sending everything is harmless.
   IngestStats stats;
-  Batch again{{"30280", "30280", 1}, {}, p->store->SignedHeadAtOrBefore({"30280", "30280", 1}, 2).value()};
+  Batch again{
+      {"30280", "30280", 1}, {}, p->store->SignedHeadAtOrBefore({"30280", "30280", 1}, 2).value()};
   auto reader = p->store->ReadStream({"30280", "30280", 1}, 1).value();
   for (; reader->Valid(); reader->Next()) again.events.emplace_back(reader->bytes());
   REQUIRE(p->store->Ingest(again, &stats).ok());
@@ -445,7 +444,8 @@ TEST_CASE("store: concurrent ingest and local writes fold like a serial replay",
   });
   std::thread t3([&] {
     for (int i = 0; i < 300; ++i) {
-      ok = ok && r->store->Append(Step("30280", "S" + std::to_string(i % 200), "result_ready")).ok();
+      ok =
+          ok && r->store->Append(Step("30280", "S" + std::to_string(i % 200), "result_ready")).ok();
     }
   });
   t1.join();
@@ -465,4 +465,40 @@ TEST_CASE("store: concurrent ingest and local writes fold like a serial replay",
   CHECK(r->store->ScopeFingerprint(ch) == before);
   CHECK(r->store->VerifyStream({"30280", "30280", 1}).ok());
   CHECK(r->store->VerifyStream({"30280", "883", 1}).ok());
+}
+
+TEST_CASE("store: after a re-draw old events stay valid and new ones follow the new tree",
+          "[store]") {
+  TempDir dir;
+  auto p = OpenNode(dir.Sub("p"), "89");
+  WriteDirectory(*p->store);
+  Store& s = *p->store;
+  const int64_t redraw = kNow + 3'600'000;
+  // The province moves commune 30283 from district 883 to district 884.
+  REQUIRE(s.Append({std::string(kDirectoryChannel), "30283", "unit.set",
+                    UnitSetBody({"30283", "884", "Phường Mỹ Long", "Phường"}, redraw), "it"})
+              .ok());
+  REQUIRE(s.TrustOrigin("883", 1, KeyFor(883).public_key()).ok());
+  REQUIRE(s.TrustOrigin("884", 1, KeyFor(884).public_key()).ok());
+  auto body = Body({{"status", Text("processing")}});
+
+  testing::StreamWriter old_district({"30283", "883", 1}, KeyFor(883));
+  old_district.Next("M1", "case.step", body, HlcPack(redraw - 1000, 0));  // before: valid
+  CHECK(s.Ingest(old_district.Seal()).ok());
+  old_district.Next("M1", "case.step", body, HlcPack(redraw + 1000, 0));  // after: refused
+  Status late = s.Ingest(old_district.Seal());
+  CHECK(late.code() == Code::kPermissionDenied);
+  CHECK_THAT(late.message(), Catch::Contains("may not write channel 30283"));
+
+  testing::StreamWriter new_district({"30283", "884", 1}, KeyFor(884));
+  new_district.Next("M1", "case.step", body, HlcPack(redraw + 2000, 0));
+  CHECK(s.Ingest(new_district.Seal()).ok());
+  CHECK(s.GetCaseState("M1")->events().size() == 2);
+
+  // The moved commune keeps working under its new parent, with no reset.
+  auto c = OpenNode(dir.Sub("c"), "30283");
+  REQUIRE(testing::CopyAll(*p->store, *c->store, All).ok());
+  c->clock.Set(redraw + 5000);
+  CHECK(c->store->Append(Step("30283", "M1", "result_ready")).ok());
+  CHECK(c->store->DirectorySnapshot().ParentAt("30283", redraw + 5000) == "884");
 }

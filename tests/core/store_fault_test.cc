@@ -1,0 +1,105 @@
+// Faults injected under RocksDB through its FileSystem interface: a write whose WAL cannot be
+// written or synced is never acknowledged, and after a restart it is absent while everything
+// acknowledged before it is there.
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+
+#include "core/store.h"
+#include "tests/testing.h"
+
+using namespace hoso;
+
+namespace {
+
+class FaultyFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  FaultyFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+  const char* Name() const override { return "FaultyFileSystem"; }
+  std::atomic<bool> fail_wal{false};
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* file,
+                                    rocksdb::IODebugContext* dbg) override {
+    auto s = target()->NewWritableFile(name, options, file, dbg);
+    if (s.ok() && name.size() > 4 && name.substr(name.size() - 4) == ".log") {
+      *file = std::make_unique<WalFile>(std::move(*file), this);
+    }
+    return s;
+  }
+
+ private:
+  class WalFile : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    WalFile(std::unique_ptr<rocksdb::FSWritableFile>&& f, FaultyFileSystem* fs)
+        : FSWritableFileOwnerWrapper(std::move(f)), fs_(fs) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                             rocksdb::IODebugContext* d) override {
+      if (fs_->fail_wal) return rocksdb::IOStatus::IOError("injected: disk full");
+      return FSWritableFileOwnerWrapper::Append(data, o, d);
+    }
+    rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
+      if (fs_->fail_wal) return rocksdb::IOStatus::IOError("injected: sync failed");
+      return FSWritableFileOwnerWrapper::Sync(o, d);
+    }
+    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
+      if (fs_->fail_wal) return rocksdb::IOStatus::IOError("injected: sync failed");
+      return FSWritableFileOwnerWrapper::Fsync(o, d);
+    }
+
+   private:
+    FaultyFileSystem* fs_;
+  };
+};
+
+StoreOptions Options(const std::string& path, FakeClock* clock, rocksdb::Env* env) {
+  StoreOptions o;
+  o.path = path;
+  o.root_unit = "89";
+  o.identity = Identity{"89", 1, testing::KeyFor(89)};
+  o.clock = clock;
+  o.env = env;
+  return o;
+}
+
+LocalWrite Step(const std::string& code, const std::string& status) {
+  return {"30280", code, "case.step", testing::Body({{"status", testing::Text(status)}}), "o"};
+}
+
+}  // namespace
+
+TEST_CASE("store fault: a write the disk refuses is not acknowledged and not kept",
+          "[store][fault]") {
+  testing::TempDir dir;
+  auto fs = std::make_shared<FaultyFileSystem>();
+  auto env = rocksdb::NewCompositeEnv(fs);
+  FakeClock clock(1764000000000);
+  const StreamKey stream{"30280", "89", 1};
+  Hash fp;
+  {
+    auto store = Store::Open(Options(dir.Sub("s"), &clock, env.get())).value();
+    REQUIRE(store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+    REQUIRE(store->Append(Step("A", "received")).ok());
+    fp = store->ScopeFingerprint([](const std::string&) { return true; });
+
+    fs->fail_wal = true;
+    auto refused = store->Append(Step("B", "received"));
+    CHECK(refused.status().code() == Code::kIOError);
+    CHECK_THAT(refused.status().message(), Catch::Contains("injected"));
+    // Nothing of it is visible: not the head, not the case, not the fingerprint.
+    CHECK(store->Head(stream)->seq == 1);
+    CHECK(store->GetCaseState("B").status().code() == Code::kNotFound);
+    CHECK(store->ScopeFingerprint([](const std::string&) { return true; }) == fp);
+    fs->fail_wal = false;
+  }
+  auto store = Store::Open(Options(dir.Sub("s"), &clock, nullptr)).value();
+  CHECK(store->Head(stream)->seq == 1);
+  CHECK(store->GetCaseState("A").ok());
+  CHECK(store->GetCaseState("B").status().code() == Code::kNotFound);
+  CHECK(store->VerifyStream(stream).ok());
+  CHECK(store->ScopeFingerprint([](const std::string&) { return true; }) == fp);
+  // And the node goes on writing after the restart.
+  CHECK(store->Append(Step("B", "received")).ok());
+}
