@@ -37,9 +37,19 @@ constexpr std::string_view kMetaRoot = "root";
 constexpr std::string_view kMetaHlc = "hlc";
 constexpr std::string_view kMetaCaseCount = "case_count";
 constexpr std::string_view kMetaIdentity = "identity";
+constexpr std::string_view kMetaCommitCounter = "commit_counter";
+const std::string kMetaPeerCounterPrefix = "peerseen/";
 const std::string kMetaOriginPrefix = "origin/";
 const std::string kMetaFpPrefix = "fp/";
 const std::string kMetaFrozenPrefix = "frozen/";
+const std::string kMetaPeerPrefix = "peer/";  // peer 0x00 stream_key -> seq(8) id(32)
+
+std::string PeerPrefix(std::string_view peer) {
+  std::string key = kMetaPeerPrefix;
+  key += peer;
+  key.push_back('\0');
+  return key;
+}
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
@@ -75,10 +85,17 @@ std::string PrefixUpperBound(std::string prefix) {
   return prefix;
 }
 
+// seq(8) id(32) ver(8)
 std::string HeadValue(const StreamHead& h) {
   std::string v = Big64String(h.seq);
   v.append(AsView(h.id));
+  PutBig64(&v, h.ver);
   return v;
+}
+
+std::optional<StreamHead> ParseHead(std::string_view v) {
+  if (v.size() != 48) return std::nullopt;
+  return StreamHead{GetBig64(v), HashFromView(v.substr(8, 32)), false, GetBig64(v.substr(40))};
 }
 
 // A cases-family value is the state's digest, then the state (FinishCase builds it), so a
@@ -298,13 +315,16 @@ Status Store::Load() {
   if (db_->Get(ro, cf_[kMeta], kMetaCaseCount, &value).ok() && value.size() == 8) {
     case_count_ = GetBig64(value);
   }
+  if (db_->Get(ro, cf_[kMeta], kMetaCommitCounter, &value).ok() && value.size() == 8) {
+    commit_counter_ = GetBig64(value);
+  }
 
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kHeads]));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto key = StreamKey::Decode(std::string_view(it->key().data(), it->key().size()));
-    if (!key.ok() || it->value().size() != 40) return Status::Corruption("bad head record");
-    std::string_view v(it->value().data(), 40);
-    heads_[*key] = StreamHead{GetBig64(v), HashFromView(v.substr(8)), false};
+    auto head = ParseHead(std::string_view(it->value().data(), it->value().size()));
+    if (!key.ok() || !head) return Status::Corruption("bad head record");
+    heads_[*key] = *head;
   }
   it.reset(db_->NewIterator(ro, cf_[kMeta]));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -622,8 +642,13 @@ Status Store::Write(Pending& p) {
   for (const auto& [channel, fp] : fps) {
     p.wb.Put(cf_[kMeta], kMetaFpPrefix + channel, rocksdb::Slice(AsView(fp).data(), 32));
   }
-  for (const auto& [stream, head] : p.heads)
+  // Write runs for one commit at a time (the pipeline waits for its predecessor).
+  const uint64_t ver = commit_counter_ + 1;
+  for (auto& [stream, head] : p.heads) {
+    head.ver = ver;
     p.wb.Put(cf_[kHeads], stream.Encode(), HeadValue(head));
+  }
+  p.wb.Put(cf_[kMeta], kMetaCommitCounter, Big64String(ver));
   p.wb.Put(cf_[kMeta], kMetaHlc, Big64String(hlc_.high_water()));
   if (new_cases) p.wb.Put(cf_[kMeta], kMetaCaseCount, Big64String(case_count_ + new_cases));
 
@@ -632,6 +657,7 @@ Status Store::Write(Pending& p) {
   HOSO_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &p.wb), "committing"));
 
   std::unique_lock lock(cache_mu_);
+  commit_counter_ = ver;
   for (const auto& [stream, head] : p.heads) heads_[stream] = head;
   for (const auto& [channel, fp] : fps) channel_fp_[channel] = fp;
   for (const Event& e : p.directory_events) {
@@ -639,7 +665,61 @@ Status Store::Write(Pending& p) {
     (void)s;  // validated before the commit
   }
   case_count_ += new_cases;
+  lock.unlock();
+  std::vector<StreamKey> moved;
+  for (const auto& [stream, head] : p.heads) moved.push_back(stream);
+  std::vector<CommitListener> listeners;
+  {
+    std::lock_guard l(listeners_mu_);
+    for (const auto& [id, fn] : listeners_) listeners.push_back(fn);
+  }
+  for (const auto& fn : listeners) fn(moved);
   return Status::Ok();
+}
+
+uint64_t Store::AddCommitListener(CommitListener listener) {
+  std::lock_guard lock(listeners_mu_);
+  listeners_[++next_listener_] = std::move(listener);
+  return next_listener_;
+}
+
+void Store::RemoveCommitListener(uint64_t id) {
+  std::lock_guard lock(listeners_mu_);
+  listeners_.erase(id);
+}
+
+VersionVector Store::PeerKnowledge(std::string_view peer) const {
+  VersionVector out;
+  std::string prefix = PeerPrefix(peer);
+  std::string upper = PrefixUpperBound(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kMeta]));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    auto stream = StreamKey::Decode(k.substr(prefix.size()));
+    auto head = ParseHead(std::string_view(it->value().data(), it->value().size()));
+    if (stream.ok() && head) out[*stream] = *head;
+  }
+  return out;
+}
+
+Status Store::UpdatePeerKnowledge(std::string_view peer, const VersionVector& heads) {
+  rocksdb::WriteBatch wb;
+  for (const auto& [stream, head] : heads) {
+    wb.Put(cf_[kMeta], PeerPrefix(peer) + stream.Encode(), HeadValue(head));
+  }
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "recording peer knowledge");
+}
+
+Status Store::ForgetPeerKnowledge(std::string_view peer,
+                                  const std::function<bool(const std::string&)>& channels) {
+  rocksdb::WriteBatch wb;
+  for (const auto& [stream, head] : PeerKnowledge(peer)) {
+    if (channels(stream.channel)) wb.Delete(cf_[kMeta], PeerPrefix(peer) + stream.Encode());
+  }
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "forgetting peer knowledge");
 }
 
 Status Store::CommitLocal(std::deque<Writer*>& group) {
@@ -1053,6 +1133,51 @@ Result<SignedHead> Store::SignedHeadAtOrBefore(const StreamKey& stream, uint64_t
   return head;
 }
 
+Result<SignedHead> Store::SignedHeadAtOrAfter(const StreamKey& stream, uint64_t seq) const {
+  std::string prefix = stream.Encode();
+  std::string upper = PrefixUpperBound(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kSignatures]));
+  it->Seek(EventKey(stream, seq));
+  if (!it->Valid() || it->value().size() != 96) {
+    HOSO_RETURN_IF_ERROR(FromRocks(it->status(), "reading signatures"));
+    return Status::NotFound("no signed head of " + stream.ToString() + " at or after seq " +
+                            std::to_string(seq));
+  }
+  SignedHead head;
+  head.stream = stream;
+  head.seq = GetBig64(std::string_view(it->key().data() + prefix.size(), 8));
+  head.id = HashFromView(std::string_view(it->value().data(), 32));
+  head.signature.assign(it->value().data() + 32, 64);
+  return head;
+}
+
+Result<Batch> Store::ReadBatch(const StreamKey& stream, uint64_t from_seq,
+                               size_t max_events) const {
+  std::optional<StreamHead> held = Head(stream);
+  if (!held || held->seq < from_seq) {
+    return Status::NotFound("stream " + stream.ToString() + " has no events from seq " +
+                            std::to_string(from_seq));
+  }
+  uint64_t target = std::min<uint64_t>(held->seq, from_seq + std::max<size_t>(max_events, 1) - 1);
+  auto end = SignedHeadAtOrBefore(stream, target);
+  if (!end.ok() || end->seq < from_seq) end = SignedHeadAtOrAfter(stream, from_seq);
+  if (!end.ok()) return end.status();
+  Batch batch{stream, {}, *end};
+  HOSO_ASSIGN_OR_RETURN(auto reader, ReadStream(stream, from_seq));
+  for (; reader->Valid() && reader->seq() <= end->seq; reader->Next()) {
+    batch.events.emplace_back(reader->bytes());
+  }
+  HOSO_RETURN_IF_ERROR(reader->status());
+  if (batch.events.size() != end->seq - from_seq + 1) {
+    return Status::Corruption("stream " + stream.ToString() + " has a gap before seq " +
+                              std::to_string(end->seq));
+  }
+  return batch;
+}
+
 Result<std::unique_ptr<StreamReader>> Store::ReadStream(const StreamKey& stream,
                                                         uint64_t from_seq) const {
   auto reader =
@@ -1087,6 +1212,26 @@ Hash Store::ScopeFingerprint(const std::function<bool(const std::string&)>& in_s
     material.append(AsView(fp));
   }
   return Sha256(material);
+}
+
+uint64_t Store::CommitCounter() const {
+  std::shared_lock lock(cache_mu_);
+  return commit_counter_;
+}
+
+uint64_t Store::PeerCounter(std::string_view peer) const {
+  std::string value;
+  if (!db_->Get({}, cf_[kMeta], kMetaPeerCounterPrefix + std::string(peer), &value).ok() ||
+      value.size() != 8) {
+    return 0;
+  }
+  return GetBig64(value);
+}
+
+Status Store::SetPeerCounter(std::string_view peer, uint64_t counter) {
+  return FromRocks(db_->Put(rocksdb::WriteOptions(), cf_[kMeta],
+                            kMetaPeerCounterPrefix + std::string(peer), Big64String(counter)),
+                   "recording peer counter");
 }
 
 uint64_t Store::CaseCount() const {

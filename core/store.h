@@ -106,6 +106,7 @@ struct StreamHead {
   uint64_t seq = 0;
   Hash id{};
   bool frozen = false;
+  uint64_t ver = 0;  // the store's commit counter when this head last moved
 };
 
 struct HistoryEntry {
@@ -168,8 +169,29 @@ class Store {
   std::optional<StreamHead> Head(const StreamKey& stream) const;
   // Every stream whose channel passes `in_scope`.
   VersionVector Vector(const std::function<bool(const std::string&)>& in_scope) const;
-  // The highest signed head at or below seq (sync batches end at signed heads).
+  // The highest signed head at or below seq, the lowest at or above it (sync batches end at
+  // signed heads).
   Result<SignedHead> SignedHeadAtOrBefore(const StreamKey& stream, uint64_t seq) const;
+  Result<SignedHead> SignedHeadAtOrAfter(const StreamKey& stream, uint64_t seq) const;
+  // Events from_seq.. of a stream as a batch ending at a signed head: the last one within
+  // max_events if there is one, else the first one after (a batch as its origin signed it).
+  Result<Batch> ReadBatch(const StreamKey& stream, uint64_t from_seq, size_t max_events) const;
+
+  // What this node knows a peer holds (sync's per-peer checkpoint), in meta. Updates are not
+  // synced: a lost one costs a re-sent batch, never data.
+  VersionVector PeerKnowledge(std::string_view peer) const;
+  // The last commit counter of the peer whose changes this node has applied (0: none).
+  uint64_t PeerCounter(std::string_view peer) const;
+  Status SetPeerCounter(std::string_view peer, uint64_t counter);
+  Status UpdatePeerKnowledge(std::string_view peer, const VersionVector& heads);
+  Status ForgetPeerKnowledge(std::string_view peer,
+                             const std::function<bool(const std::string&)>& channels);
+
+  // Called after every commit with the streams whose heads moved (from the committing
+  // thread, outside the store's locks). Returns an id for RemoveCommitListener.
+  using CommitListener = std::function<void(const std::vector<StreamKey>&)>;
+  uint64_t AddCommitListener(CommitListener listener);
+  void RemoveCommitListener(uint64_t id);
   Result<std::unique_ptr<StreamReader>> ReadStream(const StreamKey& stream,
                                                    uint64_t from_seq) const;
 
@@ -178,6 +200,9 @@ class Store {
   // SHA-256 over (channel, fingerprint) of the non-empty channels passing `in_scope`.
   Hash ScopeFingerprint(const std::function<bool(const std::string&)>& in_scope) const;
   uint64_t CaseCount() const;
+  // Incremented by every commit; heads record the value at which they last moved, so a peer
+  // can be told what changed since a counter it saw.
+  uint64_t CommitCounter() const;
 
   // Copy of the directory as folded from "$directory".
   Directory DirectorySnapshot() const;
@@ -247,8 +272,12 @@ class Store {
   std::map<StreamKey, StreamHead> heads_;
   std::unordered_map<std::string, Hash> channel_fp_;
   std::unordered_map<std::string, std::string> origin_keys_;  // unit\0epoch -> key
+  std::mutex listeners_mu_;
+  uint64_t next_listener_ = 0;
+  std::map<uint64_t, CommitListener> listeners_;
   Directory directory_;
   uint64_t case_count_ = 0;
+  uint64_t commit_counter_ = 0;
 };
 
 }  // namespace hoso

@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -63,19 +65,11 @@ inline Status CopyStream(const Store& from, Store& to, const StreamKey& stream,
   auto mine = to.Head(stream);
   uint64_t next = mine ? mine->seq + 1 : 1;
   while (next <= theirs->seq) {
-    uint64_t target = std::min<uint64_t>(theirs->seq, next + max_batch - 1);
-    auto head = from.SignedHeadAtOrBefore(stream, target);
-    if (!head.ok()) return head.status();
-    if (head->seq < next) return Status::NotFound("no signed head within the batch");
-    Batch batch{stream, {}, *head};
-    auto reader = from.ReadStream(stream, next);
-    if (!reader.ok()) return reader.status();
-    for (; (*reader)->Valid() && (*reader)->seq() <= head->seq; (*reader)->Next()) {
-      batch.events.emplace_back((*reader)->bytes());
-    }
-    Status s = to.Ingest(batch);
+    auto batch = from.ReadBatch(stream, next, max_batch);
+    if (!batch.ok()) return batch.status();
+    Status s = to.Ingest(*batch);
     if (!s.ok()) return s;
-    next = head->seq + 1;
+    next = batch->head.seq + 1;
   }
   return Status::Ok();
 }
@@ -105,5 +99,46 @@ inline cbor::Value Body(std::initializer_list<std::pair<std::string, cbor::Value
 }
 
 inline cbor::Value Text(const std::string& s) { return cbor::Value::Text(s); }
+
+constexpr int64_t kTestNow = 1764000000000;  // 2025-11-24
+
+// A store with a node identity and a fake clock, under root 89.
+struct TestNode {
+  FakeClock clock{kTestNow};
+  std::unique_ptr<Store> store;
+};
+
+inline std::unique_ptr<TestNode> OpenTestNode(const std::string& path, const std::string& unit,
+                                              int key = 0, uint64_t epoch = 1) {
+  auto node = std::make_unique<TestNode>();
+  StoreOptions o;
+  o.path = path;
+  o.root_unit = "89";
+  o.identity = Identity{unit, epoch, KeyFor(key ? key : std::stoi(unit))};
+  o.clock = &node->clock;
+  auto s = Store::Open(o);
+  if (!s.ok()) {
+    std::fprintf(stderr, "opening test store: %s\n", s.status().ToString().c_str());
+    std::abort();
+  }
+  node->store = std::move(s).value();
+  return node;
+}
+
+inline LocalWrite ReceiveWrite(const std::string& channel, const std::string& code,
+                               const std::string& name, uint64_t due) {
+  cbor::Value applicant = cbor::Value::Map();
+  applicant.Set("name", Text(name));
+  return {channel, code, "case.received",
+          Body({{"status", Text("received")},
+                {"applicant", applicant},
+                {"due_at", cbor::Value::Uint(due)}}),
+          "clerk"};
+}
+
+inline LocalWrite StepWrite(const std::string& channel, const std::string& code,
+                            const std::string& status) {
+  return {channel, code, "case.step", Body({{"status", Text(status)}}), "officer"};
+}
 
 }  // namespace hoso::testing

@@ -14,25 +14,12 @@ using testing::Text;
 
 namespace {
 
-constexpr int64_t kNow = 1764000000000;  // 2025-11-24
-
-struct Node {
-  FakeClock clock{kNow};
-  std::unique_ptr<Store> store;
-};
+constexpr int64_t kNow = testing::kTestNow;
+using Node = testing::TestNode;
 
 std::unique_ptr<Node> OpenNode(const std::string& path, const std::string& unit, int key = 0,
                                uint64_t epoch = 1) {
-  auto node = std::make_unique<Node>();
-  StoreOptions o;
-  o.path = path;
-  o.root_unit = "89";
-  o.identity = Identity{unit, epoch, KeyFor(key ? key : std::stoi(unit))};
-  o.clock = &node->clock;
-  auto s = Store::Open(o);
-  REQUIRE(s.ok());
-  node->store = std::move(s).value();
-  return node;
+  return testing::OpenTestNode(path, unit, key, epoch);
 }
 
 // The province writes the small tree into "$directory".
@@ -40,20 +27,8 @@ void WriteDirectory(Store& root) {
   REQUIRE(root.Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
 }
 
-LocalWrite Receive(const std::string& channel, const std::string& code, const std::string& name,
-                   uint64_t due) {
-  cbor::Value applicant = cbor::Value::Map();
-  applicant.Set("name", Text(name));
-  return {channel, code, "case.received",
-          Body({{"status", Text("received")},
-                {"applicant", applicant},
-                {"due_at", cbor::Value::Uint(due)}}),
-          "clerk"};
-}
-
-LocalWrite Step(const std::string& channel, const std::string& code, const std::string& status) {
-  return {channel, code, "case.step", Body({{"status", Text(status)}}), "officer"};
-}
+const auto& Receive = testing::ReceiveWrite;
+const auto& Step = testing::StepWrite;
 
 auto All = [](const std::string&) { return true; };
 

@@ -1,0 +1,257 @@
+#include "sync/session.h"
+
+#include <algorithm>
+
+namespace hoso::sync {
+
+SyncSession::SyncSession(Store* store, std::string peer_unit, uint64_t peer_epoch,
+                         OriginVerifier verifier, const Clock* clock, SessionOptions options)
+    : store_(store),
+      peer_unit_(std::move(peer_unit)),
+      peer_epoch_(peer_epoch),
+      verifier_(std::move(verifier)),
+      clock_(clock),
+      options_(options),
+      me_(store->options().identity ? store->options().identity->unit : "") {}
+
+std::function<bool(const std::string&)> SyncSession::SharedFilter() const {
+  // One directory snapshot serves every channel the filter is asked about.
+  auto dir = std::make_shared<Directory>(store_->DirectorySnapshot());
+  int64_t now = clock_->NowMs();
+  return [dir, now, me = me_, peer = peer_unit_](const std::string& channel) {
+    return IsSystemChannel(channel) ||
+           (dir->InScope(me, channel, now) && dir->InScope(peer, channel, now));
+  };
+}
+
+bool SyncSession::Shared(const std::string& channel) const { return SharedFilter()(channel); }
+
+std::vector<Message> SyncSession::Start() {
+  known_ = store_->PeerKnowledge(peer_unit_);
+  Hello h;
+  h.unit = me_;
+  h.epoch = store_->options().identity ? store_->options().identity->epoch : 0;
+  h.wall_ms = clock_->NowMs();
+  h.counter = store_->CommitCounter();
+  h.seen = store_->PeerCounter(peer_unit_);
+  hello_sent_ = true;
+  return {Message(h)};
+}
+
+Status SyncSession::Fail(Status s, std::vector<Message>* out) {
+  failed_ = true;
+  out->push_back(ErrorMsg{CodeName(s.code()), s.message()});
+  return s;
+}
+
+Status SyncSession::Handle(const Message& in, std::vector<Message>* out) {
+  if (failed_) return Status::FailedPrecondition("session already ended");
+  if (const auto* e = std::get_if<ErrorMsg>(&in)) {
+    failed_ = true;
+    return Status::FailedPrecondition("peer " + peer_unit_ + " ended the session: " + e->code +
+                                      ": " + e->text);
+  }
+  if (const auto* h = std::get_if<Hello>(&in)) return OnHello(*h, out);
+  if (!hello_received_) {
+    return Fail(Status::InvalidArgument(std::string(MessageName(in)) + " before HELLO"), out);
+  }
+  if (const auto* b = std::get_if<BatchMsg>(&in)) return OnBatch(*b, out);
+  if (const auto* a = std::get_if<Ack>(&in)) return OnAck(*a, out);
+  if (const auto* o = std::get_if<OriginMsg>(&in)) {
+    if (verifier_) {
+      Status v = verifier_(*o);
+      if (!v.ok()) {
+        return Fail(Status::PermissionDenied("origin " + o->unit + "#" + std::to_string(o->epoch) +
+                                             " refused: " + v.message()),
+                    out);
+      }
+    }
+    auto held = store_->OriginKey(o->unit, o->epoch);
+    if (held.ok() && *held != o->public_key) {
+      return Fail(Status::PermissionDenied("origin " + o->unit + "#" + std::to_string(o->epoch) +
+                                           " announced with a key other than the one held"),
+                  out);
+    }
+    if (!held.ok()) {
+      Status s = store_->TrustOrigin(o->unit, o->epoch, o->public_key);
+      if (!s.ok()) return Fail(s, out);
+    }
+    return Status::Ok();
+  }
+  if (const auto* c = std::get_if<Changes>(&in)) return OnChanges(*c, out);
+  if (const auto* p = std::get_if<Ping>(&in)) {
+    out->push_back(Pong{p->wall_ms, clock_->NowMs()});
+    return Status::Ok();
+  }
+  return Status::Ok();  // PONG: nothing to do beyond keeping the session alive
+}
+
+Status SyncSession::OnHello(const Hello& h, std::vector<Message>* out) {
+  if (hello_received_) return Fail(Status::InvalidArgument("second HELLO"), out);
+  if (h.version != kProtocolVersion) {
+    return Fail(Status::InvalidArgument("protocol version " + std::to_string(h.version) +
+                                        " is not supported (this node speaks " +
+                                        std::to_string(kProtocolVersion) + ")"),
+                out);
+  }
+  if (h.unit != peer_unit_ || h.epoch != peer_epoch_) {
+    return Fail(Status::PermissionDenied("peer claims unit " + h.unit + " epoch " +
+                                         std::to_string(h.epoch) + " but its certificate is for " +
+                                         peer_unit_ + " epoch " + std::to_string(peer_epoch_)),
+                out);
+  }
+  hello_received_ = true;
+  stats_.clock_skew_ms = h.wall_ms - clock_->NowMs();
+  // What changed here since the peer last saw us (everything if it saw a counter we never
+  // reached: we were restored).
+  uint64_t mine = store_->CommitCounter();
+  if (h.seen != mine) {
+    uint64_t since = h.seen > mine ? 0 : h.seen;
+    auto shared = SharedFilter();
+    Changes c{mine, {}};
+    for (auto& [stream, head] : store_->Vector(shared)) {
+      if (head.ver > since) c.entries.emplace(stream, head);
+    }
+    out->push_back(std::move(c));
+  }
+  // What changed there since we last saw it: CHANGES follows, unless nothing did.
+  uint64_t seen = store_->PeerCounter(peer_unit_);
+  if (h.counter < seen) {
+    // The peer went back in time (restored): what we knew of it no longer holds.
+    known_.clear();
+    Status s = store_->ForgetPeerKnowledge(peer_unit_, [](const std::string&) { return true; });
+    if (!s.ok()) return Fail(s, out);
+  }
+  awaiting_changes_ = h.counter != seen;
+  if (!awaiting_changes_) {
+    level_ = true;
+    Schedule();
+    Pump(out);
+  }
+  return Status::Ok();
+}
+
+Status SyncSession::OnChanges(const Changes& c, std::vector<Message>* out) {
+  if (!awaiting_changes_) return Fail(Status::InvalidArgument("CHANGES that was not due"), out);
+  awaiting_changes_ = false;
+  auto shared = SharedFilter();
+  VersionVector entries;
+  for (const auto& [stream, head] : c.entries) {
+    if (shared(stream.channel)) entries.emplace(stream, head);
+  }
+  stats_.change_entries_received += entries.size();
+  Status s = store_->UpdatePeerKnowledge(peer_unit_, entries);
+  if (s.ok()) s = store_->SetPeerCounter(peer_unit_, c.counter);
+  if (!s.ok()) return Fail(s, out);
+  for (auto& [stream, head] : entries) known_[stream] = head;
+  level_ = true;
+  Schedule();
+  Pump(out);
+  return Status::Ok();
+}
+
+void SyncSession::Schedule() {
+  if (!level_) return;
+  // Vectors are ordered by stream key and system channels ("$...") sort first: the directory
+  // is sent before anything whose scope it decides.
+  for (const auto& [stream, head] : store_->Vector(SharedFilter())) {
+    auto k = known_.find(stream);
+    uint64_t peer_has = k == known_.end() ? 0 : k->second.seq;
+    uint64_t& next = next_seq_[stream];
+    next = std::max(next, peer_has + 1);
+    if (head.seq >= next && std::find(queue_.begin(), queue_.end(), stream) == queue_.end()) {
+      queue_.push_back(stream);
+    }
+  }
+}
+
+void SyncSession::Pump(std::vector<Message>* out) {
+  while (in_flight_.size() < options_.window && !queue_.empty()) {
+    StreamKey stream = queue_.front();
+    queue_.pop_front();
+    std::optional<StreamHead> head = store_->Head(stream);
+    uint64_t next = next_seq_[stream];
+    if (!head || head->seq < next) continue;
+    auto batch = store_->ReadBatch(stream, next, options_.max_batch_events);
+    if (!batch.ok()) continue;  // not sendable as signed batches: the peer cannot verify it
+    // The peer needs the origin's key unless it holds a stream of that origin already.
+    auto origin = std::make_pair(stream.origin, stream.epoch);
+    bool peer_has_key = std::any_of(known_.begin(), known_.end(), [&](const auto& kv) {
+      return kv.first.origin == stream.origin && kv.first.epoch == stream.epoch;
+    });
+    if (!peer_has_key && !origins_sent_.count(origin)) {
+      auto key = store_->OriginKey(stream.origin, stream.epoch);
+      if (!key.ok()) continue;
+      out->push_back(OriginMsg{stream.origin, stream.epoch, *key, ""});
+      origins_sent_.insert(origin);
+    }
+    in_flight_[{stream, batch->head.seq}] = batch->head.id;
+    next_seq_[stream] = batch->head.seq + 1;
+    ++stats_.batches_sent;
+    stats_.events_sent += batch->events.size();
+    if (next_seq_[stream] <= head->seq) queue_.push_back(stream);
+    out->push_back(BatchMsg{std::move(batch).value()});
+  }
+}
+
+Status SyncSession::OnBatch(const BatchMsg& m, std::vector<Message>* out) {
+  const Batch& b = m.batch;
+  if (!Shared(b.stream.channel)) {
+    return Fail(Status::PermissionDenied("peer " + peer_unit_ + " sent channel " +
+                                         b.stream.channel + ", outside this link's scope"),
+                out);
+  }
+  IngestStats st;
+  Status s = store_->Ingest(b, &st);
+  if (!s.ok()) return Fail(s, out);
+  ++stats_.batches_received;
+  stats_.events_received += st.applied;
+  stats_.duplicates_received += st.duplicates;
+  StreamHead head{b.head.seq, b.head.id, false};
+  known_[b.stream] = head;
+  s = store_->UpdatePeerKnowledge(peer_unit_, {{b.stream, head}});
+  if (!s.ok()) return Fail(s, out);
+  out->push_back(Ack{b.stream, b.head.seq, store_->CommitCounter()});
+  return Status::Ok();
+}
+
+Status SyncSession::OnAck(const Ack& a, std::vector<Message>* out) {
+  auto it = in_flight_.find({a.stream, a.seq});
+  if (it == in_flight_.end()) {
+    return Fail(Status::InvalidArgument("ACK for " + a.stream.ToString() + " seq " +
+                                        std::to_string(a.seq) + ", which is not in flight"),
+                out);
+  }
+  StreamHead head{a.seq, it->second, false};
+  in_flight_.erase(it);
+  auto& k = known_[a.stream];
+  if (head.seq > k.seq) k = head;
+  Status s = store_->UpdatePeerKnowledge(peer_unit_, {{a.stream, k}});
+  // If that commit was the peer's only one since the counter we saw, we know all it changed.
+  uint64_t seen = store_->PeerCounter(peer_unit_);
+  if (s.ok() && !awaiting_changes_ && a.counter == seen + 1) {
+    s = store_->SetPeerCounter(peer_unit_, a.counter);
+  }
+  if (!s.ok()) return Fail(s, out);
+  Pump(out);
+  return Status::Ok();
+}
+
+void SyncSession::OnCommit(std::vector<Message>* out) {
+  if (!hello_received_ || failed_) return;
+  Schedule();
+  Pump(out);
+}
+
+bool SyncSession::Settled() const {
+  if (!hello_sent_ || !hello_received_ || failed_ || awaiting_changes_) return false;
+  if (!in_flight_.empty() || !level_) return false;
+  for (const StreamKey& stream : queue_) {
+    auto head = store_->Head(stream);
+    auto next = next_seq_.find(stream);
+    if (head && next != next_seq_.end() && head->seq >= next->second) return false;
+  }
+  return true;
+}
+
+}  // namespace hoso::sync

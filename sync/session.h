@@ -1,0 +1,92 @@
+// SyncSession: one side of a sync session, as a pure state machine (docs/sync-protocol.md).
+//
+// It consumes the peer's messages and produces its own; it never touches a socket, so tests
+// drive two sessions over an in-memory duplex and the TLS transport is a thin layer under it.
+// It reads and writes the node's Store: outgoing batches come from it, incoming ones go
+// through Store::Ingest (which verifies them in full), and the per-peer knowledge of what the
+// peer holds is kept in it, so a cut session resumes where it stopped.
+// Thread-safety: a session is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/store.h"
+#include "sync/messages.h"
+
+namespace hoso::sync {
+
+// Decides whether an origin's key may be trusted (its certificate chains to the deployment's
+// CA and names that unit and epoch). Returns the reason when not.
+using OriginVerifier = std::function<Status(const OriginMsg&)>;
+
+struct SessionOptions {
+  size_t max_batch_events = 1000;
+  size_t window = 8;  // batches in flight
+};
+
+struct SessionStats {
+  uint64_t batches_sent = 0, events_sent = 0;
+  uint64_t batches_received = 0, events_received = 0, duplicates_received = 0;
+  uint64_t change_entries_received = 0;
+  int64_t clock_skew_ms = 0;  // peer's wall clock minus ours, from HELLO
+};
+
+class SyncSession {
+ public:
+  // `peer_unit` and `peer_epoch` are the identity the transport authenticated (certificate).
+  SyncSession(Store* store, std::string peer_unit, uint64_t peer_epoch, OriginVerifier verifier,
+              const Clock* clock, SessionOptions options = {});
+
+  // The opening HELLO.
+  std::vector<Message> Start();
+  // Handles one message from the peer, appending replies to *out. A non-OK Status ends the
+  // session; *out then ends with the ERROR to send.
+  Status Handle(const Message& in, std::vector<Message>* out);
+  // New commits in the store: pushes what the peer lacks.
+  void OnCommit(std::vector<Message>* out);
+
+  // True when the HELLOs were exchanged and nothing is queued, in flight or awaited.
+  bool Settled() const;
+  const SessionStats& stats() const { return stats_; }
+
+  // May this link carry `channel`? Both ends' scopes must contain it (system channels always).
+  bool Shared(const std::string& channel) const;
+
+ private:
+  std::function<bool(const std::string&)> SharedFilter() const;
+  Status OnHello(const Hello& h, std::vector<Message>* out);
+  Status OnChanges(const Changes& c, std::vector<Message>* out);
+  void Schedule();
+  void Pump(std::vector<Message>* out);
+  Status OnBatch(const BatchMsg& m, std::vector<Message>* out);
+  Status OnAck(const Ack& a, std::vector<Message>* out);
+  Status Fail(Status s, std::vector<Message>* out);
+
+  Store* store_;
+  std::string peer_unit_;
+  uint64_t peer_epoch_;
+  OriginVerifier verifier_;
+  const Clock* clock_;
+  SessionOptions options_;
+  std::string me_;
+
+  bool hello_sent_ = false, hello_received_ = false, failed_ = false;
+  bool awaiting_changes_ = false;  // the peer changed since we last saw it: CHANGES will come
+  bool level_ = false;             // our knowledge of the peer is current
+  VersionVector known_;            // what the peer holds, as far as we know
+  std::deque<StreamKey> queue_;    // streams with events to send
+  std::map<StreamKey, uint64_t> next_seq_;
+  std::map<std::pair<StreamKey, uint64_t>, Hash> in_flight_;  // (stream, head seq) -> head id
+  std::set<std::pair<std::string, uint64_t>> origins_sent_;
+  SessionStats stats_;
+};
+
+}  // namespace hoso::sync

@@ -1,0 +1,308 @@
+// Two SyncSessions over an in-memory duplex: every message goes through the real frame and
+// message codecs, and both sides use real RocksDB stores.
+#include "sync/session.h"
+
+#include <catch2/catch.hpp>
+#include <deque>
+
+#include "tests/testing.h"
+
+using namespace hoso;
+using namespace hoso::sync;
+using testing::OpenTestNode;
+using testing::ReceiveWrite;
+using testing::StepWrite;
+using testing::TempDir;
+
+namespace {
+
+auto All = [](const std::string&) { return true; };
+
+// Accepts an origin when the test "CA" (the keys tests derive from unit codes) issued it.
+Status TestVerifier(const OriginMsg& o) {
+  if (o.public_key == testing::KeyFor(std::stoi(o.unit)).public_key()) return Status::Ok();
+  return Status::PermissionDenied("key not issued by the deployment's CA");
+}
+
+struct Direction {
+  std::deque<std::string> wire;  // frames
+  FrameReader reader;
+  uint64_t bytes = 0;
+  std::map<std::string, int> counts;
+};
+
+struct LinkResult {
+  Status a, b;
+  uint64_t bytes_ab = 0, bytes_ba = 0;
+  std::map<std::string, int> counts_ab, counts_ba;
+  bool settled = false;
+};
+
+// Runs two sessions to quiescence (or until `cut_after` bytes crossed the wire, simulating a
+// cut link). OnCommit is called after every delivery, as the store's listener would.
+LinkResult RunLink(SyncSession& a, SyncSession& b, uint64_t cut_after = UINT64_MAX) {
+  Direction ab, ba;
+  LinkResult r;
+  auto send = [](std::vector<Message>& msgs, Direction& d) {
+    for (const auto& m : msgs) {
+      std::string f = Frame(EncodeMessage(m));
+      d.bytes += f.size();
+      d.counts[MessageName(m)]++;
+      d.wire.push_back(std::move(f));
+    }
+    msgs.clear();
+  };
+  std::vector<Message> out = a.Start();
+  send(out, ab);
+  out = b.Start();
+  send(out, ba);
+  auto deliver = [&](Direction& from, Direction& back, SyncSession& to, Status& st) {
+    if (from.wire.empty()) return;
+    REQUIRE(from.reader.Append(from.wire.front()).ok());
+    from.wire.pop_front();
+    while (true) {
+      auto next = from.reader.Next();
+      REQUIRE(next.ok());
+      if (!*next) break;
+      auto m = DecodeMessage(**next);
+      REQUIRE(m.ok());
+      std::vector<Message> replies;
+      Status s = to.Handle(*m, &replies);
+      if (!s.ok() && st.ok()) st = s;
+      send(replies, back);
+    }
+  };
+  for (int steps = 0; steps < 100000 && (!ab.wire.empty() || !ba.wire.empty()); ++steps) {
+    if (ab.bytes + ba.bytes > cut_after) break;
+    deliver(ab, ba, b, r.b);
+    deliver(ba, ab, a, r.a);
+    std::vector<Message> pushed;
+    a.OnCommit(&pushed);
+    send(pushed, ab);
+    b.OnCommit(&pushed);
+    send(pushed, ba);
+  }
+  r.bytes_ab = ab.bytes;
+  r.bytes_ba = ba.bytes;
+  r.counts_ab = ab.counts;
+  r.counts_ba = ba.counts;
+  r.settled = a.Settled() && b.Settled();
+  return r;
+}
+
+struct Tree {
+  TempDir dir;
+  std::unique_ptr<testing::TestNode> province, district, commune, other;
+  Tree() {
+    province = OpenTestNode(dir.Sub("89"), "89");
+    district = OpenTestNode(dir.Sub("883"), "883");
+    commune = OpenTestNode(dir.Sub("30280"), "30280");
+    other = OpenTestNode(dir.Sub("30283"), "30283");
+    REQUIRE(province->store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+  }
+};
+
+std::unique_ptr<SyncSession> Session(testing::TestNode& node, const std::string& peer,
+                                     SessionOptions options = {}) {
+  return std::make_unique<SyncSession>(node.store.get(), peer, 1, TestVerifier, &node.clock,
+                                       options);
+}
+
+LinkResult Sync(testing::TestNode& a, const std::string& a_unit, testing::TestNode& b,
+                const std::string& b_unit, SessionOptions options = {}) {
+  auto sa = Session(a, b_unit, options);
+  auto sb = Session(b, a_unit, options);
+  return RunLink(*sa, *sb);
+}
+
+std::string Counts(const std::map<std::string, int>& m) {
+  std::string out;
+  for (const auto& [k, v] : m) out += k + "=" + std::to_string(v) + " ";
+  return out;
+}
+
+Hash Fingerprint(testing::TestNode& n, const std::string& channel) {
+  return n.store->ScopeFingerprint([&](const std::string& c) { return c == channel; });
+}
+
+}  // namespace
+
+TEST_CASE("session: directory first, then both sides' offline writes converge", "[session]") {
+  Tree t;
+  auto r = Sync(*t.province, "89", *t.district, "883");
+  REQUIRE(r.a.ok());
+  REQUIRE(r.b.ok());
+  r = Sync(*t.district, "883", *t.commune, "30280");
+  REQUIRE(r.a.ok());
+  REQUIRE(r.b.ok());
+  CHECK(t.commune->store->DirectorySnapshot().size() == 6);
+
+  // Offline: the commune receives cases, the district steps one of them.
+  for (int i = 0; i < 30; ++i) {
+    REQUIRE(t.commune->store->Append(ReceiveWrite("30280", "C" + std::to_string(i), "An", i)).ok());
+  }
+  r = Sync(*t.district, "883", *t.commune, "30280");
+  REQUIRE(r.a.ok());
+  REQUIRE(r.b.ok());
+  CHECK(r.settled);
+  t.district->clock.Advance(1000);
+  REQUIRE(t.district->store->Append(StepWrite("30280", "C3", "processing")).ok());
+  REQUIRE(t.commune->store->Append(StepWrite("30280", "C4", "forwarded")).ok());
+  r = Sync(*t.district, "883", *t.commune, "30280");
+  REQUIRE(r.a.ok());
+  REQUIRE(r.b.ok());
+  CHECK(r.settled);
+  CHECK(Fingerprint(*t.district, "30280") == Fingerprint(*t.commune, "30280"));
+  CHECK(t.commune->store->GetCaseState("C3")->TextOr("status", "") == "processing");
+  // Relayed up: the province verifies the commune's signatures end to end.
+  r = Sync(*t.province, "89", *t.district, "883");
+  REQUIRE(r.a.ok());
+  CHECK(Fingerprint(*t.province, "30280") == Fingerprint(*t.commune, "30280"));
+  CHECK(t.province->store->VerifyStream({"30280", "30280", 1}).ok());
+}
+
+TEST_CASE("session: an idle round is one HELLO each way, under 512 bytes", "[session]") {
+  Tree t;
+  REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
+  REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
+  for (int i = 0; i < 20; ++i) {
+    REQUIRE(t.commune->store->Append(ReceiveWrite("30280", "C" + std::to_string(i), "An", i)).ok());
+  }
+  REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
+  auto r = Sync(*t.district, "883", *t.commune, "30280");
+  CHECK(r.a.ok());
+  CHECK(r.settled);
+  CHECK(r.counts_ab == std::map<std::string, int>{{"HELLO", 1}});
+  CHECK(r.counts_ba == std::map<std::string, int>{{"HELLO", 1}});
+  CHECK(r.bytes_ab <= 512);
+  CHECK(r.bytes_ba <= 512);
+}
+
+TEST_CASE("session: d new events cost the events and one ACK per changed stream", "[session]") {
+  Tree t;
+  REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
+  REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
+  REQUIRE(Sync(*t.district, "883", *t.other, "30283").a.ok());
+  for (int i = 0; i < 50; ++i) {
+    REQUIRE(t.commune->store->Append(ReceiveWrite("30280", "C" + std::to_string(i), "An", i)).ok());
+    REQUIRE(t.other->store->Append(ReceiveWrite("30283", "D" + std::to_string(i), "Bé", i)).ok());
+  }
+  REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
+  REQUIRE(Sync(*t.district, "883", *t.other, "30283").a.ok());
+  // Three new events in one stream.
+  std::vector<LocalWrite> three = {StepWrite("30280", "C1", "forwarded"),
+                                   StepWrite("30280", "C2", "forwarded"),
+                                   StepWrite("30280", "C3", "forwarded")};
+  REQUIRE(t.commune->store->Append(three).ok());
+  auto sd = Session(*t.district, "30280");
+  auto sc = Session(*t.commune, "883");
+  auto r = RunLink(*sd, *sc);
+  CHECK(r.a.ok());
+  CHECK(r.settled);
+  INFO("district sent " << Counts(r.counts_ab) << "; commune sent " << Counts(r.counts_ba));
+  // The district changed too (it synced 30283 meanwhile) but nothing the commune shares: its
+  // CHANGES is empty.
+  CHECK(r.counts_ab == std::map<std::string, int>{{"HELLO", 1}, {"CHANGES", 1}, {"ACK", 1}});
+  CHECK(r.counts_ba == std::map<std::string, int>{{"HELLO", 1}, {"CHANGES", 1}, {"BATCH", 1}});
+  CHECK(sd->stats().change_entries_received == 1);  // the one stream that moved
+  CHECK(sc->stats().change_entries_received == 0);
+  CHECK(sc->stats().events_sent == 3);
+  CHECK(r.bytes_ab < 512);
+}
+
+TEST_CASE("session: a commune receives only its own channel", "[session]") {
+  Tree t;
+  REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
+  REQUIRE(Sync(*t.district, "883", *t.other, "30283").a.ok());
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(t.other->store->Append(ReceiveWrite("30283", "D" + std::to_string(i), "Bé", i)).ok());
+  }
+  REQUIRE(Sync(*t.district, "883", *t.other, "30283").a.ok());
+  REQUIRE(t.district->store->CaseCount() == 10);
+  auto r = Sync(*t.district, "883", *t.commune, "30280");
+  REQUIRE(r.a.ok());
+  CHECK(t.commune->store->CaseCount() == 0);
+  CHECK(t.commune->store->Vector([](const std::string& c) { return c == "30283"; }).empty());
+}
+
+TEST_CASE("session: a peer pushing an out-of-scope channel is refused, nothing stored",
+          "[session]") {
+  Tree t;
+  REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
+  REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
+  REQUIRE(Sync(*t.district, "883", *t.other, "30283").a.ok());
+  auto s = Session(*t.commune, "883");
+  std::vector<Message> out = s->Start();
+  Hello h;
+  h.unit = "883";
+  h.epoch = 1;
+  REQUIRE(s->Handle(h, &out).ok());
+  // A hostile district pushes another commune's stream.
+  testing::StreamWriter w({"30283", "30283", 1}, testing::KeyFor(30283));
+  w.Next("X1", "case.received", testing::Body({{"status", testing::Text("received")}}),
+         HlcPack(testing::kTestNow, 0));
+  out.clear();
+  Status st = s->Handle(BatchMsg{w.Seal()}, &out);
+  CHECK(st.code() == Code::kPermissionDenied);
+  CHECK_THAT(st.message(), Catch::Contains("outside this link's scope"));
+  REQUIRE(!out.empty());
+  CHECK(std::holds_alternative<ErrorMsg>(out.back()));
+  CHECK(t.commune->store->CaseCount() == 0);
+}
+
+TEST_CASE("session: a peer claiming another identity than its certificate is refused",
+          "[session]") {
+  Tree t;
+  auto s = Session(*t.district, "30280");
+  std::vector<Message> out = s->Start();
+  Hello h;
+  h.unit = "30283";  // the certificate says 30280
+  h.epoch = 1;
+  Status st = s->Handle(h, &out);
+  CHECK(st.code() == Code::kPermissionDenied);
+  CHECK_THAT(st.message(), Catch::Contains("certificate is for 30280"));
+}
+
+TEST_CASE("session: an origin key the CA never issued is refused", "[session]") {
+  Tree t;
+  auto s = Session(*t.province, "883");
+  std::vector<Message> out = s->Start();
+  Hello h;
+  h.unit = "883";
+  h.epoch = 1;
+  REQUIRE(s->Handle(h, &out).ok());
+  Status st = s->Handle(OriginMsg{"30280", 1, testing::KeyFor(4242).public_key(), ""}, &out);
+  CHECK(st.code() == Code::kPermissionDenied);
+  CHECK_FALSE(t.province->store->OriginKey("30280", 1).ok());
+}
+
+TEST_CASE("session: a cut session resumes without loss, re-sending at most what was in flight",
+          "[session]") {
+  Tree t;
+  REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
+  REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
+  for (int i = 0; i < 400; ++i) {
+    REQUIRE(t.commune->store->Append(ReceiveWrite("30280", "C" + std::to_string(i), "An", i)).ok());
+  }
+  SessionOptions small;
+  small.max_batch_events = 10;
+  small.window = 4;
+  uint64_t total_sent = 0;
+  for (uint64_t cut : {3000u, 9000u, 20000u}) {
+    auto sd = Session(*t.district, "30280", small);
+    auto sc = Session(*t.commune, "883", small);
+    auto r = RunLink(*sd, *sc, cut);
+    total_sent += sc->stats().events_sent;
+  }
+  auto sd = Session(*t.district, "30280", small);
+  auto sc = Session(*t.commune, "883", small);
+  auto r = RunLink(*sd, *sc);
+  REQUIRE(r.a.ok());
+  REQUIRE(r.b.ok());
+  CHECK(r.settled);
+  total_sent += sc->stats().events_sent;
+  CHECK(t.district->store->CaseCount() == 400);
+  CHECK(Fingerprint(*t.district, "30280") == Fingerprint(*t.commune, "30280"));
+  // Each cut can lose at most the window's batches: 3 cuts x 4 batches x 10 events.
+  CHECK(total_sent <= 400 + 3 * 4 * 10);
+}
