@@ -1,0 +1,56 @@
+// X.509 certificates of a deployment: the province's CA, node certificates binding a unit and
+// epoch to the node's Ed25519 key, and the CA's revocation list.
+//
+// A node certificate carries its identity in a SAN URI, hoso://node/<unit>?epoch=<n>, and its
+// public key is the key that signs the node's stream heads: the certificate that authenticates
+// a TLS peer is also the one that lets any node verify that origin's events offline.
+// Certificates and CRLs are PEM text. Times are seconds since the Unix epoch.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/crypto.h"
+#include "core/event.h"
+#include "core/status.h"
+
+namespace hoso {
+
+struct CertificateInfo {
+  std::string unit;  // from the SAN URI (empty for a CA)
+  uint64_t epoch = 0;
+  std::string public_key;  // raw Ed25519, 32 bytes
+  uint64_t serial = 0;
+  int64_t not_before = 0, not_after = 0;
+  bool is_ca = false;
+};
+
+std::string NodeUri(std::string_view unit, uint64_t epoch);
+
+// A self-signed CA certificate for the deployment rooted at `root_unit`.
+Result<std::string> MakeCaCertificate(const SigningKey& ca_key, std::string_view root_unit,
+                                      int64_t not_before, int64_t not_after);
+// A node certificate for (unit, epoch) and the node's public key, signed by the CA.
+Result<std::string> IssueNodeCertificate(const SigningKey& ca_key, std::string_view ca_pem,
+                                         std::string_view unit, uint64_t epoch,
+                                         std::string_view node_public_key, uint64_t serial,
+                                         int64_t not_before, int64_t not_after);
+// A CRL listing revoked serials, signed by the CA.
+Result<std::string> MakeCrl(const SigningKey& ca_key, std::string_view ca_pem,
+                            const std::vector<uint64_t>& revoked, int64_t this_update,
+                            int64_t next_update);
+
+Result<CertificateInfo> ParseCertificate(std::string_view pem);
+// Checks a node certificate against the CA (signature, validity at `now`, not a CA itself,
+// an identity URI present) and, if given, the CRL. Returns its identity.
+Result<CertificateInfo> VerifyNodeCertificate(std::string_view pem, std::string_view ca_pem,
+                                              std::string_view crl_pem, int64_t now);
+
+// The PEM (PKCS#8) form of a signing key, for TLS libraries and key files.
+Result<std::string> PrivateKeyPem(const SigningKey& key);
+Result<SigningKey> SigningKeyFromPem(std::string_view pem);
+
+}  // namespace hoso
