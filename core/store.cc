@@ -40,6 +40,7 @@ constexpr std::string_view kMetaIdentity = "identity";
 constexpr std::string_view kMetaCommitCounter = "commit_counter";
 const std::string kMetaPeerCounterPrefix = "peerseen/";
 const std::string kMetaOriginPrefix = "origin/";
+const std::string kMetaOriginCertPrefix = "origincert/";
 const std::string kMetaFpPrefix = "fp/";
 const std::string kMetaFrozenPrefix = "frozen/";
 const std::string kMetaPeerPrefix = "peer/";  // peer 0x00 stream_key -> seq(8) id(32)
@@ -367,7 +368,8 @@ Status Store::Load() {
   return Status::Ok();
 }
 
-Status Store::TrustOrigin(std::string_view unit, uint64_t epoch, std::string_view public_key) {
+Status Store::TrustOrigin(std::string_view unit, uint64_t epoch, std::string_view public_key,
+                          std::string_view certificate) {
   HOSO_RETURN_IF_ERROR(ValidateName("origin unit", unit));
   if (public_key.size() != kPublicKeySize) {
     return Status::InvalidArgument("origin public key must be 32 bytes");
@@ -375,12 +377,24 @@ Status Store::TrustOrigin(std::string_view unit, uint64_t epoch, std::string_vie
   std::string key = OriginMetaKey(unit, epoch);
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
-  HOSO_RETURN_IF_ERROR(
-      FromRocks(db_->Put(wo, cf_[kMeta], key, rocksdb::Slice(public_key.data(), public_key.size())),
-                "writing origin key"));
+  rocksdb::WriteBatch wb;
+  wb.Put(cf_[kMeta], key, rocksdb::Slice(public_key.data(), public_key.size()));
+  if (!certificate.empty()) {
+    wb.Put(cf_[kMeta], kMetaOriginCertPrefix + key.substr(kMetaOriginPrefix.size()),
+           rocksdb::Slice(certificate.data(), certificate.size()));
+  }
+  HOSO_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "writing origin key"));
   std::unique_lock lock(cache_mu_);
   origin_keys_[key.substr(kMetaOriginPrefix.size())] = std::string(public_key);
   return Status::Ok();
+}
+
+std::string Store::OriginCertificate(std::string_view unit, uint64_t epoch) const {
+  std::string value;
+  std::string key =
+      kMetaOriginCertPrefix + OriginMetaKey(unit, epoch).substr(kMetaOriginPrefix.size());
+  if (!db_->Get({}, cf_[kMeta], key, &value).ok()) return "";
+  return value;
 }
 
 Result<std::string> Store::OriginKey(std::string_view unit, uint64_t epoch) const {

@@ -151,8 +151,12 @@ class Store {
   Result<Appended> Append(LocalWrite write);
   Result<std::vector<Appended>> Append(std::vector<LocalWrite> writes);
   Status Ingest(const Batch& batch, IngestStats* stats = nullptr);
-  // Records the public key of an origin (its certificate was verified by the caller).
-  Status TrustOrigin(std::string_view unit, uint64_t epoch, std::string_view public_key);
+  // Records the public key of an origin (its certificate was verified by the caller), and the
+  // certificate itself when given, so it can travel with the origin's streams.
+  Status TrustOrigin(std::string_view unit, uint64_t epoch, std::string_view public_key,
+                     std::string_view certificate = {});
+  // The certificate recorded for an origin ("" when none was).
+  std::string OriginCertificate(std::string_view unit, uint64_t epoch) const;
 
   // ---- reads
   const StoreOptions& options() const { return options_; }

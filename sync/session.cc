@@ -73,7 +73,7 @@ Status SyncSession::Handle(const Message& in, std::vector<Message>* out) {
                   out);
     }
     if (!held.ok()) {
-      Status s = store_->TrustOrigin(o->unit, o->epoch, o->public_key);
+      Status s = store_->TrustOrigin(o->unit, o->epoch, o->public_key, o->certificate);
       if (!s.ok()) return Fail(s, out);
     }
     return Status::Ok();
@@ -182,7 +182,8 @@ void SyncSession::Pump(std::vector<Message>* out) {
     if (!peer_has_key && !origins_sent_.count(origin)) {
       auto key = store_->OriginKey(stream.origin, stream.epoch);
       if (!key.ok()) continue;
-      out->push_back(OriginMsg{stream.origin, stream.epoch, *key, ""});
+      out->push_back(OriginMsg{stream.origin, stream.epoch, *key,
+                               store_->OriginCertificate(stream.origin, stream.epoch)});
       origins_sent_.insert(origin);
     }
     in_flight_[{stream, batch->head.seq}] = batch->head.id;

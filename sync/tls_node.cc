@@ -1,0 +1,518 @@
+#include "sync/tls_node.h"
+
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl.hpp>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "core/certificate.h"
+
+namespace hoso::sync {
+
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+using asio::awaitable;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+Result<std::shared_ptr<ssl::context>> MakeContext(const TlsConfig& c, const std::string& crl) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls);
+  SSL_CTX* native = ctx->native_handle();
+  // TLS 1.3 only, mutual authentication.
+  SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
+  SSL_CTX_set_max_proto_version(native, TLS1_3_VERSION);
+  boost::system::error_code ec;
+  ctx->use_certificate_chain(asio::buffer(c.cert_pem), ec);
+  if (ec) return Status::InvalidArgument("node certificate: " + ec.message());
+  ctx->use_private_key(asio::buffer(c.key_pem), ssl::context::pem, ec);
+  if (ec) return Status::InvalidArgument("node key: " + ec.message());
+  ctx->add_certificate_authority(asio::buffer(c.ca_pem), ec);
+  if (ec) return Status::InvalidArgument("CA certificate: " + ec.message());
+  X509_STORE* store = SSL_CTX_get_cert_store(native);
+  BIO* bio = BIO_new_mem_buf(c.ca_pem.data(), static_cast<int>(c.ca_pem.size()));
+  X509* ca = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (!ca) return Status::InvalidArgument("CA certificate is not PEM");
+  X509_STORE_add_cert(store, ca);
+  X509_free(ca);
+  if (!crl.empty()) {
+    bio = BIO_new_mem_buf(crl.data(), static_cast<int>(crl.size()));
+    X509_CRL* x = PEM_read_bio_X509_CRL(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    if (!x) return Status::InvalidArgument("CRL is not PEM");
+    X509_STORE_add_crl(store, x);
+    X509_CRL_free(x);
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+  }
+  ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  return ctx;
+}
+
+std::string PeerCertificatePem(SSL* ssl) {
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (!cert) return "";
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, cert);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  X509_free(cert);
+  return pem;
+}
+
+std::string VerifyFailure(SSL* ssl) {
+  long r = SSL_get_verify_result(ssl);
+  if (r == X509_V_OK) return "";
+  return std::string(" (certificate: ") + X509_verify_cert_error_string(r) + ")";
+}
+
+}  // namespace
+
+struct Conn;
+
+struct SyncNode::Impl {
+  Store* store;
+  TlsConfig config;
+  const Clock* clock;
+  SessionOptions options;
+  asio::io_context io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+  std::optional<tcp::acceptor> acceptor;
+
+  mutable std::mutex mu;  // guards everything below
+  std::shared_ptr<ssl::context> ctx;
+  std::string crl_pem;
+  std::vector<std::shared_ptr<PeerStatus>> peers;
+  std::set<std::shared_ptr<Conn>> conns;
+  std::set<asio::steady_timer*> backoff_timers;
+
+  void Log(std::string_view level, const std::string& message) const {
+    if (config.log) config.log(level, message);
+  }
+  std::shared_ptr<ssl::context> Context() {
+    std::lock_guard lock(mu);
+    return ctx;
+  }
+  void Update(const std::shared_ptr<PeerStatus>& p, const std::function<void(PeerStatus&)>& fn) {
+    std::lock_guard lock(mu);
+    fn(*p);
+  }
+  Status CheckOrigin(const OriginMsg& o) const;
+  awaitable<void> Accept();
+  awaitable<void> Upstream(std::string host, uint16_t port, std::shared_ptr<PeerStatus> status);
+  awaitable<bool> Run(std::shared_ptr<Conn> c, bool server);
+};
+
+// One TLS connection and the session on it. Lives on the io thread.
+struct Conn : std::enable_shared_from_this<Conn> {
+  Conn(SyncNode::Impl* impl, tcp::socket socket, std::shared_ptr<ssl::context> context,
+       std::shared_ptr<PeerStatus> peer)
+      : impl(impl),
+        ctx(std::move(context)),
+        stream(std::move(socket), *ctx),
+        watchdog(stream.get_executor()),
+        wake(stream.get_executor()),
+        pinger(stream.get_executor()),
+        status(std::move(peer)),
+        reader(impl->config.max_frame) {}
+
+  SyncNode::Impl* impl;
+  std::shared_ptr<ssl::context> ctx;
+  ssl::stream<tcp::socket> stream;
+  asio::steady_timer watchdog, wake, pinger;
+  SteadyClock::time_point deadline = SteadyClock::now();
+  std::deque<std::string> outbox;
+  bool closed = false;
+  bool close_after_flush = false;
+  bool settled_once = false;
+  std::unique_ptr<SyncSession> session;
+  std::shared_ptr<PeerStatus> status;
+  FrameReader reader;
+  uint64_t listener = 0;
+
+  void Send(std::vector<Message>& messages) {
+    for (const auto& m : messages) outbox.push_back(Frame(EncodeMessage(m)));
+    messages.clear();
+    wake.cancel();
+  }
+  void Close() {
+    if (closed) return;
+    closed = true;
+    boost::system::error_code ec;
+    watchdog.cancel();
+    wake.cancel();
+    pinger.cancel();
+    stream.lowest_layer().close(ec);
+  }
+  void Fail(const std::string& why) {
+    impl->Log("warn", "peer " + Name() + ": " + why);
+    impl->Update(status, [&](PeerStatus& p) { p.last_error = why; });
+  }
+  std::string Name() const {
+    std::string unit = session ? status->unit : "";
+    return unit.empty() ? status->address : unit + " (" + status->address + ")";
+  }
+};
+
+namespace {
+
+awaitable<void> Watchdog(std::shared_ptr<Conn> c) {
+  while (!c->closed) {
+    c->watchdog.expires_at(c->deadline);
+    co_await c->watchdog.async_wait(kTuple);
+    if (c->closed) co_return;
+    if (SteadyClock::now() >= c->deadline) {
+      // While shutting down, the deadline only bounds the wait for close_notify.
+      if (!c->close_after_flush) c->Fail("timed out");
+      c->Close();
+      co_return;
+    }
+  }
+}
+
+awaitable<void> Writer(std::shared_ptr<Conn> c) {
+  while (!c->closed) {
+    if (c->outbox.empty()) {
+      if (c->close_after_flush) {
+        // close_notify, bounded by the watchdog.
+        c->deadline = SteadyClock::now() + c->impl->config.shutdown_timeout;
+        co_await c->stream.async_shutdown(kTuple);
+        c->Close();
+        co_return;
+      }
+      c->wake.expires_at(SteadyClock::time_point::max());
+      co_await c->wake.async_wait(kTuple);
+      continue;
+    }
+    std::string frame = std::move(c->outbox.front());
+    c->outbox.pop_front();
+    auto [ec, n] = co_await asio::async_write(c->stream, asio::buffer(frame), kTuple);
+    if (ec) {
+      if (!c->closed) c->Fail("write failed: " + ec.message());
+      c->Close();
+      co_return;
+    }
+    c->impl->Update(c->status, [n = n](PeerStatus& p) { p.bytes_sent += n; });
+  }
+}
+
+awaitable<void> Keepalive(std::shared_ptr<Conn> c) {
+  while (!c->closed) {
+    c->pinger.expires_after(c->impl->config.keepalive);
+    co_await c->pinger.async_wait(kTuple);
+    if (c->closed || c->close_after_flush) co_return;
+    std::vector<Message> ping{Ping{c->impl->clock->NowMs()}};
+    c->Send(ping);
+  }
+}
+
+}  // namespace
+
+Status SyncNode::Impl::CheckOrigin(const OriginMsg& o) const {
+  // An origin is trusted when its certificate chains to our CA, is not revoked, and names
+  // that unit, epoch and key.
+  std::string crl;
+  {
+    std::lock_guard lock(mu);
+    crl = crl_pem;
+  }
+  if (o.certificate.empty()) return Status::PermissionDenied("no certificate");
+  HOSO_ASSIGN_OR_RETURN(CertificateInfo info, VerifyNodeCertificate(o.certificate, config.ca_pem,
+                                                                    crl, clock->NowMs() / 1000));
+  if (info.unit != o.unit || info.epoch != o.epoch || info.public_key != o.public_key) {
+    return Status::PermissionDenied("certificate is for " + info.unit + "#" +
+                                    std::to_string(info.epoch) + " or another key");
+  }
+  return Status::Ok();
+}
+
+awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
+  {
+    std::lock_guard lock(mu);
+    conns.insert(c);
+  }
+  auto ex = c->stream.get_executor();
+  c->deadline = SteadyClock::now() + config.handshake_timeout;
+  asio::co_spawn(ex, Watchdog(c), asio::detached);
+  auto [hs] = co_await c->stream.async_handshake(
+      server ? ssl::stream_base::server : ssl::stream_base::client, kTuple);
+  std::string peer_pem = hs ? "" : PeerCertificatePem(c->stream.native_handle());
+  Result<CertificateInfo> peer = Status::PermissionDenied("no peer certificate");
+  if (!hs) {
+    std::string crl;
+    {
+      std::lock_guard lock(mu);
+      crl = crl_pem;
+    }
+    peer = VerifyNodeCertificate(peer_pem, config.ca_pem, crl, clock->NowMs() / 1000);
+  }
+  if (hs || !peer.ok()) {
+    c->Fail(hs ? "TLS handshake failed: " + hs.message() + VerifyFailure(c->stream.native_handle())
+               : peer.status().message());
+    c->Close();
+  } else {
+    Update(c->status, [&](PeerStatus& p) {
+      p.unit = peer->unit;
+      p.connected = true;
+      p.since_ms = clock->NowMs();
+      p.last_error.clear();
+    });
+    Log("info", "peer " + peer->unit + "#" + std::to_string(peer->epoch) + " connected");
+    c->session = std::make_unique<SyncSession>(
+        store, peer->unit, peer->epoch, [this](const OriginMsg& o) { return CheckOrigin(o); },
+        clock, options);
+    std::vector<Message> out = c->session->Start();
+    c->Send(out);
+    std::weak_ptr<Conn> weak = c;
+    c->listener = store->AddCommitListener([weak, ex](const std::vector<StreamKey>&) {
+      asio::post(ex, [weak] {
+        auto conn = weak.lock();
+        if (!conn || conn->closed || !conn->session) return;
+        std::vector<Message> pushed;
+        conn->session->OnCommit(&pushed);
+        conn->Send(pushed);
+      });
+    });
+    asio::co_spawn(ex, Writer(c), asio::detached);
+    asio::co_spawn(ex, Keepalive(c), asio::detached);
+    std::vector<char> buf(64 * 1024);
+    while (!c->closed && !c->close_after_flush) {
+      c->deadline = SteadyClock::now() + config.idle_timeout;
+      auto [ec, n] = co_await c->stream.async_read_some(asio::buffer(buf), kTuple);
+      if (ec) {
+        if (!c->closed && ec != asio::error::eof && ec != ssl::error::stream_truncated) {
+          c->Fail("read failed: " + ec.message());
+        }
+        break;
+      }
+      Update(c->status, [n = n](PeerStatus& p) { p.bytes_received += n; });
+      Status s = c->reader.Append(std::string_view(buf.data(), n));
+      std::vector<Message> out;
+      while (s.ok()) {
+        auto next = c->reader.Next();
+        if (!next.ok()) {
+          s = next.status();
+          break;
+        }
+        if (!*next) break;
+        auto m = DecodeMessage(**next, config.max_frame);
+        if (!m.ok()) {
+          s = m.status();
+          break;
+        }
+        s = c->session->Handle(*m, &out);
+        if (!s.ok()) break;  // the session appended its ERROR to out
+      }
+      if (!s.ok() && (out.empty() || !std::holds_alternative<ErrorMsg>(out.back()))) {
+        out.push_back(ErrorMsg{CodeName(s.code()), s.message()});
+      }
+      c->Send(out);
+      if (!s.ok()) {
+        c->Fail(s.message());
+        c->close_after_flush = true;
+        c->wake.cancel();
+        break;
+      }
+      if (c->session->Settled()) {
+        c->settled_once = true;
+        Update(c->status, [&](PeerStatus& p) {
+          p.last_success_ms = clock->NowMs();
+          p.clock_skew_ms = c->session->stats().clock_skew_ms;
+        });
+      }
+    }
+    store->RemoveCommitListener(c->listener);
+    if (!c->close_after_flush) c->Close();
+  }
+  Update(c->status, [&](PeerStatus& p) {
+    p.connected = false;
+    p.since_ms = clock->NowMs();
+  });
+  {
+    std::lock_guard lock(mu);
+    conns.erase(c);
+  }
+  co_return c->settled_once;
+}
+
+awaitable<void> SyncNode::Impl::Accept() {
+  while (!stopping) {
+    auto [ec, socket] = co_await acceptor->async_accept(kTuple);
+    if (ec) {
+      if (stopping) co_return;
+      continue;
+    }
+    auto status = std::make_shared<PeerStatus>();
+    boost::system::error_code rec;
+    auto remote = socket.remote_endpoint(rec);
+    status->address =
+        rec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
+    {
+      std::lock_guard lock(mu);
+      // Accepted peers are listed while connected; a reconnecting peer gets a new entry.
+      std::erase_if(peers,
+                    [](const auto& p) { return !p->upstream && !p->connected && p->since_ms; });
+      peers.push_back(status);
+    }
+    auto c = std::make_shared<Conn>(this, std::move(socket), Context(), status);
+    asio::co_spawn(
+        io, [this, c]() -> awaitable<void> { co_await Run(c, true); }, asio::detached);
+  }
+}
+
+awaitable<void> SyncNode::Impl::Upstream(std::string host, uint16_t port,
+                                         std::shared_ptr<PeerStatus> status) {
+  std::mt19937_64 rng(std::random_device{}());
+  auto backoff = config.backoff_min;
+  asio::steady_timer timer(io);
+  {
+    std::lock_guard lock(mu);
+    backoff_timers.insert(&timer);
+  }
+  while (!stopping) {
+    tcp::resolver resolver(io);
+    auto [rec, endpoints] = co_await resolver.async_resolve(host, std::to_string(port), kTuple);
+    bool settled = false;
+    if (!rec) {
+      tcp::socket socket(io);
+      auto [cec, ep] = co_await asio::async_connect(socket, endpoints, kTuple);
+      if (!cec) {
+        auto c = std::make_shared<Conn>(this, std::move(socket), Context(), status);
+        settled = co_await Run(c, false);
+      } else {
+        Update(status, [&](PeerStatus& p) { p.last_error = "connect failed: " + cec.message(); });
+      }
+    } else {
+      Update(status, [&](PeerStatus& p) { p.last_error = "resolve failed: " + rec.message(); });
+    }
+    if (stopping) break;
+    if (settled) backoff = config.backoff_min;
+    // Exponential backoff with jitter in [0.5, 1.5).
+    double jitter = 0.5 + std::uniform_real_distribution<double>(0, 1)(rng);
+    timer.expires_after(std::chrono::duration_cast<std::chrono::milliseconds>(backoff * jitter));
+    co_await timer.async_wait(kTuple);
+    backoff = std::min(backoff * 2, config.backoff_max);
+  }
+  std::lock_guard lock(mu);
+  backoff_timers.erase(&timer);
+}
+
+SyncNode::SyncNode(Store* store, TlsConfig config, const Clock* clock, SessionOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->store = store;
+  impl_->config = std::move(config);
+  impl_->clock = clock;
+  impl_->options = options;
+  impl_->crl_pem = impl_->config.crl_pem;
+  auto ctx = MakeContext(impl_->config, impl_->crl_pem);
+  if (ctx.ok()) impl_->ctx = *ctx;
+  // Our own certificate travels with our streams (ORIGIN), so record it with our key.
+  auto own = ParseCertificate(impl_->config.cert_pem);
+  const auto& id = store->options().identity;
+  if (own.ok() && id && own->unit == id->unit && own->epoch == id->epoch &&
+      own->public_key == id->key.public_key()) {
+    Status s = store->TrustOrigin(id->unit, id->epoch, own->public_key, impl_->config.cert_pem);
+    if (!s.ok()) impl_->Log("error", "recording own certificate: " + s.message());
+  } else {
+    impl_->Log("error", "the node certificate does not match the store's identity and key");
+  }
+  impl_->work.emplace(impl_->io.get_executor());
+  impl_->thread = std::thread([this] { impl_->io.run(); });
+}
+
+SyncNode::~SyncNode() { Stop(); }
+
+Result<uint16_t> SyncNode::Listen(const std::string& address, uint16_t port) {
+  if (!impl_->Context()) {
+    auto ctx = MakeContext(impl_->config, impl_->crl_pem);
+    if (!ctx.ok()) return ctx.status();
+  }
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(address, ec);
+  if (ec) return Status::InvalidArgument("listen address '" + address + "': " + ec.message());
+  tcp::acceptor acceptor(impl_->io);
+  tcp::endpoint ep(addr, port);
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::IOError("cannot listen on " + address + ":" + std::to_string(port) + ": " +
+                           ec.message());
+  }
+  uint16_t bound = acceptor.local_endpoint().port();
+  impl_->acceptor.emplace(std::move(acceptor));
+  asio::co_spawn(impl_->io, impl_->Accept(), asio::detached);
+  impl_->Log("info", "listening for peers on " + address + ":" + std::to_string(bound));
+  return bound;
+}
+
+void SyncNode::ConnectTo(const std::string& host, uint16_t port) {
+  auto status = std::make_shared<PeerStatus>();
+  status->address = host + ":" + std::to_string(port);
+  status->upstream = true;
+  status->since_ms = impl_->clock->NowMs();
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->peers.push_back(status);
+  }
+  asio::co_spawn(impl_->io, impl_->Upstream(host, port, status), asio::detached);
+}
+
+Status SyncNode::ReloadCrl(const std::string& crl_pem) {
+  HOSO_ASSIGN_OR_RETURN(auto ctx, MakeContext(impl_->config, crl_pem));
+  std::lock_guard lock(impl_->mu);
+  impl_->ctx = std::move(ctx);
+  impl_->crl_pem = crl_pem;
+  return Status::Ok();
+}
+
+void SyncNode::Stop() {
+  if (!impl_->thread.joinable()) return;
+  impl_->stopping = true;
+  asio::post(impl_->io, [impl = impl_.get()] {
+    boost::system::error_code ec;
+    if (impl->acceptor) impl->acceptor->close(ec);
+    std::lock_guard lock(impl->mu);
+    for (auto* t : impl->backoff_timers) t->cancel();
+    for (const auto& c : impl->conns) {
+      // Let a session flush and send close_notify, within the shutdown bound.
+      c->close_after_flush = true;
+      c->deadline = SteadyClock::now() + impl->config.shutdown_timeout;
+      c->wake.cancel();
+      boost::system::error_code e;
+      c->stream.lowest_layer().cancel(e);
+    }
+  });
+  impl_->work.reset();
+  // Everything ends within the shutdown bound; a stuck peer cannot hold the process.
+  auto limit = SteadyClock::now() + impl_->config.shutdown_timeout + std::chrono::seconds(1);
+  while (!impl_->io.stopped() && SteadyClock::now() < limit) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  impl_->io.stop();
+  impl_->thread.join();
+}
+
+std::vector<PeerStatus> SyncNode::Peers() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<PeerStatus> out;
+  for (const auto& p : impl_->peers) out.push_back(*p);
+  return out;
+}
+
+}  // namespace hoso::sync

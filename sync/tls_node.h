@@ -1,0 +1,79 @@
+// SyncNode: the TLS 1.3 transport under SyncSession, on Boost.Asio C++20 coroutines.
+//
+// It listens for peers and keeps connections to configured upstreams, each with exponential
+// backoff and jitter. Every connection is mutual TLS 1.3 with certificates from the
+// deployment's CA (a CRL honoured); the peer's identity is the hoso://node URI of its
+// certificate, and the session refuses a HELLO that claims anything else. One coroutine per
+// connection reads (with an idle deadline), a second writes from a queue, a third sends
+// keepalives; store commits wake the session so new events are pushed at once. Shutdown waits
+// for close_notify at most `shutdown_timeout`.
+// Thread-safety: public methods may be called from any thread; connections run on one
+// internal io thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/store.h"
+#include "sync/session.h"
+
+namespace hoso::sync {
+
+struct TlsConfig {
+  std::string ca_pem;
+  std::string cert_pem;  // this node's certificate
+  std::string key_pem;   // this node's private key (the head-signing key)
+  std::string crl_pem;   // may be empty
+  std::chrono::milliseconds handshake_timeout{10000};
+  std::chrono::milliseconds idle_timeout{90000};
+  std::chrono::milliseconds keepalive{30000};
+  std::chrono::milliseconds shutdown_timeout{2000};
+  std::chrono::milliseconds backoff_min{200};
+  std::chrono::milliseconds backoff_max{30000};
+  size_t max_frame = kDefaultMaxFrame;
+  // Structured log sink: level ("info", "warn", "error") and a message without personal data.
+  std::function<void(std::string_view level, std::string_view message)> log;
+};
+
+struct PeerStatus {
+  std::string address;  // host:port for upstreams, the remote endpoint for accepted peers
+  std::string unit;     // from the certificate, once known
+  bool connected = false;
+  bool upstream = false;
+  int64_t last_success_ms = 0;  // last time a session with it was settled
+  int64_t since_ms = 0;         // connected or disconnected since
+  uint64_t bytes_sent = 0, bytes_received = 0;
+  int64_t clock_skew_ms = 0;
+  std::string last_error;
+};
+
+struct Conn;
+
+class SyncNode {
+ public:
+  SyncNode(Store* store, TlsConfig config, const Clock* clock, SessionOptions options = {});
+  ~SyncNode();
+  SyncNode(const SyncNode&) = delete;
+  SyncNode& operator=(const SyncNode&) = delete;
+
+  // Binds and starts accepting; returns the bound port (pass 0 for any free port).
+  Result<uint16_t> Listen(const std::string& address, uint16_t port);
+  // Keeps a connection to an upstream (reconnecting with backoff) until Stop.
+  void ConnectTo(const std::string& host, uint16_t port);
+  // Replaces the CRL used for new connections.
+  Status ReloadCrl(const std::string& crl_pem);
+  void Stop();
+  std::vector<PeerStatus> Peers() const;
+
+ private:
+  friend struct Conn;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hoso::sync

@@ -1,0 +1,211 @@
+// Sync over real sockets and real TLS 1.3 with certificates made at test time, between real
+// RocksDB stores.
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "core/certificate.h"
+#include "sync/tls_node.h"
+#include "tests/testing.h"
+
+using namespace hoso;
+using namespace hoso::sync;
+using testing::OpenTestNode;
+using testing::ReceiveWrite;
+
+namespace {
+
+constexpr int64_t kFrom = 1577836800;  // 2020: covers the fake clock and the real one
+constexpr int64_t kTo = 2051222400;    // 2035
+
+struct Ca {
+  SigningKey key;
+  std::string pem;
+  explicit Ca(int n)
+      : key(testing::KeyFor(n)), pem(MakeCaCertificate(key, "89", kFrom, kTo).value()) {}
+  TlsConfig For(const std::string& unit, uint64_t serial, int64_t not_after = kTo) const {
+    SigningKey node = testing::KeyFor(std::stoi(unit));
+    TlsConfig c;
+    c.ca_pem = pem;
+    c.cert_pem =
+        IssueNodeCertificate(key, pem, unit, 1, node.public_key(), serial, kFrom, not_after)
+            .value();
+    c.key_pem = PrivateKeyPem(node).value();
+    c.handshake_timeout = std::chrono::milliseconds(2000);
+    c.idle_timeout = std::chrono::milliseconds(1500);
+    c.keepalive = std::chrono::milliseconds(500);
+    c.shutdown_timeout = std::chrono::milliseconds(500);
+    c.backoff_min = std::chrono::milliseconds(50);
+    c.backoff_max = std::chrono::milliseconds(400);
+    return c;
+  }
+};
+
+bool WaitFor(const std::function<bool()>& done, int ms = 15000) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+Hash Fp(testing::TestNode& n, const std::string& channel) {
+  return n.store->ScopeFingerprint([&](const std::string& c) { return c == channel; });
+}
+
+struct Net {
+  testing::TempDir dir;
+  Ca ca{9000};
+  std::unique_ptr<testing::TestNode> district, commune;
+  Net() {
+    district = OpenTestNode(dir.Sub("883"), "883");
+    commune = OpenTestNode(dir.Sub("30280"), "30280");
+    auto province = OpenTestNode(dir.Sub("89"), "89");
+    REQUIRE(province->store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+    REQUIRE(province->store
+                ->TrustOrigin("89", 1, testing::KeyFor(89).public_key(), ca.For("89", 89).cert_pem)
+                .ok());
+    // Both got the directory from the province earlier.
+    for (auto* node : {district.get(), commune.get()}) {
+      REQUIRE(testing::CopyAll(*province->store, *node->store, [](const std::string&) {
+                return true;
+              }).ok());
+      REQUIRE(node->store
+                  ->TrustOrigin("89", 1, testing::KeyFor(89).public_key(),
+                                province->store->OriginCertificate("89", 1))
+                  .ok());
+    }
+  }
+};
+
+std::string LastError(const SyncNode& node) {
+  std::string all;
+  for (const auto& p : node.Peers()) all += p.last_error + " | ";
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("tls: a commune and its district converge, then new events are pushed live", "[tls]") {
+  Net net;
+  for (int i = 0; i < 40; ++i) {
+    REQUIRE(
+        net.commune->store->Append(ReceiveWrite("30280", "C" + std::to_string(i), "An", i)).ok());
+  }
+  SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  auto port = district.Listen("127.0.0.1", 0);
+  REQUIRE(port.ok());
+  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  commune.ConnectTo("127.0.0.1", *port);
+  REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 40; }));
+  REQUIRE(WaitFor([&] { return net.commune->store->DirectorySnapshot().size() == 6; }));
+  CHECK(Fp(*net.district, "30280") == Fp(*net.commune, "30280"));
+  // The session stays open: a new case reaches the district without reconnecting.
+  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "LIVE", "Bình", 1)).ok());
+  REQUIRE(WaitFor([&] { return net.district->store->GetCaseState("LIVE").ok(); }));
+  REQUIRE(net.district->store->Append(testing::StepWrite("30280", "LIVE", "processing")).ok());
+  REQUIRE(WaitFor([&] {
+    auto st = net.commune->store->GetCaseState("LIVE");
+    return st.ok() && st->TextOr("status", "") == "processing";
+  }));
+  auto peers = commune.Peers();
+  REQUIRE(peers.size() == 1);
+  CHECK(peers[0].connected);
+  CHECK(peers[0].unit == "883");
+  CHECK(peers[0].bytes_sent > 0);
+  CHECK(net.district->store->VerifyStream({"30280", "30280", 1}).ok());
+  commune.Stop();
+  district.Stop();
+}
+
+TEST_CASE("tls: certificates from another CA, expired or revoked are refused", "[tls]") {
+  Net net;
+  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "C1", "An", 1)).ok());
+  SECTION("another CA") {
+    Ca rogue(9100);
+    TlsConfig bad = rogue.For("30280", 3);
+    bad.ca_pem = net.ca.pem;  // trusts the real CA, but its own certificate is the rogue's
+    SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+    auto port = district.Listen("127.0.0.1", 0);
+    REQUIRE(port.ok());
+    SyncNode commune(net.commune->store.get(), bad, &net.commune->clock);
+    commune.ConnectTo("127.0.0.1", *port);
+    REQUIRE(WaitFor([&] { return LastError(district).find("certificate") != std::string::npos; }));
+    CHECK(net.district->store->CaseCount() == 0);
+  }
+  SECTION("expired") {
+    SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+    auto port = district.Listen("127.0.0.1", 0);
+    REQUIRE(port.ok());
+    SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3, kFrom + 86400),
+                     &net.commune->clock);
+    commune.ConnectTo("127.0.0.1", *port);
+    REQUIRE(WaitFor([&] { return LastError(district).find("expired") != std::string::npos; }));
+    CHECK(net.district->store->CaseCount() == 0);
+  }
+  SECTION("revoked") {
+    TlsConfig dc = net.ca.For("883", 2);
+    dc.crl_pem = MakeCrl(net.ca.key, net.ca.pem, {3}, kFrom, kTo).value();
+    SyncNode district(net.district->store.get(), dc, &net.district->clock);
+    auto port = district.Listen("127.0.0.1", 0);
+    REQUIRE(port.ok());
+    SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+    commune.ConnectTo("127.0.0.1", *port);
+    REQUIRE(WaitFor([&] { return LastError(district).find("revoked") != std::string::npos; }));
+    CHECK(net.district->store->CaseCount() == 0);
+  }
+}
+
+TEST_CASE("tls: garbage after the handshake and silent peers are closed; service goes on",
+          "[tls]") {
+  namespace asio = boost::asio;
+  namespace ssl = asio::ssl;
+  Net net;
+  SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  auto port = district.Listen("127.0.0.1", 0);
+  REQUIRE(port.ok());
+  // Hostile clients with a valid certificate, driven by hand.
+  TlsConfig cfg = net.ca.For("30283", 4);
+  asio::io_context io;
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.use_certificate_chain(asio::buffer(cfg.cert_pem));
+  ctx.use_private_key(asio::buffer(cfg.key_pem), ssl::context::pem);
+  ctx.add_certificate_authority(asio::buffer(cfg.ca_pem));
+  ctx.set_verify_mode(ssl::verify_peer);
+  auto connect = [&] {
+    auto s = std::make_unique<ssl::stream<asio::ip::tcp::socket>>(io, ctx);
+    s->lowest_layer().connect({asio::ip::make_address("127.0.0.1"), *port});
+    s->handshake(ssl::stream_base::client);
+    return s;
+  };
+  auto garbage = connect();
+  std::string junk(4096, '\0');
+  std::mt19937_64 rng(1);
+  for (char& c : junk) c = static_cast<char>(rng());
+  boost::system::error_code ec;
+  asio::write(*garbage, asio::buffer(junk), ec);
+  auto silent = connect();
+  // The server answers garbage with an ERROR (or just closes), and closes; reading ends.
+  char buf[4096];
+  auto t0 = std::chrono::steady_clock::now();
+  while (!ec) garbage->read_some(asio::buffer(buf), ec);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  // The silent one is dropped after the idle timeout (1.5 s here).
+  ec = {};
+  t0 = std::chrono::steady_clock::now();
+  while (!ec) silent->read_some(asio::buffer(buf), ec);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(6));
+  std::string errors = LastError(district);
+  INFO(errors);
+  CHECK(errors.find("timed out") != std::string::npos);
+  CHECK(errors.find("exceeds the limit") != std::string::npos);  // random length header
+  // A legitimate commune is still served.
+  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "OK1", "An", 1)).ok());
+  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  commune.ConnectTo("127.0.0.1", *port);
+  REQUIRE(WaitFor([&] { return net.district->store->GetCaseState("OK1").ok(); }));
+}
