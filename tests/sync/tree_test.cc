@@ -1,0 +1,167 @@
+// A province, two districts and four communes, each a real store with a SyncNode on loopback
+// TLS. Every node writes while offline; links come up in random orders; all converge.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "core/certificate.h"
+#include "sync/tls_node.h"
+#include "tests/testing.h"
+
+using namespace hoso;
+using namespace hoso::sync;
+
+namespace {
+
+constexpr int64_t kFrom = 1577836800, kTo = 2051222400;
+
+std::vector<UnitRecord> Tree7() {
+  auto units = testing::SmallTree();
+  units.push_back({"30319", "884", "Phường Châu Phú A", "Phường"});
+  return units;
+}
+
+struct Member {
+  std::string unit, parent;
+  std::unique_ptr<testing::TestNode> node;
+  std::unique_ptr<SyncNode> sync;
+  uint16_t port = 0;
+};
+
+struct Network {
+  testing::TempDir dir;
+  SigningKey ca_key = testing::KeyFor(9000);
+  std::string ca_pem = MakeCaCertificate(ca_key, "89", kFrom, kTo).value();
+  std::map<std::string, Member> m;
+  uint64_t serial = 100;
+
+  Network() {
+    for (const auto& u : Tree7()) {
+      Member& x = m[u.code];
+      x.unit = u.code;
+      x.parent = u.parent;
+      x.node = testing::OpenTestNode(dir.Sub(u.code), u.code);
+    }
+    // Provisioning: every node starts with the directory (as `hoso init` will give it).
+    Store& root = *m["89"].node->store;
+    REQUIRE(root.Append(DirectoryWrites(Tree7(), 0, "it")).ok());
+    REQUIRE(
+        root.TrustOrigin("89", 1, testing::KeyFor(89).public_key(), Config("89").cert_pem).ok());
+    for (auto& [unit, x] : m) {
+      if (unit == "89") continue;
+      REQUIRE(testing::CopyAll(root, *x.node->store, [](const std::string& c) {
+                return IsSystemChannel(c);
+              }).ok());
+      REQUIRE(x.node->store
+                  ->TrustOrigin("89", 1, testing::KeyFor(89).public_key(),
+                                root.OriginCertificate("89", 1))
+                  .ok());
+    }
+  }
+  TlsConfig Config(const std::string& unit) {
+    SigningKey key = testing::KeyFor(std::stoi(unit));
+    TlsConfig c;
+    c.ca_pem = ca_pem;
+    c.cert_pem =
+        IssueNodeCertificate(ca_key, ca_pem, unit, 1, key.public_key(), ++serial, kFrom, kTo)
+            .value();
+    c.key_pem = PrivateKeyPem(key).value();
+    c.backoff_min = std::chrono::milliseconds(20);
+    c.backoff_max = std::chrono::milliseconds(200);
+    c.shutdown_timeout = std::chrono::milliseconds(300);
+    return c;
+  }
+  // Starts every node's SyncNode, listeners first, links in a random order.
+  void Start(std::mt19937_64& rng) {
+    for (auto& [unit, x] : m) {
+      x.sync = std::make_unique<SyncNode>(x.node->store.get(), Config(unit), &x.node->clock);
+      if (unit.size() <= 3) {
+        auto port = x.sync->Listen("127.0.0.1", 0);
+        REQUIRE(port.ok());
+        x.port = *port;
+      }
+    }
+    std::vector<std::string> children;
+    for (auto& [unit, x] : m) {
+      if (!x.parent.empty()) children.push_back(unit);
+    }
+    std::shuffle(children.begin(), children.end(), rng);
+    for (const auto& c : children) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 50));
+      m[c].sync->ConnectTo("127.0.0.1", m[m[c].parent].port);
+    }
+  }
+  void Stop() {
+    for (auto& [unit, x] : m) x.sync.reset();
+  }
+  Hash Fp(const std::string& unit, const std::string& channel) {
+    return m[unit].node->store->ScopeFingerprint(
+        [&](const std::string& c) { return c == channel; });
+  }
+  // Every channel agrees on its unit, every ancestor of it, and nowhere else holds it.
+  bool Converged() {
+    for (auto& [channel, owner] : m) {
+      Hash fp = Fp(channel, channel);
+      for (std::string up = owner.parent; !up.empty(); up = m[up].parent) {
+        if (Fp(up, channel) != fp) return false;
+      }
+    }
+    return true;
+  }
+};
+
+bool WaitFor(const std::function<bool()>& done, int ms = 30000) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+}  // namespace
+
+TEST_CASE("tree: seven nodes write offline, links come up in random order, all converge",
+          "[tree]") {
+  Network net;
+  uint64_t seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937_64 rng(seed);
+  // Offline work: every node receives cases in its own channel.
+  for (auto& [unit, x] : net.m) {
+    for (int i = 0; i < 25; ++i) {
+      std::string code = unit + "-" + std::to_string(i);
+      REQUIRE(x.node->store->Append(testing::ReceiveWrite(unit, code, "Lê Văn Tám", i)).ok());
+    }
+  }
+  net.Start(rng);
+  REQUIRE(WaitFor([&] { return net.Converged(); }));
+  // Each commune holds only its own channel (and the system channels).
+  for (std::string commune : {"30280", "30283", "30316", "30319"}) {
+    auto held = net.m[commune].node->store->Vector(
+        [&](const std::string& c) { return !IsSystemChannel(c) && c != commune; });
+    CHECK(held.empty());
+    CHECK(net.m[commune].node->store->CaseCount() == 25);
+  }
+  CHECK(net.m["883"].node->store->CaseCount() == 75);
+  CHECK(net.m["89"].node->store->CaseCount() == 7 * 25);
+  // Online now: districts and communes step the same cases concurrently; it converges again.
+  for (std::string commune : {"30280", "30316"}) {
+    const std::string& district = net.m[commune].parent;
+    for (int i = 0; i < 5; ++i) {
+      std::string code = commune + "-" + std::to_string(i);
+      REQUIRE(net.m[district]
+                  .node->store->Append(testing::StepWrite(commune, code, "processing"))
+                  .ok());
+      REQUIRE(
+          net.m[commune].node->store->Append(testing::StepWrite(commune, code, "forwarded")).ok());
+    }
+  }
+  REQUIRE(WaitFor([&] { return net.Converged(); }));
+  auto st = net.m["30280"].node->store->GetCaseState("30280-3");
+  REQUIRE(st.ok());
+  CHECK(st->events().size() == 3);
+  CHECK(net.m["89"].node->store->VerifyStream({"30280", "883", 1}).ok());
+  net.Stop();
+}
