@@ -43,7 +43,8 @@ const std::string kMetaOriginPrefix = "origin/";
 const std::string kMetaOriginCertPrefix = "origincert/";
 const std::string kMetaFpPrefix = "fp/";
 const std::string kMetaFrozenPrefix = "frozen/";
-const std::string kMetaPeerPrefix = "peer/";  // peer 0x00 stream_key -> seq(8) id(32)
+const std::string kMetaPurgedPrefix = "purged/";  // channel -> at_ms(8) events(8) cases(8)
+const std::string kMetaPeerPrefix = "peer/";      // peer 0x00 stream_key -> seq(8) id(32)
 
 std::string PeerPrefix(std::string_view peer) {
   std::string key = kMetaPeerPrefix;
@@ -1330,25 +1331,27 @@ std::vector<Store::ForkRecord> Store::Forks() const {
   return out;
 }
 
-Result<uint64_t> Store::RebuildStates() {
-  // Exclusive against writers: take the queue by standing at its front.
-  Writer w;
+std::function<void()> Store::Exclusive() {
+  auto w = std::make_shared<Writer>();
   std::unique_lock lock(queue_mu_);
-  writers_.push_back(&w);
-  while (&w != writers_.front()) w.cv.wait(lock);
+  writers_.push_back(w.get());
+  while (w.get() != writers_.front()) w->cv.wait(lock);
   lock.unlock();
   Status before = AwaitInFlight();
-  (void)before;  // a failed commit left nothing to fold
+  (void)before;  // a failed commit left nothing behind
   {
     std::lock_guard flight(flight_mu_);
     inflight_.reset();
   }
-  auto finish = [&] {
-    lock.lock();
+  return [this, w] {
+    std::lock_guard lock(queue_mu_);
     writers_.pop_front();
     if (!writers_.empty()) writers_.front()->cv.notify_one();
   };
+}
 
+Result<uint64_t> Store::RebuildStates() {
+  auto finish = Exclusive();
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
   rocksdb::WriteBatch clear;
@@ -1395,6 +1398,111 @@ Result<uint64_t> Store::RebuildStates() {
   finish();
   if (!s.ok()) return s;
   return folded;
+}
+
+Result<std::vector<Store::Purge>> Store::PurgeOutOfScope() {
+  if (!options_.identity || !options_.enforce_scope) return std::vector<Purge>{};
+  auto finish = Exclusive();
+  std::vector<std::string> channels;
+  Status s = ListChannels(&channels);
+  Directory dir = DirectorySnapshot();
+  int64_t now = options_.clock->NowMs();
+  std::vector<Purge> done;
+  for (const std::string& channel : channels) {
+    if (!s.ok()) break;
+    if (dir.InScope(options_.identity->unit, channel, now)) continue;
+    auto purged = PurgeChannel(channel);
+    if (!purged.ok()) {
+      s = purged.status();
+    } else {
+      done.push_back(*purged);
+    }
+  }
+  finish();
+  if (!s.ok()) return s;
+  return done;
+}
+
+Result<Store::Purge> Store::PurgeChannel(const std::string& channel) {
+  // Chunked deletes, not DeleteRange (see the hint note in Load). If interrupted, the channel
+  // is still out of scope and the next purge finishes it; it is never sent meanwhile.
+  Purge p{channel, options_.clock->NowMs(), 0, 0};
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_writes;
+  rocksdb::WriteBatch wb;
+  auto flush = [&]() -> Status {
+    if (wb.Count() < 10000) return Status::Ok();
+    Status st = FromRocks(db_->Write(wo, &wb), "purging " + channel);
+    wb.Clear();
+    return st;
+  };
+  for (const std::string& code : CasesByOffice(channel, SIZE_MAX)) {
+    auto st = GetCaseState(code);
+    if (st.ok()) {
+      std::vector<IndexOp> keys;
+      IndexDelta(nullptr, *st, &keys);
+      for (const auto& [key, put] : keys) wb.Delete(cf_[kIndex], key);
+    }
+    wb.Delete(cf_[kCases], code);
+    ++p.cases;
+    HOSO_RETURN_IF_ERROR(flush());
+  }
+  std::string lower = channel + '\0', upper = channel + '\x01';
+  for (size_t family : {kEvents, kSignatures}) {
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[family]));
+    for (it->Seek(lower); it->Valid(); it->Next()) {
+      wb.Delete(cf_[family], it->key());
+      if (family == kEvents) ++p.events;
+      HOSO_RETURN_IF_ERROR(flush());
+    }
+    HOSO_RETURN_IF_ERROR(FromRocks(it->status(), "scanning " + channel));
+  }
+  std::vector<StreamKey> streams;
+  {
+    std::shared_lock lock(cache_mu_);
+    for (const auto& [stream, head] : heads_) {
+      if (stream.channel == channel) streams.push_back(stream);
+    }
+  }
+  for (const auto& stream : streams) wb.Delete(cf_[kHeads], stream.Encode());
+  wb.Delete(cf_[kMeta], kMetaFpPrefix + channel);
+  std::string record = Big64String(static_cast<uint64_t>(p.at_ms));
+  PutBig64(&record, p.events);
+  PutBig64(&record, p.cases);
+  wb.Put(cf_[kMeta], kMetaPurgedPrefix + channel, record);
+  uint64_t cases_left;
+  {
+    std::shared_lock lock(cache_mu_);
+    cases_left = case_count_ >= p.cases ? case_count_ - p.cases : 0;
+  }
+  wb.Put(cf_[kMeta], kMetaCaseCount, Big64String(cases_left));
+  HOSO_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "purging " + channel));
+  std::unique_lock lock(cache_mu_);
+  for (const auto& stream : streams) heads_.erase(stream);
+  channel_fp_.erase(channel);
+  case_count_ = cases_left;
+  return p;
+}
+
+std::vector<Store::Purge> Store::Purges() const {
+  std::vector<Purge> out;
+  std::string upper = PrefixUpperBound(kMetaPurgedPrefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kMeta]));
+  for (it->Seek(kMetaPurgedPrefix); it->Valid(); it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    std::string_view v(it->value().data(), it->value().size());
+    if (v.size() != 24) continue;
+    out.push_back({std::string(k.substr(kMetaPurgedPrefix.size())),
+                   static_cast<int64_t>(GetBig64(v)), GetBig64(v.substr(8)),
+                   GetBig64(v.substr(16))});
+  }
+  return out;
 }
 
 Status Store::ListChannels(std::vector<std::string>* out) const {

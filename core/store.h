@@ -225,6 +225,16 @@ class Store {
   };
   std::vector<ForkRecord> Forks() const;
 
+  // Purges every channel the directory has moved out of this node's scope (events, heads,
+  // signatures, cases, indexes) and records each purge. Returns the purged channels.
+  struct Purge {
+    std::string channel;
+    int64_t at_ms = 0;
+    uint64_t events = 0, cases = 0;
+  };
+  Result<std::vector<Purge>> PurgeOutOfScope();
+  std::vector<Purge> Purges() const;
+
   // Re-folds every case state and index from the log. Returns the number of events folded.
   Result<uint64_t> RebuildStates();
 
@@ -258,6 +268,9 @@ class Store {
                                      size_t limit) const;
   Status ListChannels(std::vector<std::string>* out) const;
   Status RebuildChannel(const std::string& channel, Hash* fp, uint64_t* cases, uint64_t* folded);
+  Result<Purge> PurgeChannel(const std::string& channel);
+  // Waits to be the only writer (front of the queue, nothing in flight); returns the release.
+  std::function<void()> Exclusive();
 
   StoreOptions options_;
   HybridClock hlc_;

@@ -208,6 +208,12 @@ Status SyncSession::OnBatch(const BatchMsg& m, std::vector<Message>* out) {
   ++stats_.batches_received;
   stats_.events_received += st.applied;
   stats_.duplicates_received += st.duplicates;
+  if (b.stream.channel == kDirectoryChannel) {
+    // A re-draw may have moved channels out of our scope: they leave this node now.
+    auto purged = store_->PurgeOutOfScope();
+    if (!purged.ok()) return Fail(purged.status(), out);
+    stats_.purged_channels += purged->size();
+  }
   StreamHead head{b.head.seq, b.head.id, false};
   known_[b.stream] = head;
   s = store_->UpdatePeerKnowledge(peer_unit_, {{b.stream, head}});

@@ -36,6 +36,7 @@ struct SessionStats {
   uint64_t batches_sent = 0, events_sent = 0;
   uint64_t batches_received = 0, events_received = 0, duplicates_received = 0;
   uint64_t change_entries_received = 0;
+  uint64_t purged_channels = 0;
   int64_t clock_skew_ms = 0;  // peer's wall clock minus ours, from HELLO
 };
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "core/certificate.h"
@@ -72,9 +73,14 @@ struct Network {
     c.shutdown_timeout = std::chrono::milliseconds(300);
     return c;
   }
+  std::set<std::string> offline;  // nodes not started
+  void SetClocks(int64_t ms) {
+    for (auto& [unit, x] : m) x.node->clock.Set(ms);
+  }
   // Starts every node's SyncNode, listeners first, links in a random order.
   void Start(std::mt19937_64& rng) {
     for (auto& [unit, x] : m) {
+      if (offline.count(unit)) continue;
       x.sync = std::make_unique<SyncNode>(x.node->store.get(), Config(unit), &x.node->clock);
       if (unit.size() <= 3) {
         auto port = x.sync->Listen("127.0.0.1", 0);
@@ -84,7 +90,7 @@ struct Network {
     }
     std::vector<std::string> children;
     for (auto& [unit, x] : m) {
-      if (!x.parent.empty()) children.push_back(unit);
+      if (!x.parent.empty() && !offline.count(unit)) children.push_back(unit);
     }
     std::shuffle(children.begin(), children.end(), rng);
     for (const auto& c : children) {
@@ -163,5 +169,76 @@ TEST_CASE("tree: seven nodes write offline, links come up in random order, all c
   REQUIRE(st.ok());
   CHECK(st->events().size() == 3);
   CHECK(net.m["89"].node->store->VerifyStream({"30280", "883", 1}).ok());
+  net.Stop();
+}
+
+TEST_CASE("tree: a re-draw while offline moves a commune and merges two, without a reset",
+          "[tree]") {
+  Network net;
+  std::mt19937_64 rng(std::random_device{}());
+  for (auto& [unit, x] : net.m) {
+    for (int i = 0; i < 10; ++i) {
+      REQUIRE(
+          x.node->store
+              ->Append(testing::ReceiveWrite(unit, unit + "-" + std::to_string(i), "Võ Thị Sáu", i))
+              .ok());
+    }
+  }
+  net.Start(rng);
+  REQUIRE(WaitFor([&] { return net.Converged(); }));
+  // The district processes a case of the commune that is about to move.
+  REQUIRE(
+      net.m["883"].node->store->Append(testing::StepWrite("30283", "30283-1", "processing")).ok());
+  REQUIRE(WaitFor([&] { return net.Converged(); }));
+  net.Stop();
+
+  // Offline, a minute later: the province moves 30283 from 883 to 884 and merges 30319 into
+  // 30316 (whose node is retired); the moved commune keeps receiving cases.
+  const int64_t redraw = testing::kTestNow + 60'000;
+  net.SetClocks(testing::kTestNow + 120'000);
+  Store& root = *net.m["89"].node->store;
+  REQUIRE(root.Append({std::string(kDirectoryChannel), "30283", "unit.set",
+                       UnitSetBody({"30283", "884", "Phường Mỹ Long", "Phường"}, redraw), "it"})
+              .ok());
+  REQUIRE(root.Append({std::string(kDirectoryChannel), "30319", "unit.merge",
+                       UnitMergeBody("30316", redraw), "it"})
+              .ok());
+  for (int i = 10; i < 15; ++i) {
+    REQUIRE(net.m["30283"]
+                .node->store
+                ->Append(testing::ReceiveWrite("30283", "30283-" + std::to_string(i), "An", i))
+                .ok());
+  }
+  net.m["30283"].parent = "884";
+  net.m["30319"].parent = "30316";
+  net.offline.insert("30319");
+  net.Start(rng);
+  REQUIRE(WaitFor([&] { return net.Converged(); }));
+  // The new parent holds the moved channel; the old one purged it and logged the purge.
+  CHECK(net.Fp("884", "30283") == net.Fp("30283", "30283"));
+  Store& old_parent = *net.m["883"].node->store;
+  REQUIRE(WaitFor([&] {
+    return old_parent.Vector([](const std::string& c) { return c == "30283"; }).empty();
+  }));
+  auto purges = old_parent.Purges();
+  REQUIRE(purges.size() == 1);
+  CHECK(purges[0].channel == "30283");
+  CHECK(purges[0].cases == 10);
+  CHECK_FALSE(old_parent.GetCaseState("30283-1").ok());
+  // The province's history is intact, including what 883 wrote before the re-draw.
+  CHECK(root.VerifyStream({"30283", "883", 1}).ok());
+  CHECK(root.GetCaseState("30283-1")->events().size() == 2);
+  CHECK(root.CaseCount() == 7 * 10 + 5);
+  // The merged channel now lives with 30316 too.
+  CHECK(net.Fp("30316", "30319") == net.Fp("89", "30319"));
+  CHECK(net.m["30316"].node->store->CaseCount() == 20);
+  // The moved commune goes on working.
+  REQUIRE(net.m["30283"]
+              .node->store->Append(testing::StepWrite("30283", "30283-12", "forwarded"))
+              .ok());
+  REQUIRE(WaitFor([&] {
+    auto st = root.GetCaseState("30283-12");
+    return st.ok() && st->TextOr("status", "") == "forwarded";
+  }));
   net.Stop();
 }
