@@ -5,6 +5,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -1485,6 +1486,13 @@ Result<Store::Purge> Store::PurgeChannel(const std::string& channel) {
   channel_fp_.erase(channel);
   case_count_ = cases_left;
   return p;
+}
+
+Status Store::Checkpoint(const std::string& dir) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  HOSO_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return FromRocks(checkpoint->CreateCheckpoint(dir), "checkpoint to " + dir);
 }
 
 std::vector<Store::Purge> Store::Purges() const {

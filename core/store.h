@@ -235,6 +235,9 @@ class Store {
   Result<std::vector<Purge>> PurgeOutOfScope();
   std::vector<Purge> Purges() const;
 
+  // A consistent copy of the store in `dir` (must not exist), openable as a store: a backup.
+  Status Checkpoint(const std::string& dir) const;
+
   // Re-folds every case state and index from the log. Returns the number of events folded.
   Result<uint64_t> RebuildStates();
 

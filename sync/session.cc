@@ -12,7 +12,10 @@ SyncSession::SyncSession(Store* store, std::string peer_unit, uint64_t peer_epoc
       verifier_(std::move(verifier)),
       clock_(clock),
       options_(options),
-      me_(store->options().identity ? store->options().identity->unit : "") {}
+      me_(store->options().identity ? store->options().identity->unit : ""),
+      // Knowledge is per peer epoch: a node restored from a backup comes back under a new
+      // epoch, and nothing we knew of its old self is assumed of it.
+      peer_key_(peer_unit_ + "#" + std::to_string(peer_epoch_)) {}
 
 std::function<bool(const std::string&)> SyncSession::SharedFilter() const {
   // One directory snapshot serves every channel the filter is asked about.
@@ -27,13 +30,13 @@ std::function<bool(const std::string&)> SyncSession::SharedFilter() const {
 bool SyncSession::Shared(const std::string& channel) const { return SharedFilter()(channel); }
 
 std::vector<Message> SyncSession::Start() {
-  known_ = store_->PeerKnowledge(peer_unit_);
+  known_ = store_->PeerKnowledge(peer_key_);
   Hello h;
   h.unit = me_;
   h.epoch = store_->options().identity ? store_->options().identity->epoch : 0;
   h.wall_ms = clock_->NowMs();
   h.counter = store_->CommitCounter();
-  h.seen = store_->PeerCounter(peer_unit_);
+  h.seen = store_->PeerCounter(peer_key_);
   hello_sent_ = true;
   return {Message(h)};
 }
@@ -115,11 +118,11 @@ Status SyncSession::OnHello(const Hello& h, std::vector<Message>* out) {
     out->push_back(std::move(c));
   }
   // What changed there since we last saw it: CHANGES follows, unless nothing did.
-  uint64_t seen = store_->PeerCounter(peer_unit_);
+  uint64_t seen = store_->PeerCounter(peer_key_);
   if (h.counter < seen) {
     // The peer went back in time (restored): what we knew of it no longer holds.
     known_.clear();
-    Status s = store_->ForgetPeerKnowledge(peer_unit_, [](const std::string&) { return true; });
+    Status s = store_->ForgetPeerKnowledge(peer_key_, [](const std::string&) { return true; });
     if (!s.ok()) return Fail(s, out);
   }
   awaiting_changes_ = h.counter != seen;
@@ -140,8 +143,8 @@ Status SyncSession::OnChanges(const Changes& c, std::vector<Message>* out) {
     if (shared(stream.channel)) entries.emplace(stream, head);
   }
   stats_.change_entries_received += entries.size();
-  Status s = store_->UpdatePeerKnowledge(peer_unit_, entries);
-  if (s.ok()) s = store_->SetPeerCounter(peer_unit_, c.counter);
+  Status s = store_->UpdatePeerKnowledge(peer_key_, entries);
+  if (s.ok()) s = store_->SetPeerCounter(peer_key_, c.counter);
   if (!s.ok()) return Fail(s, out);
   for (auto& [stream, head] : entries) known_[stream] = head;
   level_ = true;
@@ -216,7 +219,7 @@ Status SyncSession::OnBatch(const BatchMsg& m, std::vector<Message>* out) {
   }
   StreamHead head{b.head.seq, b.head.id, false};
   known_[b.stream] = head;
-  s = store_->UpdatePeerKnowledge(peer_unit_, {{b.stream, head}});
+  s = store_->UpdatePeerKnowledge(peer_key_, {{b.stream, head}});
   if (!s.ok()) return Fail(s, out);
   out->push_back(Ack{b.stream, b.head.seq, store_->CommitCounter()});
   return Status::Ok();
@@ -233,11 +236,11 @@ Status SyncSession::OnAck(const Ack& a, std::vector<Message>* out) {
   in_flight_.erase(it);
   auto& k = known_[a.stream];
   if (head.seq > k.seq) k = head;
-  Status s = store_->UpdatePeerKnowledge(peer_unit_, {{a.stream, k}});
+  Status s = store_->UpdatePeerKnowledge(peer_key_, {{a.stream, k}});
   // If that commit was the peer's only one since the counter we saw, we know all it changed.
-  uint64_t seen = store_->PeerCounter(peer_unit_);
+  uint64_t seen = store_->PeerCounter(peer_key_);
   if (s.ok() && !awaiting_changes_ && a.counter == seen + 1) {
-    s = store_->SetPeerCounter(peer_unit_, a.counter);
+    s = store_->SetPeerCounter(peer_key_, a.counter);
   }
   if (!s.ok()) return Fail(s, out);
   Pump(out);

@@ -78,6 +78,7 @@ class SyncSession {
   const Clock* clock_;
   SessionOptions options_;
   std::string me_;
+  std::string peer_key_;  // unit#epoch
 
   bool hello_sent_ = false, hello_received_ = false, failed_ = false;
   bool awaiting_changes_ = false;  // the peer changed since we last saw it: CHANGES will come

@@ -306,3 +306,30 @@ TEST_CASE("session: a cut session resumes without loss, re-sending at most what 
   // Each cut can lose at most the window's batches: 3 cuts x 4 batches x 10 events.
   CHECK(total_sent <= 400 + 3 * 4 * 10);
 }
+
+TEST_CASE("session: a restored node gets back what it lost", "[session]") {
+  Tree t;
+  REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
+  REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(t.commune->store->Append(ReceiveWrite("30280", "B" + std::to_string(i), "An", i)).ok());
+  }
+  REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
+  REQUIRE(t.commune->store->Checkpoint(t.dir.Sub("backup")).ok());
+  for (int i = 10; i < 20; ++i) {
+    REQUIRE(t.commune->store->Append(ReceiveWrite("30280", "B" + std::to_string(i), "An", i)).ok());
+  }
+  REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
+  REQUIRE(t.district->store->CaseCount() == 20);
+  t.commune.reset();
+  auto restored = OpenTestNode(t.dir.Sub("backup"), "30280", 302802, 2);
+  auto sd = std::make_unique<SyncSession>(t.district->store.get(), "30280", 2, TestVerifier,
+                                          &t.district->clock);
+  auto sc = std::make_unique<SyncSession>(restored->store.get(), "883", 1, TestVerifier,
+                                          &restored->clock);
+  auto r = RunLink(*sd, *sc);
+  INFO("district sent " << Counts(r.counts_ab) << "; commune sent " << Counts(r.counts_ba));
+  REQUIRE(r.a.ok());
+  REQUIRE(r.b.ok());
+  CHECK(restored->store->CaseCount() == 20);
+}

@@ -209,3 +209,60 @@ TEST_CASE("tls: garbage after the handshake and silent peers are closed; service
   commune.ConnectTo("127.0.0.1", *port);
   REQUIRE(WaitFor([&] { return net.district->store->GetCaseState("OK1").ok(); }));
 }
+
+TEST_CASE("tls: a node restored from an old backup comes back under a new epoch, no fork",
+          "[tls]") {
+  Net net;
+  SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  auto port = district.Listen("127.0.0.1", 0);
+  REQUIRE(port.ok());
+  const std::string backup = net.dir.Sub("backup");
+  {
+    SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+    commune.ConnectTo("127.0.0.1", *port);
+    for (int i = 0; i < 10; ++i) {
+      REQUIRE(
+          net.commune->store->Append(ReceiveWrite("30280", "B" + std::to_string(i), "An", i)).ok());
+    }
+    REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 10; }));
+    REQUIRE(net.commune->store->Checkpoint(backup).ok());
+    for (int i = 10; i < 20; ++i) {
+      REQUIRE(
+          net.commune->store->Append(ReceiveWrite("30280", "B" + std::to_string(i), "An", i)).ok());
+    }
+    REQUIRE(net.commune->store->Append(testing::StepWrite("30280", "B3", "forwarded")).ok());
+    REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 20; }));
+  }
+  net.commune.reset();  // the disk is lost
+
+  // Restored from the backup, with a new key and certificate: epoch 2.
+  auto restored = OpenTestNode(backup, "30280", 302802, 2);
+  SigningKey key2 = testing::KeyFor(302802);
+  TlsConfig cfg = net.ca.For("30280", 5);
+  cfg.cert_pem =
+      IssueNodeCertificate(net.ca.key, net.ca.pem, "30280", 2, key2.public_key(), 6, kFrom, kTo)
+          .value();
+  cfg.key_pem = PrivateKeyPem(key2).value();
+  REQUIRE(restored->store->CaseCount() == 10);
+  SyncNode commune(restored->store.get(), cfg, &restored->clock);
+  commune.ConnectTo("127.0.0.1", *port);
+  // It learns its old streams back from upstream...
+  bool learned = WaitFor([&] { return restored->store->CaseCount() == 20; });
+  INFO("district: " << LastError(district) << " commune: " << LastError(commune));
+  REQUIRE(learned);
+  CHECK(restored->store->Head({"30280", "30280", 1})->seq == 21);
+  // ...and writes under its new epoch, continuing the same cases.
+  auto next = restored->store->Append(testing::StepWrite("30280", "B3", "processing"));
+  REQUIRE(next.ok());
+  CHECK(next->stream.epoch == 2);
+  CHECK(next->seq == 1);
+  REQUIRE(WaitFor([&] {
+    auto st = net.district->store->GetCaseState("B3");
+    return st.ok() && st->TextOr("status", "") == "processing";
+  }));
+  CHECK(net.district->store->Forks().empty());
+  CHECK(restored->store->Forks().empty());
+  CHECK(net.district->store->VerifyStream({"30280", "30280", 1}).ok());
+  CHECK(net.district->store->VerifyStream({"30280", "30280", 2}).ok());
+  CHECK(Fp(*net.district, "30280") == Fp(*restored, "30280"));
+}
