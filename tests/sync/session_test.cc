@@ -333,3 +333,60 @@ TEST_CASE("session: a restored node gets back what it lost", "[session]") {
   REQUIRE(r.b.ok());
   CHECK(restored->store->CaseCount() == 20);
 }
+
+TEST_CASE("session: unwritable channel, altered event, bad signature and fork are refused",
+          "[session]") {
+  Tree t;
+  REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
+  REQUIRE(t.district->store->TrustOrigin("30283", 1, testing::KeyFor(30283).public_key()).ok());
+  REQUIRE(t.district->store->TrustOrigin("30280", 1, testing::KeyFor(30280).public_key()).ok());
+  auto body = testing::Body({{"status", testing::Text("received")}});
+  const uint64_t hlc = HlcPack(testing::kTestNow, 0);
+  auto refused = [&](const Batch& b, Code code, const std::string& why) {
+    auto s = Session(*t.district, "30280");
+    std::vector<Message> out = s->Start();
+    Hello h;
+    h.unit = "30280";
+    h.epoch = 1;
+    REQUIRE(s->Handle(h, &out).ok());
+    out.clear();
+    Status st = s->Handle(BatchMsg{b}, &out);
+    INFO(st.ToString());
+    CHECK(st.code() == code);
+    CHECK_THAT(st.message(), Catch::Contains(why));
+    REQUIRE(!out.empty());
+    CHECK(std::holds_alternative<ErrorMsg>(out.back()));
+    CHECK(t.district->store->CaseCount() == 0);
+  };
+  // 30283 writing into 30280's channel, relayed by 30280: the write rule refuses it.
+  testing::StreamWriter foreign({"30280", "30283", 1}, testing::KeyFor(30283));
+  foreign.Next("X", "case.received", body, hlc);
+  refused(foreign.Seal(), Code::kPermissionDenied, "may not write channel 30280");
+
+  testing::StreamWriter w({"30280", "30280", 1}, testing::KeyFor(30280));
+  w.Next("X", "case.received", body, hlc);
+  w.Next("X", "case.step", body, hlc + 1);
+  Batch good = w.Seal();
+  Batch altered = good;
+  altered.events[1][altered.events[1].size() - 3] ^= 1;
+  refused(altered, Code::kCorruption, "does not cover");
+  Batch bad_sig = good;
+  bad_sig.head.signature[0] ^= 1;
+  refused(bad_sig, Code::kCorruption, "signature");
+
+  // A fork: a second, signed history for the same stream.
+  auto s = Session(*t.district, "30280");
+  std::vector<Message> out = s->Start();
+  Hello h;
+  h.unit = "30280";
+  h.epoch = 1;
+  REQUIRE(s->Handle(h, &out).ok());
+  REQUIRE(s->Handle(BatchMsg{good}, &out).ok());
+  testing::StreamWriter other({"30280", "30280", 1}, testing::KeyFor(30280));
+  other.Next("Y", "case.received", body, hlc + 7);
+  out.clear();
+  Status st = s->Handle(BatchMsg{other.Seal()}, &out);
+  CHECK(st.code() == Code::kFork);
+  CHECK(t.district->store->Forks().size() == 1);
+  CHECK_FALSE(t.district->store->GetCaseState("Y").ok());
+}

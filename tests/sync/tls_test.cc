@@ -9,6 +9,7 @@
 
 #include "core/certificate.h"
 #include "sync/tls_node.h"
+#include "tests/sync/fault_proxy.h"
 #include "tests/testing.h"
 
 using namespace hoso;
@@ -265,4 +266,31 @@ TEST_CASE("tls: a node restored from an old backup comes back under a new epoch,
   CHECK(net.district->store->VerifyStream({"30280", "30280", 1}).ok());
   CHECK(net.district->store->VerifyStream({"30280", "30280", 2}).ok());
   CHECK(Fp(*net.district, "30280") == Fp(*restored, "30280"));
+}
+
+TEST_CASE("tls: through a slow, cutting proxy everything converges with no loss or duplicate",
+          "[tls][proxy]") {
+  Net net;
+  for (int i = 0; i < 300; ++i) {
+    REQUIRE(
+        net.commune->store->Append(ReceiveWrite("30280", "P" + std::to_string(i), "An", i)).ok());
+  }
+  SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  auto port = district.Listen("127.0.0.1", 0);
+  REQUIRE(port.ok());
+  // 256 kbit/s, 600 ms round trip, and the first three connections cut mid-way.
+  testing::FaultProxy proxy(*port, {std::chrono::milliseconds(300), 256'000, {3000, 9000, 30000}});
+  SessionOptions small;
+  small.max_batch_events = 20;
+  small.window = 4;
+  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock, small);
+  commune.ConnectTo("127.0.0.1", proxy.port());
+  REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 300; }, 60000));
+  CHECK(proxy.connections() >= 4);  // the cuts happened and the commune reconnected
+  CHECK(net.district->store->Head({"30280", "30280", 1})->seq ==
+        net.commune->store->Head({"30280", "30280", 1})->seq);
+  CHECK(net.district->store->VerifyStream({"30280", "30280", 1}).ok());
+  CHECK(Fp(*net.district, "30280") == Fp(*net.commune, "30280"));
+  commune.Stop();
+  district.Stop();
 }
