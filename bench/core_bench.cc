@@ -16,104 +16,19 @@
 #include <unordered_map>
 
 #include "bench/bench_util.h"
+#include "bench/workload_batches.h"
 #include "core/store.h"
 #include "tools/stream_builder.h"
 #include "tools/workload.h"
 
 using namespace hoso;
+using bench::BatchSource;
 using bench::Emit;
 using bench::Stopwatch;
 
 namespace {
 
 const char* kBench = "core";
-
-SigningKey KeyFor(const std::string& unit) {
-  std::string seed(32, '\0');
-  for (size_t i = 0; i < unit.size() && i < 32; ++i) seed[i] = unit[i];
-  seed[31] = 'k';
-  return SigningKey::FromRaw(seed).value();
-}
-
-std::vector<UnitRecord> Units(const std::string& data_dir) {
-  std::ifstream in(data_dir + "/units-an-giang.csv");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto units = ParseUnitsCsv(ss.str());
-  if (!units.ok()) {
-    std::fprintf(stderr, "core_bench: %s\n", units.status().ToString().c_str());
-    std::exit(1);
-  }
-  return *units;
-}
-
-std::unique_ptr<Store> OpenRoot(const std::string& path, const std::vector<UnitRecord>& units,
-                                const CaseWorkload& w) {
-  StoreOptions o;
-  o.path = path;
-  o.root_unit = "89";
-  o.identity = Identity{"89", 1, KeyFor("89")};
-  auto store = Store::Open(o).value();
-  Status s = store->Append(DirectoryWrites(units, 0, "it")).status();
-  for (const auto& office : w.offices()) {
-    if (s.ok()) s = store->TrustOrigin(office, 1, KeyFor(office).public_key());
-  }
-  if (!s.ok()) {
-    std::fprintf(stderr, "core_bench: %s\n", s.ToString().c_str());
-    std::exit(1);
-  }
-  return store;
-}
-
-// Produces the workload's events as remote batches of `batch_size`, one stream per office,
-// in rounds (every case's reception, then every case's update 1, ...).
-class BatchSource {
- public:
-  BatchSource(const CaseWorkload& w, uint64_t cases, size_t batch_size)
-      : w_(w), cases_(cases), batch_size_(batch_size), last_(cases) {
-    for (const auto& office : w.offices()) {
-      builders_.emplace(office, StreamBuilder({office, office, 1}, KeyFor(office)));
-    }
-  }
-  // Fills `out` with the next batch; false when the workload is exhausted.
-  bool Next(Batch* out) {
-    while (ready_.empty() && round_ <= CaseWorkload::kUpdates) {
-      uint64_t i = next_case_++;
-      const std::string& office = w_.Office(i);
-      StreamBuilder& b = builders_.at(office);
-      if (round_ == 0) {
-        b.Add(w_.Reception(i), HlcPack(w_.ReceivedAt(i), 0));
-      } else {
-        b.Add(w_.Update(i, round_), HlcPack(w_.UpdateAt(i, round_), 0), {last_[i]});
-      }
-      last_[i] = b.last_id();
-      if (b.pending() == batch_size_) ready_.push_back(b.Seal());
-      if (next_case_ == cases_) {
-        next_case_ = 0;
-        ++round_;
-        if (round_ > CaseWorkload::kUpdates) {
-          for (auto& [office, builder] : builders_) {
-            if (builder.pending()) ready_.push_back(builder.Seal());
-          }
-        }
-      }
-    }
-    if (ready_.empty()) return false;
-    *out = std::move(ready_.front());
-    ready_.erase(ready_.begin());
-    return true;
-  }
-
- private:
-  const CaseWorkload& w_;
-  uint64_t cases_;
-  size_t batch_size_;
-  std::unordered_map<std::string, StreamBuilder> builders_;
-  std::vector<Hash> last_;
-  std::vector<Batch> ready_;
-  uint64_t next_case_ = 0;
-  int round_ = 0;
-};
 
 void Fail(const Status& s) {
   std::fprintf(stderr, "core_bench: %s\n", s.ToString().c_str());
@@ -245,7 +160,7 @@ int main(int argc, char** argv) {
   const bool only_ingest = bench::Flag(argc, argv, "only", "") == "ingest";
   const uint64_t cases = events / (1 + CaseWorkload::kUpdates);
   CaseWorkload workload;
-  auto units = Units(data);
+  auto units = bench::Units(data);
   bench::ScratchDir scratch(base);
   const std::string batches = scratch.path() + "/batches.bin";
   const uint64_t n_events = WriteBatches(workload, cases, batches);
@@ -293,7 +208,7 @@ int main(int argc, char** argv) {
   // 2. Verified ingest: decode, verify chain and signed head, write rule, fold, index, commit.
   //    Two callers, as a sync session with batches in flight; one caller for reference.
   {
-    auto store = OpenRoot(scratch.path() + "/ingest", units, workload);
+    auto store = bench::OpenRoot(scratch.path() + "/ingest", units, workload);
     double s = IngestAll(*store, batches, 2);
     Emit(kBench, "ingest_verified_eps", n_events / s, "events/s");
     if (!only_ingest) Emit(kBench, "ingest_vs_raw", (n_events / s) / (n_events / raw_s), "ratio");
@@ -307,14 +222,14 @@ int main(int argc, char** argv) {
     Emit(kBench, "rebuild_eps", *folded / t.Seconds(), "events/s");
   }
   if (!only_ingest) {
-    auto store = OpenRoot(scratch.path() + "/ingest1", units, workload);
+    auto store = bench::OpenRoot(scratch.path() + "/ingest1", units, workload);
     double s = IngestAll(*store, batches, 1);
     Emit(kBench, "ingest_verified_1caller_eps", n_events / s, "events/s");
   }
 
   // 4. Durable local commits, one event at a time.
   if (!only_ingest) {
-    auto store = OpenRoot(scratch.path() + "/local", units, workload);
+    auto store = bench::OpenRoot(scratch.path() + "/local", units, workload);
     std::vector<double> ms;
     ms.reserve(commits);
     for (size_t k = 0; k < commits; ++k) {

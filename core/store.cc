@@ -424,6 +424,8 @@ Status Store::Submit(Writer* w) {
   std::deque<Writer*> group;
   size_t writes = 0;
   for (Writer* q : writers_) {
+    // Remote batches commit alone; an exclusive writer (rebuild, purge) ends a group.
+    if (!q->local && !q->remote) break;
     if (!group.empty() && (q->remote || group.front()->remote)) break;
     if (!group.empty() && writes + q->local->size() > kMaxGroupWrites) break;
     group.push_back(q);

@@ -20,6 +20,9 @@ namespace hoso::sync {
 
 constexpr uint64_t kProtocolVersion = 1;
 constexpr size_t kDefaultMaxFrame = 4 << 20;
+// A BATCH's events decompressed may not exceed this (a hostile peer's zstd bomb is refused
+// before anything is allocated).
+constexpr size_t kMaxBatchPlainBytes = 64 << 20;
 
 struct Hello {
   uint64_t version = kProtocolVersion;

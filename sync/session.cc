@@ -126,11 +126,12 @@ Status SyncSession::OnHello(const Hello& h, std::vector<Message>* out) {
     if (!s.ok()) return Fail(s, out);
   }
   awaiting_changes_ = h.counter != seen;
-  if (!awaiting_changes_) {
-    level_ = true;
-    Schedule();
-    Pump(out);
-  }
+  // Start sending at once on what we know (a round trip saved on slow links): if the peer has
+  // more than we knew, its CHANGES stops us from sending that part; what it already holds and
+  // we send anyway is skipped by its store.
+  level_ = true;
+  Schedule();
+  Pump(out);
   return Status::Ok();
 }
 
@@ -147,7 +148,6 @@ Status SyncSession::OnChanges(const Changes& c, std::vector<Message>* out) {
   if (s.ok()) s = store_->SetPeerCounter(peer_key_, c.counter);
   if (!s.ok()) return Fail(s, out);
   for (auto& [stream, head] : entries) known_[stream] = head;
-  level_ = true;
   Schedule();
   Pump(out);
   return Status::Ok();

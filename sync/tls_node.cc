@@ -158,6 +158,21 @@ struct Conn : std::enable_shared_from_this<Conn> {
     pinger.cancel();
     stream.lowest_layer().close(ec);
   }
+  // Adds the TLS records moved since the last call to the peer's wire counters.
+  void CountWire() {
+    SSL* ssl = stream.native_handle();
+    uint64_t out = BIO_number_written(SSL_get_wbio(ssl));
+    uint64_t in = BIO_number_read(SSL_get_rbio(ssl));
+    impl->Update(status, [&](PeerStatus& p) {
+      p.wire_sent += out - wire_out;
+      p.wire_received += in - wire_in;
+    });
+    wire_out = out;
+    wire_in = in;
+  }
+  uint64_t wire_out = 0, wire_in = 0;
+  SessionStats last_stats;
+
   void Fail(const std::string& why) {
     impl->Log("warn", "peer " + Name() + ": " + why);
     impl->Update(status, [&](PeerStatus& p) { p.last_error = why; });
@@ -207,6 +222,7 @@ awaitable<void> Writer(std::shared_ptr<Conn> c) {
       co_return;
     }
     c->impl->Update(c->status, [n = n](PeerStatus& p) { p.bytes_sent += n; });
+    c->CountWire();
   }
 }
 
@@ -300,6 +316,7 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
         break;
       }
       Update(c->status, [n = n](PeerStatus& p) { p.bytes_received += n; });
+      c->CountWire();
       Status s = c->reader.Append(std::string_view(buf.data(), n));
       std::vector<Message> out;
       while (s.ok()) {
@@ -327,13 +344,16 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
         c->wake.cancel();
         break;
       }
-      if (c->session->Settled()) {
-        c->settled_once = true;
-        Update(c->status, [&](PeerStatus& p) {
-          p.last_success_ms = clock->NowMs();
-          p.clock_skew_ms = c->session->stats().clock_skew_ms;
-        });
-      }
+      const SessionStats& st = c->session->stats();
+      Update(c->status, [&](PeerStatus& p) {
+        p.events_received += st.events_received - c->last_stats.events_received;
+        p.duplicates_received += st.duplicates_received - c->last_stats.duplicates_received;
+        p.events_sent += st.events_sent - c->last_stats.events_sent;
+        p.clock_skew_ms = st.clock_skew_ms;
+        if (c->session->Settled()) p.last_success_ms = clock->NowMs();
+      });
+      c->last_stats = st;
+      if (c->session->Settled()) c->settled_once = true;
     }
     store->RemoveCommitListener(c->listener);
     if (!c->close_after_flush) c->Close();

@@ -45,9 +45,11 @@ struct PeerStatus {
   std::string unit;     // from the certificate, once known
   bool connected = false;
   bool upstream = false;
-  int64_t last_success_ms = 0;  // last time a session with it was settled
-  int64_t since_ms = 0;         // connected or disconnected since
-  uint64_t bytes_sent = 0, bytes_received = 0;
+  int64_t last_success_ms = 0;                  // last time a session with it was settled
+  int64_t since_ms = 0;                         // connected or disconnected since
+  uint64_t bytes_sent = 0, bytes_received = 0;  // protocol payload (frames), all sessions
+  uint64_t wire_sent = 0, wire_received = 0;    // TLS records on the TCP connection
+  uint64_t events_received = 0, duplicates_received = 0, events_sent = 0;
   int64_t clock_skew_ms = 0;
   std::string last_error;
 };

@@ -346,7 +346,14 @@ TEST_CASE("store: concurrent writers are group-committed into one valid chain", 
       }
     });
   }
+  // Exclusive work (a rebuild) queued among the writers must wait its turn, not break them.
+  std::thread rebuilder([&] {
+    for (int i = 0; i < 3; ++i) {
+      if (!p->store->RebuildStates().ok()) ++failures;
+    }
+  });
   for (auto& t : threads) t.join();
+  rebuilder.join();
   CHECK(failures == 0);
   StreamKey stream{"30280", "89", 1};
   CHECK(p->store->Head(stream)->seq == kThreads * kEach);

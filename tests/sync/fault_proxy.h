@@ -7,7 +7,9 @@
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <chrono>
+#include <deque>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -73,38 +75,65 @@ class FaultProxy {
     }
   }
 
+  // One direction as a delay line: the reader stamps each chunk with when it may leave
+  // (arrival + delay, after the previous chunk's transmission at rate_bps); the writer sends
+  // chunks at their time. Latency is pipelined, as on a real link.
+  struct Line {
+    std::deque<std::pair<std::chrono::steady_clock::time_point, std::string>> chunks;
+    bool eof = false;
+    std::chrono::steady_clock::time_point free_at{};
+  };
+
   boost::asio::awaitable<void> Pump(std::shared_ptr<Link> link, bool forward) {
     constexpr auto tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
     tcp::socket& from = forward ? link->a : link->b;
-    tcp::socket& to = forward ? link->b : link->a;
-    boost::asio::steady_timer timer(io_);
-    auto free_at = std::chrono::steady_clock::now();
+    auto line = std::make_shared<Line>();
+    auto wake = std::make_shared<boost::asio::steady_timer>(io_);
+    boost::asio::co_spawn(io_, Deliver(link, forward, line, wake), boost::asio::detached);
     std::vector<char> buf(4096);
     while (!link->cut) {
       auto [ec, n] = co_await from.async_read_some(boost::asio::buffer(buf), tuple);
       if (ec) break;
       auto now = std::chrono::steady_clock::now();
+      auto leave = std::max(now, line->free_at);
       if (options_.rate_bps) {
-        free_at = std::max(free_at, now) +
-                  std::chrono::microseconds(n * 8 * 1'000'000 / options_.rate_bps);
-      } else {
-        free_at = now;
+        leave += std::chrono::microseconds(n * 8 * 1'000'000 / options_.rate_bps);
       }
-      timer.expires_at(free_at + options_.delay);
+      line->free_at = leave;
+      line->chunks.emplace_back(leave + options_.delay, std::string(buf.data(), n));
+      wake->cancel();
+    }
+    line->eof = true;
+    wake->cancel();
+  }
+
+  boost::asio::awaitable<void> Deliver(std::shared_ptr<Link> link, bool forward,
+                                       std::shared_ptr<Line> line,
+                                       std::shared_ptr<boost::asio::steady_timer> wake) {
+    constexpr auto tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+    tcp::socket& to = forward ? link->b : link->a;
+    while (!link->cut) {
+      if (line->chunks.empty()) {
+        if (line->eof) break;
+        wake->expires_at(std::chrono::steady_clock::time_point::max());
+        co_await wake->async_wait(tuple);
+        continue;
+      }
+      boost::asio::steady_timer timer(io_);
+      timer.expires_at(line->chunks.front().first);
       co_await timer.async_wait(tuple);
-      size_t allowed = n;
-      if (link->moved + n > link->limit) allowed = link->limit - link->moved;
+      std::string chunk = std::move(line->chunks.front().second);
+      line->chunks.pop_front();
+      size_t allowed = chunk.size();
+      if (link->moved + allowed > link->limit) allowed = link->limit - link->moved;
       link->moved += allowed;
       bytes_ += allowed;
       if (allowed) {
-        auto [wec, w] =
-            co_await boost::asio::async_write(to, boost::asio::buffer(buf.data(), allowed), tuple);
-        if (wec) break;
+        auto [ec, w] = co_await boost::asio::async_write(
+            to, boost::asio::buffer(chunk.data(), allowed), tuple);
+        if (ec) break;
       }
-      if (allowed < n) {
-        link->Cut();
-        co_return;
-      }
+      if (allowed < chunk.size()) break;
     }
     link->Cut();
   }

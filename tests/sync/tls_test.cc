@@ -279,7 +279,7 @@ TEST_CASE("tls: through a slow, cutting proxy everything converges with no loss 
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   // 256 kbit/s, 600 ms round trip, and the first three connections cut mid-way.
-  testing::FaultProxy proxy(*port, {std::chrono::milliseconds(300), 256'000, {3000, 9000, 30000}});
+  testing::FaultProxy proxy(*port, {std::chrono::milliseconds(300), 256'000, {3000, 6000, 9000}});
   SessionOptions small;
   small.max_batch_events = 20;
   small.window = 4;
