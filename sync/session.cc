@@ -205,9 +205,22 @@ Status SyncSession::OnBatch(const BatchMsg& m, std::vector<Message>* out) {
                                          b.stream.channel + ", outside this link's scope"),
                 out);
   }
+  if (ingest_sink_) {
+    ++ingests_pending_;
+    ingest_sink_(b);
+    return Status::Ok();
+  }
   IngestStats st;
   Status s = store_->Ingest(b, &st);
-  if (!s.ok()) return Fail(s, out);
+  ++ingests_pending_;
+  return OnIngested(b, s, st, out);
+}
+
+Status SyncSession::OnIngested(const Batch& b, const Status& result, const IngestStats& st,
+                               std::vector<Message>* out) {
+  --ingests_pending_;
+  if (failed_) return Status::FailedPrecondition("session already ended");
+  if (!result.ok()) return Fail(result, out);
   ++stats_.batches_received;
   stats_.events_received += st.applied;
   stats_.duplicates_received += st.duplicates;
@@ -219,7 +232,7 @@ Status SyncSession::OnBatch(const BatchMsg& m, std::vector<Message>* out) {
   }
   StreamHead head{b.head.seq, b.head.id, false};
   known_[b.stream] = head;
-  s = store_->UpdatePeerKnowledge(peer_key_, {{b.stream, head}});
+  Status s = store_->UpdatePeerKnowledge(peer_key_, {{b.stream, head}});
   if (!s.ok()) return Fail(s, out);
   out->push_back(Ack{b.stream, b.head.seq, store_->CommitCounter()});
   return Status::Ok();
@@ -255,6 +268,7 @@ void SyncSession::OnCommit(std::vector<Message>* out) {
 
 bool SyncSession::Settled() const {
   if (!hello_sent_ || !hello_received_ || failed_ || awaiting_changes_) return false;
+  if (ingests_pending_ > 0) return false;
   if (!in_flight_.empty() || !level_) return false;
   for (const StreamKey& stream : queue_) {
     auto head = store_->Head(stream);

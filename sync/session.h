@@ -54,6 +54,12 @@ class SyncSession {
   // New commits in the store: pushes what the peer lacks.
   void OnCommit(std::vector<Message>* out);
 
+  // By default Handle ingests each BATCH inline. A transport that ingests on worker threads
+  // sets a sink instead, and reports each outcome with OnIngested, in order per stream.
+  void SetIngestSink(std::function<void(Batch)> sink) { ingest_sink_ = std::move(sink); }
+  Status OnIngested(const Batch& b, const Status& result, const IngestStats& st,
+                    std::vector<Message>* out);
+
   // True when the HELLOs were exchanged and nothing is queued, in flight or awaited.
   bool Settled() const;
   const SessionStats& stats() const { return stats_; }
@@ -89,6 +95,8 @@ class SyncSession {
   std::map<std::pair<StreamKey, uint64_t>, Hash> in_flight_;  // (stream, head seq) -> head id
   std::set<std::pair<std::string, uint64_t>> origins_sent_;
   SessionStats stats_;
+  std::function<void(Batch)> ingest_sink_;
+  size_t ingests_pending_ = 0;
 };
 
 }  // namespace hoso::sync

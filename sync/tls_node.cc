@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl.hpp>
+#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <random>
@@ -82,6 +83,60 @@ std::string VerifyFailure(SSL* ssl) {
 
 struct Conn;
 
+// Worker threads that ingest received batches, one lane per thread; a stream always goes to
+// the same lane, so its batches commit in order, while two lanes keep the store's commit
+// pipeline (stage one batch while the previous is written) busy.
+class IngestPool {
+ public:
+  explicit IngestPool(size_t lanes) : lanes_(lanes) {
+    for (auto& lane : lanes_) lane.thread = std::thread([&lane] { lane.Run(); });
+  }
+  ~IngestPool() {
+    for (auto& lane : lanes_) lane.Stop();
+  }
+  void Submit(const std::string& key, std::function<void()> job) {
+    lanes_[std::hash<std::string>{}(key) % lanes_.size()].Push(std::move(job));
+  }
+
+ private:
+  struct Lane {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<std::function<void()>> jobs;
+    bool stop = false;
+    std::thread thread;
+    void Push(std::function<void()> job) {
+      {
+        std::lock_guard lock(mu);
+        jobs.push_back(std::move(job));
+      }
+      cv.notify_one();
+    }
+    void Run() {
+      while (true) {
+        std::function<void()> job;
+        {
+          std::unique_lock lock(mu);
+          cv.wait(lock, [&] { return stop || !jobs.empty(); });
+          if (jobs.empty()) return;
+          job = std::move(jobs.front());
+          jobs.pop_front();
+        }
+        job();
+      }
+    }
+    void Stop() {
+      {
+        std::lock_guard lock(mu);
+        stop = true;
+      }
+      cv.notify_one();
+      if (thread.joinable()) thread.join();
+    }
+  };
+  std::vector<Lane> lanes_;
+};
+
 struct SyncNode::Impl {
   Store* store;
   TlsConfig config;
@@ -89,6 +144,8 @@ struct SyncNode::Impl {
   SessionOptions options;
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  // Destroyed before io (members go in reverse order): its jobs post back to io.
+  std::unique_ptr<IngestPool> ingest = std::make_unique<IngestPool>(2);
   std::thread thread;
   std::atomic<bool> stopping{false};
   std::optional<tcp::acceptor> acceptor;
@@ -172,6 +229,21 @@ struct Conn : std::enable_shared_from_this<Conn> {
   }
   uint64_t wire_out = 0, wire_in = 0;
   SessionStats last_stats;
+
+  // Publishes the session's progress to the peer status.
+  void Report() {
+    const SessionStats& st = session->stats();
+    bool settled = session->Settled();
+    impl->Update(status, [&](PeerStatus& p) {
+      p.events_received += st.events_received - last_stats.events_received;
+      p.duplicates_received += st.duplicates_received - last_stats.duplicates_received;
+      p.events_sent += st.events_sent - last_stats.events_sent;
+      p.clock_skew_ms = st.clock_skew_ms;
+      if (settled) p.last_success_ms = impl->clock->NowMs();
+    });
+    last_stats = st;
+    if (settled) settled_once = true;
+  }
 
   void Fail(const std::string& why) {
     impl->Log("warn", "peer " + Name() + ": " + why);
@@ -291,9 +363,31 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
     c->session = std::make_unique<SyncSession>(
         store, peer->unit, peer->epoch, [this](const OriginMsg& o) { return CheckOrigin(o); },
         clock, options);
+    std::weak_ptr<Conn> weak = c;
+    c->session->SetIngestSink([this, weak, ex](Batch batch) {
+      std::string lane = batch.stream.Encode();
+      ingest->Submit(lane, [this, weak, ex, b = std::move(batch)]() mutable {
+        IngestStats st;
+        Status s = store->Ingest(b, &st);
+        asio::post(ex, [weak, b = std::move(b), s, st] {
+          auto conn = weak.lock();
+          if (!conn || conn->closed || !conn->session) return;
+          std::vector<Message> out;
+          Status r = conn->session->OnIngested(b, s, st, &out);
+          conn->Send(out);
+          if (!r.ok()) {
+            conn->Fail(r.message());
+            conn->close_after_flush = true;
+            conn->wake.cancel();
+            boost::system::error_code ec;
+            conn->stream.lowest_layer().cancel(ec);
+          }
+          conn->Report();
+        });
+      });
+    });
     std::vector<Message> out = c->session->Start();
     c->Send(out);
-    std::weak_ptr<Conn> weak = c;
     c->listener = store->AddCommitListener([weak, ex](const std::vector<StreamKey>&) {
       asio::post(ex, [weak] {
         auto conn = weak.lock();
@@ -310,7 +404,8 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
       c->deadline = SteadyClock::now() + config.idle_timeout;
       auto [ec, n] = co_await c->stream.async_read_some(asio::buffer(buf), kTuple);
       if (ec) {
-        if (!c->closed && ec != asio::error::eof && ec != ssl::error::stream_truncated) {
+        if (!c->closed && !c->close_after_flush && ec != asio::error::eof &&
+            ec != ssl::error::stream_truncated) {
           c->Fail("read failed: " + ec.message());
         }
         break;
@@ -344,16 +439,7 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
         c->wake.cancel();
         break;
       }
-      const SessionStats& st = c->session->stats();
-      Update(c->status, [&](PeerStatus& p) {
-        p.events_received += st.events_received - c->last_stats.events_received;
-        p.duplicates_received += st.duplicates_received - c->last_stats.duplicates_received;
-        p.events_sent += st.events_sent - c->last_stats.events_sent;
-        p.clock_skew_ms = st.clock_skew_ms;
-        if (c->session->Settled()) p.last_success_ms = clock->NowMs();
-      });
-      c->last_stats = st;
-      if (c->session->Settled()) c->settled_once = true;
+      c->Report();
     }
     store->RemoveCommitListener(c->listener);
     if (!c->close_after_flush) c->Close();
@@ -383,9 +469,13 @@ awaitable<void> SyncNode::Impl::Accept() {
         rec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
     {
       std::lock_guard lock(mu);
-      // Accepted peers are listed while connected; a reconnecting peer gets a new entry.
-      std::erase_if(peers,
-                    [](const auto& p) { return !p->upstream && !p->connected && p->since_ms; });
+      // Accepted peers get an entry per connection; the oldest closed ones go beyond 64.
+      while (peers.size() >= 64) {
+        auto closed = std::find_if(peers.begin(), peers.end(),
+                                   [](const auto& p) { return !p->upstream && !p->connected; });
+        if (closed == peers.end()) break;
+        peers.erase(closed);
+      }
       peers.push_back(status);
     }
     auto c = std::make_shared<Conn>(this, std::move(socket), Context(), status);
