@@ -66,7 +66,7 @@ struct StoreOptions {
   // A node holds only its scope; tools that inspect any data turn this off.
   bool enforce_scope = true;
   bool sync_writes = true;  // false only for throwaway benchmark stores
-  size_t block_cache_mb = 64;
+  size_t block_cache_mb = 32;
   bool read_only = false;
 };
 
