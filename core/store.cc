@@ -101,6 +101,17 @@ std::optional<StreamHead> ParseHead(std::string_view v) {
   return StreamHead{GetBig64(v), HashFromView(v.substr(8, 32)), false, GetBig64(v.substr(40))};
 }
 
+// A signatures-family record under the iterator: key stream_key seq(8), value id(32) sig(64).
+SignedHead SignatureRecord(const StreamKey& stream, size_t prefix_size,
+                           const rocksdb::Iterator& it) {
+  SignedHead head;
+  head.stream = stream;
+  head.seq = GetBig64(std::string_view(it.key().data() + prefix_size, 8));
+  head.id = HashFromView(std::string_view(it.value().data(), 32));
+  head.signature.assign(it.value().data() + 32, 64);
+  return head;
+}
+
 // A cases-family value is the state's digest, then the state (FinishCase builds it), so a
 // commit can update the channel fingerprint without rehashing the old state.
 Result<CaseState> ParseCaseRecord(std::string_view value, Hash* digest) {
@@ -1143,12 +1154,7 @@ Result<SignedHead> Store::SignedHeadAtOrBefore(const StreamKey& stream, uint64_t
     return Status::NotFound("no signed head of " + stream.ToString() + " at or before seq " +
                             std::to_string(seq));
   }
-  SignedHead head;
-  head.stream = stream;
-  head.seq = GetBig64(std::string_view(it->key().data() + prefix.size(), 8));
-  head.id = HashFromView(std::string_view(it->value().data(), 32));
-  head.signature.assign(it->value().data() + 32, 64);
-  return head;
+  return SignatureRecord(stream, prefix.size(), *it);
 }
 
 Result<SignedHead> Store::SignedHeadAtOrAfter(const StreamKey& stream, uint64_t seq) const {
@@ -1164,12 +1170,7 @@ Result<SignedHead> Store::SignedHeadAtOrAfter(const StreamKey& stream, uint64_t 
     return Status::NotFound("no signed head of " + stream.ToString() + " at or after seq " +
                             std::to_string(seq));
   }
-  SignedHead head;
-  head.stream = stream;
-  head.seq = GetBig64(std::string_view(it->key().data() + prefix.size(), 8));
-  head.id = HashFromView(std::string_view(it->value().data(), 32));
-  head.signature.assign(it->value().data() + 32, 64);
-  return head;
+  return SignatureRecord(stream, prefix.size(), *it);
 }
 
 Result<Batch> Store::ReadBatch(const StreamKey& stream, uint64_t from_seq,
