@@ -20,7 +20,7 @@
 #include "bench/workload_batches.h"
 #include "core/certificate.h"
 #include "sync/tls_node.h"
-#include "tests/sync/fault_proxy.h"
+#include "tools/fault_proxy.h"
 
 using namespace hoso;
 using bench::Emit;

@@ -9,7 +9,7 @@
 
 #include "core/certificate.h"
 #include "sync/tls_node.h"
-#include "tests/sync/fault_proxy.h"
+#include "tools/fault_proxy.h"
 #include "tests/testing.h"
 
 using namespace hoso;
