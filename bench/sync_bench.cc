@@ -257,6 +257,9 @@ int main(int argc, char** argv) {
     node.ConnectTo("127.0.0.1", static_cast<uint16_t>(port));
     if (!WaitFor([&] { return TotalEvents(*receiver) == total; }, 600)) Die("cold sync stalled");
     cold_s = t.Seconds();
+    // Let the last ACKs leave before closing, so the next round starts from settled knowledge.
+    int64_t done_ms = SystemClock::Default()->NowMs();
+    WaitFor([&] { return Peer(node).last_success_ms >= done_ms; }, 10);
     cold = Peer(node);
     node.Stop();
   }

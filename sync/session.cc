@@ -250,11 +250,15 @@ Status SyncSession::OnAck(const Ack& a, std::vector<Message>* out) {
   auto& k = known_[a.stream];
   if (head.seq > k.seq) k = head;
   Status s = store_->UpdatePeerKnowledge(peer_key_, {{a.stream, k}});
-  // If that commit was the peer's only one since the counter we saw, we know all it changed.
-  uint64_t seen = store_->PeerCounter(peer_key_);
-  if (s.ok() && !awaiting_changes_ && a.counter == seen + 1) {
-    s = store_->SetPeerCounter(peer_key_, a.counter);
+  // While the peer's commits since the counter we saw are all ACKs of our batches (counters
+  // arrive out of order when the peer ingests on several lanes), we know all they changed.
+  acked_counters_.insert(a.counter);
+  uint64_t seen = store_->PeerCounter(peer_key_), advanced = seen;
+  while (!awaiting_changes_ && acked_counters_.count(advanced + 1)) {
+    acked_counters_.erase(++advanced);
   }
+  std::erase_if(acked_counters_, [&](uint64_t c) { return c <= advanced; });
+  if (s.ok() && advanced != seen) s = store_->SetPeerCounter(peer_key_, advanced);
   if (!s.ok()) return Fail(s, out);
   Pump(out);
   return Status::Ok();

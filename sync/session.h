@@ -94,6 +94,7 @@ class SyncSession {
   std::map<StreamKey, uint64_t> next_seq_;
   std::map<std::pair<StreamKey, uint64_t>, Hash> in_flight_;  // (stream, head seq) -> head id
   std::set<std::pair<std::string, uint64_t>> origins_sent_;
+  std::set<uint64_t> acked_counters_;  // the peer's commit counters our ACKs reported
   SessionStats stats_;
   std::function<void(Batch)> ingest_sink_;
   size_t ingests_pending_ = 0;
