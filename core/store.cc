@@ -719,18 +719,15 @@ void Store::RemoveCommitListener(uint64_t id) {
 
 VersionVector Store::PeerKnowledge(std::string_view peer) const {
   VersionVector out;
-  std::string prefix = PeerPrefix(peer);
-  std::string upper = PrefixUpperBound(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kMeta]));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    std::string_view k(it->key().data(), it->key().size());
-    auto stream = StreamKey::Decode(k.substr(prefix.size()));
-    auto head = ParseHead(std::string_view(it->value().data(), it->value().size()));
-    if (stream.ok() && head) out[*stream] = *head;
-  }
+  const std::string prefix = PeerPrefix(peer);
+  Status s = Scan(kMeta, prefix, PrefixUpperBound(prefix),
+                  [&](std::string_view key, std::string_view value) {
+                    auto stream = StreamKey::Decode(key.substr(prefix.size()));
+                    auto head = ParseHead(value);
+                    if (stream.ok() && head) out[*stream] = *head;
+                    return true;
+                  });
+  (void)s;  // unreadable knowledge is no knowledge: the peer is asked again
   return out;
 }
 
@@ -1092,16 +1089,28 @@ Result<CaseView> Store::GetCase(std::string_view case_code) const {
   return view;
 }
 
+Status Store::Scan(size_t family, std::string_view lower, std::string_view upper,
+                   const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  rocksdb::Slice upper_slice(upper.data(), upper.size());
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[family]));
+  for (it->Seek(rocksdb::Slice(lower.data(), lower.size())); it->Valid(); it->Next()) {
+    if (!fn({it->key().data(), it->key().size()}, {it->value().data(), it->value().size()})) {
+      break;
+    }
+  }
+  return FromRocks(it->status(), "scanning");
+}
+
 std::vector<std::string> Store::ScanIndex(const std::string& lower, const std::string& upper,
                                           size_t limit) const {
   std::vector<std::string> out;
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kIndex]));
-  for (it->Seek(lower); it->Valid() && out.size() < limit; it->Next()) {
-    out.emplace_back(CaseOfIndexKey(std::string_view(it->key().data(), it->key().size())));
-  }
+  Status s = Scan(kIndex, lower, upper, [&](std::string_view key, std::string_view) {
+    out.emplace_back(CaseOfIndexKey(key));
+    return out.size() < limit;
+  });
+  (void)s;  // a read error ends the list early; callers see what was found
   return out;
 }
 
@@ -1272,17 +1281,12 @@ Status Store::VerifyStream(const StreamKey& stream) const {
   Hash prev{};
   std::map<uint64_t, Hash> ids;  // only at signed seqs
   std::set<uint64_t> signed_seqs;
-  {
-    std::string prefix = stream.Encode();
-    std::string upper = PrefixUpperBound(prefix);
-    rocksdb::Slice upper_slice(upper);
-    rocksdb::ReadOptions ro;
-    ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kSignatures]));
-    for (it->Seek(prefix); it->Valid(); it->Next()) {
-      signed_seqs.insert(GetBig64(std::string_view(it->key().data() + prefix.size(), 8)));
-    }
-  }
+  const std::string prefix = stream.Encode();
+  HOSO_RETURN_IF_ERROR(
+      Scan(kSignatures, prefix, PrefixUpperBound(prefix), [&](std::string_view key, auto) {
+        signed_seqs.insert(GetBig64(key.substr(prefix.size(), 8)));
+        return true;
+      }));
   for (; reader->Valid(); reader->Next(), ++expect) {
     std::string at = where + " seq " + std::to_string(expect);
     if (reader->seq() != expect) {
@@ -1500,19 +1504,16 @@ Status Store::Checkpoint(const std::string& dir) const {
 
 std::vector<Store::Purge> Store::Purges() const {
   std::vector<Purge> out;
-  std::string upper = PrefixUpperBound(kMetaPurgedPrefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kMeta]));
-  for (it->Seek(kMetaPurgedPrefix); it->Valid(); it->Next()) {
-    std::string_view k(it->key().data(), it->key().size());
-    std::string_view v(it->value().data(), it->value().size());
-    if (v.size() != 24) continue;
-    out.push_back({std::string(k.substr(kMetaPurgedPrefix.size())),
-                   static_cast<int64_t>(GetBig64(v)), GetBig64(v.substr(8)),
-                   GetBig64(v.substr(16))});
-  }
+  Status s = Scan(kMeta, kMetaPurgedPrefix, PrefixUpperBound(kMetaPurgedPrefix),
+                  [&](std::string_view key, std::string_view v) {
+                    if (v.size() == 24) {
+                      out.push_back({std::string(key.substr(kMetaPurgedPrefix.size())),
+                                     static_cast<int64_t>(GetBig64(v)), GetBig64(v.substr(8)),
+                                     GetBig64(v.substr(16))});
+                    }
+                    return true;
+                  });
+  (void)s;
   return out;
 }
 

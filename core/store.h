@@ -267,6 +267,9 @@ class Store {
   Status Write(Pending& p);
   Result<Hash> StoredId(const StreamKey& stream, uint64_t seq) const;
   Status RecordFork(const Batch& batch, size_t index, const Hash& stored, const Hash& incoming);
+  // Calls fn(key, value) for the keys of a family in [lower, upper) until it returns false.
+  Status Scan(size_t family, std::string_view lower, std::string_view upper,
+              const std::function<bool(std::string_view, std::string_view)>& fn) const;
   std::vector<std::string> ScanIndex(const std::string& lower, const std::string& upper,
                                      size_t limit) const;
   Status ListChannels(std::vector<std::string>* out) const;

@@ -1,5 +1,5 @@
-// A fault-injecting TCP proxy for tests and benches: forwards loopback connections to a target, adding
-// one-way delay, throttling to a bit rate, and cutting connection k after cuts[k] bytes.
+// A fault-injecting TCP proxy for tests and benches: forwards loopback connections to a target,
+// adding one-way delay, throttling to a bit rate, and cutting connection k after cuts[k] bytes.
 // Thread-safety: runs on its own io thread; construct, use port(), destroy.
 #pragma once
 

@@ -9,8 +9,8 @@
 
 #include "core/certificate.h"
 #include "sync/tls_node.h"
-#include "tools/fault_proxy.h"
 #include "tests/testing.h"
+#include "tools/fault_proxy.h"
 
 using namespace hoso;
 using namespace hoso::sync;
