@@ -201,6 +201,11 @@ struct Conn : std::enable_shared_from_this<Conn> {
   FrameReader reader;
   uint64_t listener = 0;
 
+  ~Conn() {
+    // Also when the io context is torn down with this connection's coroutines unfinished.
+    if (listener) impl->store->RemoveCommitListener(listener);
+  }
+
   void Send(std::vector<Message>& messages) {
     for (const auto& m : messages) outbox.push_back(Frame(EncodeMessage(m)));
     messages.clear();
@@ -389,6 +394,7 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
     std::vector<Message> out = c->session->Start();
     c->Send(out);
     c->listener = store->AddCommitListener([weak, ex](const std::vector<StreamKey>&) {
+      if (weak.expired()) return;  // the connection (and maybe its io context) is gone
       asio::post(ex, [weak] {
         auto conn = weak.lock();
         if (!conn || conn->closed || !conn->session) return;
@@ -442,6 +448,7 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
       c->Report();
     }
     store->RemoveCommitListener(c->listener);
+    c->listener = 0;
     if (!c->close_after_flush) c->Close();
   }
   Update(c->status, [&](PeerStatus& p) {
