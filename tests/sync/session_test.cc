@@ -390,3 +390,29 @@ TEST_CASE("session: unwritable channel, altered event, bad signature and fork ar
   CHECK(t.district->store->Forks().size() == 1);
   CHECK_FALSE(t.district->store->GetCaseState("Y").ok());
 }
+
+TEST_CASE("session: after a cold sync of relayed streams the next round is idle", "[session]") {
+  Tree t;
+  REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
+  // The district relays a commune's stream it got elsewhere (not from this province).
+  testing::StreamWriter w({"30280", "30280", 1}, testing::KeyFor(30280));
+  REQUIRE(t.district->store->TrustOrigin("30280", 1, testing::KeyFor(30280).public_key()).ok());
+  for (int b = 0; b < 3; ++b) {
+    for (int i = 0; i < 50; ++i) {
+      w.Next("R" + std::to_string(i), "case.step",
+             testing::Body({{"status", testing::Text("processing")}}),
+             HlcPack(testing::kTestNow, static_cast<uint16_t>(b * 100 + i)));
+    }
+    REQUIRE(t.district->store->Ingest(w.Seal()).ok());
+  }
+  auto r = Sync(*t.province, "89", *t.district, "883");
+  REQUIRE(r.a.ok());
+  REQUIRE(r.b.ok());
+  CHECK(t.province->store->CaseCount() == 50);
+  r = Sync(*t.province, "89", *t.district, "883");
+  INFO("province sent " << Counts(r.counts_ab) << "; district sent " << Counts(r.counts_ba));
+  CHECK(r.counts_ab.count("BATCH") == 0);
+  CHECK(r.counts_ba.count("BATCH") == 0);
+  CHECK(r.counts_ab.count("ORIGIN") == 0);
+  CHECK(r.counts_ba.count("ORIGIN") == 0);
+}
