@@ -165,7 +165,7 @@ void Directory::Load(const std::vector<UnitRecord>& units, int64_t valid_from_ms
 }
 
 const Directory::Version* Directory::VersionAt(std::string_view unit, int64_t t_ms) const {
-  auto it = units_.find(std::string(unit));
+  auto it = units_.find(unit);
   if (it == units_.end()) return nullptr;
   const Version* found = nullptr;
   for (const Version& v : it->second) {
@@ -193,7 +193,7 @@ std::optional<UnitRecord> Directory::UnitAt(std::string_view unit, int64_t t_ms)
 
 bool Directory::IsAncestorOrSelf(std::string_view ancestor, std::string_view unit,
                                  int64_t t_ms) const {
-  std::string cur(unit);
+  std::string_view cur = unit;  // then views of parents held by the directory
   // The depth bound guards against a cycle a bad re-draw could create.
   for (size_t depth = 0; depth < 64; ++depth) {
     const Version* v = VersionAt(cur, t_ms);

@@ -84,7 +84,13 @@ class Directory {
   void AddVersion(const std::string& unit, Version v);
 
   std::string root_;
-  std::unordered_map<std::string, std::vector<Version>> units_;
+  // Transparent hashing: lookups by string_view allocate nothing (the write rule runs them
+  // for every ingested event).
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::vector<Version>, NameHash, std::equal_to<>> units_;
 };
 
 }  // namespace hoso

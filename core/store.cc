@@ -1026,9 +1026,8 @@ Status Store::StageRemote(const Prepared& prep, IngestStats* stats,
     std::shared_lock lock(cache_mu_);
     for (size_t i = skip; i < events.size(); ++i) {
       const Event& e = events[i];
-      std::string at = where + ", seq " + std::to_string(e.seq);
-      HOSO_RETURN_IF_ERROR(
-          directory_.CheckWrite(e.stream.origin, e.stream.channel, HlcMillis(e.hlc)).Annotate(at));
+      Status rule = directory_.CheckWrite(e.stream.origin, e.stream.channel, HlcMillis(e.hlc));
+      if (!rule.ok()) return rule.Annotate(where + ", seq " + std::to_string(e.seq));
       if (e.stream.channel == kDirectoryChannel) {
         HOSO_RETURN_IF_ERROR(Directory::ValidateEvent(e));
       }
