@@ -266,6 +266,10 @@ Status Store::Load() {
     if (i == kCases || i == kEvents || i == kSignatures) {
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     }
+    if (i == kCases) {
+      // Point lookups (every ingested event reads its case) use a hash index inside blocks.
+      table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+    }
     cfo.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     // Small memtables for the rewritten families keep their skiplists shallow (measured:
     // 16 MiB beat 32 and 8 on the ingest bench).
