@@ -199,6 +199,7 @@ struct Store::Pending {
   std::map<std::string, Touched> cases;
   std::vector<Event> directory_events;
   uint64_t applied = 0;  // new events in this commit
+  uint64_t counter = 0;  // set by Write: this commit's commit counter
 };
 
 // A commit handed off by its leader: staged, possibly still being written. The next leader
@@ -471,7 +472,10 @@ Status Store::Submit(Writer* w) {
   if (handoff) {
     // Leadership has passed on: the next commit is being staged while this one is written.
     Status written = Write(*handoff->pending);
-    if (written.ok()) w->stats->applied += handoff->pending->applied;
+    if (written.ok()) {
+      w->stats->applied += handoff->pending->applied;
+      w->stats->counter = handoff->pending->counter;
+    }
     handoff->Finish(written);
     w->status = written;
   }
@@ -677,6 +681,7 @@ Status Store::Write(Pending& p) {
   }
   // Write runs for one commit at a time (the pipeline waits for its predecessor).
   const uint64_t ver = commit_counter_ + 1;
+  p.counter = ver;
   for (auto& [stream, head] : p.heads) {
     head.ver = ver;
     p.wb.Put(cf_[kHeads], stream.Encode(), HeadValue(head));

@@ -81,6 +81,7 @@ struct IngestStats {
   uint64_t applied = 0;
   uint64_t duplicates = 0;   // events already held (re-sent after a cut)
   uint64_t clock_ahead = 0;  // events stored but too far ahead to advance our clock
+  uint64_t counter = 0;      // the commit counter of the commit that stored them (0: none)
 };
 
 struct LocalWrite {

@@ -205,6 +205,10 @@ Status SyncSession::OnBatch(const BatchMsg& m, std::vector<Message>* out) {
                                          b.stream.channel + ", outside this link's scope"),
                 out);
   }
+  // The peer holds what it sends: note it now, so a commit of ours meanwhile does not echo the
+  // stream back to it.
+  StreamHead sent{b.head.seq, b.head.id, false};
+  if (sent.seq > known_[b.stream].seq) known_[b.stream] = sent;
   if (ingest_sink_) {
     ++ingests_pending_;
     ingest_sink_(b);
@@ -234,7 +238,9 @@ Status SyncSession::OnIngested(const Batch& b, const Status& result, const Inges
   known_[b.stream] = head;
   Status s = store_->UpdatePeerKnowledge(peer_key_, {{b.stream, head}});
   if (!s.ok()) return Fail(s, out);
-  out->push_back(Ack{b.stream, b.head.seq, store_->CommitCounter()});
+  // The counter of the commit that stored this batch (not the store's current one, which other
+  // lanes may have moved on): the peer advances its view of us only over counters it knows.
+  out->push_back(Ack{b.stream, b.head.seq, st.counter});
   return Status::Ok();
 }
 
