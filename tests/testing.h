@@ -136,6 +136,16 @@ inline LocalWrite ReceiveWrite(const std::string& channel, const std::string& co
           "clerk"};
 }
 
+// Receives cases prefix+from .. prefix+(to-1) in a channel, one commit each.
+inline Status ReceiveCases(Store& store, const std::string& channel, const std::string& prefix,
+                           int from, int to, const std::string& name = "An") {
+  for (int i = from; i < to; ++i) {
+    Status s = store.Append(ReceiveWrite(channel, prefix + std::to_string(i), name, i)).status();
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 inline LocalWrite StepWrite(const std::string& channel, const std::string& code,
                             const std::string& status) {
   return {channel, code, "case.step", Body({{"status", Text(status)}}), "officer"};

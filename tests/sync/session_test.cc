@@ -138,9 +138,7 @@ TEST_CASE("session: directory first, then both sides' offline writes converge", 
   CHECK(t.commune->store->DirectorySnapshot().size() == 6);
 
   // Offline: the commune receives cases, the district steps one of them.
-  for (int i = 0; i < 30; ++i) {
-    REQUIRE(t.commune->store->Append(ReceiveWrite("30280", "C" + std::to_string(i), "An", i)).ok());
-  }
+  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "C", 0, 30).ok());
   r = Sync(*t.district, "883", *t.commune, "30280");
   REQUIRE(r.a.ok());
   REQUIRE(r.b.ok());
@@ -165,9 +163,7 @@ TEST_CASE("session: an idle round is one HELLO each way, under 512 bytes", "[ses
   Tree t;
   REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
-  for (int i = 0; i < 20; ++i) {
-    REQUIRE(t.commune->store->Append(ReceiveWrite("30280", "C" + std::to_string(i), "An", i)).ok());
-  }
+  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "C", 0, 20).ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
   auto r = Sync(*t.district, "883", *t.commune, "30280");
   CHECK(r.a.ok());
@@ -214,9 +210,7 @@ TEST_CASE("session: a commune receives only its own channel", "[session]") {
   Tree t;
   REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.other, "30283").a.ok());
-  for (int i = 0; i < 10; ++i) {
-    REQUIRE(t.other->store->Append(ReceiveWrite("30283", "D" + std::to_string(i), "Bé", i)).ok());
-  }
+  REQUIRE(testing::ReceiveCases(*t.other->store, "30283", "D", 0, 10, "Bé").ok());
   REQUIRE(Sync(*t.district, "883", *t.other, "30283").a.ok());
   REQUIRE(t.district->store->CaseCount() == 10);
   auto r = Sync(*t.district, "883", *t.commune, "30280");
@@ -281,9 +275,7 @@ TEST_CASE("session: a cut session resumes without loss, re-sending at most what 
   Tree t;
   REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
-  for (int i = 0; i < 400; ++i) {
-    REQUIRE(t.commune->store->Append(ReceiveWrite("30280", "C" + std::to_string(i), "An", i)).ok());
-  }
+  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "C", 0, 400).ok());
   SessionOptions small;
   small.max_batch_events = 10;
   small.window = 4;
@@ -311,14 +303,10 @@ TEST_CASE("session: a restored node gets back what it lost", "[session]") {
   Tree t;
   REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
-  for (int i = 0; i < 10; ++i) {
-    REQUIRE(t.commune->store->Append(ReceiveWrite("30280", "B" + std::to_string(i), "An", i)).ok());
-  }
+  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "B", 0, 10).ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
   REQUIRE(t.commune->store->Checkpoint(t.dir.Sub("backup")).ok());
-  for (int i = 10; i < 20; ++i) {
-    REQUIRE(t.commune->store->Append(ReceiveWrite("30280", "B" + std::to_string(i), "An", i)).ok());
-  }
+  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "B", 10, 20).ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
   REQUIRE(t.district->store->CaseCount() == 20);
   t.commune.reset();
