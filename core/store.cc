@@ -230,7 +230,7 @@ struct Store::InFlight {
 Store::Store(StoreOptions options)
     : options_(std::move(options)),
       hlc_(options_.clock, 0, options_.max_drift_ms),
-      directory_(options_.root_unit) {}
+      directory_(std::make_shared<Directory>(options_.root_unit)) {}
 
 Store::~Store() {
   for (auto* h : cf_) {
@@ -323,7 +323,6 @@ Status Store::Load() {
                                      ", not " + options_.root_unit);
     }
     options_.root_unit = value;
-    directory_ = Directory(value);
   } else {
     return FromRocks(s, "reading root");
   }
@@ -367,12 +366,14 @@ Status Store::Load() {
   rocksdb::ReadOptions bounded;
   bounded.iterate_upper_bound = &upper_slice;
   it.reset(db_->NewIterator(bounded, cf_[kEvents]));
+  auto directory = std::make_shared<Directory>(options_.root_unit);
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     auto e = DecodeEvent(std::string_view(it->value().data(), it->value().size()));
     if (!e.ok()) return e.status().Annotate("loading the directory");
-    HOSO_RETURN_IF_ERROR(directory_.Apply(*e));
+    HOSO_RETURN_IF_ERROR(directory->Apply(*e));
   }
   HOSO_RETURN_IF_ERROR(FromRocks(it->status(), "loading the directory"));
+  directory_ = std::move(directory);
 
   if (options_.identity && !options_.read_only) {
     const Identity& id = *options_.identity;
@@ -698,9 +699,14 @@ Status Store::Write(Pending& p) {
   commit_counter_ = ver;
   for (const auto& [stream, head] : p.heads) heads_[stream] = head;
   for (const auto& [channel, fp] : fps) channel_fp_[channel] = fp;
-  for (const Event& e : p.directory_events) {
-    Status s = directory_.Apply(e);
-    (void)s;  // validated before the commit
+  if (!p.directory_events.empty()) {
+    // Copy on write: readers keep the snapshot they hold.
+    auto next = std::make_shared<Directory>(*directory_);
+    for (const Event& e : p.directory_events) {
+      Status s = next->Apply(e);
+      (void)s;  // validated before the commit
+    }
+    directory_ = std::move(next);
   }
   case_count_ += new_cases;
   lock.unlock();
@@ -790,7 +796,7 @@ Status Store::CommitLocal(std::deque<Writer*>& group) {
       e.officer = lw.officer;
       {
         std::shared_lock lock(cache_mu_);
-        s = directory_.CheckWrite(me.unit, lw.channel, HlcMillis(e.hlc));
+        s = directory_->CheckWrite(me.unit, lw.channel, HlcMillis(e.hlc));
       }
       if (s.ok() && e.stream.channel == kDirectoryChannel) s = Directory::ValidateEvent(e);
       if (s.ok() && !IsSystemChannel(e.stream.channel)) {
@@ -1035,14 +1041,14 @@ Status Store::StageRemote(const Prepared& prep, IngestStats* stats,
     std::shared_lock lock(cache_mu_);
     for (size_t i = skip; i < events.size(); ++i) {
       const Event& e = events[i];
-      Status rule = directory_.CheckWrite(e.stream.origin, e.stream.channel, HlcMillis(e.hlc));
+      Status rule = directory_->CheckWrite(e.stream.origin, e.stream.channel, HlcMillis(e.hlc));
       if (!rule.ok()) return rule.Annotate(where + ", seq " + std::to_string(e.seq));
       if (e.stream.channel == kDirectoryChannel) {
         HOSO_RETURN_IF_ERROR(Directory::ValidateEvent(e));
       }
     }
     if (options_.enforce_scope && options_.identity &&
-        !directory_.InScope(options_.identity->unit, stream.channel, now)) {
+        !directory_->InScope(options_.identity->unit, stream.channel, now)) {
       return Status::PermissionDenied(where + ": channel " + stream.channel +
                                       " is outside the scope of unit " + options_.identity->unit);
     }
@@ -1275,7 +1281,7 @@ uint64_t Store::CaseCount() const {
   return case_count_;
 }
 
-Directory Store::DirectorySnapshot() const {
+std::shared_ptr<const Directory> Store::DirectorySnapshot() const {
   std::shared_lock lock(cache_mu_);
   return directory_;
 }
@@ -1421,12 +1427,12 @@ Result<std::vector<Store::Purge>> Store::PurgeOutOfScope() {
   auto finish = Exclusive();
   std::vector<std::string> channels;
   Status s = ListChannels(&channels);
-  Directory dir = DirectorySnapshot();
+  auto dir = DirectorySnapshot();
   int64_t now = options_.clock->NowMs();
   std::vector<Purge> done;
   for (const std::string& channel : channels) {
     if (!s.ok()) break;
-    if (dir.InScope(options_.identity->unit, channel, now)) continue;
+    if (dir->InScope(options_.identity->unit, channel, now)) continue;
     auto purged = PurgeChannel(channel);
     if (!purged.ok()) {
       s = purged.status();

@@ -209,8 +209,8 @@ class Store {
   // can be told what changed since a counter it saw.
   uint64_t CommitCounter() const;
 
-  // Copy of the directory as folded from "$directory".
-  Directory DirectorySnapshot() const;
+  // The directory as folded from "$directory": an immutable snapshot, shared, not copied.
+  std::shared_ptr<const Directory> DirectorySnapshot() const;
   uint64_t ClockHighWater() const { return hlc_.high_water(); }
   HybridClock& clock() { return hlc_; }
 
@@ -299,7 +299,7 @@ class Store {
   std::mutex listeners_mu_;
   uint64_t next_listener_ = 0;
   std::map<uint64_t, CommitListener> listeners_;
-  Directory directory_;
+  std::shared_ptr<const Directory> directory_;  // replaced, never changed in place
   uint64_t case_count_ = 0;
   uint64_t commit_counter_ = 0;
 };

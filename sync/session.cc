@@ -19,7 +19,7 @@ SyncSession::SyncSession(Store* store, std::string peer_unit, uint64_t peer_epoc
 
 std::function<bool(const std::string&)> SyncSession::SharedFilter() const {
   // One directory snapshot serves every channel the filter is asked about.
-  auto dir = std::make_shared<Directory>(store_->DirectorySnapshot());
+  auto dir = store_->DirectorySnapshot();
   int64_t now = clock_->NowMs();
   return [dir, now, me = me_, peer = peer_unit_](const std::string& channel) {
     return IsSystemChannel(channel) ||

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   Store& store = **opened;
-  if (store.DirectorySnapshot().size() == 0) {
+  if (store.DirectorySnapshot()->size() == 0) {
     if (!store.Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok() ||
         !store.TrustOrigin("30280", 1, testing::KeyFor(30280).public_key()).ok()) {
       return 1;

@@ -127,7 +127,7 @@ TEST_CASE("store: remote batches replicate and converge", "[store]") {
   auto d = OpenNode(dir.Sub("d"), "883");
   REQUIRE(testing::CopyAll(*p->store, *c->store, All).ok());
   REQUIRE(testing::CopyAll(*p->store, *d->store, All).ok());
-  CHECK(c->store->DirectorySnapshot().size() == 6);
+  CHECK(c->store->DirectorySnapshot()->size() == 6);
 
   REQUIRE(c->store->Append(Receive("30280", "K1", "Lê Văn Bình", 5)).ok());
   REQUIRE(testing::CopyAll(*c->store, *d->store, All).ok());
@@ -315,7 +315,7 @@ TEST_CASE("store: data, heads and the clock survive a reopen", "[store]") {
   auto p = OpenNode(dir.Sub("p"), "89");
   p->clock.Set(kNow - 3'600'000);  // rebooted with the clock an hour behind
   CHECK(p->store->ScopeFingerprint(All) == fp);
-  CHECK(p->store->DirectorySnapshot().size() == 6);
+  CHECK(p->store->DirectorySnapshot()->size() == 6);
   auto next = p->store->Append(Step("30280", "K1", "forwarded"));
   REQUIRE(next.ok());
   CHECK(next->hlc > hlc);
@@ -482,5 +482,5 @@ TEST_CASE("store: after a re-draw old events stay valid and new ones follow the 
   REQUIRE(testing::CopyAll(*p->store, *c->store, All).ok());
   c->clock.Set(redraw + 5000);
   CHECK(c->store->Append(Step("30283", "M1", "result_ready")).ok());
-  CHECK(c->store->DirectorySnapshot().ParentAt("30283", redraw + 5000) == "884");
+  CHECK(c->store->DirectorySnapshot()->ParentAt("30283", redraw + 5000) == "884");
 }

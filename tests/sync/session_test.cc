@@ -135,7 +135,7 @@ TEST_CASE("session: directory first, then both sides' offline writes converge", 
   r = Sync(*t.district, "883", *t.commune, "30280");
   REQUIRE(r.a.ok());
   REQUIRE(r.b.ok());
-  CHECK(t.commune->store->DirectorySnapshot().size() == 6);
+  CHECK(t.commune->store->DirectorySnapshot()->size() == 6);
 
   // Offline: the commune receives cases, the district steps one of them.
   REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "C", 0, 30).ok());

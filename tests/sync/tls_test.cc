@@ -103,7 +103,7 @@ TEST_CASE("tls: a commune and its district converge, then new events are pushed 
   SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
   commune.ConnectTo("127.0.0.1", *port);
   REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 40; }));
-  REQUIRE(WaitFor([&] { return net.commune->store->DirectorySnapshot().size() == 6; }));
+  REQUIRE(WaitFor([&] { return net.commune->store->DirectorySnapshot()->size() == 6; }));
   CHECK(Fp(*net.district, "30280") == Fp(*net.commune, "30280"));
   // The session stays open: a new case reaches the district without reconnecting.
   REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "LIVE", "Bình", 1)).ok());
