@@ -1144,6 +1144,17 @@ std::vector<std::string> Store::CasesByApplicant(std::string_view name, size_t l
   return ScanIndex(prefix, PrefixUpperBound(prefix), limit);
 }
 
+std::vector<std::string> Store::CaseCodes(std::string_view prefix, size_t limit) const {
+  std::vector<std::string> out;
+  std::string upper = PrefixUpperBound(std::string(prefix));
+  Status s = Scan(kCases, prefix, upper, [&](std::string_view key, std::string_view) {
+    out.emplace_back(key);
+    return out.size() < limit;
+  });
+  (void)s;  // a read error ends the list early; callers see what was found
+  return out;
+}
+
 std::vector<std::string> Store::CasesDueBetween(int64_t from_ms, int64_t to_ms,
                                                 size_t limit) const {
   if (to_ms <= from_ms) return {};

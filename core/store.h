@@ -170,6 +170,8 @@ class Store {
   std::vector<std::string> CasesDueBetween(int64_t from_ms, int64_t to_ms, size_t limit) const;
   // Cases whose applicant name, folded, starts with the folded query.
   std::vector<std::string> CasesByApplicant(std::string_view name, size_t limit) const;
+  // Case codes starting with `prefix`, in byte order, at most `limit`.
+  std::vector<std::string> CaseCodes(std::string_view prefix, size_t limit) const;
 
   std::optional<StreamHead> Head(const StreamKey& stream) const;
   // Every stream whose channel passes `in_scope`.

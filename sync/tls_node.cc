@@ -360,6 +360,7 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
   } else {
     Update(c->status, [&](PeerStatus& p) {
       p.unit = peer->unit;
+      p.epoch = peer->epoch;
       p.connected = true;
       p.since_ms = clock->NowMs();
       p.last_error.clear();

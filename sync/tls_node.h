@@ -43,6 +43,7 @@ struct TlsConfig {
 struct PeerStatus {
   std::string address;  // host:port for upstreams, the remote endpoint for accepted peers
   std::string unit;     // from the certificate, once known
+  uint64_t epoch = 0;
   bool connected = false;
   bool upstream = false;
   int64_t last_success_ms = 0;                  // last time a session with it was settled

@@ -1,0 +1,153 @@
+#include "node/api_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace hoso::node {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kMaxBody = 1 << 20;
+constexpr auto kIdle = std::chrono::seconds(30);
+constexpr auto kDrain = std::chrono::seconds(10);
+}  // namespace
+
+struct ApiServer::Impl {
+  LocalApi* api;
+  Logger* log;
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::condition_variable idle;
+  int active = 0;  // requests being handled
+  bool stopping = false;
+
+  asio::awaitable<void> Accept() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        log->Log(LogLevel::kWarn, "api", "accept failed: " + ec.message());
+        continue;
+      }
+      asio::co_spawn(io, Serve(beast::tcp_stream(std::move(socket))), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> Serve(beast::tcp_stream stream) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(kMaxBody);
+      stream.expires_after(kIdle);
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+      if (ec == http::error::body_limit) {
+        http::response<http::string_body> res{http::status::payload_too_large, 11};
+        res.set(http::field::content_type, "application/json; charset=utf-8");
+        res.body() =
+            "{\"error\":\"too_large\",\"reason\":\"the body is over 1 MiB\","
+            "\"message\":\"Dữ liệu gửi lên quá lớn.\"}\n";
+        res.prepare_payload();
+        res.keep_alive(false);
+        co_await http::async_write(stream, res, kTuple);
+        break;
+      }
+      if (ec) break;  // closed, timed out or malformed: nothing was handled
+      auto& req = parser.get();
+      bool keep_alive = req.keep_alive();
+      HttpResponse out;
+      {
+        std::unique_lock lock(mu);
+        if (stopping) break;
+        ++active;
+      }
+      auto t0 = std::chrono::steady_clock::now();
+      HttpRequest in{std::string(req.method_string()), std::string(req.target()),
+                     std::string(req[http::field::authorization]), std::move(req.body())};
+      out = api->Handle(in);
+      {
+        std::lock_guard lock(mu);
+        if (--active == 0) idle.notify_all();
+      }
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                      .count();
+      std::string path = in.target.substr(0, in.target.find('?'));
+      char took[32];
+      std::snprintf(took, sizeof took, "%.2f", ms);
+      log->Log(out.status >= 500 ? LogLevel::kError : LogLevel::kDebug, "api",
+               in.method + " " + path + " " + std::to_string(out.status) + " " + took + " ms");
+      http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
+      res.set(http::field::content_type, out.content_type);
+      res.set(http::field::cache_control, "no-store");
+      res.body() = std::move(out.body);
+      res.keep_alive(keep_alive);
+      res.prepare_payload();
+      stream.expires_after(kIdle);
+      auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
+      if (wec || !keep_alive) break;
+    }
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+};
+
+ApiServer::ApiServer(LocalApi* api, Logger* log) : impl_(std::make_unique<Impl>()) {
+  impl_->api = api;
+  impl_->log = log;
+}
+
+ApiServer::~ApiServer() { Stop(); }
+
+Result<uint16_t> ApiServer::Start(const std::string& host, uint16_t port, int threads) {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return Status::InvalidArgument("API address '" + host + "': " + ec.message());
+  tcp::endpoint ep(address, port);
+  auto& a = impl_->acceptor;
+  if (a.open(ep.protocol(), ec); ec) return Status::IOError("API socket: " + ec.message());
+  a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (a.bind(ep, ec); ec) {
+    return Status::IOError("cannot bind the API to " + host + ":" + std::to_string(port) + ": " +
+                           ec.message());
+  }
+  if (a.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return Status::IOError("API listen: " + ec.message());
+  }
+  uint16_t bound = a.local_endpoint().port();
+  asio::co_spawn(impl_->io, impl_->Accept(), asio::detached);
+  for (int i = 0; i < threads; ++i) {
+    impl_->threads.emplace_back([this] { impl_->io.run(); });
+  }
+  return bound;
+}
+
+void ApiServer::Stop() {
+  if (impl_->threads.empty()) return;
+  asio::post(impl_->io, [this] {
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+  });
+  {
+    std::unique_lock lock(impl_->mu);
+    impl_->stopping = true;
+    impl_->idle.wait_for(lock, kDrain, [this] { return impl_->active == 0; });
+  }
+  impl_->io.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace hoso::node

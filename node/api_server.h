@@ -1,0 +1,32 @@
+// ApiServer: LocalApi on an HTTP/1.1 port (Boost.Beast on Asio C++20 coroutines, one
+// coroutine per connection, error codes not exceptions). Requests over 1 MiB get 413, a
+// connection idle for 30 s is closed, and each request is logged (method, path without the
+// query, status, duration: never a body or a query string, which may hold personal data).
+// Stop() stops accepting, lets the requests being handled finish (bounded), then closes.
+// Thread-safety: Start and Stop from one thread; requests run on the server's own threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "node/local_api.h"
+#include "node/log.h"
+
+namespace hoso::node {
+
+class ApiServer {
+ public:
+  ApiServer(LocalApi* api, Logger* log);
+  ~ApiServer();
+  // Binds host:port (port 0: any) and starts `threads` threads; returns the bound port.
+  Result<uint16_t> Start(const std::string& host, uint16_t port, int threads = 2);
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hoso::node

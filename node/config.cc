@@ -1,0 +1,298 @@
+#include "node/config.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+namespace hoso::node {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+Status Bad(std::string_view where, std::string_view name, const std::string& why) {
+  return Status::InvalidArgument(std::string(where) + ": option '" + std::string(name) +
+                                 "': " + why);
+}
+
+struct Option {
+  std::string_view name;
+  std::string_view help;
+  std::function<Status(NodeConfig*, std::string_view, std::string_view)> set;
+  std::function<std::string(const NodeConfig&)> get;
+};
+
+Option Text(std::string_view name, std::string NodeConfig::*field, std::string_view help) {
+  return {name, help,
+          [field](NodeConfig* c, std::string_view v, std::string_view) {
+            c->*field = std::string(v);
+            return Status::Ok();
+          },
+          [field](const NodeConfig& c) { return c.*field; }};
+}
+
+Option Millis(std::string_view name, int64_t NodeConfig::*field, std::string_view help) {
+  return {name, help,
+          [field, name](NodeConfig* c, std::string_view v, std::string_view where) {
+            int64_t n = 0;
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec != std::errc() || p != v.data() + v.size() || n <= 0 || n > 86400000) {
+              return Bad(where, name, "expected milliseconds between 1 and 86400000, got '" +
+                                          std::string(v) + "'");
+            }
+            c->*field = n;
+            return Status::Ok();
+          },
+          [field](const NodeConfig& c) { return std::to_string(c.*field); }};
+}
+
+const std::vector<Option>& Options() {
+  static const std::vector<Option> options = {
+      Text("root", &NodeConfig::root,
+           "unit code of the deployment's root authority (the province), e.g. 89; required"),
+      Text("db", &NodeConfig::db, "RocksDB directory of the case log"),
+      Text("ca", &NodeConfig::ca, "the deployment CA's certificate (PEM)"),
+      Text("cert", &NodeConfig::cert, "this node's certificate (PEM), from `hoso ca issue`"),
+      Text("key", &NodeConfig::key, "this node's private key (PEM, mode 0600)"),
+      Text("crl", &NodeConfig::crl, "the CA's revocation list (PEM); reloaded on SIGHUP"),
+      Text("token_file", &NodeConfig::token_file, "bearer token of the local API (mode 0600)"),
+      Text("listen", &NodeConfig::listen,
+           "host:port where peers (child offices) connect; empty: accept no peers"),
+      {"upstream", "host:port of a parent node; a comma-separated list, or the flag repeated",
+       [](NodeConfig* c, std::string_view v, std::string_view where) {
+         std::string_view rest = v;
+         while (!rest.empty()) {
+           size_t comma = rest.find(',');
+           std::string_view item = Trim(rest.substr(0, comma));
+           rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+           if (item.empty()) continue;
+           auto hp = ParseHostPort(item);
+           if (!hp.ok()) return Bad(where, "upstream", hp.status().message());
+           c->upstream.emplace_back(item);
+         }
+         return Status::Ok();
+       },
+       [](const NodeConfig& c) {
+         std::string out;
+         for (const auto& u : c.upstream) out += (out.empty() ? "" : ", ") + u;
+         return out;
+       }},
+      Text("api", &NodeConfig::api, "host:port of the local HTTP API (keep it on loopback)"),
+      {"log_level", "debug, info, warn or error; reloaded on SIGHUP",
+       [](NodeConfig* c, std::string_view v, std::string_view where) {
+         static const std::set<std::string_view> levels = {"debug", "info", "warn", "error"};
+         if (!levels.count(v)) {
+           return Bad(where, "log_level", "expected debug, info, warn or error, got '" +
+                                              std::string(v) + "'");
+         }
+         c->log_level = std::string(v);
+         return Status::Ok();
+       },
+       [](const NodeConfig& c) { return c.log_level; }},
+      Text("pid_file", &NodeConfig::pid_file, "file to write the process id to; empty: none"),
+      Millis("handshake_timeout_ms", &NodeConfig::handshake_timeout_ms,
+             "a TLS handshake not finished in this time is dropped"),
+      Millis("idle_timeout_ms", &NodeConfig::idle_timeout_ms,
+             "a peer silent for this long is disconnected"),
+      Millis("keepalive_ms", &NodeConfig::keepalive_ms, "a PING is sent after this much quiet"),
+      Millis("backoff_min_ms", &NodeConfig::backoff_min_ms,
+             "first delay before reconnecting to an upstream"),
+      Millis("backoff_max_ms", &NodeConfig::backoff_max_ms,
+             "longest delay between reconnection attempts"),
+  };
+  return options;
+}
+
+const Option* FindOption(std::string_view name) {
+  for (const auto& o : Options()) {
+    if (o.name == name) return &o;
+  }
+  return nullptr;
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+Result<HostPort> ParseHostPort(std::string_view text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return Status::InvalidArgument("expected host:port, got '" + std::string(text) + "'");
+  }
+  HostPort hp;
+  hp.host = std::string(text.substr(0, colon));
+  if (hp.host.size() > 2 && hp.host.front() == '[' && hp.host.back() == ']') {
+    hp.host = hp.host.substr(1, hp.host.size() - 2);
+  }
+  std::string_view port = text.substr(colon + 1);
+  unsigned value = 0;
+  auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || p != port.data() + port.size() || value > 65535) {
+    return Status::InvalidArgument("port of '" + std::string(text) +
+                                   "' is not a number from 0 to 65535");
+  }
+  hp.port = static_cast<uint16_t>(value);
+  return hp;
+}
+
+std::string NodeConfig::Path(const std::string& p) const {
+  if (p.empty() || p.front() == '/') return p;
+  return dir + "/" + p;
+}
+
+const std::vector<OptionInfo>& NodeOptions() {
+  static const std::vector<OptionInfo> infos = [] {
+    std::vector<OptionInfo> out;
+    static NodeConfig defaults;
+    static std::vector<std::string> texts;
+    texts.reserve(Options().size());
+    for (const auto& o : Options()) {
+      texts.push_back(o.get(defaults));
+      out.push_back({o.name, texts.back(), o.help});
+    }
+    return out;
+  }();
+  return infos;
+}
+
+Status SetOption(NodeConfig* config, std::string_view name, std::string_view value,
+                 std::string_view where) {
+  const Option* o = FindOption(name);
+  if (!o) {
+    return Status::InvalidArgument(std::string(where) + ": unknown option '" + std::string(name) +
+                                   "' (see hoso-node --help)");
+  }
+  return o->set(config, Trim(value), where);
+}
+
+Status ParseConfigText(std::string_view text, std::string_view file_name, NodeConfig* config) {
+  std::set<std::string> seen;
+  size_t line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? "" : text.substr(nl + 1);
+    line = Trim(line.substr(0, line.find('#')));
+    if (line.empty()) continue;
+    std::string where = std::string(file_name) + ":" + std::to_string(line_no);
+    size_t eq = line.find('=');
+    if (eq == std::string_view::npos) {
+      return Status::InvalidArgument(where + ": expected 'name = value', got '" +
+                                     std::string(line) + "'");
+    }
+    std::string name(Trim(line.substr(0, eq)));
+    if (!seen.insert(name).second) {
+      return Status::InvalidArgument(where + ": option '" + name + "' is set twice");
+    }
+    HOSO_RETURN_IF_ERROR(SetOption(config, name, line.substr(eq + 1), where));
+  }
+  return Status::Ok();
+}
+
+Status Validate(const NodeConfig& c) {
+  if (c.root.empty()) {
+    return Status::InvalidArgument(
+        "option 'root' is not set: give the root unit code (e.g. root = 89) in hoso.conf or "
+        "--root");
+  }
+  auto api = ParseHostPort(c.api);
+  if (!api.ok()) return api.status().Annotate("option 'api'");
+  if (!c.listen.empty()) {
+    auto listen = ParseHostPort(c.listen);
+    if (!listen.ok()) return listen.status().Annotate("option 'listen'");
+  }
+  if (c.backoff_min_ms > c.backoff_max_ms) {
+    return Status::InvalidArgument("backoff_min_ms (" + std::to_string(c.backoff_min_ms) +
+                                   ") is above backoff_max_ms (" +
+                                   std::to_string(c.backoff_max_ms) + ")");
+  }
+  return Status::Ok();
+}
+
+Result<NodeConfig> LoadNodeConfig(const std::vector<std::string>& args) {
+  // Flags as (name, value) pairs first: --dir and --config decide which file is read.
+  std::vector<std::pair<std::string, std::string>> flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("--", 0) != 0 || a.size() == 2) {
+      return Status::InvalidArgument("unexpected argument '" + a + "' (options are --name value)");
+    }
+    size_t eq = a.find('=');
+    if (eq != std::string::npos) {
+      flags.emplace_back(a.substr(2, eq - 2), a.substr(eq + 1));
+    } else if (i + 1 < args.size()) {
+      flags.emplace_back(a.substr(2), args[++i]);
+    } else {
+      return Status::InvalidArgument("flag " + a + " needs a value");
+    }
+  }
+  NodeConfig config;
+  const char* env_dir = std::getenv("HOSO_DIR");
+  if (env_dir && *env_dir) config.dir = env_dir;
+  std::string file;
+  for (const auto& [name, value] : flags) {
+    if (name == "dir") config.dir = value;
+    if (name == "config") file = value;
+  }
+  bool explicit_file = !file.empty();
+  if (file.empty()) file = config.dir + "/hoso.conf";
+  auto text = ReadWholeFile(file);
+  if (text.ok()) {
+    HOSO_RETURN_IF_ERROR(ParseConfigText(*text, file, &config));
+  } else if (explicit_file) {
+    return Status::NotFound("config file " + file + " cannot be read");
+  }
+  bool upstream_flag = false;
+  for (const auto& [name, value] : flags) {
+    if (name == "dir" || name == "config") continue;
+    if (name == "upstream" && !upstream_flag) {
+      config.upstream.clear();  // flags replace the file's list
+      upstream_flag = true;
+    }
+    HOSO_RETURN_IF_ERROR(SetOption(&config, name, value, "--" + name));
+  }
+  if (!text.ok() && config.root.empty()) {
+    return Status::NotFound("no config file at " + file +
+                            ": create the node with `hoso init --dir " + config.dir +
+                            "` or pass --dir");
+  }
+  HOSO_RETURN_IF_ERROR(Validate(config));
+  return config;
+}
+
+std::string RenderConfig(const NodeConfig& config) {
+  static const NodeConfig defaults;
+  std::string out =
+      "# hoso-node configuration (docs/operations.md). Every option is also a flag,\n"
+      "# --name value, which overrides this file. Relative paths are relative to the data\n"
+      "# directory. Commented lines show the defaults.\n";
+  for (const auto& o : Options()) {
+    std::string value = o.get(config);
+    out += "\n# " + std::string(o.help) + "\n";
+    if (value == o.get(defaults)) {
+      out += "# " + std::string(o.name) + " = " + value + "\n";
+    } else {
+      out += std::string(o.name) + " = " + value + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace hoso::node

@@ -1,0 +1,217 @@
+#include "node/daemon.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/certificate.h"
+#include "core/store.h"
+#include "node/api_server.h"
+#include "node/json.h"
+#include "node/local_api.h"
+#include "sync/tls_node.h"
+
+namespace hoso::node {
+
+Result<std::string> ReadTextFile(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::NotFound(std::string(what) + " " + path + " cannot be read: " +
+                            std::strerror(errno));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Result<std::string> ReadPrivateFile(const std::string& path, std::string_view what) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    return Status::PermissionDenied(std::string(what) + " " + path +
+                                    " is readable by other users: run chmod 600 " + path);
+  }
+  return ReadTextFile(path, what);
+}
+
+struct NodeDaemon::Impl {
+  NodeConfig config;
+  Logger* log = nullptr;
+  std::string ca_pem;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<sync::SyncNode> sync;
+  std::unique_ptr<LocalApi> api;
+  std::unique_ptr<ApiServer> server;
+  std::string run_file;
+
+  Status Open();
+};
+
+namespace {
+
+int64_t NowSeconds() { return SystemClock::Default()->NowMs() / 1000; }
+
+std::string Trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+Status NodeDaemon::Impl::Open() {
+  const NodeConfig& c = config;
+  HOSO_ASSIGN_OR_RETURN(ca_pem, ReadTextFile(c.Path(c.ca), "CA certificate"));
+  HOSO_ASSIGN_OR_RETURN(std::string cert_pem, ReadTextFile(c.Path(c.cert), "node certificate"));
+  HOSO_ASSIGN_OR_RETURN(std::string key_pem, ReadPrivateFile(c.Path(c.key), "node key"));
+  std::string crl_pem;
+  if (std::filesystem::exists(c.Path(c.crl))) {
+    HOSO_ASSIGN_OR_RETURN(crl_pem, ReadTextFile(c.Path(c.crl), "CRL"));
+  }
+  HOSO_ASSIGN_OR_RETURN(std::string token, ReadPrivateFile(c.Path(c.token_file), "API token"));
+  token = Trimmed(token);
+  if (token.size() < 16) {
+    return Status::InvalidArgument("API token in " + c.Path(c.token_file) +
+                                   " is shorter than 16 characters");
+  }
+  auto id = VerifyNodeCertificate(cert_pem, ca_pem, crl_pem, NowSeconds());
+  if (!id.ok()) return id.status().Annotate("node certificate " + c.Path(c.cert));
+  auto key = SigningKeyFromPem(key_pem);
+  if (!key.ok()) return key.status().Annotate("node key " + c.Path(c.key));
+  if (key->public_key() != id->public_key) {
+    return Status::InvalidArgument("node key " + c.Path(c.key) +
+                                   " does not belong to the certificate " + c.Path(c.cert));
+  }
+
+  StoreOptions so;
+  so.path = c.Path(c.db);
+  so.root_unit = c.root;
+  so.identity = Identity{id->unit, id->epoch, *key};
+  auto opened = Store::Open(so);
+  if (!opened.ok()) return opened.status().Annotate("opening the case log " + so.path);
+  store = std::move(opened).value();
+
+  sync::TlsConfig tls;
+  tls.ca_pem = ca_pem;
+  tls.cert_pem = cert_pem;
+  tls.key_pem = key_pem;
+  tls.crl_pem = crl_pem;
+  tls.handshake_timeout = std::chrono::milliseconds(c.handshake_timeout_ms);
+  tls.idle_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
+  tls.keepalive = std::chrono::milliseconds(c.keepalive_ms);
+  tls.backoff_min = std::chrono::milliseconds(c.backoff_min_ms);
+  tls.backoff_max = std::chrono::milliseconds(c.backoff_max_ms);
+  Logger* logger = log;
+  tls.log = [logger](std::string_view level, std::string_view message) {
+    logger->Log(ParseLogLevel(level), "sync", message);
+  };
+  sync = std::make_unique<sync::SyncNode>(store.get(), tls, SystemClock::Default());
+  std::string listen_bound;
+  if (!c.listen.empty()) {
+    HOSO_ASSIGN_OR_RETURN(HostPort hp, ParseHostPort(c.listen));
+    auto port = sync->Listen(hp.host, hp.port);
+    if (!port.ok()) return port.status().Annotate("option 'listen' " + c.listen);
+    listen_bound = hp.host + ":" + std::to_string(*port);
+  }
+  for (const auto& u : c.upstream) {
+    HOSO_ASSIGN_OR_RETURN(HostPort hp, ParseHostPort(u));
+    sync->ConnectTo(hp.host, hp.port);
+  }
+
+  NodeView view;
+  sync::SyncNode* s = sync.get();
+  view.peers = [s] { return s->Peers(); };
+  view.upstreams = c.upstream;
+  view.started_ms = SystemClock::Default()->NowMs();
+  api = std::make_unique<LocalApi>(store.get(), SystemClock::Default(), token, view);
+  server = std::make_unique<ApiServer>(api.get(), log);
+  HOSO_ASSIGN_OR_RETURN(HostPort api_hp, ParseHostPort(c.api));
+  auto api_port = server->Start(api_hp.host, api_hp.port);
+  if (!api_port.ok()) return api_port.status().Annotate("option 'api' " + c.api);
+  std::string api_bound = api_hp.host + ":" + std::to_string(*api_port);
+
+  json::object run;
+  run["pid"] = static_cast<int64_t>(::getpid());
+  run["unit"] = id->unit;
+  run["epoch"] = id->epoch;
+  run["api"] = api_bound;
+  run["listen"] = listen_bound;
+  run_file = c.dir + "/run.json";
+  std::string tmp = run_file + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << json::serialize(run) << "\n";
+    if (!out) return Status::IOError("cannot write " + tmp);
+  }
+  std::filesystem::rename(tmp, run_file);
+  if (!c.pid_file.empty()) {
+    std::ofstream pid(c.Path(c.pid_file), std::ios::trunc);
+    pid << ::getpid() << "\n";
+  }
+  if (store->DirectorySnapshot()->size() == 0) {
+    log->Log(LogLevel::kWarn, "node",
+             id->unit == c.root
+                 ? "the directory of units is empty: load it with `hoso directory load`"
+                 : "the directory of units is empty: it arrives from upstream at the first sync");
+  }
+  log->Log(LogLevel::kInfo, "node",
+           "node " + id->unit + "#" + std::to_string(id->epoch) + " started: api " + api_bound +
+               (listen_bound.empty() ? "" : ", peers " + listen_bound) + ", " +
+               std::to_string(c.upstream.size()) + " upstream(s), " +
+               std::to_string(store->CaseCount()) + " cases");
+  return Status::Ok();
+}
+
+NodeDaemon::NodeDaemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+NodeDaemon::~NodeDaemon() { Stop(); }
+
+Result<std::unique_ptr<NodeDaemon>> NodeDaemon::Start(NodeConfig config, Logger* log) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = std::move(config);
+  impl->log = log;
+  log->SetLevel(ParseLogLevel(impl->config.log_level));
+  Status s = impl->Open();
+  if (!s.ok()) {
+    if (impl->server) impl->server->Stop();
+    if (impl->sync) impl->sync->Stop();
+    return s;
+  }
+  return std::unique_ptr<NodeDaemon>(new NodeDaemon(std::move(impl)));
+}
+
+const NodeConfig& NodeDaemon::config() const { return impl_->config; }
+
+Status NodeDaemon::ReloadCrl() {
+  const NodeConfig& c = impl_->config;
+  std::string crl_pem;
+  if (std::filesystem::exists(c.Path(c.crl))) {
+    HOSO_ASSIGN_OR_RETURN(crl_pem, ReadTextFile(c.Path(c.crl), "CRL"));
+  }
+  HOSO_RETURN_IF_ERROR(impl_->sync->ReloadCrl(crl_pem));
+  impl_->log->Log(LogLevel::kInfo, "node", "CRL reloaded from " + c.Path(c.crl));
+  return Status::Ok();
+}
+
+void NodeDaemon::Stop() {
+  if (!impl_ || !impl_->store) return;
+  impl_->log->Log(LogLevel::kInfo, "node", "stopping");
+  impl_->server->Stop();  // requests being handled finish; their writes are committed
+  impl_->sync->Stop();    // closes peers; a batch being ingested commits or is re-sent later
+  impl_->sync.reset();
+  impl_->server.reset();
+  impl_->api.reset();
+  impl_->store.reset();
+  std::error_code ignored;
+  std::filesystem::remove(impl_->run_file, ignored);
+  if (!impl_->config.pid_file.empty()) {
+    std::filesystem::remove(impl_->config.Path(impl_->config.pid_file), ignored);
+  }
+  impl_->log->Log(LogLevel::kInfo, "node", "stopped");
+}
+
+}  // namespace hoso::node

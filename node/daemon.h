@@ -1,0 +1,43 @@
+// NodeDaemon: one office's running node, wired from its NodeConfig: the store (RocksDB), sync
+// (SyncNode: peers and upstreams over mutual TLS), and the local API (ApiServer).
+//
+// Start checks everything it is given before anything listens: the certificate chains to the
+// CA and is not revoked, the key matches it, the key and token files are private (0600), the
+// config is complete. Each failure says which file or option and what to do. Once started,
+// the node works with no upstream reachable; sync status shows since when it is offline.
+// Stop finishes the API requests being handled, closes peers (bounded), and closes the store
+// (RocksDB flushes; every acknowledged write was already WAL-synced).
+// On start the node writes <dir>/run.json: {"pid", "api", "listen", "unit", "epoch"}, the
+// addresses actually bound (port 0 in the config picks a free one), for the CLI and tests.
+// Thread-safety: Start, ReloadCrl and Stop from one thread.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "node/config.h"
+#include "node/log.h"
+
+namespace hoso::node {
+
+class NodeDaemon {
+ public:
+  static Result<std::unique_ptr<NodeDaemon>> Start(NodeConfig config, Logger* log);
+  ~NodeDaemon();
+  // Re-reads the CRL file (SIGHUP).
+  Status ReloadCrl();
+  void Stop();
+  const NodeConfig& config() const;
+
+ private:
+  struct Impl;
+  explicit NodeDaemon(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads a file that must be private to its owner (mode 0600 or stricter): keys and tokens.
+Result<std::string> ReadPrivateFile(const std::string& path, std::string_view what);
+Result<std::string> ReadTextFile(const std::string& path, std::string_view what);
+
+}  // namespace hoso::node

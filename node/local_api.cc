@@ -1,0 +1,811 @@
+#include "node/local_api.h"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <set>
+
+#include "core/case_state.h"
+#include "core/directory.h"
+#include "node/json.h"
+
+namespace hoso::node {
+namespace {
+
+constexpr size_t kMaxShortText = 64;
+constexpr size_t kMaxText = 2000;
+constexpr size_t kDefaultLimit = 100, kMaxLimit = 10000;
+constexpr int64_t kVietnamOffsetMs = 7 * 3600 * 1000;  // case codes carry the local date
+// A case whose status ranks here or beyond has left processing (result ready or final).
+const int kResultRank = StatusRank("result_ready");
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size()) {
+      unsigned v = 0;
+      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      if (ec == std::errc() && p == s.data() + i + 3) {
+        out.push_back(static_cast<char>(v));
+        i += 2;
+      } else {
+        out.push_back(s[i]);
+      }
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+HttpResponse Json(int status, const json::value& v) {
+  HttpResponse r;
+  r.status = status;
+  r.body = json::serialize(v) + "\n";
+  return r;
+}
+
+// The error body: {"error": code, "field": name, "reason": English, "message": Vietnamese}.
+HttpResponse Error(int status, std::string_view code, std::string_view field,
+                   std::string_view reason, std::string_view message_vi) {
+  json::object o;
+  o["error"] = code;
+  if (!field.empty()) o["field"] = field;
+  o["reason"] = reason;
+  o["message"] = message_vi;
+  return Json(status, o);
+}
+
+HttpResponse FromStatus(const Status& s, std::string_view field = "") {
+  switch (s.code()) {
+    case Code::kInvalidArgument:
+    case Code::kOutOfRange:
+      return Error(400, "invalid", field, s.message(), "Dữ liệu không hợp lệ: " + s.message());
+    case Code::kNotFound:
+      return Error(404, "not_found", field, s.message(), "Không tìm thấy: " + s.message());
+    case Code::kPermissionDenied:
+      return Error(403, "forbidden", field, s.message(),
+                   "Đơn vị này không có quyền ghi vào hồ sơ này.");
+    case Code::kAlreadyExists:
+      return Error(409, "exists", field, s.message(), "Đã tồn tại: " + s.message());
+    case Code::kFrozen:
+    case Code::kFork:
+    case Code::kFailedPrecondition:
+      return Error(409, "conflict", field, s.message(), "Không thể thực hiện: " + s.message());
+    default:
+      return Error(500, "internal", field, s.message(),
+                   "Lỗi hệ thống, vui lòng báo bộ phận công nghệ thông tin.");
+  }
+}
+
+// Vietnamese names of the request fields, for the clerk's messages.
+std::string Label(std::string_view field) {
+  static const std::map<std::string_view, std::string_view> labels = {
+      {"officer", "cán bộ thực hiện"},
+      {"code", "mã hồ sơ"},
+      {"procedure", "mã thủ tục"},
+      {"procedure_name", "tên thủ tục"},
+      {"applicant", "thông tin người nộp"},
+      {"applicant.name", "họ tên người nộp"},
+      {"applicant.id_no", "số định danh cá nhân"},
+      {"applicant.phone", "số điện thoại"},
+      {"applicant.email", "thư điện tử"},
+      {"applicant.address", "địa chỉ người nộp"},
+      {"documents", "thành phần hồ sơ"},
+      {"channel", "hình thức tiếp nhận"},
+      {"return_by_post", "nhận kết quả qua bưu điện"},
+      {"return_address", "địa chỉ nhận kết quả qua bưu điện"},
+      {"due_at", "ngày hẹn trả kết quả"},
+      {"fee", "lệ phí"},
+      {"note", "ghi chú"},
+      {"status", "trạng thái"},
+      {"tracking", "mã vận đơn"},
+      {"limit", "số hồ sơ tối đa"},
+      {"due_before", "hạn trả trước ngày"},
+      {"due_after", "hạn trả từ ngày"},
+      {"overdue", "quá hạn"},
+      {"valid_from", "ngày hiệu lực"},
+      {"body", "nội dung gửi lên"},
+  };
+  auto it = labels.find(field);
+  if (it != labels.end()) return std::string(it->second);
+  if (field.rfind("documents", 0) == 0) return "thành phần hồ sơ (" + std::string(field) + ")";
+  return std::string(field);
+}
+
+HttpResponse Missing(const std::string& field) {
+  return Error(400, "invalid", field, "is required", "Thiếu " + Label(field) + ".");
+}
+
+HttpResponse Invalid(const std::string& field, const std::string& reason,
+                     const std::string& reason_vi) {
+  return Error(400, "invalid", field, reason,
+               "Thông tin không hợp lệ – " + Label(field) + ": " + reason_vi + ".");
+}
+const char* const kViTime = "không đúng định dạng thời gian (ví dụ 2026-12-05T17:00:00+07:00)";
+const char* const kViBool = "chỉ nhận true hoặc false";
+
+std::optional<HttpResponse> UnknownFields(const json::object& o, const std::set<std::string>& known,
+                                          const std::string& prefix) {
+  for (const auto& [k, v] : o) {
+    std::string key(k.data(), k.size());
+    if (!known.count(key)) {
+      return Error(400, "invalid", prefix + key, "unknown field",
+                   "Trường không được hỗ trợ: " + prefix + key + ".");
+    }
+  }
+  return std::nullopt;
+}
+
+// Reads an optional (or required) text field of at most `max` bytes, trimmed of nothing:
+// what the clerk typed is what is stored.
+std::optional<HttpResponse> TextField(const json::object& o, const std::string& name,
+                                      const std::string& path, bool required, size_t max,
+                                      std::string* out) {
+  auto it = o.find(name);
+  if (it == o.end() || it->value().is_null()) {
+    if (required) return Missing(path);
+    return std::nullopt;
+  }
+  if (!it->value().is_string()) return Invalid(path, "must be a string", "phải là chuỗi ký tự");
+  const auto& s = it->value().get_string();
+  std::string_view text(s.data(), s.size());
+  if (required && text.find_first_not_of(" \t") == std::string_view::npos) return Missing(path);
+  if (text.size() > max) return Invalid(path, "longer than " + std::to_string(max) + " bytes",
+                                  "dài quá " + std::to_string(max) + " byte");
+  if (!cbor::IsValidUtf8(text)) return Invalid(path, "invalid UTF-8", "sai mã UTF-8");
+  *out = std::string(text);
+  return std::nullopt;
+}
+
+bool IsDigits(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+json::value FieldValue(const LiveWrite& w) {
+  auto v = cbor::Decode(w.value);
+  return v.ok() ? CborToJson(*v) : json::value(nullptr);
+}
+
+}  // namespace
+
+struct LocalApi::Call {
+  const HttpRequest& req;
+  std::string path;
+  std::map<std::string, std::string> query;
+};
+
+LocalApi::LocalApi(Store* store, const Clock* clock, std::string token, NodeView view)
+    : store_(store), clock_(clock), token_(std::move(token)), view_(std::move(view)) {}
+
+HttpResponse LocalApi::Handle(const HttpRequest& request) {
+  Call call{request, "", {}};
+  std::string_view target = request.target;
+  size_t q = target.find('?');
+  call.path = PercentDecode(target.substr(0, q));
+  if (q != std::string_view::npos) {
+    std::string_view rest = target.substr(q + 1);
+    while (!rest.empty()) {
+      size_t amp = rest.find('&');
+      std::string_view pair = rest.substr(0, amp);
+      rest = amp == std::string_view::npos ? "" : rest.substr(amp + 1);
+      size_t eq = pair.find('=');
+      call.query[PercentDecode(pair.substr(0, eq))] =
+          eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
+    }
+  }
+  HttpResponse r = Route(call);
+  std::lock_guard lock(counts_mu_);
+  ++responses_[r.status];
+  return r;
+}
+
+HttpResponse LocalApi::Route(Call& call) {
+  const std::string& m = call.req.method;
+  const std::string& p = call.path;
+  if (p == "/healthz") return Json(200, json::object{{"ok", true}});
+  std::string expected = "Bearer " + token_;
+  const std::string& got = call.req.authorization;
+  if (token_.empty() || got.size() != expected.size() ||
+      CRYPTO_memcmp(got.data(), expected.data(), got.size()) != 0) {
+    return Error(401, "unauthorized", "Authorization",
+                 "missing or wrong bearer token (the node's token_file)",
+                 "Phiên làm việc không hợp lệ: thiếu hoặc sai mã truy cập.");
+  }
+  const std::string cases = "/v1/cases";
+  if (p == cases) {
+    if (m == "POST") return ReceiveCase(call);
+    if (m == "GET") return ListCases(call);
+  } else if (p.rfind(cases + "/", 0) == 0) {
+    std::string rest = p.substr(cases.size() + 1);
+    const std::string steps = "/steps";
+    if (rest.size() > steps.size() && rest.ends_with(steps)) {
+      if (m == "POST") return RecordStep(call, rest.substr(0, rest.size() - steps.size()));
+    } else if (!rest.empty() && rest.find('/') == std::string::npos && m == "GET") {
+      return GetCase(call, rest);
+    }
+  } else if (p == "/v1/sync/status" && m == "GET") {
+    return SyncStatus(call);
+  } else if (p == "/v1/node" && m == "GET") {
+    return NodeInfo(call);
+  } else if (p == "/v1/directory") {
+    if (m == "GET") return Directory(call);
+    if (m == "POST") return LoadDirectory(call);
+  } else if (p == "/metrics" && m == "GET") {
+    return Metrics(call);
+  }
+  return Error(404, "not_found", "", m + " " + p + " is not a route of this API (docs/api.md)",
+               "Không có chức năng này.");
+}
+
+std::string LocalApi::MintCaseCode(int64_t now_ms) const {
+  // <unit>[e<epoch>]-<yymmdd>-<nnnn>: the unit makes it unique without coordination, the
+  // epoch keeps a node restored from a backup from re-using the numbers of its old life.
+  const Identity& id = *store_->options().identity;
+  time_t secs = static_cast<time_t>((now_ms + kVietnamOffsetMs) / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char day[32];
+  std::snprintf(day, sizeof day, "%02d%02d%02d", tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday);
+  std::string prefix =
+      id.unit + (id.epoch > 1 ? "e" + std::to_string(id.epoch) : "") + "-" + day + "-";
+  uint64_t last = 0;
+  for (const auto& code : store_->CaseCodes(prefix, SIZE_MAX)) {
+    uint64_t n = 0;
+    std::string_view digits = std::string_view(code).substr(prefix.size());
+    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (ec == std::errc() && p == digits.data() + digits.size()) last = std::max(last, n);
+  }
+  char seq[24];
+  std::snprintf(seq, sizeof seq, "%04llu", static_cast<unsigned long long>(last + 1));
+  return prefix + seq;
+}
+
+HttpResponse LocalApi::ReceiveCase(Call& call) {
+  if (!store_->options().identity) return FromStatus(Status::FailedPrecondition("no identity"));
+  auto parsed = ParseJson(call.req.body);
+  if (!parsed.ok() || !parsed->is_object()) {
+    return Error(400, "invalid", "", parsed.ok() ? "the body must be a JSON object"
+                                                 : parsed.status().message(),
+                 "Dữ liệu gửi lên không đúng định dạng.");
+  }
+  const json::object& in = parsed->get_object();
+  static const std::set<std::string> known = {
+      "officer", "code", "procedure", "procedure_name", "applicant", "documents",
+      "channel", "return_by_post", "return_address", "due_at", "fee", "note"};
+  if (auto e = UnknownFields(in, known, "")) return *e;
+  std::string officer, code, procedure, procedure_name, channel, return_address, note;
+  if (auto e = TextField(in, "officer", "officer", true, kMaxShortText, &officer)) return *e;
+  if (auto e = TextField(in, "code", "code", false, kMaxShortText, &code)) return *e;
+  if (auto e = TextField(in, "procedure", "procedure", true, kMaxShortText, &procedure)) return *e;
+  if (auto e = TextField(in, "procedure_name", "procedure_name", false, kMaxText, &procedure_name))
+    return *e;
+  if (auto e = TextField(in, "channel", "channel", true, kMaxShortText, &channel)) return *e;
+  if (auto e = TextField(in, "note", "note", false, kMaxText, &note)) return *e;
+  if (channel != "counter" && channel != "online" && channel != "postal") {
+    return Invalid("channel", "must be \"counter\", \"online\" or \"postal\"",
+                   "chỉ nhận counter (tại quầy), online (trực tuyến) hoặc postal (qua bưu điện)");
+  }
+  if (!code.empty()) {
+    Status s = ValidateName("case code", code);
+    if (!s.ok() || code.find('$') != std::string::npos) {
+      return Invalid("code", "use letters, digits, '.', '_' and '-' only",
+                     "chỉ dùng chữ, số và các dấu . _ -");
+    }
+  }
+
+  // The applicant.
+  auto app = in.find("applicant");
+  if (app == in.end() || app->value().is_null()) return Missing("applicant");
+  if (!app->value().is_object()) return Invalid("applicant", "must be an object", "phải là một đối tượng");
+  const json::object& a = app->value().get_object();
+  if (auto e = UnknownFields(a, {"name", "id_no", "phone", "email", "address"}, "applicant.")) {
+    return *e;
+  }
+  cbor::Value applicant = cbor::Value::Map();
+  for (const char* f : {"name", "id_no", "phone", "email", "address"}) {
+    std::string value;
+    std::string path = std::string("applicant.") + f;
+    bool required = std::string_view(f) == "name";
+    if (auto e = TextField(a, f, path, required, f[0] == 'a' ? kMaxText : 200, &value)) return *e;
+    if (value.empty()) continue;
+    if (std::string_view(f) == "id_no" && (!IsDigits(value) || (value.size() != 9 &&
+                                                                 value.size() != 12))) {
+      return Invalid(path, "must be 9 or 12 digits", "phải gồm 9 hoặc 12 chữ số");
+    }
+    if (std::string_view(f) == "phone" &&
+        (value.size() < 8 || value.size() > 15 ||
+         value.find_first_not_of("+0123456789 ") != std::string::npos)) {
+      return Invalid(path, "must be 8 to 15 digits", "phải gồm 8 đến 15 chữ số");
+    }
+    applicant.Set(f, cbor::Value::Text(value));
+  }
+
+  // Documents: [{name, kind: original|copy, count}].
+  cbor::Value documents = cbor::Value::Array();
+  if (auto d = in.find("documents"); d != in.end() && !d->value().is_null()) {
+    if (!d->value().is_array()) return Invalid("documents", "must be an array", "phải là một danh sách");
+    size_t i = 0;
+    for (const auto& item : d->value().get_array()) {
+      std::string path = "documents[" + std::to_string(i++) + "]";
+      if (!item.is_object()) return Invalid(path, "must be an object", "phải là một đối tượng");
+      const json::object& doc = item.get_object();
+      if (auto e = UnknownFields(doc, {"name", "kind", "count"}, path + ".")) return *e;
+      std::string name, kind = "copy";
+      if (auto e = TextField(doc, "name", path + ".name", true, kMaxText, &name)) return *e;
+      if (auto e = TextField(doc, "kind", path + ".kind", false, kMaxShortText, &kind)) return *e;
+      if (kind != "original" && kind != "copy") {
+        return Invalid(path + ".kind", "must be \"original\" or \"copy\"",
+                       "chỉ nhận original (bản chính) hoặc copy (bản sao)");
+      }
+      uint64_t count = 1;
+      if (auto c = doc.find("count"); c != doc.end()) {
+        if (!c->value().is_int64() || c->value().get_int64() < 1 ||
+            c->value().get_int64() > 1000) {
+          return Invalid(path + ".count", "must be a whole number from 1 to 1000",
+                       "phải là số nguyên từ 1 đến 1000");
+        }
+        count = static_cast<uint64_t>(c->value().get_int64());
+      }
+      cbor::Value entry = cbor::Value::Map();
+      entry.Set("name", cbor::Value::Text(name));
+      entry.Set("kind", cbor::Value::Text(kind));
+      entry.Set("count", cbor::Value::Uint(count));
+      documents.Append(std::move(entry));
+    }
+  }
+
+  bool by_post = false;
+  if (auto r = in.find("return_by_post"); r != in.end() && !r->value().is_null()) {
+    if (!r->value().is_bool()) return Invalid("return_by_post", "must be true or false", kViBool);
+    by_post = r->value().get_bool();
+  }
+  if (auto e = TextField(in, "return_address", "return_address", by_post, kMaxText,
+                         &return_address)) {
+    return *e;
+  }
+  uint64_t fee = 0;
+  if (auto f = in.find("fee"); f != in.end() && !f->value().is_null()) {
+    if (!f->value().is_int64() || f->value().get_int64() < 0) {
+      return Invalid("fee", "must be a whole number of đồng, 0 or more",
+                     "phải là số tiền nguyên (đồng), không âm");
+    }
+    fee = static_cast<uint64_t>(f->value().get_int64());
+  }
+  int64_t now = clock_->NowMs();
+  std::optional<int64_t> due;
+  if (auto d = in.find("due_at"); d != in.end() && !d->value().is_null()) {
+    Result<int64_t> t = d->value().is_string()
+                            ? ParseTime(std::string(d->value().get_string()))
+                            : (d->value().is_int64() ? Result<int64_t>(d->value().get_int64())
+                                                     : Result<int64_t>(Status::InvalidArgument(
+                                                           "must be a time")));
+    if (!t.ok()) return Invalid("due_at", t.status().message(), kViTime);
+    if (*t <= now) return Invalid("due_at", "must be after the time of reception",
+                                 "phải sau thời điểm tiếp nhận");
+    due = *t;
+  }
+
+  cbor::Value body = cbor::Value::Map();
+  body.Set("status", cbor::Value::Text("received"));
+  body.Set("procedure", cbor::Value::Text(procedure));
+  if (!procedure_name.empty()) body.Set("procedure_name", cbor::Value::Text(procedure_name));
+  body.Set("applicant", std::move(applicant));
+  if (documents.size() > 0) body.Set("documents", std::move(documents));
+  body.Set("channel", cbor::Value::Text(channel));
+  body.Set("received_at", cbor::Value::Uint(static_cast<uint64_t>(now)));
+  if (due) body.Set("due_at", cbor::Value::Uint(static_cast<uint64_t>(*due)));
+  body.Set("fee", cbor::Value::Uint(fee));
+  body.Set("return_by_post", cbor::Value::Bool(by_post));
+  if (by_post) body.Set("return_address", cbor::Value::Text(return_address));
+  if (!note.empty()) body.Set("note", cbor::Value::Text(note));
+
+  const std::string& unit = store_->options().identity->unit;
+  std::lock_guard lock(mint_mu_);
+  if (code.empty()) {
+    code = MintCaseCode(now);
+  } else if (store_->GetCaseState(code).ok()) {
+    return Error(409, "exists", "code", "case " + code + " already exists",
+                 "Mã hồ sơ " + code + " đã tồn tại.");
+  }
+  auto appended = store_->Append(LocalWrite{unit, code, "case.received", std::move(body), officer});
+  if (!appended.ok()) return FromStatus(appended.status());
+  auto view = store_->GetCase(code);
+  if (!view.ok()) return FromStatus(view.status());
+  HttpResponse r = GetCase(call, code);
+  r.status = 201;
+  return r;
+}
+
+HttpResponse LocalApi::RecordStep(Call& call, const std::string& code) {
+  auto parsed = ParseJson(call.req.body);
+  if (!parsed.ok() || !parsed->is_object()) {
+    return Error(400, "invalid", "", parsed.ok() ? "the body must be a JSON object"
+                                                 : parsed.status().message(),
+                 "Dữ liệu gửi lên không đúng định dạng.");
+  }
+  const json::object& in = parsed->get_object();
+  if (auto e = UnknownFields(in, {"officer", "status", "note", "tracking"}, "")) return *e;
+  std::string officer, status, note, tracking;
+  if (auto e = TextField(in, "officer", "officer", true, kMaxShortText, &officer)) return *e;
+  if (auto e = TextField(in, "status", "status", true, kMaxShortText, &status)) return *e;
+  if (auto e = TextField(in, "note", "note", false, kMaxText, &note)) return *e;
+  if (auto e = TextField(in, "tracking", "tracking", false, kMaxShortText, &tracking)) return *e;
+  if (StatusRank(status) == 0 || status == "submitted") {
+    return Invalid("status", "'" + status + "' is not a lifecycle status (docs/api.md)",
+                   "\"" + status + "\" không phải là trạng thái hợp lệ");
+  }
+  auto state = store_->GetCaseState(code);
+  if (!state.ok()) {
+    if (state.status().code() == Code::kNotFound) {
+      return Error(404, "not_found", "code", "no case " + code + " on this node",
+                   "Không tìm thấy hồ sơ " + code + ".");
+    }
+    return FromStatus(state.status());
+  }
+  cbor::Value body = cbor::Value::Map();
+  body.Set("status", cbor::Value::Text(status));
+  body.Set("step_at", cbor::Value::Uint(static_cast<uint64_t>(clock_->NowMs())));
+  if (!note.empty()) body.Set("note", cbor::Value::Text(note));
+  if (!tracking.empty()) body.Set("tracking", cbor::Value::Text(tracking));
+  auto appended =
+      store_->Append(LocalWrite{state->channel(), code, "case.step", std::move(body), officer});
+  if (!appended.ok()) return FromStatus(appended.status());
+  HttpResponse r = GetCase(call, code);
+  r.status = 201;
+  return r;
+}
+
+HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
+  auto view = store_->GetCase(code);
+  if (!view.ok()) {
+    if (view.status().code() == Code::kNotFound) {
+      return Error(404, "not_found", "code", "no case " + code + " on this node",
+                   "Không tìm thấy hồ sơ " + code + ".");
+    }
+    return FromStatus(view.status());
+  }
+  const CaseState& st = view->state;
+  std::map<std::string, const HistoryEntry*> by_id;
+  for (const auto& h : view->history) by_id[std::string(AsView(h.id))] = &h;
+  json::object fields;
+  json::array conflicts;
+  for (const auto& f : st.fields()) {
+    if (const LiveWrite* w = st.Winner(f)) fields[f.name] = FieldValue(*w);
+    if (f.live.size() < 2) continue;
+    json::array candidates;
+    for (const auto& w : f.live) {
+      const EventRef& ref = st.events()[w.ref];
+      json::object c;
+      c["value"] = FieldValue(w);
+      c["origin"] = ref.origin;
+      c["at"] = FormatTime(static_cast<int64_t>(ref.hlc >> 16));
+      auto h = by_id.find(std::string(AsView(ref.id)));
+      if (h != by_id.end()) c["officer"] = h->second->event.officer;
+      c["winner"] = (&w == st.Winner(f));
+      candidates.push_back(std::move(c));
+    }
+    conflicts.push_back(json::object{{"field", f.name}, {"candidates", std::move(candidates)}});
+  }
+  json::array history;
+  for (const auto& h : view->history) {
+    const Event& e = h.event;
+    json::object entry;
+    entry["at"] = FormatTime(static_cast<int64_t>(e.hlc >> 16));
+    entry["office"] = e.stream.origin;
+    entry["epoch"] = e.stream.epoch;
+    entry["seq"] = e.seq;
+    entry["officer"] = e.officer;
+    entry["type"] = e.type;
+    entry["changes"] = CborToJson(e.body);
+    entry["id"] = Hex(h.id);
+    history.push_back(std::move(entry));
+  }
+  json::object out;
+  out["code"] = code;
+  out["office"] = st.channel();
+  out["fields"] = std::move(fields);
+  out["conflicts"] = std::move(conflicts);
+  out["history"] = std::move(history);
+  out["fingerprint"] = Hex(st.Fingerprint());
+  return Json(200, out);
+}
+
+HttpResponse LocalApi::ListCases(Call& call) {
+  static const std::set<std::string> known = {"status", "office", "applicant", "due_before",
+                                              "due_after", "overdue", "limit"};
+  for (const auto& [k, v] : call.query) {
+    if (!known.count(k)) {
+      return Error(400, "invalid", k, "unknown query parameter", "Tham số không hợp lệ: " + k);
+    }
+  }
+  size_t limit = kDefaultLimit;
+  if (auto it = call.query.find("limit"); it != call.query.end()) {
+    auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), limit);
+    if (ec != std::errc() || p != it->second.data() + it->second.size() || limit == 0 ||
+        limit > kMaxLimit) {
+      return Invalid("limit", "must be a number from 1 to " + std::to_string(kMaxLimit),
+                     "phải là số từ 1 đến " + std::to_string(kMaxLimit));
+    }
+  }
+  int64_t now = clock_->NowMs();
+  int64_t due_after = INT64_MIN, due_before = INT64_MAX;
+  for (auto [name, bound] : {std::pair{"due_after", &due_after}, {"due_before", &due_before}}) {
+    if (auto it = call.query.find(name); it != call.query.end()) {
+      auto t = ParseTime(it->second);
+      if (!t.ok()) return Invalid(name, t.status().message(), kViTime);
+      *bound = *t;
+    }
+  }
+  bool overdue = false;
+  if (auto it = call.query.find("overdue"); it != call.query.end()) {
+    if (it->second != "true" && it->second != "false" && it->second != "1" && it->second != "0") {
+      return Invalid("overdue", "must be true or false", kViBool);
+    }
+    overdue = it->second == "true" || it->second == "1";
+    if (overdue) due_before = std::min(due_before, now);
+  }
+  auto get = [&](const char* k) {
+    auto it = call.query.find(k);
+    return it == call.query.end() ? std::string() : it->second;
+  };
+  std::string status = get("status"), office = get("office"), applicant = get("applicant");
+  // Candidates from the most selective index asked for; the others filter them.
+  constexpr size_t kScan = 1 << 20;
+  std::vector<std::string> candidates;
+  if (!applicant.empty()) {
+    candidates = store_->CasesByApplicant(applicant, kScan);
+  } else if (!status.empty()) {
+    candidates = store_->CasesByStatus(status, kScan);
+  } else if (!office.empty()) {
+    candidates = store_->CasesByOffice(office, kScan);
+  } else if (due_after != INT64_MIN || due_before != INT64_MAX) {
+    candidates = store_->CasesDueBetween(std::max<int64_t>(due_after, 0), due_before, kScan);
+  } else {
+    candidates = store_->CaseCodes("", kScan);
+  }
+  json::array out;
+  size_t matched = 0;
+  for (const auto& code : candidates) {
+    auto st = store_->GetCaseState(code);
+    if (!st.ok()) continue;
+    std::string s = st->TextOr("status", "");
+    if (!status.empty() && s != status) continue;
+    if (!office.empty() && st->channel() != office) continue;
+    cbor::Value due_v = st->Get("due_at");
+    bool has_due = due_v.is_uint();
+    int64_t due = has_due ? static_cast<int64_t>(due_v.uint()) : 0;
+    if ((due_after != INT64_MIN || due_before != INT64_MAX) &&
+        (!has_due || due < due_after || due >= due_before)) {
+      continue;
+    }
+    bool late = has_due && due < now && StatusRank(s) < kResultRank;
+    if (overdue && !late) continue;
+    if (++matched > limit) continue;
+    json::object c;
+    c["code"] = code;
+    c["office"] = st->channel();
+    c["status"] = s;
+    c["procedure"] = st->TextOr("procedure", "");
+    cbor::Value app = st->Get("applicant");
+    const cbor::Value* name = app.is_map() ? app.Find("name") : nullptr;
+    c["applicant"] = name && name->is_text() ? name->str() : "";
+    cbor::Value received = st->Get("received_at");
+    if (received.is_uint()) c["received_at"] = FormatTime(static_cast<int64_t>(received.uint()));
+    if (has_due) c["due_at"] = FormatTime(due);
+    c["overdue"] = late;
+    c["conflicts"] = st->Conflicts().size();
+    out.push_back(std::move(c));
+  }
+  json::object body;
+  body["count"] = out.size();
+  body["matched"] = matched;
+  body["truncated"] = matched > limit;
+  body["cases"] = std::move(out);
+  return Json(200, body);
+}
+
+uint64_t LocalApi::EventsBehind(const sync::PeerStatus& peer, const std::string& me) const {
+  if (peer.unit.empty()) return 0;
+  auto dir = store_->DirectorySnapshot();
+  int64_t now = clock_->NowMs();
+  VersionVector ours = store_->Vector([&](const std::string& channel) {
+    return IsSystemChannel(channel) || (dir->InScope(peer.unit, channel, now) &&
+                                        dir->InScope(me, channel, now));
+  });
+  VersionVector known = store_->PeerKnowledge(peer.unit + "#" + std::to_string(peer.epoch));
+  uint64_t behind = 0;
+  for (const auto& [stream, head] : ours) {
+    auto it = known.find(stream);
+    uint64_t theirs = it == known.end() ? 0 : it->second.seq;
+    if (head.seq > theirs) behind += head.seq - theirs;
+  }
+  return behind;
+}
+
+HttpResponse LocalApi::SyncStatus(Call&) {
+  std::vector<sync::PeerStatus> peers = view_.peers ? view_.peers() : std::vector<sync::PeerStatus>{};
+  const std::string me = store_->options().identity ? store_->options().identity->unit : "";
+  json::array list;
+  bool online = false;
+  int64_t since = view_.started_ms;
+  int64_t last_success = 0;
+  for (const auto& p : peers) {
+    json::object o;
+    o["address"] = p.address;
+    o["unit"] = p.unit;
+    o["epoch"] = p.epoch;
+    o["direction"] = p.upstream ? "upstream" : "downstream";
+    o["connected"] = p.connected;
+    if (p.since_ms) o["since"] = FormatTime(p.since_ms);
+    if (p.last_success_ms) o["last_success"] = FormatTime(p.last_success_ms);
+    o["events_behind"] = EventsBehind(p, me);
+    o["clock_skew_ms"] = p.clock_skew_ms;
+    o["bytes_sent"] = p.bytes_sent;
+    o["bytes_received"] = p.bytes_received;
+    o["wire_bytes_sent"] = p.wire_sent;
+    o["wire_bytes_received"] = p.wire_received;
+    o["events_sent"] = p.events_sent;
+    o["events_received"] = p.events_received;
+    if (!p.last_error.empty()) o["last_error"] = p.last_error;
+    list.push_back(std::move(o));
+    if (!p.upstream) continue;
+    last_success = std::max(last_success, p.last_success_ms);
+    if (p.connected && !online) {
+      online = true;
+      since = p.since_ms;
+    } else if (!p.connected && !online && p.since_ms) {
+      since = std::max(since, p.since_ms);
+    }
+  }
+  json::object out;
+  out["unit"] = me;
+  out["epoch"] = store_->options().identity ? store_->options().identity->epoch : 0;
+  if (view_.upstreams.empty()) {
+    out["state"] = "no_upstream";  // the root of the tree
+  } else {
+    out["state"] = online ? "online" : "offline";
+    out["since"] = FormatTime(since);
+  }
+  if (last_success) out["last_success"] = FormatTime(last_success);
+  json::array ups;
+  for (const auto& u : view_.upstreams) ups.push_back(json::value(u));
+  out["upstreams"] = std::move(ups);
+  out["peers"] = std::move(list);
+  return Json(200, out);
+}
+
+HttpResponse LocalApi::NodeInfo(Call&) {
+  const auto& o = store_->options();
+  auto dir = store_->DirectorySnapshot();
+  int64_t now = clock_->NowMs();
+  std::string me = o.identity ? o.identity->unit : "";
+  json::object out;
+  out["unit"] = me;
+  out["epoch"] = o.identity ? o.identity->epoch : 0;
+  out["root"] = o.root_unit;
+  if (auto u = dir->UnitAt(me, now)) {
+    out["name"] = u->name;
+    out["parent"] = u->parent;
+  }
+  out["directory_units"] = dir->size();
+  out["cases"] = store_->CaseCount();
+  out["commit_counter"] = store_->CommitCounter();
+  out["scope_fingerprint"] = Hex(store_->ScopeFingerprint(
+      [&](const std::string& c) { return !IsSystemChannel(c); }));
+  out["forks"] = store_->Forks().size();
+  out["started"] = FormatTime(view_.started_ms);
+  out["now"] = FormatTime(now);
+  return Json(200, out);
+}
+
+HttpResponse LocalApi::Directory(Call&) {
+  auto dir = store_->DirectorySnapshot();
+  int64_t now = clock_->NowMs();
+  json::array units;
+  for (const auto& code : dir->Units()) {
+    auto u = dir->UnitAt(code, now);
+    if (!u) continue;
+    units.push_back(
+        json::object{{"code", u->code}, {"parent", u->parent}, {"name", u->name}, {"type", u->type}});
+  }
+  return Json(200, json::object{{"root", dir->root()}, {"units", std::move(units)}});
+}
+
+HttpResponse LocalApi::LoadDirectory(Call& call) {
+  const auto& o = store_->options();
+  if (!o.identity || o.identity->unit != o.root_unit) {
+    return Error(403, "forbidden", "", "only the root node (" + o.root_unit +
+                                           ") writes the directory",
+                 "Chỉ đơn vị gốc (" + o.root_unit + ") được cập nhật danh mục đơn vị.");
+  }
+  auto officer = call.query.find("officer");
+  if (officer == call.query.end() || officer->second.empty()) return Missing("officer");
+  // The first load describes the tree as it has always been; a later one is a re-draw from
+  // now on, unless valid_from says otherwise.
+  int64_t valid_from = store_->DirectorySnapshot()->size() == 0 ? 0 : clock_->NowMs();
+  if (auto it = call.query.find("valid_from"); it != call.query.end()) {
+    auto t = ParseTime(it->second);
+    if (!t.ok()) return Invalid("valid_from", t.status().message(), kViTime);
+    valid_from = *t;
+  }
+  auto units = ParseUnitsCsv(call.req.body);
+  if (!units.ok()) return FromStatus(units.status(), "body");
+  if (units->empty()) return Invalid("body", "the CSV lists no units", "tệp CSV không có đơn vị nào");
+  auto appended = store_->Append(DirectoryWrites(*units, valid_from, officer->second));
+  if (!appended.ok()) return FromStatus(appended.status(), "body");
+  return Json(201, json::object{{"units", units->size()},
+                                {"events", appended->size()},
+                                {"valid_from", FormatTime(valid_from)}});
+}
+
+HttpResponse LocalApi::Metrics(Call&) {
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  };
+  auto line = [&](const std::string& name, const std::string& labels, double value) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", value);
+    out += name + (labels.empty() ? "" : "{" + labels + "}") + " " + buf + "\n";
+  };
+  metric("hoso_cases", "gauge", "Cases held by this node.");
+  line("hoso_cases", "", static_cast<double>(store_->CaseCount()));
+  metric("hoso_commits_total", "counter", "Commits to the case log since it was created.");
+  line("hoso_commits_total", "", static_cast<double>(store_->CommitCounter()));
+  metric("hoso_forks", "gauge", "Forked streams kept as evidence.");
+  line("hoso_forks", "", static_cast<double>(store_->Forks().size()));
+  metric("hoso_uptime_seconds", "gauge", "Seconds since the node started.");
+  line("hoso_uptime_seconds", "", static_cast<double>(clock_->NowMs() - view_.started_ms) / 1000);
+  std::vector<sync::PeerStatus> peers = view_.peers ? view_.peers() : std::vector<sync::PeerStatus>{};
+  const std::string me = store_->options().identity ? store_->options().identity->unit : "";
+  struct PeerMetric {
+    const char* name;
+    const char* type;
+    const char* help;
+    std::function<double(const sync::PeerStatus&)> value;
+  };
+  const PeerMetric peer_metrics[] = {
+      {"hoso_peer_connected", "gauge", "1 while the peer is connected.",
+       [](const auto& p) { return p.connected ? 1.0 : 0.0; }},
+      {"hoso_peer_events_behind", "gauge", "Events this node holds that the peer lacks.",
+       [&](const auto& p) { return static_cast<double>(EventsBehind(p, me)); }},
+      {"hoso_peer_clock_skew_ms", "gauge", "The peer's clock minus ours.",
+       [](const auto& p) { return static_cast<double>(p.clock_skew_ms); }},
+      {"hoso_peer_bytes_sent_total", "counter", "Protocol bytes sent to the peer.",
+       [](const auto& p) { return static_cast<double>(p.bytes_sent); }},
+      {"hoso_peer_bytes_received_total", "counter", "Protocol bytes received from the peer.",
+       [](const auto& p) { return static_cast<double>(p.bytes_received); }},
+      {"hoso_peer_events_sent_total", "counter", "Events sent to the peer.",
+       [](const auto& p) { return static_cast<double>(p.events_sent); }},
+      {"hoso_peer_events_received_total", "counter", "Events received from the peer.",
+       [](const auto& p) { return static_cast<double>(p.events_received); }},
+  };
+  for (const auto& m : peer_metrics) {
+    metric(m.name, m.type, m.help);
+    for (const auto& p : peers) {
+      std::string labels = "peer=\"" + (p.unit.empty() ? std::string("unknown") : p.unit) +
+                           "\",address=\"" + p.address + "\",direction=\"" +
+                           (p.upstream ? "upstream" : "downstream") + "\"";
+      line(m.name, labels, m.value(p));
+    }
+  }
+  metric("hoso_api_responses_total", "counter", "Local API responses by HTTP status.");
+  {
+    std::lock_guard lock(counts_mu_);
+    for (const auto& [code, n] : responses_) {
+      line("hoso_api_responses_total", "code=\"" + std::to_string(code) + "\"",
+           static_cast<double>(n));
+    }
+  }
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = std::move(out);
+  return r;
+}
+
+}  // namespace hoso::node

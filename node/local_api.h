@@ -1,0 +1,74 @@
+// LocalApi: the node's local HTTP/JSON API (docs/api.md) as a pure function from a request to
+// a response, so tests drive it without sockets; ApiServer puts it on a TCP port.
+//
+// Every route but GET /healthz needs "Authorization: Bearer <token>". Writes name the acting
+// officer, who is recorded on the event. A bad request gets a 4xx whose JSON body names the
+// field and the reason (in English for software, and in Vietnamese for the clerk), and writes
+// nothing.
+// Thread-safety: Handle may be called from any number of threads at once.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/store.h"
+#include "sync/tls_node.h"
+
+namespace hoso::node {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST"
+  std::string target;  // path and query, e.g. "/v1/cases?status=received"
+  std::string authorization;
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json; charset=utf-8";
+  std::string body;
+};
+
+// What the API shows of the node beyond its store.
+struct NodeView {
+  std::function<std::vector<sync::PeerStatus>()> peers;  // may be empty: no sync
+  std::vector<std::string> upstreams;                    // configured upstream addresses
+  int64_t started_ms = 0;
+};
+
+class LocalApi {
+ public:
+  LocalApi(Store* store, const Clock* clock, std::string token, NodeView view);
+  HttpResponse Handle(const HttpRequest& request);
+
+ private:
+  struct Call;
+  HttpResponse Route(Call& call);
+  HttpResponse ReceiveCase(Call& call);
+  HttpResponse RecordStep(Call& call, const std::string& code);
+  HttpResponse GetCase(Call& call, const std::string& code);
+  HttpResponse ListCases(Call& call);
+  HttpResponse SyncStatus(Call& call);
+  HttpResponse NodeInfo(Call& call);
+  HttpResponse Directory(Call& call);
+  HttpResponse LoadDirectory(Call& call);
+  HttpResponse Metrics(Call& call);
+  std::string MintCaseCode(int64_t now_ms) const;
+  uint64_t EventsBehind(const sync::PeerStatus& peer, const std::string& me) const;
+
+  Store* store_;
+  const Clock* clock_;
+  std::string token_;
+  NodeView view_;
+  std::mutex mint_mu_;  // one reception at a time mints and commits its code
+  std::mutex counts_mu_;
+  std::map<int, uint64_t> responses_;  // by HTTP status, for /metrics
+};
+
+}  // namespace hoso::node

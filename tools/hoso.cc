@@ -1,0 +1,677 @@
+// hoso: the command line of a hoso deployment (docs/cli.md).
+//
+//   hoso ca init|issue|revoke|list    the province's CA (keys, certificates, CRL)
+//   hoso init                         a node's data directory and config
+//   hoso directory load|show          the units tree (root node only for load)
+//   hoso case new|step|show|list      cases, through a running node's local API
+//   hoso sync status, hoso node status
+//
+// Every command takes --help; --json prints the machine-readable result on stdout.
+// Exit codes: 0 done, 1 refused or failed (the message says why), 2 bad command line,
+// 3 the node's API does not answer, 4 not found.
+#include <cstdio>
+#include <ctime>
+#include <sstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "node/config.h"
+#include "node/daemon.h"
+#include "node/json.h"
+#include "tools/api_client.h"
+#include "tools/provision.h"
+
+using namespace hoso;
+namespace json = boost::json;
+
+namespace {
+
+enum Exit { kOk = 0, kFailed = 1, kUsage = 2, kUnreachable = 3, kNotFound = 4 };
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::vector<std::string>> flags;
+  bool json = false;
+
+  bool Has(const std::string& f) const { return flags.count(f) > 0; }
+  std::string Get(const std::string& f, const std::string& fallback = "") const {
+    auto it = flags.find(f);
+    return it == flags.end() ? fallback : it->second.back();
+  }
+};
+
+struct Command {
+  std::string name;  // "case new"
+  std::string synopsis;
+  std::string help;
+  std::set<std::string> value_flags;
+  std::set<std::string> bool_flags;
+  std::set<std::string> required;
+  size_t min_positional = 0, max_positional = 0;
+  std::function<int(const Args&)> run;
+};
+
+int Fail(int code, const std::string& message) {
+  std::fprintf(stderr, "hoso: %s\n", message.c_str());
+  return code;
+}
+
+int FromStatus(const Status& s) {
+  int code = s.code() == Code::kNotFound ? kNotFound : kFailed;
+  return Fail(code, s.message());
+}
+
+void PrintJson(const json::value& v) { std::printf("%s\n", json::serialize(v).c_str()); }
+
+// Dates for people: local time of Vietnam (+07:00), "2026-11-26 16:30".
+std::string Local(const json::value& v) {
+  if (!v.is_string()) return "";
+  auto ms = node::ParseTime(std::string(v.get_string()));
+  if (!ms.ok()) return std::string(v.get_string());
+  time_t secs = static_cast<time_t>(*ms / 1000 + 7 * 3600);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+std::string Str(const json::object& o, const char* k) {
+  auto it = o.find(k);
+  if (it == o.end()) return "";
+  if (it->value().is_string()) return std::string(it->value().get_string());
+  if (it->value().is_null()) return "";
+  return json::serialize(it->value());
+}
+
+// Pads UTF-8 text to a width in characters (printf counts bytes).
+std::string Pad(const std::string& s, size_t width) {
+  size_t chars = 0;
+  for (unsigned char c : s) chars += (c & 0xC0) != 0x80;
+  return s + std::string(width > chars ? width - chars : 0, ' ');
+}
+
+// Calls the node whose data directory is --dir (default $HOSO_DIR, else "."). On success
+// *out holds the parsed reply; otherwise returns the exit code after printing why.
+int CallNode(const Args& a, const std::string& method, const std::string& target,
+             const std::string& body, json::value* out, const std::string& content_type =
+                                                            "application/json") {
+  std::string dir = a.Get("dir");
+  if (dir.empty()) {
+    const char* env = std::getenv("HOSO_DIR");
+    dir = env && *env ? env : ".";
+  }
+  auto client = tools::ApiClient::ForNode(dir);
+  if (!client.ok()) return Fail(kFailed, client.status().message());
+  auto reply = client->Call(method, target, body, content_type);
+  if (!reply.ok()) return Fail(kUnreachable, reply.status().message());
+  auto parsed = node::ParseJson(reply->body);
+  if (reply->status >= 400) {
+    if (a.json) std::printf("%s", reply->body.c_str());
+    std::string why = reply->body;
+    if (parsed.ok() && parsed->is_object()) {
+      const auto& o = parsed->as_object();
+      why = Str(o, "reason");
+      if (!Str(o, "field").empty()) why = Str(o, "field") + ": " + why;
+      if (!Str(o, "message").empty()) why += "\n      " + Str(o, "message");
+    }
+    return Fail(reply->status == 404 ? kNotFound : kFailed,
+                "the node refused (HTTP " + std::to_string(reply->status) + "): " + why);
+  }
+  if (!parsed.ok()) return Fail(kFailed, "the node answered something that is not JSON");
+  *out = std::move(parsed).value();
+  return kOk;
+}
+
+uint64_t ParseNumber(const std::string& s, bool* ok) {
+  uint64_t v = 0;
+  *ok = !s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() < 19;
+  if (*ok) v = std::stoull(s);
+  return v;
+}
+
+// ---- ca
+
+int CaInitCmd(const Args& a) {
+  bool ok;
+  int years = static_cast<int>(ParseNumber(a.Get("years", "10"), &ok));
+  if (!ok || years < 1 || years > 50) return Fail(kUsage, "--years must be 1 to 50");
+  Status s = tools::CaInit(a.Get("ca"), a.Get("root"), years);
+  if (!s.ok()) return FromStatus(s);
+  if (a.json) {
+    PrintJson(json::object{{"ca", a.Get("ca")}, {"root", a.Get("root")}});
+  } else {
+    std::printf(
+        "CA for root unit %s made in %s:\n  ca.pem   the CA certificate (give it to every "
+        "node)\n  ca.key   the CA key: keep it offline, mode 0600\n  crl.pem  the revocation "
+        "list\nNext: hoso ca issue --ca %s --unit UNIT --out BUNDLE_DIR\n",
+        a.Get("root").c_str(), a.Get("ca").c_str(), a.Get("ca").c_str());
+  }
+  return kOk;
+}
+
+int CaIssueCmd(const Args& a) {
+  bool ok_epoch, ok_years;
+  uint64_t epoch = ParseNumber(a.Get("epoch", "1"), &ok_epoch);
+  int years = static_cast<int>(ParseNumber(a.Get("years", "3"), &ok_years));
+  if (!ok_epoch || epoch == 0) return Fail(kUsage, "--epoch must be a number from 1");
+  if (!ok_years || years < 1 || years > 20) return Fail(kUsage, "--years must be 1 to 20");
+  auto issued = tools::CaIssue(a.Get("ca"), a.Get("unit"), epoch, a.Get("out"), years);
+  if (!issued.ok()) return FromStatus(issued.status());
+  if (a.json) {
+    PrintJson(json::object{{"serial", issued->serial},
+                           {"unit", issued->unit},
+                           {"epoch", issued->epoch},
+                           {"bundle", a.Get("out")}});
+  } else {
+    std::printf(
+        "certificate %llu for unit %s epoch %llu in %s (node.pem, node.key, ca.pem, crl.pem)\n"
+        "Next, on the office's machine: hoso init --dir DATA_DIR --tls %s --root ROOT ...\n",
+        static_cast<unsigned long long>(issued->serial), issued->unit.c_str(),
+        static_cast<unsigned long long>(issued->epoch), a.Get("out").c_str(),
+        a.Get("out").c_str());
+  }
+  return kOk;
+}
+
+int CaRevokeCmd(const Args& a) {
+  uint64_t serial = 0;
+  bool ok = false;
+  if (a.Has("serial")) {
+    serial = ParseNumber(a.Get("serial"), &ok);
+    if (!ok) return Fail(kUsage, "--serial must be a number");
+  } else if (a.Has("unit")) {
+    bool ok_epoch;
+    uint64_t epoch = ParseNumber(a.Get("epoch", "1"), &ok_epoch);
+    if (!ok_epoch) return Fail(kUsage, "--epoch must be a number");
+    auto issued = tools::CaIssued(a.Get("ca"));
+    if (!issued.ok()) return FromStatus(issued.status());
+    for (const auto& i : *issued) {
+      if (i.unit == a.Get("unit") && i.epoch == epoch) serial = i.serial;
+    }
+    if (!serial) {
+      return Fail(kNotFound, "no certificate was issued for " + a.Get("unit") + " epoch " +
+                                 std::to_string(epoch));
+    }
+  } else {
+    return Fail(kUsage, "give --serial N, or --unit U [--epoch E] (see hoso ca revoke --help)");
+  }
+  auto crl = tools::CaRevoke(a.Get("ca"), serial);
+  if (!crl.ok()) return FromStatus(crl.status());
+  if (a.json) {
+    PrintJson(json::object{{"revoked", serial}, {"crl", *crl}});
+  } else {
+    std::printf(
+        "serial %llu revoked. Copy %s to every node's tls/crl.pem and send it SIGHUP\n"
+        "(systemctl reload hoso-node).\n",
+        static_cast<unsigned long long>(serial), crl->c_str());
+  }
+  return kOk;
+}
+
+int CaListCmd(const Args& a) {
+  auto issued = tools::CaIssued(a.Get("ca"));
+  if (!issued.ok()) return FromStatus(issued.status());
+  auto revoked_text = node::ReadTextFile(a.Get("ca") + "/revoked", "revoked list");
+  std::set<uint64_t> revoked;
+  if (revoked_text.ok()) {
+    std::istringstream in(*revoked_text);
+    uint64_t s;
+    while (in >> s) revoked.insert(s);
+  }
+  json::array list;
+  if (!a.json) std::printf("%-7s %-8s %-6s %-20s %s\n", "serial", "unit", "epoch", "not after", "");
+  for (const auto& i : *issued) {
+    bool r = revoked.count(i.serial) > 0;
+    list.push_back(json::object{{"serial", i.serial},
+                                {"unit", i.unit},
+                                {"epoch", i.epoch},
+                                {"not_after", node::FormatTime(i.not_after * 1000)},
+                                {"revoked", r}});
+    if (!a.json) {
+      std::printf("%-7llu %-8s %-6llu %-20s %s\n", static_cast<unsigned long long>(i.serial),
+                  i.unit.c_str(), static_cast<unsigned long long>(i.epoch),
+                  node::FormatTime(i.not_after * 1000).substr(0, 10).c_str(),
+                  r ? "revoked" : "");
+    }
+  }
+  if (a.json) PrintJson(list);
+  return kOk;
+}
+
+// ---- init
+
+int InitCmd(const Args& a) {
+  node::NodeConfig config;
+  config.dir = a.Get("dir");
+  for (const auto& [flag, values] : a.flags) {
+    if (flag == "dir" || flag == "tls") continue;
+    for (const auto& v : values) {
+      Status s = node::SetOption(&config, flag, v, "--" + flag);
+      if (!s.ok()) return Fail(kUsage, s.message());
+    }
+  }
+  Status s = tools::InitNode(config, a.Get("tls"));
+  if (!s.ok()) return FromStatus(s);
+  if (a.json) {
+    PrintJson(json::object{{"dir", config.dir}});
+  } else {
+    std::printf(
+        "node data directory %s made: hoso.conf, api-token (0600), tls/\n"
+        "Start it with: hoso-node --dir %s   (or the systemd unit, docs/operations.md)\n",
+        config.dir.c_str(), config.dir.c_str());
+  }
+  return kOk;
+}
+
+// ---- directory
+
+int DirectoryLoadCmd(const Args& a) {
+  auto csv = node::ReadTextFile(a.positional[0], "units CSV");
+  if (!csv.ok()) return FromStatus(csv.status());
+  std::string target = "/v1/directory?officer=" + tools::UrlEncode(a.Get("officer"));
+  if (a.Has("valid-from")) target += "&valid_from=" + tools::UrlEncode(a.Get("valid-from"));
+  json::value out;
+  if (int rc = CallNode(a, "POST", target, *csv, &out, "text/csv"); rc != kOk) return rc;
+  if (a.json) {
+    PrintJson(out);
+  } else {
+    std::printf("directory loaded: %s units, valid from %s\n", Str(out.as_object(), "units").c_str(),
+                Local(out.as_object().at("valid_from")).c_str());
+  }
+  return kOk;
+}
+
+int DirectoryShowCmd(const Args& a) {
+  json::value out;
+  if (int rc = CallNode(a, "GET", "/v1/directory", "", &out); rc != kOk) return rc;
+  if (a.json) {
+    PrintJson(out);
+    return kOk;
+  }
+  std::map<std::string, std::vector<const json::object*>> children;
+  for (const auto& u : out.as_object().at("units").as_array()) {
+    children[Str(u.as_object(), "parent")].push_back(&u.as_object());
+  }
+  std::function<void(const std::string&, int)> print = [&](const std::string& parent, int depth) {
+    for (const auto* u : children[parent]) {
+      std::printf("%s%-6s %s\n", std::string(depth * 2, ' ').c_str(), Str(*u, "code").c_str(),
+                  Str(*u, "name").c_str());
+      print(Str(*u, "code"), depth + 1);
+    }
+  };
+  print("", 0);
+  if (children.empty()) std::printf("(the directory is empty)\n");
+  return kOk;
+}
+
+// ---- case
+
+void PrintCase(const json::object& c) {
+  const json::object& f = c.at("fields").as_object();
+  auto field = [&](const char* k) { return Str(f, k); };
+  std::string applicant;
+  if (f.contains("applicant") && f.at("applicant").is_object()) {
+    applicant = Str(f.at("applicant").as_object(), "name");
+  }
+  auto time_field = [&](const char* k) -> std::string {
+    if (!f.contains(k) || (!f.at(k).is_uint64() && !f.at(k).is_int64())) return "";
+    return Local(json::value(node::FormatTime(f.at(k).to_number<int64_t>())));
+  };
+  std::printf("%s %s\n", Pad("Mã hồ sơ:", 14).c_str(), Str(c, "code").c_str());
+  std::printf("%s %s\n", Pad("Đơn vị:", 14).c_str(), Str(c, "office").c_str());
+  std::printf("%s %s\n", Pad("Trạng thái:", 14).c_str(), field("status").c_str());
+  std::printf("%s %s\n", Pad("Người nộp:", 14).c_str(), applicant.c_str());
+  std::printf("%s %s\n", Pad("Thủ tục:", 14).c_str(), field("procedure").c_str());
+  std::printf("%s %s\n", Pad("Hình thức:", 14).c_str(), field("channel").c_str());
+  std::printf("%s %s\n", Pad("Tiếp nhận:", 14).c_str(), time_field("received_at").c_str());
+  std::printf("%s %s\n", Pad("Hẹn trả:", 14).c_str(), time_field("due_at").c_str());
+  if (!field("tracking").empty()) {
+    std::printf("%s %s\n", Pad("Mã vận đơn:", 14).c_str(), field("tracking").c_str());
+  }
+  const auto& conflicts = c.at("conflicts").as_array();
+  if (!conflicts.empty()) {
+    std::printf("Xung đột (%zu):\n", conflicts.size());
+    for (const auto& x : conflicts) {
+      std::printf("  %s:\n", Str(x.as_object(), "field").c_str());
+      for (const auto& cand : x.as_object().at("candidates").as_array()) {
+        const auto& o = cand.as_object();
+        std::printf("    %s %s  (%s, %s, %s)\n", o.at("winner").as_bool() ? "*" : " ",
+                    json::serialize(o.at("value")).c_str(), Str(o, "origin").c_str(),
+                    Str(o, "officer").c_str(), Local(o.at("at")).c_str());
+      }
+    }
+  }
+  std::printf("Lịch sử:\n");
+  for (const auto& h : c.at("history").as_array()) {
+    const auto& o = h.as_object();
+    std::string status;
+    if (o.at("changes").is_object()) status = Str(o.at("changes").as_object(), "status");
+    std::printf("  %s  %-6s %-10s %-14s %s\n", Local(o.at("at")).c_str(), Str(o, "office").c_str(),
+                Str(o, "officer").c_str(), Str(o, "type").c_str(), status.c_str());
+  }
+}
+
+int CaseNewCmd(const Args& a) {
+  json::object req;
+  req["officer"] = a.Get("officer");
+  req["procedure"] = a.Get("procedure");
+  if (a.Has("procedure-name")) req["procedure_name"] = a.Get("procedure-name");
+  if (a.Has("code")) req["code"] = a.Get("code");
+  json::object applicant;
+  applicant["name"] = a.Get("name");
+  for (auto [flag, field] : {std::pair{"id-no", "id_no"}, {"phone", "phone"},
+                             {"email", "email"}, {"address", "address"}}) {
+    if (a.Has(flag)) applicant[field] = a.Get(flag);
+  }
+  req["applicant"] = std::move(applicant);
+  req["channel"] = a.Get("channel", "counter");
+  if (a.Has("return-address")) {
+    req["return_by_post"] = true;
+    req["return_address"] = a.Get("return-address");
+  }
+  if (a.Has("due")) req["due_at"] = a.Get("due");
+  if (a.Has("fee")) {
+    bool ok;
+    uint64_t fee = ParseNumber(a.Get("fee"), &ok);
+    if (!ok) return Fail(kUsage, "--fee must be a whole number of đồng");
+    req["fee"] = fee;
+  }
+  if (a.Has("note")) req["note"] = a.Get("note");
+  if (a.Has("doc")) {
+    json::array docs;
+    for (const auto& d : a.flags.at("doc")) {
+      // name[:original|copy[:count]]
+      json::object doc;
+      size_t c1 = d.find(':');
+      doc["name"] = d.substr(0, c1);
+      if (c1 != std::string::npos) {
+        size_t c2 = d.find(':', c1 + 1);
+        doc["kind"] = d.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1);
+        if (c2 != std::string::npos) {
+          bool ok;
+          uint64_t count = ParseNumber(d.substr(c2 + 1), &ok);
+          if (!ok) return Fail(kUsage, "--doc " + d + ": the count must be a number");
+          doc["count"] = count;
+        }
+      }
+      docs.push_back(std::move(doc));
+    }
+    req["documents"] = std::move(docs);
+  }
+  json::value out;
+  if (int rc = CallNode(a, "POST", "/v1/cases", json::serialize(req), &out); rc != kOk) return rc;
+  if (a.json) {
+    PrintJson(out);
+  } else {
+    std::printf("Đã tiếp nhận hồ sơ %s\n\n", Str(out.as_object(), "code").c_str());
+    PrintCase(out.as_object());
+  }
+  return kOk;
+}
+
+int CaseStepCmd(const Args& a) {
+  json::object req;
+  req["officer"] = a.Get("officer");
+  req["status"] = a.Get("status");
+  if (a.Has("note")) req["note"] = a.Get("note");
+  if (a.Has("tracking")) req["tracking"] = a.Get("tracking");
+  json::value out;
+  std::string target = "/v1/cases/" + tools::UrlEncode(a.positional[0]) + "/steps";
+  if (int rc = CallNode(a, "POST", target, json::serialize(req), &out); rc != kOk) return rc;
+  if (a.json) {
+    PrintJson(out);
+  } else {
+    std::printf("Đã ghi bước \"%s\" cho hồ sơ %s\n\n", a.Get("status").c_str(),
+                a.positional[0].c_str());
+    PrintCase(out.as_object());
+  }
+  return kOk;
+}
+
+int CaseShowCmd(const Args& a) {
+  json::value out;
+  int rc = CallNode(a, "GET", "/v1/cases/" + tools::UrlEncode(a.positional[0]), "", &out);
+  if (rc != kOk) return rc;
+  if (a.json) {
+    PrintJson(out);
+  } else {
+    PrintCase(out.as_object());
+  }
+  return kOk;
+}
+
+int CaseListCmd(const Args& a) {
+  std::string query;
+  for (auto [flag, param] : {std::pair{"status", "status"}, {"office", "office"},
+                             {"applicant", "applicant"}, {"due-before", "due_before"},
+                             {"due-after", "due_after"}, {"limit", "limit"}}) {
+    if (a.Has(flag)) query += std::string(query.empty() ? "?" : "&") + param + "=" +
+                              tools::UrlEncode(a.Get(flag));
+  }
+  if (a.Has("overdue")) query += std::string(query.empty() ? "?" : "&") + "overdue=true";
+  json::value out;
+  if (int rc = CallNode(a, "GET", "/v1/cases" + query, "", &out); rc != kOk) return rc;
+  if (a.json) {
+    PrintJson(out);
+    return kOk;
+  }
+  const auto& o = out.as_object();
+  std::printf("%s %s %s %s %s\n", Pad("Mã hồ sơ", 24).c_str(), Pad("Trạng thái", 13).c_str(),
+              Pad("Người nộp", 26).c_str(), Pad("Hẹn trả", 17).c_str(), "Quá hạn");
+  for (const auto& c : o.at("cases").as_array()) {
+    const auto& x = c.as_object();
+    std::printf("%s %s %s %s %s\n", Pad(Str(x, "code"), 24).c_str(),
+                Pad(Str(x, "status"), 13).c_str(), Pad(Str(x, "applicant"), 26).c_str(),
+                Pad(x.contains("due_at") ? Local(x.at("due_at")) : "", 17).c_str(),
+                x.at("overdue").as_bool() ? "quá hạn" : "");
+  }
+  std::printf("%s hồ sơ%s\n", Str(o, "count").c_str(),
+              o.at("truncated").as_bool() ? " (còn nữa: dùng --limit)" : "");
+  return kOk;
+}
+
+// ---- status
+
+int SyncStatusCmd(const Args& a) {
+  json::value out;
+  if (int rc = CallNode(a, "GET", "/v1/sync/status", "", &out); rc != kOk) return rc;
+  if (a.json) {
+    PrintJson(out);
+    return kOk;
+  }
+  const auto& o = out.as_object();
+  std::printf("node %s#%s: %s", Str(o, "unit").c_str(), Str(o, "epoch").c_str(),
+              Str(o, "state").c_str());
+  if (o.contains("since")) std::printf(" since %s", Local(o.at("since")).c_str());
+  if (o.contains("last_success")) {
+    std::printf(", last sync %s", Local(o.at("last_success")).c_str());
+  }
+  std::printf("\n%-10s %-10s %-22s %-5s %-16s %8s %8s %11s %11s\n", "peer", "direction",
+              "address", "conn", "last success", "behind", "skew ms", "sent B", "received B");
+  for (const auto& p : o.at("peers").as_array()) {
+    const auto& x = p.as_object();
+    std::printf("%-10s %-10s %-22s %-5s %-16s %8s %8s %11s %11s\n", Str(x, "unit").c_str(),
+                Str(x, "direction").c_str(), Str(x, "address").c_str(),
+                x.at("connected").as_bool() ? "yes" : "no",
+                x.contains("last_success") ? Local(x.at("last_success")).c_str() : "never",
+                Str(x, "events_behind").c_str(), Str(x, "clock_skew_ms").c_str(),
+                Str(x, "bytes_sent").c_str(), Str(x, "bytes_received").c_str());
+    if (x.contains("last_error")) std::printf("           last error: %s\n", Str(x, "last_error").c_str());
+  }
+  return kOk;
+}
+
+int NodeStatusCmd(const Args& a) {
+  json::value out;
+  if (int rc = CallNode(a, "GET", "/v1/node", "", &out); rc != kOk) return rc;
+  if (a.json) {
+    PrintJson(out);
+    return kOk;
+  }
+  for (const auto& [k, v] : out.as_object()) {
+    std::printf("%-18s %s\n", std::string(k).c_str(),
+                v.is_string() ? std::string(v.get_string()).c_str() : json::serialize(v).c_str());
+  }
+  return kOk;
+}
+
+std::vector<Command> Commands() {
+  const std::set<std::string> node_flags = {"dir"};
+  auto with = [](std::set<std::string> a, std::initializer_list<std::string> b) {
+    a.insert(b);
+    return a;
+  };
+  std::set<std::string> init_flags = {"dir", "tls"};
+  for (const auto& o : node::NodeOptions()) init_flags.insert(std::string(o.name));
+  return {
+      {"ca init", "--ca DIR --root UNIT [--years 10]",
+       "Makes the deployment's CA in DIR (a new directory): its key, certificate and an empty "
+       "CRL. Run it once, at the province, on a machine that stays offline.",
+       {"ca", "root", "years"}, {}, {"ca", "root"}, 0, 0, CaInitCmd},
+      {"ca issue", "--ca DIR --unit UNIT [--epoch 1] --out BUNDLE [--years 3]",
+       "Makes a node key and a certificate for UNIT at EPOCH, written with the CA certificate "
+       "and CRL to the BUNDLE directory for `hoso init --tls`. A node restored from a backup "
+       "or re-installed gets the next epoch.",
+       {"ca", "unit", "epoch", "out", "years"}, {}, {"ca", "unit", "out"}, 0, 0, CaIssueCmd},
+      {"ca revoke", "--ca DIR (--serial N | --unit UNIT [--epoch 1])",
+       "Revokes a certificate and rewrites DIR/crl.pem. Copy it to every node's tls/crl.pem "
+       "and send SIGHUP.",
+       {"ca", "serial", "unit", "epoch"}, {}, {"ca"}, 0, 0, CaRevokeCmd},
+      {"ca list", "--ca DIR", "Lists the certificates issued, and which are revoked.",
+       {"ca"}, {}, {"ca"}, 0, 0, CaListCmd},
+      {"init", "--dir DIR --tls BUNDLE --root UNIT [--listen H:P] [--upstream H:P] [--api H:P] ...",
+       "Makes a node's data directory: copies the TLS files from BUNDLE, writes a fresh API "
+       "token (0600) and hoso.conf. Any hoso-node option may be given as a flag "
+       "(hoso-node --help lists them).",
+       init_flags, {}, {"dir", "tls", "root"}, 0, 0, InitCmd},
+      {"directory load", "[--dir DIR] --officer ID [--valid-from TIME] FILE.csv",
+       "Writes the units of a CSV (code,parent_code,name,type) into the directory, valid from "
+       "TIME (default now). Only on the root node; the other nodes receive it by sync.",
+       with(node_flags, {"officer", "valid-from"}), {}, {"officer"}, 1, 1, DirectoryLoadCmd},
+      {"directory show", "[--dir DIR]", "Prints the units tree as the node holds it now.",
+       node_flags, {}, {}, 0, 0, DirectoryShowCmd},
+      {"case new",
+       "[--dir DIR] --officer ID --procedure CODE --name NAME [--id-no N] [--phone P] "
+       "[--email E] [--address A] [--channel counter|online|postal] [--return-address A] "
+       "[--due TIME] [--fee DONG] [--doc NAME[:original|copy[:COUNT]]]... [--note T] [--code C]",
+       "Receives a case at this node's office and prints its code (minted as "
+       "UNIT-YYMMDD-NNNN unless --code is given). --return-address means the result goes back "
+       "by post.",
+       with(node_flags, {"officer", "procedure", "procedure-name", "name", "id-no", "phone",
+                         "email", "address", "channel", "return-address", "due", "fee", "doc",
+                         "note", "code"}),
+       {}, {"officer", "procedure", "name"}, 0, 0, CaseNewCmd},
+      {"case step", "[--dir DIR] CODE --officer ID --status STATUS [--tracking T] [--note T]",
+       "Records a lifecycle step (forwarded, processing, supplement_requested, result_ready, "
+       "dispatched, delivered, undeliverable, closed, ...).",
+       with(node_flags, {"officer", "status", "note", "tracking"}), {}, {"officer", "status"}, 1,
+       1, CaseStepCmd},
+      {"case show", "[--dir DIR] CODE", "Prints a case, its conflicts and its history.",
+       node_flags, {}, {}, 1, 1, CaseShowCmd},
+      {"case list",
+       "[--dir DIR] [--status S] [--office UNIT] [--applicant NAME] [--overdue] "
+       "[--due-before TIME] [--due-after TIME] [--limit N]",
+       "Lists cases. The applicant's name matches as a prefix, typed with or without "
+       "diacritics.",
+       with(node_flags, {"status", "office", "applicant", "due-before", "due-after", "limit"}),
+       {"overdue"}, {}, 0, 0, CaseListCmd},
+      {"sync status", "[--dir DIR]",
+       "Shows whether the node is online, since when, and per peer: connected, last success, "
+       "events the peer lacks, clock skew, bytes sent and received.",
+       node_flags, {}, {}, 0, 0, SyncStatusCmd},
+      {"node status", "[--dir DIR]", "Shows the node's unit, case count and fingerprint.",
+       node_flags, {}, {}, 0, 0, NodeStatusCmd},
+  };
+}
+
+void PrintUsage(const std::vector<Command>& commands) {
+  std::printf(
+      "Usage: hoso COMMAND [options] [--json]\n\nCommands:\n");
+  for (const auto& c : commands) std::printf("  hoso %-15s %s\n", c.name.c_str(), c.synopsis.c_str());
+  std::printf(
+      "\n`hoso COMMAND --help` explains one. --dir defaults to $HOSO_DIR, else the current\n"
+      "directory. Exit codes: 0 done, 1 refused or failed, 2 bad command line, 3 the node's\n"
+      "API does not answer, 4 not found.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto commands = Commands();
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    PrintUsage(commands);
+    return args.empty() ? kUsage : kOk;
+  }
+  const Command* cmd = nullptr;
+  size_t used = 0;
+  for (const auto& c : commands) {
+    size_t space = c.name.find(' ');
+    if (space == std::string::npos) {
+      if (args[0] == c.name) cmd = &c, used = 1;
+    } else if (args.size() >= 2 && args[0] == c.name.substr(0, space) &&
+               args[1] == c.name.substr(space + 1)) {
+      cmd = &c, used = 2;
+    }
+  }
+  if (!cmd) {
+    std::string first = args[0];
+    std::string known;
+    for (const auto& c : commands) {
+      if (c.name.rfind(first + " ", 0) == 0) known += "\n  hoso " + c.name;
+    }
+    if (!known.empty()) return Fail(kUsage, "'" + first + "' needs a subcommand:" + known);
+    return Fail(kUsage, "unknown command '" + first + "' (hoso --help lists them)");
+  }
+  Args a;
+  for (size_t i = used; i < args.size(); ++i) {
+    const std::string& s = args[i];
+    if (s == "--help" || s == "-h") {
+      std::printf("Usage: hoso %s %s\n\n%s\n", cmd->name.c_str(), cmd->synopsis.c_str(),
+                  cmd->help.c_str());
+      return kOk;
+    }
+    if (s == "--json") {
+      a.json = true;
+      continue;
+    }
+    if (s.rfind("--", 0) != 0) {
+      a.positional.push_back(s);
+      continue;
+    }
+    std::string name = s.substr(2), value;
+    bool has_value = false;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    if (cmd->bool_flags.count(name)) {
+      a.flags[name].push_back("true");
+      continue;
+    }
+    if (!cmd->value_flags.count(name)) {
+      return Fail(kUsage, "unknown option --" + name + " for 'hoso " + cmd->name +
+                              "' (hoso " + cmd->name + " --help)");
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size()) return Fail(kUsage, "--" + name + " needs a value");
+      value = args[++i];
+    }
+    a.flags[name].push_back(value);
+  }
+  for (const auto& r : cmd->required) {
+    if (!a.Has(r) || a.Get(r).empty()) {
+      return Fail(kUsage, "'hoso " + cmd->name + "' needs --" + r + " (usage: hoso " + cmd->name +
+                              " " + cmd->synopsis + ")");
+    }
+  }
+  if (a.positional.size() < cmd->min_positional || a.positional.size() > cmd->max_positional) {
+    return Fail(kUsage, "usage: hoso " + cmd->name + " " + cmd->synopsis);
+  }
+  return cmd->run(a);
+}

@@ -1,0 +1,212 @@
+#include "tools/provision.h"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+
+#include "core/certificate.h"
+#include "core/crypto.h"
+#include "node/daemon.h"
+
+namespace hoso::tools {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kYear = 365 * 86400;
+// Certificates are valid from an hour ago: clocks of offices differ.
+constexpr int64_t kBackdate = 3600;
+
+int64_t Now() { return static_cast<int64_t>(::time(nullptr)); }
+
+Result<SigningKey> CaKey(const std::string& ca_dir) {
+  HOSO_ASSIGN_OR_RETURN(std::string pem, node::ReadPrivateFile(ca_dir + "/ca.key", "CA key"));
+  return SigningKeyFromPem(pem);
+}
+
+Result<std::vector<uint64_t>> Revoked(const std::string& ca_dir) {
+  std::vector<uint64_t> out;
+  if (!fs::exists(ca_dir + "/revoked")) return out;
+  HOSO_ASSIGN_OR_RETURN(std::string text, node::ReadTextFile(ca_dir + "/revoked", "revoked list"));
+  std::istringstream in(text);
+  uint64_t serial;
+  while (in >> serial) out.push_back(serial);
+  return out;
+}
+
+Status WriteCrl(const std::string& ca_dir, const SigningKey& key, const std::string& ca_pem) {
+  HOSO_ASSIGN_OR_RETURN(auto revoked, Revoked(ca_dir));
+  HOSO_ASSIGN_OR_RETURN(std::string crl,
+                        MakeCrl(key, ca_pem, revoked, Now() - kBackdate, Now() + kYear));
+  return WriteFileAtomic(ca_dir + "/crl.pem", crl);
+}
+
+Status CopyFile(const std::string& from, const std::string& to, unsigned mode) {
+  HOSO_ASSIGN_OR_RETURN(std::string data, node::ReadTextFile(from, "file"));
+  return WriteFileAtomic(to, data, mode);
+}
+
+}  // namespace
+
+Status WriteFileAtomic(const std::string& path, const std::string& data, unsigned mode) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
+  ::fchmod(fd, mode);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IOError("cannot rename " + tmp + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+Status CaInit(const std::string& ca_dir, const std::string& root_unit, int years) {
+  HOSO_RETURN_IF_ERROR(ValidateName("root unit", root_unit));
+  if (fs::exists(ca_dir + "/ca.key")) {
+    return Status::AlreadyExists(ca_dir + " already holds a CA (ca.key); choose another --ca");
+  }
+  std::error_code ec;
+  fs::create_directories(ca_dir, ec);
+  if (ec) return Status::IOError("cannot create " + ca_dir + ": " + ec.message());
+  fs::permissions(ca_dir, fs::perms::owner_all, ec);
+  HOSO_ASSIGN_OR_RETURN(SigningKey key, SigningKey::Generate());
+  HOSO_ASSIGN_OR_RETURN(std::string ca,
+                        MakeCaCertificate(key, root_unit, Now() - kBackdate, Now() + years * kYear));
+  HOSO_ASSIGN_OR_RETURN(std::string key_pem, PrivateKeyPem(key));
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(ca_dir + "/ca.key", key_pem, 0600));
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(ca_dir + "/ca.pem", ca));
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(ca_dir + "/issued.tsv", ""));
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(ca_dir + "/revoked", ""));
+  return WriteCrl(ca_dir, key, ca);
+}
+
+Result<std::vector<Issued>> CaIssued(const std::string& ca_dir) {
+  HOSO_ASSIGN_OR_RETURN(std::string text,
+                        node::ReadTextFile(ca_dir + "/issued.tsv", "issued list"));
+  std::vector<Issued> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    Issued i;
+    if (fields >> i.serial >> i.unit >> i.epoch >> i.not_after) out.push_back(i);
+  }
+  return out;
+}
+
+Result<Issued> CaIssue(const std::string& ca_dir, const std::string& unit, uint64_t epoch,
+                       const std::string& out_dir, int years) {
+  HOSO_RETURN_IF_ERROR(ValidateName("unit", unit));
+  if (epoch == 0) return Status::InvalidArgument("the epoch starts at 1");
+  HOSO_ASSIGN_OR_RETURN(SigningKey ca_key, CaKey(ca_dir));
+  HOSO_ASSIGN_OR_RETURN(std::string ca_pem, node::ReadTextFile(ca_dir + "/ca.pem", "CA"));
+  HOSO_ASSIGN_OR_RETURN(auto issued, CaIssued(ca_dir));
+  for (const auto& i : issued) {
+    if (i.unit == unit && i.epoch == epoch) {
+      return Status::AlreadyExists("a certificate for " + unit + " epoch " +
+                                   std::to_string(epoch) + " was already issued (serial " +
+                                   std::to_string(i.serial) +
+                                   "); a restored or re-installed node takes the next epoch");
+    }
+  }
+  if (fs::exists(out_dir + "/node.key")) {
+    return Status::AlreadyExists(out_dir + " already holds a node key; choose another --out");
+  }
+  Issued next;
+  next.serial = issued.empty() ? 1 : issued.back().serial + 1;
+  next.unit = unit;
+  next.epoch = epoch;
+  next.not_after = Now() + years * kYear;
+  HOSO_ASSIGN_OR_RETURN(SigningKey key, SigningKey::Generate());
+  HOSO_ASSIGN_OR_RETURN(std::string cert,
+                        IssueNodeCertificate(ca_key, ca_pem, unit, epoch, key.public_key(),
+                                             next.serial, Now() - kBackdate, next.not_after));
+  HOSO_ASSIGN_OR_RETURN(std::string key_pem, PrivateKeyPem(key));
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) return Status::IOError("cannot create " + out_dir + ": " + ec.message());
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(out_dir + "/node.key", key_pem, 0600));
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(out_dir + "/node.pem", cert));
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(out_dir + "/ca.pem", ca_pem));
+  HOSO_RETURN_IF_ERROR(CopyFile(ca_dir + "/crl.pem", out_dir + "/crl.pem", 0644));
+  HOSO_ASSIGN_OR_RETURN(std::string list,
+                        node::ReadTextFile(ca_dir + "/issued.tsv", "issued list"));
+  list += std::to_string(next.serial) + "\t" + unit + "\t" + std::to_string(epoch) + "\t" +
+          std::to_string(next.not_after) + "\n";
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(ca_dir + "/issued.tsv", list));
+  return next;
+}
+
+Result<std::string> CaRevoke(const std::string& ca_dir, uint64_t serial) {
+  HOSO_ASSIGN_OR_RETURN(SigningKey ca_key, CaKey(ca_dir));
+  HOSO_ASSIGN_OR_RETURN(std::string ca_pem, node::ReadTextFile(ca_dir + "/ca.pem", "CA"));
+  HOSO_ASSIGN_OR_RETURN(auto issued, CaIssued(ca_dir));
+  bool known = false;
+  for (const auto& i : issued) known |= i.serial == serial;
+  if (!known) {
+    return Status::NotFound("serial " + std::to_string(serial) +
+                            " was not issued by this CA (see issued.tsv)");
+  }
+  HOSO_ASSIGN_OR_RETURN(auto revoked, Revoked(ca_dir));
+  std::string list;
+  for (uint64_t r : revoked) {
+    if (r == serial) return Status::AlreadyExists("serial " + std::to_string(serial) +
+                                                  " is already revoked");
+    list += std::to_string(r) + "\n";
+  }
+  list += std::to_string(serial) + "\n";
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(ca_dir + "/revoked", list));
+  HOSO_RETURN_IF_ERROR(WriteCrl(ca_dir, ca_key, ca_pem));
+  return ca_dir + "/crl.pem";
+}
+
+Status InitNode(const node::NodeConfig& config, const std::string& tls_bundle) {
+  const std::string& dir = config.dir;
+  if (fs::exists(dir + "/hoso.conf")) {
+    return Status::AlreadyExists(dir + " is already a node's data directory (hoso.conf exists)");
+  }
+  HOSO_RETURN_IF_ERROR(node::Validate(config));
+  HOSO_ASSIGN_OR_RETURN(std::string ca, node::ReadTextFile(tls_bundle + "/ca.pem", "CA"));
+  HOSO_ASSIGN_OR_RETURN(std::string cert,
+                        node::ReadTextFile(tls_bundle + "/node.pem", "node certificate"));
+  HOSO_ASSIGN_OR_RETURN(std::string key,
+                        node::ReadPrivateFile(tls_bundle + "/node.key", "node key"));
+  auto id = VerifyNodeCertificate(cert, ca, "", Now());
+  if (!id.ok()) return id.status().Annotate(tls_bundle + "/node.pem");
+  std::error_code ec;
+  fs::create_directories(dir + "/tls", ec);
+  if (ec) return Status::IOError("cannot create " + dir + "/tls: " + ec.message());
+  fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec, ec);
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(dir + "/tls/ca.pem", ca));
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(dir + "/tls/node.pem", cert));
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(dir + "/tls/node.key", key, 0600));
+  if (fs::exists(tls_bundle + "/crl.pem")) {
+    HOSO_RETURN_IF_ERROR(CopyFile(tls_bundle + "/crl.pem", dir + "/tls/crl.pem", 0644));
+  }
+  unsigned char random[24];
+  if (RAND_bytes(random, sizeof random) != 1) return Status::IOError("no randomness");
+  std::string token = Hex(std::string_view(reinterpret_cast<char*>(random), sizeof random));
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(dir + "/api-token", token + "\n", 0600));
+  node::NodeConfig written = config;
+  written.dir = ".";  // never written: paths stay relative to wherever the directory lives
+  return WriteFileAtomic(dir + "/hoso.conf", node::RenderConfig(written));
+}
+
+}  // namespace hoso::tools
