@@ -232,6 +232,8 @@ HttpResponse LocalApi::Route(Call& call) {
     return SyncStatus(call);
   } else if (p == "/v1/node" && m == "GET") {
     return NodeInfo(call);
+  } else if (p == "/v1/scope" && m == "GET") {
+    return Scope(call);
   } else if (p == "/v1/directory") {
     if (m == "GET") return Directory(call);
     if (m == "POST") return LoadDirectory(call);
@@ -700,6 +702,33 @@ HttpResponse LocalApi::NodeInfo(Call&) {
   out["forks"] = store_->Forks().size();
   out["started"] = FormatTime(view_.started_ms);
   out["now"] = FormatTime(now);
+  return Json(200, out);
+}
+
+HttpResponse LocalApi::Scope(Call&) {
+  // Counts come from index scans: fine for an office's node and for checks, not for reports
+  // over a province (the domain issue's incremental reports do that).
+  constexpr size_t kAll = SIZE_MAX;
+  VersionVector held = store_->Vector([](const std::string& c) { return !IsSystemChannel(c); });
+  std::set<std::string> channels;
+  for (const auto& [stream, head] : held) channels.insert(stream.channel);
+  json::array list;
+  for (const auto& c : channels) {
+    list.push_back(json::object{{"channel", c},
+                                {"cases", store_->CasesByOffice(c, kAll).size()},
+                                {"fingerprint", Hex(store_->ChannelFingerprint(c))}});
+  }
+  json::object by_status;
+  for (const char* s : {"received", "forwarded", "processing", "supplement_requested",
+                        "fees_due", "result_ready", "dispatched", "delivered", "returned",
+                        "undeliverable", "closed", "refused", "withdrawn", "stopped"}) {
+    size_t n = store_->CasesByStatus(s, kAll).size();
+    if (n) by_status[s] = n;
+  }
+  json::object out;
+  out["cases"] = store_->CaseCount();
+  out["by_status"] = std::move(by_status);
+  out["channels"] = std::move(list);
   return Json(200, out);
 }
 

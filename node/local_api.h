@@ -56,6 +56,7 @@ class LocalApi {
   HttpResponse ListCases(Call& call);
   HttpResponse SyncStatus(Call& call);
   HttpResponse NodeInfo(Call& call);
+  HttpResponse Scope(Call& call);
   HttpResponse Directory(Call& call);
   HttpResponse LoadDirectory(Call& call);
   HttpResponse Metrics(Call& call);

@@ -1,44 +1,33 @@
-// hoso-demo: a small network of nodes on loopback with real TLS, until the node daemon (the
-// node issue) replaces it with one process per node.
+// hoso-demo: the quick start's network: one hoso-node process per office on loopback, with
+// real mutual TLS, set up the way an operator would (docs/operations.md).
+//
+//   hoso-demo [--units FILE] [--cases N] [--dir DIR] [--keep]
 //
 // Province 89, districts 883 and 884, communes 30280, 30283 (883) and 30316 (884), from the
-// project's An Giang units. Every node gets a certificate from a CA made here. The communes
-// receive about 200 cases while 30316 is offline; then it comes online. The program prints
-// every node's cases by status and whether every shared channel's fingerprint agrees, and
-// exits non-zero if the network has not converged within 60 s.
+// project's An Giang units. A CA is made, every office gets a certificate and a data
+// directory, the province loads the units, and every node receives them by sync. Commune
+// 30316 then goes offline; the communes receive N cases (default 200) through their local
+// API, a third of them forwarded at once; 30316 comes back online. The program prints every
+// node's cases by status and whether each commune's fingerprint agrees at its district and
+// the province, then stops the nodes with SIGTERM. Exit status 1 if the network has not
+// converged within 60 s or a node did not stop cleanly. --keep leaves the nodes running and
+// prints their API addresses and tokens.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
-#include <thread>
 
-#include "core/certificate.h"
-#include "core/store.h"
-#include "sync/tls_node.h"
-#include "tools/stream_builder.h"
+#include "node/daemon.h"
+#include "node/json.h"
+#include "tools/local_network.h"
 #include "tools/workload.h"
 
 using namespace hoso;
+namespace json = boost::json;
 
 namespace {
-
-constexpr int64_t kFrom = 1577836800, kTo = 2051222400;  // 2020 .. 2035
-
-SigningKey NewKey() {
-  auto k = SigningKey::Generate();
-  if (!k.ok()) std::exit(1);
-  return *k;
-}
-
-struct Node {
-  std::string unit, parent;
-  SigningKey key = NewKey();
-  std::unique_ptr<Store> store;
-  std::unique_ptr<sync::SyncNode> sync;
-  uint16_t port = 0;
-};
 
 [[noreturn]] void Die(const std::string& why) {
   std::fprintf(stderr, "hoso-demo: %s\n", why.c_str());
@@ -46,140 +35,177 @@ struct Node {
 }
 
 void Check(const Status& s) {
-  if (!s.ok()) Die(s.ToString());
+  if (!s.ok()) Die(s.message());
 }
 
-// Pads UTF-8 text to a width in characters (printf counts bytes).
 std::string Pad(const std::string& s, size_t width) {
   size_t chars = 0;
   for (unsigned char c : s) chars += (c & 0xC0) != 0x80;
   return s + std::string(width > chars ? width - chars : 0, ' ');
 }
 
+// Case i of the benchmark workload as a reception request of the local API.
+std::string ReceptionRequest(const CaseWorkload& work, uint64_t i) {
+  LocalWrite w = work.Reception(i);
+  auto text = [&](const cbor::Value& m, const char* k) {
+    const cbor::Value* v = m.Find(k);
+    return v && v->is_text() ? v->str() : std::string();
+  };
+  const cbor::Value& app = *w.body.Find("applicant");
+  json::object req;
+  req["officer"] = w.officer;
+  req["procedure"] = text(w.body, "procedure");
+  req["applicant"] = json::object{{"name", text(app, "name")},
+                                  {"id_no", text(app, "id_no")},
+                                  {"phone", text(app, "phone")},
+                                  {"address", text(app, "address")}};
+  std::string channel = text(w.body, "channel");
+  req["channel"] = channel;
+  req["fee"] = w.body.Find("fee")->uint();
+  req["due_at"] = node::FormatTime(SystemClock::Default()->NowMs() + 7 * 86400000LL);
+  if (channel == "postal") {
+    req["return_by_post"] = true;
+    req["return_address"] = text(app, "address");
+  }
+  req["documents"] = json::array{json::object{{"name", "Tờ khai"}, {"kind", "original"}},
+                                 json::object{{"name", "Căn cước công dân"}, {"kind", "copy"}}};
+  return json::serialize(req);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string data = argc > 1 ? argv[1] : HOSO_DATA_DIR;
-  std::ifstream csv(data + "/units-an-giang.csv");
-  std::stringstream text;
-  text << csv.rdbuf();
-  auto units = ParseUnitsCsv(text.str());
-  if (!units.ok()) Die(units.status().ToString());
-  std::map<std::string, UnitRecord> by_code;
-  for (const auto& u : *units) by_code[u.code] = u;
-
-  std::string dir = (std::filesystem::temp_directory_path() / "hoso-demo-XXXXXX").string();
-  if (!mkdtemp(dir.data())) Die("cannot create a temporary directory");
-  SigningKey ca_key = *SigningKey::Generate();
-  std::string ca = *MakeCaCertificate(ca_key, "89", kFrom, kTo);
-  std::map<std::string, Node> nodes;
-  uint64_t serial = 1;
-  for (std::string unit : {"89", "883", "884", "30280", "30283", "30316"}) {
-    Node& n = nodes[unit];
-    n.unit = unit;
-    n.parent = by_code[unit].parent;
-    StoreOptions o;
-    o.path = dir + "/" + unit;
-    o.root_unit = "89";
-    o.identity = Identity{unit, 1, n.key};
-    auto s = Store::Open(o);
-    if (!s.ok()) Die(s.status().ToString());
-    n.store = std::move(s).value();
-  }
-  // Provisioning: the province loads the units into "$directory"; every node starts with it.
-  Store& root = *nodes["89"].store;
-  Check(root.Append(DirectoryWrites(*units, 0, "it")).status());
-  auto tls = [&](Node& n) {
-    sync::TlsConfig c;
-    c.ca_pem = ca;
-    c.cert_pem =
-        *IssueNodeCertificate(ca_key, ca, n.unit, 1, n.key.public_key(), ++serial, kFrom, kTo);
-    c.key_pem = *PrivateKeyPem(n.key);
-    c.backoff_min = std::chrono::milliseconds(50);
-    c.backoff_max = std::chrono::milliseconds(1000);
-    return c;
-  };
-  std::map<std::string, sync::TlsConfig> configs;
-  for (auto& [unit, n] : nodes) configs[unit] = tls(n);
-  Check(root.TrustOrigin("89", 1, nodes["89"].key.public_key(), configs["89"].cert_pem));
-  for (auto& [unit, n] : nodes) {
-    if (unit == "89") continue;
-    auto head = root.Head({std::string(kDirectoryChannel), "89", 1});
-    auto batch = root.ReadBatch({std::string(kDirectoryChannel), "89", 1}, 1, head->seq);
-    Check(batch.status());
-    Check(n.store->TrustOrigin("89", 1, nodes["89"].key.public_key(), configs["89"].cert_pem));
-    Check(n.store->Ingest(*batch));
-  }
-  // Start the nodes; the commune 30316 stays offline for now.
-  auto start = [&](Node& n) {
-    n.sync =
-        std::make_unique<sync::SyncNode>(n.store.get(), configs[n.unit], SystemClock::Default());
-    if (n.unit.size() <= 3) {
-      auto port = n.sync->Listen("127.0.0.1", 0);
-      if (!port.ok()) Die(port.status().ToString());
-      n.port = *port;
+  std::string units_file = std::string(HOSO_DATA_DIR) + "/units-an-giang.csv";
+  std::string dir;
+  uint64_t cases = 200;
+  bool keep = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) Die(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--units") {
+      units_file = value();
+    } else if (a == "--cases") {
+      cases = std::stoull(value());
+    } else if (a == "--dir") {
+      dir = value();
+    } else if (a == "--keep") {
+      keep = true;
+    } else if (a == "--help" || a == "-h") {
+      std::printf("Usage: hoso-demo [--units FILE] [--cases N] [--dir DIR] [--keep]\n");
+      return 0;
+    } else {
+      Die("unknown argument " + a + " (hoso-demo --help)");
     }
-  };
-  for (std::string unit : {"89", "883", "884", "30280", "30283"}) start(nodes[unit]);
-  for (std::string unit : {"883", "884", "30280", "30283"}) {
-    nodes[unit].sync->ConnectTo("127.0.0.1", nodes[nodes[unit].parent].port);
   }
-  std::printf("hoso demo: 6 nodes in %s, TLS on loopback; 30316 offline\n", dir.c_str());
+  auto csv = node::ReadTextFile(units_file, "units CSV");
+  if (!csv.ok()) Die(csv.status().message());
+  auto units = ParseUnitsCsv(*csv);
+  if (!units.ok()) Die(units.status().message());
+  std::map<std::string, std::string> names;
+  for (const auto& u : *units) names[u.code] = u.name;
+  bool temp_dir = dir.empty();
+  if (temp_dir) {
+    dir = (std::filesystem::temp_directory_path() / "hoso-demo-XXXXXX").string();
+    if (!mkdtemp(dir.data())) Die("cannot create a temporary directory");
+  }
 
-  // About 200 cases received at the communes, with their first steps.
+  tools::NetworkOptions o;
+  o.dir = dir;
+  o.units = *units;
+  o.members = {"89", "883", "884", "30280", "30283", "30316"};
+  o.node_binary = tools::ExecutableDir() + "/hoso-node";
+  o.detach = keep;
+  auto made = tools::LocalNetwork::Create(o);
+  if (!made.ok()) Die(made.status().message());
+  tools::LocalNetwork& net = **made;
+  for (const auto& unit : o.members) Check(net.Start(unit));
+  std::printf("hoso demo: CA and 6 nodes (hoso-node processes, TLS on loopback) in %s\n",
+              dir.c_str());
+  Check(net.LoadDirectory());
+  std::printf("the province loaded %zu units; every node received them by sync\n", units->size());
+
+  // 30316 goes offline; the communes keep receiving cases.
+  auto stopped = net.Stop("30316");
+  if (!stopped.ok() || *stopped != 0) Die("30316 did not stop cleanly");
+  Check(net.Start("30316", /*online=*/false));
+  std::printf("30316 is offline (no upstream); receiving %llu cases at the communes\n",
+              static_cast<unsigned long long>(cases));
   CaseWorkload work(7, {"30280", "30283", "30316"});
-  int received = 0;
-  for (uint64_t i = 0; i < 200; ++i) {
-    LocalWrite w = work.Reception(i);
-    Check(nodes[w.channel].store->Append(w).status());
-    if (i % 3 == 0) Check(nodes[w.channel].store->Append(work.Update(i, 1)).status());
-    ++received;
-  }
-  std::printf("received %d cases at the communes; bringing 30316 online\n", received);
-  start(nodes["30316"]);
-  nodes["30316"].sync->ConnectTo("127.0.0.1", nodes["884"].port);
-
-  auto fp = [&](const std::string& unit, const std::string& channel) {
-    return nodes[unit].store->ScopeFingerprint([&](const std::string& c) { return c == channel; });
-  };
-  auto converged = [&] {
-    for (std::string commune : {"30280", "30283", "30316"}) {
-      Hash mine = fp(commune, commune);
-      for (std::string up = nodes[commune].parent; !up.empty(); up = nodes[up].parent) {
-        if (fp(up, commune) != mine) return false;
-      }
+  auto t_receive = std::chrono::steady_clock::now();
+  for (uint64_t i = 0; i < cases; ++i) {
+    std::string office = work.Office(i);
+    auto c = net.Call(office, "POST", "/v1/cases", ReceptionRequest(work, i));
+    if (!c.ok()) Die(c.status().message());
+    if (i % 3 == 0) {
+      std::string code(c->at("code").as_string());
+      json::object step{{"officer", "nv.lan"}, {"status", "forwarded"}};
+      auto s = net.Call(office, "POST", "/v1/cases/" + code + "/steps", json::serialize(step));
+      if (!s.ok()) Die(s.status().message());
     }
-    return true;
-  };
-  auto t0 = std::chrono::steady_clock::now();
-  bool ok = false;
-  while (std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60)) {
-    if ((ok = converged())) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  double receive_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_receive).count();
+  std::printf("received %llu cases in %.2f s; bringing 30316 online\n",
+              static_cast<unsigned long long>(cases), receive_s);
+  stopped = net.Stop("30316");
+  if (!stopped.ok() || *stopped != 0) Die("30316 did not stop cleanly");
+  auto t0 = std::chrono::steady_clock::now();
+  Check(net.Start("30316"));
+  Status converged = net.WaitConverged(std::chrono::seconds(60));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  std::printf("\n%-7s %-28s %7s %9s %10s\n", "node", "unit", "cases", "received", "forwarded");
-  for (auto& [unit, n] : nodes) {
-    std::printf("%-7s %s %7llu %9zu %10zu\n", unit.c_str(), Pad(by_code[unit].name, 28).c_str(),
-                static_cast<unsigned long long>(n.store->CaseCount()),
-                n.store->CasesByStatus("received", 1000000).size(),
-                n.store->CasesByStatus("forwarded", 1000000).size());
+  std::printf("\n%-6s %s %6s  %s\n", "node", Pad("unit", 26).c_str(), "cases", "by status");
+  for (const auto& unit : o.members) {
+    auto scope = net.Call(unit, "GET", "/v1/scope");
+    if (!scope.ok()) Die(scope.status().message());
+    std::string by_status;
+    for (const auto& [s, n] : scope->at("by_status").as_object()) {
+      by_status += std::string(s) + " " + json::serialize(n) + "  ";
+    }
+    std::printf("%-6s %s %6s  %s\n", unit.c_str(), Pad(names[unit], 26).c_str(),
+                json::serialize(scope->at("cases")).c_str(), by_status.c_str());
   }
-  std::printf("\nfingerprints per channel (commune, its district, the province):\n");
+  std::printf("\nfingerprint of each commune's cases, at the commune, its district, the province:\n");
   for (std::string commune : {"30280", "30283", "30316"}) {
-    std::string parent = nodes[commune].parent;
-    bool same =
-        fp(commune, commune) == fp(parent, commune) && fp(parent, commune) == fp("89", commune);
-    std::printf("  %s  %s  %s\n", commune.c_str(), Hex(fp(commune, commune)).substr(0, 16).c_str(),
-                same ? "agree" : "DIFFER");
+    std::string district = net.parent(commune);
+    auto a = net.Fingerprints(commune), b = net.Fingerprints(district), c = net.Fingerprints("89");
+    if (!a.ok() || !b.ok() || !c.ok()) Die("reading fingerprints failed");
+    std::string fp = (*a)[commune];
+    bool same = fp == (*b)[commune] && fp == (*c)[commune];
+    std::printf("  %-6s %s  %s (%s, 89)\n", commune.c_str(), fp.substr(0, 16).c_str(),
+                same ? "agree" : "DIFFER", district.c_str());
   }
-  for (auto& [unit, n] : nodes) n.sync.reset();
-  std::filesystem::remove_all(dir);
-  if (!ok) {
-    std::printf("\nnot converged within 60 s\n");
-    return 1;
+  if (!converged.ok()) {
+    std::printf("\n%s\n", converged.message().c_str());
+  } else {
+    std::printf("\nconverged in %.2f s after 30316 came online\n", secs);
   }
-  std::printf("\nconverged in %.2f s after 30316 came online\n", secs);
-  return 0;
+  if (keep) {
+    std::printf("\nThe nodes keep running (--keep). Local APIs:\n");
+    for (const auto& unit : o.members) {
+      auto client = net.node(unit).Client();
+      std::printf("  %-6s http://%s  token %s\n", unit.c_str(), net.node(unit).api().c_str(),
+                  client.ok() ? client->token().c_str() : "?");
+      net.node(unit).Forget();
+    }
+    std::printf(
+        "Try: build/bin/hoso case list --dir %s/nodes/30280\n"
+        "Stop them with: kill $(cat %s/nodes/*/run.json | sed 's/.*\"pid\":\\([0-9]*\\).*/\\1/')\n",
+        dir.c_str(), dir.c_str());
+    return converged.ok() ? 0 : 1;
+  }
+  bool clean = true;
+  for (auto it = o.members.rbegin(); it != o.members.rend(); ++it) {
+    auto rc = net.Stop(*it);
+    if (!rc.ok() || *rc != 0) {
+      std::printf("node %s did not stop cleanly\n", it->c_str());
+      clean = false;
+    }
+  }
+  if (converged.ok() && clean && temp_dir) std::filesystem::remove_all(dir);
+  std::printf("all nodes stopped%s\n", clean ? " cleanly" : "");
+  return converged.ok() && clean ? 0 : 1;
 }
