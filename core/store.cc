@@ -1107,7 +1107,8 @@ Status Store::Scan(size_t family, std::string_view lower, std::string_view upper
                    const std::function<bool(std::string_view, std::string_view)>& fn) const {
   rocksdb::Slice upper_slice(upper.data(), upper.size());
   rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
+  // An empty upper bound is PrefixUpperBound's "none": the whole family from `lower` on.
+  if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[family]));
   for (it->Seek(rocksdb::Slice(lower.data(), lower.size())); it->Valid(); it->Next()) {
     if (!fn({it->key().data(), it->key().size()}, {it->value().data(), it->value().size()})) {

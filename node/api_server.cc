@@ -63,7 +63,18 @@ struct ApiServer::Impl {
         res.prepare_payload();
         res.keep_alive(false);
         co_await http::async_write(stream, res, kTuple);
-        break;
+        // Lingering close: read and drop what the client is still sending (bounded), so it
+        // sees the 413 instead of a reset.
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream.expires_after(std::chrono::seconds(2));
+        std::vector<char> sink(64 * 1024);
+        for (size_t drained = 0; drained < (16u << 20);) {
+          auto [dec, dn] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+          if (dec) break;
+          drained += dn;
+        }
+        co_return;
       }
       if (ec) break;  // closed, timed out or malformed: nothing was handled
       auto& req = parser.get();

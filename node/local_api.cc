@@ -451,7 +451,6 @@ HttpResponse LocalApi::RecordStep(Call& call, const std::string& code) {
   }
   cbor::Value body = cbor::Value::Map();
   body.Set("status", cbor::Value::Text(status));
-  body.Set("step_at", cbor::Value::Uint(static_cast<uint64_t>(clock_->NowMs())));
   if (!note.empty()) body.Set("note", cbor::Value::Text(note));
   if (!tracking.empty()) body.Set("tracking", cbor::Value::Text(tracking));
   auto appended =

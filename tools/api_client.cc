@@ -59,13 +59,18 @@ Result<ApiReply> ApiClient::Call(const std::string& method, const std::string& t
   if (!body.empty()) req.set(http::field::content_type, content_type);
   req.body() = body;
   req.prepare_payload();
-  http::write(stream, req, ec);
-  if (ec) return Status::IOError("sending to " + address() + ": " + ec.message());
+  beast::error_code write_ec;
+  http::write(stream, req, write_ec);
+  // Even when the write failed, the node may have answered first (413 for a body over the
+  // limit, then it closed): read what it said.
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(256 << 20);
   http::read(stream, buffer, parser, ec);
-  if (ec) return Status::IOError("reading from " + address() + ": " + ec.message());
+  if (ec) {
+    return Status::IOError((write_ec ? "sending to " : "reading from ") + address() + ": " +
+                           (write_ec ? write_ec : ec).message());
+  }
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   return ApiReply{static_cast<int>(parser.get().result_int()), parser.get().body()};
 }

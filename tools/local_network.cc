@@ -35,7 +35,8 @@ Result<std::unique_ptr<LocalNetwork>> LocalNetwork::Create(NetworkOptions option
 
 std::string LocalNetwork::parent(const std::string& unit) const { return parent_.at(unit); }
 
-Status LocalNetwork::Start(const std::string& unit, bool online) {
+Status LocalNetwork::Start(const std::string& unit, bool online,
+                           std::vector<std::string> extra) {
   std::string dir = NodeDir(unit);
   bool has_children = false;
   for (const auto& [child, up] : parent_) has_children |= up == unit;
@@ -59,6 +60,7 @@ Status LocalNetwork::Start(const std::string& unit, bool online) {
   std::vector<std::string> flags = options_.node_flags;
   if (listen_.count(unit)) flags.insert(flags.end(), {"--listen", listen_[unit]});
   if (!online) flags.insert(flags.end(), {"--upstream", ""});
+  flags.insert(flags.end(), extra.begin(), extra.end());
   auto& slot = nodes_[unit];
   if (slot && slot->running()) return Status::FailedPrecondition(unit + " is already running");
   slot = std::make_unique<NodeProcess>(options_.node_binary, dir, flags, options_.detach);

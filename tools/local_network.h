@@ -35,8 +35,9 @@ class LocalNetwork {
  public:
   static Result<std::unique_ptr<LocalNetwork>> Create(NetworkOptions options);
 
-  // Starts a node (making its data directory the first time). Offline: no upstream.
-  Status Start(const std::string& unit, bool online = true);
+  // Starts a node (making its data directory the first time). Offline: no upstream. Extra
+  // flags override the node's config for this run.
+  Status Start(const std::string& unit, bool online = true, std::vector<std::string> flags = {});
   Result<int> Stop(const std::string& unit);
   void Kill(const std::string& unit);
   NodeProcess& node(const std::string& unit) { return *nodes_.at(unit); }

@@ -1,0 +1,202 @@
+// hoso-node as a real process: its API over HTTP, its signals, and its refusals at start.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "node/daemon.h"
+#include "node/json.h"
+#include "tests/testing.h"
+#include "tools/local_network.h"
+#include "tools/provision.h"
+
+using namespace hoso;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+std::unique_ptr<tools::LocalNetwork> Network(const std::string& dir,
+                                             std::vector<std::string> members) {
+  tools::NetworkOptions o;
+  o.dir = dir;
+  o.units = testing::SmallTree();
+  o.members = std::move(members);
+  o.node_binary = HOSO_BIN_DIR "/hoso-node";
+  auto net = tools::LocalNetwork::Create(o);
+  REQUIRE(net.ok());
+  return std::move(net).value();
+}
+
+std::string ReadLog(const std::string& dir) {
+  auto text = node::ReadTextFile(dir + "/node.log", "log");
+  return text.ok() ? *text : "";
+}
+
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return done();
+}
+
+const char* kCase = R"({"officer":"nv.lan","procedure":"1.002668","channel":"counter",
+                       "applicant":{"name":"Lê Thị Hoa","phone":"0912345678"}})";
+
+}  // namespace
+
+TEST_CASE("hoso-node: the API over HTTP, sync to the parent, SIGHUP and SIGTERM", "[node]") {
+  testing::TempDir dir;
+  auto net = Network(dir.path(), {"89", "30280"});
+  REQUIRE(net->Start("89").ok());
+  REQUIRE(net->Start("30280").ok());
+  REQUIRE(net->LoadDirectory().ok());
+
+  auto client = net->node("30280").Client();
+  REQUIRE(client.ok());
+  CHECK(client->Call("GET", "/healthz")->status == 200);
+  auto created = client->Call("POST", "/v1/cases", kCase);
+  REQUIRE(created.ok());
+  REQUIRE(created->status == 201);
+  std::string code(node::ParseJson(created->body)->at("code").as_string());
+
+  // Bad input over the wire: a 4xx with the field named, and nothing written.
+  auto counter = [&] {
+    return net->Call("30280", "GET", "/v1/node")->at("commit_counter").to_number<uint64_t>();
+  };
+  uint64_t before = counter();
+  auto bad = client->Call("POST", "/v1/cases", R"({"officer":"a","procedure":"p"})");
+  REQUIRE(bad.ok());
+  CHECK(bad->status == 400);
+  CHECK(node::ParseJson(bad->body)->at("field").as_string() == "channel");
+  auto huge = client->Call("POST", "/v1/cases", std::string(2 << 20, 'x'));
+  REQUIRE(huge.ok());
+  CHECK(huge->status == 413);
+  auto api = node::ParseHostPort(net->node("30280").api());
+  REQUIRE(api.ok());
+  tools::ApiClient stranger(api->host, api->port, "not-the-token");
+  CHECK(stranger.Call("GET", "/v1/cases")->status == 401);
+  CHECK(counter() == before);
+
+  // The case reaches the province; the province's step comes back.
+  REQUIRE(net->WaitConverged(20s).ok());
+  auto at_root = net->Call("89", "GET", "/v1/cases/" + code);
+  REQUIRE(at_root.ok());
+  REQUIRE(net->Call("89", "POST", "/v1/cases/" + code + "/steps",
+                    R"({"officer":"cb.minh","status":"processing"})")
+              .ok());
+  CHECK(WaitFor([&] {
+    auto c = net->Call("30280", "GET", "/v1/cases/" + code);
+    return c.ok() && c->at("fields").at("status").as_string() == "processing";
+  }));
+  auto status = net->Call("30280", "GET", "/v1/sync/status");
+  REQUIRE(status.ok());
+  CHECK(status->at("state").as_string() == "online");
+  const auto& peer = status->at("peers").as_array().at(0).as_object();
+  CHECK(peer.at("unit").as_string() == "89");
+  CHECK(peer.at("connected").as_bool());
+  CHECK(peer.at("bytes_sent").to_number<uint64_t>() > 0);
+  CHECK(WaitFor([&] {
+    auto s = net->Call("30280", "GET", "/v1/sync/status");
+    return s.ok() && s->at("peers").as_array().at(0).at("events_behind").to_number<int>() == 0;
+  }));
+
+  // SIGHUP: the node keeps running and reloads the CRL.
+  ::kill(net->node("30280").pid(), SIGHUP);
+  CHECK(WaitFor([&] { return ReadLog(net->NodeDir("30280")).find("CRL reloaded") != std::string::npos; }));
+  CHECK(client->Call("GET", "/healthz")->status == 200);
+
+  // SIGTERM: exit 0, the store closed; the log has no personal data.
+  auto rc = net->Stop("30280");
+  REQUIRE(rc.ok());
+  CHECK(*rc == 0);
+  std::string log = ReadLog(net->NodeDir("30280"));
+  CHECK(log.find("\"msg\":\"stopped\"") != std::string::npos);
+  CHECK(log.find("Lê Thị Hoa") == std::string::npos);
+  CHECK(log.find("0912345678") == std::string::npos);
+  CHECK(log.find(client->token()) == std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(net->NodeDir("30280") + "/run.json"));
+
+  // Restarted, everything is still there.
+  REQUIRE(net->Start("30280").ok());
+  auto again = net->Call("30280", "GET", "/v1/cases/" + code);
+  REQUIRE(again.ok());
+  CHECK(again->at("history").as_array().size() == 2);
+}
+
+TEST_CASE("hoso-node: an unreachable upstream leaves the node working, and says offline",
+          "[node]") {
+  testing::TempDir dir;
+  auto net = Network(dir.path(), {"89", "30280"});
+  REQUIRE(net->Start("89").ok());
+  REQUIRE(net->Start("30280").ok());
+  REQUIRE(net->LoadDirectory().ok());
+  REQUIRE(net->Stop("89").ok());
+  auto created = net->Call("30280", "POST", "/v1/cases", kCase);
+  REQUIRE(created.ok());
+  CHECK(WaitFor([&] {
+    auto s = net->Call("30280", "GET", "/v1/sync/status");
+    return s.ok() && s->at("state").as_string() == "offline" && s->as_object().contains("since");
+  }));
+  auto s = net->Call("30280", "GET", "/v1/sync/status");
+  CHECK(s->at("peers").as_array().at(0).at("events_behind").to_number<int>() == 1);
+  REQUIRE(net->Start("89").ok());
+  CHECK(net->WaitConverged(20s).ok());
+}
+
+TEST_CASE("hoso-node: refuses to start on bad config, keys or certificates, saying why",
+          "[node]") {
+  testing::TempDir dir;
+  auto net = Network(dir.path(), {"89", "30280"});
+  REQUIRE(net->Start("89").ok());
+  REQUIRE(net->Stop("89").ok());
+  std::string node_dir = net->NodeDir("89");
+  auto start = [&](std::vector<std::string> flags) {
+    tools::NodeProcess p(HOSO_BIN_DIR "/hoso-node", node_dir, flags);
+    return p.Start(10s);
+  };
+  auto exit_code = [&](std::vector<std::string> args) {
+    std::string cmd = std::string(HOSO_BIN_DIR "/hoso-node");
+    for (const auto& a : args) cmd += " '" + a + "'";
+    cmd += " 2>" + dir.Sub("err.txt");
+    int rc = std::system(cmd.c_str());
+    return WEXITSTATUS(rc);
+  };
+  auto err = [&] { return node::ReadTextFile(dir.Sub("err.txt"), "err").value(); };
+
+  CHECK(exit_code({"--dir", node_dir, "--colour", "blue"}) == 2);
+  CHECK_THAT(err(), Catch::Contains("unknown option 'colour'"));
+  CHECK(exit_code({"--dir", dir.Sub("nowhere")}) == 2);
+  CHECK_THAT(err(), Catch::Contains("hoso init"));
+  CHECK(exit_code({"--dir", node_dir, "--api", "127.0.0.1"}) == 2);
+  CHECK_THAT(err(), Catch::Contains("option 'api'"));
+
+  // Another node's key: refused, naming the files.
+  std::string key = node_dir + "/tls/node.key";
+  std::filesystem::copy_file(key, dir.Sub("own.key"));
+  std::filesystem::copy_file(dir.path() + "/bundles/30280/node.key", key,
+                             std::filesystem::copy_options::overwrite_existing);
+  CHECK(exit_code({"--dir", node_dir}) == 1);
+  CHECK_THAT(err(), Catch::Contains("does not belong to the certificate"));
+  std::filesystem::copy_file(dir.Sub("own.key"), key,
+                             std::filesystem::copy_options::overwrite_existing);
+  // A key readable by others.
+  ::chmod(key.c_str(), 0644);
+  CHECK(exit_code({"--dir", node_dir}) == 1);
+  CHECK_THAT(err(), Catch::Contains("chmod 600"));
+  ::chmod(key.c_str(), 0600);
+  // A revoked certificate.
+  REQUIRE(tools::CaRevoke(dir.path() + "/ca", 1).ok());
+  std::filesystem::copy_file(dir.path() + "/ca/crl.pem", node_dir + "/tls/crl.pem",
+                             std::filesystem::copy_options::overwrite_existing);
+  CHECK(exit_code({"--dir", node_dir}) == 1);
+  CHECK_THAT(err(), Catch::Contains("revoked"));
+  // Put right, it starts.
+  std::filesystem::remove(node_dir + "/tls/crl.pem");
+  CHECK(start({}).ok());
+}

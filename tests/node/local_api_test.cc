@@ -1,0 +1,277 @@
+// LocalApi driven without sockets, on real RocksDB stores and a fake clock.
+#include "node/local_api.h"
+
+#include <catch2/catch.hpp>
+
+#include "node/json.h"
+#include "tests/testing.h"
+
+using namespace hoso;
+using namespace hoso::node;
+using testing::TempDir;
+
+namespace {
+
+constexpr const char* kToken = "0123456789abcdef0123456789abcdef";
+
+struct Office {
+  TempDir dir;
+  std::unique_ptr<testing::TestNode> province, commune;
+  std::unique_ptr<LocalApi> province_api, commune_api;
+  Office() {
+    province = testing::OpenTestNode(dir.Sub("89"), "89");
+    commune = testing::OpenTestNode(dir.Sub("30280"), "30280");
+    REQUIRE(province->store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+    REQUIRE(testing::CopyAll(*province->store, *commune->store,
+                             [](const std::string& c) { return c == kDirectoryChannel; })
+                .ok());
+    province_api = std::make_unique<LocalApi>(province->store.get(), &province->clock, kToken,
+                                              NodeView{});
+    commune_api = std::make_unique<LocalApi>(commune->store.get(), &commune->clock, kToken,
+                                             NodeView{{}, {"127.0.0.1:1"}, testing::kTestNow});
+  }
+};
+
+HttpResponse Call(LocalApi& api, const std::string& method, const std::string& target,
+                  const std::string& body = "", const std::string& token = kToken) {
+  return api.Handle({method, target, "Bearer " + token, body});
+}
+
+json::object Body(const HttpResponse& r) {
+  auto v = ParseJson(r.body);
+  REQUIRE(v.ok());
+  REQUIRE(v->is_object());
+  return v->as_object();
+}
+
+std::string Reception(const std::string& name = "Nguyễn Văn An") {
+  json::object req{{"officer", "nv.lan"},
+                   {"procedure", "1.002668"},
+                   {"applicant", json::object{{"name", name}, {"id_no", "012345678901"}}},
+                   {"channel", "postal"},
+                   {"return_by_post", true},
+                   {"return_address", "Ấp Mỹ Hòa, phường Mỹ Bình"},
+                   {"due_at", "2025-12-01T17:00:00+07:00"},
+                   {"documents", json::array{json::object{{"name", "Tờ khai"}, {"kind", "original"}}}}};
+  return json::serialize(req);
+}
+
+}  // namespace
+
+TEST_CASE("local API: receive a case, mint its code, record steps, read its history",
+          "[node][api]") {
+  Office o;
+  auto r = Call(*o.commune_api, "POST", "/v1/cases", Reception());
+  REQUIRE(r.status == 201);
+  auto c = Body(r);
+  // 2025-11-24T16:00Z is 23:00 in Vietnam: the code carries the local date.
+  CHECK(c.at("code").as_string() == "30280-251124-0001");
+  CHECK(c.at("office").as_string() == "30280");
+  const auto& f = c.at("fields").as_object();
+  CHECK(f.at("status").as_string() == "received");
+  CHECK(f.at("applicant").as_object().at("name").as_string() == "Nguyễn Văn An");
+  CHECK(f.at("due_at").to_number<int64_t>() == 1764583200000);  // 2025-12-01 17:00 +07:00
+  CHECK(f.at("return_by_post").as_bool());
+  CHECK(c.at("history").as_array().size() == 1);
+  CHECK(c.at("history").as_array()[0].at("officer").as_string() == "nv.lan");
+
+  auto second = Body(Call(*o.commune_api, "POST", "/v1/cases", Reception("Trần Thị Bình")));
+  CHECK(second.at("code").as_string() == "30280-251124-0002");
+
+  auto step = Call(*o.commune_api, "POST", "/v1/cases/30280-251124-0001/steps",
+                   R"({"officer":"nv.hung","status":"forwarded","note":"Chuyển huyện"})");
+  REQUIRE(step.status == 201);
+  auto after = Body(step);
+  CHECK(after.at("fields").as_object().at("status").as_string() == "forwarded");
+  REQUIRE(after.at("history").as_array().size() == 2);
+  CHECK(after.at("history").as_array()[1].at("officer").as_string() == "nv.hung");
+  CHECK(after.at("history").as_array()[1].at("type").as_string() == "case.step");
+
+  auto got = Call(*o.commune_api, "GET", "/v1/cases/30280-251124-0001");
+  REQUIRE(got.status == 200);
+  CHECK(Body(got).at("fingerprint") == after.at("fingerprint"));
+}
+
+TEST_CASE("local API: bad requests get a 4xx naming the field, and write nothing",
+          "[node][api]") {
+  Office o;
+  Store& store = *o.commune->store;
+  uint64_t before = store.CommitCounter();
+  struct Bad {
+    std::string body;
+    const char* field;
+  };
+  auto with = [](const char* key, json::value v) {
+    auto req = ParseJson(Reception()).value().as_object();
+    if (v.is_null()) {
+      req.erase(key);
+    } else {
+      req[key] = v;
+    }
+    return json::serialize(req);
+  };
+  auto applicant = [&](json::object a) { return with("applicant", a); };
+  const Bad cases[] = {
+      {"{not json", ""},
+      {"[1,2]", ""},
+      {with("officer", nullptr), "officer"},
+      {with("procedure", nullptr), "procedure"},
+      {with("channel", "pigeon"), "channel"},
+      {with("applicant", nullptr), "applicant"},
+      {applicant({{"name", "   "}}), "applicant.name"},
+      {applicant({{"name", "An"}, {"id_no", "12ab"}}), "applicant.id_no"},
+      {applicant({{"name", "An"}, {"shoe_size", "42"}}), "applicant.shoe_size"},
+      {with("return_address", nullptr), "return_address"},
+      {with("due_at", "tomorrow"), "due_at"},
+      {with("due_at", "2020-01-01T00:00:00Z"), "due_at"},
+      {with("fee", -5), "fee"},
+      {with("fee", 1.5), "fee"},
+      {with("documents", json::array{json::object{{"name", "x"}, {"kind", "photocopy"}}}),
+       "documents[0].kind"},
+      {with("code", "bad code!"), "code"},
+      {with("colour", "blue"), "colour"},
+      {with("note", json::string(std::string(5000, 'x'))), "note"},
+  };
+  for (const auto& b : cases) {
+    INFO(b.body);
+    auto r = Call(*o.commune_api, "POST", "/v1/cases", b.body);
+    CHECK(r.status == 400);
+    auto e = Body(r);
+    CHECK(e.at("error").as_string() == "invalid");
+    if (*b.field) CHECK(e.at("field").as_string() == b.field);
+    CHECK(!e.at("reason").as_string().empty());
+    CHECK(!e.at("message").as_string().empty());  // for the clerk, in Vietnamese
+  }
+  auto code = Body(Call(*o.commune_api, "POST", "/v1/cases", Reception())).at("code");
+  uint64_t after_one = store.CommitCounter();
+  CHECK(after_one == before + 1);  // only the good request wrote
+  auto dup = Call(*o.commune_api, "POST", "/v1/cases", with("code", code));
+  CHECK(dup.status == 409);
+  std::string path = "/v1/cases/" + std::string(code.as_string()) + "/steps";
+  CHECK(Call(*o.commune_api, "POST", path, R"({"officer":"a","status":"teleported"})").status ==
+        400);
+  CHECK(Call(*o.commune_api, "POST", path, R"({"status":"processing"})").status == 400);
+  CHECK(Call(*o.commune_api, "POST", "/v1/cases/NOPE-1/steps",
+             R"({"officer":"a","status":"processing"})")
+            .status == 404);
+  CHECK(store.CommitCounter() == after_one);
+}
+
+TEST_CASE("local API: the bearer token guards every route but /healthz", "[node][api]") {
+  Office o;
+  CHECK(o.commune_api->Handle({"GET", "/healthz", "", ""}).status == 200);
+  for (const char* target : {"/v1/cases", "/v1/node", "/v1/sync/status", "/metrics"}) {
+    CHECK(o.commune_api->Handle({"GET", target, "", ""}).status == 401);
+    CHECK(Call(*o.commune_api, "GET", target, "", "0123456789abcdef0123456789abcdeX").status ==
+          401);
+    CHECK(Call(*o.commune_api, "GET", target).status == 200);
+  }
+  uint64_t before = o.commune->store->CommitCounter();
+  CHECK(o.commune_api->Handle({"POST", "/v1/cases", "Bearer wrong", Reception()}).status == 401);
+  CHECK(o.commune->store->CommitCounter() == before);
+  CHECK(Call(*o.commune_api, "GET", "/v1/nothing").status == 404);
+  CHECK(Call(*o.commune_api, "DELETE", "/v1/cases").status == 404);
+}
+
+TEST_CASE("local API: search by status, office, applicant without diacritics, overdue",
+          "[node][api]") {
+  Office o;
+  auto receive = [&](const std::string& name, const std::string& due) {
+    auto req = ParseJson(Reception(name)).value().as_object();
+    req["due_at"] = due;
+    auto r = Call(*o.commune_api, "POST", "/v1/cases", json::serialize(req));
+    REQUIRE(r.status == 201);
+    return std::string(Body(r).at("code").as_string());
+  };
+  std::string an = receive("Nguyễn Văn An", "2025-11-25T10:00:00+07:00");
+  std::string binh = receive("Trần Thị Bình", "2025-11-28T10:00:00+07:00");
+  std::string anh = receive("Nguyễn Văn Ánh", "2025-11-26T10:00:00+07:00");
+  REQUIRE(Call(*o.commune_api, "POST", "/v1/cases/" + anh + "/steps",
+               R"({"officer":"a","status":"result_ready"})")
+              .status == 201);
+  auto codes = [&](const std::string& query) {
+    auto r = Call(*o.commune_api, "GET", "/v1/cases" + query);
+    REQUIRE(r.status == 200);
+    std::set<std::string> out;
+    auto body = Body(r);
+    for (const auto& c : body.at("cases").as_array()) {
+      out.insert(std::string(c.at("code").as_string()));
+    }
+    return out;
+  };
+  CHECK(codes("?applicant=nguyen%20van") == std::set<std::string>{an, anh});
+  CHECK(codes("?applicant=Nguy%E1%BB%85n+V%C4%83n+An") == std::set<std::string>{an, anh});
+  CHECK(codes("?applicant=tran") == std::set<std::string>{binh});
+  CHECK(codes("?status=received") == std::set<std::string>{an, binh});
+  CHECK(codes("?office=30280&status=result_ready") == std::set<std::string>{anh});
+  CHECK(codes("?office=30283").empty());
+  CHECK(codes("?due_before=2025-11-27") == std::set<std::string>{an, anh});
+  CHECK(codes("").size() == 3);
+  CHECK(codes("?limit=2").size() == 2);
+  // Two days later: An is overdue; Ánh's result is ready, so it is not; Bình is not due yet.
+  o.commune->clock.Advance(2 * 86400000LL);
+  CHECK(codes("?overdue=true") == std::set<std::string>{an});
+  CHECK(Call(*o.commune_api, "GET", "/v1/cases?limit=0").status == 400);
+  CHECK(Call(*o.commune_api, "GET", "/v1/cases?due_before=soon").status == 400);
+  CHECK(Call(*o.commune_api, "GET", "/v1/cases?colour=red").status == 400);
+}
+
+TEST_CASE("local API: a parent records a step on a child's case; conflicts are shown",
+          "[node][api]") {
+  Office o;
+  std::string code(Body(Call(*o.commune_api, "POST", "/v1/cases", Reception())).at("code").as_string());
+  REQUIRE(testing::CopyAll(*o.commune->store, *o.province->store,
+                           [](const std::string& c) { return c == "30280"; })
+              .ok());
+  // Both record a status without seeing the other's: a conflict, shown with both candidates.
+  REQUIRE(Call(*o.province_api, "POST", "/v1/cases/" + code + "/steps",
+               R"({"officer":"cb.minh","status":"processing"})")
+              .status == 201);
+  REQUIRE(Call(*o.commune_api, "POST", "/v1/cases/" + code + "/steps",
+               R"({"officer":"nv.lan","status":"withdrawn"})")
+              .status == 201);
+  REQUIRE(testing::CopyAll(*o.province->store, *o.commune->store,
+                           [](const std::string& c) { return c == "30280"; })
+              .ok());
+  auto c = Body(Call(*o.commune_api, "GET", "/v1/cases/" + code));
+  REQUIRE(c.at("conflicts").as_array().size() == 1);
+  const auto& conflict = c.at("conflicts").as_array()[0].as_object();
+  CHECK(conflict.at("field").as_string() == "status");
+  std::set<std::string> officers;
+  for (const auto& cand : conflict.at("candidates").as_array()) {
+    officers.insert(std::string(cand.at("officer").as_string()));
+  }
+  CHECK(officers == std::set<std::string>{"cb.minh", "nv.lan"});
+  CHECK(c.at("history").as_array().size() == 3);
+  std::set<std::string> offices;
+  for (const auto& h : c.at("history").as_array()) offices.insert(std::string(h.at("office").as_string()));
+  CHECK(offices == std::set<std::string>{"30280", "89"});
+}
+
+TEST_CASE("local API: the directory is loaded only at the root; status and metrics",
+          "[node][api]") {
+  Office o;
+  std::string csv = "code,parent_code,name,type\n89,,Tỉnh An Giang,Tỉnh\n";
+  auto refused = Call(*o.commune_api, "POST", "/v1/directory?officer=it", csv);
+  CHECK(refused.status == 403);
+  CHECK(Call(*o.province_api, "POST", "/v1/directory", csv).status == 400);  // no officer
+  CHECK(Call(*o.province_api, "POST", "/v1/directory?officer=it", "code,parent\n,,\n").status ==
+        400);
+  auto dir = Body(Call(*o.commune_api, "GET", "/v1/directory"));
+  CHECK(dir.at("units").as_array().size() == testing::SmallTree().size());
+
+  auto status = Body(Call(*o.commune_api, "GET", "/v1/sync/status"));
+  CHECK(status.at("unit").as_string() == "30280");
+  CHECK(status.at("state").as_string() == "offline");  // an upstream is configured, none up
+  CHECK(Body(Call(*o.province_api, "GET", "/v1/sync/status")).at("state").as_string() ==
+        "no_upstream");
+
+  REQUIRE(Call(*o.commune_api, "POST", "/v1/cases", Reception()).status == 201);
+  auto metrics = Call(*o.commune_api, "GET", "/metrics");
+  REQUIRE(metrics.status == 200);
+  CHECK_THAT(metrics.content_type, Catch::StartsWith("text/plain"));
+  CHECK_THAT(metrics.body, Catch::Contains("# TYPE hoso_cases gauge\nhoso_cases 1\n"));
+  CHECK_THAT(metrics.body, Catch::Contains("hoso_api_responses_total{code=\"201\"} 1\n"));
+  auto scope = Body(Call(*o.commune_api, "GET", "/v1/scope"));
+  CHECK(scope.at("by_status").as_object().at("received").to_number<int>() == 1);
+}

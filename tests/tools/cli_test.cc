@@ -1,0 +1,163 @@
+// The hoso command line as a user runs it: a real binary, real files, a real node.
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "node/daemon.h"
+#include "node/json.h"
+#include "tests/testing.h"
+#include "tools/local_network.h"
+
+using namespace hoso;
+namespace json = boost::json;
+
+namespace {
+
+struct Run {
+  int rc;
+  std::string out, err;
+};
+
+Run Hoso(const testing::TempDir& tmp, std::vector<std::string> args) {
+  std::string cmd = HOSO_BIN_DIR "/hoso";
+  for (const auto& a : args) {
+    std::string quoted;
+    for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    cmd += " '" + quoted + "'";
+  }
+  cmd += " >" + tmp.Sub("out.txt") + " 2>" + tmp.Sub("err.txt");
+  int status = std::system(cmd.c_str());
+  return {WEXITSTATUS(status), node::ReadTextFile(tmp.Sub("out.txt"), "out").value(),
+          node::ReadTextFile(tmp.Sub("err.txt"), "err").value()};
+}
+
+json::value Json(const Run& r) {
+  auto v = node::ParseJson(r.out);
+  REQUIRE(v.ok());
+  return std::move(v).value();
+}
+
+}  // namespace
+
+TEST_CASE("hoso CLI: usage errors exit 2 and say what to do", "[tools][cli]") {
+  testing::TempDir tmp;
+  auto none = Hoso(tmp, {});
+  CHECK(none.rc == 2);
+  CHECK_THAT(none.out, Catch::Contains("hoso case new"));
+  CHECK(Hoso(tmp, {"--help"}).rc == 0);
+  auto unknown = Hoso(tmp, {"frobnicate"});
+  CHECK(unknown.rc == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("unknown command 'frobnicate'"));
+  auto partial = Hoso(tmp, {"ca"});
+  CHECK(partial.rc == 2);
+  CHECK_THAT(partial.err, Catch::Contains("hoso ca init"));
+  auto missing = Hoso(tmp, {"ca", "init", "--ca", tmp.Sub("ca")});
+  CHECK(missing.rc == 2);
+  CHECK_THAT(missing.err, Catch::Contains("needs --root"));
+  auto bad_flag = Hoso(tmp, {"case", "list", "--colour", "red"});
+  CHECK(bad_flag.rc == 2);
+  CHECK_THAT(bad_flag.err, Catch::Contains("unknown option --colour"));
+  auto extra = Hoso(tmp, {"case", "show", "A", "B"});
+  CHECK(extra.rc == 2);
+  auto help = Hoso(tmp, {"case", "step", "--help"});
+  CHECK(help.rc == 0);
+  CHECK_THAT(help.out, Catch::Contains("--status STATUS"));
+  CHECK_FALSE(std::filesystem::exists(tmp.Sub("ca")));  // nothing was made
+}
+
+TEST_CASE("hoso CLI: the CA, a node's data directory, cases, and exit codes", "[tools][cli]") {
+  testing::TempDir tmp;
+  std::string ca = tmp.Sub("ca");
+  REQUIRE(Hoso(tmp, {"ca", "init", "--ca", ca, "--root", "89"}).rc == 0);
+  struct stat st;
+  REQUIRE(::stat((ca + "/ca.key").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(Hoso(tmp, {"ca", "init", "--ca", ca, "--root", "89"}).rc == 1);  // never overwritten
+
+  auto issued = Hoso(tmp, {"ca", "issue", "--ca", ca, "--unit", "89", "--out", tmp.Sub("b89"),
+                           "--json"});
+  REQUIRE(issued.rc == 0);
+  CHECK(Json(issued).at("serial").to_number<int>() == 1);
+  auto twice = Hoso(tmp, {"ca", "issue", "--ca", ca, "--unit", "89", "--out", tmp.Sub("b89b")});
+  CHECK(twice.rc == 1);
+  CHECK_THAT(twice.err, Catch::Contains("next epoch"));
+  REQUIRE(Hoso(tmp, {"ca", "issue", "--ca", ca, "--unit", "30280", "--epoch", "2", "--out",
+                     tmp.Sub("b30280")})
+              .rc == 0);
+  auto revoked = Hoso(tmp, {"ca", "revoke", "--ca", ca, "--unit", "30280", "--epoch", "2"});
+  CHECK(revoked.rc == 0);
+  CHECK_THAT(revoked.out, Catch::Contains("SIGHUP"));
+  auto list = Json(Hoso(tmp, {"ca", "list", "--ca", ca, "--json"}));
+  REQUIRE(list.as_array().size() == 2);
+  CHECK_FALSE(list.as_array()[0].at("revoked").as_bool());
+  CHECK(list.as_array()[1].at("revoked").as_bool());
+  CHECK(Hoso(tmp, {"ca", "revoke", "--ca", ca, "--serial", "77"}).rc == 4);
+
+  std::string node_dir = tmp.Sub("n89");
+  auto init = Hoso(tmp, {"init", "--dir", node_dir, "--tls", tmp.Sub("b89"), "--root", "89",
+                         "--api", "127.0.0.1:0", "--listen", "127.0.0.1:0"});
+  REQUIRE(init.rc == 0);
+  REQUIRE(::stat((node_dir + "/api-token").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(Hoso(tmp, {"init", "--dir", node_dir, "--tls", tmp.Sub("b89"), "--root", "89"}).rc == 1);
+  auto bad_option = Hoso(tmp, {"init", "--dir", tmp.Sub("n2"), "--tls", tmp.Sub("b89"), "--root",
+                               "89", "--log_level", "loud"});
+  CHECK(bad_option.rc == 2);
+
+  // No node running: exit 3, and a hint.
+  auto down = Hoso(tmp, {"case", "list", "--dir", node_dir});
+  CHECK(down.rc == 3);
+  CHECK_THAT(down.err, Catch::Contains("is hoso-node running?"));
+
+  tools::NodeProcess node(HOSO_BIN_DIR "/hoso-node", node_dir);
+  REQUIRE(node.Start().ok());
+  std::string csv = tmp.Sub("units.csv");
+  {
+    std::ofstream f(csv);
+    f << "code,parent_code,name,type\n";
+    for (const auto& u : testing::SmallTree()) {
+      f << u.code << "," << u.parent << "," << u.name << "," << u.type << "\n";
+    }
+  }
+  REQUIRE(Hoso(tmp, {"directory", "load", "--dir", node_dir, "--officer", "it", csv}).rc == 0);
+  auto tree = Hoso(tmp, {"directory", "show", "--dir", node_dir});
+  CHECK_THAT(tree.out, Catch::Contains("    30280  Phường Mỹ Bình"));
+
+  auto created = Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan",
+                            "--procedure", "1.002668", "--name", "Phạm Thị Mai", "--id-no",
+                            "012345678901", "--return-address", "Ấp Tân Phú", "--doc",
+                            "Tờ khai:original:1", "--json"});
+  REQUIRE(created.rc == 0);
+  std::string code(Json(created).at("code").as_string());
+  CHECK(Json(created).at("fields").at("return_by_post").as_bool());
+  auto refused = Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan",
+                            "--procedure", "1.002668", "--name", "X", "--channel", "fax"});
+  CHECK(refused.rc == 1);
+  CHECK_THAT(refused.err, Catch::Contains("channel"));
+  CHECK_THAT(refused.err, Catch::Contains("hình thức tiếp nhận"));
+
+  auto step = Hoso(tmp, {"case", "step", "--dir", node_dir, code, "--officer", "cb.tam",
+                         "--status", "dispatched", "--tracking", "EB123456789VN"});
+  REQUIRE(step.rc == 0);
+  CHECK_THAT(step.out, Catch::Contains("Mã vận đơn:"));
+  CHECK_THAT(step.out, Catch::Contains("EB123456789VN"));
+  auto shown = Hoso(tmp, {"case", "show", "--dir", node_dir, code});
+  REQUIRE(shown.rc == 0);
+  CHECK_THAT(shown.out, Catch::Contains("Phạm Thị Mai"));
+  CHECK_THAT(shown.out, Catch::Contains("dispatched"));
+  auto found = Json(Hoso(tmp, {"case", "list", "--dir", node_dir, "--applicant", "pham thi",
+                               "--json"}));
+  REQUIRE(found.at("cases").as_array().size() == 1);
+  CHECK(found.at("cases").as_array()[0].at("code").as_string() == code);
+  CHECK(Hoso(tmp, {"case", "show", "--dir", node_dir, "NOPE"}).rc == 4);
+  auto sync = Json(Hoso(tmp, {"sync", "status", "--dir", node_dir, "--json"}));
+  CHECK(sync.at("state").as_string() == "no_upstream");
+  auto info = Json(Hoso(tmp, {"node", "status", "--dir", node_dir, "--json"}));
+  CHECK(info.at("cases").to_number<int>() == 1);
+  auto rc = node.Stop();
+  REQUIRE(rc.ok());
+  CHECK(*rc == 0);
+}
