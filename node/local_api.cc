@@ -234,6 +234,8 @@ HttpResponse LocalApi::Route(Call& call) {
     return NodeInfo(call);
   } else if (p == "/v1/scope" && m == "GET") {
     return Scope(call);
+  } else if (p == "/v1/backup" && m == "POST") {
+    return Backup(call);
   } else if (p == "/v1/directory") {
     if (m == "GET") return Directory(call);
     if (m == "POST") return LoadDirectory(call);
@@ -729,6 +731,24 @@ HttpResponse LocalApi::Scope(Call&) {
   out["by_status"] = std::move(by_status);
   out["channels"] = std::move(list);
   return Json(200, out);
+}
+
+HttpResponse LocalApi::Backup(Call& call) {
+  auto it = call.query.find("dir");
+  if (it == call.query.end() || it->second.empty()) return Missing("dir");
+  const std::string& dir = it->second;
+  if (dir.front() != '/') {
+    return Invalid("dir", "must be an absolute path on the node's machine",
+                   "phải là đường dẫn tuyệt đối trên máy của nút");
+  }
+  Status s = store_->Checkpoint(dir);
+  if (!s.ok()) {
+    return Error(s.code() == Code::kIOError ? 500 : 400, "backup_failed", "dir", s.message(),
+                 "Không sao lưu được: " + s.message());
+  }
+  return Json(201, json::object{{"dir", dir},
+                                {"cases", store_->CaseCount()},
+                                {"commit_counter", store_->CommitCounter()}});
 }
 
 HttpResponse LocalApi::Directory(Call&) {

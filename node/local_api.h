@@ -57,6 +57,7 @@ class LocalApi {
   HttpResponse SyncStatus(Call& call);
   HttpResponse NodeInfo(Call& call);
   HttpResponse Scope(Call& call);
+  HttpResponse Backup(Call& call);
   HttpResponse Directory(Call& call);
   HttpResponse LoadDirectory(Call& call);
   HttpResponse Metrics(Call& call);

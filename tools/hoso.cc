@@ -11,6 +11,7 @@
 // 3 the node's API does not answer, 4 not found.
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <sstream>
 #include <functional>
 #include <map>
@@ -263,6 +264,36 @@ int InitCmd(const Args& a) {
         "node data directory %s made: hoso.conf, api-token (0600), tls/\n"
         "Start it with: hoso-node --dir %s   (or the systemd unit, docs/operations.md)\n",
         config.dir.c_str(), config.dir.c_str());
+  }
+  return kOk;
+}
+
+int BackupCmd(const Args& a) {
+  std::string out = std::filesystem::absolute(a.Get("out")).lexically_normal().string();
+  json::value reply;
+  if (int rc = CallNode(a, "POST", "/v1/backup?dir=" + tools::UrlEncode(out), "", &reply);
+      rc != kOk) {
+    return rc;
+  }
+  if (a.json) {
+    PrintJson(reply);
+  } else {
+    std::printf("backup of %s cases written to %s (a RocksDB checkpoint; copy it off the machine)\n",
+                Str(reply.as_object(), "cases").c_str(), out.c_str());
+  }
+  return kOk;
+}
+
+int RestoreCmd(const Args& a) {
+  Status s = tools::RestoreNode(a.Get("dir"), a.Get("from"), a.Get("tls"));
+  if (!s.ok()) return FromStatus(s);
+  if (a.json) {
+    PrintJson(json::object{{"dir", a.Get("dir")}, {"from", a.Get("from")}});
+  } else {
+    std::printf(
+        "restored %s from %s with the new certificate. Start the node: it learns what it wrote "
+        "after the backup from its upstream.\n",
+        a.Get("dir").c_str(), a.Get("from").c_str());
   }
   return kOk;
 }
@@ -548,6 +579,14 @@ std::vector<Command> Commands() {
        "token (0600) and hoso.conf. Any hoso-node option may be given as a flag "
        "(hoso-node --help lists them).",
        init_flags, {}, {"dir", "tls", "root"}, 0, 0, InitCmd},
+      {"backup", "[--dir DIR] --out PATH",
+       "Makes a consistent copy of the running node's case log at PATH (a new directory on "
+       "the node's machine), without stopping it.",
+       with(node_flags, {"out"}), {}, {"out"}, 0, 0, BackupCmd},
+      {"restore", "--dir DIR --from BACKUP --tls BUNDLE",
+       "Restores a stopped node from a backup. BUNDLE holds a new certificate for the same "
+       "unit at the next epoch (hoso ca issue --epoch N+1); the old db/ is kept aside.",
+       {"dir", "from", "tls"}, {}, {"dir", "from", "tls"}, 0, 0, RestoreCmd},
       {"directory load", "[--dir DIR] --officer ID [--valid-from TIME] FILE.csv",
        "Writes the units of a CSV (code,parent_code,name,type) into the directory, valid from "
        "TIME (default now). Only on the root node; the other nodes receive it by sync.",

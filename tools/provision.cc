@@ -1,6 +1,7 @@
 #include "tools/provision.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "core/certificate.h"
 #include "core/crypto.h"
 #include "node/daemon.h"
+#include "node/json.h"
 
 namespace hoso::tools {
 namespace fs = std::filesystem;
@@ -175,6 +177,55 @@ Result<std::string> CaRevoke(const std::string& ca_dir, uint64_t serial) {
   HOSO_RETURN_IF_ERROR(WriteFileAtomic(ca_dir + "/revoked", list));
   HOSO_RETURN_IF_ERROR(WriteCrl(ca_dir, ca_key, ca_pem));
   return ca_dir + "/crl.pem";
+}
+
+Status RestoreNode(const std::string& dir, const std::string& backup,
+                   const std::string& tls_bundle) {
+  auto config = node::LoadNodeConfig({"--dir", dir});
+  if (!config.ok()) return config.status();
+  if (fs::exists(dir + "/run.json")) {
+    auto run = node::ReadTextFile(dir + "/run.json", "run file");
+    auto v = run.ok() ? node::ParseJson(*run) : Result<node::json::value>(run.status());
+    if (v.ok() && v->is_object() && v->as_object().contains("pid") &&
+        ::kill(static_cast<pid_t>(v->at("pid").to_number<int64_t>()), 0) == 0) {
+      return Status::FailedPrecondition("the node is running: stop it first "
+                                        "(systemctl stop hoso-node)");
+    }
+  }
+  if (!fs::exists(backup + "/CURRENT")) {
+    return Status::NotFound(backup + " is not a backup made by `hoso backup` (no CURRENT file)");
+  }
+  HOSO_ASSIGN_OR_RETURN(std::string old_cert,
+                        node::ReadTextFile(config->Path(config->cert), "node certificate"));
+  HOSO_ASSIGN_OR_RETURN(std::string ca, node::ReadTextFile(config->Path(config->ca), "CA"));
+  HOSO_ASSIGN_OR_RETURN(std::string new_cert,
+                        node::ReadTextFile(tls_bundle + "/node.pem", "node certificate"));
+  HOSO_ASSIGN_OR_RETURN(std::string new_key,
+                        node::ReadPrivateFile(tls_bundle + "/node.key", "node key"));
+  HOSO_ASSIGN_OR_RETURN(CertificateInfo before, ParseCertificate(old_cert));
+  auto after = VerifyNodeCertificate(new_cert, ca, "", Now());
+  if (!after.ok()) return after.status().Annotate(tls_bundle + "/node.pem");
+  if (after->unit != before.unit || after->epoch <= before.epoch) {
+    return Status::InvalidArgument(
+        "the new certificate is for " + after->unit + " epoch " + std::to_string(after->epoch) +
+        "; a restore needs unit " + before.unit + " at an epoch above " +
+        std::to_string(before.epoch) + ": hoso ca issue --unit " + before.unit + " --epoch " +
+        std::to_string(before.epoch + 1));
+  }
+  std::string db = config->Path(config->db);
+  std::error_code ec;
+  if (fs::exists(db)) {
+    fs::rename(db, db + ".before-restore-" + std::to_string(Now()), ec);
+    if (ec) return Status::IOError("cannot move " + db + " aside: " + ec.message());
+  }
+  fs::copy(backup, db, fs::copy_options::recursive, ec);
+  if (ec) return Status::IOError("cannot copy " + backup + " to " + db + ": " + ec.message());
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(config->Path(config->cert), new_cert));
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(config->Path(config->key), new_key, 0600));
+  if (fs::exists(tls_bundle + "/crl.pem")) {
+    HOSO_RETURN_IF_ERROR(CopyFile(tls_bundle + "/crl.pem", config->Path(config->crl), 0644));
+  }
+  return Status::Ok();
 }
 
 Status InitNode(const node::NodeConfig& config, const std::string& tls_bundle) {

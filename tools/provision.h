@@ -43,6 +43,14 @@ Result<std::string> CaRevoke(const std::string& ca_dir, uint64_t serial);
 // exist but must not hold a hoso.conf).
 Status InitNode(const node::NodeConfig& config, const std::string& tls_bundle);
 
+// Restores a stopped node's data directory from a backup (a checkpoint made by the node):
+// the old db/ is kept as db.before-restore-<time>, the backup copied in, and the node's
+// certificate and key replaced by the bundle's, which must be for the same unit at a higher
+// epoch: events the node signed after the backup are still out there under the old epoch,
+// and the restored node must never sign different events at the same positions.
+Status RestoreNode(const std::string& dir, const std::string& backup,
+                   const std::string& tls_bundle);
+
 // Writes a file atomically (temp file + rename) with the given mode.
 Status WriteFileAtomic(const std::string& path, const std::string& data, unsigned mode = 0644);
 
