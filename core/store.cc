@@ -35,6 +35,10 @@ constexpr size_t kMaxGroupWrites = 1000;
 
 // Meta keys.
 constexpr std::string_view kMetaRoot = "root";
+// The on-disk format (docs/storage-format.md). A store written by a newer format is refused
+// rather than misread; an older one would be migrated here.
+constexpr std::string_view kMetaFormat = "format";
+constexpr std::string_view kStoreFormat = "1";
 constexpr std::string_view kMetaHlc = "hlc";
 constexpr std::string_view kMetaCaseCount = "case_count";
 constexpr std::string_view kMetaIdentity = "identity";
@@ -307,6 +311,16 @@ Status Store::Load() {
   rocksdb::ReadOptions ro;
   std::string value;
   // The root authority is fixed at creation; opening with another one is a configuration error.
+  s = db_->Get(ro, cf_[kMeta], kMetaFormat, &value);
+  if (s.ok() && value != kStoreFormat) {
+    return Status::FailedPrecondition("store at " + options_.path + " has format " + value +
+                                      "; this hoso reads format " + std::string(kStoreFormat) +
+                                      ": upgrade hoso");
+  }
+  if (s.IsNotFound() && !options_.read_only) {
+    HOSO_RETURN_IF_ERROR(
+        FromRocks(db_->Put({}, cf_[kMeta], kMetaFormat, kStoreFormat), "writing format"));
+  }
   s = db_->Get(ro, cf_[kMeta], kMetaRoot, &value);
   if (s.IsNotFound()) {
     if (options_.root_unit.empty()) {

@@ -1,5 +1,7 @@
 #include "core/store.h"
 
+#include <rocksdb/db.h>
+
 #include <catch2/catch.hpp>
 #include <thread>
 
@@ -483,4 +485,31 @@ TEST_CASE("store: after a re-draw old events stay valid and new ones follow the 
   c->clock.Set(redraw + 5000);
   CHECK(c->store->Append(Step("30283", "M1", "result_ready")).ok());
   CHECK(c->store->DirectorySnapshot()->ParentAt("30283", redraw + 5000) == "884");
+}
+
+TEST_CASE("store: a store of a newer on-disk format is refused, not misread", "[store]") {
+  testing::TempDir dir;
+  { auto node = testing::OpenTestNode(dir.Sub("s"), "89"); }
+  {
+    std::vector<std::string> families;
+    REQUIRE(rocksdb::DB::ListColumnFamilies({}, dir.Sub("s"), &families).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const auto& f : families) descriptors.emplace_back(f, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open({}, dir.Sub("s"), descriptors, &handles, &raw).ok());
+    std::string format;
+    REQUIRE(raw->Get({}, "format", &format).ok());
+    CHECK(format == "1");
+    REQUIRE(raw->Put({}, "format", "2").ok());
+    for (auto* h : handles) REQUIRE(raw->DestroyColumnFamilyHandle(h).ok());
+    delete raw;
+  }
+  StoreOptions o;
+  o.path = dir.Sub("s");
+  o.root_unit = "89";
+  auto reopened = Store::Open(o);
+  REQUIRE_FALSE(reopened.ok());
+  CHECK(reopened.status().code() == Code::kFailedPrecondition);
+  CHECK_THAT(reopened.status().message(), Catch::Contains("upgrade hoso"));
 }
