@@ -93,8 +93,8 @@ struct ApiServer::Impl {
         std::lock_guard lock(mu);
         if (--active == 0) idle.notify_all();
       }
-      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                      .count();
+      double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       std::string path = in.target.substr(0, in.target.find('?'));
       char took[32];
       std::snprintf(took, sizeof took, "%.2f", ms);

@@ -47,8 +47,9 @@ Option Millis(std::string_view name, int64_t NodeConfig::*field, std::string_vie
             int64_t n = 0;
             auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
             if (ec != std::errc() || p != v.data() + v.size() || n <= 0 || n > 86400000) {
-              return Bad(where, name, "expected milliseconds between 1 and 86400000, got '" +
-                                          std::string(v) + "'");
+              return Bad(
+                  where, name,
+                  "expected milliseconds between 1 and 86400000, got '" + std::string(v) + "'");
             }
             c->*field = n;
             return Status::Ok();
@@ -92,8 +93,8 @@ const std::vector<Option>& Options() {
        [](NodeConfig* c, std::string_view v, std::string_view where) {
          static const std::set<std::string_view> levels = {"debug", "info", "warn", "error"};
          if (!levels.count(v)) {
-           return Bad(where, "log_level", "expected debug, info, warn or error, got '" +
-                                              std::string(v) + "'");
+           return Bad(where, "log_level",
+                      "expected debug, info, warn or error, got '" + std::string(v) + "'");
          }
          c->log_level = std::string(v);
          return Status::Ok();

@@ -22,8 +22,8 @@ namespace hoso::node {
 Result<std::string> ReadTextFile(const std::string& path, std::string_view what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return Status::NotFound(std::string(what) + " " + path + " cannot be read: " +
-                            std::strerror(errno));
+    return Status::NotFound(std::string(what) + " " + path +
+                            " cannot be read: " + std::strerror(errno));
   }
   std::stringstream ss;
   ss << in.rdbuf();

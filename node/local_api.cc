@@ -155,8 +155,9 @@ std::optional<HttpResponse> TextField(const json::object& o, const std::string& 
   const auto& s = it->value().get_string();
   std::string_view text(s.data(), s.size());
   if (required && text.find_first_not_of(" \t") == std::string_view::npos) return Missing(path);
-  if (text.size() > max) return Invalid(path, "longer than " + std::to_string(max) + " bytes",
-                                  "dài quá " + std::to_string(max) + " byte");
+  if (text.size() > max)
+    return Invalid(path, "longer than " + std::to_string(max) + " bytes",
+                   "dài quá " + std::to_string(max) + " byte");
   if (!cbor::IsValidUtf8(text)) return Invalid(path, "invalid UTF-8", "sai mã UTF-8");
   *out = std::string(text);
   return std::nullopt;
@@ -273,14 +274,14 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
   if (!store_->options().identity) return FromStatus(Status::FailedPrecondition("no identity"));
   auto parsed = ParseJson(call.req.body);
   if (!parsed.ok() || !parsed->is_object()) {
-    return Error(400, "invalid", "", parsed.ok() ? "the body must be a JSON object"
-                                                 : parsed.status().message(),
+    return Error(400, "invalid", "",
+                 parsed.ok() ? "the body must be a JSON object" : parsed.status().message(),
                  "Dữ liệu gửi lên không đúng định dạng.");
   }
   const json::object& in = parsed->get_object();
   static const std::set<std::string> known = {
-      "officer", "code", "procedure", "procedure_name", "applicant", "documents",
-      "channel", "return_by_post", "return_address", "due_at", "fee", "note"};
+      "officer", "code",           "procedure",      "procedure_name", "applicant", "documents",
+      "channel", "return_by_post", "return_address", "due_at",         "fee",       "note"};
   if (auto e = UnknownFields(in, known, "")) return *e;
   std::string officer, code, procedure, procedure_name, channel, return_address, note;
   if (auto e = TextField(in, "officer", "officer", true, kMaxShortText, &officer)) return *e;
@@ -305,7 +306,8 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
   // The applicant.
   auto app = in.find("applicant");
   if (app == in.end() || app->value().is_null()) return Missing("applicant");
-  if (!app->value().is_object()) return Invalid("applicant", "must be an object", "phải là một đối tượng");
+  if (!app->value().is_object())
+    return Invalid("applicant", "must be an object", "phải là một đối tượng");
   const json::object& a = app->value().get_object();
   if (auto e = UnknownFields(a, {"name", "id_no", "phone", "email", "address"}, "applicant.")) {
     return *e;
@@ -317,8 +319,8 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
     bool required = std::string_view(f) == "name";
     if (auto e = TextField(a, f, path, required, f[0] == 'a' ? kMaxText : 200, &value)) return *e;
     if (value.empty()) continue;
-    if (std::string_view(f) == "id_no" && (!IsDigits(value) || (value.size() != 9 &&
-                                                                 value.size() != 12))) {
+    if (std::string_view(f) == "id_no" &&
+        (!IsDigits(value) || (value.size() != 9 && value.size() != 12))) {
       return Invalid(path, "must be 9 or 12 digits", "phải gồm 9 hoặc 12 chữ số");
     }
     if (std::string_view(f) == "phone" &&
@@ -332,7 +334,8 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
   // Documents: [{name, kind: original|copy, count}].
   cbor::Value documents = cbor::Value::Array();
   if (auto d = in.find("documents"); d != in.end() && !d->value().is_null()) {
-    if (!d->value().is_array()) return Invalid("documents", "must be an array", "phải là một danh sách");
+    if (!d->value().is_array())
+      return Invalid("documents", "must be an array", "phải là một danh sách");
     size_t i = 0;
     for (const auto& item : d->value().get_array()) {
       std::string path = "documents[" + std::to_string(i++) + "]";
@@ -348,10 +351,9 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
       }
       uint64_t count = 1;
       if (auto c = doc.find("count"); c != doc.end()) {
-        if (!c->value().is_int64() || c->value().get_int64() < 1 ||
-            c->value().get_int64() > 1000) {
+        if (!c->value().is_int64() || c->value().get_int64() < 1 || c->value().get_int64() > 1000) {
           return Invalid(path + ".count", "must be a whole number from 1 to 1000",
-                       "phải là số nguyên từ 1 đến 1000");
+                         "phải là số nguyên từ 1 đến 1000");
         }
         count = static_cast<uint64_t>(c->value().get_int64());
       }
@@ -368,8 +370,8 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
     if (!r->value().is_bool()) return Invalid("return_by_post", "must be true or false", kViBool);
     by_post = r->value().get_bool();
   }
-  if (auto e = TextField(in, "return_address", "return_address", by_post, kMaxText,
-                         &return_address)) {
+  if (auto e =
+          TextField(in, "return_address", "return_address", by_post, kMaxText, &return_address)) {
     return *e;
   }
   uint64_t fee = 0;
@@ -383,14 +385,15 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
   int64_t now = clock_->NowMs();
   std::optional<int64_t> due;
   if (auto d = in.find("due_at"); d != in.end() && !d->value().is_null()) {
-    Result<int64_t> t = d->value().is_string()
-                            ? ParseTime(std::string(d->value().get_string()))
-                            : (d->value().is_int64() ? Result<int64_t>(d->value().get_int64())
-                                                     : Result<int64_t>(Status::InvalidArgument(
-                                                           "must be a time")));
+    Result<int64_t> t =
+        d->value().is_string()
+            ? ParseTime(std::string(d->value().get_string()))
+            : (d->value().is_int64() ? Result<int64_t>(d->value().get_int64())
+                                     : Result<int64_t>(Status::InvalidArgument("must be a time")));
     if (!t.ok()) return Invalid("due_at", t.status().message(), kViTime);
-    if (*t <= now) return Invalid("due_at", "must be after the time of reception",
-                                 "phải sau thời điểm tiếp nhận");
+    if (*t <= now)
+      return Invalid("due_at", "must be after the time of reception",
+                     "phải sau thời điểm tiếp nhận");
     due = *t;
   }
 
@@ -428,8 +431,8 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
 HttpResponse LocalApi::RecordStep(Call& call, const std::string& code) {
   auto parsed = ParseJson(call.req.body);
   if (!parsed.ok() || !parsed->is_object()) {
-    return Error(400, "invalid", "", parsed.ok() ? "the body must be a JSON object"
-                                                 : parsed.status().message(),
+    return Error(400, "invalid", "",
+                 parsed.ok() ? "the body must be a JSON object" : parsed.status().message(),
                  "Dữ liệu gửi lên không đúng định dạng.");
   }
   const json::object& in = parsed->get_object();
@@ -519,7 +522,7 @@ HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
 }
 
 HttpResponse LocalApi::ListCases(Call& call) {
-  static const std::set<std::string> known = {"status", "office", "applicant", "due_before",
+  static const std::set<std::string> known = {"status",    "office",  "applicant", "due_before",
                                               "due_after", "overdue", "limit"};
   for (const auto& [k, v] : call.query) {
     if (!known.count(k)) {
@@ -617,8 +620,8 @@ uint64_t LocalApi::EventsBehind(const sync::PeerStatus& peer, const std::string&
   auto dir = store_->DirectorySnapshot();
   int64_t now = clock_->NowMs();
   VersionVector ours = store_->Vector([&](const std::string& channel) {
-    return IsSystemChannel(channel) || (dir->InScope(peer.unit, channel, now) &&
-                                        dir->InScope(me, channel, now));
+    return IsSystemChannel(channel) ||
+           (dir->InScope(peer.unit, channel, now) && dir->InScope(me, channel, now));
   });
   VersionVector known = store_->PeerKnowledge(peer.unit + "#" + std::to_string(peer.epoch));
   uint64_t behind = 0;
@@ -631,7 +634,8 @@ uint64_t LocalApi::EventsBehind(const sync::PeerStatus& peer, const std::string&
 }
 
 HttpResponse LocalApi::SyncStatus(Call&) {
-  std::vector<sync::PeerStatus> peers = view_.peers ? view_.peers() : std::vector<sync::PeerStatus>{};
+  std::vector<sync::PeerStatus> peers =
+      view_.peers ? view_.peers() : std::vector<sync::PeerStatus>{};
   const std::string me = store_->options().identity ? store_->options().identity->unit : "";
   json::array list;
   bool online = false;
@@ -698,8 +702,8 @@ HttpResponse LocalApi::NodeInfo(Call&) {
   out["directory_units"] = dir->size();
   out["cases"] = store_->CaseCount();
   out["commit_counter"] = store_->CommitCounter();
-  out["scope_fingerprint"] = Hex(store_->ScopeFingerprint(
-      [&](const std::string& c) { return !IsSystemChannel(c); }));
+  out["scope_fingerprint"] =
+      Hex(store_->ScopeFingerprint([&](const std::string& c) { return !IsSystemChannel(c); }));
   out["forks"] = store_->Forks().size();
   out["started"] = FormatTime(view_.started_ms);
   out["now"] = FormatTime(now);
@@ -720,9 +724,9 @@ HttpResponse LocalApi::Scope(Call&) {
                                 {"fingerprint", Hex(store_->ChannelFingerprint(c))}});
   }
   json::object by_status;
-  for (const char* s : {"received", "forwarded", "processing", "supplement_requested",
-                        "fees_due", "result_ready", "dispatched", "delivered", "returned",
-                        "undeliverable", "closed", "refused", "withdrawn", "stopped"}) {
+  for (const char* s : {"received", "forwarded", "processing", "supplement_requested", "fees_due",
+                        "result_ready", "dispatched", "delivered", "returned", "undeliverable",
+                        "closed", "refused", "withdrawn", "stopped"}) {
     size_t n = store_->CasesByStatus(s, kAll).size();
     if (n) by_status[s] = n;
   }
@@ -758,8 +762,8 @@ HttpResponse LocalApi::Directory(Call&) {
   for (const auto& code : dir->Units()) {
     auto u = dir->UnitAt(code, now);
     if (!u) continue;
-    units.push_back(
-        json::object{{"code", u->code}, {"parent", u->parent}, {"name", u->name}, {"type", u->type}});
+    units.push_back(json::object{
+        {"code", u->code}, {"parent", u->parent}, {"name", u->name}, {"type", u->type}});
   }
   return Json(200, json::object{{"root", dir->root()}, {"units", std::move(units)}});
 }
@@ -767,8 +771,8 @@ HttpResponse LocalApi::Directory(Call&) {
 HttpResponse LocalApi::LoadDirectory(Call& call) {
   const auto& o = store_->options();
   if (!o.identity || o.identity->unit != o.root_unit) {
-    return Error(403, "forbidden", "", "only the root node (" + o.root_unit +
-                                           ") writes the directory",
+    return Error(403, "forbidden", "",
+                 "only the root node (" + o.root_unit + ") writes the directory",
                  "Chỉ đơn vị gốc (" + o.root_unit + ") được cập nhật danh mục đơn vị.");
   }
   auto officer = call.query.find("officer");
@@ -783,7 +787,8 @@ HttpResponse LocalApi::LoadDirectory(Call& call) {
   }
   auto units = ParseUnitsCsv(call.req.body);
   if (!units.ok()) return FromStatus(units.status(), "body");
-  if (units->empty()) return Invalid("body", "the CSV lists no units", "tệp CSV không có đơn vị nào");
+  if (units->empty())
+    return Invalid("body", "the CSV lists no units", "tệp CSV không có đơn vị nào");
   auto appended = store_->Append(DirectoryWrites(*units, valid_from, officer->second));
   if (!appended.ok()) return FromStatus(appended.status(), "body");
   return Json(201, json::object{{"units", units->size()},
@@ -809,7 +814,8 @@ HttpResponse LocalApi::Metrics(Call&) {
   line("hoso_forks", "", static_cast<double>(store_->Forks().size()));
   metric("hoso_uptime_seconds", "gauge", "Seconds since the node started.");
   line("hoso_uptime_seconds", "", static_cast<double>(clock_->NowMs() - view_.started_ms) / 1000);
-  std::vector<sync::PeerStatus> peers = view_.peers ? view_.peers() : std::vector<sync::PeerStatus>{};
+  std::vector<sync::PeerStatus> peers =
+      view_.peers ? view_.peers() : std::vector<sync::PeerStatus>{};
   const std::string me = store_->options().identity ? store_->options().identity->unit : "";
   struct PeerMetric {
     const char* name;

@@ -50,8 +50,8 @@ Result<ApiReply> ApiClient::Call(const std::string& method, const std::string& t
   stream.expires_after(std::chrono::seconds(60));
   stream.connect(endpoints, ec);
   if (ec) {
-    return Status::IOError("the node's API at " + address() + " does not answer (" +
-                           ec.message() + "): is hoso-node running?");
+    return Status::IOError("the node's API at " + address() + " does not answer (" + ec.message() +
+                           "): is hoso-node running?");
   }
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, host_);

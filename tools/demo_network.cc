@@ -168,7 +168,8 @@ int main(int argc, char** argv) {
     std::printf("%-6s %s %6s  %s\n", unit.c_str(), Pad(names[unit], 26).c_str(),
                 json::serialize(scope->at("cases")).c_str(), by_status.c_str());
   }
-  std::printf("\nfingerprint of each commune's cases, at the commune, its district, the province:\n");
+  std::printf(
+      "\nfingerprint of each commune's cases, at the commune, its district, the province:\n");
   for (std::string commune : {"30280", "30283", "30316"}) {
     std::string district = net.parent(commune);
     auto a = net.Fingerprints(commune), b = net.Fingerprints(district), c = net.Fingerprints("89");

@@ -12,10 +12,10 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <sstream>
 #include <functional>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -98,8 +98,8 @@ std::string Pad(const std::string& s, size_t width) {
 // Calls the node whose data directory is --dir (default $HOSO_DIR, else "."). On success
 // *out holds the parsed reply; otherwise returns the exit code after printing why.
 int CallNode(const Args& a, const std::string& method, const std::string& target,
-             const std::string& body, json::value* out, const std::string& content_type =
-                                                            "application/json") {
+             const std::string& body, json::value* out,
+             const std::string& content_type = "application/json") {
   std::string dir = a.Get("dir");
   if (dir.empty()) {
     const char* env = std::getenv("HOSO_DIR");
@@ -172,8 +172,7 @@ int CaIssueCmd(const Args& a) {
         "certificate %llu for unit %s epoch %llu in %s (node.pem, node.key, ca.pem, crl.pem)\n"
         "Next, on the office's machine: hoso init --dir DATA_DIR --tls %s --root ROOT ...\n",
         static_cast<unsigned long long>(issued->serial), issued->unit.c_str(),
-        static_cast<unsigned long long>(issued->epoch), a.Get("out").c_str(),
-        a.Get("out").c_str());
+        static_cast<unsigned long long>(issued->epoch), a.Get("out").c_str(), a.Get("out").c_str());
   }
   return kOk;
 }
@@ -235,8 +234,7 @@ int CaListCmd(const Args& a) {
     if (!a.json) {
       std::printf("%-7llu %-8s %-6llu %-20s %s\n", static_cast<unsigned long long>(i.serial),
                   i.unit.c_str(), static_cast<unsigned long long>(i.epoch),
-                  node::FormatTime(i.not_after * 1000).substr(0, 10).c_str(),
-                  r ? "revoked" : "");
+                  node::FormatTime(i.not_after * 1000).substr(0, 10).c_str(), r ? "revoked" : "");
     }
   }
   if (a.json) PrintJson(list);
@@ -278,8 +276,9 @@ int BackupCmd(const Args& a) {
   if (a.json) {
     PrintJson(reply);
   } else {
-    std::printf("backup of %s cases written to %s (a RocksDB checkpoint; copy it off the machine)\n",
-                Str(reply.as_object(), "cases").c_str(), out.c_str());
+    std::printf(
+        "backup of %s cases written to %s (a RocksDB checkpoint; copy it off the machine)\n",
+        Str(reply.as_object(), "cases").c_str(), out.c_str());
   }
   return kOk;
 }
@@ -310,7 +309,8 @@ int DirectoryLoadCmd(const Args& a) {
   if (a.json) {
     PrintJson(out);
   } else {
-    std::printf("directory loaded: %s units, valid from %s\n", Str(out.as_object(), "units").c_str(),
+    std::printf("directory loaded: %s units, valid from %s\n",
+                Str(out.as_object(), "units").c_str(),
                 Local(out.as_object().at("valid_from")).c_str());
   }
   return kOk;
@@ -394,8 +394,10 @@ int CaseNewCmd(const Args& a) {
   if (a.Has("code")) req["code"] = a.Get("code");
   json::object applicant;
   applicant["name"] = a.Get("name");
-  for (auto [flag, field] : {std::pair{"id-no", "id_no"}, {"phone", "phone"},
-                             {"email", "email"}, {"address", "address"}}) {
+  for (auto [flag, field] : {std::pair{"id-no", "id_no"},
+                             {"phone", "phone"},
+                             {"email", "email"},
+                             {"address", "address"}}) {
     if (a.Has(flag)) applicant[field] = a.Get(flag);
   }
   req["applicant"] = std::move(applicant);
@@ -477,11 +479,14 @@ int CaseShowCmd(const Args& a) {
 
 int CaseListCmd(const Args& a) {
   std::string query;
-  for (auto [flag, param] : {std::pair{"status", "status"}, {"office", "office"},
-                             {"applicant", "applicant"}, {"due-before", "due_before"},
-                             {"due-after", "due_after"}, {"limit", "limit"}}) {
-    if (a.Has(flag)) query += std::string(query.empty() ? "?" : "&") + param + "=" +
-                              tools::UrlEncode(a.Get(flag));
+  for (auto [flag, param] : {std::pair{"status", "status"},
+                             {"office", "office"},
+                             {"applicant", "applicant"},
+                             {"due-before", "due_before"},
+                             {"due-after", "due_after"},
+                             {"limit", "limit"}}) {
+    if (a.Has(flag))
+      query += std::string(query.empty() ? "?" : "&") + param + "=" + tools::UrlEncode(a.Get(flag));
   }
   if (a.Has("overdue")) query += std::string(query.empty() ? "?" : "&") + "overdue=true";
   json::value out;
@@ -521,8 +526,8 @@ int SyncStatusCmd(const Args& a) {
   if (o.contains("last_success")) {
     std::printf(", last sync %s", Local(o.at("last_success")).c_str());
   }
-  std::printf("\n%-10s %-10s %-22s %-5s %-16s %8s %8s %11s %11s\n", "peer", "direction",
-              "address", "conn", "last success", "behind", "skew ms", "sent B", "received B");
+  std::printf("\n%-10s %-10s %-22s %-5s %-16s %8s %8s %11s %11s\n", "peer", "direction", "address",
+              "conn", "last success", "behind", "skew ms", "sent B", "received B");
   for (const auto& p : o.at("peers").as_array()) {
     const auto& x = p.as_object();
     std::printf("%-10s %-10s %-22s %-5s %-16s %8s %8s %11s %11s\n", Str(x, "unit").c_str(),
@@ -531,7 +536,8 @@ int SyncStatusCmd(const Args& a) {
                 x.contains("last_success") ? Local(x.at("last_success")).c_str() : "never",
                 Str(x, "events_behind").c_str(), Str(x, "clock_skew_ms").c_str(),
                 Str(x, "bytes_sent").c_str(), Str(x, "bytes_received").c_str());
-    if (x.contains("last_error")) std::printf("           last error: %s\n", Str(x, "last_error").c_str());
+    if (x.contains("last_error"))
+      std::printf("           last error: %s\n", Str(x, "last_error").c_str());
   }
   return kOk;
 }
@@ -559,40 +565,96 @@ std::vector<Command> Commands() {
   std::set<std::string> init_flags = {"dir", "tls"};
   for (const auto& o : node::NodeOptions()) init_flags.insert(std::string(o.name));
   return {
-      {"ca init", "--ca DIR --root UNIT [--years 10]",
+      {"ca init",
+       "--ca DIR --root UNIT [--years 10]",
        "Makes the deployment's CA in DIR (a new directory): its key, certificate and an empty "
        "CRL. Run it once, at the province, on a machine that stays offline.",
-       {"ca", "root", "years"}, {}, {"ca", "root"}, 0, 0, CaInitCmd},
-      {"ca issue", "--ca DIR --unit UNIT [--epoch 1] --out BUNDLE [--years 3]",
+       {"ca", "root", "years"},
+       {},
+       {"ca", "root"},
+       0,
+       0,
+       CaInitCmd},
+      {"ca issue",
+       "--ca DIR --unit UNIT [--epoch 1] --out BUNDLE [--years 3]",
        "Makes a node key and a certificate for UNIT at EPOCH, written with the CA certificate "
        "and CRL to the BUNDLE directory for `hoso init --tls`. A node restored from a backup "
        "or re-installed gets the next epoch.",
-       {"ca", "unit", "epoch", "out", "years"}, {}, {"ca", "unit", "out"}, 0, 0, CaIssueCmd},
-      {"ca revoke", "--ca DIR (--serial N | --unit UNIT [--epoch 1])",
+       {"ca", "unit", "epoch", "out", "years"},
+       {},
+       {"ca", "unit", "out"},
+       0,
+       0,
+       CaIssueCmd},
+      {"ca revoke",
+       "--ca DIR (--serial N | --unit UNIT [--epoch 1])",
        "Revokes a certificate and rewrites DIR/crl.pem. Copy it to every node's tls/crl.pem "
        "and send SIGHUP.",
-       {"ca", "serial", "unit", "epoch"}, {}, {"ca"}, 0, 0, CaRevokeCmd},
-      {"ca list", "--ca DIR", "Lists the certificates issued, and which are revoked.",
-       {"ca"}, {}, {"ca"}, 0, 0, CaListCmd},
-      {"init", "--dir DIR --tls BUNDLE --root UNIT [--listen H:P] [--upstream H:P] [--api H:P] ...",
+       {"ca", "serial", "unit", "epoch"},
+       {},
+       {"ca"},
+       0,
+       0,
+       CaRevokeCmd},
+      {"ca list",
+       "--ca DIR",
+       "Lists the certificates issued, and which are revoked.",
+       {"ca"},
+       {},
+       {"ca"},
+       0,
+       0,
+       CaListCmd},
+      {"init",
+       "--dir DIR --tls BUNDLE --root UNIT [--listen H:P] [--upstream H:P] [--api H:P] ...",
        "Makes a node's data directory: copies the TLS files from BUNDLE, writes a fresh API "
        "token (0600) and hoso.conf. Any hoso-node option may be given as a flag "
        "(hoso-node --help lists them).",
-       init_flags, {}, {"dir", "tls", "root"}, 0, 0, InitCmd},
-      {"backup", "[--dir DIR] --out PATH",
+       init_flags,
+       {},
+       {"dir", "tls", "root"},
+       0,
+       0,
+       InitCmd},
+      {"backup",
+       "[--dir DIR] --out PATH",
        "Makes a consistent copy of the running node's case log at PATH (a new directory on "
        "the node's machine), without stopping it.",
-       with(node_flags, {"out"}), {}, {"out"}, 0, 0, BackupCmd},
-      {"restore", "--dir DIR --from BACKUP --tls BUNDLE",
+       with(node_flags, {"out"}),
+       {},
+       {"out"},
+       0,
+       0,
+       BackupCmd},
+      {"restore",
+       "--dir DIR --from BACKUP --tls BUNDLE",
        "Restores a stopped node from a backup. BUNDLE holds a new certificate for the same "
        "unit at the next epoch (hoso ca issue --epoch N+1); the old db/ is kept aside.",
-       {"dir", "from", "tls"}, {}, {"dir", "from", "tls"}, 0, 0, RestoreCmd},
-      {"directory load", "[--dir DIR] --officer ID [--valid-from TIME] FILE.csv",
+       {"dir", "from", "tls"},
+       {},
+       {"dir", "from", "tls"},
+       0,
+       0,
+       RestoreCmd},
+      {"directory load",
+       "[--dir DIR] --officer ID [--valid-from TIME] FILE.csv",
        "Writes the units of a CSV (code,parent_code,name,type) into the directory, valid from "
        "TIME (default now). Only on the root node; the other nodes receive it by sync.",
-       with(node_flags, {"officer", "valid-from"}), {}, {"officer"}, 1, 1, DirectoryLoadCmd},
-      {"directory show", "[--dir DIR]", "Prints the units tree as the node holds it now.",
-       node_flags, {}, {}, 0, 0, DirectoryShowCmd},
+       with(node_flags, {"officer", "valid-from"}),
+       {},
+       {"officer"},
+       1,
+       1,
+       DirectoryLoadCmd},
+      {"directory show",
+       "[--dir DIR]",
+       "Prints the units tree as the node holds it now.",
+       node_flags,
+       {},
+       {},
+       0,
+       0,
+       DirectoryShowCmd},
       {"case new",
        "[--dir DIR] --officer ID --procedure CODE --name NAME [--id-no N] [--phone P] "
        "[--email E] [--address A] [--channel counter|online|postal] [--return-address A] "
@@ -600,37 +662,70 @@ std::vector<Command> Commands() {
        "Receives a case at this node's office and prints its code (minted as "
        "UNIT-YYMMDD-NNNN unless --code is given). --return-address means the result goes back "
        "by post.",
-       with(node_flags, {"officer", "procedure", "procedure-name", "name", "id-no", "phone",
-                         "email", "address", "channel", "return-address", "due", "fee", "doc",
-                         "note", "code"}),
-       {}, {"officer", "procedure", "name"}, 0, 0, CaseNewCmd},
-      {"case step", "[--dir DIR] CODE --officer ID --status STATUS [--tracking T] [--note T]",
+       with(node_flags,
+            {"officer", "procedure", "procedure-name", "name", "id-no", "phone", "email", "address",
+             "channel", "return-address", "due", "fee", "doc", "note", "code"}),
+       {},
+       {"officer", "procedure", "name"},
+       0,
+       0,
+       CaseNewCmd},
+      {"case step",
+       "[--dir DIR] CODE --officer ID --status STATUS [--tracking T] [--note T]",
        "Records a lifecycle step (forwarded, processing, supplement_requested, result_ready, "
        "dispatched, delivered, undeliverable, closed, ...).",
-       with(node_flags, {"officer", "status", "note", "tracking"}), {}, {"officer", "status"}, 1,
-       1, CaseStepCmd},
-      {"case show", "[--dir DIR] CODE", "Prints a case, its conflicts and its history.",
-       node_flags, {}, {}, 1, 1, CaseShowCmd},
+       with(node_flags, {"officer", "status", "note", "tracking"}),
+       {},
+       {"officer", "status"},
+       1,
+       1,
+       CaseStepCmd},
+      {"case show",
+       "[--dir DIR] CODE",
+       "Prints a case, its conflicts and its history.",
+       node_flags,
+       {},
+       {},
+       1,
+       1,
+       CaseShowCmd},
       {"case list",
        "[--dir DIR] [--status S] [--office UNIT] [--applicant NAME] [--overdue] "
        "[--due-before TIME] [--due-after TIME] [--limit N]",
        "Lists cases. The applicant's name matches as a prefix, typed with or without "
        "diacritics.",
        with(node_flags, {"status", "office", "applicant", "due-before", "due-after", "limit"}),
-       {"overdue"}, {}, 0, 0, CaseListCmd},
-      {"sync status", "[--dir DIR]",
+       {"overdue"},
+       {},
+       0,
+       0,
+       CaseListCmd},
+      {"sync status",
+       "[--dir DIR]",
        "Shows whether the node is online, since when, and per peer: connected, last success, "
        "events the peer lacks, clock skew, bytes sent and received.",
-       node_flags, {}, {}, 0, 0, SyncStatusCmd},
-      {"node status", "[--dir DIR]", "Shows the node's unit, case count and fingerprint.",
-       node_flags, {}, {}, 0, 0, NodeStatusCmd},
+       node_flags,
+       {},
+       {},
+       0,
+       0,
+       SyncStatusCmd},
+      {"node status",
+       "[--dir DIR]",
+       "Shows the node's unit, case count and fingerprint.",
+       node_flags,
+       {},
+       {},
+       0,
+       0,
+       NodeStatusCmd},
   };
 }
 
 void PrintUsage(const std::vector<Command>& commands) {
-  std::printf(
-      "Usage: hoso COMMAND [options] [--json]\n\nCommands:\n");
-  for (const auto& c : commands) std::printf("  hoso %-15s %s\n", c.name.c_str(), c.synopsis.c_str());
+  std::printf("Usage: hoso COMMAND [options] [--json]\n\nCommands:\n");
+  for (const auto& c : commands)
+    std::printf("  hoso %-15s %s\n", c.name.c_str(), c.synopsis.c_str());
   std::printf(
       "\n`hoso COMMAND --help` explains one. --dir defaults to $HOSO_DIR, else the current\n"
       "directory. Exit codes: 0 done, 1 refused or failed, 2 bad command line, 3 the node's\n"
@@ -694,8 +789,8 @@ int main(int argc, char** argv) {
       continue;
     }
     if (!cmd->value_flags.count(name)) {
-      return Fail(kUsage, "unknown option --" + name + " for 'hoso " + cmd->name +
-                              "' (hoso " + cmd->name + " --help)");
+      return Fail(kUsage, "unknown option --" + name + " for 'hoso " + cmd->name + "' (hoso " +
+                              cmd->name + " --help)");
     }
     if (!has_value) {
       if (i + 1 >= args.size()) return Fail(kUsage, "--" + name + " needs a value");

@@ -35,8 +35,7 @@ Result<std::unique_ptr<LocalNetwork>> LocalNetwork::Create(NetworkOptions option
 
 std::string LocalNetwork::parent(const std::string& unit) const { return parent_.at(unit); }
 
-Status LocalNetwork::Start(const std::string& unit, bool online,
-                           std::vector<std::string> extra) {
+Status LocalNetwork::Start(const std::string& unit, bool online, std::vector<std::string> extra) {
   std::string dir = NodeDir(unit);
   bool has_children = false;
   for (const auto& [child, up] : parent_) has_children |= up == unit;

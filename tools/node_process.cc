@@ -21,7 +21,9 @@ std::string ExecutableDir() {
 
 NodeProcess::NodeProcess(std::string binary, std::string dir, std::vector<std::string> extra_args,
                          bool detach)
-    : binary_(std::move(binary)), dir_(std::move(dir)), args_(std::move(extra_args)),
+    : binary_(std::move(binary)),
+      dir_(std::move(dir)),
+      args_(std::move(extra_args)),
       detach_(detach) {}
 
 NodeProcess::~NodeProcess() { Kill(); }

@@ -1,8 +1,8 @@
 #include "tools/provision.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <openssl/rand.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,8 +89,8 @@ Status CaInit(const std::string& ca_dir, const std::string& root_unit, int years
   if (ec) return Status::IOError("cannot create " + ca_dir + ": " + ec.message());
   fs::permissions(ca_dir, fs::perms::owner_all, ec);
   HOSO_ASSIGN_OR_RETURN(SigningKey key, SigningKey::Generate());
-  HOSO_ASSIGN_OR_RETURN(std::string ca,
-                        MakeCaCertificate(key, root_unit, Now() - kBackdate, Now() + years * kYear));
+  HOSO_ASSIGN_OR_RETURN(
+      std::string ca, MakeCaCertificate(key, root_unit, Now() - kBackdate, Now() + years * kYear));
   HOSO_ASSIGN_OR_RETURN(std::string key_pem, PrivateKeyPem(key));
   HOSO_RETURN_IF_ERROR(WriteFileAtomic(ca_dir + "/ca.key", key_pem, 0600));
   HOSO_RETURN_IF_ERROR(WriteFileAtomic(ca_dir + "/ca.pem", ca));
@@ -122,9 +122,8 @@ Result<Issued> CaIssue(const std::string& ca_dir, const std::string& unit, uint6
   HOSO_ASSIGN_OR_RETURN(auto issued, CaIssued(ca_dir));
   for (const auto& i : issued) {
     if (i.unit == unit && i.epoch == epoch) {
-      return Status::AlreadyExists("a certificate for " + unit + " epoch " +
-                                   std::to_string(epoch) + " was already issued (serial " +
-                                   std::to_string(i.serial) +
+      return Status::AlreadyExists("a certificate for " + unit + " epoch " + std::to_string(epoch) +
+                                   " was already issued (serial " + std::to_string(i.serial) +
                                    "); a restored or re-installed node takes the next epoch");
     }
   }
@@ -169,8 +168,8 @@ Result<std::string> CaRevoke(const std::string& ca_dir, uint64_t serial) {
   HOSO_ASSIGN_OR_RETURN(auto revoked, Revoked(ca_dir));
   std::string list;
   for (uint64_t r : revoked) {
-    if (r == serial) return Status::AlreadyExists("serial " + std::to_string(serial) +
-                                                  " is already revoked");
+    if (r == serial)
+      return Status::AlreadyExists("serial " + std::to_string(serial) + " is already revoked");
     list += std::to_string(r) + "\n";
   }
   list += std::to_string(serial) + "\n";
@@ -188,8 +187,9 @@ Status RestoreNode(const std::string& dir, const std::string& backup,
     auto v = run.ok() ? node::ParseJson(*run) : Result<node::json::value>(run.status());
     if (v.ok() && v->is_object() && v->as_object().contains("pid") &&
         ::kill(static_cast<pid_t>(v->at("pid").to_number<int64_t>()), 0) == 0) {
-      return Status::FailedPrecondition("the node is running: stop it first "
-                                        "(systemctl stop hoso-node)");
+      return Status::FailedPrecondition(
+          "the node is running: stop it first "
+          "(systemctl stop hoso-node)");
     }
   }
   if (!fs::exists(backup + "/CURRENT")) {
@@ -206,11 +206,11 @@ Status RestoreNode(const std::string& dir, const std::string& backup,
   auto after = VerifyNodeCertificate(new_cert, ca, "", Now());
   if (!after.ok()) return after.status().Annotate(tls_bundle + "/node.pem");
   if (after->unit != before.unit || after->epoch <= before.epoch) {
-    return Status::InvalidArgument(
-        "the new certificate is for " + after->unit + " epoch " + std::to_string(after->epoch) +
-        "; a restore needs unit " + before.unit + " at an epoch above " +
-        std::to_string(before.epoch) + ": hoso ca issue --unit " + before.unit + " --epoch " +
-        std::to_string(before.epoch + 1));
+    return Status::InvalidArgument("the new certificate is for " + after->unit + " epoch " +
+                                   std::to_string(after->epoch) + "; a restore needs unit " +
+                                   before.unit + " at an epoch above " +
+                                   std::to_string(before.epoch) + ": hoso ca issue --unit " +
+                                   before.unit + " --epoch " + std::to_string(before.epoch + 1));
   }
   std::string db = config->Path(config->db);
   std::error_code ec;

@@ -1,7 +1,7 @@
 // kill -9 of hoso-node processes in the middle of work: nothing acknowledged is lost, nothing
 // is duplicated, and the network converges after the restart.
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <random>
 #include <set>
 #include <thread>

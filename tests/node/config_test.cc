@@ -27,13 +27,14 @@ TEST_CASE("config file: every mistake names its line and option", "[node][config
     const char* text;
     const char* expect;
   };
-  for (const auto& b : {Bad{"root = 89\nlistne = 1.2.3.4:5\n", "hoso.conf:2: unknown option 'listne'"},
-                        Bad{"root = 89\nroot = 90\n", "hoso.conf:2: option 'root' is set twice"},
-                        Bad{"just words\n", "hoso.conf:1: expected 'name = value'"},
-                        Bad{"keepalive_ms = soon\n", "hoso.conf:1: option 'keepalive_ms'"},
-                        Bad{"log_level = loud\n", "expected debug, info, warn or error"},
-                        Bad{"upstream = host-without-port\n", "expected host:port"},
-                        Bad{"upstream = h:99999\n", "not a number from 0 to 65535"}}) {
+  for (const auto& b :
+       {Bad{"root = 89\nlistne = 1.2.3.4:5\n", "hoso.conf:2: unknown option 'listne'"},
+        Bad{"root = 89\nroot = 90\n", "hoso.conf:2: option 'root' is set twice"},
+        Bad{"just words\n", "hoso.conf:1: expected 'name = value'"},
+        Bad{"keepalive_ms = soon\n", "hoso.conf:1: option 'keepalive_ms'"},
+        Bad{"log_level = loud\n", "expected debug, info, warn or error"},
+        Bad{"upstream = host-without-port\n", "expected host:port"},
+        Bad{"upstream = h:99999\n", "not a number from 0 to 65535"}}) {
     NodeConfig c;
     Status s = ParseConfigText(b.text, "hoso.conf", &c);
     INFO(b.text);
@@ -64,8 +65,8 @@ TEST_CASE("config: flags override the file, and a missing root is explained", "[
   auto unknown = LoadNodeConfig({"--dir", dir.path(), "--colour", "blue"});
   REQUIRE_FALSE(unknown.ok());
   CHECK_THAT(unknown.status().message(), Catch::Contains("unknown option 'colour'"));
-  auto inverted = LoadNodeConfig(
-      {"--dir", dir.path(), "--backoff_min_ms", "5000", "--backoff_max_ms", "100"});
+  auto inverted =
+      LoadNodeConfig({"--dir", dir.path(), "--backoff_min_ms", "5000", "--backoff_max_ms", "100"});
   REQUIRE_FALSE(inverted.ok());
   CHECK_THAT(inverted.status().message(), Catch::Contains("backoff_min_ms"));
 }

@@ -1,4 +1,6 @@
 // hoso-node as a real process: its API over HTTP, its signals, and its refusals at start.
+#include "node/daemon.h"
+
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -7,7 +9,6 @@
 #include <fstream>
 #include <thread>
 
-#include "node/daemon.h"
 #include "node/json.h"
 #include "tests/testing.h"
 #include "tools/local_network.h"
@@ -108,7 +109,8 @@ TEST_CASE("hoso-node: the API over HTTP, sync to the parent, SIGHUP and SIGTERM"
 
   // SIGHUP: the node keeps running and reloads the CRL.
   ::kill(net->node("30280").pid(), SIGHUP);
-  CHECK(WaitFor([&] { return ReadLog(net->NodeDir("30280")).find("CRL reloaded") != std::string::npos; }));
+  CHECK(WaitFor(
+      [&] { return ReadLog(net->NodeDir("30280")).find("CRL reloaded") != std::string::npos; }));
   CHECK(client->Call("GET", "/healthz")->status == 200);
 
   // SIGTERM: exit 0, the store closed; the log has no personal data.
@@ -149,8 +151,7 @@ TEST_CASE("hoso-node: an unreachable upstream leaves the node working, and says 
   CHECK(net->WaitConverged(20s).ok());
 }
 
-TEST_CASE("hoso-node: refuses to start on bad config, keys or certificates, saying why",
-          "[node]") {
+TEST_CASE("hoso-node: refuses to start on bad config, keys or certificates, saying why", "[node]") {
   testing::TempDir dir;
   auto net = Network(dir.path(), {"89", "30280"});
   REQUIRE(net->Start("89").ok());

@@ -22,11 +22,11 @@ struct Office {
     province = testing::OpenTestNode(dir.Sub("89"), "89");
     commune = testing::OpenTestNode(dir.Sub("30280"), "30280");
     REQUIRE(province->store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
-    REQUIRE(testing::CopyAll(*province->store, *commune->store,
-                             [](const std::string& c) { return c == kDirectoryChannel; })
-                .ok());
-    province_api = std::make_unique<LocalApi>(province->store.get(), &province->clock, kToken,
-                                              NodeView{});
+    REQUIRE(testing::CopyAll(*province->store, *commune->store, [](const std::string& c) {
+              return c == kDirectoryChannel;
+            }).ok());
+    province_api =
+        std::make_unique<LocalApi>(province->store.get(), &province->clock, kToken, NodeView{});
     commune_api = std::make_unique<LocalApi>(commune->store.get(), &commune->clock, kToken,
                                              NodeView{{}, {"127.0.0.1:1"}, testing::kTestNow});
   }
@@ -45,14 +45,15 @@ json::object Body(const HttpResponse& r) {
 }
 
 std::string Reception(const std::string& name = "Nguyễn Văn An") {
-  json::object req{{"officer", "nv.lan"},
-                   {"procedure", "1.002668"},
-                   {"applicant", json::object{{"name", name}, {"id_no", "012345678901"}}},
-                   {"channel", "postal"},
-                   {"return_by_post", true},
-                   {"return_address", "Ấp Mỹ Hòa, phường Mỹ Bình"},
-                   {"due_at", "2025-12-01T17:00:00+07:00"},
-                   {"documents", json::array{json::object{{"name", "Tờ khai"}, {"kind", "original"}}}}};
+  json::object req{
+      {"officer", "nv.lan"},
+      {"procedure", "1.002668"},
+      {"applicant", json::object{{"name", name}, {"id_no", "012345678901"}}},
+      {"channel", "postal"},
+      {"return_by_post", true},
+      {"return_address", "Ấp Mỹ Hòa, phường Mỹ Bình"},
+      {"due_at", "2025-12-01T17:00:00+07:00"},
+      {"documents", json::array{json::object{{"name", "Tờ khai"}, {"kind", "original"}}}}};
   return json::serialize(req);
 }
 
@@ -92,8 +93,7 @@ TEST_CASE("local API: receive a case, mint its code, record steps, read its hist
   CHECK(Body(got).at("fingerprint") == after.at("fingerprint"));
 }
 
-TEST_CASE("local API: bad requests get a 4xx naming the field, and write nothing",
-          "[node][api]") {
+TEST_CASE("local API: bad requests get a 4xx naming the field, and write nothing", "[node][api]") {
   Office o;
   Store& store = *o.commune->store;
   uint64_t before = store.CommitCounter();
@@ -219,10 +219,11 @@ TEST_CASE("local API: search by status, office, applicant without diacritics, ov
 TEST_CASE("local API: a parent records a step on a child's case; conflicts are shown",
           "[node][api]") {
   Office o;
-  std::string code(Body(Call(*o.commune_api, "POST", "/v1/cases", Reception())).at("code").as_string());
-  REQUIRE(testing::CopyAll(*o.commune->store, *o.province->store,
-                           [](const std::string& c) { return c == "30280"; })
-              .ok());
+  std::string code(
+      Body(Call(*o.commune_api, "POST", "/v1/cases", Reception())).at("code").as_string());
+  REQUIRE(testing::CopyAll(*o.commune->store, *o.province->store, [](const std::string& c) {
+            return c == "30280";
+          }).ok());
   // Both record a status without seeing the other's: a conflict, shown with both candidates.
   REQUIRE(Call(*o.province_api, "POST", "/v1/cases/" + code + "/steps",
                R"({"officer":"cb.minh","status":"processing"})")
@@ -230,9 +231,9 @@ TEST_CASE("local API: a parent records a step on a child's case; conflicts are s
   REQUIRE(Call(*o.commune_api, "POST", "/v1/cases/" + code + "/steps",
                R"({"officer":"nv.lan","status":"withdrawn"})")
               .status == 201);
-  REQUIRE(testing::CopyAll(*o.province->store, *o.commune->store,
-                           [](const std::string& c) { return c == "30280"; })
-              .ok());
+  REQUIRE(testing::CopyAll(*o.province->store, *o.commune->store, [](const std::string& c) {
+            return c == "30280";
+          }).ok());
   auto c = Body(Call(*o.commune_api, "GET", "/v1/cases/" + code));
   REQUIRE(c.at("conflicts").as_array().size() == 1);
   const auto& conflict = c.at("conflicts").as_array()[0].as_object();
@@ -244,7 +245,8 @@ TEST_CASE("local API: a parent records a step on a child's case; conflicts are s
   CHECK(officers == std::set<std::string>{"cb.minh", "nv.lan"});
   CHECK(c.at("history").as_array().size() == 3);
   std::set<std::string> offices;
-  for (const auto& h : c.at("history").as_array()) offices.insert(std::string(h.at("office").as_string()));
+  for (const auto& h : c.at("history").as_array())
+    offices.insert(std::string(h.at("office").as_string()));
   CHECK(offices == std::set<std::string>{"30280", "89"});
 }
 

@@ -77,8 +77,8 @@ TEST_CASE("hoso CLI: the CA, a node's data directory, cases, and exit codes", "[
   CHECK((st.st_mode & 0777) == 0600);
   CHECK(Hoso(tmp, {"ca", "init", "--ca", ca, "--root", "89"}).rc == 1);  // never overwritten
 
-  auto issued = Hoso(tmp, {"ca", "issue", "--ca", ca, "--unit", "89", "--out", tmp.Sub("b89"),
-                           "--json"});
+  auto issued =
+      Hoso(tmp, {"ca", "issue", "--ca", ca, "--unit", "89", "--out", tmp.Sub("b89"), "--json"});
   REQUIRE(issued.rc == 0);
   CHECK(Json(issued).at("serial").to_number<int>() == 1);
   auto twice = Hoso(tmp, {"ca", "issue", "--ca", ca, "--unit", "89", "--out", tmp.Sub("b89b")});
@@ -126,21 +126,21 @@ TEST_CASE("hoso CLI: the CA, a node's data directory, cases, and exit codes", "[
   auto tree = Hoso(tmp, {"directory", "show", "--dir", node_dir});
   CHECK_THAT(tree.out, Catch::Contains("    30280  Phường Mỹ Bình"));
 
-  auto created = Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan",
-                            "--procedure", "1.002668", "--name", "Phạm Thị Mai", "--id-no",
-                            "012345678901", "--return-address", "Ấp Tân Phú", "--doc",
-                            "Tờ khai:original:1", "--json"});
+  auto created =
+      Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure", "1.002668",
+                 "--name", "Phạm Thị Mai", "--id-no", "012345678901", "--return-address",
+                 "Ấp Tân Phú", "--doc", "Tờ khai:original:1", "--json"});
   REQUIRE(created.rc == 0);
   std::string code(Json(created).at("code").as_string());
   CHECK(Json(created).at("fields").at("return_by_post").as_bool());
-  auto refused = Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan",
-                            "--procedure", "1.002668", "--name", "X", "--channel", "fax"});
+  auto refused = Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure",
+                            "1.002668", "--name", "X", "--channel", "fax"});
   CHECK(refused.rc == 1);
   CHECK_THAT(refused.err, Catch::Contains("channel"));
   CHECK_THAT(refused.err, Catch::Contains("hình thức tiếp nhận"));
 
-  auto step = Hoso(tmp, {"case", "step", "--dir", node_dir, code, "--officer", "cb.tam",
-                         "--status", "dispatched", "--tracking", "EB123456789VN"});
+  auto step = Hoso(tmp, {"case", "step", "--dir", node_dir, code, "--officer", "cb.tam", "--status",
+                         "dispatched", "--tracking", "EB123456789VN"});
   REQUIRE(step.rc == 0);
   CHECK_THAT(step.out, Catch::Contains("Mã vận đơn:"));
   CHECK_THAT(step.out, Catch::Contains("EB123456789VN"));
@@ -148,8 +148,8 @@ TEST_CASE("hoso CLI: the CA, a node's data directory, cases, and exit codes", "[
   REQUIRE(shown.rc == 0);
   CHECK_THAT(shown.out, Catch::Contains("Phạm Thị Mai"));
   CHECK_THAT(shown.out, Catch::Contains("dispatched"));
-  auto found = Json(Hoso(tmp, {"case", "list", "--dir", node_dir, "--applicant", "pham thi",
-                               "--json"}));
+  auto found =
+      Json(Hoso(tmp, {"case", "list", "--dir", node_dir, "--applicant", "pham thi", "--json"}));
   REQUIRE(found.at("cases").as_array().size() == 1);
   CHECK(found.at("cases").as_array()[0].at("code").as_string() == code);
   CHECK(Hoso(tmp, {"case", "show", "--dir", node_dir, "NOPE"}).rc == 4);
