@@ -270,19 +270,100 @@ std::string LocalApi::MintCaseCode(int64_t now_ms) const {
   return prefix + seq;
 }
 
-HttpResponse LocalApi::ReceiveCase(Call& call) {
-  if (!store_->options().identity) return FromStatus(Status::FailedPrecondition("no identity"));
-  auto parsed = ParseJson(call.req.body);
+namespace {
+
+// The request body as a JSON object with only the `known` fields.
+std::optional<HttpResponse> ParseBody(const HttpRequest& req, const std::set<std::string>& known,
+                                      json::object* out) {
+  auto parsed = ParseJson(req.body);
   if (!parsed.ok() || !parsed->is_object()) {
     return Error(400, "invalid", "",
                  parsed.ok() ? "the body must be a JSON object" : parsed.status().message(),
                  "Dữ liệu gửi lên không đúng định dạng.");
   }
-  const json::object& in = parsed->get_object();
-  static const std::set<std::string> known = {
-      "officer", "code",           "procedure",      "procedure_name", "applicant", "documents",
-      "channel", "return_by_post", "return_address", "due_at",         "fee",       "note"};
-  if (auto e = UnknownFields(in, known, "")) return *e;
+  *out = std::move(parsed->as_object());
+  return UnknownFields(*out, known, "");
+}
+
+std::optional<HttpResponse> ReadApplicant(const json::object& in, cbor::Value* applicant) {
+  auto app = in.find("applicant");
+  if (app == in.end() || app->value().is_null()) return Missing("applicant");
+  if (!app->value().is_object()) {
+    return Invalid("applicant", "must be an object", "phải là một đối tượng");
+  }
+  const json::object& a = app->value().get_object();
+  if (auto e = UnknownFields(a, {"name", "id_no", "phone", "email", "address"}, "applicant.")) {
+    return e;
+  }
+  *applicant = cbor::Value::Map();
+  for (std::string_view f : {"name", "id_no", "phone", "email", "address"}) {
+    std::string value;
+    std::string path = "applicant." + std::string(f);
+    size_t max = f == "address" ? kMaxText : 200;
+    if (auto e = TextField(a, std::string(f), path, f == "name", max, &value)) return e;
+    if (value.empty()) continue;
+    if (f == "id_no" && (!IsDigits(value) || (value.size() != 9 && value.size() != 12))) {
+      return Invalid(path, "must be 9 or 12 digits", "phải gồm 9 hoặc 12 chữ số");
+    }
+    if (f == "phone" && (value.size() < 8 || value.size() > 15 ||
+                         value.find_first_not_of("+0123456789 ") != std::string::npos)) {
+      return Invalid(path, "must be 8 to 15 digits", "phải gồm 8 đến 15 chữ số");
+    }
+    applicant->Set(f, cbor::Value::Text(value));
+  }
+  return std::nullopt;
+}
+
+// Documents: [{name, kind: original|copy, count}].
+std::optional<HttpResponse> ReadDocuments(const json::object& in, cbor::Value* documents) {
+  *documents = cbor::Value::Array();
+  auto d = in.find("documents");
+  if (d == in.end() || d->value().is_null()) return std::nullopt;
+  if (!d->value().is_array()) {
+    return Invalid("documents", "must be an array", "phải là một danh sách");
+  }
+  size_t i = 0;
+  for (const auto& item : d->value().get_array()) {
+    std::string path = "documents[" + std::to_string(i++) + "]";
+    if (!item.is_object()) return Invalid(path, "must be an object", "phải là một đối tượng");
+    const json::object& doc = item.get_object();
+    if (auto e = UnknownFields(doc, {"name", "kind", "count"}, path + ".")) return e;
+    std::string name, kind = "copy";
+    if (auto e = TextField(doc, "name", path + ".name", true, kMaxText, &name)) return e;
+    if (auto e = TextField(doc, "kind", path + ".kind", false, kMaxShortText, &kind)) return e;
+    if (kind != "original" && kind != "copy") {
+      return Invalid(path + ".kind", "must be \"original\" or \"copy\"",
+                     "chỉ nhận original (bản chính) hoặc copy (bản sao)");
+    }
+    uint64_t count = 1;
+    if (auto c = doc.find("count"); c != doc.end()) {
+      if (!c->value().is_int64() || c->value().get_int64() < 1 || c->value().get_int64() > 1000) {
+        return Invalid(path + ".count", "must be a whole number from 1 to 1000",
+                       "phải là số nguyên từ 1 đến 1000");
+      }
+      count = static_cast<uint64_t>(c->value().get_int64());
+    }
+    cbor::Value entry = cbor::Value::Map();
+    entry.Set("name", cbor::Value::Text(name));
+    entry.Set("kind", cbor::Value::Text(kind));
+    entry.Set("count", cbor::Value::Uint(count));
+    documents->Append(std::move(entry));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+HttpResponse LocalApi::ReceiveCase(Call& call) {
+  if (!store_->options().identity) return FromStatus(Status::FailedPrecondition("no identity"));
+  json::object in;
+  if (auto e =
+          ParseBody(call.req,
+                    {"officer", "code", "procedure", "procedure_name", "applicant", "documents",
+                     "channel", "return_by_post", "return_address", "due_at", "fee", "note"},
+                    &in)) {
+    return *e;
+  }
   std::string officer, code, procedure, procedure_name, channel, return_address, note;
   if (auto e = TextField(in, "officer", "officer", true, kMaxShortText, &officer)) return *e;
   if (auto e = TextField(in, "code", "code", false, kMaxShortText, &code)) return *e;
@@ -295,75 +376,13 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
     return Invalid("channel", "must be \"counter\", \"online\" or \"postal\"",
                    "chỉ nhận counter (tại quầy), online (trực tuyến) hoặc postal (qua bưu điện)");
   }
-  if (!code.empty()) {
-    Status s = ValidateName("case code", code);
-    if (!s.ok() || code.find('$') != std::string::npos) {
-      return Invalid("code", "use letters, digits, '.', '_' and '-' only",
-                     "chỉ dùng chữ, số và các dấu . _ -");
-    }
+  if (!code.empty() && (!ValidateName("case code", code).ok() || code.front() == '$')) {
+    return Invalid("code", "use letters, digits, '.', '_' and '-' only",
+                   "chỉ dùng chữ, số và các dấu . _ -");
   }
-
-  // The applicant.
-  auto app = in.find("applicant");
-  if (app == in.end() || app->value().is_null()) return Missing("applicant");
-  if (!app->value().is_object())
-    return Invalid("applicant", "must be an object", "phải là một đối tượng");
-  const json::object& a = app->value().get_object();
-  if (auto e = UnknownFields(a, {"name", "id_no", "phone", "email", "address"}, "applicant.")) {
-    return *e;
-  }
-  cbor::Value applicant = cbor::Value::Map();
-  for (const char* f : {"name", "id_no", "phone", "email", "address"}) {
-    std::string value;
-    std::string path = std::string("applicant.") + f;
-    bool required = std::string_view(f) == "name";
-    if (auto e = TextField(a, f, path, required, f[0] == 'a' ? kMaxText : 200, &value)) return *e;
-    if (value.empty()) continue;
-    if (std::string_view(f) == "id_no" &&
-        (!IsDigits(value) || (value.size() != 9 && value.size() != 12))) {
-      return Invalid(path, "must be 9 or 12 digits", "phải gồm 9 hoặc 12 chữ số");
-    }
-    if (std::string_view(f) == "phone" &&
-        (value.size() < 8 || value.size() > 15 ||
-         value.find_first_not_of("+0123456789 ") != std::string::npos)) {
-      return Invalid(path, "must be 8 to 15 digits", "phải gồm 8 đến 15 chữ số");
-    }
-    applicant.Set(f, cbor::Value::Text(value));
-  }
-
-  // Documents: [{name, kind: original|copy, count}].
-  cbor::Value documents = cbor::Value::Array();
-  if (auto d = in.find("documents"); d != in.end() && !d->value().is_null()) {
-    if (!d->value().is_array())
-      return Invalid("documents", "must be an array", "phải là một danh sách");
-    size_t i = 0;
-    for (const auto& item : d->value().get_array()) {
-      std::string path = "documents[" + std::to_string(i++) + "]";
-      if (!item.is_object()) return Invalid(path, "must be an object", "phải là một đối tượng");
-      const json::object& doc = item.get_object();
-      if (auto e = UnknownFields(doc, {"name", "kind", "count"}, path + ".")) return *e;
-      std::string name, kind = "copy";
-      if (auto e = TextField(doc, "name", path + ".name", true, kMaxText, &name)) return *e;
-      if (auto e = TextField(doc, "kind", path + ".kind", false, kMaxShortText, &kind)) return *e;
-      if (kind != "original" && kind != "copy") {
-        return Invalid(path + ".kind", "must be \"original\" or \"copy\"",
-                       "chỉ nhận original (bản chính) hoặc copy (bản sao)");
-      }
-      uint64_t count = 1;
-      if (auto c = doc.find("count"); c != doc.end()) {
-        if (!c->value().is_int64() || c->value().get_int64() < 1 || c->value().get_int64() > 1000) {
-          return Invalid(path + ".count", "must be a whole number from 1 to 1000",
-                         "phải là số nguyên từ 1 đến 1000");
-        }
-        count = static_cast<uint64_t>(c->value().get_int64());
-      }
-      cbor::Value entry = cbor::Value::Map();
-      entry.Set("name", cbor::Value::Text(name));
-      entry.Set("kind", cbor::Value::Text(kind));
-      entry.Set("count", cbor::Value::Uint(count));
-      documents.Append(std::move(entry));
-    }
-  }
+  cbor::Value applicant, documents;
+  if (auto e = ReadApplicant(in, &applicant)) return *e;
+  if (auto e = ReadDocuments(in, &documents)) return *e;
 
   bool by_post = false;
   if (auto r = in.find("return_by_post"); r != in.end() && !r->value().is_null()) {
@@ -429,14 +448,8 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
 }
 
 HttpResponse LocalApi::RecordStep(Call& call, const std::string& code) {
-  auto parsed = ParseJson(call.req.body);
-  if (!parsed.ok() || !parsed->is_object()) {
-    return Error(400, "invalid", "",
-                 parsed.ok() ? "the body must be a JSON object" : parsed.status().message(),
-                 "Dữ liệu gửi lên không đúng định dạng.");
-  }
-  const json::object& in = parsed->get_object();
-  if (auto e = UnknownFields(in, {"officer", "status", "note", "tracking"}, "")) return *e;
+  json::object in;
+  if (auto e = ParseBody(call.req, {"officer", "status", "note", "tracking"}, &in)) return *e;
   std::string officer, status, note, tracking;
   if (auto e = TextField(in, "officer", "officer", true, kMaxShortText, &officer)) return *e;
   if (auto e = TextField(in, "status", "status", true, kMaxShortText, &status)) return *e;

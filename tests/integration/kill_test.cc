@@ -8,7 +8,7 @@
 
 #include "node/config.h"
 #include "node/json.h"
-#include "tests/testing.h"
+#include "tests/process_testing.h"
 #include "tools/fault_proxy.h"
 #include "tools/local_network.h"
 
@@ -17,18 +17,6 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 
 namespace {
-
-std::unique_ptr<tools::LocalNetwork> Network(const std::string& dir,
-                                             std::vector<std::string> members) {
-  tools::NetworkOptions o;
-  o.dir = dir;
-  o.units = testing::SmallTree();
-  o.members = std::move(members);
-  o.node_binary = HOSO_BIN_DIR "/hoso-node";
-  auto net = tools::LocalNetwork::Create(o);
-  REQUIRE(net.ok());
-  return std::move(net).value();
-}
 
 std::string CaseRequest(int i) {
   return json::serialize(json::object{
@@ -56,7 +44,7 @@ size_t CasesOf(tools::LocalNetwork& net, const std::string& unit, const std::str
 TEST_CASE("kill -9 while receiving cases through the API loses nothing acknowledged",
           "[integration]") {
   testing::TempDir dir;
-  auto net = Network(dir.path(), {"89", "30280"});
+  auto net = testing::ProcessNetwork(dir.path(), {"89", "30280"});
   REQUIRE(net->Start("89").ok());
   REQUIRE(net->Start("30280").ok());
   REQUIRE(net->LoadDirectory().ok());
@@ -100,7 +88,7 @@ TEST_CASE("kill -9 while receiving cases through the API loses nothing acknowled
 
 TEST_CASE("kill -9 of the receiver and then the sender in the middle of a sync", "[integration]") {
   testing::TempDir dir;
-  auto net = Network(dir.path(), {"89", "883", "30280"});
+  auto net = testing::ProcessNetwork(dir.path(), {"89", "883", "30280"});
   for (const char* u : {"89", "883", "30280"}) REQUIRE(net->Start(u).ok());
   REQUIRE(net->LoadDirectory().ok());
   // The commune works offline for a while.

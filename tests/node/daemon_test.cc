@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "node/json.h"
-#include "tests/testing.h"
+#include "tests/process_testing.h"
 #include "tools/local_network.h"
 #include "tools/provision.h"
 
@@ -19,18 +19,6 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 
 namespace {
-
-std::unique_ptr<tools::LocalNetwork> Network(const std::string& dir,
-                                             std::vector<std::string> members) {
-  tools::NetworkOptions o;
-  o.dir = dir;
-  o.units = testing::SmallTree();
-  o.members = std::move(members);
-  o.node_binary = HOSO_BIN_DIR "/hoso-node";
-  auto net = tools::LocalNetwork::Create(o);
-  REQUIRE(net.ok());
-  return std::move(net).value();
-}
 
 std::string ReadLog(const std::string& dir) {
   auto text = node::ReadTextFile(dir + "/node.log", "log");
@@ -53,7 +41,7 @@ const char* kCase = R"({"officer":"nv.lan","procedure":"1.002668","channel":"cou
 
 TEST_CASE("hoso-node: the API over HTTP, sync to the parent, SIGHUP and SIGTERM", "[node]") {
   testing::TempDir dir;
-  auto net = Network(dir.path(), {"89", "30280"});
+  auto net = testing::ProcessNetwork(dir.path(), {"89", "30280"});
   REQUIRE(net->Start("89").ok());
   REQUIRE(net->Start("30280").ok());
   REQUIRE(net->LoadDirectory().ok());
@@ -134,7 +122,7 @@ TEST_CASE("hoso-node: the API over HTTP, sync to the parent, SIGHUP and SIGTERM"
 TEST_CASE("hoso-node: an unreachable upstream leaves the node working, and says offline",
           "[node]") {
   testing::TempDir dir;
-  auto net = Network(dir.path(), {"89", "30280"});
+  auto net = testing::ProcessNetwork(dir.path(), {"89", "30280"});
   REQUIRE(net->Start("89").ok());
   REQUIRE(net->Start("30280").ok());
   REQUIRE(net->LoadDirectory().ok());
@@ -153,7 +141,7 @@ TEST_CASE("hoso-node: an unreachable upstream leaves the node working, and says 
 
 TEST_CASE("hoso-node: refuses to start on bad config, keys or certificates, saying why", "[node]") {
   testing::TempDir dir;
-  auto net = Network(dir.path(), {"89", "30280"});
+  auto net = testing::ProcessNetwork(dir.path(), {"89", "30280"});
   REQUIRE(net->Start("89").ok());
   REQUIRE(net->Stop("89").ok());
   std::string node_dir = net->NodeDir("89");

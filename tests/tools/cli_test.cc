@@ -8,7 +8,7 @@
 
 #include "node/daemon.h"
 #include "node/json.h"
-#include "tests/testing.h"
+#include "tests/process_testing.h"
 #include "tools/local_network.h"
 
 using namespace hoso;
@@ -165,14 +165,9 @@ TEST_CASE("hoso CLI: the CA, a node's data directory, cases, and exit codes", "[
 TEST_CASE("hoso backup and restore: the node comes back under a new epoch, with no fork",
           "[tools][cli]") {
   testing::TempDir tmp;
-  tools::NetworkOptions o;
-  o.dir = tmp.Sub("net");
-  o.units = testing::SmallTree();
-  o.members = {"89", "30280"};
-  o.node_binary = HOSO_BIN_DIR "/hoso-node";
-  auto made = tools::LocalNetwork::Create(o);
-  REQUIRE(made.ok());
-  auto& net = **made;
+  auto made = testing::ProcessNetwork(tmp.Sub("net"), {"89", "30280"});
+  auto& net = *made;
+  std::string net_dir = tmp.Sub("net");
   REQUIRE(net.Start("89").ok());
   REQUIRE(net.Start("30280").ok());
   REQUIRE(net.LoadDirectory().ok());
@@ -191,15 +186,15 @@ TEST_CASE("hoso backup and restore: the node comes back under a new epoch, with 
   REQUIRE(net.WaitConverged(std::chrono::seconds(20)).ok());
 
   auto running = Hoso(tmp, {"restore", "--dir", node_dir, "--from", tmp.Sub("backup"), "--tls",
-                            o.dir + "/bundles/30280"});
+                            net_dir + "/bundles/30280"});
   CHECK(running.rc == 1);
   CHECK_THAT(running.err, Catch::Contains("stop it first"));
   REQUIRE(net.Stop("30280").ok());
   auto same_epoch = Hoso(tmp, {"restore", "--dir", node_dir, "--from", tmp.Sub("backup"), "--tls",
-                               o.dir + "/bundles/30280"});
+                               net_dir + "/bundles/30280"});
   CHECK(same_epoch.rc == 1);
   CHECK_THAT(same_epoch.err, Catch::Contains("--epoch 2"));
-  REQUIRE(Hoso(tmp, {"ca", "issue", "--ca", o.dir + "/ca", "--unit", "30280", "--epoch", "2",
+  REQUIRE(Hoso(tmp, {"ca", "issue", "--ca", net_dir + "/ca", "--unit", "30280", "--epoch", "2",
                      "--out", tmp.Sub("b30280e2")})
               .rc == 0);
   REQUIRE(Hoso(tmp, {"restore", "--dir", node_dir, "--from", tmp.Sub("backup"), "--tls",
