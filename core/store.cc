@@ -1535,6 +1535,13 @@ Result<Store::Purge> Store::PurgeChannel(const std::string& channel) {
   return p;
 }
 
+Status Store::Flush() {
+  if (options_.read_only) return Status::Ok();
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  return FromRocks(db_->Flush(fo, cf_), "flushing");
+}
+
 Status Store::Checkpoint(const std::string& dir) const {
   rocksdb::Checkpoint* raw = nullptr;
   HOSO_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"));

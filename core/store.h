@@ -238,6 +238,10 @@ class Store {
   Result<std::vector<Purge>> PurgeOutOfScope();
   std::vector<Purge> Purges() const;
 
+  // Writes the memtables of every family to SST files (a clean shutdown: the next open has
+  // no WAL to replay). Durability never depends on it: commits are WAL-synced.
+  Status Flush();
+
   // A consistent copy of the store in `dir` (must not exist), openable as a store: a backup.
   Status Checkpoint(const std::string& dir) const;
 

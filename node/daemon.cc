@@ -205,6 +205,8 @@ void NodeDaemon::Stop() {
   impl_->sync.reset();
   impl_->server.reset();
   impl_->api.reset();
+  Status flushed = impl_->store->Flush();
+  if (!flushed.ok()) impl_->log->Log(LogLevel::kError, "node", flushed.message());
   impl_->store.reset();
   std::error_code ignored;
   std::filesystem::remove(impl_->run_file, ignored);

@@ -172,6 +172,35 @@ json::value FieldValue(const LiveWrite& w) {
   return v.ok() ? CborToJson(*v) : json::value(nullptr);
 }
 
+// Sync keeps one status per accepted connection; people want one line per child office: its
+// connected session, else its latest. Connections that never authenticated (refused
+// certificates, probes) show only the latest few, for their errors.
+std::vector<sync::PeerStatus> OnePerPeer(std::vector<sync::PeerStatus> all) {
+  constexpr size_t kAnonymous = 5;
+  std::vector<sync::PeerStatus> out, anonymous;
+  std::map<std::string, sync::PeerStatus> by_unit;
+  for (auto& p : all) {
+    if (p.upstream) {
+      out.push_back(std::move(p));
+    } else if (p.unit.empty()) {
+      anonymous.push_back(std::move(p));
+    } else {
+      auto [it, fresh] = by_unit.try_emplace(p.unit, p);
+      const sync::PeerStatus& kept = it->second;
+      if (!fresh && (p.connected > kept.connected ||
+                     (p.connected == kept.connected && p.since_ms > kept.since_ms))) {
+        it->second = std::move(p);
+      }
+    }
+  }
+  for (auto& [unit, p] : by_unit) out.push_back(std::move(p));
+  std::sort(anonymous.begin(), anonymous.end(),
+            [](const auto& a, const auto& b) { return a.since_ms > b.since_ms; });
+  if (anonymous.size() > kAnonymous) anonymous.resize(kAnonymous);
+  for (auto& p : anonymous) out.push_back(std::move(p));
+  return out;
+}
+
 }  // namespace
 
 struct LocalApi::Call {
@@ -628,6 +657,10 @@ HttpResponse LocalApi::ListCases(Call& call) {
   return Json(200, body);
 }
 
+std::vector<sync::PeerStatus> LocalApi::CurrentPeers() const {
+  return view_.peers ? OnePerPeer(view_.peers()) : std::vector<sync::PeerStatus>{};
+}
+
 uint64_t LocalApi::EventsBehind(const sync::PeerStatus& peer, const std::string& me) const {
   if (peer.unit.empty()) return 0;
   auto dir = store_->DirectorySnapshot();
@@ -647,8 +680,7 @@ uint64_t LocalApi::EventsBehind(const sync::PeerStatus& peer, const std::string&
 }
 
 HttpResponse LocalApi::SyncStatus(Call&) {
-  std::vector<sync::PeerStatus> peers =
-      view_.peers ? view_.peers() : std::vector<sync::PeerStatus>{};
+  std::vector<sync::PeerStatus> peers = CurrentPeers();
   const std::string me = store_->options().identity ? store_->options().identity->unit : "";
   json::array list;
   bool online = false;
@@ -827,8 +859,7 @@ HttpResponse LocalApi::Metrics(Call&) {
   line("hoso_forks", "", static_cast<double>(store_->Forks().size()));
   metric("hoso_uptime_seconds", "gauge", "Seconds since the node started.");
   line("hoso_uptime_seconds", "", static_cast<double>(clock_->NowMs() - view_.started_ms) / 1000);
-  std::vector<sync::PeerStatus> peers =
-      view_.peers ? view_.peers() : std::vector<sync::PeerStatus>{};
+  std::vector<sync::PeerStatus> peers = CurrentPeers();
   const std::string me = store_->options().identity ? store_->options().identity->unit : "";
   struct PeerMetric {
     const char* name;

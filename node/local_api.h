@@ -62,6 +62,7 @@ class LocalApi {
   HttpResponse LoadDirectory(Call& call);
   HttpResponse Metrics(Call& call);
   std::string MintCaseCode(int64_t now_ms) const;
+  std::vector<sync::PeerStatus> CurrentPeers() const;
   uint64_t EventsBehind(const sync::PeerStatus& peer, const std::string& me) const;
 
   Store* store_;

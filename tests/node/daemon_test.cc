@@ -95,8 +95,19 @@ TEST_CASE("hoso-node: the API over HTTP, sync to the parent, SIGHUP and SIGTERM"
     return s.ok() && s->at("peers").as_array().at(0).at("events_behind").to_number<int>() == 0;
   }));
 
-  // SIGHUP: the node keeps running and reloads the CRL.
+  // SIGHUP: the node keeps running and reloads the CRL and the log level (debug logs each
+  // API request, by path only).
+  {
+    std::ofstream conf(net->NodeDir("30280") + "/hoso.conf", std::ios::app);
+    conf << "log_level = debug\n";
+  }
   ::kill(net->node("30280").pid(), SIGHUP);
+  CHECK(WaitFor(
+      [&] { return ReadLog(net->NodeDir("30280")).find("log level debug") != std::string::npos; }));
+  REQUIRE(net->Call("30280", "GET", "/v1/cases?applicant=le%20thi").ok());
+  CHECK(WaitFor([&] {
+    return ReadLog(net->NodeDir("30280")).find("GET /v1/cases 200") != std::string::npos;
+  }));
   CHECK(WaitFor(
       [&] { return ReadLog(net->NodeDir("30280")).find("CRL reloaded") != std::string::npos; }));
   CHECK(client->Call("GET", "/healthz")->status == 200);
@@ -108,6 +119,7 @@ TEST_CASE("hoso-node: the API over HTTP, sync to the parent, SIGHUP and SIGTERM"
   std::string log = ReadLog(net->NodeDir("30280"));
   CHECK(log.find("\"msg\":\"stopped\"") != std::string::npos);
   CHECK(log.find("Lê Thị Hoa") == std::string::npos);
+  CHECK(log.find("le%20thi") == std::string::npos);  // query strings are not logged
   CHECK(log.find("0912345678") == std::string::npos);
   CHECK(log.find(client->token()) == std::string::npos);
   CHECK_FALSE(std::filesystem::exists(net->NodeDir("30280") + "/run.json"));

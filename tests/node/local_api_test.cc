@@ -277,3 +277,35 @@ TEST_CASE("local API: the directory is loaded only at the root; status and metri
   auto scope = Body(Call(*o.commune_api, "GET", "/v1/scope"));
   CHECK(scope.at("by_status").as_object().at("received").to_number<int>() == 1);
 }
+
+TEST_CASE("local API: sync status shows one line per child office, its live session first",
+          "[node][api]") {
+  Office o;
+  auto peer = [](std::string unit, bool connected, int64_t since, bool upstream = false) {
+    sync::PeerStatus p;
+    p.unit = std::move(unit);
+    p.connected = connected;
+    p.since_ms = since;
+    p.upstream = upstream;
+    p.address = "127.0.0.1:" + std::to_string(since);
+    return p;
+  };
+  std::vector<sync::PeerStatus> peers = {
+      peer("883", true, 10, true), peer("30280", false, 20), peer("30280", true, 30),
+      peer("30280", false, 40),    peer("30283", false, 50), peer("30283", false, 60),
+      peer("", false, 1),          peer("", false, 2),       peer("", false, 3),
+      peer("", false, 4),          peer("", false, 5),       peer("", false, 6),
+  };
+  LocalApi api(o.province->store.get(), &o.province->clock, kToken,
+               NodeView{[&] { return peers; }, {"127.0.0.1:10"}, testing::kTestNow});
+  auto body = Body(Call(api, "GET", "/v1/sync/status"));
+  std::vector<std::string> lines;
+  for (const auto& p : body.at("peers").as_array()) {
+    lines.push_back(std::string(p.at("unit").as_string()) + "@" +
+                    std::string(p.at("address").as_string()));
+  }
+  CHECK(lines == std::vector<std::string>{"883@127.0.0.1:10", "30280@127.0.0.1:30",
+                                          "30283@127.0.0.1:60", "@127.0.0.1:6", "@127.0.0.1:5",
+                                          "@127.0.0.1:4", "@127.0.0.1:3", "@127.0.0.1:2"});
+  CHECK(body.at("state").as_string() == "online");
+}
