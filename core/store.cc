@@ -302,9 +302,15 @@ Status Store::Load() {
     cfs.emplace_back(kCfNames[i], cfo);
   }
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = options_.read_only
-                          ? rocksdb::DB::OpenForReadOnly(dbo, options_.path, cfs, &cf_, &raw)
-                          : rocksdb::DB::Open(dbo, options_.path, cfs, &cf_, &raw);
+  rocksdb::Status s;
+  if (options_.read_only && !options_.secondary_path.empty()) {
+    dbo.max_open_files = -1;  // required of a secondary instance
+    s = rocksdb::DB::OpenAsSecondary(dbo, options_.path, options_.secondary_path, cfs, &cf_, &raw);
+  } else if (options_.read_only) {
+    s = rocksdb::DB::OpenForReadOnly(dbo, options_.path, cfs, &cf_, &raw);
+  } else {
+    s = rocksdb::DB::Open(dbo, options_.path, cfs, &cf_, &raw);
+  }
   if (!s.ok()) return FromRocks(s, "opening store at " + options_.path);
   db_.reset(raw);
 
@@ -1206,6 +1212,24 @@ Result<SignedHead> Store::SignedHeadAtOrBefore(const StreamKey& stream, uint64_t
   return SignatureRecord(stream, prefix.size(), *it);
 }
 
+Result<std::vector<SignedHead>> Store::SignedHeads(const StreamKey& stream) const {
+  std::vector<SignedHead> out;
+  std::string prefix = stream.Encode();
+  HOSO_RETURN_IF_ERROR(
+      Scan(kSignatures, prefix, PrefixUpperBound(prefix), [&](std::string_view key, auto value) {
+        SignedHead h;
+        h.stream = stream;
+        h.seq = key.size() == prefix.size() + 8 ? GetBig64(key.substr(prefix.size(), 8)) : 0;
+        if (value.size() == 96) {
+          h.id = HashFromView(value.substr(0, 32));
+          h.signature = std::string(value.substr(32));
+        }
+        out.push_back(std::move(h));
+        return true;
+      }));
+  return out;
+}
+
 Result<SignedHead> Store::SignedHeadAtOrAfter(const StreamKey& stream, uint64_t seq) const {
   std::string prefix = stream.Encode();
   std::string upper = PrefixUpperBound(prefix);
@@ -1270,12 +1294,17 @@ Hash Store::ScopeFingerprint(const std::function<bool(const std::string&)>& in_s
   {
     std::shared_lock lock(cache_mu_);
     for (const auto& [channel, fp] : channel_fp_) {
-      if (fp != Hash{} && in_scope(channel)) entries.emplace_back(channel, fp);
+      if (in_scope(channel)) entries.emplace_back(channel, fp);
     }
   }
-  std::sort(entries.begin(), entries.end());
+  return CombineChannelFingerprints(std::move(entries));
+}
+
+Hash Store::CombineChannelFingerprints(std::vector<std::pair<std::string, Hash>> channels) {
+  std::erase_if(channels, [](const auto& c) { return c.second == Hash{}; });
+  std::sort(channels.begin(), channels.end());
   std::string material;
-  for (const auto& [channel, fp] : entries) {
+  for (const auto& [channel, fp] : channels) {
     PutString(&material, channel);
     material.append(AsView(fp));
   }

@@ -68,6 +68,9 @@ struct StoreOptions {
   bool sync_writes = true;  // false only for throwaway benchmark stores
   size_t block_cache_mb = 32;
   bool read_only = false;
+  // With read_only: open as a RocksDB secondary instance whose own files go here, so the store
+  // can be read while its node runs and writes it (the auditor's case).
+  std::string secondary_path;
 };
 
 // One stream's events ending at a signed head: the unit of ingest and of sync.
@@ -180,6 +183,9 @@ class Store {
   // signed heads).
   Result<SignedHead> SignedHeadAtOrBefore(const StreamKey& stream, uint64_t seq) const;
   Result<SignedHead> SignedHeadAtOrAfter(const StreamKey& stream, uint64_t seq) const;
+  // Every signed head stored for a stream, by seq. Records of the wrong size are returned
+  // with an empty signature, for the auditor to report.
+  Result<std::vector<SignedHead>> SignedHeads(const StreamKey& stream) const;
   // Events from_seq.. of a stream as a batch ending at a signed head: the last one within
   // max_events if there is one, else the first one after (a batch as its origin signed it).
   Result<Batch> ReadBatch(const StreamKey& stream, uint64_t from_seq, size_t max_events) const;
@@ -206,6 +212,8 @@ class Store {
   Hash ChannelFingerprint(std::string_view channel) const;
   // SHA-256 over (channel, fingerprint) of the non-empty channels passing `in_scope`.
   Hash ScopeFingerprint(const std::function<bool(const std::string&)>& in_scope) const;
+  // The same combination over given channel fingerprints (zero ones are skipped).
+  static Hash CombineChannelFingerprints(std::vector<std::pair<std::string, Hash>> channels);
   uint64_t CaseCount() const;
   // Incremented by every commit; heads record the value at which they last moved, so a peer
   // can be told what changed since a counter it saw.

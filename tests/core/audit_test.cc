@@ -1,0 +1,267 @@
+// The auditor against real stores and real tampering of their RocksDB files.
+#include "core/audit.h"
+
+#include <rocksdb/db.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "core/certificate.h"
+#include "tests/testing.h"
+#include "tools/stream_builder.h"
+
+using namespace hoso;
+using testing::TempDir;
+
+namespace {
+
+constexpr int64_t kFrom = 1577836800, kTo = 2051222400;  // 2020 .. 2035
+
+struct Pki {
+  SigningKey ca_key = testing::KeyFor(1);
+  std::string ca = MakeCaCertificate(ca_key, "89", kFrom, kTo).value();
+  uint64_t serial = 0;
+  std::string CertFor(const std::string& unit, const SigningKey& key, uint64_t epoch = 1) {
+    return IssueNodeCertificate(ca_key, ca, unit, epoch, key.public_key(), ++serial, kFrom, kTo)
+        .value();
+  }
+};
+
+// A province store holding the directory (its own stream) and commune 30280's stream of
+// cases, every origin with its certificate: what a real node holds.
+void BuildProvince(const std::string& dir, Pki& pki) {
+  auto province = testing::OpenTestNode(dir + "/89", "89");
+  auto commune = testing::OpenTestNode(dir + "/30280", "30280");
+  Store& p = *province->store;
+  Store& c = *commune->store;
+  REQUIRE(p.TrustOrigin("89", 1, testing::KeyFor(89).public_key(),
+                        pki.CertFor("89", testing::KeyFor(89)))
+              .ok());
+  REQUIRE(p.Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+  REQUIRE(
+      testing::CopyAll(p, c, [](const std::string& ch) { return ch == kDirectoryChannel; }).ok());
+  for (int i = 0; i < 6; ++i) {
+    std::string code = "30280-251124-000" + std::to_string(i + 1);
+    REQUIRE(c.Append(testing::ReceiveWrite("30280", code, "Nguyễn Văn " + std::to_string(i),
+                                           testing::kTestNow + 86400000))
+                .ok());
+  }
+  REQUIRE(testing::CopyAll(c, p, [](const std::string& ch) { return ch == "30280"; }).ok());
+  REQUIRE(p.TrustOrigin("30280", 1, testing::KeyFor(30280).public_key(),
+                        pki.CertFor("30280", testing::KeyFor(30280)))
+              .ok());
+}
+
+// Raw access to a closed store's RocksDB, as an attacker with the disk would have.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    std::vector<std::string> names;
+    REQUIRE(rocksdb::DB::ListColumnFamilies({}, path, &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open({}, path, cfs, &handles_, &raw).ok());
+    db_.reset(raw);
+    for (size_t i = 0; i < names.size(); ++i) by_name_[names[i]] = handles_[i];
+  }
+  ~RawDb() {
+    for (auto* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
+  }
+  std::string Get(const std::string& cf, const std::string& key) {
+    std::string v;
+    REQUIRE(db_->Get({}, by_name_.at(cf), key, &v).ok());
+    return v;
+  }
+  void Put(const std::string& cf, const std::string& key, const std::string& value) {
+    REQUIRE(db_->Put({}, by_name_.at(cf), key, value).ok());
+  }
+  void Delete(const std::string& cf, const std::string& key) {
+    REQUIRE(db_->Delete({}, by_name_.at(cf), key).ok());
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name_;
+};
+
+const StreamKey kCommuneStream{"30280", "30280", 1};
+
+std::string SeqKey(const StreamKey& s, uint64_t seq) {
+  std::string k = s.Encode();
+  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>(seq >> (8 * i)));
+  return k;
+}
+
+AuditReport Audit(const std::string& path, Pki& pki) {
+  StoreOptions o;
+  o.path = path;
+  o.read_only = true;
+  o.enforce_scope = false;
+  auto store = Store::Open(o);
+  REQUIRE(store.ok());
+  auto report = AuditStore(**store, {pki.ca, "", true, 2});
+  REQUIRE(report.ok());
+  return std::move(report).value();
+}
+
+bool Names(const AuditReport& r, const std::string& kind, const StreamKey& stream, uint64_t seq) {
+  for (const auto& f : r.findings) {
+    if (f.kind == kind && f.stream == stream && f.seq == seq) return true;
+  }
+  return false;
+}
+
+std::string Describe(const AuditReport& r) {
+  std::string out;
+  for (const auto& f : r.findings) {
+    out += f.kind + " " + f.stream.ToString() + " seq " + std::to_string(f.seq) + " " +
+           f.case_code + ": " + f.message + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("audit: a clean store has no findings, and counts what it checked", "[audit]") {
+  TempDir dir;
+  Pki pki;
+  BuildProvince(dir.path(), pki);
+  auto r = Audit(dir.Sub("89"), pki);
+  INFO(Describe(r));
+  CHECK(r.ok());
+  CHECK(r.streams == 2);
+  CHECK(r.origins == 2);
+  CHECK(r.cases == 6);
+  CHECK(r.events == testing::SmallTree().size() + 6);
+}
+
+TEST_CASE("audit: every kind of tampering is named with its stream and seq", "[audit]") {
+  TempDir dir;
+  Pki pki;
+  BuildProvince(dir.path(), pki);
+  auto tampered = [&](const std::string& name, const std::function<void(RawDb&)>& tamper) {
+    std::string copy = dir.Sub(name);
+    std::filesystem::copy(dir.Sub("89"), copy, std::filesystem::copy_options::recursive);
+    {
+      RawDb raw(copy);
+      tamper(raw);
+    }
+    return Audit(copy, pki);
+  };
+
+  SECTION("a flipped byte inside an event") {
+    auto r = tampered("flip", [](RawDb& db) {
+      std::string v = db.Get("events", SeqKey(kCommuneStream, 3));
+      size_t at = v.find("Nguy");
+      REQUIRE(at != std::string::npos);
+      v[at] = 'M';  // still valid CBOR: only the hash chain catches it
+      db.Put("events", SeqKey(kCommuneStream, 3), v);
+    });
+    INFO(Describe(r));
+    CHECK(Names(r, "chain", kCommuneStream, 3));
+    CHECK_FALSE(Names(r, "chain", kCommuneStream, 2));
+    CHECK_FALSE(Names(r, "chain", kCommuneStream, 4));
+  }
+  SECTION("a deleted event") {
+    auto r = tampered("delete", [](RawDb& db) { db.Delete("events", SeqKey(kCommuneStream, 2)); });
+    INFO(Describe(r));
+    CHECK(Names(r, "missing", kCommuneStream, 2));
+    bool state_finding = false;
+    for (const auto& f : r.findings) state_finding |= f.kind == "state" && !f.case_code.empty();
+    CHECK(state_finding);  // its case's stored state no longer matches what the log holds
+  }
+  SECTION("two events swapped") {
+    auto r = tampered("swap", [](RawDb& db) {
+      std::string a = db.Get("events", SeqKey(kCommuneStream, 4));
+      std::string b = db.Get("events", SeqKey(kCommuneStream, 5));
+      db.Put("events", SeqKey(kCommuneStream, 4), b);
+      db.Put("events", SeqKey(kCommuneStream, 5), a);
+    });
+    INFO(Describe(r));
+    CHECK(Names(r, "chain", kCommuneStream, 4));
+    CHECK(Names(r, "chain", kCommuneStream, 5));
+  }
+  SECTION("a replaced signature") {
+    auto r = tampered("signature", [](RawDb& db) {
+      std::string v = db.Get("signatures", SeqKey(kCommuneStream, 6));
+      v[40] ^= 0x55;
+      db.Put("signatures", SeqKey(kCommuneStream, 6), v);
+    });
+    INFO(Describe(r));
+    CHECK(Names(r, "signature", kCommuneStream, 6));
+  }
+  SECTION("a byte flipped so the event is no longer canonical CBOR") {
+    auto r = tampered("encoding", [](RawDb& db) {
+      std::string v = db.Get("events", SeqKey(kCommuneStream, 1));
+      v[0] = static_cast<char>(0xbf);  // an indefinite-length map
+      db.Put("events", SeqKey(kCommuneStream, 1), v);
+    });
+    INFO(Describe(r));
+    CHECK(Names(r, "encoding", kCommuneStream, 1));
+  }
+}
+
+TEST_CASE("audit: a stream signed by a key the CA never issued is named", "[audit]") {
+  TempDir dir;
+  Pki pki;
+  BuildProvince(dir.path(), pki);
+  {
+    auto province = testing::OpenTestNode(dir.Sub("89"), "89");
+    // A rogue CA's certificate for 30283: the store trusts it (a compromised or careless
+    // node), but it does not chain to the deployment's CA.
+    Pki rogue;
+    rogue.ca_key = testing::KeyFor(666);
+    rogue.ca = MakeCaCertificate(rogue.ca_key, "89", kFrom, kTo).value();
+    SigningKey key = testing::KeyFor(667);
+    REQUIRE(province->store->TrustOrigin("30283", 1, key.public_key(), rogue.CertFor("30283", key))
+                .ok());
+    StreamBuilder b({"30283", "30283", 1}, key);
+    b.Add(testing::ReceiveWrite("30283", "30283-251124-0001", "Kẻ Giả Mạo", testing::kTestNow),
+          (static_cast<uint64_t>(testing::kTestNow) << 16));
+    REQUIRE(province->store->Ingest(b.Seal()).ok());
+  }
+  auto r = Audit(dir.Sub("89"), pki);
+  INFO(Describe(r));
+  REQUIRE_FALSE(r.ok());
+  bool named = false;
+  for (const auto& f : r.findings) {
+    named |= f.kind == "certificate" && f.stream.origin == "30283" &&
+             f.message.find("30283#1") != std::string::npos;
+  }
+  CHECK(named);
+}
+
+TEST_CASE("audit: an event outside the write rule, and a stored state that lies, are named",
+          "[audit]") {
+  TempDir dir;
+  Pki pki;
+  BuildProvince(dir.path(), pki);
+  const StreamKey intruder{"30283", "30280", 1};  // 30280 may not write 30283's channel
+  {
+    RawDb raw(dir.Sub("89"));
+    // Overwrite one case's stored state with another case's: the log still says otherwise.
+    std::string a = raw.Get("cases", "30280-251124-0001");
+    raw.Put("cases", "30280-251124-0002", a);
+    // A correctly signed event the store's ingest would have refused, put in behind its back.
+    StreamBuilder b(intruder, testing::KeyFor(30280));
+    b.Add(testing::ReceiveWrite("30283", "30283-251124-0009", "Lê Văn Tâm", testing::kTestNow),
+          static_cast<uint64_t>(testing::kTestNow) << 16);
+    Batch batch = b.Seal();
+    raw.Put("events", SeqKey(intruder, 1), batch.events[0]);
+    std::string head = SeqKey(intruder, 1).substr(intruder.Encode().size());  // seq(8)
+    head += std::string(AsView(batch.head.id));
+    head += std::string(8, '\0');  // ver
+    raw.Put("heads", intruder.Encode(), head);
+    raw.Put("signatures", SeqKey(intruder, 1),
+            std::string(AsView(batch.head.id)) + batch.head.signature);
+  }
+  auto r = Audit(dir.Sub("89"), pki);
+  INFO(Describe(r));
+  bool named = false;
+  for (const auto& f : r.findings) named |= f.kind == "state" && f.case_code == "30280-251124-0002";
+  CHECK(named);
+  CHECK(Names(r, "write_rule", intruder, 1));
+  CHECK_FALSE(Names(r, "signature", intruder, 1));  // the signature itself is fine
+}
