@@ -8,7 +8,7 @@
 //
 // Every command takes --help; --json prints the machine-readable result on stdout.
 // Exit codes: 0 done, 1 refused or failed (the message says why), 2 bad command line,
-// 3 the node's API does not answer, 4 not found.
+// 3 the node's API does not answer, 4 not found, 5 the audit found something.
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -19,6 +19,9 @@
 #include <string>
 #include <vector>
 
+#include "core/audit.h"
+#include "core/replay.h"
+#include "core/store.h"
 #include "node/config.h"
 #include "node/daemon.h"
 #include "node/json.h"
@@ -30,7 +33,7 @@ namespace json = boost::json;
 
 namespace {
 
-enum Exit { kOk = 0, kFailed = 1, kUsage = 2, kUnreachable = 3, kNotFound = 4 };
+enum Exit { kOk = 0, kFailed = 1, kUsage = 2, kUnreachable = 3, kNotFound = 4, kFindings = 5 };
 
 struct Args {
   std::vector<std::string> positional;
@@ -294,6 +297,236 @@ int RestoreCmd(const Args& a) {
         "after the backup from its upstream.\n",
         a.Get("dir").c_str(), a.Get("from").c_str());
   }
+  return kOk;
+}
+
+// ---- audit
+
+struct AuditTarget {
+  std::unique_ptr<Store> store;
+  std::string ca_pem, crl_pem;
+  std::string db;
+  std::string secondary;  // scratch directory of the secondary instance
+  ~AuditTarget() {
+    store.reset();
+    std::error_code ec;
+    if (!secondary.empty()) std::filesystem::remove_all(secondary, ec);
+  }
+};
+
+// --data is a node's data directory (its hoso.conf names the db and the CA) or a store
+// itself (a backup); opened read-only as a secondary instance, so the node may keep running.
+Status OpenForAudit(const Args& a, AuditTarget* t) {
+  std::string data = a.Get("data");
+  std::string ca_file = a.Get("ca"), crl_file = a.Get("crl");
+  t->db = data;
+  if (std::filesystem::exists(data + "/hoso.conf")) {
+    auto config = node::LoadNodeConfig({"--dir", data});
+    if (!config.ok()) return config.status();
+    t->db = config->Path(config->db);
+    if (ca_file.empty()) ca_file = config->Path(config->ca);
+    if (crl_file.empty() && std::filesystem::exists(config->Path(config->crl))) {
+      crl_file = config->Path(config->crl);
+    }
+  }
+  if (!std::filesystem::exists(t->db + "/CURRENT")) {
+    return Status::NotFound(t->db +
+                            " holds no case log (give a node's data directory or a backup)");
+  }
+  if (!ca_file.empty()) {
+    HOSO_ASSIGN_OR_RETURN(t->ca_pem, node::ReadTextFile(ca_file, "CA certificate"));
+  }
+  if (!crl_file.empty()) {
+    HOSO_ASSIGN_OR_RETURN(t->crl_pem, node::ReadTextFile(crl_file, "CRL"));
+  }
+  std::string scratch = (std::filesystem::temp_directory_path() / "hoso-audit-XXXXXX").string();
+  if (!mkdtemp(scratch.data())) return Status::IOError("cannot create a temporary directory");
+  t->secondary = scratch;
+  StoreOptions o;
+  o.path = t->db;
+  o.read_only = true;
+  o.secondary_path = scratch;
+  o.enforce_scope = false;
+  auto store = Store::Open(o);
+  if (!store.ok()) return store.status();
+  t->store = std::move(store).value();
+  return Status::Ok();
+}
+
+int AuditVerifyCmd(const Args& a) {
+  AuditTarget t;
+  if (Status s = OpenForAudit(a, &t); !s.ok()) return FromStatus(s);
+  AuditOptions options;
+  options.ca_pem = t.ca_pem;
+  options.crl_pem = t.crl_pem;
+  options.check_states = !a.Has("no-states");
+  auto start = std::chrono::steady_clock::now();
+  auto report = AuditStore(*t.store, options);
+  if (!report.ok()) return FromStatus(report.status());
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const AuditReport& r = *report;
+  if (a.json) {
+    json::array findings;
+    for (const auto& f : r.findings) {
+      json::object o{{"kind", f.kind}, {"message", f.message}};
+      if (!f.stream.channel.empty() || !f.stream.origin.empty()) {
+        o["stream"] = json::object{
+            {"channel", f.stream.channel}, {"origin", f.stream.origin}, {"epoch", f.stream.epoch}};
+      }
+      if (f.seq) o["seq"] = f.seq;
+      if (!f.case_code.empty()) o["case"] = f.case_code;
+      findings.push_back(std::move(o));
+    }
+    PrintJson(json::object{{"store", t.db},
+                           {"ok", r.ok()},
+                           {"certificates_checked", !t.ca_pem.empty()},
+                           {"states_checked", options.check_states},
+                           {"channels", r.channels},
+                           {"streams", r.streams},
+                           {"events", r.events},
+                           {"signatures", r.signatures},
+                           {"origins", r.origins},
+                           {"cases", r.cases},
+                           {"seconds", secs},
+                           {"findings", std::move(findings)}});
+  } else {
+    std::printf(
+        "audited %s: %llu channels, %llu streams, %llu events, %llu signatures, "
+        "%llu origins, %llu cases in %.2f s\n",
+        t.db.c_str(), static_cast<unsigned long long>(r.channels),
+        static_cast<unsigned long long>(r.streams), static_cast<unsigned long long>(r.events),
+        static_cast<unsigned long long>(r.signatures), static_cast<unsigned long long>(r.origins),
+        static_cast<unsigned long long>(r.cases), secs);
+    if (t.ca_pem.empty()) {
+      std::printf("certificates NOT checked: no CA given (--ca FILE)\n");
+    }
+    for (const auto& f : r.findings) {
+      std::string where =
+          f.stream.channel.empty() && f.stream.origin.empty() ? "" : " " + f.stream.ToString();
+      if (f.seq) where += " seq " + std::to_string(f.seq);
+      if (!f.case_code.empty()) where += " case " + f.case_code;
+      std::printf("  %-11s%s: %s\n", f.kind.c_str(), where.c_str(), f.message.c_str());
+    }
+    std::printf(r.ok() ? "no findings: every chain, signature, certificate, write rule and "
+                         "state checks out\n"
+                       : "%zu finding(s)\n",
+                r.findings.size());
+  }
+  return r.ok() ? kOk : kFindings;
+}
+
+int64_t AsOf(const Args& a, int* rc) {
+  if (!a.Has("as-of")) return INT64_MAX / 2;
+  auto t = node::ParseTime(a.Get("as-of"));
+  if (!t.ok()) *rc = Fail(kUsage, "--as-of: " + t.status().message());
+  return t.ok() ? *t : 0;
+}
+
+int AuditReplayCmd(const Args& a) {
+  if (a.Has("case") == a.Has("scope")) {
+    return Fail(kUsage, "give --case CODE or --scope UNIT (hoso audit replay --help)");
+  }
+  int rc = kOk;
+  int64_t as_of = AsOf(a, &rc);
+  if (rc != kOk) return rc;
+  if (a.Has("scope") && !a.Has("as-of")) as_of = SystemClock::Default()->NowMs();
+  AuditTarget t;
+  if (Status s = OpenForAudit(a, &t); !s.ok()) return FromStatus(s);
+  if (a.Has("scope")) {
+    auto r = ReplayScope(*t.store, a.Get("scope"), as_of);
+    if (!r.ok()) return FromStatus(r.status());
+    json::object by_status;
+    for (const auto& [s, n] : r->by_status) by_status[s] = n;
+    if (a.json) {
+      json::array channels;
+      for (const auto& [c, fp] : r->channels) {
+        channels.push_back(json::object{{"channel", c}, {"fingerprint", Hex(fp)}});
+      }
+      PrintJson(json::object{{"scope", a.Get("scope")},
+                             {"as_of", node::FormatTime(as_of)},
+                             {"cases", r->cases},
+                             {"events", r->events},
+                             {"by_status", by_status},
+                             {"fingerprint", Hex(r->fingerprint)},
+                             {"channels", std::move(channels)}});
+    } else {
+      std::printf("scope %s as of %s: %llu cases (%llu events)\n", a.Get("scope").c_str(),
+                  Local(json::value(node::FormatTime(as_of))).c_str(),
+                  static_cast<unsigned long long>(r->cases),
+                  static_cast<unsigned long long>(r->events));
+      for (const auto& [s, n] : r->by_status) {
+        std::printf("  %-22s %llu\n", s.c_str(), static_cast<unsigned long long>(n));
+      }
+      std::printf("fingerprint %s\n", Hex(r->fingerprint).c_str());
+    }
+    return kOk;
+  }
+  auto r = ReplayCase(*t.store, a.Get("case"), as_of);
+  if (!r.ok()) return FromStatus(r.status());
+  json::array steps;
+  for (const auto& s : r->steps) {
+    json::array opened, resolved;
+    for (const auto& f : s.conflicts_opened) opened.push_back(json::value(f));
+    for (const auto& f : s.conflicts_resolved) resolved.push_back(json::value(f));
+    steps.push_back(json::object{{"at", node::FormatTime(static_cast<int64_t>(s.event.hlc >> 16))},
+                                 {"office", s.event.stream.origin},
+                                 {"epoch", s.event.stream.epoch},
+                                 {"seq", s.event.seq},
+                                 {"officer", s.event.officer},
+                                 {"type", s.event.type},
+                                 {"changes", node::CborToJson(s.event.body)},
+                                 {"conflicts_opened", std::move(opened)},
+                                 {"conflicts_resolved", std::move(resolved)},
+                                 {"id", Hex(s.id)}});
+  }
+  json::object state;
+  for (const auto& f : r->state.fields()) {
+    if (const LiveWrite* w = r->state.Winner(f)) {
+      auto v = cbor::Decode(w->value);
+      state[f.name] = v.ok() ? node::CborToJson(*v) : json::value(nullptr);
+    }
+  }
+  json::array conflicts;
+  for (const auto* f : r->state.Conflicts()) conflicts.push_back(json::value(f->name));
+  if (a.json) {
+    PrintJson(json::object{
+        {"case", a.Get("case")},
+        {"as_of", a.Has("as-of") ? json::value(node::FormatTime(as_of)) : json::value(nullptr)},
+        {"steps", std::move(steps)},
+        {"state", std::move(state)},
+        {"conflicts", std::move(conflicts)},
+        {"later_events", r->later_events},
+        {"fingerprint", Hex(r->state.Fingerprint())}});
+    return kOk;
+  }
+  std::printf("Hồ sơ %s%s\n", a.Get("case").c_str(),
+              a.Has("as-of")
+                  ? (" tại thời điểm " + Local(json::value(node::FormatTime(as_of)))).c_str()
+                  : "");
+  for (const auto& s : steps) {
+    const auto& o = s.as_object();
+    std::string changes;
+    for (const auto& [k, v] : o.at("changes").as_object()) {
+      if (k == "applicant" || k == "documents" || k == "return_address") {
+        changes += std::string(k) + " ";
+        continue;  // personal data stays in `case show`
+      }
+      changes += std::string(k) + "=" +
+                 (v.is_string() ? std::string(v.get_string()) : json::serialize(v)) + " ";
+    }
+    std::printf("  %s  %-6s %-10s %-14s %s\n", Local(o.at("at")).c_str(), Str(o, "office").c_str(),
+                Str(o, "officer").c_str(), Str(o, "type").c_str(), changes.c_str());
+    for (const auto& f : o.at("conflicts_opened").as_array()) {
+      std::printf("      xung đột mở: %s\n", std::string(f.as_string()).c_str());
+    }
+    for (const auto& f : o.at("conflicts_resolved").as_array()) {
+      std::printf("      xung đột đã giải quyết: %s\n", std::string(f.as_string()).c_str());
+    }
+  }
+  std::printf("Trạng thái: %s", r->state.TextOr("status", "").c_str());
+  if (!conflicts.empty()) std::printf(" (còn %zu xung đột)", conflicts.size());
+  if (r->later_events) std::printf("; %zu sự kiện sau thời điểm này", r->later_events);
+  std::printf("\nfingerprint %s\n", Hex(r->state.Fingerprint()).c_str());
   return kOk;
 }
 
@@ -636,6 +869,29 @@ std::vector<Command> Commands() {
        0,
        0,
        RestoreCmd},
+      {"audit verify",
+       "--data DIR [--ca FILE] [--crl FILE] [--no-states]",
+       "Checks a store as an auditor: every stream's chain, every signed head, every origin's "
+       "certificate against the CA, forks, write rules, canonical encoding, and that stored "
+       "case states equal a fresh fold. DIR is a node's data directory (read while the node "
+       "runs) or a backup. Exit 5 on any finding, each named by stream, seq and case.",
+       {"data", "ca", "crl"},
+       {"no-states"},
+       {"data"},
+       0,
+       0,
+       AuditVerifyCmd},
+      {"audit replay",
+       "--data DIR (--case CODE | --scope UNIT) [--as-of TIME]",
+       "Rebuilds from the log alone a case's history (who, which office, when, what changed, "
+       "conflicts opened and resolved) and its state at TIME, or a scope's counts by status "
+       "and fingerprint at TIME.",
+       {"data", "case", "scope", "as-of"},
+       {},
+       {"data"},
+       0,
+       0,
+       AuditReplayCmd},
       {"directory load",
        "[--dir DIR] --officer ID [--valid-from TIME] FILE.csv",
        "Writes the units of a CSV (code,parent_code,name,type) into the directory, valid from "
@@ -729,7 +985,7 @@ void PrintUsage(const std::vector<Command>& commands) {
   std::printf(
       "\n`hoso COMMAND --help` explains one. --dir defaults to $HOSO_DIR, else the current\n"
       "directory. Exit codes: 0 done, 1 refused or failed, 2 bad command line, 3 the node's\n"
-      "API does not answer, 4 not found.\n");
+      "API does not answer, 4 not found, 5 the audit found something.\n");
 }
 
 }  // namespace

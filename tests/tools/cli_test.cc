@@ -215,3 +215,52 @@ TEST_CASE("hoso backup and restore: the node comes back under a new epoch, with 
   }
   CHECK(net.Call("89", "GET", "/v1/cases/" + early).ok());
 }
+
+TEST_CASE("hoso audit verify and replay on a running node's store", "[tools][cli][audit]") {
+  testing::TempDir tmp;
+  auto net = testing::ProcessNetwork(tmp.Sub("net"), {"89", "30280"});
+  REQUIRE(net->Start("89").ok());
+  REQUIRE(net->Start("30280").ok());
+  REQUIRE(net->LoadDirectory().ok());
+  std::string commune = net->NodeDir("30280"), province = net->NodeDir("89");
+  auto created = Hoso(tmp, {"case", "new", "--dir", commune, "--officer", "nv.lan", "--procedure",
+                            "1.001193", "--name", "Huỳnh Thị Thảo", "--json"});
+  REQUIRE(created.rc == 0);
+  std::string code(Json(created).at("code").as_string());
+  REQUIRE(Hoso(tmp, {"case", "step", "--dir", commune, code, "--officer", "nv.lan", "--status",
+                     "forwarded"})
+              .rc == 0);
+  REQUIRE(net->WaitConverged(std::chrono::seconds(20)).ok());
+
+  auto verified = Hoso(tmp, {"audit", "verify", "--data", province, "--json"});
+  INFO(verified.out << verified.err);
+  REQUIRE(verified.rc == 0);
+  auto report = Json(verified);
+  CHECK(report.at("ok").as_bool());
+  CHECK(report.at("certificates_checked").as_bool());
+  CHECK(report.at("cases").to_number<int>() == 1);
+  CHECK(report.at("origins").to_number<int>() == 2);
+
+  // The commune's certificate revoked: the auditor holding the new CRL names the origin.
+  REQUIRE(Hoso(tmp, {"ca", "revoke", "--ca", tmp.Sub("net") + "/ca", "--unit", "30280"}).rc == 0);
+  auto finding =
+      Hoso(tmp, {"audit", "verify", "--data", province, "--crl", tmp.Sub("net") + "/ca/crl.pem"});
+  CHECK(finding.rc == 5);
+  CHECK_THAT(finding.out, Catch::Contains("certificate"));
+  CHECK_THAT(finding.out, Catch::Contains("30280#1"));
+
+  auto replay = Json(Hoso(tmp, {"audit", "replay", "--data", province, "--case", code, "--json"}));
+  REQUIRE(replay.at("steps").as_array().size() == 2);
+  CHECK(replay.at("steps").as_array()[1].at("officer").as_string() == "nv.lan");
+  CHECK(replay.at("state").at("status").as_string() == "forwarded");
+  auto none =
+      Hoso(tmp, {"audit", "replay", "--data", province, "--case", code, "--as-of", "2020-01-01"});
+  CHECK(none.rc == 4);  // the case did not exist then
+  auto scope = Json(Hoso(tmp, {"audit", "replay", "--data", province, "--scope", "89", "--json"}));
+  CHECK(scope.at("cases").to_number<int>() == 1);
+  auto live = net->Call("89", "GET", "/v1/node");
+  REQUIRE(live.ok());
+  CHECK(scope.at("fingerprint") == live->at("scope_fingerprint"));
+  CHECK(Hoso(tmp, {"audit", "replay", "--data", province}).rc == 2);
+  CHECK(Hoso(tmp, {"audit", "verify", "--data", tmp.Sub("nothing")}).rc == 4);
+}
