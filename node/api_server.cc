@@ -20,6 +20,7 @@ using tcp = asio::ip::tcp;
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxBody = 1 << 20;
+constexpr size_t kMaxBundle = size_t{1} << 30;
 constexpr auto kIdle = std::chrono::seconds(30);
 constexpr auto kDrain = std::chrono::seconds(10);
 }  // namespace
@@ -51,8 +52,13 @@ struct ApiServer::Impl {
     beast::flat_buffer buffer;
     for (;;) {
       http::request_parser<http::string_body> parser;
-      parser.body_limit(kMaxBody);
       stream.expires_after(kIdle);
+      auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+      if (hec) break;
+      // Bundles (a scope's streams from a USB stick) may be large; nothing else is.
+      bool bundle = parser.get().method() == http::verb::post &&
+                    parser.get().target().starts_with("/v1/bundle");
+      parser.body_limit(bundle ? kMaxBundle : kMaxBody);
       auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
       if (ec == http::error::body_limit) {
         http::response<http::string_body> res{http::status::payload_too_large, 11};

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "core/certificate.h"
@@ -43,6 +44,8 @@ struct NodeDaemon::Impl {
   NodeConfig config;
   Logger* log = nullptr;
   std::string ca_pem;
+  std::mutex crl_mu;
+  std::string crl_pem;  // the current CRL, for bundles (sync keeps its own copy)
   std::unique_ptr<Store> store;
   std::unique_ptr<sync::SyncNode> sync;
   std::unique_ptr<LocalApi> api;
@@ -68,7 +71,6 @@ Status NodeDaemon::Impl::Open() {
   HOSO_ASSIGN_OR_RETURN(ca_pem, ReadTextFile(c.Path(c.ca), "CA certificate"));
   HOSO_ASSIGN_OR_RETURN(std::string cert_pem, ReadTextFile(c.Path(c.cert), "node certificate"));
   HOSO_ASSIGN_OR_RETURN(std::string key_pem, ReadPrivateFile(c.Path(c.key), "node key"));
-  std::string crl_pem;
   if (std::filesystem::exists(c.Path(c.crl))) {
     HOSO_ASSIGN_OR_RETURN(crl_pem, ReadTextFile(c.Path(c.crl), "CRL"));
   }
@@ -127,6 +129,12 @@ Status NodeDaemon::Impl::Open() {
   view.peers = [s] { return s->Peers(); };
   view.upstreams = c.upstream;
   view.started_ms = SystemClock::Default()->NowMs();
+  Impl* self = this;
+  view.verify_origin = [self](const sync::OriginMsg& o) {
+    std::lock_guard lock(self->crl_mu);
+    return sync::CheckOriginCertificate(o, self->ca_pem, self->crl_pem,
+                                        SystemClock::Default()->NowMs() / 1000);
+  };
   api = std::make_unique<LocalApi>(store.get(), SystemClock::Default(), token, view);
   server = std::make_unique<ApiServer>(api.get(), log);
   HOSO_ASSIGN_OR_RETURN(HostPort api_hp, ParseHostPort(c.api));
@@ -193,6 +201,10 @@ Status NodeDaemon::ReloadCrl() {
     HOSO_ASSIGN_OR_RETURN(crl_pem, ReadTextFile(c.Path(c.crl), "CRL"));
   }
   HOSO_RETURN_IF_ERROR(impl_->sync->ReloadCrl(crl_pem));
+  {
+    std::lock_guard lock(impl_->crl_mu);
+    impl_->crl_pem = crl_pem;
+  }
   impl_->log->Log(LogLevel::kInfo, "node", "CRL reloaded from " + c.Path(c.crl));
   return Status::Ok();
 }

@@ -10,6 +10,7 @@
 #include "core/case_state.h"
 #include "core/directory.h"
 #include "node/json.h"
+#include "sync/bundle.h"
 
 namespace hoso::node {
 namespace {
@@ -266,6 +267,8 @@ HttpResponse LocalApi::Route(Call& call) {
     return Scope(call);
   } else if (p == "/v1/backup" && m == "POST") {
     return Backup(call);
+  } else if (p == "/v1/bundle" && m == "POST") {
+    return ImportBundle(call);
   } else if (p == "/v1/directory") {
     if (m == "GET") return Directory(call);
     if (m == "POST") return LoadDirectory(call);
@@ -798,6 +801,28 @@ HttpResponse LocalApi::Backup(Call& call) {
   return Json(201, json::object{{"dir", dir},
                                 {"cases", store_->CaseCount()},
                                 {"commit_counter", store_->CommitCounter()}});
+}
+
+HttpResponse LocalApi::ImportBundle(Call& call) {
+  if (!view_.verify_origin) {
+    return FromStatus(Status::FailedPrecondition("this node has no CA to verify bundles with"));
+  }
+  auto stats = sync::ImportBundle(*store_, call.req.body, view_.verify_origin);
+  if (!stats.ok()) {
+    return Error(400, "invalid", "body", stats.status().message(),
+                 "Tệp dữ liệu không hợp lệ hoặc bị hỏng, không nhập được.");
+  }
+  json::array refused;
+  for (const auto& r : stats->refused) refused.push_back(json::value(r));
+  const auto& b = stats->bundle;
+  return Json(200, json::object{{"scope", b.scope},
+                                {"exporter", b.exporter},
+                                {"created", FormatTime(b.created_ms)},
+                                {"streams", b.streams},
+                                {"events", b.events},
+                                {"applied", stats->applied},
+                                {"duplicates", stats->duplicates},
+                                {"refused", std::move(refused)}});
 }
 
 HttpResponse LocalApi::Directory(Call&) {

@@ -18,6 +18,7 @@
 
 #include "core/clock.h"
 #include "core/store.h"
+#include "sync/session.h"
 #include "sync/tls_node.h"
 
 namespace hoso::node {
@@ -40,6 +41,7 @@ struct NodeView {
   std::function<std::vector<sync::PeerStatus>()> peers;  // may be empty: no sync
   std::vector<std::string> upstreams;                    // configured upstream addresses
   int64_t started_ms = 0;
+  sync::OriginVerifier verify_origin;  // for bundles: as sync trusts an origin
 };
 
 class LocalApi {
@@ -58,6 +60,7 @@ class LocalApi {
   HttpResponse NodeInfo(Call& call);
   HttpResponse Scope(Call& call);
   HttpResponse Backup(Call& call);
+  HttpResponse ImportBundle(Call& call);
   HttpResponse Directory(Call& call);
   HttpResponse LoadDirectory(Call& call);
   HttpResponse Metrics(Call& call);

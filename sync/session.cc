@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/certificate.h"
+
 namespace hoso::sync {
 
 SyncSession::SyncSession(Store* store, std::string peer_unit, uint64_t peer_epoch,
@@ -25,6 +27,18 @@ std::function<bool(const std::string&)> SyncSession::SharedFilter() const {
     return IsSystemChannel(channel) ||
            (dir->InScope(me, channel, now) && dir->InScope(peer, channel, now));
   };
+}
+
+Status CheckOriginCertificate(const OriginMsg& o, std::string_view ca_pem, std::string_view crl_pem,
+                              int64_t now_s) {
+  if (o.certificate.empty()) return Status::PermissionDenied("no certificate");
+  HOSO_ASSIGN_OR_RETURN(CertificateInfo info,
+                        VerifyNodeCertificate(o.certificate, ca_pem, crl_pem, now_s));
+  if (info.unit != o.unit || info.epoch != o.epoch || info.public_key != o.public_key) {
+    return Status::PermissionDenied("certificate is for " + info.unit + "#" +
+                                    std::to_string(info.epoch) + " or another key");
+  }
+  return Status::Ok();
 }
 
 bool SyncSession::Shared(const std::string& channel) const { return SharedFilter()(channel); }

@@ -27,6 +27,11 @@ namespace hoso::sync {
 // CA and names that unit and epoch). Returns the reason when not.
 using OriginVerifier = std::function<Status(const OriginMsg&)>;
 
+// The deployment's rule for OriginVerifier: the certificate chains to the CA, is valid at
+// now_s and not revoked, and names that unit, epoch and key.
+Status CheckOriginCertificate(const OriginMsg& origin, std::string_view ca_pem,
+                              std::string_view crl_pem, int64_t now_s);
+
 struct SessionOptions {
   size_t max_batch_events = 1000;
   size_t window = 8;  // batches in flight

@@ -323,14 +323,7 @@ Status SyncNode::Impl::CheckOrigin(const OriginMsg& o) const {
     std::lock_guard lock(mu);
     crl = crl_pem;
   }
-  if (o.certificate.empty()) return Status::PermissionDenied("no certificate");
-  HOSO_ASSIGN_OR_RETURN(CertificateInfo info, VerifyNodeCertificate(o.certificate, config.ca_pem,
-                                                                    crl, clock->NowMs() / 1000));
-  if (info.unit != o.unit || info.epoch != o.epoch || info.public_key != o.public_key) {
-    return Status::PermissionDenied("certificate is for " + info.unit + "#" +
-                                    std::to_string(info.epoch) + " or another key");
-  }
-  return Status::Ok();
+  return CheckOriginCertificate(o, config.ca_pem, crl, clock->NowMs() / 1000);
 }
 
 awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {

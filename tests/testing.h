@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/certificate.h"
 #include "core/crypto.h"
 #include "core/directory.h"
 #include "core/event.h"
@@ -101,6 +102,20 @@ inline cbor::Value Body(std::initializer_list<std::pair<std::string, cbor::Value
 inline cbor::Value Text(const std::string& s) { return cbor::Value::Text(s); }
 
 constexpr int64_t kTestNow = 1764000000000;  // 2025-11-24
+
+// A deployment CA for tests: certificates valid 2020..2035 for keys given.
+struct TestPki {
+  static constexpr int64_t kFrom = 1577836800, kTo = 2051222400;
+  SigningKey ca_key = KeyFor(1);
+  std::string ca = MakeCaCertificate(ca_key, "89", kFrom, kTo).value();
+  uint64_t serial = 0;
+  std::string CertFor(const std::string& unit, const SigningKey& key, uint64_t epoch = 1) {
+    return IssueNodeCertificate(ca_key, ca, unit, epoch, key.public_key(), ++serial, kFrom, kTo)
+        .value();
+  }
+  // The certificate of test node `unit` (key KeyFor(unit)).
+  std::string CertFor(const std::string& unit) { return CertFor(unit, KeyFor(std::stoi(unit))); }
+};
 
 // A store with a node identity and a fake clock, under root 89.
 struct TestNode {

@@ -25,6 +25,7 @@
 #include "node/config.h"
 #include "node/daemon.h"
 #include "node/json.h"
+#include "sync/bundle.h"
 #include "tools/api_client.h"
 #include "tools/provision.h"
 
@@ -353,7 +354,158 @@ Status OpenForAudit(const Args& a, AuditTarget* t) {
   return Status::Ok();
 }
 
+// A vector file (hoso vector): what a node holds, so an export sends only the rest.
+//   {"unit": tstr, "streams": [{"channel", "origin", "epoch", "seq"}]}
+Result<VersionVector> ReadVectorFile(const std::string& path) {
+  HOSO_ASSIGN_OR_RETURN(std::string text, node::ReadTextFile(path, "vector file"));
+  auto v = node::ParseJson(text);
+  if (!v.ok() || !v->is_object() || !v->as_object().contains("streams") ||
+      !v->at("streams").is_array()) {
+    return Status::InvalidArgument(path + " is not a vector file (make one with hoso vector)");
+  }
+  VersionVector out;
+  for (const auto& s : v->at("streams").as_array()) {
+    const auto* o = s.if_object();
+    if (!o || !o->contains("channel") || !o->contains("origin") || !o->contains("epoch") ||
+        !o->contains("seq") || !o->at("channel").is_string() || !o->at("origin").is_string() ||
+        !o->at("epoch").is_number() || !o->at("seq").is_number()) {
+      return Status::InvalidArgument(path + ": a stream entry lacks channel, origin, epoch or seq");
+    }
+    StreamKey k{std::string(o->at("channel").as_string()), std::string(o->at("origin").as_string()),
+                o->at("epoch").to_number<uint64_t>()};
+    out[k].seq = o->at("seq").to_number<uint64_t>();
+  }
+  return out;
+}
+
+int VectorCmd(const Args& a) {
+  AuditTarget t;
+  if (Status s = OpenForAudit(a, &t); !s.ok()) return FromStatus(s);
+  json::array streams;
+  for (const auto& [k, h] : t.store->Vector([](const std::string&) { return true; })) {
+    streams.push_back(json::object{
+        {"channel", k.channel}, {"origin", k.origin}, {"epoch", k.epoch}, {"seq", h.seq}});
+  }
+  const auto& id = t.store->options().identity;
+  json::object out{{"unit", id ? id->unit : ""}, {"streams", std::move(streams)}};
+  std::string text = json::serialize(out) + "\n";
+  if (Status s = tools::WriteFileAtomic(a.Get("out"), text); !s.ok()) return FromStatus(s);
+  if (!a.json) {
+    std::printf("%zu streams written to %s; give it to the office that exports for you\n",
+                out.at("streams").as_array().size(), a.Get("out").c_str());
+  } else {
+    PrintJson(out);
+  }
+  return kOk;
+}
+
+int ExportCmd(const Args& a) {
+  VersionVector since;
+  if (a.Has("since")) {
+    auto v = ReadVectorFile(a.Get("since"));
+    if (!v.ok()) return FromStatus(v.status());
+    since = std::move(v).value();
+  }
+  AuditTarget t;
+  if (Status s = OpenForAudit(a, &t); !s.ok()) return FromStatus(s);
+  sync::BundleSummary sum;
+  auto bundle = sync::ExportBundle(*t.store, a.Get("scope"), since, &sum);
+  if (!bundle.ok()) return FromStatus(bundle.status());
+  if (Status s = tools::WriteFileAtomic(a.Get("out"), *bundle); !s.ok()) return FromStatus(s);
+  if (a.json) {
+    PrintJson(json::object{{"out", a.Get("out")},
+                           {"bytes", bundle->size()},
+                           {"streams", sum.streams},
+                           {"batches", sum.batches},
+                           {"events", sum.events},
+                           {"origins", sum.origins}});
+  } else {
+    std::printf("%llu events of %llu streams for scope %s written to %s (%zu bytes)\n",
+                static_cast<unsigned long long>(sum.events),
+                static_cast<unsigned long long>(sum.streams), a.Get("scope").c_str(),
+                a.Get("out").c_str(), bundle->size());
+  }
+  return kOk;
+}
+
+int ImportCmd(const Args& a) {
+  auto bytes = node::ReadTextFile(a.positional[0], "bundle");
+  if (!bytes.ok()) return FromStatus(bytes.status());
+  json::value out;
+  if (int rc = CallNode(a, "POST", "/v1/bundle", *bytes, &out, "application/cbor-seq"); rc != kOk) {
+    return rc;
+  }
+  const auto& o = out.as_object();
+  if (a.json) {
+    PrintJson(out);
+  } else {
+    std::printf("bundle of scope %s from %s (%s): %s events applied, %s already held\n",
+                Str(o, "scope").c_str(), Str(o, "exporter").c_str(), Local(o.at("created")).c_str(),
+                Str(o, "applied").c_str(), Str(o, "duplicates").c_str());
+    for (const auto& r : o.at("refused").as_array()) {
+      std::printf("  refused: %s\n", std::string(r.as_string()).c_str());
+    }
+  }
+  return o.at("refused").as_array().empty() ? kOk : kFailed;
+}
+
+int VerifyBundleFile(const Args& a) {
+  auto bytes = node::ReadTextFile(a.positional[0], "bundle");
+  if (!bytes.ok()) return FromStatus(bytes.status());
+  std::string ca, crl;
+  if (a.Has("ca")) {
+    auto c = node::ReadTextFile(a.Get("ca"), "CA certificate");
+    if (!c.ok()) return FromStatus(c.status());
+    ca = *c;
+  }
+  if (a.Has("crl")) {
+    auto c = node::ReadTextFile(a.Get("crl"), "CRL");
+    if (!c.ok()) return FromStatus(c.status());
+    crl = *c;
+  }
+  if (ca.empty()) return Fail(kUsage, "verifying a bundle needs the deployment's CA: --ca FILE");
+  sync::BundleSummary sum;
+  auto problems = sync::VerifyBundle(
+      *bytes,
+      [&](const sync::OriginMsg& o) {
+        return sync::CheckOriginCertificate(o, ca, crl, SystemClock::Default()->NowMs() / 1000);
+      },
+      &sum);
+  if (!problems.ok()) {
+    if (a.json) {
+      PrintJson(json::object{{"ok", false},
+                             {"findings", json::array{json::value(problems.status().message())}}});
+    }
+    std::fprintf(stderr, "hoso: %s\n", problems.status().message().c_str());
+    return kFindings;
+  }
+  json::array findings;
+  for (const auto& p : *problems) findings.push_back(json::value(p));
+  if (a.json) {
+    PrintJson(json::object{{"ok", problems->empty()},
+                           {"scope", sum.scope},
+                           {"exporter", sum.exporter},
+                           {"streams", sum.streams},
+                           {"events", sum.events},
+                           {"origins", sum.origins},
+                           {"findings", std::move(findings)}});
+  } else {
+    std::printf(
+        "bundle of scope %s from %s: %llu streams, %llu events, %llu origins\n", sum.scope.c_str(),
+        sum.exporter.c_str(), static_cast<unsigned long long>(sum.streams),
+        static_cast<unsigned long long>(sum.events), static_cast<unsigned long long>(sum.origins));
+    for (const auto& p : *problems) std::printf("  %s\n", p.c_str());
+    std::printf(problems->empty() ? "no findings\n" : "%zu finding(s)\n", problems->size());
+  }
+  return problems->empty() ? kOk : kFindings;
+}
+
 int AuditVerifyCmd(const Args& a) {
+  if (!a.positional.empty()) {
+    if (a.Has("data")) return Fail(kUsage, "give --data DIR or a bundle FILE, not both");
+    return VerifyBundleFile(a);
+  }
+  if (!a.Has("data")) return Fail(kUsage, "give --data DIR (a store) or a bundle FILE");
   AuditTarget t;
   if (Status s = OpenForAudit(a, &t); !s.ok()) return FromStatus(s);
   AuditOptions options;
@@ -870,17 +1022,50 @@ std::vector<Command> Commands() {
        0,
        RestoreCmd},
       {"audit verify",
-       "--data DIR [--ca FILE] [--crl FILE] [--no-states]",
+       "(--data DIR | FILE) [--ca FILE] [--crl FILE] [--no-states]",
        "Checks a store as an auditor: every stream's chain, every signed head, every origin's "
        "certificate against the CA, forks, write rules, canonical encoding, and that stored "
        "case states equal a fresh fold. DIR is a node's data directory (read while the node "
-       "runs) or a backup. Exit 5 on any finding, each named by stream, seq and case.",
+       "runs) or a backup. With a bundle FILE (and --ca): its structure, digest, chains, "
+       "signatures and origin certificates. Exit 5 on any finding, each named by stream, seq "
+       "and case.",
        {"data", "ca", "crl"},
        {"no-states"},
-       {"data"},
+       {},
        0,
-       0,
+       1,
        AuditVerifyCmd},
+      {"export",
+       "--data DIR --scope UNIT [--since VECTOR_FILE] --out FILE",
+       "Writes a bundle (docs/bundle-format.md): the streams of UNIT's scope and the system "
+       "channels, with their signed heads and origins' certificates; with --since, only what "
+       "the vector file's node lacks. For an office with no link: carry FILE by post.",
+       {"data", "scope", "since", "out"},
+       {},
+       {"data", "scope", "out"},
+       0,
+       0,
+       ExportCmd},
+      {"import",
+       "[--dir DIR] FILE",
+       "Gives a bundle to the running node, which verifies it exactly as sync would and "
+       "stores what it may hold. Importing the same file twice changes nothing.",
+       node_flags,
+       {},
+       {},
+       1,
+       1,
+       ImportCmd},
+      {"vector",
+       "--data DIR --out FILE",
+       "Writes what the node holds (stream heads) to FILE, for `hoso export --since` at the "
+       "office that will send it a bundle.",
+       {"data", "out"},
+       {},
+       {"data", "out"},
+       0,
+       0,
+       VectorCmd},
       {"audit replay",
        "--data DIR (--case CODE | --scope UNIT) [--as-of TIME]",
        "Rebuilds from the log alone a case's history (who, which office, when, what changed, "

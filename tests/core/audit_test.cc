@@ -15,17 +15,8 @@ using testing::TempDir;
 
 namespace {
 
-constexpr int64_t kFrom = 1577836800, kTo = 2051222400;  // 2020 .. 2035
-
-struct Pki {
-  SigningKey ca_key = testing::KeyFor(1);
-  std::string ca = MakeCaCertificate(ca_key, "89", kFrom, kTo).value();
-  uint64_t serial = 0;
-  std::string CertFor(const std::string& unit, const SigningKey& key, uint64_t epoch = 1) {
-    return IssueNodeCertificate(ca_key, ca, unit, epoch, key.public_key(), ++serial, kFrom, kTo)
-        .value();
-  }
-};
+using Pki = testing::TestPki;
+constexpr int64_t kFrom = Pki::kFrom, kTo = Pki::kTo;
 
 // A province store holding the directory (its own stream) and commune 30280's stream of
 // cases, every origin with its certificate: what a real node holds.

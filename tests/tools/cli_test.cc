@@ -10,6 +10,7 @@
 #include "node/json.h"
 #include "tests/process_testing.h"
 #include "tools/local_network.h"
+#include "tools/provision.h"
 
 using namespace hoso;
 namespace json = boost::json;
@@ -263,4 +264,52 @@ TEST_CASE("hoso audit verify and replay on a running node's store", "[tools][cli
   CHECK(scope.at("fingerprint") == live->at("scope_fingerprint"));
   CHECK(Hoso(tmp, {"audit", "replay", "--data", province}).rc == 2);
   CHECK(Hoso(tmp, {"audit", "verify", "--data", tmp.Sub("nothing")}).rc == 4);
+}
+
+TEST_CASE("hoso export, audit verify FILE, import: cases carried by post", "[tools][cli][bundle]") {
+  testing::TempDir tmp;
+  auto net = testing::ProcessNetwork(tmp.Sub("net"), {"89", "30280"});
+  REQUIRE(net->Start("89").ok());
+  REQUIRE(net->Start("30280").ok());
+  REQUIRE(net->LoadDirectory().ok());
+  REQUIRE(net->Stop("30280").ok());
+  REQUIRE(net->Start("30280", /*online=*/false).ok());
+  std::string commune = net->NodeDir("30280"), province = net->NodeDir("89");
+  std::vector<std::string> codes;
+  for (const char* name : {"Đặng Văn Quang", "Hồ Thị Nhung", "Dương Minh Trí"}) {
+    auto r = Hoso(tmp, {"case", "new", "--dir", commune, "--officer", "nv.lan", "--procedure",
+                        "1.004946", "--name", name, "--json"});
+    REQUIRE(r.rc == 0);
+    codes.emplace_back(Json(r).at("code").as_string());
+  }
+  // The province's vector travelled to the commune earlier; the commune exports the rest.
+  REQUIRE(Hoso(tmp, {"vector", "--data", province, "--out", tmp.Sub("province.vec")}).rc == 0);
+  auto exported = Hoso(tmp, {"export", "--data", commune, "--scope", "30280", "--since",
+                             tmp.Sub("province.vec"), "--out", tmp.Sub("post.bundle"), "--json"});
+  INFO(exported.err);
+  REQUIRE(exported.rc == 0);
+  CHECK(Json(exported).at("events").to_number<int>() == 3);  // not the directory again
+  std::string ca = tmp.Sub("net") + "/ca/ca.pem";
+  auto verified = Hoso(tmp, {"audit", "verify", tmp.Sub("post.bundle"), "--ca", ca, "--json"});
+  CHECK(verified.rc == 0);
+  CHECK(Json(verified).at("ok").as_bool());
+
+  auto imported = Hoso(tmp, {"import", "--dir", province, tmp.Sub("post.bundle"), "--json"});
+  INFO(imported.out << imported.err);
+  REQUIRE(imported.rc == 0);
+  CHECK(Json(imported).at("applied").to_number<int>() == 3);
+  for (const auto& code : codes) CHECK(net->Call("89", "GET", "/v1/cases/" + code).ok());
+  auto again = Hoso(tmp, {"import", "--dir", province, tmp.Sub("post.bundle"), "--json"});
+  REQUIRE(again.rc == 0);
+  CHECK(Json(again).at("applied").to_number<int>() == 0);
+  CHECK(Json(again).at("duplicates").to_number<int>() == 3);
+
+  // Damaged in the post.
+  std::string bytes = node::ReadTextFile(tmp.Sub("post.bundle"), "b").value();
+  bytes[bytes.size() / 2] ^= 0x20;
+  REQUIRE(tools::WriteFileAtomic(tmp.Sub("damaged.bundle"), bytes).ok());
+  CHECK(Hoso(tmp, {"audit", "verify", tmp.Sub("damaged.bundle"), "--ca", ca}).rc == 5);
+  auto refused = Hoso(tmp, {"import", "--dir", province, tmp.Sub("damaged.bundle")});
+  CHECK(refused.rc == 1);
+  CHECK_THAT(refused.err, Catch::Contains("HTTP 400"));
 }

@@ -1,0 +1,272 @@
+#include "sync/bundle.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/directory.h"
+
+namespace hoso::sync {
+namespace {
+
+constexpr std::string_view kMagic = "hoso/bundle/v1";
+constexpr uint64_t kOrigin = 1, kBatch = 2, kTrailer = 3;
+constexpr size_t kBatchEvents = 1000;
+
+cbor::Limits ItemLimits() {
+  cbor::Limits l;
+  l.max_input = 128u << 20;
+  l.max_depth = 4;
+  l.max_string = std::max<size_t>(kMaxEventBytes, 64 * 1024);
+  l.max_collection = 4096;
+  l.max_items = 1u << 16;
+  return l;
+}
+
+struct Parsed {
+  BundleSummary summary;
+  std::vector<OriginMsg> origins;
+  std::vector<Batch> batches;
+};
+
+Status Bad(size_t offset, const std::string& what) {
+  return Status::InvalidArgument("bundle: item at byte " + std::to_string(offset) + ": " + what);
+}
+
+bool IsText(const cbor::Value& v) { return v.is_text(); }
+
+Result<Parsed> Parse(std::string_view bytes) {
+  Parsed out;
+  size_t pos = 0;
+  bool header = false, trailer = false;
+  uint64_t events = 0;
+  const cbor::Limits limits = ItemLimits();
+  while (pos < bytes.size()) {
+    if (trailer) return Bad(pos, "bytes after the trailer");
+    size_t used = 0;
+    auto item = cbor::DecodePrefix(bytes.substr(pos), &used, limits);
+    if (!item.ok()) return Bad(pos, item.status().message());
+    const auto& v = *item;
+    if (!v.is_array() || v.size() == 0) return Bad(pos, "not an array record");
+    const auto& f = v.items();
+    if (!header) {
+      if (f.size() != 5 || !IsText(f[0]) || f[0].str() != kMagic || !IsText(f[1]) ||
+          !IsText(f[2]) || !f[3].is_uint() || !f[4].is_uint()) {
+        return Bad(pos, "not a hoso bundle header (hoso/bundle/v1)");
+      }
+      out.summary.scope = f[1].str();
+      out.summary.exporter = f[2].str();
+      out.summary.exporter_epoch = f[3].uint();
+      out.summary.created_ms = static_cast<int64_t>(f[4].uint());
+      header = true;
+    } else if (!f[0].is_uint()) {
+      return Bad(pos, "record without a kind");
+    } else if (f[0].uint() == kOrigin) {
+      if (f.size() != 5 || !IsText(f[1]) || !f[2].is_uint() || !f[3].is_bytes() ||
+          f[3].str().size() != 32 || !IsText(f[4])) {
+        return Bad(pos, "malformed origin record");
+      }
+      out.origins.push_back({f[1].str(), f[2].uint(), f[3].str(), f[4].str()});
+    } else if (f[0].uint() == kBatch) {
+      if (f.size() != 7 || !IsText(f[1]) || !IsText(f[2]) || !f[3].is_uint() || !f[4].is_uint() ||
+          !f[5].is_bytes() || f[5].str().size() != 64 || !f[6].is_array() || f[6].size() == 0) {
+        return Bad(pos, "malformed batch record");
+      }
+      Batch b;
+      b.stream = {f[1].str(), f[2].str(), f[3].uint()};
+      for (const auto& e : f[6].items()) {
+        if (!e.is_bytes()) return Bad(pos, "an event that is not a byte string");
+        b.events.push_back(e.str());
+      }
+      b.head = {b.stream, f[4].uint(), Sha256(b.events.back()), f[5].str()};
+      if (b.head.seq < b.events.size()) return Bad(pos, "head seq below the batch's size");
+      events += b.events.size();
+      out.batches.push_back(std::move(b));
+    } else if (f[0].uint() == kTrailer) {
+      if (f.size() != 4 || !f[1].is_uint() || !f[2].is_uint() || !f[3].is_bytes()) {
+        return Bad(pos, "malformed trailer");
+      }
+      if (f[1].uint() != out.batches.size() || f[2].uint() != events) {
+        return Bad(pos, "the trailer counts other batches or events than the file holds");
+      }
+      if (f[3].str() != AsView(Sha256(bytes.substr(0, pos)))) {
+        return Bad(pos, "digest mismatch: the file was altered or damaged");
+      }
+      trailer = true;
+    } else {
+      return Bad(pos, "unknown record kind " + std::to_string(f[0].uint()));
+    }
+    pos += used;
+  }
+  if (!header) return Status::InvalidArgument("bundle: empty file");
+  if (!trailer) return Status::InvalidArgument("bundle: no trailer: the file is truncated");
+  std::set<StreamKey> streams;
+  for (const auto& b : out.batches) streams.insert(b.stream);
+  out.summary.origins = out.origins.size();
+  out.summary.streams = streams.size();
+  out.summary.batches = out.batches.size();
+  out.summary.events = events;
+  return out;
+}
+
+void Append(std::string* out, const cbor::Value& v) { out->append(cbor::Encode(v)); }
+
+}  // namespace
+
+Result<std::string> ExportBundle(const Store& store, const std::string& scope_unit,
+                                 const VersionVector& since, BundleSummary* summary) {
+  auto dir = store.DirectorySnapshot();
+  int64_t now = SystemClock::Default()->NowMs();
+  if (!dir->Exists(scope_unit, now)) {
+    return Status::NotFound("unit " + scope_unit + " is not in the directory");
+  }
+  VersionVector held = store.Vector([&](const std::string& c) {
+    return IsSystemChannel(c) || dir->IsAncestorOrSelf(scope_unit, c, now);
+  });
+  std::vector<StreamKey> order;
+  for (const auto& [stream, head] : held) order.push_back(stream);
+  std::stable_partition(order.begin(), order.end(),
+                        [](const StreamKey& s) { return IsSystemChannel(s.channel); });
+  const Identity* me = store.options().identity ? &*store.options().identity : nullptr;
+  BundleSummary sum{scope_unit, me ? me->unit : "", me ? me->epoch : 0, now};
+  std::string out;
+  cbor::Value header = cbor::Value::Array();
+  header.Append(cbor::Value::Text(kMagic));
+  header.Append(cbor::Value::Text(scope_unit));
+  header.Append(cbor::Value::Text(sum.exporter));
+  header.Append(cbor::Value::Uint(sum.exporter_epoch));
+  header.Append(cbor::Value::Uint(static_cast<uint64_t>(now)));
+  Append(&out, header);
+
+  std::vector<Batch> batches;
+  std::set<std::pair<std::string, uint64_t>> origins;
+  for (const auto& stream : order) {
+    uint64_t head = held.at(stream).seq;
+    auto known = since.find(stream);
+    uint64_t next = known == since.end() ? 1 : known->second.seq + 1;
+    if (next > head) continue;
+    ++sum.streams;
+    origins.insert({stream.origin, stream.epoch});
+    while (next <= head) {
+      HOSO_ASSIGN_OR_RETURN(Batch b, store.ReadBatch(stream, next, kBatchEvents));
+      next = b.head.seq + 1;
+      batches.push_back(std::move(b));
+    }
+  }
+  for (const auto& [unit, epoch] : origins) {
+    HOSO_ASSIGN_OR_RETURN(std::string key, store.OriginKey(unit, epoch));
+    cbor::Value o = cbor::Value::Array();
+    o.Append(cbor::Value::Uint(kOrigin));
+    o.Append(cbor::Value::Text(unit));
+    o.Append(cbor::Value::Uint(epoch));
+    o.Append(cbor::Value::Bytes(key));
+    o.Append(cbor::Value::Text(store.OriginCertificate(unit, epoch)));
+    Append(&out, o);
+  }
+  for (const auto& b : batches) {
+    cbor::Value r = cbor::Value::Array();
+    r.Append(cbor::Value::Uint(kBatch));
+    r.Append(cbor::Value::Text(b.stream.channel));
+    r.Append(cbor::Value::Text(b.stream.origin));
+    r.Append(cbor::Value::Uint(b.stream.epoch));
+    r.Append(cbor::Value::Uint(b.head.seq));
+    r.Append(cbor::Value::Bytes(b.head.signature));
+    cbor::Value events = cbor::Value::Array();
+    for (const auto& e : b.events) events.Append(cbor::Value::Bytes(e));
+    r.Append(std::move(events));
+    Append(&out, r);
+    sum.events += b.events.size();
+  }
+  sum.batches = batches.size();
+  sum.origins = origins.size();
+  cbor::Value trailer = cbor::Value::Array();
+  trailer.Append(cbor::Value::Uint(kTrailer));
+  trailer.Append(cbor::Value::Uint(sum.batches));
+  trailer.Append(cbor::Value::Uint(sum.events));
+  trailer.Append(cbor::Value::Bytes(AsView(Sha256(out))));
+  Append(&out, trailer);
+  if (summary) *summary = sum;
+  return out;
+}
+
+Result<ImportStats> ImportBundle(Store& store, std::string_view bytes,
+                                 const OriginVerifier& verify) {
+  HOSO_ASSIGN_OR_RETURN(Parsed p, Parse(bytes));
+  ImportStats stats;
+  stats.bundle = p.summary;
+  for (const auto& o : p.origins) {
+    Status s = verify(o);
+    if (s.ok()) s = store.TrustOrigin(o.unit, o.epoch, o.public_key, o.certificate);
+    if (!s.ok()) {
+      stats.refused.push_back("origin " + o.unit + "#" + std::to_string(o.epoch) + ": " +
+                              s.message());
+    }
+  }
+  for (const auto& b : p.batches) {
+    IngestStats st;
+    Status s = store.Ingest(b, &st);
+    if (!s.ok()) {
+      stats.refused.push_back(b.stream.ToString() + " up to seq " + std::to_string(b.head.seq) +
+                              ": " + s.message());
+      continue;
+    }
+    stats.applied += st.applied;
+    stats.duplicates += st.duplicates;
+  }
+  return stats;
+}
+
+Result<std::vector<std::string>> VerifyBundle(std::string_view bytes, const OriginVerifier& verify,
+                                              BundleSummary* summary) {
+  HOSO_ASSIGN_OR_RETURN(Parsed p, Parse(bytes));
+  if (summary) *summary = p.summary;
+  std::vector<std::string> problems;
+  std::map<std::pair<std::string, uint64_t>, std::string> keys;
+  for (const auto& o : p.origins) {
+    Status s = verify(o);
+    if (!s.ok()) {
+      problems.push_back("origin " + o.unit + "#" + std::to_string(o.epoch) + ": " + s.message());
+    }
+    keys[{o.unit, o.epoch}] = o.public_key;
+  }
+  std::map<StreamKey, std::pair<uint64_t, Hash>> last;  // stream -> (seq, id) checked so far
+  for (const auto& b : p.batches) {
+    std::string where = b.stream.ToString();
+    uint64_t first = b.head.seq - b.events.size() + 1;
+    auto it = last.find(b.stream);
+    std::optional<Hash> prev;
+    if (it != last.end()) {
+      if (it->second.first + 1 != first) {
+        problems.push_back(where + ": batches not consecutive at seq " + std::to_string(first));
+      }
+      prev = it->second.second;
+    } else if (first == 1) {
+      prev = Hash{};
+    }
+    uint64_t seq = first;
+    for (const auto& bytes_i : b.events) {
+      auto e = DecodeEvent(bytes_i);
+      if (!e.ok()) {
+        problems.push_back(where + " seq " + std::to_string(seq) + ": " + e.status().message());
+      } else if (!(e->stream == b.stream) || e->seq != seq) {
+        problems.push_back(where + " seq " + std::to_string(seq) + ": event claims " +
+                           e->stream.ToString() + " seq " + std::to_string(e->seq));
+      } else if (prev && e->prev != *prev) {
+        problems.push_back(where + " seq " + std::to_string(seq) + ": chain broken");
+      }
+      prev = Sha256(bytes_i);
+      ++seq;
+    }
+    auto key = keys.find({b.stream.origin, b.stream.epoch});
+    if (key == keys.end()) {
+      problems.push_back(where + ": no origin record for its signer");
+    } else if (!b.head.Verify(key->second).ok()) {
+      problems.push_back(where + " seq " + std::to_string(b.head.seq) +
+                         ": the signed head does not verify");
+    }
+    last[b.stream] = {b.head.seq, b.head.id};
+  }
+  return problems;
+}
+
+}  // namespace hoso::sync

@@ -1,0 +1,59 @@
+// Bundles: a scope's streams in a file, for offices with no link (a USB stick sent by post).
+//
+// A bundle is a CBOR sequence (RFC 8742) of canonical items (docs/bundle-format.md):
+//
+//   bundle  = header *origin *batch trailer
+//   header  = ["hoso/bundle/v1", scope: tstr, exporter: tstr, exporter_epoch: uint,
+//              created_ms: uint]
+//   origin  = [1, unit: tstr, epoch: uint, public_key: bstr .size 32, certificate: tstr]
+//   batch   = [2, channel: tstr, origin: tstr, epoch: uint, head_seq: uint,
+//              signature: bstr .size 64, events: [+ bstr]]   ; events end at head_seq
+//   trailer = [3, batches: uint, events: uint, digest: bstr .size 32]
+//   digest  = SHA-256 of every byte before the trailer
+//
+// Batches are the same units sync sends: consecutive events of one stream ending at a head
+// the origin signed; system channels come first. Import verifies exactly as a sync session
+// does (origin certificates against the CA, then Store::Ingest: canonical bytes, chain,
+// signature, write rule, scope), refuses a truncated or altered file before storing anything,
+// and is idempotent: events already held count as duplicates.
+// Thread-safety: pure functions over a store.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/store.h"
+#include "sync/session.h"
+
+namespace hoso::sync {
+
+struct BundleSummary {
+  std::string scope, exporter;
+  uint64_t exporter_epoch = 0;
+  int64_t created_ms = 0;
+  uint64_t origins = 0, streams = 0, batches = 0, events = 0;
+};
+
+// The streams of `scope_unit`'s scope (and the system channels) beyond what `since` holds.
+Result<std::string> ExportBundle(const Store& store, const std::string& scope_unit,
+                                 const VersionVector& since, BundleSummary* summary = nullptr);
+
+struct ImportStats {
+  BundleSummary bundle;
+  uint64_t applied = 0, duplicates = 0;
+  std::vector<std::string> refused;  // batches not stored, each with its reason
+};
+
+// Checks the whole file first (items, digest); then trusts origins through `verify` and
+// ingests every batch. A batch that fails is reported and skipped; the others are stored.
+Result<ImportStats> ImportBundle(Store& store, std::string_view bytes,
+                                 const OriginVerifier& verify);
+
+// Checks a bundle on its own (no store): structure, digest, every stream's chain from its
+// first event, every signature against the bundle's origin keys, and, with a CA, the origin
+// certificates. Returns the problems found (empty: sound).
+Result<std::vector<std::string>> VerifyBundle(std::string_view bytes, const OriginVerifier& verify,
+                                              BundleSummary* summary);
+
+}  // namespace hoso::sync

@@ -1,0 +1,180 @@
+// Bundles: the offline transfer of a scope's streams, on real stores with real certificates.
+#include "sync/bundle.h"
+
+#include <catch2/catch.hpp>
+
+#include "tests/testing.h"
+
+using namespace hoso;
+using namespace hoso::sync;
+using testing::TempDir;
+
+namespace {
+
+struct Offices {
+  TempDir dir;
+  testing::TestPki pki;
+  std::unique_ptr<testing::TestNode> province = testing::OpenTestNode(dir.Sub("89"), "89");
+  std::unique_ptr<testing::TestNode> commune = testing::OpenTestNode(dir.Sub("30280"), "30280");
+  OriginVerifier verify = [this](const OriginMsg& o) {
+    return CheckOriginCertificate(o, pki.ca, "", testing::kTestNow / 1000);
+  };
+  Offices() {
+    Store& p = *province->store;
+    REQUIRE(p.TrustOrigin("89", 1, testing::KeyFor(89).public_key(), pki.CertFor("89")).ok());
+    REQUIRE(commune->store
+                ->TrustOrigin("30280", 1, testing::KeyFor(30280).public_key(), pki.CertFor("30280"))
+                .ok());
+    REQUIRE(p.Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+  }
+  void Receive(Store& s, int from, int to) {
+    for (int i = from; i < to; ++i) {
+      REQUIRE(s.Append(testing::ReceiveWrite("30280", "C" + std::to_string(i),
+                                             "Phan Văn Sơn " + std::to_string(i),
+                                             testing::kTestNow + 86400000))
+                  .ok());
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("bundle: a commune with no link gets its directory by USB, sends its cases back",
+          "[sync][bundle]") {
+  Offices o;
+  // The province's bundle for the commune: the directory and the root's certificate.
+  BundleSummary sum;
+  auto to_commune = ExportBundle(*o.province->store, "30280", {}, &sum);
+  REQUIRE(to_commune.ok());
+  CHECK(sum.streams == 1);
+  CHECK(sum.events == testing::SmallTree().size());
+  auto in = ImportBundle(*o.commune->store, *to_commune, o.verify);
+  REQUIRE(in.ok());
+  CHECK(in->refused.empty());
+  CHECK(in->applied == testing::SmallTree().size());
+  CHECK(o.commune->store->DirectorySnapshot()->size() == testing::SmallTree().size());
+
+  // The commune works, then sends its cases by post.
+  o.Receive(*o.commune->store, 0, 25);
+  auto to_province = ExportBundle(*o.commune->store, "30280", {});
+  REQUIRE(to_province.ok());
+  auto back = ImportBundle(*o.province->store, *to_province, o.verify);
+  REQUIRE(back.ok());
+  INFO((back->refused.empty() ? "" : back->refused[0]));
+  CHECK(back->refused.empty());
+  CHECK(back->applied == 25);
+  auto same = [](const std::string& c) { return c == "30280"; };
+  CHECK(o.province->store->ScopeFingerprint(same) == o.commune->store->ScopeFingerprint(same));
+
+  // Importing the same file again changes nothing.
+  uint64_t counter = o.province->store->CommitCounter();
+  auto again = ImportBundle(*o.province->store, *to_province, o.verify);
+  REQUIRE(again.ok());
+  CHECK(again->applied == 0);
+  CHECK(again->duplicates == back->applied + testing::SmallTree().size());
+  CHECK(again->refused.empty());
+  CHECK(o.province->store->ScopeFingerprint(same) == o.commune->store->ScopeFingerprint(same));
+  CHECK(o.province->store->CommitCounter() == counter);  // not even a commit
+
+  // Later: only what the province does not hold yet (its vector, carried back earlier).
+  o.Receive(*o.commune->store, 25, 30);
+  VersionVector province_has = o.province->store->Vector([](const std::string&) { return true; });
+  BundleSummary delta;
+  auto update = ExportBundle(*o.commune->store, "30280", province_has, &delta);
+  REQUIRE(update.ok());
+  CHECK(delta.events == 5);
+  CHECK(update->size() < to_province->size() / 3);
+  auto applied = ImportBundle(*o.province->store, *update, o.verify);
+  REQUIRE(applied.ok());
+  CHECK(applied->applied == 5);
+  CHECK(o.province->store->ScopeFingerprint(same) == o.commune->store->ScopeFingerprint(same));
+}
+
+TEST_CASE("bundle: a truncated or altered file is refused whole; nothing is stored",
+          "[sync][bundle]") {
+  Offices o;
+  auto to_commune = ExportBundle(*o.province->store, "30280", {});
+  REQUIRE(to_commune.ok());
+  Store& c = *o.commune->store;
+  uint64_t before = c.CommitCounter();
+  std::string truncated = to_commune->substr(0, to_commune->size() - 40);
+  auto t = ImportBundle(c, truncated, o.verify);
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.status().code() == Code::kInvalidArgument);
+  std::string altered = *to_commune;
+  size_t at = altered.find("Phường Mỹ Bình");
+  REQUIRE(at != std::string::npos);
+  altered[at + 2] ^= 0x01;
+  auto a = ImportBundle(c, altered, o.verify);
+  REQUIRE_FALSE(a.ok());
+  CHECK_THAT(a.status().message(), Catch::Contains("digest mismatch"));
+  CHECK_FALSE(ImportBundle(c, "not a bundle at all", o.verify).ok());
+  CHECK_FALSE(ImportBundle(c, "", o.verify).ok());
+  CHECK(c.CommitCounter() == before);
+  CHECK(c.DirectorySnapshot()->size() == 0);
+}
+
+TEST_CASE("bundle: origins from another CA and channels out of scope are refused by name",
+          "[sync][bundle]") {
+  Offices o;
+  // A commune that received its directory, then imports a bundle holding another commune's
+  // channel: refused (scope), while its own arrives.
+  auto directory = ExportBundle(*o.province->store, "30280", {});
+  REQUIRE(ImportBundle(*o.commune->store, *directory, o.verify).ok());
+  auto other = testing::OpenTestNode(o.dir.Sub("30283"), "30283");
+  REQUIRE(ImportBundle(*other->store, *directory, o.verify).ok());
+  REQUIRE(other->store
+              ->TrustOrigin("30283", 1, testing::KeyFor(30283).public_key(), o.pki.CertFor("30283"))
+              .ok());
+  REQUIRE(
+      other->store->Append(testing::ReceiveWrite("30283", "X1", "Bùi Thị Lan", testing::kTestNow))
+          .ok());
+  auto district_view = testing::OpenTestNode(o.dir.Sub("883"), "883");
+  REQUIRE(ImportBundle(*district_view->store, *directory, o.verify).ok());
+  REQUIRE(ImportBundle(*district_view->store, *ExportBundle(*other->store, "30283", {}), o.verify)
+              .ok());
+  auto whole_district = ExportBundle(*district_view->store, "883", {});
+  REQUIRE(whole_district.ok());
+  auto into_commune = ImportBundle(*o.commune->store, *whole_district, o.verify);
+  REQUIRE(into_commune.ok());
+  REQUIRE(into_commune->refused.size() == 1);
+  CHECK_THAT(into_commune->refused[0], Catch::Contains("30283"));
+  CHECK(o.commune->store->CaseCount() == 0);
+
+  // A bundle whose origin certificate comes from another CA.
+  testing::TestPki rogue;
+  rogue.ca_key = testing::KeyFor(666);
+  rogue.ca = MakeCaCertificate(rogue.ca_key, "89", rogue.kFrom, rogue.kTo).value();
+  OriginVerifier rogue_verify = [&](const OriginMsg& m) {
+    return CheckOriginCertificate(m, rogue.ca, "", testing::kTestNow / 1000);
+  };
+  auto fresh = testing::OpenTestNode(o.dir.Sub("fresh"), "30280");
+  auto refused = ImportBundle(*fresh->store, *directory, rogue_verify);
+  REQUIRE(refused.ok());
+  REQUIRE_FALSE(refused->refused.empty());
+  CHECK_THAT(refused->refused[0], Catch::Contains("origin 89#1"));
+  CHECK(fresh->store->DirectorySnapshot()->size() == 0);
+}
+
+TEST_CASE("bundle: verified on its own, without a store", "[sync][bundle][audit]") {
+  Offices o;
+  auto b = ExportBundle(*o.province->store, "89", {});
+  REQUIRE(b.ok());
+  BundleSummary sum;
+  auto problems = VerifyBundle(*b, o.verify, &sum);
+  REQUIRE(problems.ok());
+  CHECK(problems->empty());
+  CHECK(sum.scope == "89");
+  CHECK(sum.exporter == "89");
+  testing::TestPki rogue;
+  rogue.ca_key = testing::KeyFor(666);
+  rogue.ca = MakeCaCertificate(rogue.ca_key, "89", rogue.kFrom, rogue.kTo).value();
+  auto wrong_ca = VerifyBundle(
+      *b,
+      [&](const OriginMsg& m) {
+        return CheckOriginCertificate(m, rogue.ca, "", testing::kTestNow / 1000);
+      },
+      &sum);
+  REQUIRE(wrong_ca.ok());
+  CHECK(wrong_ca->size() == 1);
+}
