@@ -48,41 +48,55 @@ struct ApiServer::Impl {
     }
   }
 
+  // 413, then a lingering close: read and drop what the client is still sending (bounded),
+  // so it sees the answer instead of a reset.
+  static asio::awaitable<void> RefuseTooLarge(beast::tcp_stream& stream, size_t limit) {
+    http::response<http::string_body> res{http::status::payload_too_large, 11};
+    res.set(http::field::content_type, "application/json; charset=utf-8");
+    res.body() = "{\"error\":\"too_large\",\"reason\":\"the body is over " +
+                 std::to_string(limit >> 20) + " MiB\",\"message\":\"Dữ liệu gửi lên quá lớn.\"}\n";
+    res.prepare_payload();
+    res.keep_alive(false);
+    co_await http::async_write(stream, res, kTuple);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.expires_after(std::chrono::seconds(2));
+    std::vector<char> sink(64 * 1024);
+    for (size_t drained = 0; drained < (16u << 20);) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+      if (ec) break;
+      drained += n;
+    }
+  }
+
   asio::awaitable<void> Serve(beast::tcp_stream stream) {
     beast::flat_buffer buffer;
     for (;;) {
       http::request_parser<http::string_body> parser;
+      parser.body_limit(kMaxBundle);  // the header decides the route's own limit below
       stream.expires_after(kIdle);
       auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
       if (hec) break;
       // Bundles (a scope's streams from a USB stick) may be large; nothing else is.
       bool bundle = parser.get().method() == http::verb::post &&
                     parser.get().target().starts_with("/v1/bundle");
-      parser.body_limit(bundle ? kMaxBundle : kMaxBody);
-      auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+      size_t limit = bundle ? kMaxBundle : kMaxBody;
+      auto length = parser.content_length();
+      beast::error_code ec;
+      if (length && *length > limit) {
+        ec = http::error::body_limit;
+      } else {
+        parser.body_limit(limit);
+        std::tie(ec, std::ignore) = co_await http::async_read(stream, buffer, parser, kTuple);
+      }
       if (ec == http::error::body_limit) {
-        http::response<http::string_body> res{http::status::payload_too_large, 11};
-        res.set(http::field::content_type, "application/json; charset=utf-8");
-        res.body() =
-            "{\"error\":\"too_large\",\"reason\":\"the body is over 1 MiB\","
-            "\"message\":\"Dữ liệu gửi lên quá lớn.\"}\n";
-        res.prepare_payload();
-        res.keep_alive(false);
-        co_await http::async_write(stream, res, kTuple);
-        // Lingering close: read and drop what the client is still sending (bounded), so it
-        // sees the 413 instead of a reset.
-        beast::error_code ignored;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        stream.expires_after(std::chrono::seconds(2));
-        std::vector<char> sink(64 * 1024);
-        for (size_t drained = 0; drained < (16u << 20);) {
-          auto [dec, dn] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
-          if (dec) break;
-          drained += dn;
-        }
+        co_await RefuseTooLarge(stream, limit);
         co_return;
       }
-      if (ec) break;  // closed, timed out or malformed: nothing was handled
+      if (ec) {
+        log->Log(LogLevel::kDebug, "api", "connection ended: " + ec.message());
+        break;  // closed, timed out or malformed: nothing was handled
+      }
       auto& req = parser.get();
       bool keep_alive = req.keep_alive();
       HttpResponse out;
