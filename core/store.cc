@@ -48,8 +48,9 @@ const std::string kMetaOriginPrefix = "origin/";
 const std::string kMetaOriginCertPrefix = "origincert/";
 const std::string kMetaFpPrefix = "fp/";
 const std::string kMetaFrozenPrefix = "frozen/";
-const std::string kMetaPurgedPrefix = "purged/";  // channel -> at_ms(8) events(8) cases(8)
-const std::string kMetaPeerPrefix = "peer/";      // peer 0x00 stream_key -> seq(8) id(32)
+const std::string kMetaPurgedPrefix = "purged/";    // channel -> at_ms(8) events(8) cases(8)
+const std::string kMetaReceiptPrefix = "receipt/";  // holder 0x00 epoch(8) at(8) -> str sig
+const std::string kMetaPeerPrefix = "peer/";        // peer 0x00 stream_key -> seq(8) id(32)
 
 std::string PeerPrefix(std::string_view peer) {
   std::string key = kMetaPeerPrefix;
@@ -1329,6 +1330,45 @@ Status Store::SetPeerCounter(std::string_view peer, uint64_t counter) {
   return FromRocks(db_->Put(rocksdb::WriteOptions(), cf_[kMeta],
                             kMetaPeerCounterPrefix + std::string(peer), Big64String(counter)),
                    "recording peer counter");
+}
+
+Status Store::AddReceipt(const StoredReceipt& r) {
+  if (options_.read_only) return Status::FailedPrecondition("store opened read-only");
+  std::string key = kMetaReceiptPrefix + r.holder;
+  key.push_back('\0');
+  PutBig64(&key, r.holder_epoch);
+  PutBig64(&key, static_cast<uint64_t>(r.at_ms));
+  std::string value;
+  PutString(&value, r.body);
+  value.append(r.signature);
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_writes;
+  return FromRocks(db_->Put(wo, cf_[kMeta], key, value), "recording a receipt");
+}
+
+std::vector<Store::StoredReceipt> Store::Receipts() const {
+  std::vector<StoredReceipt> out;
+  Status s = Scan(kMeta, kMetaReceiptPrefix, PrefixUpperBound(kMetaReceiptPrefix),
+                  [&](std::string_view key, std::string_view value) {
+                    std::string_view rest = key.substr(kMetaReceiptPrefix.size());
+                    size_t zero = rest.find('\0');
+                    if (zero == std::string_view::npos || rest.size() != zero + 17) return true;
+                    StoredReceipt r;
+                    r.holder = std::string(rest.substr(0, zero));
+                    r.holder_epoch = GetBig64(rest.substr(zero + 1, 8));
+                    r.at_ms = static_cast<int64_t>(GetBig64(rest.substr(zero + 9, 8)));
+                    Reader reader(value);
+                    std::string_view body, signature;
+                    if (!reader.String(&body) || !reader.Fixed(kSignatureSize, &signature)) {
+                      return true;
+                    }
+                    r.body = std::string(body);
+                    r.signature = std::string(signature);
+                    out.push_back(std::move(r));
+                    return true;
+                  });
+  (void)s;  // a read error ends the list early
+  return out;
 }
 
 uint64_t Store::CaseCount() const {

@@ -200,6 +200,17 @@ class Store {
   Status ForgetPeerKnowledge(std::string_view peer,
                              const std::function<bool(const std::string&)>& channels);
 
+  // Receipts a parent signed for what this node delivered (sync/receipt.h), kept as evidence.
+  // The store keeps them opaque: the signed body and its signature, by holder and time.
+  struct StoredReceipt {
+    std::string holder;  // the signing node's unit
+    uint64_t holder_epoch = 0;
+    int64_t at_ms = 0;
+    std::string body, signature;
+  };
+  Status AddReceipt(const StoredReceipt& receipt);  // WAL-synced
+  std::vector<StoredReceipt> Receipts() const;
+
   // Called after every commit with the streams whose heads moved (from the committing
   // thread, outside the store's locks). Returns an id for RemoveCommitListener.
   using CommitListener = std::function<void(const std::vector<StreamKey>&)>;

@@ -85,8 +85,8 @@ bool ToInt(const Value& v, int64_t* out) { return v.ToInt64(out); }
 }  // namespace
 
 const char* MessageName(const Message& m) {
-  static const char* kNames[] = {"HELLO", "CHANGES", "ORIGIN", "BATCH",
-                                 "ACK",   "PING",    "PONG",   "ERROR"};
+  static const char* kNames[] = {"HELLO", "CHANGES", "ORIGIN", "BATCH",           "ACK",
+                                 "PING",  "PONG",    "ERROR",  "RECEIPT_REQUEST", "RECEIPT"};
   return kNames[m.index()];
 }
 
@@ -136,6 +136,9 @@ std::string EncodeMessage(const Message& m) {
         } else if constexpr (std::is_same_v<T, ErrorMsg>) {
           v.Append(Value::Text(msg.code));
           v.Append(Value::Text(msg.text));
+        } else if constexpr (std::is_same_v<T, ReceiptMsg>) {
+          v.Append(Value::Bytes(msg.body));
+          v.Append(Value::Bytes(msg.signature));
         }
       },
       m);
@@ -221,6 +224,14 @@ Result<Message> DecodeMessage(std::string_view bytes, size_t max_frame) {
     case 7:
       if (n != 3 || !f[1].is_text() || !f[2].is_text()) return Shape("ERROR");
       return Message(ErrorMsg{f[1].str(), f[2].str()});
+    case 8:
+      if (n != 1) return Shape("RECEIPT_REQUEST");
+      return Message(ReceiptRequest{});
+    case 9:
+      if (n != 3 || !f[1].is_bytes() || !f[2].is_bytes() || f[2].str().size() != kSignatureSize) {
+        return Shape("RECEIPT");
+      }
+      return Message(ReceiptMsg{f[1].str(), f[2].str()});
     default:
       return Status::InvalidArgument("unknown message type " + std::to_string(f[0].uint()));
   }

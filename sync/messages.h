@@ -18,7 +18,7 @@
 
 namespace hoso::sync {
 
-constexpr uint64_t kProtocolVersion = 1;
+constexpr uint64_t kProtocolVersion = 2;  // 2: receipts
 constexpr size_t kDefaultMaxFrame = 4 << 20;
 // A BATCH's events decompressed may not exceed this (a hostile peer's zstd bomb is refused
 // before anything is allocated).
@@ -63,8 +63,16 @@ struct ErrorMsg {
   std::string code;
   std::string text;
 };
+// Sent by a child once everything it sent is acknowledged: "sign what you now hold of it".
+struct ReceiptRequest {};
+// The parent's answer: a receipt body and its signature (sync/receipt.h).
+struct ReceiptMsg {
+  std::string body;
+  std::string signature;
+};
 
-using Message = std::variant<Hello, Changes, OriginMsg, BatchMsg, Ack, Ping, Pong, ErrorMsg>;
+using Message = std::variant<Hello, Changes, OriginMsg, BatchMsg, Ack, Ping, Pong, ErrorMsg,
+                             ReceiptRequest, ReceiptMsg>;
 
 std::string EncodeMessage(const Message& m);
 Result<Message> DecodeMessage(std::string_view bytes, size_t max_frame = kDefaultMaxFrame);

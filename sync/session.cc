@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/certificate.h"
+#include "sync/receipt.h"
 
 namespace hoso::sync {
 
@@ -74,33 +75,85 @@ Status SyncSession::Handle(const Message& in, std::vector<Message>* out) {
   }
   if (const auto* b = std::get_if<BatchMsg>(&in)) return OnBatch(*b, out);
   if (const auto* a = std::get_if<Ack>(&in)) return OnAck(*a, out);
-  if (const auto* o = std::get_if<OriginMsg>(&in)) {
-    if (verifier_) {
-      Status v = verifier_(*o);
-      if (!v.ok()) {
-        return Fail(Status::PermissionDenied("origin " + o->unit + "#" + std::to_string(o->epoch) +
-                                             " refused: " + v.message()),
-                    out);
-      }
-    }
-    auto held = store_->OriginKey(o->unit, o->epoch);
-    if (held.ok() && *held != o->public_key) {
-      return Fail(Status::PermissionDenied("origin " + o->unit + "#" + std::to_string(o->epoch) +
-                                           " announced with a key other than the one held"),
-                  out);
-    }
-    if (!held.ok()) {
-      Status s = store_->TrustOrigin(o->unit, o->epoch, o->public_key, o->certificate);
-      if (!s.ok()) return Fail(s, out);
-    }
-    return Status::Ok();
-  }
+  if (const auto* o = std::get_if<OriginMsg>(&in)) return OnOrigin(*o, out);
+  if (std::holds_alternative<ReceiptRequest>(in)) return OnReceiptRequest(out);
+  if (const auto* r = std::get_if<ReceiptMsg>(&in)) return OnReceipt(*r, out);
   if (const auto* c = std::get_if<Changes>(&in)) return OnChanges(*c, out);
   if (const auto* p = std::get_if<Ping>(&in)) {
     out->push_back(Pong{p->wall_ms, clock_->NowMs()});
     return Status::Ok();
   }
   return Status::Ok();  // PONG: nothing to do beyond keeping the session alive
+}
+
+Status SyncSession::OnOrigin(const OriginMsg& o, std::vector<Message>* out) {
+  if (verifier_) {
+    Status v = verifier_(o);
+    if (!v.ok()) {
+      return Fail(Status::PermissionDenied("origin " + o.unit + "#" + std::to_string(o.epoch) +
+                                           " refused: " + v.message()),
+                  out);
+    }
+  }
+  auto held = store_->OriginKey(o.unit, o.epoch);
+  if (held.ok() && *held != o.public_key) {
+    return Fail(Status::PermissionDenied("origin " + o.unit + "#" + std::to_string(o.epoch) +
+                                         " announced with a key other than the one held"),
+                out);
+  }
+  if (!held.ok()) {
+    Status s = store_->TrustOrigin(o.unit, o.epoch, o.public_key, o.certificate);
+    if (!s.ok()) return Fail(s, out);
+  }
+  return Status::Ok();
+}
+
+bool SyncSession::PeerIsParent() const {
+  // Judged now, not at HELLO: a fresh node learns the directory during its first session.
+  return peer_unit_ != me_ &&
+         store_->DirectorySnapshot()->IsAncestorOrSelf(peer_unit_, me_, clock_->NowMs());
+}
+
+void SyncSession::SetPeerIdentity(std::string public_key, std::string certificate) {
+  if (!store_->OriginKey(peer_unit_, peer_epoch_).ok()) {
+    Status s = store_->TrustOrigin(peer_unit_, peer_epoch_, public_key, certificate);
+    (void)s;  // without it the peer's receipts are refused, nothing else
+  }
+}
+
+Status SyncSession::OnReceiptRequest(std::vector<Message>* out) {
+  const auto& id = store_->options().identity;
+  if (delivered_.empty() || !id) return Status::Ok();
+  Receipt r{id->unit, id->epoch, clock_->NowMs(), peer_unit_, peer_epoch_, {}};
+  for (const auto& stream : delivered_) {
+    if (auto head = store_->Head(stream)) r.heads.emplace_back(stream, *head);
+  }
+  std::string body = EncodeReceipt(r);
+  auto signature = SignReceipt(body, id->key);
+  if (!signature.ok()) return Fail(signature.status(), out);
+  delivered_.clear();
+  ++stats_.receipts_sent;
+  out->push_back(ReceiptMsg{std::move(body), std::move(signature).value()});
+  return Status::Ok();
+}
+
+Status SyncSession::OnReceipt(const ReceiptMsg& m, std::vector<Message>* out) {
+  auto r = DecodeReceipt(m.body);
+  if (!r.ok()) return Fail(r.status().Annotate("RECEIPT"), out);
+  if (r->holder != peer_unit_ || r->holder_epoch != peer_epoch_ || r->for_unit != me_) {
+    return Fail(Status::PermissionDenied("RECEIPT names " + r->holder + " for " + r->for_unit +
+                                         ", not this link"),
+                out);
+  }
+  auto key = store_->OriginKey(peer_unit_, peer_epoch_);
+  if (!key.ok()) return Status::Ok();  // no certificate key for the peer: kept nowhere
+  if (Status v = VerifyReceipt(m.body, m.signature, *key); !v.ok()) {
+    return Fail(Status::PermissionDenied("RECEIPT signature does not verify"), out);
+  }
+  Status s = store_->AddReceipt({peer_unit_, peer_epoch_, r->at_ms, m.body, m.signature});
+  if (!s.ok()) return Fail(s, out);
+  ++stats_.receipts_received;
+  return Status::Ok();
 }
 
 Status SyncSession::OnHello(const Hello& h, std::vector<Message>* out) {
@@ -250,6 +303,7 @@ Status SyncSession::OnIngested(const Batch& b, const Status& result, const Inges
   }
   StreamHead head{b.head.seq, b.head.id, false};
   known_[b.stream] = head;
+  delivered_.insert(b.stream);
   Status s = store_->UpdatePeerKnowledge(peer_key_, {{b.stream, head}});
   if (!s.ok()) return Fail(s, out);
   // The counter of the commit that stored this batch (not the store's current one, which other
@@ -281,6 +335,12 @@ Status SyncSession::OnAck(const Ack& a, std::vector<Message>* out) {
   if (s.ok() && advanced != seen) s = store_->SetPeerCounter(peer_key_, advanced);
   if (!s.ok()) return Fail(s, out);
   Pump(out);
+  // Everything we sent is acknowledged: ask the parent to sign what it now holds.
+  ++acked_since_request_;
+  if (in_flight_.empty() && PeerIsParent()) {
+    acked_since_request_ = 0;
+    out->push_back(ReceiptRequest{});
+  }
   return Status::Ok();
 }
 

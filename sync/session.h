@@ -42,6 +42,7 @@ struct SessionStats {
   uint64_t batches_received = 0, events_received = 0, duplicates_received = 0;
   uint64_t change_entries_received = 0;
   uint64_t purged_channels = 0;
+  uint64_t receipts_sent = 0, receipts_received = 0;
   int64_t clock_skew_ms = 0;  // peer's wall clock minus ours, from HELLO
 };
 
@@ -50,6 +51,10 @@ class SyncSession {
   // `peer_unit` and `peer_epoch` are the identity the transport authenticated (certificate).
   SyncSession(Store* store, std::string peer_unit, uint64_t peer_epoch, OriginVerifier verifier,
               const Clock* clock, SessionOptions options = {});
+
+  // The peer's key and certificate as the transport authenticated them: the peer becomes a
+  // trusted origin (its receipts are verified with that key).
+  void SetPeerIdentity(std::string public_key, std::string certificate);
 
   // The opening HELLO.
   std::vector<Message> Start();
@@ -80,6 +85,10 @@ class SyncSession {
   void Pump(std::vector<Message>* out);
   Status OnBatch(const BatchMsg& m, std::vector<Message>* out);
   Status OnAck(const Ack& a, std::vector<Message>* out);
+  Status OnOrigin(const OriginMsg& o, std::vector<Message>* out);
+  Status OnReceiptRequest(std::vector<Message>* out);
+  bool PeerIsParent() const;  // an ancestor: it owes us receipts
+  Status OnReceipt(const ReceiptMsg& m, std::vector<Message>* out);
   Status Fail(Status s, std::vector<Message>* out);
 
   Store* store_;
@@ -100,6 +109,8 @@ class SyncSession {
   std::map<std::pair<StreamKey, uint64_t>, Hash> in_flight_;  // (stream, head seq) -> head id
   std::set<std::pair<std::string, uint64_t>> origins_sent_;
   std::set<uint64_t> acked_counters_;  // the peer's commit counters our ACKs reported
+  uint64_t acked_since_request_ = 0;
+  std::set<StreamKey> delivered_;  // streams the peer delivered since our last receipt
   SessionStats stats_;
   std::function<void(Batch)> ingest_sink_;
   size_t ingests_pending_ = 0;

@@ -362,6 +362,7 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
     c->session = std::make_unique<SyncSession>(
         store, peer->unit, peer->epoch, [this](const OriginMsg& o) { return CheckOrigin(o); },
         clock, options);
+    c->session->SetPeerIdentity(peer->public_key, peer_pem);
     std::weak_ptr<Conn> weak = c;
     c->session->SetIngestSink([this, weak, ex](Batch batch) {
       std::string lane = batch.stream.Encode();

@@ -20,12 +20,14 @@
 #include <vector>
 
 #include "core/audit.h"
+#include "core/certificate.h"
 #include "core/replay.h"
 #include "core/store.h"
 #include "node/config.h"
 #include "node/daemon.h"
 #include "node/json.h"
 #include "sync/bundle.h"
+#include "sync/receipt.h"
 #include "tools/api_client.h"
 #include "tools/provision.h"
 
@@ -567,6 +569,70 @@ int AuditVerifyCmd(const Args& a) {
   return r.ok() ? kOk : kFindings;
 }
 
+int AuditReceiptsCmd(const Args& a) {
+  AuditTarget t;
+  if (Status s = OpenForAudit(a, &t); !s.ok()) return FromStatus(s);
+  json::array list;
+  size_t bad = 0;
+  for (const auto& stored : t.store->Receipts()) {
+    std::string problem;
+    auto r = sync::DecodeReceipt(stored.body);
+    auto key = t.store->OriginKey(stored.holder, stored.holder_epoch);
+    if (!r.ok()) {
+      problem = r.status().message();
+    } else if (!key.ok()) {
+      problem = "no key for the holder " + stored.holder;
+    } else if (!sync::VerifyReceipt(stored.body, stored.signature, *key).ok()) {
+      problem = "the signature does not verify";
+    } else if (!t.ca_pem.empty()) {
+      std::string cert = t.store->OriginCertificate(stored.holder, stored.holder_epoch);
+      auto info = VerifyNodeCertificate(cert, t.ca_pem, t.crl_pem, stored.at_ms / 1000);
+      if (!info.ok()) {
+        problem = "the holder's certificate: " + info.status().message();
+      } else if (info->public_key != *key) {
+        problem = "the holder's certificate carries another key";
+      }
+    }
+    bad += !problem.empty();
+    json::array heads;
+    if (r.ok()) {
+      for (const auto& [stream, head] : r->heads) {
+        heads.push_back(json::object{{"channel", stream.channel},
+                                     {"origin", stream.origin},
+                                     {"epoch", stream.epoch},
+                                     {"seq", head.seq},
+                                     {"id", Hex(head.id)}});
+      }
+    }
+    json::object o{{"holder", stored.holder},
+                   {"holder_epoch", stored.holder_epoch},
+                   {"at", node::FormatTime(stored.at_ms)},
+                   {"verified", problem.empty()},
+                   {"heads", std::move(heads)}};
+    if (!problem.empty()) o["problem"] = problem;
+    list.push_back(std::move(o));
+  }
+  if (a.json) {
+    PrintJson(json::object{{"receipts", list}, {"ok", bad == 0}});
+  } else {
+    for (const auto& x : list) {
+      const auto& o = x.as_object();
+      std::printf(
+          "%s  held by %s#%s  %s\n", Local(o.at("at")).c_str(), Str(o, "holder").c_str(),
+          Str(o, "holder_epoch").c_str(),
+          o.at("verified").as_bool() ? "verified" : ("NOT VERIFIED: " + Str(o, "problem")).c_str());
+      for (const auto& h : o.at("heads").as_array()) {
+        std::printf("    %s/%s#%s up to seq %s\n", Str(h.as_object(), "channel").c_str(),
+                    Str(h.as_object(), "origin").c_str(), Str(h.as_object(), "epoch").c_str(),
+                    Str(h.as_object(), "seq").c_str());
+      }
+    }
+    std::printf("%zu receipt(s), %zu not verified%s\n", list.size(), bad,
+                t.ca_pem.empty() ? " (certificates not checked: no CA)" : "");
+  }
+  return bad == 0 ? kOk : kFindings;
+}
+
 int64_t AsOf(const Args& a, int* rc) {
   if (!a.Has("as-of")) return INT64_MAX / 2;
   auto t = node::ParseTime(a.Get("as-of"));
@@ -1035,6 +1101,17 @@ std::vector<Command> Commands() {
        0,
        1,
        AuditVerifyCmd},
+      {"audit receipts",
+       "--data DIR [--ca FILE] [--crl FILE]",
+       "Lists the receipts this node's parents signed for what it delivered (who holds which "
+       "streams up to which seq, since when) and verifies each signature and the holder's "
+       "certificate. Exit 5 if one does not verify.",
+       {"data", "ca", "crl"},
+       {},
+       {"data"},
+       0,
+       0,
+       AuditReceiptsCmd},
       {"export",
        "--data DIR --scope UNIT [--since VECTOR_FILE] --out FILE",
        "Writes a bundle (docs/bundle-format.md): the streams of UNIT's scope and the system "

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <deque>
 
+#include "sync/receipt.h"
 #include "tests/testing.h"
 
 using namespace hoso;
@@ -104,8 +105,11 @@ struct Tree {
 
 std::unique_ptr<SyncSession> Session(testing::TestNode& node, const std::string& peer,
                                      SessionOptions options = {}) {
-  return std::make_unique<SyncSession>(node.store.get(), peer, 1, TestVerifier, &node.clock,
-                                       options);
+  auto s =
+      std::make_unique<SyncSession>(node.store.get(), peer, 1, TestVerifier, &node.clock, options);
+  // What the TLS transport does with the peer's certificate.
+  s->SetPeerIdentity(testing::KeyFor(std::stoi(peer)).public_key(), "");
+  return s;
 }
 
 LinkResult Sync(testing::TestNode& a, const std::string& a_unit, testing::TestNode& b,
@@ -197,9 +201,12 @@ TEST_CASE("session: d new events cost the events and one ACK per changed stream"
   CHECK(r.settled);
   INFO("district sent " << Counts(r.counts_ab) << "; commune sent " << Counts(r.counts_ba));
   // The district changed too (it synced 30283 meanwhile) but nothing the commune shares: its
-  // CHANGES is empty.
-  CHECK(r.counts_ab == std::map<std::string, int>{{"HELLO", 1}, {"CHANGES", 1}, {"ACK", 1}});
-  CHECK(r.counts_ba == std::map<std::string, int>{{"HELLO", 1}, {"CHANGES", 1}, {"BATCH", 1}});
+  // CHANGES is empty. Once its batch is acknowledged the commune asks its parent for a
+  // receipt: one more message each way, whatever d is.
+  CHECK(r.counts_ab ==
+        std::map<std::string, int>{{"HELLO", 1}, {"CHANGES", 1}, {"ACK", 1}, {"RECEIPT", 1}});
+  CHECK(r.counts_ba == std::map<std::string, int>{
+                           {"HELLO", 1}, {"CHANGES", 1}, {"BATCH", 1}, {"RECEIPT_REQUEST", 1}});
   CHECK(sd->stats().change_entries_received == 1);  // the one stream that moved
   CHECK(sc->stats().change_entries_received == 0);
   CHECK(sc->stats().events_sent == 3);
@@ -403,4 +410,54 @@ TEST_CASE("session: after a cold sync of relayed streams the next round is idle"
   CHECK(r.counts_ba.count("BATCH") == 0);
   CHECK(r.counts_ab.count("ORIGIN") == 0);
   CHECK(r.counts_ba.count("ORIGIN") == 0);
+}
+
+TEST_CASE("session: the parent signs a receipt of what the child delivered; the child keeps it",
+          "[session][receipt]") {
+  Tree t;
+  REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
+  REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
+  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "C", 0, 30, "An").ok());
+  t.commune->clock.Advance(5000);
+  auto sd = Session(*t.district, "30280");
+  auto sc = Session(*t.commune, "883");
+  auto r = RunLink(*sd, *sc);
+  REQUIRE(r.a.ok());
+  REQUIRE(r.b.ok());
+  CHECK(sd->stats().receipts_sent == 1);
+  CHECK(sc->stats().receipts_received == 1);
+  auto kept = t.commune->store->Receipts();
+  REQUIRE(kept.size() == 1);
+  CHECK(kept[0].holder == "883");
+  auto receipt = DecodeReceipt(kept[0].body);
+  REQUIRE(receipt.ok());
+  CHECK(receipt->for_unit == "30280");
+  REQUIRE(receipt->heads.size() == 1);
+  const StreamKey mine{"30280", "30280", 1};
+  CHECK(receipt->heads[0].first == mine);
+  CHECK(receipt->heads[0].second.seq == t.commune->store->Head(mine)->seq);
+  CHECK(receipt->heads[0].second.id == t.commune->store->Head(mine)->id);
+  CHECK(VerifyReceipt(kept[0].body, kept[0].signature, testing::KeyFor(883).public_key()).ok());
+  // The district asks nothing of the commune, a child: no receipt flows down.
+  CHECK(t.district->store->Receipts().empty());
+
+  // A forged receipt (signed by someone else) ends the session with a clear error.
+  auto forged_by = testing::KeyFor(12345);
+  Receipt fake{"883", 1, testing::kTestNow, "30280", 1, receipt->heads};
+  std::string body = EncodeReceipt(fake);
+  auto sig = SignReceipt(body, forged_by);
+  REQUIRE(sig.ok());
+  auto victim = Session(*t.commune, "883");
+  std::vector<Message> out = victim->Start();
+  out.clear();
+  Hello h;
+  h.unit = "883";
+  h.epoch = 1;
+  h.counter = t.district->store->CommitCounter();
+  h.seen = t.commune->store->CommitCounter();
+  REQUIRE(victim->Handle(h, &out).ok());
+  Status s = victim->Handle(ReceiptMsg{body, *sig}, &out);
+  CHECK(s.code() == Code::kPermissionDenied);
+  CHECK_THAT(s.message(), Catch::Contains("does not verify"));
+  CHECK(t.commune->store->Receipts().size() == 1);
 }

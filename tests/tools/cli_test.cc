@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "node/daemon.h"
 #include "node/json.h"
@@ -263,6 +264,25 @@ TEST_CASE("hoso audit verify and replay on a running node's store", "[tools][cli
   REQUIRE(live.ok());
   CHECK(scope.at("fingerprint") == live->at("scope_fingerprint"));
   CHECK(Hoso(tmp, {"audit", "replay", "--data", province}).rc == 2);
+
+  // The province signed receipts for what the commune delivered; the commune kept them.
+  json::value receipts;
+  for (int i = 0; i < 100; ++i) {
+    auto r = Hoso(tmp, {"audit", "receipts", "--data", commune, "--json"});
+    REQUIRE(r.rc == 0);
+    receipts = Json(r);
+    if (!receipts.at("receipts").as_array().empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE_FALSE(receipts.at("receipts").as_array().empty());
+  const auto& last = receipts.at("receipts").as_array().back();
+  CHECK(last.at("holder").as_string() == "89");
+  CHECK(last.at("verified").as_bool());
+  bool covers_commune = false;
+  for (const auto& h : last.at("heads").as_array()) {
+    covers_commune |= h.at("channel").as_string() == "30280" && h.at("seq").to_number<int>() >= 1;
+  }
+  CHECK(covers_commune);
   CHECK(Hoso(tmp, {"audit", "verify", "--data", tmp.Sub("nothing")}).rc == 4);
 }
 
