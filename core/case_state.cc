@@ -13,6 +13,8 @@ int StatusRank(std::string_view status) {
       {"submitted", 1},
       {"received", 2},
       {"forwarded", 3},
+      {"posted_to_agency", 3},
+      {"agency_received", 3},
       {"processing", 4},
       {"supplement_requested", 4},
       {"fees_due", 4},
