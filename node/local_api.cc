@@ -9,6 +9,7 @@
 
 #include "core/case_state.h"
 #include "core/directory.h"
+#include "core/lifecycle.h"
 #include "node/json.h"
 #include "sync/bundle.h"
 
@@ -269,6 +270,12 @@ HttpResponse LocalApi::Route(Call& call) {
     return Backup(call);
   } else if (p == "/v1/bundle" && m == "POST") {
     return ImportBundle(call);
+  } else if (p == "/v1/catalogue") {
+    if (m == "GET") return Catalogue(call);
+    if (m == "POST") return LoadCatalogue(call);
+  } else if (p == "/v1/calendar") {
+    if (m == "GET") return Calendar(call);
+    if (m == "POST") return SetCalendar(call);
   } else if (p == "/v1/directory") {
     if (m == "GET") return Directory(call);
     if (m == "POST") return LoadDirectory(call);
@@ -426,7 +433,9 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
     return *e;
   }
   uint64_t fee = 0;
+  bool fee_given = false;
   if (auto f = in.find("fee"); f != in.end() && !f->value().is_null()) {
+    fee_given = true;
     if (!f->value().is_int64() || f->value().get_int64() < 0) {
       return Invalid("fee", "must be a whole number of đồng, 0 or more",
                      "phải là số tiền nguyên (đồng), không âm");
@@ -463,7 +472,32 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
   if (!note.empty()) body.Set("note", cbor::Value::Text(note));
 
   const std::string& unit = store_->options().identity->unit;
-  std::lock_guard lock(mint_mu_);
+  auto ref = Reference();
+  const Procedure* proc = ref->FindProcedure(procedure);
+  if (!proc && !ref->procedures.empty()) {
+    return Invalid("procedure", "'" + procedure + "' is not in the procedure catalogue",
+                   "mã thủ tục \"" + procedure + "\" không có trong danh mục thủ tục");
+  }
+  if (proc && !proc->postal && (channel == "postal" || by_post)) {
+    std::string field = channel == "postal" ? "channel" : "return_by_post";
+    return Invalid(field,
+                   "procedure " + proc->code + " is not postal-eligible: it cannot be " +
+                       (channel == "postal" ? "received" : "returned") + " by post",
+                   "thủ tục " + proc->code + " (" + proc->name +
+                       ") không được tiếp nhận hoặc trả kết quả qua dịch vụ bưu chính");
+  }
+  if (proc) {
+    if (procedure_name.empty()) body.Set("procedure_name", cbor::Value::Text(proc->name));
+    body.Set("agency", cbor::Value::Text(proc->agency));
+    body.Set("processing_days", cbor::Value::Uint(static_cast<uint64_t>(proc->days)));
+    body.Set("working_days", cbor::Value::Bool(proc->working_days));
+    if (!fee_given) body.Set("fee", cbor::Value::Uint(proc->fee));
+    if (!due) {
+      due = ref->CalendarFor(unit).DueDate(now, proc->days, proc->working_days);
+      body.Set("due_at", cbor::Value::Uint(static_cast<uint64_t>(*due)));
+    }
+  }
+  std::lock_guard lock(write_mu_);
   if (code.empty()) {
     code = MintCaseCode(now);
   } else if (store_->GetCaseState(code).ok()) {
@@ -487,10 +521,11 @@ HttpResponse LocalApi::RecordStep(Call& call, const std::string& code) {
   if (auto e = TextField(in, "status", "status", true, kMaxShortText, &status)) return *e;
   if (auto e = TextField(in, "note", "note", false, kMaxText, &note)) return *e;
   if (auto e = TextField(in, "tracking", "tracking", false, kMaxShortText, &tracking)) return *e;
-  if (StatusRank(status) == 0 || status == "submitted") {
+  if (!IsKnownStatus(status) || status == "submitted") {
     return Invalid("status", "'" + status + "' is not a lifecycle status (docs/api.md)",
                    "\"" + status + "\" không phải là trạng thái hợp lệ");
   }
+  std::lock_guard lock(write_mu_);  // the check and the write see the same state
   auto state = store_->GetCaseState(code);
   if (!state.ok()) {
     if (state.status().code() == Code::kNotFound) {
@@ -499,16 +534,88 @@ HttpResponse LocalApi::RecordStep(Call& call, const std::string& code) {
     }
     return FromStatus(state.status());
   }
+  std::string current = state->TextOr("status", "");
+  if (Status step = CheckStep(current, status); !step.ok()) {
+    json::object e{{"error", "invalid_step"},
+                   {"field", "status"},
+                   {"reason", step.message()},
+                   {"message", "Không thể chuyển hồ sơ từ trạng thái \"" + current + "\" sang \"" +
+                                   status + "\"."}};
+    json::array allowed;
+    for (const auto& a : AllowedNextSteps(current)) allowed.push_back(json::value(a));
+    e["allowed"] = std::move(allowed);
+    return Json(409, e);
+  }
+  auto ref = Reference();
+  const Procedure* proc = ref->FindProcedure(state->TextOr("procedure", ""));
+  bool by_post = status == "dispatched" || status == "posted_to_agency";
+  if (by_post && proc && !proc->postal) {
+    return Invalid("status", "procedure " + proc->code + " is not postal-eligible",
+                   "thủ tục " + proc->code + " không được thực hiện qua dịch vụ bưu chính");
+  }
+  if (status == "dispatched" && tracking.empty()) {
+    return Missing("tracking");  // the post's tracking number (mã vận đơn)
+  }
+  const int64_t now = clock_->NowMs();
   cbor::Value body = cbor::Value::Map();
   body.Set("status", cbor::Value::Text(status));
   if (!note.empty()) body.Set("note", cbor::Value::Text(note));
   if (!tracking.empty()) body.Set("tracking", cbor::Value::Text(tracking));
+  StepDeadlines(*state, current, status, *ref, now, &body);
   auto appended =
       store_->Append(LocalWrite{state->channel(), code, "case.step", std::move(body), officer});
   if (!appended.ok()) return FromStatus(appended.status());
   HttpResponse r = GetCase(call, code);
   r.status = 201;
   return r;
+}
+
+void LocalApi::StepDeadlines(const CaseState& state, const std::string& current,
+                             const std::string& next, const ReferenceData& ref, int64_t now,
+                             cbor::Value* body) const {
+  auto number = [&](const char* field) -> std::optional<int64_t> {
+    cbor::Value v = state.Get(field);
+    if (!v.is_uint()) return std::nullopt;
+    return static_cast<int64_t>(v.uint());
+  };
+  if (next == "supplement_requested") {
+    body->Set("supplement_since", cbor::Value::Uint(static_cast<uint64_t>(now)));
+    body->Set("supplement_count",
+              cbor::Value::Uint(static_cast<uint64_t>(number("supplement_count").value_or(0) + 1)));
+  }
+  if (current == "supplement_requested") {
+    // The clock was paused while the citizen completed the file: the due date moves by the
+    // working time spent waiting.
+    auto since = number("supplement_since");
+    auto due = number("due_at");
+    if (since && due) {
+      WorkingCalendar cal = ref.CalendarFor(state.channel());
+      int64_t paused = cal.WorkingMsBetween(*since, now);
+      body->Set("due_at", cbor::Value::Uint(static_cast<uint64_t>(cal.AddWorkingMs(*due, paused))));
+      body->Set("paused_ms",
+                cbor::Value::Uint(static_cast<uint64_t>(number("paused_ms").value_or(0) + paused)));
+    }
+  }
+  if (IsFinishedStatus(next) && !number("finished_at")) {
+    body->Set("finished_at", cbor::Value::Uint(static_cast<uint64_t>(now)));
+  }
+}
+
+std::shared_ptr<const ReferenceData> LocalApi::Reference() const {
+  // Reloaded when the reference channels moved (their heads' seqs change).
+  uint64_t version = 0;
+  for (const auto& [stream, head] : store_->Vector(
+           [](const std::string& c) { return c == kCatalogueChannel || c == kCalendarChannel; })) {
+    version = version * 1000003 + head.seq + 1;
+  }
+  std::lock_guard lock(reference_mu_);
+  if (!reference_ || version != reference_version_) {
+    auto loaded = LoadReferenceData(*store_);
+    reference_ = std::make_shared<const ReferenceData>(loaded.ok() ? std::move(loaded).value()
+                                                                   : ReferenceData{});
+    reference_version_ = version;
+  }
+  return reference_;
 }
 
 HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
@@ -825,6 +932,151 @@ HttpResponse LocalApi::ImportBundle(Call& call) {
                                 {"refused", std::move(refused)}});
 }
 
+std::optional<HttpResponse> LocalApi::RootOnly(const char* what) const {
+  const auto& o = store_->options();
+  if (o.identity && o.identity->unit == o.root_unit) return std::nullopt;
+  return Error(403, "forbidden", "",
+               std::string("only the root node (") + o.root_unit + ") writes the " + what,
+               "Chỉ đơn vị gốc (" + o.root_unit + ") được cập nhật dữ liệu này.");
+}
+
+HttpResponse LocalApi::Catalogue(Call& call) {
+  auto ref = Reference();
+  std::string q = call.query.count("q") ? call.query.at("q") : "";
+  size_t limit = 50;
+  if (auto it = call.query.find("limit"); it != call.query.end()) {
+    auto [ptr, ec] =
+        std::from_chars(it->second.data(), it->second.data() + it->second.size(), limit);
+    if (ec != std::errc() || limit == 0 || limit > kMaxLimit) {
+      return Invalid("limit", "must be a number from 1 to " + std::to_string(kMaxLimit),
+                     "phải là số từ 1 đến " + std::to_string(kMaxLimit));
+    }
+  }
+  json::array list;
+  for (const Procedure* p : ref->Search(q, limit)) {
+    json::array docs;
+    for (const auto& d : p->documents) docs.push_back(json::value(d));
+    list.push_back(json::object{{"code", p->code},
+                                {"name", p->name},
+                                {"agency", p->agency},
+                                {"days", p->days},
+                                {"working_days", p->working_days},
+                                {"postal", p->postal},
+                                {"fee", p->fee},
+                                {"documents", std::move(docs)}});
+  }
+  return Json(200, json::object{{"total", ref->procedures.size()}, {"procedures", list}});
+}
+
+HttpResponse LocalApi::LoadCatalogue(Call& call) {
+  if (auto e = RootOnly("catalogue")) return *e;
+  auto officer = call.query.find("officer");
+  if (officer == call.query.end() || officer->second.empty()) return Missing("officer");
+  auto procedures = ParseCatalogueCsv(call.req.body);
+  if (!procedures.ok()) return FromStatus(procedures.status(), "body");
+  auto appended = store_->Append(CatalogueWrites(*procedures, officer->second));
+  if (!appended.ok()) return FromStatus(appended.status(), "body");
+  return Json(201, json::object{{"procedures", procedures->size()}});
+}
+
+HttpResponse LocalApi::Calendar(Call& call) {
+  auto ref = Reference();
+  std::string unit = call.query.count("unit")     ? call.query.at("unit")
+                     : store_->options().identity ? store_->options().identity->unit
+                                                  : "";
+  WorkingCalendar cal = ref->CalendarFor(unit);
+  json::array sessions;
+  for (const auto& s : cal.sessions()) {
+    char a[16], b[16];
+    std::snprintf(a, sizeof a, "%02d:%02d", (s.start_min / 60) % 100, s.start_min % 60);
+    std::snprintf(b, sizeof b, "%02d:%02d", (s.end_min / 60) % 100, s.end_min % 60);
+    sessions.push_back(json::array{json::value(a), json::value(b)});
+  }
+  json::array years;
+  std::map<int, std::pair<CalendarYear, std::string>> all;
+  for (const auto& y : BuiltInYears()) all[y.year] = {y, "built-in"};
+  for (const auto& [year, y] : ref->years) all[year] = {y, "$calendar"};
+  for (const auto& [year, entry] : all) {
+    if (call.query.count("year") && call.query.at("year") != std::to_string(year)) continue;
+    json::array holidays, working;
+    for (const auto& h : entry.first.holidays) holidays.push_back(json::value(h));
+    for (const auto& w : entry.first.working_days) working.push_back(json::value(w));
+    years.push_back(json::object{{"year", year},
+                                 {"source", entry.second},
+                                 {"holidays", std::move(holidays)},
+                                 {"working_days", std::move(working)}});
+  }
+  return Json(200, json::object{{"unit", unit},
+                                {"sessions", std::move(sessions)},
+                                {"working_day_hours", cal.WorkingDayMs() / 3600000.0},
+                                {"years", std::move(years)}});
+}
+
+HttpResponse LocalApi::SetCalendar(Call& call) {
+  if (auto e = RootOnly("calendar")) return *e;
+  json::object in;
+  if (auto e = ParseBody(
+          call.req, {"officer", "year", "holidays", "working_days", "unit", "sessions"}, &in)) {
+    return *e;
+  }
+  std::string officer;
+  if (auto e = TextField(in, "officer", "officer", true, kMaxShortText, &officer)) return *e;
+  auto dates = [&](const char* field,
+                   std::vector<std::string>* out) -> std::optional<HttpResponse> {
+    auto it = in.find(field);
+    if (it == in.end()) return std::nullopt;
+    if (!it->value().is_array())
+      return Invalid(field, "must be a list of dates", "phải là danh sách ngày");
+    for (const auto& d : it->value().as_array()) {
+      if (!d.is_string())
+        return Invalid(field, "must be a list of dates", "phải là danh sách ngày");
+      out->emplace_back(d.as_string());
+    }
+    return std::nullopt;
+  };
+  LocalWrite write;
+  if (in.contains("year")) {
+    if (!in.at("year").is_int64() || in.at("year").as_int64() < 2000 ||
+        in.at("year").as_int64() > 2100) {
+      return Invalid("year", "must be a year from 2000 to 2100", "phải là năm từ 2000 đến 2100");
+    }
+    CalendarYear y;
+    y.year = static_cast<int>(in.at("year").as_int64());
+    if (auto e = dates("holidays", &y.holidays)) return *e;
+    if (auto e = dates("working_days", &y.working_days)) return *e;
+    WorkingCalendar check;
+    if (Status s = check.SetYear(y); !s.ok()) return FromStatus(s, "holidays");
+    write = CalendarYearWrite(y, officer);
+  } else if (in.contains("unit")) {
+    std::string unit;
+    if (auto e = TextField(in, "unit", "unit", true, kMaxShortText, &unit)) return *e;
+    auto it = in.find("sessions");
+    if (it == in.end() || !it->value().is_array()) return Missing("sessions");
+    std::vector<WorkSession> sessions;
+    for (const auto& pair : it->value().as_array()) {
+      if (!pair.is_array() || pair.as_array().size() != 2 || !pair.as_array()[0].is_string() ||
+          !pair.as_array()[1].is_string()) {
+        return Invalid("sessions", "each session is [\"HH:MM\", \"HH:MM\"]",
+                       "mỗi buổi làm việc có dạng [\"HH:MM\", \"HH:MM\"]");
+      }
+      auto a = ParseClock(std::string(pair.as_array()[0].as_string()));
+      auto b = ParseClock(std::string(pair.as_array()[1].as_string()));
+      if (!a.ok() || !b.ok())
+        return Invalid("sessions", "a time is not HH:MM", "giờ phải có dạng HH:MM");
+      sessions.push_back({*a, *b});
+    }
+    WorkingCalendar check;
+    if (Status s = check.SetSessions(sessions); !s.ok()) return FromStatus(s, "sessions");
+    write = CalendarHoursWrite(unit, sessions, officer);
+  } else {
+    return Invalid("year", "give a year (holidays) or a unit (sessions)",
+                   "cần năm (ngày nghỉ) hoặc đơn vị (giờ làm việc)");
+  }
+  auto appended = store_->Append(write);
+  if (!appended.ok()) return FromStatus(appended.status());
+  return Json(201, json::object{{"key", write.case_code}});
+}
+
 HttpResponse LocalApi::Directory(Call&) {
   auto dir = store_->DirectorySnapshot();
   int64_t now = clock_->NowMs();
@@ -839,12 +1091,7 @@ HttpResponse LocalApi::Directory(Call&) {
 }
 
 HttpResponse LocalApi::LoadDirectory(Call& call) {
-  const auto& o = store_->options();
-  if (!o.identity || o.identity->unit != o.root_unit) {
-    return Error(403, "forbidden", "",
-                 "only the root node (" + o.root_unit + ") writes the directory",
-                 "Chỉ đơn vị gốc (" + o.root_unit + ") được cập nhật danh mục đơn vị.");
-  }
+  if (auto e = RootOnly("directory")) return *e;
   auto officer = call.query.find("officer");
   if (officer == call.query.end() || officer->second.empty()) return Missing("officer");
   // The first load describes the tree as it has always been; a later one is a re-draw from

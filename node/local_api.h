@@ -13,10 +13,12 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
+#include "core/reference_data.h"
 #include "core/store.h"
 #include "sync/session.h"
 #include "sync/tls_node.h"
@@ -61,10 +63,20 @@ class LocalApi {
   HttpResponse Scope(Call& call);
   HttpResponse Backup(Call& call);
   HttpResponse ImportBundle(Call& call);
+  HttpResponse Catalogue(Call& call);
+  HttpResponse LoadCatalogue(Call& call);
+  HttpResponse Calendar(Call& call);
+  HttpResponse SetCalendar(Call& call);
+  std::optional<HttpResponse> RootOnly(const char* what) const;
   HttpResponse Directory(Call& call);
   HttpResponse LoadDirectory(Call& call);
   HttpResponse Metrics(Call& call);
   std::string MintCaseCode(int64_t now_ms) const;
+  // The catalogue and calendars as the store holds them now (cached).
+  std::shared_ptr<const ReferenceData> Reference() const;
+  // Deadline fields a step writes: the supplement clock, the due date it moves, the finish.
+  void StepDeadlines(const CaseState& state, const std::string& current, const std::string& next,
+                     const ReferenceData& ref, int64_t now, cbor::Value* body) const;
   std::vector<sync::PeerStatus> CurrentPeers() const;
   uint64_t EventsBehind(const sync::PeerStatus& peer, const std::string& me) const;
 
@@ -72,7 +84,12 @@ class LocalApi {
   const Clock* clock_;
   std::string token_;
   NodeView view_;
-  std::mutex mint_mu_;  // one reception at a time mints and commits its code
+  // Writes are checked against the state they change (a minted code is free, a step is
+  // allowed) and committed under this lock, so two requests cannot pass the same check.
+  std::mutex write_mu_;
+  mutable std::mutex reference_mu_;
+  mutable std::shared_ptr<const ReferenceData> reference_;
+  mutable uint64_t reference_version_ = 0;
   std::mutex counts_mu_;
   std::map<int, uint64_t> responses_;  // by HTTP status, for /metrics
 };

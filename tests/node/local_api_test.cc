@@ -186,9 +186,11 @@ TEST_CASE("local API: search by status, office, applicant without diacritics, ov
   std::string an = receive("Nguyễn Văn An", "2025-11-25T10:00:00+07:00");
   std::string binh = receive("Trần Thị Bình", "2025-11-28T10:00:00+07:00");
   std::string anh = receive("Nguyễn Văn Ánh", "2025-11-26T10:00:00+07:00");
-  REQUIRE(Call(*o.commune_api, "POST", "/v1/cases/" + anh + "/steps",
-               R"({"officer":"a","status":"result_ready"})")
-              .status == 201);
+  for (const char* step : {"processing", "result_ready"}) {
+    REQUIRE(Call(*o.commune_api, "POST", "/v1/cases/" + anh + "/steps",
+                 std::string(R"({"officer":"a","status":")") + step + "\"}")
+                .status == 201);
+  }
   auto codes = [&](const std::string& query) {
     auto r = Call(*o.commune_api, "GET", "/v1/cases" + query);
     REQUIRE(r.status == 200);

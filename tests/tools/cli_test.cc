@@ -141,6 +141,19 @@ TEST_CASE("hoso CLI: the CA, a node's data directory, cases, and exit codes", "[
   CHECK_THAT(refused.err, Catch::Contains("channel"));
   CHECK_THAT(refused.err, Catch::Contains("hình thức tiếp nhận"));
 
+  for (const char* status : {"processing", "result_ready"}) {
+    REQUIRE(Hoso(tmp, {"case", "step", "--dir", node_dir, code, "--officer", "cb.tam", "--status",
+                       status})
+                .rc == 0);
+  }
+  auto skipped = Hoso(tmp, {"case", "step", "--dir", node_dir, code, "--officer", "cb.tam",
+                            "--status", "delivered"});
+  CHECK(skipped.rc == 1);
+  CHECK_THAT(skipped.err, Catch::Contains("allowed next: dispatched, returned"));
+  auto untracked = Hoso(tmp, {"case", "step", "--dir", node_dir, code, "--officer", "cb.tam",
+                              "--status", "dispatched"});
+  CHECK(untracked.rc == 1);
+  CHECK_THAT(untracked.err, Catch::Contains("tracking"));
   auto step = Hoso(tmp, {"case", "step", "--dir", node_dir, code, "--officer", "cb.tam", "--status",
                          "dispatched", "--tracking", "EB123456789VN"});
   REQUIRE(step.rc == 0);
