@@ -31,7 +31,7 @@ const char* const kCfNames[kNumCf] = {rocksdb::kDefaultColumnFamilyName.c_str(),
                                       "forks"};
 
 constexpr size_t kMaxBatchEvents = 10000;
-constexpr size_t kMaxGroupWrites = 1000;
+constexpr size_t kMaxGroupWrites = kMaxAppendWrites;
 
 // Meta keys.
 constexpr std::string_view kMetaRoot = "root";

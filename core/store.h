@@ -144,6 +144,9 @@ class StreamReader {
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
+// The most local writes one Append takes (one commit).
+constexpr size_t kMaxAppendWrites = 1000;
+
 class Store {
  public:
   static Result<std::unique_ptr<Store>> Open(StoreOptions options);

@@ -203,6 +203,18 @@ std::vector<sync::PeerStatus> OnePerPeer(std::vector<sync::PeerStatus> all) {
   return out;
 }
 
+// Large reference loads (a catalogue of thousands of procedures) in commits of at most
+// kMaxAppendWrites; each commit is atomic and a failed one stops the load there.
+Status AppendInChunks(Store& store, std::vector<LocalWrite> writes) {
+  for (size_t i = 0; i < writes.size(); i += kMaxAppendWrites) {
+    size_t end = std::min(writes.size(), i + kMaxAppendWrites);
+    std::vector<LocalWrite> chunk(std::make_move_iterator(writes.begin() + i),
+                                  std::make_move_iterator(writes.begin() + end));
+    HOSO_RETURN_IF_ERROR(store.Append(std::move(chunk)).status());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 struct LocalApi::Call {
@@ -974,8 +986,8 @@ HttpResponse LocalApi::LoadCatalogue(Call& call) {
   if (officer == call.query.end() || officer->second.empty()) return Missing("officer");
   auto procedures = ParseCatalogueCsv(call.req.body);
   if (!procedures.ok()) return FromStatus(procedures.status(), "body");
-  auto appended = store_->Append(CatalogueWrites(*procedures, officer->second));
-  if (!appended.ok()) return FromStatus(appended.status(), "body");
+  Status appended = AppendInChunks(*store_, CatalogueWrites(*procedures, officer->second));
+  if (!appended.ok()) return FromStatus(appended, "body");
   return Json(201, json::object{{"procedures", procedures->size()}});
 }
 
@@ -1106,10 +1118,12 @@ HttpResponse LocalApi::LoadDirectory(Call& call) {
   if (!units.ok()) return FromStatus(units.status(), "body");
   if (units->empty())
     return Invalid("body", "the CSV lists no units", "tệp CSV không có đơn vị nào");
-  auto appended = store_->Append(DirectoryWrites(*units, valid_from, officer->second));
-  if (!appended.ok()) return FromStatus(appended.status(), "body");
+  auto writes = DirectoryWrites(*units, valid_from, officer->second);
+  size_t events = writes.size();
+  Status appended = AppendInChunks(*store_, std::move(writes));
+  if (!appended.ok()) return FromStatus(appended, "body");
   return Json(201, json::object{{"units", units->size()},
-                                {"events", appended->size()},
+                                {"events", events},
                                 {"valid_from", FormatTime(valid_from)}});
 }
 
