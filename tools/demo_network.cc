@@ -18,9 +18,11 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "node/daemon.h"
 #include "node/json.h"
+#include "tools/catalogue_gen.h"
 #include "tools/local_network.h"
 #include "tools/workload.h"
 
@@ -62,7 +64,6 @@ std::string ReceptionRequest(const CaseWorkload& work, uint64_t i) {
   std::string channel = text(w.body, "channel");
   req["channel"] = channel;
   req["fee"] = w.body.Find("fee")->uint();
-  req["due_at"] = node::FormatTime(SystemClock::Default()->NowMs() + 7 * 86400000LL);
   if (channel == "postal") {
     req["return_by_post"] = true;
     req["return_address"] = text(app, "address");
@@ -126,6 +127,24 @@ int main(int argc, char** argv) {
               dir.c_str());
   Check(net.LoadDirectory());
   std::printf("the province loaded %zu units; every node received them by sync\n", units->size());
+  // The procedure catalogue (a generated sample of 1,000) goes the same way; due dates are
+  // computed from it and the working calendar.
+  auto catalogue = GenerateCatalogue(1, 1000);
+  auto loaded = net.Call("89", "POST", "/v1/catalogue?officer=it.tinh", CatalogueCsv(catalogue));
+  if (!loaded.ok()) Die(loaded.status().message());
+  auto t_catalogue = std::chrono::steady_clock::now();
+  for (const auto& unit : o.members) {
+    for (;;) {
+      auto c = net.Call(unit, "GET", "/v1/catalogue?limit=1");
+      if (c.ok() && c->at("total").to_number<size_t>() == catalogue.size()) break;
+      if (std::chrono::steady_clock::now() - t_catalogue > std::chrono::seconds(30)) {
+        Die("the catalogue did not reach " + unit);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  std::printf("the province loaded %zu procedures into the catalogue; every node has them\n",
+              catalogue.size());
 
   // 30316 goes offline; the communes keep receiving cases.
   auto stopped = net.Stop("30316");

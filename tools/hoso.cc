@@ -21,6 +21,7 @@
 
 #include "core/audit.h"
 #include "core/certificate.h"
+#include "core/reference_data.h"
 #include "core/replay.h"
 #include "core/store.h"
 #include "node/config.h"
@@ -29,6 +30,7 @@
 #include "sync/bundle.h"
 #include "sync/receipt.h"
 #include "tools/api_client.h"
+#include "tools/catalogue_gen.h"
 #include "tools/provision.h"
 
 using namespace hoso;
@@ -748,6 +750,153 @@ int AuditReplayCmd(const Args& a) {
   return kOk;
 }
 
+// ---- catalogue and calendar
+
+int CatalogueGenerateCmd(const Args& a) {
+  bool ok_count, ok_seed;
+  uint64_t count = ParseNumber(a.Get("count", "1000"), &ok_count);
+  uint64_t seed = ParseNumber(a.Get("seed", "1"), &ok_seed);
+  if (!ok_count || count == 0 || count > 100000) return Fail(kUsage, "--count must be 1 to 100000");
+  if (!ok_seed) return Fail(kUsage, "--seed must be a number");
+  auto procedures = GenerateCatalogue(seed, count);
+  if (Status s = tools::WriteFileAtomic(a.Get("out"), CatalogueCsv(procedures)); !s.ok()) {
+    return FromStatus(s);
+  }
+  size_t postal = 0;
+  for (const auto& p : procedures) postal += p.postal;
+  if (a.json) {
+    PrintJson(json::object{{"out", a.Get("out")}, {"procedures", count}, {"postal", postal}});
+  } else {
+    std::printf("%llu procedures (%zu postal-eligible) written to %s\n",
+                static_cast<unsigned long long>(count), postal, a.Get("out").c_str());
+  }
+  return kOk;
+}
+
+int CatalogueLoadCmd(const Args& a) {
+  auto csv = node::ReadTextFile(a.positional[0], "catalogue CSV");
+  if (!csv.ok()) return FromStatus(csv.status());
+  json::value out;
+  std::string target = "/v1/catalogue?officer=" + tools::UrlEncode(a.Get("officer"));
+  if (int rc = CallNode(a, "POST", target, *csv, &out, "text/csv"); rc != kOk) return rc;
+  if (a.json) {
+    PrintJson(out);
+  } else {
+    std::printf("catalogue loaded: %s procedures; every node receives it by sync\n",
+                Str(out.as_object(), "procedures").c_str());
+  }
+  return kOk;
+}
+
+int CatalogueSearchCmd(const Args& a) {
+  json::value out;
+  std::string target =
+      "/v1/catalogue?q=" + tools::UrlEncode(a.positional.empty() ? "" : a.positional[0]) +
+      "&limit=" + tools::UrlEncode(a.Get("limit", "20"));
+  if (int rc = CallNode(a, "GET", target, "", &out); rc != kOk) return rc;
+  if (a.json) {
+    PrintJson(out);
+    return kOk;
+  }
+  for (const auto& p : out.at("procedures").as_array()) {
+    const auto& o = p.as_object();
+    std::printf("%-10s %s %3s %-9s %-11s %s\n", Str(o, "code").c_str(),
+                Pad(Str(o, "name"), 60).c_str(), Str(o, "days").c_str(),
+                o.at("working_days").as_bool() ? "ngày LV" : "ngày",
+                o.at("postal").as_bool() ? "qua BĐ" : "tại quầy", Str(o, "agency").c_str());
+  }
+  std::printf("%zu / %s thủ tục\n", out.at("procedures").as_array().size(),
+              Str(out.as_object(), "total").c_str());
+  return kOk;
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    std::string item =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+int CalendarSetCmd(const Args& a) {
+  json::object req{{"officer", a.Get("officer")}};
+  if (a.Has("year") == a.Has("unit")) {
+    return Fail(
+        kUsage,
+        "give --year Y --holidays ... or --unit U --sessions ... (hoso calendar set --help)");
+  }
+  if (a.Has("year")) {
+    bool ok;
+    uint64_t year = ParseNumber(a.Get("year"), &ok);
+    if (!ok) return Fail(kUsage, "--year must be a number");
+    req["year"] = year;
+    json::array holidays, working;
+    for (const auto& d : SplitList(a.Get("holidays"))) holidays.push_back(json::value(d));
+    for (const auto& d : SplitList(a.Get("working-days"))) working.push_back(json::value(d));
+    req["holidays"] = std::move(holidays);
+    req["working_days"] = std::move(working);
+  } else {
+    req["unit"] = a.Get("unit");
+    json::array sessions;
+    for (const auto& s : SplitList(a.Get("sessions"))) {
+      size_t dash = s.find('-');
+      if (dash == std::string::npos)
+        return Fail(kUsage, "--sessions is like 07:00-11:30,13:30-17:00");
+      sessions.push_back(
+          json::array{json::value(s.substr(0, dash)), json::value(s.substr(dash + 1))});
+    }
+    req["sessions"] = std::move(sessions);
+  }
+  json::value out;
+  if (int rc = CallNode(a, "POST", "/v1/calendar", json::serialize(req), &out); rc != kOk)
+    return rc;
+  if (a.json) {
+    PrintJson(out);
+  } else {
+    std::printf("calendar %s written; every node receives it by sync\n",
+                Str(out.as_object(), "key").c_str());
+  }
+  return kOk;
+}
+
+int CalendarShowCmd(const Args& a) {
+  std::string target = "/v1/calendar";
+  if (a.Has("year")) target += "?year=" + tools::UrlEncode(a.Get("year"));
+  json::value out;
+  if (int rc = CallNode(a, "GET", target, "", &out); rc != kOk) return rc;
+  if (a.json) {
+    PrintJson(out);
+    return kOk;
+  }
+  const auto& o = out.as_object();
+  std::string sessions;
+  for (const auto& s : o.at("sessions").as_array()) {
+    sessions += std::string(s.as_array()[0].as_string()) + "-" +
+                std::string(s.as_array()[1].as_string()) + " ";
+  }
+  std::printf("Giờ làm việc (%s): %s\n", Str(o, "unit").c_str(), sessions.c_str());
+  for (const auto& y : o.at("years").as_array()) {
+    const auto& x = y.as_object();
+    std::printf("Năm %s (%s): nghỉ", Str(x, "year").c_str(), Str(x, "source").c_str());
+    for (const auto& d : x.at("holidays").as_array())
+      std::printf(" %s", std::string(d.as_string()).c_str());
+    if (!x.at("working_days").as_array().empty()) {
+      std::printf("; làm bù");
+      for (const auto& d : x.at("working_days").as_array()) {
+        std::printf(" %s", std::string(d.as_string()).c_str());
+      }
+    }
+    std::printf("\n");
+  }
+  return kOk;
+}
+
 // ---- directory
 
 int DirectoryLoadCmd(const Args& a) {
@@ -1154,6 +1303,55 @@ std::vector<Command> Commands() {
        0,
        0,
        AuditReplayCmd},
+      {"catalogue generate",
+       "--out FILE.csv [--count 1000] [--seed 1]",
+       "Writes a realistic sample catalogue (about 40% not postal-eligible) as CSV: "
+       "code,name,agency,days,day_kind,postal,fee,documents.",
+       {"out", "count", "seed"},
+       {},
+       {"out"},
+       0,
+       0,
+       CatalogueGenerateCmd},
+      {"catalogue load",
+       "[--dir DIR] --officer ID FILE.csv",
+       "Writes the procedures of a CSV into the catalogue (root node only); every node "
+       "receives it by sync.",
+       with(node_flags, {"officer"}),
+       {},
+       {"officer"},
+       1,
+       1,
+       CatalogueLoadCmd},
+      {"catalogue search",
+       "[--dir DIR] [QUERY] [--limit 20]",
+       "Finds procedures by code prefix or by name, typed with or without diacritics.",
+       with(node_flags, {"limit"}),
+       {},
+       {},
+       0,
+       1,
+       CatalogueSearchCmd},
+      {"calendar set",
+       "[--dir DIR] --officer ID (--year Y --holidays D,D,... [--working-days D,...] | "
+       "--unit U --sessions HH:MM-HH:MM,...)",
+       "Root node only: replaces a year's public holidays and swapped working days, or a "
+       "unit's working hours. Every node receives it by sync; due dates follow.",
+       with(node_flags, {"officer", "year", "holidays", "working-days", "unit", "sessions"}),
+       {},
+       {"officer"},
+       0,
+       0,
+       CalendarSetCmd},
+      {"calendar show",
+       "[--dir DIR] [--year Y]",
+       "Shows this unit's working hours and each year's holidays, and where they come from.",
+       with(node_flags, {"year"}),
+       {},
+       {},
+       0,
+       0,
+       CalendarShowCmd},
       {"directory load",
        "[--dir DIR] --officer ID [--valid-from TIME] FILE.csv",
        "Writes the units of a CSV (code,parent_code,name,type) into the directory, valid from "
