@@ -176,6 +176,8 @@ class Store {
   std::vector<std::string> CasesDueBetween(int64_t from_ms, int64_t to_ms, size_t limit) const;
   // Cases whose applicant name, folded, starts with the folded query.
   std::vector<std::string> CasesByApplicant(std::string_view name, size_t limit) const;
+  // Every report counter (core/report.h): bucket key and count.
+  Status ScanReportCounters(const std::function<void(std::string_view, int64_t)>& fn) const;
   // Case codes starting with `prefix`, in byte order, at most `limit`.
   std::vector<std::string> CaseCodes(std::string_view prefix, size_t limit) const;
 

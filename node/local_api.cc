@@ -10,6 +10,7 @@
 #include "core/case_state.h"
 #include "core/directory.h"
 #include "core/lifecycle.h"
+#include "core/report.h"
 #include "node/json.h"
 #include "sync/bundle.h"
 
@@ -282,6 +283,8 @@ HttpResponse LocalApi::Route(Call& call) {
     return Backup(call);
   } else if (p == "/v1/bundle" && m == "POST") {
     return ImportBundle(call);
+  } else if (p == "/v1/report" && m == "GET") {
+    return Report(call);
   } else if (p == "/v1/catalogue") {
     if (m == "GET") return Catalogue(call);
     if (m == "POST") return LoadCatalogue(call);
@@ -942,6 +945,84 @@ HttpResponse LocalApi::ImportBundle(Call& call) {
                                 {"applied", stats->applied},
                                 {"duplicates", stats->duplicates},
                                 {"refused", std::move(refused)}});
+}
+
+HttpResponse LocalApi::Report(Call& call) {
+  static const std::set<std::string> known = {"scope", "from", "to", "by", "format"};
+  for (const auto& [k, v] : call.query) {
+    if (!known.count(k)) {
+      return Error(400, "invalid", k, "unknown query parameter", "Tham số không hợp lệ: " + k);
+    }
+  }
+  ReportQuery q;
+  q.scope = call.query.count("scope") ? call.query.at("scope") : store_->options().identity->unit;
+  int this_month = MonthOf(clock_->NowMs());
+  for (auto [name, month] : {std::pair{"from", &q.from_month}, {"to", &q.to_month}}) {
+    *month = this_month;
+    if (auto it = call.query.find(name); it != call.query.end()) {
+      auto m = ParseMonth(it->second);
+      if (!m.ok()) return Invalid(name, m.status().message(), "tháng phải có dạng YYYY-MM");
+      *month = *m;
+    }
+  }
+  if (auto it = call.query.find("by"); it != call.query.end()) {
+    std::string_view by = it->second;
+    while (!by.empty()) {
+      size_t comma = by.find(',');
+      std::string_view g = by.substr(0, comma);
+      by = comma == std::string_view::npos ? "" : by.substr(comma + 1);
+      if (g == "unit") {
+        q.by_unit = true;
+      } else if (g == "procedure") {
+        q.by_procedure = true;
+      } else if (g == "month") {
+        q.by_month = true;
+      } else {
+        return Invalid("by", "groups are unit, procedure and month",
+                       "chỉ nhóm theo unit (đơn vị), procedure (thủ tục), month (tháng)");
+      }
+    }
+  }
+  auto rows = BuildReport(*store_, q);
+  if (!rows.ok()) return FromStatus(rows.status(), "from");
+  if (call.query.count("format") && call.query.at("format") == "csv") {
+    HttpResponse r;
+    r.content_type = "text/csv; charset=utf-8";
+    r.body = ReportCsv(*rows);
+    return r;
+  }
+  json::array out;
+  for (const auto& row : *rows) {
+    const ReportFigures& f = row.figures;
+    json::object o;
+    if (!row.unit.empty()) o["unit"] = row.unit;
+    if (!row.procedure.empty()) o["procedure"] = row.procedure;
+    if (!row.month.empty()) o["month"] = row.month;
+    o["received"] = json::object{{"total", f.received},
+                                 {"online", f.received_online},
+                                 {"in_person", f.received_in_person},
+                                 {"postal", f.received_postal},
+                                 {"carried_over", f.carried_over}};
+    o["resolved"] = json::object{{"total", f.resolved},
+                                 {"early", f.early},
+                                 {"on_time", f.on_time},
+                                 {"late", f.late},
+                                 {"not_judged", f.not_judged}};
+    o["in_progress"] = json::object{
+        {"total", f.in_progress}, {"on_time", f.in_progress_on_time}, {"late", f.in_progress_late}};
+    o["postal"] = f.postal;
+    o["postal_share"] = f.received ? static_cast<double>(f.postal) / f.received : 0.0;
+    uint64_t judged = f.early + f.on_time + f.late;
+    o["on_time_rate"] = judged ? static_cast<double>(f.early + f.on_time) / judged : 0.0;
+    out.push_back(std::move(o));
+  }
+  json::object total = out.back().as_object();
+  out.pop_back();
+  return Json(200, json::object{{"scope", q.scope},
+                                {"from", MonthName(q.from_month)},
+                                {"to", MonthName(q.to_month)},
+                                {"rows", std::move(out)},
+                                {"total", std::move(total)}});
 }
 
 std::optional<HttpResponse> LocalApi::RootOnly(const char* what) const {

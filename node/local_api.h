@@ -64,6 +64,7 @@ class LocalApi {
   HttpResponse Backup(Call& call);
   HttpResponse ImportBundle(Call& call);
   HttpResponse Catalogue(Call& call);
+  HttpResponse Report(Call& call);
   HttpResponse LoadCatalogue(Call& call);
   HttpResponse Calendar(Call& call);
   HttpResponse SetCalendar(Call& call);

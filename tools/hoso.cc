@@ -897,6 +897,64 @@ int CalendarShowCmd(const Args& a) {
   return kOk;
 }
 
+// ---- reports
+
+int ReportCmd(const Args& a) {
+  std::string query;
+  for (auto [flag, param] :
+       {std::pair{"scope", "scope"}, {"from", "from"}, {"to", "to"}, {"by", "by"}}) {
+    if (a.Has(flag)) {
+      query += std::string(query.empty() ? "?" : "&") + param + "=" + tools::UrlEncode(a.Get(flag));
+    }
+  }
+  if (a.Has("csv")) {
+    std::string dir = a.Get("dir");
+    if (dir.empty()) {
+      const char* env = std::getenv("HOSO_DIR");
+      dir = env && *env ? env : ".";
+    }
+    auto client = tools::ApiClient::ForNode(dir);
+    if (!client.ok()) return Fail(kFailed, client.status().message());
+    auto reply =
+        client->Call("GET", "/v1/report" + query + (query.empty() ? "?" : "&") + "format=csv");
+    if (!reply.ok()) return Fail(kUnreachable, reply.status().message());
+    if (reply->status != 200) return Fail(kFailed, "the node refused: " + reply->body);
+    if (Status s = tools::WriteFileAtomic(a.Get("csv"), reply->body); !s.ok()) {
+      return FromStatus(s);
+    }
+    std::printf("report written to %s\n", a.Get("csv").c_str());
+    return kOk;
+  }
+  json::value out;
+  if (int rc = CallNode(a, "GET", "/v1/report" + query, "", &out); rc != kOk) return rc;
+  if (a.json) {
+    PrintJson(out);
+    return kOk;
+  }
+  const auto& o = out.as_object();
+  std::printf("Báo cáo %s, %s đến %s\n", Str(o, "scope").c_str(), Str(o, "from").c_str(),
+              Str(o, "to").c_str());
+  std::printf("%-8s %-10s %-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %7s\n", "đơn vị", "thủ tục",
+              "tháng", "nhận", "kỳ trước", "giải q.", "trước h.", "đúng h.", "quá h.", "đang g.",
+              "đang trễ", "bưu chính", "đúng h%");
+  auto row = [&](const json::object& r) {
+    const auto& rec = r.at("received").as_object();
+    const auto& res = r.at("resolved").as_object();
+    const auto& prog = r.at("in_progress").as_object();
+    std::printf("%-8s %-10s %-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %6.1f%%\n",
+                Str(r, "unit").c_str(), Str(r, "procedure").c_str(), Str(r, "month").c_str(),
+                Str(rec, "total").c_str(), Str(rec, "carried_over").c_str(),
+                Str(res, "total").c_str(), Str(res, "early").c_str(), Str(res, "on_time").c_str(),
+                Str(res, "late").c_str(), Str(prog, "total").c_str(), Str(prog, "late").c_str(),
+                Str(r, "postal").c_str(), 100 * r.at("on_time_rate").to_number<double>());
+  };
+  for (const auto& r : o.at("rows").as_array()) row(r.as_object());
+  json::object total = o.at("total").as_object();
+  total["unit"] = "tổng";
+  row(total);
+  return kOk;
+}
+
 // ---- directory
 
 int DirectoryLoadCmd(const Args& a) {
@@ -1352,6 +1410,19 @@ std::vector<Command> Commands() {
        0,
        0,
        CalendarShowCmd},
+      {"report",
+       "[--dir DIR] [--scope UNIT] [--from YYYY-MM] [--to YYYY-MM] "
+       "[--by unit,procedure,month] [--csv FILE]",
+       "The periodic report for a scope (default: this node's unit) and months (default: "
+       "this month): received (online, in person, postal, carried over), resolved (early, on "
+       "time, late), in progress (on time, late), postal share, on-time rate; grouped as "
+       "asked; --csv writes it as CSV.",
+       with(node_flags, {"scope", "from", "to", "by", "csv"}),
+       {},
+       {},
+       0,
+       0,
+       ReportCmd},
       {"directory load",
        "[--dir DIR] --officer ID [--valid-from TIME] FILE.csv",
        "Writes the units of a CSV (code,parent_code,name,type) into the directory, valid from "

@@ -222,3 +222,33 @@ TEST_CASE("calendar: the province edits a year; every node's due dates follow", 
   auto hours = Body(Deployment::Call(d.clerk, "GET", "/v1/calendar?year=2025"));
   CHECK(hours.at("sessions").as_array()[0].as_array()[0].as_string() == "07:30");
 }
+
+TEST_CASE("report: through the API, as JSON and CSV", "[domain][api][report]") {
+  Deployment d;
+  const Procedure& postal = d.Find(true, 5);
+  const Procedure& counter_only = d.Find(false);
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(
+        Deployment::Call(d.clerk, "POST", "/v1/cases", Reception(postal.code, "postal")).status ==
+        201);
+  }
+  REQUIRE(Deployment::Call(d.clerk, "POST", "/v1/cases", Reception(counter_only.code, "online"))
+              .status == 201);
+  auto r = Deployment::Call(d.clerk, "GET", "/v1/report?from=2025-11&to=2025-11&by=procedure");
+  REQUIRE(r.status == 200);
+  auto body = Body(r);
+  CHECK(body.at("scope").as_string() == "30280");
+  const auto& total = body.at("total").as_object();
+  CHECK(total.at("received").at("total").to_number<int>() == 5);
+  CHECK(total.at("received").at("postal").to_number<int>() == 4);
+  CHECK(total.at("received").at("online").to_number<int>() == 1);
+  CHECK(total.at("in_progress").at("total").to_number<int>() == 5);
+  CHECK(total.at("postal_share").to_number<double>() == Approx(0.8));
+  CHECK(body.at("rows").as_array().size() == 2);
+  auto csv = Deployment::Call(d.clerk, "GET", "/v1/report?from=2025-11&to=2025-11&format=csv");
+  CHECK_THAT(csv.content_type, Catch::StartsWith("text/csv"));
+  CHECK_THAT(csv.body, Catch::Contains("\ntotal,,,5,1,0,4,"));
+  CHECK(Deployment::Call(d.clerk, "GET", "/v1/report?from=2025-13").status == 400);
+  CHECK(Deployment::Call(d.clerk, "GET", "/v1/report?by=colour").status == 400);
+  CHECK(Deployment::Call(d.clerk, "GET", "/v1/report?from=2025-12&to=2025-11").status == 400);
+}
