@@ -18,22 +18,13 @@ const std::string* TextField(const cbor::Value& body, std::string_view key) {
 
 Result<std::vector<UnitRecord>> ParseUnitsCsv(std::string_view text) {
   std::vector<UnitRecord> out;
-  size_t line_no = 0;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line_no == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
-    if (line.empty()) continue;
-    auto fields = SplitCsvLine(line);
+  HOSO_RETURN_IF_ERROR(ForEachCsvLine(text, [&](size_t line_no, const auto& fields) {
     std::string where = "units CSV line " + std::to_string(line_no);
     if (line_no == 1) {
       if (fields.size() < 4 || fields[0] != "code" || fields[1] != "parent_code") {
         return Status::InvalidArgument(where + ": expected header code,parent_code,name,type");
       }
-      continue;
+      return Status::Ok();
     }
     if (fields.size() != 4) {
       return Status::InvalidArgument(where + ": expected 4 fields, found " +
@@ -47,7 +38,8 @@ Result<std::vector<UnitRecord>> ParseUnitsCsv(std::string_view text) {
       return Status::InvalidArgument(where + ": name is not valid UTF-8");
     }
     out.push_back({fields[0], fields[1], fields[2], fields[3]});
-  }
+    return Status::Ok();
+  }));
   if (out.empty()) return Status::InvalidArgument("units CSV has no units");
   return out;
 }

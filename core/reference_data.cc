@@ -93,65 +93,62 @@ Result<std::map<std::string, Event>> Latest(const Store& store, std::string_view
   return latest;
 }
 
+Result<Procedure> ProcedureFromCsv(const std::vector<std::string>& f, const std::string& where) {
+  if (f.size() != 8) {
+    return Status::InvalidArgument(where + ": expected 8 fields, found " +
+                                   std::to_string(f.size()));
+  }
+  Procedure p;
+  p.code = f[0];
+  HOSO_RETURN_IF_ERROR(ValidateName("procedure code", p.code).Annotate(where));
+  p.name = f[1];
+  p.agency = f[2];
+  if (p.name.empty() || !cbor::IsValidUtf8(p.name) || !cbor::IsValidUtf8(p.agency)) {
+    return Status::InvalidArgument(where + ": the name is empty or not UTF-8");
+  }
+  auto [ptr, ec] = std::from_chars(f[3].data(), f[3].data() + f[3].size(), p.days);
+  if (ec != std::errc() || ptr != f[3].data() + f[3].size() || p.days < 0 || p.days > 3650) {
+    return Status::InvalidArgument(where + ": days must be a number from 0 to 3650");
+  }
+  if (f[4] != "working" && f[4] != "calendar") {
+    return Status::InvalidArgument(where + ": day_kind must be working or calendar");
+  }
+  p.working_days = f[4] == "working";
+  if (f[5] != "yes" && f[5] != "no") {
+    return Status::InvalidArgument(where + ": postal must be yes or no");
+  }
+  p.postal = f[5] == "yes";
+  auto [fp, fec] = std::from_chars(f[6].data(), f[6].data() + f[6].size(), p.fee);
+  if (fec != std::errc() || fp != f[6].data() + f[6].size()) {
+    return Status::InvalidArgument(where + ": fee must be a whole number of đồng");
+  }
+  std::string_view docs = f[7];
+  while (!docs.empty()) {
+    size_t semi = docs.find(';');
+    std::string_view d = docs.substr(0, semi);
+    docs = semi == std::string_view::npos ? std::string_view() : docs.substr(semi + 1);
+    if (!d.empty()) p.documents.emplace_back(d);
+  }
+  return p;
+}
+
 }  // namespace
 
 Result<std::vector<Procedure>> ParseCatalogueCsv(std::string_view text) {
   std::vector<Procedure> out;
-  size_t line_no = 0;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line_no == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
-    if (line.empty()) continue;
-    auto f = SplitCsvLine(line);
+  HOSO_RETURN_IF_ERROR(ForEachCsvLine(text, [&](size_t line_no, const auto& f) {
     std::string where = "catalogue CSV line " + std::to_string(line_no);
     if (line_no == 1) {
       if (f.size() != 8 || f[0] != "code") {
         return Status::InvalidArgument(
             where + ": expected header code,name,agency,days,day_kind,postal,fee,documents");
       }
-      continue;
+      return Status::Ok();
     }
-    if (f.size() != 8) {
-      return Status::InvalidArgument(where + ": expected 8 fields, found " +
-                                     std::to_string(f.size()));
-    }
-    Procedure p;
-    p.code = f[0];
-    HOSO_RETURN_IF_ERROR(ValidateName("procedure code", p.code).Annotate(where));
-    p.name = f[1];
-    p.agency = f[2];
-    if (p.name.empty() || !cbor::IsValidUtf8(p.name) || !cbor::IsValidUtf8(p.agency)) {
-      return Status::InvalidArgument(where + ": the name is empty or not UTF-8");
-    }
-    auto [ptr, ec] = std::from_chars(f[3].data(), f[3].data() + f[3].size(), p.days);
-    if (ec != std::errc() || ptr != f[3].data() + f[3].size() || p.days < 0 || p.days > 3650) {
-      return Status::InvalidArgument(where + ": days must be a number from 0 to 3650");
-    }
-    if (f[4] != "working" && f[4] != "calendar") {
-      return Status::InvalidArgument(where + ": day_kind must be working or calendar");
-    }
-    p.working_days = f[4] == "working";
-    if (f[5] != "yes" && f[5] != "no") {
-      return Status::InvalidArgument(where + ": postal must be yes or no");
-    }
-    p.postal = f[5] == "yes";
-    auto [fp, fec] = std::from_chars(f[6].data(), f[6].data() + f[6].size(), p.fee);
-    if (fec != std::errc() || fp != f[6].data() + f[6].size()) {
-      return Status::InvalidArgument(where + ": fee must be a whole number of đồng");
-    }
-    std::string_view docs = f[7];
-    while (!docs.empty()) {
-      size_t semi = docs.find(';');
-      std::string_view d = docs.substr(0, semi);
-      docs = semi == std::string_view::npos ? std::string_view() : docs.substr(semi + 1);
-      if (!d.empty()) p.documents.emplace_back(d);
-    }
+    HOSO_ASSIGN_OR_RETURN(Procedure p, ProcedureFromCsv(f, where));
     out.push_back(std::move(p));
-  }
+    return Status::Ok();
+  }));
   if (out.empty()) return Status::InvalidArgument("the catalogue CSV lists no procedures");
   return out;
 }

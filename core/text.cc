@@ -103,4 +103,20 @@ std::string CsvField(std::string_view field) {
   return out + "\"";
 }
 
+Status ForEachCsvLine(std::string_view text,
+                      const std::function<Status(size_t, const std::vector<std::string>&)>& fn) {
+  size_t line_no = 0;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line_no == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+    if (line.empty()) continue;
+    HOSO_RETURN_IF_ERROR(fn(line_no, SplitCsvLine(line)));
+  }
+  return Status::Ok();
+}
+
 }  // namespace hoso

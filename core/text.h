@@ -6,9 +6,12 @@
 // this. Thread-safety: reentrant.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/status.h"
 
 namespace hoso {
 
@@ -16,6 +19,10 @@ std::string FoldForSearch(std::string_view utf8);
 
 // The fields of one CSV line (RFC 4180 quoting: "a, b" and "" inside quotes).
 std::vector<std::string> SplitCsvLine(std::string_view line);
+// Calls fn(line number, fields) for every non-empty line of a CSV text (CR LF or LF, a
+// leading UTF-8 BOM dropped), stopping at the first error it returns.
+Status ForEachCsvLine(std::string_view text,
+                      const std::function<Status(size_t, const std::vector<std::string>&)>& fn);
 // A field for a CSV line, quoted when it holds a comma, a quote or a line break.
 std::string CsvField(std::string_view field);
 

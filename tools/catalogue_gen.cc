@@ -4,15 +4,10 @@
 #include <cstdio>
 #include <set>
 
+#include "tools/workload.h"
+
 namespace hoso {
 namespace {
-
-uint64_t Mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
 
 struct Agency {
   const char* name;
@@ -98,7 +93,7 @@ std::vector<Procedure> GenerateCatalogue(uint64_t seed, size_t count) {
   std::vector<Procedure> out;
   std::set<std::string> codes;
   for (uint64_t i = 0; out.size() < count; ++i) {
-    uint64_t r = Mix(seed * 1000003 + i);
+    uint64_t r = SplitMix(seed * 1000003 + i);
     Procedure p;
     if (i < std::size(kWorkloadCodes)) {
       p.code = kWorkloadCodes[i];

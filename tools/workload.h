@@ -15,6 +15,14 @@
 
 namespace hoso {
 
+// SplitMix64: one step of a small, well-mixed deterministic generator (the sample data's).
+inline uint64_t SplitMix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
 class CaseWorkload {
  public:
   static constexpr int kUpdates = 5;  // forwarded .. delivered; update 6 ("closed") is extra
