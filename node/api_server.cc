@@ -107,7 +107,8 @@ struct ApiServer::Impl {
       }
       auto t0 = std::chrono::steady_clock::now();
       HttpRequest in{std::string(req.method_string()), std::string(req.target()),
-                     std::string(req[http::field::authorization]), std::move(req.body())};
+                     std::string(req[http::field::authorization]), std::move(req.body()),
+                     std::string(req[http::field::cookie])};
       out = api->Handle(in);
       {
         std::lock_guard lock(mu);
@@ -123,6 +124,7 @@ struct ApiServer::Impl {
       http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
       res.set(http::field::content_type, out.content_type);
       res.set(http::field::cache_control, "no-store");
+      if (!out.set_cookie.empty()) res.set(http::field::set_cookie, out.set_cookie);
       res.body() = std::move(out.body);
       res.keep_alive(keep_alive);
       res.prepare_payload();

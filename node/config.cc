@@ -67,6 +67,8 @@ const std::vector<Option>& Options() {
       Text("key", &NodeConfig::key, "this node's private key (PEM, mode 0600)"),
       Text("crl", &NodeConfig::crl, "the CA's revocation list (PEM); reloaded on SIGHUP"),
       Text("token_file", &NodeConfig::token_file, "bearer token of the local API (mode 0600)"),
+      Text("officers_file", &NodeConfig::officers_file,
+           "officer accounts of the web app (hoso officer add; mode 0600)"),
       Text("listen", &NodeConfig::listen,
            "host:port where peers (child offices) connect; empty: accept no peers"),
       {"upstream", "host:port of a parent node; a comma-separated list, or the flag repeated",

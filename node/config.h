@@ -41,6 +41,7 @@ struct NodeConfig {
   std::string key = "tls/node.key";
   std::string crl = "tls/crl.pem";  // optional: a missing file means no revocations yet
   std::string token_file = "api-token";
+  std::string officers_file = "officers.json";
   std::string listen;  // peers' address; empty: this node accepts no peers
   std::vector<std::string> upstream;
   std::string api = "127.0.0.1:7480";

@@ -1,5 +1,6 @@
 #include "node/daemon.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +39,29 @@ Result<std::string> ReadPrivateFile(const std::string& path, std::string_view wh
                                     " is readable by other users: run chmod 600 " + path);
   }
   return ReadTextFile(path, what);
+}
+
+Status WriteFileAtomic(const std::string& path, const std::string& data, unsigned mode) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
+  ::fchmod(fd, mode);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IOError("cannot rename " + tmp + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
 }
 
 struct NodeDaemon::Impl {
@@ -129,6 +153,7 @@ Status NodeDaemon::Impl::Open() {
   view.peers = [s] { return s->Peers(); };
   view.upstreams = c.upstream;
   view.started_ms = SystemClock::Default()->NowMs();
+  view.officers_file = c.Path(c.officers_file);
   Impl* self = this;
   view.verify_origin = [self](const sync::OriginMsg& o) {
     std::lock_guard lock(self->crl_mu);

@@ -39,5 +39,10 @@ class NodeDaemon {
 // Reads a file that must be private to its owner (mode 0600 or stricter): keys and tokens.
 Result<std::string> ReadPrivateFile(const std::string& path, std::string_view what);
 Result<std::string> ReadTextFile(const std::string& path, std::string_view what);
+// Writes a file atomically (a synced temporary file renamed over it) with the given mode.
+Status WriteFileAtomic(const std::string& path, const std::string& data, unsigned mode = 0644);
+inline Status WritePrivateFile(const std::string& path, const std::string& data) {
+  return WriteFileAtomic(path, data, 0600);
+}
 
 }  // namespace hoso::node

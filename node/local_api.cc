@@ -17,6 +17,7 @@
 namespace hoso::node {
 namespace {
 
+constexpr std::string_view kSessionCookie = "hoso_session";
 constexpr size_t kMaxShortText = 64;
 constexpr size_t kMaxText = 2000;
 constexpr size_t kDefaultLimit = 100, kMaxLimit = 10000;
@@ -216,16 +217,35 @@ Status AppendInChunks(Store& store, std::vector<LocalWrite> writes) {
   return Status::Ok();
 }
 
+std::string SessionToken(std::string_view cookie_header) {
+  // Cookie: a=b; hoso_session=TOKEN; c=d
+  std::string_view rest = cookie_header;
+  while (!rest.empty()) {
+    size_t semi = rest.find(';');
+    std::string_view pair = rest.substr(0, semi);
+    rest = semi == std::string_view::npos ? "" : rest.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    std::string prefix = std::string(kSessionCookie) + "=";
+    if (pair.rfind(prefix, 0) == 0) return std::string(pair.substr(prefix.size()));
+  }
+  return "";
+}
+
 }  // namespace
 
 struct LocalApi::Call {
   const HttpRequest& req;
   std::string path;
   std::map<std::string, std::string> query;
+  std::optional<Session> session;  // a logged-in officer (web app); none with the API token
 };
 
 LocalApi::LocalApi(Store* store, const Clock* clock, std::string token, NodeView view)
-    : store_(store), clock_(clock), token_(std::move(token)), view_(std::move(view)) {}
+    : store_(store),
+      clock_(clock),
+      token_(std::move(token)),
+      view_(std::move(view)),
+      sessions_(clock) {}
 
 HttpResponse LocalApi::Handle(const HttpRequest& request) {
   Call call{request, "", {}};
@@ -253,13 +273,27 @@ HttpResponse LocalApi::Route(Call& call) {
   const std::string& m = call.req.method;
   const std::string& p = call.path;
   if (p == "/healthz") return Json(200, json::object{{"ok", true}});
-  std::string expected = "Bearer " + token_;
-  const std::string& got = call.req.authorization;
-  if (token_.empty() || got.size() != expected.size() ||
-      CRYPTO_memcmp(got.data(), expected.data(), got.size()) != 0) {
-    return Error(401, "unauthorized", "Authorization",
-                 "missing or wrong bearer token (the node's token_file)",
-                 "Phiên làm việc không hợp lệ: thiếu hoặc sai mã truy cập.");
+  if (p == "/v1/login" && m == "POST") return Login(call);
+  if (auto denied = Authenticate(call)) return *denied;
+  if (p == "/v1/logout" && m == "POST") {
+    sessions_.Close(SessionToken(call.req.cookie));
+    HttpResponse r = Json(200, json::object{{"ok", true}});
+    r.set_cookie = std::string(kSessionCookie) + "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0";
+    return r;
+  }
+  if (p == "/v1/me" && m == "GET" && call.session) {
+    const Officer& o = call.session->officer;
+    return Json(200,
+                json::object{{"login", o.login}, {"name", o.name}, {"role", RoleName(o.role)}});
+  }
+  if (call.session && m != "GET") {
+    // Officers write cases and steps; everything else is the IT team's (the API token).
+    bool case_write = p == "/v1/cases" || (p.rfind("/v1/cases/", 0) == 0 && p.ends_with("/steps"));
+    if (!case_write) {
+      return Error(403, "forbidden", "",
+                   "this needs the node's API token, not an officer's session",
+                   "Chức năng này dành cho bộ phận công nghệ thông tin.");
+    }
   }
   const std::string cases = "/v1/cases";
   if (p == cases) {
@@ -419,7 +453,7 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
     return *e;
   }
   std::string officer, code, procedure, procedure_name, channel, return_address, note;
-  if (auto e = TextField(in, "officer", "officer", true, kMaxShortText, &officer)) return *e;
+  if (auto e = ActingOfficer(call, in, "received", &officer)) return *e;
   if (auto e = TextField(in, "code", "code", false, kMaxShortText, &code)) return *e;
   if (auto e = TextField(in, "procedure", "procedure", true, kMaxShortText, &procedure)) return *e;
   if (auto e = TextField(in, "procedure_name", "procedure_name", false, kMaxText, &procedure_name))
@@ -532,8 +566,8 @@ HttpResponse LocalApi::RecordStep(Call& call, const std::string& code) {
   json::object in;
   if (auto e = ParseBody(call.req, {"officer", "status", "note", "tracking"}, &in)) return *e;
   std::string officer, status, note, tracking;
-  if (auto e = TextField(in, "officer", "officer", true, kMaxShortText, &officer)) return *e;
   if (auto e = TextField(in, "status", "status", true, kMaxShortText, &status)) return *e;
+  if (auto e = ActingOfficer(call, in, status, &officer)) return *e;
   if (auto e = TextField(in, "note", "note", false, kMaxText, &note)) return *e;
   if (auto e = TextField(in, "tracking", "tracking", false, kMaxShortText, &tracking)) return *e;
   if (!IsKnownStatus(status) || status == "submitted") {
@@ -685,6 +719,9 @@ HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
   out["conflicts"] = std::move(conflicts);
   out["history"] = std::move(history);
   out["fingerprint"] = Hex(st.Fingerprint());
+  json::array next;
+  for (const auto& a : AllowedNextSteps(st.TextOr("status", ""))) next.push_back(json::value(a));
+  out["allowed_next"] = std::move(next);
   return Json(200, out);
 }
 
@@ -1023,6 +1060,72 @@ HttpResponse LocalApi::Report(Call& call) {
                                 {"to", MonthName(q.to_month)},
                                 {"rows", std::move(out)},
                                 {"total", std::move(total)}});
+}
+
+std::optional<HttpResponse> LocalApi::Authenticate(Call& call) {
+  std::string expected = "Bearer " + token_;
+  const std::string& got = call.req.authorization;
+  if (!token_.empty() && got.size() == expected.size() &&
+      CRYPTO_memcmp(got.data(), expected.data(), got.size()) == 0) {
+    return std::nullopt;
+  }
+  std::string token = SessionToken(call.req.cookie);
+  if (!token.empty()) call.session = sessions_.Lookup(token);
+  if (call.session) return std::nullopt;
+  return Error(401, "unauthorized", "Authorization",
+               "missing or wrong bearer token (the node's token_file), or no live session",
+               "Phiên làm việc không hợp lệ hoặc đã hết hạn: vui lòng đăng nhập lại.");
+}
+
+HttpResponse LocalApi::Login(Call& call) {
+  json::object in;
+  if (auto e = ParseBody(call.req, {"login", "password"}, &in)) return *e;
+  std::string login, password;
+  if (auto e = TextField(in, "login", "login", true, kMaxShortText, &login)) return *e;
+  if (auto e = TextField(in, "password", "password", true, 1024, &password)) return *e;
+  if (view_.officers_file.empty()) {
+    return Error(403, "forbidden", "", "this node has no officer accounts",
+                 "Nút này chưa có tài khoản cán bộ.");
+  }
+  auto officers = OfficerDirectory::Load(view_.officers_file);
+  if (!officers.ok()) return FromStatus(officers.status());
+  auto officer = officers->Verify(login, password);
+  if (!officer.ok()) {
+    return Error(401, "unauthorized", "password", officer.status().message(),
+                 "Sai tên đăng nhập hoặc mật khẩu.");
+  }
+  auto token = sessions_.Open(*officer);
+  if (!token.ok()) return FromStatus(token.status());
+  HttpResponse r = Json(200, json::object{{"login", officer->login},
+                                          {"name", officer->name},
+                                          {"role", RoleName(officer->role)}});
+  r.set_cookie =
+      std::string(kSessionCookie) + "=" + *token +
+      "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" + std::to_string(SessionTable::kMaxMs / 1000);
+  return r;
+}
+
+// The acting officer of a write: the logged-in one, who must hold a role allowed to record
+// `status`; with the API token, the body's "officer".
+std::optional<HttpResponse> LocalApi::ActingOfficer(const Call& call, const json::object& in,
+                                                    std::string_view status,
+                                                    std::string* officer) const {
+  if (!call.session) return TextField(in, "officer", "officer", true, kMaxShortText, officer);
+  const Officer& o = call.session->officer;
+  if (!RoleMayRecord(o.role, status)) {
+    return Error(403, "forbidden", "status",
+                 "an officer with role " + std::string(RoleName(o.role)) + " may not record '" +
+                     std::string(status) + "'",
+                 "Vai trò của anh/chị không được ghi bước này.");
+  }
+  std::string claimed;
+  if (auto e = TextField(in, "officer", "officer", false, kMaxShortText, &claimed)) return e;
+  if (!claimed.empty() && claimed != o.login) {
+    return Error(403, "forbidden", "officer", "a session writes only as its own officer",
+                 "Chỉ được ghi dưới tên của chính mình.");
+  }
+  *officer = o.login;
+  return std::nullopt;
 }
 
 std::optional<HttpResponse> LocalApi::RootOnly(const char* what) const {

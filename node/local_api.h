@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -20,6 +21,7 @@
 #include "core/clock.h"
 #include "core/reference_data.h"
 #include "core/store.h"
+#include "node/sessions.h"
 #include "sync/session.h"
 #include "sync/tls_node.h"
 
@@ -30,12 +32,14 @@ struct HttpRequest {
   std::string target;  // path and query, e.g. "/v1/cases?status=received"
   std::string authorization;
   std::string body;
+  std::string cookie;  // the Cookie header (the web app's session)
 };
 
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
+  std::string set_cookie;  // a Set-Cookie header, when not empty
 };
 
 // What the API shows of the node beyond its store.
@@ -44,6 +48,7 @@ struct NodeView {
   std::vector<std::string> upstreams;                    // configured upstream addresses
   int64_t started_ms = 0;
   sync::OriginVerifier verify_origin;  // for bundles: as sync trusts an origin
+  std::string officers_file;           // officer accounts (node/officers.h); empty: none
 };
 
 class LocalApi {
@@ -69,6 +74,10 @@ class LocalApi {
   HttpResponse Calendar(Call& call);
   HttpResponse SetCalendar(Call& call);
   std::optional<HttpResponse> RootOnly(const char* what) const;
+  std::optional<HttpResponse> Authenticate(Call& call);
+  HttpResponse Login(Call& call);
+  std::optional<HttpResponse> ActingOfficer(const Call& call, const boost::json::object& in,
+                                            std::string_view status, std::string* officer) const;
   HttpResponse Directory(Call& call);
   HttpResponse LoadDirectory(Call& call);
   HttpResponse Metrics(Call& call);
@@ -91,6 +100,7 @@ class LocalApi {
   mutable std::mutex reference_mu_;
   mutable std::shared_ptr<const ReferenceData> reference_;
   mutable uint64_t reference_version_ = 0;
+  SessionTable sessions_;
   std::mutex counts_mu_;
   std::map<int, uint64_t> responses_;  // by HTTP status, for /metrics
 };

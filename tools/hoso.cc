@@ -27,6 +27,7 @@
 #include "node/config.h"
 #include "node/daemon.h"
 #include "node/json.h"
+#include "node/officers.h"
 #include "sync/bundle.h"
 #include "sync/receipt.h"
 #include "tools/api_client.h"
@@ -897,6 +898,71 @@ int CalendarShowCmd(const Args& a) {
   return kOk;
 }
 
+// ---- officers
+
+Result<std::string> OfficersFile(const Args& a) {
+  std::string dir = a.Get("dir");
+  if (dir.empty()) {
+    const char* env = std::getenv("HOSO_DIR");
+    dir = env && *env ? env : ".";
+  }
+  HOSO_ASSIGN_OR_RETURN(node::NodeConfig config, node::LoadNodeConfig({"--dir", dir}));
+  return config.Path(config.officers_file);
+}
+
+// The password from --password-file, else the first line of standard input.
+Result<std::string> PasswordOf(const Args& a) {
+  std::string password;
+  if (a.Has("password-file")) {
+    HOSO_ASSIGN_OR_RETURN(password, node::ReadPrivateFile(a.Get("password-file"), "password file"));
+  } else {
+    std::fprintf(stderr, "password (at least %zu characters): ", node::kMinPasswordLength);
+    char buf[1024];
+    if (!std::fgets(buf, sizeof buf, stdin)) return Status::InvalidArgument("no password given");
+    password = buf;
+  }
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
+    password.pop_back();
+  }
+  return password;
+}
+
+int OfficerCmd(const Args& a, const std::string& action) {
+  auto file = OfficersFile(a);
+  if (!file.ok()) return FromStatus(file.status());
+  auto dir = node::OfficerDirectory::Load(*file);
+  if (!dir.ok()) return FromStatus(dir.status());
+  Status s;
+  if (action == "add") {
+    auto role = node::ParseRole(a.Get("role"));
+    if (!role.ok()) return Fail(kUsage, role.status().message());
+    auto password = PasswordOf(a);
+    if (!password.ok()) return FromStatus(password.status());
+    s = dir->Add(a.Get("login"), a.Get("name", a.Get("login")), *role, *password);
+  } else if (action == "passwd") {
+    auto password = PasswordOf(a);
+    if (!password.ok()) return FromStatus(password.status());
+    s = dir->SetPassword(a.Get("login"), *password);
+  } else if (action == "remove") {
+    s = dir->Remove(a.Get("login"));
+  }
+  if (s.ok() && action != "list") s = dir->Save(*file);
+  if (!s.ok()) return FromStatus(s);
+  json::array list;
+  for (const auto& o : dir->officers()) {
+    list.push_back(
+        json::object{{"login", o.login}, {"name", o.name}, {"role", node::RoleName(o.role)}});
+    if (!a.json && action == "list") {
+      std::printf("%-16s %-12s %s\n", o.login.c_str(), std::string(node::RoleName(o.role)).c_str(),
+                  o.name.c_str());
+    }
+  }
+  if (a.json) PrintJson(json::object{{"officers", std::move(list)}});
+  if (!a.json && action != "list")
+    std::printf("officer %s: %s done\n", a.Get("login").c_str(), action.c_str());
+  return kOk;
+}
+
 // ---- reports
 
 int ReportCmd(const Args& a) {
@@ -1410,6 +1476,44 @@ std::vector<Command> Commands() {
        0,
        0,
        CalendarShowCmd},
+      {"officer add",
+       "[--dir DIR] --login LOGIN --role reception|processing|head|auditor [--name NAME] "
+       "[--password-file FILE]",
+       "Creates a web app account at this node (the password from FILE or standard input, at "
+       "least 10 characters, stored as PBKDF2-HMAC-SHA256).",
+       with(node_flags, {"login", "role", "name", "password-file"}),
+       {},
+       {"login", "role"},
+       0,
+       0,
+       [](const Args& a) { return OfficerCmd(a, "add"); }},
+      {"officer passwd",
+       "[--dir DIR] --login LOGIN [--password-file FILE]",
+       "Sets an officer's password.",
+       with(node_flags, {"login", "password-file"}),
+       {},
+       {"login"},
+       0,
+       0,
+       [](const Args& a) { return OfficerCmd(a, "passwd"); }},
+      {"officer remove",
+       "[--dir DIR] --login LOGIN",
+       "Removes an officer's account.",
+       with(node_flags, {"login"}),
+       {},
+       {"login"},
+       0,
+       0,
+       [](const Args& a) { return OfficerCmd(a, "remove"); }},
+      {"officer list",
+       "[--dir DIR]",
+       "Lists the officer accounts and their roles.",
+       node_flags,
+       {},
+       {},
+       0,
+       0,
+       [](const Args& a) { return OfficerCmd(a, "list"); }},
       {"report",
        "[--dir DIR] [--scope UNIT] [--from YYYY-MM] [--to YYYY-MM] "
        "[--by unit,procedure,month] [--csv FILE]",

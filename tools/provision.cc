@@ -46,38 +46,15 @@ Status WriteCrl(const std::string& ca_dir, const SigningKey& key, const std::str
   HOSO_ASSIGN_OR_RETURN(auto revoked, Revoked(ca_dir));
   HOSO_ASSIGN_OR_RETURN(std::string crl,
                         MakeCrl(key, ca_pem, revoked, Now() - kBackdate, Now() + kYear));
-  return WriteFileAtomic(ca_dir + "/crl.pem", crl);
+  return node::WriteFileAtomic(ca_dir + "/crl.pem", crl);
 }
 
 Status CopyFile(const std::string& from, const std::string& to, unsigned mode) {
   HOSO_ASSIGN_OR_RETURN(std::string data, node::ReadTextFile(from, "file"));
-  return WriteFileAtomic(to, data, mode);
+  return node::WriteFileAtomic(to, data, mode);
 }
 
 }  // namespace
-
-Status WriteFileAtomic(const std::string& path, const std::string& data, unsigned mode) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
-  ::fchmod(fd, mode);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Status::IOError("cannot rename " + tmp + ": " + std::strerror(errno));
-  }
-  return Status::Ok();
-}
 
 Status CaInit(const std::string& ca_dir, const std::string& root_unit, int years) {
   HOSO_RETURN_IF_ERROR(ValidateName("root unit", root_unit));
@@ -92,10 +69,10 @@ Status CaInit(const std::string& ca_dir, const std::string& root_unit, int years
   HOSO_ASSIGN_OR_RETURN(
       std::string ca, MakeCaCertificate(key, root_unit, Now() - kBackdate, Now() + years * kYear));
   HOSO_ASSIGN_OR_RETURN(std::string key_pem, PrivateKeyPem(key));
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(ca_dir + "/ca.key", key_pem, 0600));
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(ca_dir + "/ca.pem", ca));
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(ca_dir + "/issued.tsv", ""));
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(ca_dir + "/revoked", ""));
+  HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(ca_dir + "/ca.key", key_pem, 0600));
+  HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(ca_dir + "/ca.pem", ca));
+  HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(ca_dir + "/issued.tsv", ""));
+  HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(ca_dir + "/revoked", ""));
   return WriteCrl(ca_dir, key, ca);
 }
 
@@ -143,15 +120,15 @@ Result<Issued> CaIssue(const std::string& ca_dir, const std::string& unit, uint6
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) return Status::IOError("cannot create " + out_dir + ": " + ec.message());
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(out_dir + "/node.key", key_pem, 0600));
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(out_dir + "/node.pem", cert));
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(out_dir + "/ca.pem", ca_pem));
+  HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(out_dir + "/node.key", key_pem, 0600));
+  HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(out_dir + "/node.pem", cert));
+  HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(out_dir + "/ca.pem", ca_pem));
   HOSO_RETURN_IF_ERROR(CopyFile(ca_dir + "/crl.pem", out_dir + "/crl.pem", 0644));
   HOSO_ASSIGN_OR_RETURN(std::string list,
                         node::ReadTextFile(ca_dir + "/issued.tsv", "issued list"));
   list += std::to_string(next.serial) + "\t" + unit + "\t" + std::to_string(epoch) + "\t" +
           std::to_string(next.not_after) + "\n";
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(ca_dir + "/issued.tsv", list));
+  HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(ca_dir + "/issued.tsv", list));
   return next;
 }
 
@@ -173,7 +150,7 @@ Result<std::string> CaRevoke(const std::string& ca_dir, uint64_t serial) {
     list += std::to_string(r) + "\n";
   }
   list += std::to_string(serial) + "\n";
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(ca_dir + "/revoked", list));
+  HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(ca_dir + "/revoked", list));
   HOSO_RETURN_IF_ERROR(WriteCrl(ca_dir, ca_key, ca_pem));
   return ca_dir + "/crl.pem";
 }
@@ -220,8 +197,8 @@ Status RestoreNode(const std::string& dir, const std::string& backup,
   }
   fs::copy(backup, db, fs::copy_options::recursive, ec);
   if (ec) return Status::IOError("cannot copy " + backup + " to " + db + ": " + ec.message());
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(config->Path(config->cert), new_cert));
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(config->Path(config->key), new_key, 0600));
+  HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(config->Path(config->cert), new_cert));
+  HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(config->Path(config->key), new_key, 0600));
   if (fs::exists(tls_bundle + "/crl.pem")) {
     HOSO_RETURN_IF_ERROR(CopyFile(tls_bundle + "/crl.pem", config->Path(config->crl), 0644));
   }
@@ -245,19 +222,19 @@ Status InitNode(const node::NodeConfig& config, const std::string& tls_bundle) {
   fs::create_directories(dir + "/tls", ec);
   if (ec) return Status::IOError("cannot create " + dir + "/tls: " + ec.message());
   fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec, ec);
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(dir + "/tls/ca.pem", ca));
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(dir + "/tls/node.pem", cert));
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(dir + "/tls/node.key", key, 0600));
+  HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(dir + "/tls/ca.pem", ca));
+  HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(dir + "/tls/node.pem", cert));
+  HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(dir + "/tls/node.key", key, 0600));
   if (fs::exists(tls_bundle + "/crl.pem")) {
     HOSO_RETURN_IF_ERROR(CopyFile(tls_bundle + "/crl.pem", dir + "/tls/crl.pem", 0644));
   }
   unsigned char random[24];
   if (RAND_bytes(random, sizeof random) != 1) return Status::IOError("no randomness");
   std::string token = Hex(std::string_view(reinterpret_cast<char*>(random), sizeof random));
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(dir + "/api-token", token + "\n", 0600));
+  HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(dir + "/api-token", token + "\n", 0600));
   node::NodeConfig written = config;
   written.dir = ".";  // never written: paths stay relative to wherever the directory lives
-  return WriteFileAtomic(dir + "/hoso.conf", node::RenderConfig(written));
+  return node::WriteFileAtomic(dir + "/hoso.conf", node::RenderConfig(written));
 }
 
 }  // namespace hoso::tools

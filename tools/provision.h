@@ -20,6 +20,7 @@
 
 #include "core/status.h"
 #include "node/config.h"
+#include "node/daemon.h"
 
 namespace hoso::tools {
 
@@ -51,7 +52,6 @@ Status InitNode(const node::NodeConfig& config, const std::string& tls_bundle);
 Status RestoreNode(const std::string& dir, const std::string& backup,
                    const std::string& tls_bundle);
 
-// Writes a file atomically (temp file + rename) with the given mode.
-Status WriteFileAtomic(const std::string& path, const std::string& data, unsigned mode = 0644);
+using node::WriteFileAtomic;
 
 }  // namespace hoso::tools

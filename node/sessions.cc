@@ -1,0 +1,46 @@
+#include "node/sessions.h"
+
+#include <openssl/rand.h>
+
+#include "core/crypto.h"
+
+namespace hoso::node {
+
+Result<std::string> SessionTable::Open(const Officer& officer) {
+  unsigned char raw[32];
+  if (RAND_bytes(raw, sizeof raw) != 1) return Status::IOError("no randomness");
+  std::string token = Hex(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
+  Session s;
+  s.officer = officer;
+  s.officer.salt.clear();
+  s.officer.hash.clear();
+  s.created_ms = s.last_ms = clock_->NowMs();
+  std::lock_guard lock(mu_);
+  // Expired sessions go when new ones come.
+  std::erase_if(sessions_, [&](const auto& e) {
+    return s.created_ms - e.second.last_ms > kIdleMs || s.created_ms - e.second.created_ms > kMaxMs;
+  });
+  sessions_[token] = std::move(s);
+  return token;
+}
+
+std::optional<Session> SessionTable::Lookup(std::string_view token) {
+  int64_t now = clock_->NowMs();
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(token);
+  if (it == sessions_.end()) return std::nullopt;
+  if (now - it->second.last_ms > kIdleMs || now - it->second.created_ms > kMaxMs) {
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  it->second.last_ms = now;
+  return it->second;
+}
+
+void SessionTable::Close(std::string_view token) {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(token);
+  if (it != sessions_.end()) sessions_.erase(it);
+}
+
+}  // namespace hoso::node

@@ -1,0 +1,177 @@
+// Officer accounts, sessions, and what a logged-in officer may do through the API.
+#include "node/officers.h"
+
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+
+#include "core/crypto.h"
+#include "node/daemon.h"
+#include "node/json.h"
+#include "node/local_api.h"
+#include "node/sessions.h"
+#include "tests/testing.h"
+
+using namespace hoso;
+using namespace hoso::node;
+
+namespace {
+
+constexpr uint32_t kFast = 1000;  // iterations for tests; accounts made by the CLI use 600,000
+
+std::string CookieOf(const HttpResponse& r) {
+  return r.set_cookie.substr(0, r.set_cookie.find(';'));
+}
+
+}  // namespace
+
+TEST_CASE("officers: PBKDF2-HMAC-SHA256 matches the published vector", "[node][officers]") {
+  // RFC 7914 section 11 / common PBKDF2-HMAC-SHA256 vector: P="password", S="salt", c=1.
+  auto h = HashPassword("password", "salt", 1);
+  REQUIRE(h.ok());
+  CHECK(Hex(*h) == "120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b");
+}
+
+TEST_CASE("officers: accounts, passwords, roles, and a private file", "[node][officers]") {
+  testing::TempDir dir;
+  std::string file = dir.Sub("officers.json");
+  auto d = OfficerDirectory::Load(file);  // missing: empty
+  REQUIRE(d.ok());
+  REQUIRE(d->Add("nv.lan", "Nguyễn Thị Lan", Role::kReception, "mat-khau-dai-1", kFast).ok());
+  CHECK(d->Add("nv.lan", "x", Role::kHead, "another-long-1", kFast).code() == Code::kAlreadyExists);
+  CHECK(d->Add("cb.ngan", "x", Role::kHead, "short", kFast).code() == Code::kInvalidArgument);
+  CHECK(d->Add("Bad Login", "x", Role::kHead, "long-enough-1", kFast).code() ==
+        Code::kInvalidArgument);
+  REQUIRE(d->Save(file).ok());
+  struct stat st;
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(node::ReadTextFile(file, "f").value().find("mat-khau") == std::string::npos);
+
+  auto back = OfficerDirectory::Load(file);
+  REQUIRE(back.ok());
+  auto ok = back->Verify("nv.lan", "mat-khau-dai-1");
+  REQUIRE(ok.ok());
+  CHECK(ok->name == "Nguyễn Thị Lan");
+  CHECK(back->Verify("nv.lan", "wrong-password").status().code() == Code::kPermissionDenied);
+  CHECK(back->Verify("nobody", "mat-khau-dai-1").status().message() ==
+        back->Verify("nv.lan", "wrong-password").status().message());
+  REQUIRE(back->SetPassword("nv.lan", "mat-khau-moi-2").ok());
+  CHECK_FALSE(back->Verify("nv.lan", "mat-khau-dai-1").ok());
+  CHECK(back->Verify("nv.lan", "mat-khau-moi-2").ok());
+  REQUIRE(back->Remove("nv.lan").ok());
+  CHECK(back->Remove("nv.lan").code() == Code::kNotFound);
+
+  CHECK(RoleMayRecord(Role::kReception, "received"));
+  CHECK(RoleMayRecord(Role::kReception, "dispatched"));
+  CHECK_FALSE(RoleMayRecord(Role::kReception, "result_ready"));
+  CHECK(RoleMayRecord(Role::kProcessing, "result_ready"));
+  CHECK_FALSE(RoleMayRecord(Role::kProcessing, "received"));
+  CHECK(RoleMayRecord(Role::kHead, "received"));
+  CHECK(RoleMayRecord(Role::kHead, "result_ready"));
+  CHECK_FALSE(RoleMayRecord(Role::kAuditor, "received"));
+  CHECK_FALSE(ParseRole("admin").ok());
+}
+
+TEST_CASE("sessions: expire after 30 idle minutes or 10 hours; logout ends them",
+          "[node][officers]") {
+  FakeClock clock(testing::kTestNow);
+  SessionTable t(&clock);
+  Officer o{"nv.lan", "Lan", Role::kReception, "salt", "hash", kFast};
+  auto token = t.Open(o);
+  REQUIRE(token.ok());
+  CHECK(token->size() == 64);
+  auto s = t.Lookup(*token);
+  REQUIRE(s);
+  CHECK(s->officer.login == "nv.lan");
+  CHECK(s->officer.hash.empty());  // no password material kept
+  for (int i = 0; i < 20; ++i) {   // used every 29 minutes: alive until 10 hours
+    clock.Advance(29 * 60 * 1000);
+    REQUIRE(t.Lookup(*token));
+  }
+  clock.Advance(29 * 60 * 1000);
+  CHECK_FALSE(t.Lookup(*token));  // 21 x 29 min > 10 h
+  auto idle = t.Open(o);
+  clock.Advance(31 * 60 * 1000);
+  CHECK_FALSE(t.Lookup(*idle));
+  auto closed = t.Open(o);
+  t.Close(*closed);
+  CHECK_FALSE(t.Lookup(*closed));
+  CHECK_FALSE(t.Lookup("not-a-token"));
+}
+
+TEST_CASE("API: officers log in; what they write is recorded as them, within their role",
+          "[node][officers][api]") {
+  testing::TempDir dir;
+  auto province = testing::OpenTestNode(dir.Sub("89"), "89");
+  auto commune = testing::OpenTestNode(dir.Sub("30280"), "30280");
+  REQUIRE(province->store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+  REQUIRE(testing::CopyAll(*province->store, *commune->store, [](const std::string& c) {
+            return c == kDirectoryChannel;
+          }).ok());
+  OfficerDirectory officers;
+  REQUIRE(officers.Add("nv.lan", "Nguyễn Thị Lan", Role::kReception, "mat-khau-dai-1", kFast).ok());
+  REQUIRE(
+      officers.Add("cb.minh", "Trần Văn Minh", Role::kProcessing, "mat-khau-dai-2", kFast).ok());
+  REQUIRE(officers.Add("tt.hoa", "Lê Thị Hoa", Role::kAuditor, "mat-khau-dai-3", kFast).ok());
+  REQUIRE(officers.Save(dir.Sub("officers.json")).ok());
+  NodeView view;
+  view.officers_file = dir.Sub("officers.json");
+  LocalApi api(commune->store.get(), &commune->clock, "0123456789abcdef0123456789abcdef", view);
+  auto call = [&](const std::string& method, const std::string& target, const std::string& body,
+                  const std::string& cookie) {
+    HttpRequest r{method, target, "", body, cookie};
+    return api.Handle(r);
+  };
+  auto login = [&](const std::string& who, const std::string& password) {
+    auto r = call("POST", "/v1/login",
+                  json::serialize(json::object{{"login", who}, {"password", password}}), "");
+    return r;
+  };
+  CHECK(login("nv.lan", "wrong-password").status == 401);
+  CHECK(call("GET", "/v1/cases", "", "hoso_session=forged").status == 401);
+  auto lan = login("nv.lan", "mat-khau-dai-1");
+  REQUIRE(lan.status == 200);
+  CHECK_THAT(lan.set_cookie, Catch::Contains("HttpOnly"));
+  CHECK_THAT(lan.set_cookie, Catch::Contains("SameSite=Strict"));
+  std::string lan_cookie = "theme=dark; " + CookieOf(lan);
+  CHECK(json::parse(call("GET", "/v1/me", "", lan_cookie).body).at("role").as_string() ==
+        "reception");
+
+  const std::string reception =
+      R"({"procedure":"1.002668","channel":"counter","applicant":{"name":"Võ Văn Phúc"}})";
+  auto created = call("POST", "/v1/cases", reception, lan_cookie);
+  REQUIRE(created.status == 201);
+  auto c = json::parse(created.body);
+  std::string code(c.at("code").as_string());
+  CHECK(c.at("history").as_array()[0].at("officer").as_string() == "nv.lan");
+  CHECK(c.at("allowed_next").as_array().size() > 0);
+  // A session writes only as itself, and within its role.
+  CHECK(
+      call(
+          "POST", "/v1/cases",
+          R"({"officer":"someone.else","procedure":"1.002668","channel":"counter","applicant":{"name":"X"}})",
+          lan_cookie)
+          .status == 403);
+  CHECK(call("POST", "/v1/cases/" + code + "/steps", R"({"status":"processing"})", lan_cookie)
+            .status == 403);
+  auto minh = "x=1; " + CookieOf(login("cb.minh", "mat-khau-dai-2"));
+  auto step = call("POST", "/v1/cases/" + code + "/steps", R"({"status":"processing"})", minh);
+  REQUIRE(step.status == 201);
+  CHECK(json::parse(step.body).at("history").as_array()[1].at("officer").as_string() == "cb.minh");
+  CHECK(call("POST", "/v1/cases", reception, minh).status == 403);
+  // The auditor reads, and writes nothing; nobody with a session reaches the IT routes.
+  auto hoa = CookieOf(login("tt.hoa", "mat-khau-dai-3"));
+  CHECK(call("GET", "/v1/cases/" + code, "", hoa).status == 200);
+  CHECK(call("POST", "/v1/cases", reception, hoa).status == 403);
+  CHECK(call("POST", "/v1/backup?dir=/tmp/x", "", hoa).status == 403);
+  CHECK(call("POST", "/v1/catalogue?officer=x", "", lan_cookie).status == 403);
+  // Logging out ends the session.
+  auto out = call("POST", "/v1/logout", "", lan_cookie);
+  CHECK(out.status == 200);
+  CHECK_THAT(out.set_cookie, Catch::Contains("Max-Age=0"));
+  CHECK(call("GET", "/v1/cases", "", lan_cookie).status == 401);
+  // Sessions expire.
+  commune->clock.Advance(31 * 60 * 1000);
+  CHECK(call("GET", "/v1/cases", "", minh).status == 401);
+}
