@@ -12,6 +12,7 @@
 #include "core/lifecycle.h"
 #include "core/report.h"
 #include "node/json.h"
+#include "node/web_assets.h"
 #include "sync/bundle.h"
 
 namespace hoso::node {
@@ -273,6 +274,7 @@ HttpResponse LocalApi::Route(Call& call) {
   const std::string& m = call.req.method;
   const std::string& p = call.path;
   if (p == "/healthz") return Json(200, json::object{{"ok", true}});
+  if (m == "GET" && p.rfind("/v1/", 0) != 0 && p != "/metrics") return StaticFile(p);
   if (p == "/v1/login" && m == "POST") return Login(call);
   if (auto denied = Authenticate(call)) return *denied;
   if (p == "/v1/logout" && m == "POST") {
@@ -1060,6 +1062,20 @@ HttpResponse LocalApi::Report(Call& call) {
                                 {"to", MonthName(q.to_month)},
                                 {"rows", std::move(out)},
                                 {"total", std::move(total)}});
+}
+
+HttpResponse LocalApi::StaticFile(const std::string& path) const {
+  std::string want = path == "/" ? "/index.html" : path;
+  for (const auto& a : WebAssets()) {
+    if (a.path != want) continue;
+    HttpResponse r;
+    r.body = std::string(a.bytes);
+    r.content_type = want.ends_with(".js")    ? "text/javascript; charset=utf-8"
+                     : want.ends_with(".css") ? "text/css; charset=utf-8"
+                                              : "text/html; charset=utf-8";
+    return r;
+  }
+  return Error(404, "not_found", "", "no such page", "Không có trang này.");
 }
 
 std::optional<HttpResponse> LocalApi::Authenticate(Call& call) {

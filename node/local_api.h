@@ -75,6 +75,7 @@ class LocalApi {
   HttpResponse SetCalendar(Call& call);
   std::optional<HttpResponse> RootOnly(const char* what) const;
   std::optional<HttpResponse> Authenticate(Call& call);
+  HttpResponse StaticFile(const std::string& path) const;
   HttpResponse Login(Call& call);
   std::optional<HttpResponse> ActingOfficer(const Call& call, const boost::json::object& in,
                                             std::string_view status, std::string* officer) const;

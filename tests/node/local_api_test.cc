@@ -311,3 +311,24 @@ TEST_CASE("local API: sync status shows one line per child office, its live sess
                                           "@127.0.0.1:4", "@127.0.0.1:3", "@127.0.0.1:2"});
   CHECK(body.at("state").as_string() == "online");
 }
+
+TEST_CASE("local API: the web app's files are served without a token, nothing else is",
+          "[node][api]") {
+  Office o;
+  auto page = o.commune_api->Handle({"GET", "/", "", "", ""});
+  CHECK(page.status == 200);
+  CHECK_THAT(page.content_type, Catch::StartsWith("text/html"));
+  CHECK_THAT(page.body, Catch::Contains("<html lang=\"vi\">"));
+  CHECK_THAT(page.body, Catch::Contains("/app.js"));
+  auto js = o.commune_api->Handle({"GET", "/app.js", "", "", ""});
+  CHECK(js.status == 200);
+  CHECK_THAT(js.content_type, Catch::StartsWith("text/javascript"));
+  CHECK_THAT(js.body, Catch::Contains("Tiếp nhận hồ sơ"));
+  // No external resource: the app works in an office with no internet.
+  for (const auto* body : {&page.body, &js.body}) {
+    CHECK(body->find("http://") == std::string::npos);
+    CHECK(body->find("https://") == std::string::npos);
+  }
+  CHECK(o.commune_api->Handle({"GET", "/secret.txt", "", "", ""}).status == 404);
+  CHECK(o.commune_api->Handle({"GET", "/v1/cases", "", "", ""}).status == 401);
+}

@@ -1,0 +1,141 @@
+// End-to-end test of the office web app in headless Chromium against real hoso-node processes:
+// a commune clerk receives a case and prints the slip, hands it to the post; the district
+// records the result; after sync the commune sees it and records the delivery.
+// Usage: node e2e.mjs COMMUNE_URL DISTRICT_URL ARTIFACTS_DIR CLERK_PASSWORD HEAD_PASSWORD
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+
+const [commune, district, artifacts, clerkPassword, headPassword] = process.argv.slice(2);
+mkdirSync(artifacts, { recursive: true });
+
+function check(cond, what) {
+  if (!cond) throw new Error("e2e: " + what);
+  console.log("ok -", what);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.HOSO_CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu"],
+});
+const shot = (page, name) => page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
+
+async function login(url, user, password) {
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: "vi-VN" });
+  const page = await ctx.newPage();
+  await page.goto(url + "/");
+  await page.waitForSelector("#login-name");
+  await page.fill("#login-name", user);
+  await page.fill("#login-password", "wrong password!");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".error");
+  check((await page.textContent(".error")).includes("Sai tên đăng nhập hoặc mật khẩu"),
+        `a wrong password is refused in Vietnamese (${user})`);
+  await page.fill("#login-password", password);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#nav:not([hidden])");
+  return page;
+}
+
+// Clears the last message first, so the wait sees this step's outcome, not the previous one.
+async function clearMessages(page) {
+  await page.evaluate(() => document.querySelectorAll(".ok, .error").forEach((e) => e.remove()));
+}
+
+async function recordStep(page, status, tracking) {
+  await clearMessages(page);
+  await page.selectOption("#next", status);
+  if (tracking) await page.fill("#tracking", tracking);
+  await page.click("#record");
+  await page.waitForSelector(".ok");
+}
+
+async function waitForCase(page, url, code, statusText) {
+  for (let i = 0; i < 60; ++i) {
+    await page.goto(`${url}/#/ho-so/${encodeURIComponent(code)}`);
+    await page.waitForLoadState("networkidle");
+    const status = await page.$("#case-status");
+    if (status && (!statusText || (await status.textContent()).includes(statusText))) return;
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`e2e: ${code} did not reach ${url} (${statusText || "any status"})`);
+}
+
+try {
+  // 1. The commune clerk logs in.
+  const clerk = await login(commune, "nv.lan", clerkPassword);
+  await shot(clerk, "01-tiep-nhan-trong");
+  await clerk.waitForFunction(() => document.querySelector("#sync-state"));
+  check((await clerk.textContent("#sync-state")).includes("Đang kết nối"), "the banner shows the node online");
+
+  // A reception without a procedure is refused with a clear message.
+  await clerk.fill("#name", "Phạm Thị Thảo");
+  await clerk.click("#receive");
+  check((await clerk.textContent(".error")).includes("chọn thủ tục"), "a missing procedure is named");
+
+  // 2. Receive a case: procedure found by its name typed without diacritics.
+  await clerk.fill("#procedure", "1.002668");
+  await clerk.waitForSelector("#suggest div");
+  await clerk.keyboard.press("ArrowDown");
+  await clerk.keyboard.press("Enter");
+  await clerk.waitForSelector(".doc");
+  await clerk.fill("#id_no", "012345678901");
+  await clerk.fill("#phone", "0912345678");
+  await clerk.fill("#address", "Ấp Mỹ Hòa, phường Mỹ Bình, Long Xuyên");
+  await clerk.selectOption("#channel", "postal");
+  await clerk.check("#doc-0");
+  await clerk.check("#by-post");
+  await clerk.fill("#return-address", "Ấp Mỹ Hòa, phường Mỹ Bình, Long Xuyên");
+  await shot(clerk, "02-tiep-nhan");
+  await clerk.click("#receive");
+  await clerk.waitForSelector("#slip");
+  const code = (await clerk.textContent("#slip-code")).trim();
+  check(/^30280-\d{6}-\d{4}$/.test(code), `the case got a code (${code})`);
+  check((await clerk.textContent("#slip-due")).match(/\d\d:\d\d \d\d\/\d\d\/\d{4}/), "the slip shows the due date");
+  check((await clerk.textContent("#slip")).includes("Phạm Thị Thảo"), "the slip names the applicant");
+  await clerk.emulateMedia({ media: "print" });
+  await shot(clerk, "03-phieu-hen-ban-in");
+  await clerk.emulateMedia({ media: "screen" });
+
+  // 3. The clerk hands the file to the post.
+  await clerk.goto(`${commune}/#/ho-so/${encodeURIComponent(code)}`);
+  await clerk.waitForSelector("#next");
+  await recordStep(clerk, "posted_to_agency", "EA123456789VN");
+  check((await clerk.textContent("#case-status")).includes("Đã chuyển bưu điện"), "handed to the post");
+  await shot(clerk, "04-ho-so-xa");
+  await clerk.goto(`${commune}/#/hang-doi/agency`);
+  await clerk.waitForSelector(`a[href="#/ho-so/${code}"]`);
+  await shot(clerk, "05-hang-doi");
+
+  // 4. The district receives it by sync and records the result.
+  const head = await login(district, "ld.minh", headPassword);
+  await waitForCase(head, district, code, "Đã chuyển bưu điện");
+  await recordStep(head, "agency_received");
+  await recordStep(head, "processing");
+  await recordStep(head, "result_ready");
+  await clearMessages(head);
+  await head.selectOption("#next", "dispatched");
+  await head.click("#record");
+  await head.waitForSelector(".error");
+  check((await head.textContent(".error")).includes("mã vận đơn"), "dispatching without a tracking number is refused");
+  await recordStep(head, "dispatched", "EB987654321VN");
+  await shot(head, "06-ho-so-huyen");
+  await head.goto(`${district}/#/bao-cao`);
+  await head.waitForSelector("svg.chart");
+  check((await head.textContent("#report")).includes("Tổng cộng"), "the district's report renders");
+  await shot(head, "07-bao-cao");
+
+  // 5. The commune sees the result and records the delivery.
+  await waitForCase(clerk, commune, code, "Đã gửi kết quả qua bưu điện");
+  await recordStep(clerk, "delivered");
+  check((await clerk.textContent("#case-status")).includes("Đã phát kết quả"), "delivered");
+  const history = await clerk.textContent(".timeline");
+  check(history.includes("nv.lan") && history.includes("ld.minh") && history.includes("883"),
+        "the history names both offices' officers");
+  await shot(clerk, "08-da-phat");
+  console.log("e2e: passed; screenshots in " + artifacts);
+} catch (e) {
+  console.error(e.stack || String(e));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
