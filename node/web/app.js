@@ -226,13 +226,31 @@ const QUEUES = [
 
 async function viewQueues(which) {
   const q = QUEUES.find((x) => x.id === which) || QUEUES[0];
-  main().innerHTML = `<h1>Hàng đợi hồ sơ</h1><div class="tabs">${QUEUES.map((x) =>
+  main().innerHTML = `<h1>Hàng đợi hồ sơ</h1>
+    <form id="search" class="grid"><label for="q">Tìm hồ sơ</label>
+      <input id="q" class="full" placeholder="Mã hồ sơ, hoặc họ tên người nộp (có dấu hoặc không dấu)"></form>
+    <div class="tabs">${QUEUES.map((x) =>
     `<button type="button" data-q="${x.id}" class="${x.id === q.id ? "active" : "secondary"}">${x.title}</button>`).join("")}</div>
     <div id="queue">Đang tải…</div>`;
   main().querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => { location.hash = "#/hang-doi/" + b.dataset.q; }));
+  $("#search").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const text = $("#q").value.trim();
+    if (!text) return;
+    try {
+      await api("GET", "/v1/cases/" + encodeURIComponent(text));
+      location.hash = "#/ho-so/" + encodeURIComponent(text);
+    } catch (e) {
+      showRows((await api("GET", "/v1/cases?limit=200&applicant=" + encodeURIComponent(text))).cases);
+    }
+  });
   const queries = typeof q.queries === "function" ? q.queries() : q.queries;
   const rows = [];
   for (const query of queries) rows.push(...(await api("GET", "/v1/cases?limit=500&" + query)).cases);
+  showRows(rows);
+}
+
+function showRows(rows) {
   $("#queue").innerHTML = rows.length === 0 ? "<p>Không có hồ sơ.</p>" :
     `<table><tr><th>Mã hồ sơ</th><th>Người nộp</th><th>Thủ tục</th><th>Trạng thái</th><th>Hẹn trả</th></tr>${rows.map((c) =>
       `<tr><td><a href="#/ho-so/${encodeURIComponent(c.code)}">${esc(c.code)}</a></td><td>${esc(c.applicant)}</td>

@@ -105,6 +105,11 @@ try {
   await clerk.goto(`${commune}/#/hang-doi/agency`);
   await clerk.waitForSelector(`a[href="#/ho-so/${code}"]`);
   await shot(clerk, "05-hang-doi");
+  // Search by the applicant's name typed without diacritics.
+  await clerk.fill("#q", "pham thi thao");
+  await clerk.keyboard.press("Enter");
+  await clerk.waitForSelector(`#queue a[href="#/ho-so/${code}"]`);
+  check((await clerk.textContent("#queue")).includes("Phạm Thị Thảo"), "found by name without diacritics");
 
   // 4. The district receives it by sync and records the result.
   const head = await login(district, "ld.minh", headPassword);
