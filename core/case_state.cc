@@ -167,7 +167,8 @@ const FieldState* CaseState::Field(std::string_view name) const {
 
 const LiveWrite* CaseState::Winner(const FieldState& f) const {
   if (f.live.empty()) return nullptr;
-  if (f.name != "status") return &f.live.back();  // live is sorted by event order
+  // live is sorted by event order; one write needs no ranking.
+  if (f.live.size() == 1 || f.name != "status") return &f.live.back();
   const LiveWrite* best = nullptr;
   int best_rank = -1;
   for (const LiveWrite& w : f.live) {

@@ -15,10 +15,45 @@ namespace {
 
 constexpr uint16_t kNone = 0xFFFF;
 
+// The fold keeps canonical CBOR: the scalars a bucket needs are read straight from the bytes
+// (every ingested event recomputes its case's bucket, so this is on the ingest path).
+const std::string* Raw(const CaseState& st, std::string_view field) {
+  const FieldState* f = st.Field(field);
+  const LiveWrite* w = f ? st.Winner(*f) : nullptr;
+  return w ? &w->value : nullptr;
+}
+
+// The argument of a CBOR head of major type `major`, and where the content starts.
+std::optional<uint64_t> Head(std::string_view b, int major, size_t* content) {
+  if (b.empty() || (static_cast<uint8_t>(b[0]) >> 5) != major) return std::nullopt;
+  uint8_t ai = static_cast<uint8_t>(b[0]) & 0x1f;
+  size_t n = ai < 24 ? 0 : ai == 24 ? 1 : ai == 25 ? 2 : ai == 26 ? 4 : ai == 27 ? 8 : 99;
+  if (n == 99 || b.size() < 1 + n) return std::nullopt;
+  uint64_t v = ai < 24 ? ai : 0;
+  for (size_t i = 0; i < n; ++i) v = (v << 8) | static_cast<uint8_t>(b[1 + i]);
+  *content = 1 + n;
+  return v;
+}
+
 std::optional<int64_t> Number(const CaseState& st, std::string_view field) {
-  cbor::Value v = st.Get(field);
-  if (!v.is_uint()) return std::nullopt;
-  return static_cast<int64_t>(v.uint());
+  const std::string* raw = Raw(st, field);
+  size_t at = 0;
+  auto v = raw ? Head(*raw, 0, &at) : std::nullopt;
+  if (!v || at != raw->size() || *v > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+  return static_cast<int64_t>(*v);
+}
+
+std::string_view Text(const CaseState& st, std::string_view field) {
+  const std::string* raw = Raw(st, field);
+  size_t at = 0;
+  auto len = raw ? Head(*raw, 3, &at) : std::nullopt;
+  if (!len || at + *len != raw->size()) return {};
+  return std::string_view(*raw).substr(at);
+}
+
+bool True(const CaseState& st, std::string_view field) {
+  const std::string* raw = Raw(st, field);
+  return raw && *raw == "\xf5";
 }
 
 void PutU16(std::string* out, uint16_t v) {
@@ -37,7 +72,7 @@ uint16_t Month16(std::optional<int64_t> ms) {
 }
 
 // When processing ended: "finished_at", else the time of the event that set the final status.
-std::optional<int64_t> FinishedAt(const CaseState& st, const std::string& status) {
+std::optional<int64_t> FinishedAt(const CaseState& st, std::string_view status) {
   if (!IsFinishedStatus(status)) return std::nullopt;
   if (auto at = Number(st, "finished_at")) return at;
   const FieldState* f = st.Field("status");
@@ -127,12 +162,11 @@ Result<int> ParseMonth(std::string_view s) {
 std::optional<std::string> ReportBucketKey(const CaseState& st) {
   auto received = Number(st, "received_at");
   if (!received) return std::nullopt;
-  std::string status = st.TextOr("status", "");
+  std::string_view status = Text(st, "status");
   auto finished = FinishedAt(st, status);
   auto due = Number(st, "due_at");
-  std::string channel = st.TextOr("channel", "");
-  cbor::Value by_post = st.Get("return_by_post");
-  bool post = channel == "postal" || (by_post.is_bool() && by_post.boolean());
+  std::string_view channel = Text(st, "channel");
+  bool post = channel == "postal" || True(st, "return_by_post");
   char outcome = '-';
   if (finished) {
     auto supplements = Number(st, "supplement_count").value_or(0);
@@ -146,9 +180,13 @@ std::optional<std::string> ReportBucketKey(const CaseState& st) {
       outcome = 'O';
     }
   }
-  std::string key = "R" + st.channel();
+  std::string_view procedure = Text(st, "procedure");
+  std::string key;
+  key.reserve(st.channel().size() + procedure.size() + 13);
+  key.push_back('R');
+  key += st.channel();
   key.push_back('\0');
-  key += st.TextOr("procedure", "");
+  key += procedure;
   key.push_back('\0');
   PutU16(&key, Month16(received));
   PutU16(&key, Month16(due));

@@ -797,7 +797,9 @@ HttpResponse LocalApi::ListCases(Call& call) {
     }
     bool late = has_due && due < now && StatusRank(s) < kResultRank;
     if (overdue && !late) continue;
-    if (++matched > limit) continue;
+    // One more than the limit tells that the list goes on; counting further would load every
+    // case of a large scope.
+    if (++matched > limit) break;
     json::object c;
     c["code"] = code;
     c["office"] = st->channel();
@@ -815,7 +817,6 @@ HttpResponse LocalApi::ListCases(Call& call) {
   }
   json::object body;
   body["count"] = out.size();
-  body["matched"] = matched;
   body["truncated"] = matched > limit;
   body["cases"] = std::move(out);
   return Json(200, body);
