@@ -104,16 +104,19 @@ std::string Pad(const std::string& s, size_t width) {
   return s + std::string(width > chars ? width - chars : 0, ' ');
 }
 
+// The node's data directory: --dir, else $HOSO_DIR, else the current directory.
+std::string NodeDirOf(const Args& a) {
+  if (a.Has("dir") && !a.Get("dir").empty()) return a.Get("dir");
+  const char* env = std::getenv("HOSO_DIR");
+  return env && *env ? env : ".";
+}
+
 // Calls the node whose data directory is --dir (default $HOSO_DIR, else "."). On success
 // *out holds the parsed reply; otherwise returns the exit code after printing why.
 int CallNode(const Args& a, const std::string& method, const std::string& target,
              const std::string& body, json::value* out,
              const std::string& content_type = "application/json") {
-  std::string dir = a.Get("dir");
-  if (dir.empty()) {
-    const char* env = std::getenv("HOSO_DIR");
-    dir = env && *env ? env : ".";
-  }
+  std::string dir = NodeDirOf(a);
   auto client = tools::ApiClient::ForNode(dir);
   if (!client.ok()) return Fail(kFailed, client.status().message());
   auto reply = client->Call(method, target, body, content_type);
@@ -901,11 +904,7 @@ int CalendarShowCmd(const Args& a) {
 // ---- officers
 
 Result<std::string> OfficersFile(const Args& a) {
-  std::string dir = a.Get("dir");
-  if (dir.empty()) {
-    const char* env = std::getenv("HOSO_DIR");
-    dir = env && *env ? env : ".";
-  }
+  std::string dir = NodeDirOf(a);
   HOSO_ASSIGN_OR_RETURN(node::NodeConfig config, node::LoadNodeConfig({"--dir", dir}));
   return config.Path(config.officers_file);
 }
@@ -974,11 +973,7 @@ int ReportCmd(const Args& a) {
     }
   }
   if (a.Has("csv")) {
-    std::string dir = a.Get("dir");
-    if (dir.empty()) {
-      const char* env = std::getenv("HOSO_DIR");
-      dir = env && *env ? env : ".";
-    }
+    std::string dir = NodeDirOf(a);
     auto client = tools::ApiClient::ForNode(dir);
     if (!client.ok()) return Fail(kFailed, client.status().message());
     auto reply =
