@@ -1104,12 +1104,34 @@ HttpResponse LocalApi::Login(Call& call) {
     return Error(403, "forbidden", "", "this node has no officer accounts",
                  "Nút này chưa có tài khoản cán bộ.");
   }
+  const int64_t now = clock_->NowMs();
+  {
+    std::lock_guard lock(login_mu_);
+    auto it = failed_logins_.find(login);
+    if (it != failed_logins_.end() && it->second.until_ms > now) {
+      return Error(429, "locked", "login",
+                   "too many wrong passwords: try again in " +
+                       std::to_string((it->second.until_ms - now) / 60000 + 1) + " minutes",
+                   "Nhập sai mật khẩu quá nhiều lần: vui lòng thử lại sau " +
+                       std::to_string((it->second.until_ms - now) / 60000 + 1) + " phút.");
+    }
+  }
   auto officers = OfficerDirectory::Load(view_.officers_file);
   if (!officers.ok()) return FromStatus(officers.status());
   auto officer = officers->Verify(login, password);
   if (!officer.ok()) {
+    std::lock_guard lock(login_mu_);
+    FailedLogins& f = failed_logins_[login];
+    if (++f.count >= kMaxFailedLogins) {
+      f.count = 0;
+      f.until_ms = now + kLockoutMs;
+    }
     return Error(401, "unauthorized", "password", officer.status().message(),
                  "Sai tên đăng nhập hoặc mật khẩu.");
+  }
+  {
+    std::lock_guard lock(login_mu_);
+    failed_logins_.erase(login);
   }
   auto token = sessions_.Open(*officer);
   if (!token.ok()) return FromStatus(token.status());

@@ -102,6 +102,15 @@ class LocalApi {
   mutable std::shared_ptr<const ReferenceData> reference_;
   mutable uint64_t reference_version_ = 0;
   SessionTable sessions_;
+  // Five wrong passwords in a row lock a login for five minutes.
+  static constexpr int kMaxFailedLogins = 5;
+  static constexpr int64_t kLockoutMs = 5 * 60 * 1000;
+  struct FailedLogins {
+    int count = 0;
+    int64_t until_ms = 0;
+  };
+  std::mutex login_mu_;
+  std::map<std::string, FailedLogins> failed_logins_;
   std::mutex counts_mu_;
   std::map<int, uint64_t> responses_;  // by HTTP status, for /metrics
 };

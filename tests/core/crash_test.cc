@@ -81,14 +81,13 @@ TEST_CASE("crash: kill -9 during ingest loses no acknowledged batch and shows no
   INFO("base seed " << base_seed);
   std::set<uint64_t> boundaries{0};  // heads a remote stream may legally stop at
   std::map<uint64_t, std::string> acked_remote, acked_local;
-  size_t kills = 0, total_acks = 0;
+  size_t total_acks = 0;
   for (int round = 0; round < 50; ++round) {
     // Killed after 0 to 4 acknowledged commits plus 0 to 30 ms: during start-up, recovery,
     // a batch being written or a local append.
     int acks = static_cast<int>(rng() % 5);
     int ms = static_cast<int>(rng() % 31);
-    ChildRun run = RunAndKill(path, base_seed + round, acks, ms);
-    ++kills;
+    ChildRun run = RunAndKill(path, base_seed + round, acks, ms);  // requires the SIGKILL
     for (const std::string& line : run.lines) {
       std::istringstream l(line);
       std::string kind;
@@ -139,6 +138,5 @@ TEST_CASE("crash: kill -9 during ingest loses no acknowledged batch and shows no
     CHECK(store.CaseCount() == cases);
     CHECK(store.CasesByStatus("processing", 1000) == processing);
   }
-  CHECK(kills == 50);
   CHECK(total_acks >= 50);  // the kills landed while work was being acknowledged
 }

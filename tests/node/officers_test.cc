@@ -174,4 +174,14 @@ TEST_CASE("API: officers log in; what they write is recorded as them, within the
   // Sessions expire.
   commune->clock.Advance(31 * 60 * 1000);
   CHECK(call("GET", "/v1/cases", "", minh).status == 401);
+
+  // Five wrong passwords in a row lock the login for five minutes, even for the right one.
+  for (int i = 0; i < 5; ++i)
+    CHECK(login("tt.hoa", "guess-number-" + std::to_string(i)).status == 401);
+  auto locked = login("tt.hoa", "mat-khau-dai-3");
+  CHECK(locked.status == 429);
+  CHECK_THAT(locked.body, Catch::Contains("thử lại sau"));
+  CHECK(login("nv.lan", "mat-khau-dai-1").status == 200);  // others are not affected
+  commune->clock.Advance(5 * 60 * 1000 + 1);
+  CHECK(login("tt.hoa", "mat-khau-dai-3").status == 200);
 }
