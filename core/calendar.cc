@@ -69,6 +69,12 @@ Result<int> ParseClock(std::string_view s) {
   return h * 60 + m;
 }
 
+std::string FormatClock(int minutes) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", (minutes / 60) % 100, minutes % 60);
+  return buf;
+}
+
 WorkingCalendar::WorkingCalendar() : sessions_{{7 * 60, 11 * 60 + 30}, {13 * 60 + 30, 17 * 60}} {}
 
 Status WorkingCalendar::SetSessions(std::vector<WorkSession> sessions) {

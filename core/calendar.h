@@ -39,8 +39,9 @@ struct CalendarYear {
 // "YYYY-MM-DD" -> days since 1970-01-01; error if malformed.
 Result<int64_t> ParseDay(std::string_view date);
 std::string FormatDay(int64_t day);
-// "HH:MM" -> minutes.
+// "HH:MM" -> minutes, and back.
 Result<int> ParseClock(std::string_view hhmm);
+std::string FormatClock(int minutes);
 
 class WorkingCalendar {
  public:

@@ -44,6 +44,15 @@ Result<std::vector<UnitRecord>> ParseUnitsCsv(std::string_view text) {
   return out;
 }
 
+std::string UnitsCsv(const std::vector<UnitRecord>& units) {
+  std::string out = "code,parent_code,name,type\n";
+  for (const auto& u : units) {
+    out += CsvField(u.code) + "," + CsvField(u.parent) + "," + CsvField(u.name) + "," +
+           CsvField(u.type) + "\n";
+  }
+  return out;
+}
+
 cbor::Value UnitSetBody(const UnitRecord& unit, int64_t valid_from_ms) {
   cbor::Value body = cbor::Value::Map();
   body.Set("parent", cbor::Value::Text(unit.parent));

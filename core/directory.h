@@ -37,6 +37,9 @@ struct UnitRecord {  // one line of a units CSV
 // Parses "code,parent_code,name,type" with a header line. Fields may be double-quoted.
 Result<std::vector<UnitRecord>> ParseUnitsCsv(std::string_view text);
 
+// The same CSV text, header included (fields quoted where needed).
+std::string UnitsCsv(const std::vector<UnitRecord>& units);
+
 // Body of a "unit.set" event for a record.
 cbor::Value UnitSetBody(const UnitRecord& unit, int64_t valid_from_ms);
 cbor::Value UnitMergeBody(std::string_view into, int64_t valid_from_ms);

@@ -68,12 +68,6 @@ Result<std::vector<WorkSession>> SessionsFrom(const Value& body) {
   return out;
 }
 
-std::string ClockText(int minutes) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%02d:%02d", (minutes / 60) % 100, minutes % 60);
-  return buf;
-}
-
 // The latest event per key of a system channel, in event order.
 Result<std::map<std::string, Event>> Latest(const Store& store, std::string_view channel) {
   std::map<std::string, Event> latest;
@@ -197,8 +191,8 @@ LocalWrite CalendarHoursWrite(const std::string& unit, const std::vector<WorkSes
   Value list = Value::Array();
   for (const auto& s : sessions) {
     Value pair = Value::Array();
-    pair.Append(Value::Text(ClockText(s.start_min)));
-    pair.Append(Value::Text(ClockText(s.end_min)));
+    pair.Append(Value::Text(FormatClock(s.start_min)));
+    pair.Append(Value::Text(FormatClock(s.end_min)));
     list.Append(std::move(pair));
   }
   Value body = Value::Map();

@@ -119,4 +119,10 @@ Status ForEachCsvLine(std::string_view text,
   return Status::Ok();
 }
 
+std::string PadUtf8(const std::string& s, size_t width) {
+  size_t chars = 0;
+  for (unsigned char c : s) chars += (c & 0xC0) != 0x80;
+  return s + std::string(width > chars ? width - chars : 0, ' ');
+}
+
 }  // namespace hoso

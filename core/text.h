@@ -23,6 +23,8 @@ std::vector<std::string> SplitCsvLine(std::string_view line);
 // leading UTF-8 BOM dropped), stopping at the first error it returns.
 Status ForEachCsvLine(std::string_view text,
                       const std::function<Status(size_t, const std::vector<std::string>&)>& fn);
+// `s` followed by spaces up to `width` characters (not bytes): columns of Vietnamese text.
+std::string PadUtf8(const std::string& s, size_t width);
 // A field for a CSV line, quoted when it holds a comma, a quote or a line break.
 std::string CsvField(std::string_view field);
 

@@ -64,6 +64,22 @@ Status WriteFileAtomic(const std::string& path, const std::string& data, unsigne
   return Status::Ok();
 }
 
+Result<RunFile> ReadRunFile(const std::string& data_dir) {
+  const std::string path = data_dir + "/run.json";
+  HOSO_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path, "run file"));
+  auto v = ParseJson(text);
+  const json::object* o = v.ok() ? v->if_object() : nullptr;
+  auto text_of = [&](const char* k) -> const json::string* {
+    return o && o->contains(k) ? o->at(k).if_string() : nullptr;
+  };
+  if (!o || !o->contains("pid") || !o->at("pid").is_int64() || !text_of("unit") ||
+      !text_of("api") || !text_of("listen")) {
+    return Status::Corruption(path + " is not a run file");
+  }
+  return RunFile{o->at("pid").as_int64(), std::string(*text_of("unit")),
+                 std::string(*text_of("api")), std::string(*text_of("listen"))};
+}
+
 struct NodeDaemon::Impl {
   NodeConfig config;
   Logger* log = nullptr;
@@ -81,6 +97,12 @@ struct NodeDaemon::Impl {
 
 namespace {
 
+// The CRL is optional: no file means no revocations yet.
+Result<std::string> ReadCrl(const NodeConfig& c) {
+  if (!std::filesystem::exists(c.Path(c.crl))) return std::string();
+  return ReadTextFile(c.Path(c.crl), "CRL");
+}
+
 int64_t NowSeconds() { return SystemClock::Default()->NowMs() / 1000; }
 
 std::string Trimmed(std::string s) {
@@ -95,9 +117,7 @@ Status NodeDaemon::Impl::Open() {
   HOSO_ASSIGN_OR_RETURN(ca_pem, ReadTextFile(c.Path(c.ca), "CA certificate"));
   HOSO_ASSIGN_OR_RETURN(std::string cert_pem, ReadTextFile(c.Path(c.cert), "node certificate"));
   HOSO_ASSIGN_OR_RETURN(std::string key_pem, ReadPrivateFile(c.Path(c.key), "node key"));
-  if (std::filesystem::exists(c.Path(c.crl))) {
-    HOSO_ASSIGN_OR_RETURN(crl_pem, ReadTextFile(c.Path(c.crl), "CRL"));
-  }
+  HOSO_ASSIGN_OR_RETURN(crl_pem, ReadCrl(c));
   HOSO_ASSIGN_OR_RETURN(std::string token, ReadPrivateFile(c.Path(c.token_file), "API token"));
   token = Trimmed(token);
   if (token.size() < 16) {
@@ -174,13 +194,7 @@ Status NodeDaemon::Impl::Open() {
   run["api"] = api_bound;
   run["listen"] = listen_bound;
   run_file = c.dir + "/run.json";
-  std::string tmp = run_file + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << json::serialize(run) << "\n";
-    if (!out) return Status::IOError("cannot write " + tmp);
-  }
-  std::filesystem::rename(tmp, run_file);
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(run_file, json::serialize(run) + "\n"));
   if (!c.pid_file.empty()) {
     std::ofstream pid(c.Path(c.pid_file), std::ios::trunc);
     pid << ::getpid() << "\n";
@@ -221,10 +235,7 @@ const NodeConfig& NodeDaemon::config() const { return impl_->config; }
 
 Status NodeDaemon::ReloadCrl() {
   const NodeConfig& c = impl_->config;
-  std::string crl_pem;
-  if (std::filesystem::exists(c.Path(c.crl))) {
-    HOSO_ASSIGN_OR_RETURN(crl_pem, ReadTextFile(c.Path(c.crl), "CRL"));
-  }
+  HOSO_ASSIGN_OR_RETURN(std::string crl_pem, ReadCrl(c));
   HOSO_RETURN_IF_ERROR(impl_->sync->ReloadCrl(crl_pem));
   {
     std::lock_guard lock(impl_->crl_mu);

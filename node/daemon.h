@@ -36,6 +36,14 @@ class NodeDaemon {
   std::unique_ptr<Impl> impl_;
 };
 
+// <data dir>/run.json, written by a node once it listens (see NodeDaemon).
+struct RunFile {
+  int64_t pid = 0;
+  std::string unit, api, listen;
+};
+// NotFound when the node has not written one (not started, or stopped cleanly).
+Result<RunFile> ReadRunFile(const std::string& data_dir);
+
 // Reads a file that must be private to its owner (mode 0600 or stricter): keys and tokens.
 Result<std::string> ReadPrivateFile(const std::string& path, std::string_view what);
 Result<std::string> ReadTextFile(const std::string& path, std::string_view what);

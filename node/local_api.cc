@@ -122,6 +122,13 @@ std::string Label(std::string_view field) {
   return std::string(field);
 }
 
+// A case that could not be read: 404 when this node does not hold it.
+HttpResponse CaseReadError(const Status& s, const std::string& code) {
+  if (s.code() != Code::kNotFound) return FromStatus(s);
+  return Error(404, "not_found", "code", "no case " + code + " on this node",
+               "Không tìm thấy hồ sơ " + code + ".");
+}
+
 HttpResponse Missing(const std::string& field) {
   return Error(400, "invalid", field, "is required", "Thiếu " + Label(field) + ".");
 }
@@ -557,8 +564,6 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
   }
   auto appended = store_->Append(LocalWrite{unit, code, "case.received", std::move(body), officer});
   if (!appended.ok()) return FromStatus(appended.status());
-  auto view = store_->GetCase(code);
-  if (!view.ok()) return FromStatus(view.status());
   HttpResponse r = GetCase(call, code);
   r.status = 201;
   return r;
@@ -578,13 +583,7 @@ HttpResponse LocalApi::RecordStep(Call& call, const std::string& code) {
   }
   std::lock_guard lock(write_mu_);  // the check and the write see the same state
   auto state = store_->GetCaseState(code);
-  if (!state.ok()) {
-    if (state.status().code() == Code::kNotFound) {
-      return Error(404, "not_found", "code", "no case " + code + " on this node",
-                   "Không tìm thấy hồ sơ " + code + ".");
-    }
-    return FromStatus(state.status());
-  }
+  if (!state.ok()) return CaseReadError(state.status(), code);
   std::string current = state->TextOr("status", "");
   if (Status step = CheckStep(current, status); !step.ok()) {
     json::object e{{"error", "invalid_step"},
@@ -671,13 +670,7 @@ std::shared_ptr<const ReferenceData> LocalApi::Reference() const {
 
 HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
   auto view = store_->GetCase(code);
-  if (!view.ok()) {
-    if (view.status().code() == Code::kNotFound) {
-      return Error(404, "not_found", "code", "no case " + code + " on this node",
-                   "Không tìm thấy hồ sơ " + code + ".");
-    }
-    return FromStatus(view.status());
-  }
+  if (!view.ok()) return CaseReadError(view.status(), code);
   const CaseState& st = view->state;
   std::map<std::string, const HistoryEntry*> by_id;
   for (const auto& h : view->history) by_id[std::string(AsView(h.id))] = &h;
@@ -1222,10 +1215,8 @@ HttpResponse LocalApi::Calendar(Call& call) {
   WorkingCalendar cal = ref->CalendarFor(unit);
   json::array sessions;
   for (const auto& s : cal.sessions()) {
-    char a[16], b[16];
-    std::snprintf(a, sizeof a, "%02d:%02d", (s.start_min / 60) % 100, s.start_min % 60);
-    std::snprintf(b, sizeof b, "%02d:%02d", (s.end_min / 60) % 100, s.end_min % 60);
-    sessions.push_back(json::array{json::value(a), json::value(b)});
+    sessions.push_back(
+        json::array{json::value(FormatClock(s.start_min)), json::value(FormatClock(s.end_min))});
   }
   json::array years;
   std::map<int, std::pair<CalendarYear, std::string>> all;

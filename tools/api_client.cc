@@ -8,7 +8,6 @@
 
 #include "node/config.h"
 #include "node/daemon.h"
-#include "node/json.h"
 
 namespace hoso::tools {
 
@@ -21,17 +20,8 @@ Result<ApiClient> ApiClient::ForNode(const std::string& data_dir) {
   auto config = node::LoadNodeConfig({"--dir", data_dir});
   if (!config.ok()) return config.status();
   std::string api = config->api;
-  std::string run = data_dir + "/run.json";
-  if (std::filesystem::exists(run)) {
-    auto text = node::ReadTextFile(run, "run file");
-    if (text.ok()) {
-      auto v = node::ParseJson(*text);
-      if (v.ok() && v->is_object() && v->as_object().contains("api") &&
-          v->as_object().at("api").is_string()) {
-        api = std::string(v->as_object().at("api").get_string());
-      }
-    }
-  }
+  // A running node's run file has the address actually bound (the config may say port 0).
+  if (auto run = node::ReadRunFile(data_dir); run.ok()) api = run->api;
   HOSO_ASSIGN_OR_RETURN(node::HostPort hp, node::ParseHostPort(api));
   HOSO_ASSIGN_OR_RETURN(std::string token,
                         node::ReadPrivateFile(config->Path(config->token_file), "API token"));

@@ -18,8 +18,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
-#include <thread>
 
+#include "core/text.h"
 #include "node/daemon.h"
 #include "node/json.h"
 #include "tools/catalogue_gen.h"
@@ -38,12 +38,6 @@ namespace {
 
 void Check(const Status& s) {
   if (!s.ok()) Die(s.message());
-}
-
-std::string Pad(const std::string& s, size_t width) {
-  size_t chars = 0;
-  for (unsigned char c : s) chars += (c & 0xC0) != 0x80;
-  return s + std::string(width > chars ? width - chars : 0, ' ');
 }
 
 // Case i of the benchmark workload as a reception request of the local API.
@@ -132,17 +126,12 @@ int main(int argc, char** argv) {
   auto catalogue = GenerateCatalogue(1, 1000);
   auto loaded = net.Call("89", "POST", "/v1/catalogue?officer=it.tinh", CatalogueCsv(catalogue));
   if (!loaded.ok()) Die(loaded.status().message());
-  auto t_catalogue = std::chrono::steady_clock::now();
-  for (const auto& unit : o.members) {
-    for (;;) {
-      auto c = net.Call(unit, "GET", "/v1/catalogue?limit=1");
-      if (c.ok() && c->at("total").to_number<size_t>() == catalogue.size()) break;
-      if (std::chrono::steady_clock::now() - t_catalogue > std::chrono::seconds(30)) {
-        Die("the catalogue did not reach " + unit);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
+  Check(net.WaitForEveryNode(
+      [&](const std::string& unit) {
+        auto c = net.Call(unit, "GET", "/v1/catalogue?limit=1");
+        return c.ok() && c->at("total").to_number<size_t>() == catalogue.size();
+      },
+      "the catalogue", std::chrono::seconds(30)));
   std::printf("the province loaded %zu procedures into the catalogue; every node has them\n",
               catalogue.size());
 
@@ -176,7 +165,7 @@ int main(int argc, char** argv) {
   Status converged = net.WaitConverged(std::chrono::seconds(60));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  std::printf("\n%-6s %s %6s  %s\n", "node", Pad("unit", 26).c_str(), "cases", "by status");
+  std::printf("\n%-6s %s %6s  %s\n", "node", PadUtf8("unit", 26).c_str(), "cases", "by status");
   for (const auto& unit : o.members) {
     auto scope = net.Call(unit, "GET", "/v1/scope");
     if (!scope.ok()) Die(scope.status().message());
@@ -184,7 +173,7 @@ int main(int argc, char** argv) {
     for (const auto& [s, n] : scope->at("by_status").as_object()) {
       by_status += std::string(s) + " " + json::serialize(n) + "  ";
     }
-    std::printf("%-6s %s %6s  %s\n", unit.c_str(), Pad(names[unit], 26).c_str(),
+    std::printf("%-6s %s %6s  %s\n", unit.c_str(), PadUtf8(names[unit], 26).c_str(),
                 json::serialize(scope->at("cases")).c_str(), by_status.c_str());
   }
   std::printf(

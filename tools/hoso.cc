@@ -24,6 +24,7 @@
 #include "core/reference_data.h"
 #include "core/replay.h"
 #include "core/store.h"
+#include "core/text.h"
 #include "node/config.h"
 #include "node/daemon.h"
 #include "node/json.h"
@@ -95,13 +96,6 @@ std::string Str(const json::object& o, const char* k) {
   if (it->value().is_string()) return std::string(it->value().get_string());
   if (it->value().is_null()) return "";
   return json::serialize(it->value());
-}
-
-// Pads UTF-8 text to a width in characters (printf counts bytes).
-std::string Pad(const std::string& s, size_t width) {
-  size_t chars = 0;
-  for (unsigned char c : s) chars += (c & 0xC0) != 0x80;
-  return s + std::string(width > chars ? width - chars : 0, ' ');
 }
 
 // The node's data directory: --dir, else $HOSO_DIR, else the current directory.
@@ -805,7 +799,7 @@ int CatalogueSearchCmd(const Args& a) {
   for (const auto& p : out.at("procedures").as_array()) {
     const auto& o = p.as_object();
     std::printf("%-10s %s %3s %-9s %-11s %s\n", Str(o, "code").c_str(),
-                Pad(Str(o, "name"), 60).c_str(), Str(o, "days").c_str(),
+                PadUtf8(Str(o, "name"), 60).c_str(), Str(o, "days").c_str(),
                 o.at("working_days").as_bool() ? "ngày LV" : "ngày",
                 o.at("postal").as_bool() ? "qua BĐ" : "tại quầy", Str(o, "agency").c_str());
   }
@@ -1071,16 +1065,16 @@ void PrintCase(const json::object& c) {
     if (!f.contains(k) || (!f.at(k).is_uint64() && !f.at(k).is_int64())) return "";
     return Local(json::value(node::FormatTime(f.at(k).to_number<int64_t>())));
   };
-  std::printf("%s %s\n", Pad("Mã hồ sơ:", 14).c_str(), Str(c, "code").c_str());
-  std::printf("%s %s\n", Pad("Đơn vị:", 14).c_str(), Str(c, "office").c_str());
-  std::printf("%s %s\n", Pad("Trạng thái:", 14).c_str(), field("status").c_str());
-  std::printf("%s %s\n", Pad("Người nộp:", 14).c_str(), applicant.c_str());
-  std::printf("%s %s\n", Pad("Thủ tục:", 14).c_str(), field("procedure").c_str());
-  std::printf("%s %s\n", Pad("Hình thức:", 14).c_str(), field("channel").c_str());
-  std::printf("%s %s\n", Pad("Tiếp nhận:", 14).c_str(), time_field("received_at").c_str());
-  std::printf("%s %s\n", Pad("Hẹn trả:", 14).c_str(), time_field("due_at").c_str());
+  std::printf("%s %s\n", PadUtf8("Mã hồ sơ:", 14).c_str(), Str(c, "code").c_str());
+  std::printf("%s %s\n", PadUtf8("Đơn vị:", 14).c_str(), Str(c, "office").c_str());
+  std::printf("%s %s\n", PadUtf8("Trạng thái:", 14).c_str(), field("status").c_str());
+  std::printf("%s %s\n", PadUtf8("Người nộp:", 14).c_str(), applicant.c_str());
+  std::printf("%s %s\n", PadUtf8("Thủ tục:", 14).c_str(), field("procedure").c_str());
+  std::printf("%s %s\n", PadUtf8("Hình thức:", 14).c_str(), field("channel").c_str());
+  std::printf("%s %s\n", PadUtf8("Tiếp nhận:", 14).c_str(), time_field("received_at").c_str());
+  std::printf("%s %s\n", PadUtf8("Hẹn trả:", 14).c_str(), time_field("due_at").c_str());
   if (!field("tracking").empty()) {
-    std::printf("%s %s\n", Pad("Mã vận đơn:", 14).c_str(), field("tracking").c_str());
+    std::printf("%s %s\n", PadUtf8("Mã vận đơn:", 14).c_str(), field("tracking").c_str());
   }
   const auto& conflicts = c.at("conflicts").as_array();
   if (!conflicts.empty()) {
@@ -1215,13 +1209,14 @@ int CaseListCmd(const Args& a) {
     return kOk;
   }
   const auto& o = out.as_object();
-  std::printf("%s %s %s %s %s\n", Pad("Mã hồ sơ", 24).c_str(), Pad("Trạng thái", 13).c_str(),
-              Pad("Người nộp", 26).c_str(), Pad("Hẹn trả", 17).c_str(), "Quá hạn");
+  std::printf("%s %s %s %s %s\n", PadUtf8("Mã hồ sơ", 24).c_str(),
+              PadUtf8("Trạng thái", 13).c_str(), PadUtf8("Người nộp", 26).c_str(),
+              PadUtf8("Hẹn trả", 17).c_str(), "Quá hạn");
   for (const auto& c : o.at("cases").as_array()) {
     const auto& x = c.as_object();
-    std::printf("%s %s %s %s %s\n", Pad(Str(x, "code"), 24).c_str(),
-                Pad(Str(x, "status"), 13).c_str(), Pad(Str(x, "applicant"), 26).c_str(),
-                Pad(x.contains("due_at") ? Local(x.at("due_at")) : "", 17).c_str(),
+    std::printf("%s %s %s %s %s\n", PadUtf8(Str(x, "code"), 24).c_str(),
+                PadUtf8(Str(x, "status"), 13).c_str(), PadUtf8(Str(x, "applicant"), 26).c_str(),
+                PadUtf8(x.contains("due_at") ? Local(x.at("due_at")) : "", 17).c_str(),
                 x.at("overdue").as_bool() ? "quá hạn" : "");
   }
   std::printf("%s hồ sơ%s\n", Str(o, "count").c_str(),

@@ -84,10 +84,7 @@ Result<json::value> LocalNetwork::Call(const std::string& unit, const std::strin
 }
 
 Status LocalNetwork::LoadDirectory(std::chrono::milliseconds timeout) {
-  std::string csv = "code,parent_code,name,type\n";
-  for (const auto& u : options_.units) {
-    csv += u.code + "," + u.parent + ",\"" + u.name + "\"," + u.type + "\n";
-  }
+  std::string csv = UnitsCsv(options_.units);
   const std::string& root = options_.members[0];
   HOSO_ASSIGN_OR_RETURN(ApiClient client, ApiClient::ForNode(NodeDir(root)));
   HOSO_ASSIGN_OR_RETURN(ApiReply reply,
@@ -96,18 +93,24 @@ Status LocalNetwork::LoadDirectory(std::chrono::milliseconds timeout) {
     return Status::FailedPrecondition("loading the directory: HTTP " +
                                       std::to_string(reply.status) + " " + reply.body);
   }
+  return WaitForEveryNode(
+      [&](const std::string& unit) {
+        auto info = Call(unit, "GET", "/v1/node");
+        return info.ok() &&
+               info->at("directory_units").to_number<size_t>() == options_.units.size();
+      },
+      "the directory", timeout);
+}
+
+Status LocalNetwork::WaitForEveryNode(const std::function<bool(const std::string&)>& holds,
+                                      const std::string& what, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     bool all = true;
-    for (const auto& [unit, proc] : nodes_) {
-      if (!proc->running()) continue;
-      auto info = Call(unit, "GET", "/v1/node");
-      all &= info.ok() &&
-             info->as_object().at("directory_units").to_number<size_t>() == options_.units.size();
-    }
+    for (const auto& [unit, proc] : nodes_) all &= !proc->running() || holds(unit);
     if (all) return Status::Ok();
     if (std::chrono::steady_clock::now() > deadline) {
-      return Status::IOError("the directory did not reach every node in time");
+      return Status::IOError(what + " did not reach every node in time");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

@@ -50,6 +50,9 @@ class LocalNetwork {
                                  const std::string& target, const std::string& body = "");
   // Loads the units into the root's directory and waits until every running node holds them.
   Status LoadDirectory(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Waits until `holds(unit)` is true of every running node; `what` names it on timeout.
+  Status WaitForEveryNode(const std::function<bool(const std::string& unit)>& holds,
+                          const std::string& what, std::chrono::milliseconds timeout);
   // Every member's channel has the same fingerprint at the member and at every running
   // ancestor; a stopped node counts as not converged.
   Result<bool> Converged();

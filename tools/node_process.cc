@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "node/daemon.h"
-#include "node/json.h"
 
 namespace hoso::tools {
 namespace fs = std::filesystem;
@@ -29,9 +28,8 @@ NodeProcess::NodeProcess(std::string binary, std::string dir, std::vector<std::s
 NodeProcess::~NodeProcess() { Kill(); }
 
 Status NodeProcess::Start(std::chrono::milliseconds timeout) {
-  std::string run = dir_ + "/run.json";
   std::error_code ec;
-  fs::remove(run, ec);  // a stale one from a killed process
+  fs::remove(dir_ + "/run.json", ec);  // a stale one from a killed process
   std::vector<std::string> argv = {binary_, "--dir", dir_};
   argv.insert(argv.end(), args_.begin(), args_.end());
   std::string log = dir_ + "/node.log";
@@ -62,14 +60,10 @@ Status NodeProcess::Start(std::chrono::milliseconds timeout) {
       return Status::FailedPrecondition("hoso-node for " + dir_ + " exited at start (status " +
                                         std::to_string(WEXITSTATUS(status)) + "), see " + log);
     }
-    if (fs::exists(run)) {
-      auto text = node::ReadTextFile(run, "run file");
-      auto v = text.ok() ? node::ParseJson(*text) : Result<node::json::value>(text.status());
-      if (v.ok() && v->is_object() && v->as_object().at("pid").to_number<int64_t>() == pid_) {
-        api_ = std::string(v->as_object().at("api").get_string());
-        listen_ = std::string(v->as_object().at("listen").get_string());
-        return Status::Ok();
-      }
+    if (auto run = node::ReadRunFile(dir_); run.ok() && run->pid == pid_) {
+      api_ = run->api;
+      listen_ = run->listen;
+      return Status::Ok();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

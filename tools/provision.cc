@@ -14,7 +14,6 @@
 #include "core/certificate.h"
 #include "core/crypto.h"
 #include "node/daemon.h"
-#include "node/json.h"
 
 namespace hoso::tools {
 namespace fs = std::filesystem;
@@ -159,15 +158,9 @@ Status RestoreNode(const std::string& dir, const std::string& backup,
                    const std::string& tls_bundle) {
   auto config = node::LoadNodeConfig({"--dir", dir});
   if (!config.ok()) return config.status();
-  if (fs::exists(dir + "/run.json")) {
-    auto run = node::ReadTextFile(dir + "/run.json", "run file");
-    auto v = run.ok() ? node::ParseJson(*run) : Result<node::json::value>(run.status());
-    if (v.ok() && v->is_object() && v->as_object().contains("pid") &&
-        ::kill(static_cast<pid_t>(v->at("pid").to_number<int64_t>()), 0) == 0) {
-      return Status::FailedPrecondition(
-          "the node is running: stop it first "
-          "(systemctl stop hoso-node)");
-    }
+  if (auto run = node::ReadRunFile(dir); run.ok() && ::kill(static_cast<pid_t>(run->pid), 0) == 0) {
+    return Status::FailedPrecondition(
+        "the node is running: stop it first (systemctl stop hoso-node)");
   }
   if (!fs::exists(backup + "/CURRENT")) {
     return Status::NotFound(backup + " is not a backup made by `hoso backup` (no CURRENT file)");

@@ -4,7 +4,6 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include "node/daemon.h"
@@ -117,13 +116,7 @@ TEST_CASE("hoso CLI: the CA, a node's data directory, cases, and exit codes", "[
   tools::NodeProcess node(HOSO_BIN_DIR "/hoso-node", node_dir);
   REQUIRE(node.Start().ok());
   std::string csv = tmp.Sub("units.csv");
-  {
-    std::ofstream f(csv);
-    f << "code,parent_code,name,type\n";
-    for (const auto& u : testing::SmallTree()) {
-      f << u.code << "," << u.parent << "," << u.name << "," << u.type << "\n";
-    }
-  }
+  REQUIRE(tools::WriteFileAtomic(csv, UnitsCsv(testing::SmallTree())).ok());
   REQUIRE(Hoso(tmp, {"directory", "load", "--dir", node_dir, "--officer", "it", csv}).rc == 0);
   auto tree = Hoso(tmp, {"directory", "show", "--dir", node_dir});
   CHECK_THAT(tree.out, Catch::Contains("    30280  Phường Mỹ Bình"));
