@@ -39,6 +39,9 @@ struct CalendarYear {
 // "YYYY-MM-DD" -> days since 1970-01-01; error if malformed.
 Result<int64_t> ParseDay(std::string_view date);
 std::string FormatDay(int64_t day);
+// Days since 1970-01-01 of a proleptic Gregorian date, and back.
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
+void CivilFromDays(int64_t days, int64_t* y, unsigned* m, unsigned* d);
 // "HH:MM" -> minutes, and back.
 Result<int> ParseClock(std::string_view hhmm);
 std::string FormatClock(int minutes);

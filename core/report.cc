@@ -136,10 +136,12 @@ void Count(const Bucket& b, uint64_t n, int m1, int m2, ReportFigures* f) {
 }  // namespace
 
 int MonthOf(int64_t ms) {
-  time_t secs = static_cast<time_t>((ms + WorkingCalendar::kOffsetMs) / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  return (tm.tm_year + 1900 - 2000) * 12 + tm.tm_mon;
+  int64_t local = ms + WorkingCalendar::kOffsetMs;
+  int64_t day = local / WorkingCalendar::kDayMs - (local % WorkingCalendar::kDayMs < 0);
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(day, &y, &m, &d);
+  return static_cast<int>((y - 2000) * 12 + (m - 1));
 }
 
 std::string MonthName(int month) {

@@ -721,6 +721,8 @@ Status Store::Write(Pending& p) {
   }
   uint64_t new_cases = 0;
   std::vector<IndexOp> index_ops;
+  // Cases of one commit mostly share report buckets: one merge per bucket, not per case.
+  std::map<std::string, int64_t> report;
   for (auto& [code, t] : p.cases) {
     if (!t.finished) FinishCase(&t);
     if (!t.changed) continue;
@@ -733,9 +735,10 @@ Status Store::Write(Pending& p) {
     XorInto(&fp, t.digest);
     p.wb.Put(cf_[kCases], code, t.record);
     for (auto& op : t.index_ops) index_ops.push_back(std::move(op));
-    for (const auto& [key, delta] : t.report_ops) {
-      p.wb.Merge(cf_[kIndex], key, CounterDelta(delta));
-    }
+    for (auto& [key, delta] : t.report_ops) report[std::move(key)] += delta;
+  }
+  for (const auto& [key, delta] : report) {
+    if (delta != 0) p.wb.Merge(cf_[kIndex], key, CounterDelta(delta));
   }
   std::sort(index_ops.begin(), index_ops.end());
   for (const auto& [key, put] : index_ops) {

@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl.hpp>
@@ -83,58 +84,64 @@ std::string VerifyFailure(SSL* ssl) {
 
 struct Conn;
 
-// Worker threads that ingest received batches, one lane per thread; a stream always goes to
-// the same lane, so its batches commit in order, while two lanes keep the store's commit
-// pipeline (stage one batch while the previous is written) busy.
+// Worker threads that ingest received batches. Any idle worker takes the oldest job whose
+// stream no other worker holds, so a stream's batches commit in order while the workers keep
+// the store's commit pipeline full (one batch decoded, one staged, one written). Fixed lanes
+// by stream hash left a worker idle whenever its streams ran dry.
 class IngestPool {
  public:
-  explicit IngestPool(size_t lanes) : lanes_(lanes) {
-    for (auto& lane : lanes_) lane.thread = std::thread([&lane] { lane.Run(); });
+  explicit IngestPool(size_t workers) {
+    for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { Run(); });
   }
   ~IngestPool() {
-    for (auto& lane : lanes_) lane.Stop();
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
   }
-  void Submit(const std::string& key, std::function<void()> job) {
-    lanes_[std::hash<std::string>{}(key) % lanes_.size()].Push(std::move(job));
+  void Submit(std::string key, std::function<void()> job) {
+    {
+      std::lock_guard lock(mu_);
+      jobs_.push_back({std::move(key), std::move(job)});
+    }
+    cv_.notify_one();
   }
 
  private:
-  struct Lane {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<std::function<void()>> jobs;
-    bool stop = false;
-    std::thread thread;
-    void Push(std::function<void()> job) {
-      {
-        std::lock_guard lock(mu);
-        jobs.push_back(std::move(job));
-      }
-      cv.notify_one();
-    }
-    void Run() {
-      while (true) {
-        std::function<void()> job;
-        {
-          std::unique_lock lock(mu);
-          cv.wait(lock, [&] { return stop || !jobs.empty(); });
-          if (jobs.empty()) return;
-          job = std::move(jobs.front());
-          jobs.pop_front();
-        }
-        job();
-      }
-    }
-    void Stop() {
-      {
-        std::lock_guard lock(mu);
-        stop = true;
-      }
-      cv.notify_one();
-      if (thread.joinable()) thread.join();
-    }
+  struct Job {
+    std::string key;
+    std::function<void()> run;
   };
-  std::vector<Lane> lanes_;
+  // The oldest job whose key is free, or jobs_.end(). Called with mu_ held.
+  std::deque<Job>::iterator NextFree() {
+    return std::find_if(jobs_.begin(), jobs_.end(),
+                        [&](const Job& j) { return !busy_.count(j.key); });
+  }
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      auto it = jobs_.end();
+      cv_.wait(lock, [&] { return (it = NextFree()) != jobs_.end() || (stop_ && jobs_.empty()); });
+      if (it == jobs_.end()) return;
+      Job job = std::move(*it);
+      jobs_.erase(it);
+      busy_.insert(job.key);
+      lock.unlock();
+      job.run();
+      lock.lock();
+      busy_.erase(job.key);
+      cv_.notify_all();  // a job of this key may have been waiting
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;
+  std::set<std::string> busy_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
 };
 
 struct SyncNode::Impl {
@@ -365,8 +372,8 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
     c->session->SetPeerIdentity(peer->public_key, peer_pem);
     std::weak_ptr<Conn> weak = c;
     c->session->SetIngestSink([this, weak, ex](Batch batch) {
-      std::string lane = batch.stream.Encode();
-      ingest->Submit(lane, [this, weak, ex, b = std::move(batch)]() mutable {
+      std::string key = batch.stream.Encode();
+      ingest->Submit(std::move(key), [this, weak, ex, b = std::move(batch)]() mutable {
         IngestStats st;
         Status s = store->Ingest(b, &st);
         asio::post(ex, [weak, b = std::move(b), s, st] {
