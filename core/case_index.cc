@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "core/cbor.h"
 #include "core/coding.h"
 #include "core/text.h"
 
@@ -21,21 +22,24 @@ std::optional<std::string> IndexKey(char tag, const std::string& raw, const Case
   std::string key;
   if (tag == 'o') {
     key = OfficeIndexPrefix(st.channel());
-  } else {
+  } else if (tag == 's') {
+    // Status and due date change on most events: read from the bytes, not decoded.
+    auto status = cbor::TextItem(raw);
+    if (!status || status->empty()) return std::nullopt;
+    key = StatusIndexPrefix(*status);
+  } else if (tag == 'd') {
+    auto due = cbor::UintItem(raw);
+    if (!due) return std::nullopt;
+    key = DueIndexKey(static_cast<int64_t>(std::min<uint64_t>(*due, INT64_MAX)));
+  } else if (tag == 'n') {
     if (raw.empty()) return std::nullopt;
     auto v = cbor::Decode(raw);
-    if (!v.ok()) return std::nullopt;
-    const cbor::Value* name = v->Find("name");
-    if (tag == 's' && v->is_text() && !v->str().empty()) {
-      key = StatusIndexPrefix(v->str());
-    } else if (tag == 'd' && v->is_uint()) {
-      key = DueIndexKey(static_cast<int64_t>(std::min<uint64_t>(v->uint(), INT64_MAX)));
-    } else if (tag == 'n' && name && name->is_text()) {
-      key = ApplicantIndexPrefix(name->str());
-      key.push_back('\0');
-    } else {
-      return std::nullopt;
-    }
+    const cbor::Value* name = v.ok() ? v->Find("name") : nullptr;
+    if (!name || !name->is_text()) return std::nullopt;
+    key = ApplicantIndexPrefix(name->str());
+    key.push_back('\0');
+  } else {
+    return std::nullopt;
   }
   key += st.case_code();
   return key;

@@ -464,6 +464,36 @@ Result<Value> Decode(std::string_view bytes, const Limits& limits) {
   return v;
 }
 
+namespace {
+
+// The argument of a CBOR head of major type `major`, and where the content starts.
+std::optional<uint64_t> ItemHead(std::string_view b, int major, size_t* content) {
+  if (b.empty() || (static_cast<uint8_t>(b[0]) >> 5) != major) return std::nullopt;
+  uint8_t ai = static_cast<uint8_t>(b[0]) & 0x1f;
+  size_t n = ai < 24 ? 0 : ai == 24 ? 1 : ai == 25 ? 2 : ai == 26 ? 4 : ai == 27 ? 8 : 99;
+  if (n == 99 || b.size() < 1 + n) return std::nullopt;
+  uint64_t v = ai < 24 ? ai : 0;
+  for (size_t i = 0; i < n; ++i) v = (v << 8) | static_cast<uint8_t>(b[1 + i]);
+  *content = 1 + n;
+  return v;
+}
+
+}  // namespace
+
+std::optional<uint64_t> UintItem(std::string_view item) {
+  size_t at = 0;
+  auto v = ItemHead(item, 0, &at);
+  if (!v || at != item.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<std::string_view> TextItem(std::string_view item) {
+  size_t at = 0;
+  auto len = ItemHead(item, 3, &at);
+  if (!len || *len != item.size() - at) return std::nullopt;
+  return item.substr(at);
+}
+
 // ---------------------------------------------------------------- Diagnostic
 
 namespace {

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -130,6 +131,12 @@ Result<Value> Decode(std::string_view bytes, const Limits& limits = Limits());
 // *consumed to its length.
 Result<Value> DecodePrefix(std::string_view bytes, size_t* consumed,
                            const Limits& limits = Limits());
+
+// The unsigned integer or text string that makes up all of `item`, read from its bytes without
+// building a Value (for hot paths over canonical bytes already validated); nullopt when `item`
+// is anything else.
+std::optional<uint64_t> UintItem(std::string_view item);
+std::optional<std::string_view> TextItem(std::string_view item);
 
 // RFC 8949 diagnostic notation, for docs, logs of structure (never of personal data) and tests.
 std::string Diagnostic(const Value& v);

@@ -23,32 +23,17 @@ const std::string* Raw(const CaseState& st, std::string_view field) {
   return w ? &w->value : nullptr;
 }
 
-// The argument of a CBOR head of major type `major`, and where the content starts.
-std::optional<uint64_t> Head(std::string_view b, int major, size_t* content) {
-  if (b.empty() || (static_cast<uint8_t>(b[0]) >> 5) != major) return std::nullopt;
-  uint8_t ai = static_cast<uint8_t>(b[0]) & 0x1f;
-  size_t n = ai < 24 ? 0 : ai == 24 ? 1 : ai == 25 ? 2 : ai == 26 ? 4 : ai == 27 ? 8 : 99;
-  if (n == 99 || b.size() < 1 + n) return std::nullopt;
-  uint64_t v = ai < 24 ? ai : 0;
-  for (size_t i = 0; i < n; ++i) v = (v << 8) | static_cast<uint8_t>(b[1 + i]);
-  *content = 1 + n;
-  return v;
-}
-
 std::optional<int64_t> Number(const CaseState& st, std::string_view field) {
   const std::string* raw = Raw(st, field);
-  size_t at = 0;
-  auto v = raw ? Head(*raw, 0, &at) : std::nullopt;
-  if (!v || at != raw->size() || *v > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+  auto v = raw ? cbor::UintItem(*raw) : std::nullopt;
+  if (!v || *v > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
   return static_cast<int64_t>(*v);
 }
 
 std::string_view Text(const CaseState& st, std::string_view field) {
   const std::string* raw = Raw(st, field);
-  size_t at = 0;
-  auto len = raw ? Head(*raw, 3, &at) : std::nullopt;
-  if (!len || at + *len != raw->size()) return {};
-  return std::string_view(*raw).substr(at);
+  auto text = raw ? cbor::TextItem(*raw) : std::nullopt;
+  return text ? *text : std::string_view();
 }
 
 bool True(const CaseState& st, std::string_view field) {

@@ -161,3 +161,21 @@ TEST_CASE("cbor: random bytes never crash the decoder and never decode non-canon
   }
   CHECK(accepted > 0);
 }
+
+TEST_CASE("cbor: reads a whole uint or text item without decoding it", "[cbor]") {
+  for (uint64_t n : {0ull, 23ull, 24ull, 255ull, 256ull, 65536ull, 1ull << 40}) {
+    CHECK(UintItem(Encode(Value::Uint(n))) == n);
+  }
+  for (const char* t : {"", "received", "Hồ sơ đã tiếp nhận"}) {
+    CHECK(TextItem(Encode(Value::Text(t))) == std::string_view(t));
+  }
+  CHECK_FALSE(UintItem(Encode(Value::Text("7"))));
+  CHECK_FALSE(TextItem(Encode(Value::Uint(7))));
+  CHECK_FALSE(TextItem(Encode(Value::Bytes("ab"))));
+  CHECK_FALSE(UintItem(""));
+  CHECK_FALSE(TextItem(""));
+  CHECK_FALSE(UintItem(Bytes("1901")));      // truncated argument
+  CHECK_FALSE(UintItem(Bytes("0101")));      // a trailing byte
+  CHECK_FALSE(TextItem(Bytes("6361")));      // content shorter than its length
+  CHECK_FALSE(TextItem(Bytes("61616161")));  // content longer than its length
+}
