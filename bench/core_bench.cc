@@ -1,10 +1,13 @@
 // Core bench: ingest of verified remote batches against plain RocksDB puts of the same bytes,
-// hashing, re-folding, and durable local commits, on the "cases" workload (WORKLOAD.md).
+// hashing, re-folding, and durable local commits, on the "cases" workload (WORKLOAD.md). Also
+// schema_replay_eps: the store's own WriteBatches replayed into plain RocksDB, the most any
+// ingest writing events, heads, signatures, case states and indexes in one batch can reach.
 //
 //   core_bench [--events 1000000] [--dir /tmp] [--commits 5000] [--callers 2] [--only ingest]
 //
 // --only ingest stops after the ingest figures (for profiling one phase).
 #include <rocksdb/db.h>
+#include <rocksdb/merge_operator.h>
 #include <rocksdb/write_batch.h>
 #include <sys/resource.h>
 
@@ -44,6 +47,9 @@ void Fail(const Status& s) {
 //   file  = *batch
 //   batch = u32 len(stream) stream u64 head_seq id(32) sig(64) u32 count count*(u32 len bytes)
 void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
+void PutU32Stream(std::ofstream& out, uint32_t v) {
+  out.write(reinterpret_cast<const char*>(&v), 4);
+}
 
 uint64_t WriteBatches(const CaseWorkload& w, uint64_t cases, const std::string& path) {
   std::ofstream out(path, std::ios::binary);
@@ -154,6 +160,57 @@ double IngestAll(Store& store, const std::string& path, int threads) {
   return wall.Seconds();
 }
 
+// Any merge operand replaces the value: replayed report counters need an operator to be
+// accepted, and what they add up to does not matter here.
+class LastOperand : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice*, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger*) const override {
+    new_value->assign(value.data(), value.size());
+    return true;
+  }
+  const char* Name() const override { return "hoso.bench.LastOperand"; }
+};
+
+// The store's own WriteBatches (events, heads, signatures, case states, indexes, counters),
+// captured from a run and replayed into plain RocksDB with default options, WAL synced per
+// batch like the raw baseline: what the schema costs RocksDB with no decoding, verifying or
+// folding, the ceiling of ingest_verified_eps. Returns the seconds spent in Write.
+double ReplaySchema(const std::string& store_path, const std::string& batches,
+                    const std::string& path) {
+  rocksdb::DBOptions o;
+  o.create_if_missing = true;
+  o.create_missing_column_families = true;
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(o, store_path, &names).ok()) std::exit(1);
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  rocksdb::ColumnFamilyOptions cfo;
+  cfo.merge_operator = std::make_shared<LastOperand>();
+  for (const auto& name : names) cfs.emplace_back(name, cfo);  // same ids, same order
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(o, path, cfs, &handles, &raw).ok()) std::exit(1);
+  std::ifstream in(batches, std::ios::binary);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  double seconds = 0;
+  for (uint32_t n; in.read(reinterpret_cast<char*>(&n), 4);) {
+    std::string rep(n, '\0');
+    in.read(rep.data(), n);
+    rocksdb::WriteBatch wb(std::move(rep));
+    Stopwatch t;
+    rocksdb::Status s = raw->Write(wo, &wb);
+    seconds += t.Seconds();
+    if (!s.ok()) {
+      std::fprintf(stderr, "core_bench: replay: %s\n", s.ToString().c_str());
+      std::exit(1);
+    }
+  }
+  for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+  delete raw;
+  return seconds;
+}
+
 double CpuSeconds(const rusage& r) {
   auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
   return s(r.ru_utime) + s(r.ru_stime);
@@ -254,6 +311,23 @@ int main(int argc, char** argv) {
     auto store = bench::OpenRoot(scratch.path() + "/ingest1", units, workload);
     double s = IngestAll(*store, batches, 1);
     Emit(kBench, "ingest_verified_1caller_eps", n_events / s, "events/s");
+  }
+
+  // The schema's own cost: the store's WriteBatches captured from a third run and replayed.
+  if (!only_ingest) {
+    const std::string captured = scratch.path() + "/commits.bin";
+    {
+      std::ofstream out(captured, std::ios::binary);
+      auto store = bench::OpenRoot(
+          scratch.path() + "/capture", units, workload, [&out](std::string_view rep) {
+            PutU32Stream(out, static_cast<uint32_t>(rep.size()));
+            out.write(rep.data(), static_cast<std::streamsize>(rep.size()));
+          });
+      IngestAll(*store, batches, 2);
+    }
+    double s = ReplaySchema(scratch.path() + "/capture", captured, scratch.path() + "/replay");
+    Emit(kBench, "schema_replay_eps", n_events / s, "events/s");
+    Emit(kBench, "schema_replay_vs_raw", raw_s / s, "ratio");
   }
 
   // 4. Durable local commits, one event at a time.

@@ -38,10 +38,11 @@ inline std::vector<UnitRecord> Units(const std::string& data_dir) {
 }
 
 inline std::unique_ptr<Store> OpenRoot(const std::string& path,
-                                       const std::vector<UnitRecord>& units,
-                                       const CaseWorkload& w) {
+                                       const std::vector<UnitRecord>& units, const CaseWorkload& w,
+                                       std::function<void(std::string_view)> on_commit = {}) {
   StoreOptions o;
   o.path = path;
+  o.on_commit = std::move(on_commit);
   o.root_unit = "89";
   o.identity = Identity{"89", 1, KeyFor("89")};
   auto store = Store::Open(o).value();

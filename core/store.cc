@@ -776,6 +776,7 @@ Status Store::Write(Pending& p) {
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
   HOSO_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &p.wb), "committing"));
+  if (options_.on_commit) options_.on_commit(p.wb.Data());
 
   std::unique_lock lock(cache_mu_);
   commit_counter_ = ver;

@@ -71,6 +71,10 @@ struct StoreOptions {
   // With read_only: open as a RocksDB secondary instance whose own files go here, so the store
   // can be read while its node runs and writes it (the auditor's case).
   std::string secondary_path;
+  // Called with the bytes of each commit's WriteBatch (local or remote) once it is durable, in
+  // commit order, on the committing thread. The core bench replays them into plain RocksDB to
+  // measure what the schema alone costs.
+  std::function<void(std::string_view)> on_commit;
 };
 
 // One stream's events ending at a signed head: the unit of ingest and of sync.
