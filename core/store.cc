@@ -1,11 +1,6 @@
 #include "core/store.h"
 
 #include <rocksdb/db.h>
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/merge_operator.h>
-#include <rocksdb/options.h>
-#include <rocksdb/slice_transform.h>
-#include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
@@ -17,20 +12,13 @@
 #include "core/case_index.h"
 #include "core/coding.h"
 #include "core/report.h"
+#include "core/store_tuning.h"
 #include "core/text.h"
 
 namespace hoso {
 namespace {
 
-// Column families, in the order they are opened (docs/storage-format.md).
-enum Cf : size_t { kMeta = 0, kEvents, kHeads, kSignatures, kCases, kIndex, kForks, kNumCf };
-const char* const kCfNames[kNumCf] = {rocksdb::kDefaultColumnFamilyName.c_str(),
-                                      "events",
-                                      "heads",
-                                      "signatures",
-                                      "cases",
-                                      "index",
-                                      "forks"};
+using namespace family;  // the column family ids
 
 constexpr size_t kMaxBatchEvents = 10000;
 constexpr size_t kMaxGroupWrites = kMaxAppendWrites;
@@ -192,31 +180,6 @@ extern "C" {
 __attribute__((used)) const char* malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
 }
 
-// Report counters (core/report.h) live in the index family as 8-byte little-endian signed
-// counts; commits add +1/-1 to them with a merge, so no commit reads them.
-std::string CounterDelta(int64_t delta) {
-  std::string v(8, '\0');
-  for (int i = 0; i < 8; ++i) v[i] = static_cast<char>(static_cast<uint64_t>(delta) >> (8 * i));
-  return v;
-}
-
-int64_t CounterValue(const rocksdb::Slice& v) {
-  if (v.size() != 8) return 0;
-  uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<uint8_t>(v.data()[i]);
-  return static_cast<int64_t>(n);
-}
-
-class CounterMerge : public rocksdb::AssociativeMergeOperator {
- public:
-  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
-             std::string* new_value, rocksdb::Logger*) const override {
-    *new_value = CounterDelta((existing ? CounterValue(*existing) : 0) + CounterValue(value));
-    return true;
-  }
-  const char* Name() const override { return "hoso.CounterMerge"; }
-};
-
 struct Store::Touched {
   CaseState state;
   bool existed = false;
@@ -296,60 +259,11 @@ Result<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
 }
 
 Status Store::Load() {
-  rocksdb::DBOptions dbo;
+  rocksdb::DBOptions dbo = StoreDbOptions();
   dbo.create_if_missing = !options_.read_only;
   dbo.create_missing_column_families = !options_.read_only;
-  dbo.IncreaseParallelism(2);
   if (options_.env) dbo.env = options_.env;
-  dbo.max_total_wal_size = 256 << 20;
-  // wal_compression stays off: broken recovery on RocksDB 7.8.
-  auto cache = rocksdb::NewLRUCache(options_.block_cache_mb << 20);
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (size_t i = 0; i < kNumCf; ++i) {
-    rocksdb::ColumnFamilyOptions cfo;
-    rocksdb::BlockBasedTableOptions table;
-    table.block_cache = cache;
-    if (i == kCases || i == kEvents || i == kSignatures) {
-      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    }
-    if (i == kCases) {
-      // Point lookups (every ingested event reads its case) use a hash index inside blocks.
-      table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
-    }
-    cfo.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-    if (i == kIndex) cfo.merge_operator = std::make_shared<CounterMerge>();
-    if (i == kCases || i == kIndex) {
-      // Rewritten families: every L0 -> L1 compaction rewrites all of L1, so gathering eight
-      // flushes per compaction instead of four halves that work (ingest CPU -6% measured).
-      cfo.level0_file_num_compaction_trigger = 8;
-    }
-    // Small memtables for the rewritten families keep their skiplists shallow (measured:
-    // 16 MiB beat 32 and 8 on the ingest bench). Events are appended per stream, so 32 MiB
-    // ingests as fast as 64 and bounds memory: up to two memtables per family are resident
-    // while one flushes (sync receiver peak 200 -> 169 MB).
-    cfo.write_buffer_size = (i == kEvents ? 32 : 16) << 20;
-    if (i == kCases) {
-      // Every ingested event reads its case first; a memtable bloom filter answers "new
-      // case" without searching the skiplist.
-      cfo.memtable_whole_key_filtering = true;
-      cfo.memtable_prefix_bloom_size_ratio = 0.1;
-    }
-    // Commits write these families' keys in sorted order but spread over the key space; with
-    // a hint the skiplist fixes its splice partially instead of searching from the top.
-    // Not on meta: RocksDB 7.8 shares one hint table between a memtable and its range
-    // tombstones, so a DeleteRange whose start key has a prefix corrupts later hinted
-    // inserts. Here the only range deletions start at "" (outside the 1-byte domain).
-    if (i == kEvents || i == kCases || i == kIndex) {
-      cfo.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
-    }
-    // The top levels are rewritten soon anyway: compressing them costs CPU the two cores need
-    // for ingest. Deeper, colder levels are LZ4.
-    cfo.compression_per_level = {rocksdb::kNoCompression,  rocksdb::kNoCompression,
-                                 rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
-                                 rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
-                                 rocksdb::kLZ4Compression};
-    cfs.emplace_back(kCfNames[i], cfo);
-  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = StoreFamilies(options_.block_cache_mb);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (options_.read_only && !options_.secondary_path.empty()) {
@@ -1231,7 +1145,7 @@ std::vector<std::string> Store::CasesByApplicant(std::string_view name, size_t l
 
 Status Store::ScanReportCounters(const std::function<void(std::string_view, int64_t)>& fn) const {
   return Scan(kIndex, "R", "S", [&](std::string_view key, std::string_view value) {
-    fn(key, CounterValue(rocksdb::Slice(value.data(), value.size())));
+    fn(key, CounterValue(value));
     return true;
   });
 }

@@ -1,0 +1,33 @@
+// StoreTuning: the RocksDB options of a store's database and of each of its column families,
+// and the encoding of the report counters its index family merges. The store opens its
+// database with them; the core bench replays the store's commits into plain RocksDB with the
+// same options, to measure what the schema alone costs. docs/storage-format.md gives the
+// reasons behind each choice.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hoso {
+
+namespace family {
+// A store's column families; each one's RocksDB id is its value here.
+enum : size_t { kMeta = 0, kEvents, kHeads, kSignatures, kCases, kIndex, kForks, kCount };
+}  // namespace family
+
+rocksdb::DBOptions StoreDbOptions();
+// Every column family, in id order, sharing one block cache of `block_cache_mb`.
+std::vector<rocksdb::ColumnFamilyDescriptor> StoreFamilies(size_t block_cache_mb);
+
+// Report counters: 8-byte little-endian signed counts in the index family; commits add
+// deltas to them with merges, so no commit reads them.
+std::string CounterDelta(int64_t delta);
+int64_t CounterValue(std::string_view counter);
+
+}  // namespace hoso
