@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/certificate.h"
+#include "sync/ingest_pool.h"
 
 namespace hoso::sync {
 
@@ -83,66 +84,6 @@ std::string VerifyFailure(SSL* ssl) {
 }  // namespace
 
 struct Conn;
-
-// Worker threads that ingest received batches. Any idle worker takes the oldest job whose
-// stream no other worker holds, so a stream's batches commit in order while the workers keep
-// the store's commit pipeline full (one batch decoded, one staged, one written). Fixed lanes
-// by stream hash left a worker idle whenever its streams ran dry.
-class IngestPool {
- public:
-  explicit IngestPool(size_t workers) {
-    for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { Run(); });
-  }
-  ~IngestPool() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : threads_) t.join();
-  }
-  void Submit(std::string key, std::function<void()> job) {
-    {
-      std::lock_guard lock(mu_);
-      jobs_.push_back({std::move(key), std::move(job)});
-    }
-    cv_.notify_one();
-  }
-
- private:
-  struct Job {
-    std::string key;
-    std::function<void()> run;
-  };
-  // The oldest job whose key is free, or jobs_.end(). Called with mu_ held.
-  std::deque<Job>::iterator NextFree() {
-    return std::find_if(jobs_.begin(), jobs_.end(),
-                        [&](const Job& j) { return !busy_.count(j.key); });
-  }
-  void Run() {
-    std::unique_lock lock(mu_);
-    while (true) {
-      auto it = jobs_.end();
-      cv_.wait(lock, [&] { return (it = NextFree()) != jobs_.end() || (stop_ && jobs_.empty()); });
-      if (it == jobs_.end()) return;
-      Job job = std::move(*it);
-      jobs_.erase(it);
-      busy_.insert(job.key);
-      lock.unlock();
-      job.run();
-      lock.lock();
-      busy_.erase(job.key);
-      cv_.notify_all();  // a job of this key may have been waiting
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Job> jobs_;
-  std::set<std::string> busy_;
-  bool stop_ = false;
-  std::vector<std::thread> threads_;
-};
 
 struct SyncNode::Impl {
   Store* store;
