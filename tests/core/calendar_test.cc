@@ -44,7 +44,7 @@ TEST_CASE("calendar: received on 2026-02-13 at 15:30 with 5 working days, across
   CHECK(Local(c.DueDate(At("2026-02-13 15:30"), 5, false)) == "2026-02-23 11:30");
 }
 
-TEST_CASE("calendar: outside hours counts from the next session; weekends and swaps",
+TEST_CASE("calendar: outside hours counts from the next session, weekends and swaps",
           "[calendar]") {
   WorkingCalendar c = Vietnam();
   CHECK(Local(c.DueDate(At("2026-03-07 10:00"), 1, true)) == "2026-03-09 17:00");  // Saturday

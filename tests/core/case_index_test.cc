@@ -48,7 +48,7 @@ TEST_CASE("case index: a new case gets status, due, name and office keys", "[ind
   CHECK(keys[3] == std::string("sreceived\0K1", 12));
 }
 
-TEST_CASE("case index: a status change moves one key; other fields cost nothing", "[index]") {
+TEST_CASE("case index: a status change moves one key, other fields cost nothing", "[index]") {
   CaseState st("K1", "30280");
   Event a = Make(1, {}, Body({{"status", Text("received")}, {"due_at", cbor::Value::Uint(7)}}));
   Hash ida = Sha256(EncodeEvent(a));

@@ -81,7 +81,7 @@ TEST_CASE("replay: a case's history, its conflict and resolution, and its state 
   CHECK(ReplayCase(*t.commune->store, "NOPE", t0).status().code() == Code::kNotFound);
 }
 
-TEST_CASE("replay: a scope's counts and fingerprint at a time; now equals the live one",
+TEST_CASE("replay: a scope's counts and fingerprint at a time, now equals the live one",
           "[audit][replay]") {
   TwoOffices t;
   const int64_t t0 = testing::kTestNow;

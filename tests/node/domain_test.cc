@@ -193,7 +193,7 @@ TEST_CASE("steps: the lifecycle, the tracking number, and the supplement clock",
   }
 }
 
-TEST_CASE("calendar: the province edits a year; every node's due dates follow", "[domain][api]") {
+TEST_CASE("calendar: the province edits a year, every node's due dates follow", "[domain][api]") {
   Deployment d;
   auto shown = Body(Deployment::Call(d.clerk, "GET", "/v1/calendar?year=2026"));
   REQUIRE(shown.at("years").as_array().size() == 1);

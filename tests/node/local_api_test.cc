@@ -218,7 +218,7 @@ TEST_CASE("local API: search by status, office, applicant without diacritics, ov
   CHECK(Call(*o.commune_api, "GET", "/v1/cases?colour=red").status == 400);
 }
 
-TEST_CASE("local API: a parent records a step on a child's case; conflicts are shown",
+TEST_CASE("local API: a parent records a step on a child's case, conflicts are shown",
           "[node][api]") {
   Office o;
   std::string code(
@@ -252,7 +252,7 @@ TEST_CASE("local API: a parent records a step on a child's case; conflicts are s
   CHECK(offices == std::set<std::string>{"30280", "89"});
 }
 
-TEST_CASE("local API: the directory is loaded only at the root; status and metrics",
+TEST_CASE("local API: the directory is loaded only at the root, status and metrics",
           "[node][api]") {
   Office o;
   std::string csv = "code,parent_code,name,type\n89,,Tỉnh An Giang,Tỉnh\n";

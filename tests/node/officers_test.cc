@@ -73,7 +73,7 @@ TEST_CASE("officers: accounts, passwords, roles, and a private file", "[node][of
   CHECK_FALSE(ParseRole("admin").ok());
 }
 
-TEST_CASE("sessions: expire after 30 idle minutes or 10 hours; logout ends them",
+TEST_CASE("sessions: expire after 30 idle minutes or 10 hours, logout ends them",
           "[node][officers]") {
   FakeClock clock(testing::kTestNow);
   SessionTable t(&clock);
@@ -100,7 +100,7 @@ TEST_CASE("sessions: expire after 30 idle minutes or 10 hours; logout ends them"
   CHECK_FALSE(t.Lookup("not-a-token"));
 }
 
-TEST_CASE("API: officers log in; what they write is recorded as them, within their role",
+TEST_CASE("API: officers log in, what they write is recorded as them, within their role",
           "[node][officers][api]") {
   testing::TempDir dir;
   auto province = testing::OpenTestNode(dir.Sub("89"), "89");

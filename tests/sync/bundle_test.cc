@@ -90,7 +90,7 @@ TEST_CASE("bundle: a commune with no link gets its directory by USB, sends its c
   CHECK(o.province->store->ScopeFingerprint(same) == o.commune->store->ScopeFingerprint(same));
 }
 
-TEST_CASE("bundle: a truncated or altered file is refused whole; nothing is stored",
+TEST_CASE("bundle: a truncated or altered file is refused whole, nothing is stored",
           "[sync][bundle]") {
   Offices o;
   auto to_commune = ExportBundle(*o.province->store, "30280", {});

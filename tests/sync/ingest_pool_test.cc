@@ -10,7 +10,7 @@
 
 using hoso::sync::IngestPool;
 
-TEST_CASE("ingest pool: a key's jobs run one at a time, in order; the pool drains on exit",
+TEST_CASE("ingest pool: a key's jobs run one at a time and in order, and the pool drains on exit",
           "[sync][pool]") {
   std::mutex mu;
   std::map<std::string, std::vector<int>> ran;

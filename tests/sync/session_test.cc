@@ -412,7 +412,7 @@ TEST_CASE("session: after a cold sync of relayed streams the next round is idle"
   CHECK(r.counts_ba.count("ORIGIN") == 0);
 }
 
-TEST_CASE("session: the parent signs a receipt of what the child delivered; the child keeps it",
+TEST_CASE("session: the parent signs a receipt of what the child delivered, the child keeps it",
           "[session][receipt]") {
   Tree t;
   REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());

@@ -161,7 +161,7 @@ TEST_CASE("tls: certificates from another CA, expired or revoked are refused", "
   }
 }
 
-TEST_CASE("tls: garbage after the handshake and silent peers are closed; service goes on",
+TEST_CASE("tls: garbage after the handshake and silent peers are closed, service goes on",
           "[tls]") {
   namespace asio = boost::asio;
   namespace ssl = asio::ssl;
