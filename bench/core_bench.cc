@@ -171,7 +171,11 @@ double ReplaySchema(const std::string& batches, const std::string& path) {
   o.create_missing_column_families = true;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  if (!rocksdb::DB::Open(o, path, StoreFamilies(32), &handles, &raw).ok()) std::exit(1);
+  rocksdb::Status opened = rocksdb::DB::Open(o, path, StoreFamilies(32), &handles, &raw);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "core_bench: replay: %s\n", opened.ToString().c_str());
+    std::exit(1);
+  }
   std::ifstream in(batches, std::ios::binary);
   rocksdb::WriteOptions wo;
   wo.sync = true;
