@@ -170,16 +170,7 @@ struct Store::Writer {
   std::condition_variable cv;
 };
 
-// Everything one commit changes, staged until the WriteBatch is durable.
 // One case a commit touches: its state before and after, and what the commit writes for it.
-// jemalloc (linked when not sanitizing, see CMakeLists.txt) gives freed pages back to the OS
-// after 1 s instead of 10 s, and at once instead of keeping them "muzzy": a node's resident
-// memory follows its working set (the sync receiver's peak went from 220 to 191 MB at the same
-// speed). MALLOC_CONF in the environment still overrides it.
-extern "C" {
-__attribute__((used)) const char* malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
-}
-
 struct Store::Touched {
   CaseState state;
   bool existed = false;
@@ -196,6 +187,7 @@ struct Store::Touched {
   std::vector<std::pair<std::string, int64_t>> report_ops;
 };
 
+// Everything one commit changes, staged until the WriteBatch is durable.
 struct Store::Pending {
   rocksdb::WriteBatch wb;
   std::map<StreamKey, StreamHead> heads;

@@ -6,6 +6,15 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
+// jemalloc (linked when not sanitizing, see CMakeLists.txt) gives freed pages back to the OS
+// after 1 s instead of 10 s, and at once instead of keeping them "muzzy": a node's resident
+// memory follows its working set (the sync receiver's peak went from 220 to 191 MB at the same
+// speed). MALLOC_CONF in the environment still overrides it. Defined here because every
+// process that opens a store links this file.
+extern "C" {
+__attribute__((used)) const char* malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
+}
+
 namespace hoso {
 namespace {
 

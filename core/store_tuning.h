@@ -1,8 +1,8 @@
 // StoreTuning: the RocksDB options of a store's database and of each of its column families,
 // and the encoding of the report counters its index family merges. The store opens its
 // database with them; the core bench replays the store's commits into plain RocksDB with the
-// same options, to measure what the schema alone costs. docs/storage-format.md gives the
-// reasons behind each choice.
+// same options, to measure what the schema alone costs. Its source also tells jemalloc how
+// soon to give freed pages back. docs/storage-format.md gives the reasons behind each choice.
 // Thread-safety: pure functions.
 #pragma once
 

@@ -125,4 +125,22 @@ std::string PadUtf8(const std::string& s, size_t width) {
   return s + std::string(width > chars ? width - chars : 0, ' ');
 }
 
+std::string_view TrimSpace(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> SplitList(std::string_view list) {
+  std::vector<std::string_view> out;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view item = TrimSpace(list.substr(0, comma));
+    list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
 }  // namespace hoso

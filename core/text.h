@@ -27,5 +27,9 @@ Status ForEachCsvLine(std::string_view text,
 std::string PadUtf8(const std::string& s, size_t width);
 // A field for a CSV line, quoted when it holds a comma, a quote or a line break.
 std::string CsvField(std::string_view field);
+// `s` without leading and trailing spaces, tabs, CRs and LFs.
+std::string_view TrimSpace(std::string_view s);
+// The items of a comma-separated list ("a, b,,c"), trimmed, empty ones skipped.
+std::vector<std::string_view> SplitList(std::string_view list);
 
 }  // namespace hoso

@@ -7,18 +7,10 @@
 #include <set>
 #include <sstream>
 
+#include "core/text.h"
+
 namespace hoso::node {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 Status Bad(std::string_view where, std::string_view name, const std::string& why) {
   return Status::InvalidArgument(std::string(where) + ": option '" + std::string(name) +
@@ -73,12 +65,7 @@ const std::vector<Option>& Options() {
            "host:port where peers (child offices) connect; empty: accept no peers"),
       {"upstream", "host:port of a parent node; a comma-separated list, or the flag repeated",
        [](NodeConfig* c, std::string_view v, std::string_view where) {
-         std::string_view rest = v;
-         while (!rest.empty()) {
-           size_t comma = rest.find(',');
-           std::string_view item = Trim(rest.substr(0, comma));
-           rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
-           if (item.empty()) continue;
+         for (std::string_view item : SplitList(v)) {
            auto hp = ParseHostPort(item);
            if (!hp.ok()) return Bad(where, "upstream", hp.status().message());
            c->upstream.emplace_back(item);
@@ -181,7 +168,7 @@ Status SetOption(NodeConfig* config, std::string_view name, std::string_view val
     return Status::InvalidArgument(std::string(where) + ": unknown option '" + std::string(name) +
                                    "' (see hoso-node --help)");
   }
-  return o->set(config, Trim(value), where);
+  return o->set(config, TrimSpace(value), where);
 }
 
 Status ParseConfigText(std::string_view text, std::string_view file_name, NodeConfig* config) {
@@ -192,7 +179,7 @@ Status ParseConfigText(std::string_view text, std::string_view file_name, NodeCo
     size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? "" : text.substr(nl + 1);
-    line = Trim(line.substr(0, line.find('#')));
+    line = TrimSpace(line.substr(0, line.find('#')));
     if (line.empty()) continue;
     std::string where = std::string(file_name) + ":" + std::to_string(line_no);
     size_t eq = line.find('=');
@@ -200,7 +187,7 @@ Status ParseConfigText(std::string_view text, std::string_view file_name, NodeCo
       return Status::InvalidArgument(where + ": expected 'name = value', got '" +
                                      std::string(line) + "'");
     }
-    std::string name(Trim(line.substr(0, eq)));
+    std::string name(TrimSpace(line.substr(0, eq)));
     if (!seen.insert(name).second) {
       return Status::InvalidArgument(where + ": option '" + name + "' is set twice");
     }

@@ -14,6 +14,7 @@
 
 #include "core/certificate.h"
 #include "core/store.h"
+#include "core/text.h"
 #include "node/api_server.h"
 #include "node/json.h"
 #include "node/local_api.h"
@@ -105,11 +106,6 @@ Result<std::string> ReadCrl(const NodeConfig& c) {
 
 int64_t NowSeconds() { return SystemClock::Default()->NowMs() / 1000; }
 
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 }  // namespace
 
 Status NodeDaemon::Impl::Open() {
@@ -119,7 +115,7 @@ Status NodeDaemon::Impl::Open() {
   HOSO_ASSIGN_OR_RETURN(std::string key_pem, ReadPrivateFile(c.Path(c.key), "node key"));
   HOSO_ASSIGN_OR_RETURN(crl_pem, ReadCrl(c));
   HOSO_ASSIGN_OR_RETURN(std::string token, ReadPrivateFile(c.Path(c.token_file), "API token"));
-  token = Trimmed(token);
+  token = std::string(TrimSpace(token));
   if (token.size() < 16) {
     return Status::InvalidArgument("API token in " + c.Path(c.token_file) +
                                    " is shorter than 16 characters");

@@ -11,6 +11,7 @@
 #include "core/directory.h"
 #include "core/lifecycle.h"
 #include "core/report.h"
+#include "core/text.h"
 #include "node/json.h"
 #include "node/web_assets.h"
 #include "sync/bundle.h"
@@ -999,11 +1000,7 @@ HttpResponse LocalApi::Report(Call& call) {
     }
   }
   if (auto it = call.query.find("by"); it != call.query.end()) {
-    std::string_view by = it->second;
-    while (!by.empty()) {
-      size_t comma = by.find(',');
-      std::string_view g = by.substr(0, comma);
-      by = comma == std::string_view::npos ? "" : by.substr(comma + 1);
+    for (std::string_view g : SplitList(it->second)) {
       if (g == "unit") {
         q.by_unit = true;
       } else if (g == "procedure") {

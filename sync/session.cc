@@ -336,11 +336,7 @@ Status SyncSession::OnAck(const Ack& a, std::vector<Message>* out) {
   if (!s.ok()) return Fail(s, out);
   Pump(out);
   // Everything we sent is acknowledged: ask the parent to sign what it now holds.
-  ++acked_since_request_;
-  if (in_flight_.empty() && PeerIsParent()) {
-    acked_since_request_ = 0;
-    out->push_back(ReceiptRequest{});
-  }
+  if (in_flight_.empty() && PeerIsParent()) out->push_back(ReceiptRequest{});
   return Status::Ok();
 }
 

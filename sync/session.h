@@ -109,8 +109,7 @@ class SyncSession {
   std::map<std::pair<StreamKey, uint64_t>, Hash> in_flight_;  // (stream, head seq) -> head id
   std::set<std::pair<std::string, uint64_t>> origins_sent_;
   std::set<uint64_t> acked_counters_;  // the peer's commit counters our ACKs reported
-  uint64_t acked_since_request_ = 0;
-  std::set<StreamKey> delivered_;  // streams the peer delivered since our last receipt
+  std::set<StreamKey> delivered_;      // streams the peer delivered since our last receipt
   SessionStats stats_;
   std::function<void(Batch)> ingest_sink_;
   size_t ingests_pending_ = 0;

@@ -24,4 +24,14 @@ inline std::unique_ptr<tools::LocalNetwork> ProcessNetwork(const std::string& di
   return std::move(net).value();
 }
 
+// ProcessNetwork with every member started (in order) and the directory loaded at the root:
+// the common starting point of a test.
+inline std::unique_ptr<tools::LocalNetwork> RunningNetwork(const std::string& dir,
+                                                           std::vector<std::string> members) {
+  auto net = ProcessNetwork(dir, members);
+  for (const auto& unit : members) REQUIRE(net->Start(unit).ok());
+  REQUIRE(net->LoadDirectory().ok());
+  return net;
+}
+
 }  // namespace hoso::testing

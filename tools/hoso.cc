@@ -808,20 +808,6 @@ int CatalogueSearchCmd(const Args& a) {
   return kOk;
 }
 
-std::vector<std::string> SplitList(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t comma = s.find(',', start);
-    std::string item =
-        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
 int CalendarSetCmd(const Args& a) {
   json::object req{{"officer", a.Get("officer")}};
   if (a.Has("year") == a.Has("unit")) {

@@ -92,6 +92,16 @@ TEST_CASE("store: diacritics folding covers Vietnamese letters", "[store][text]"
   CHECK(FoldForSearch("Nguye\xcc\x82\xcc\x83n") == "nguyen");  // combining marks
 }
 
+TEST_CASE("text: comma-separated lists are trimmed and skip empty items", "[text]") {
+  CHECK(TrimSpace(" \t07:00-11:30\r\n") == "07:00-11:30");
+  CHECK(TrimSpace("   ").empty());
+  using V = std::vector<std::string_view>;
+  CHECK(SplitList("unit, procedure ,,month") == V{"unit", "procedure", "month"});
+  CHECK(SplitList("a") == V{"a"});
+  CHECK(SplitList(" , ,").empty());
+  CHECK(SplitList("").empty());
+}
+
 TEST_CASE("store: refused local writes change nothing and say why", "[store]") {
   TempDir dir;
   auto p = OpenNode(dir.Sub("p"), "89");

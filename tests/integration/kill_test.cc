@@ -44,10 +44,7 @@ size_t CasesOf(tools::LocalNetwork& net, const std::string& unit, const std::str
 TEST_CASE("kill -9 while receiving cases through the API loses nothing acknowledged",
           "[integration]") {
   testing::TempDir dir;
-  auto net = testing::ProcessNetwork(dir.path(), {"89", "30280"});
-  REQUIRE(net->Start("89").ok());
-  REQUIRE(net->Start("30280").ok());
-  REQUIRE(net->LoadDirectory().ok());
+  auto net = testing::RunningNetwork(dir.path(), {"89", "30280"});
   std::mt19937 rng(Catch::rngSeed());
   std::vector<std::string> acknowledged;
   for (int round = 0; round < 3; ++round) {
@@ -88,9 +85,7 @@ TEST_CASE("kill -9 while receiving cases through the API loses nothing acknowled
 
 TEST_CASE("kill -9 of the receiver and then the sender in the middle of a sync", "[integration]") {
   testing::TempDir dir;
-  auto net = testing::ProcessNetwork(dir.path(), {"89", "883", "30280"});
-  for (const char* u : {"89", "883", "30280"}) REQUIRE(net->Start(u).ok());
-  REQUIRE(net->LoadDirectory().ok());
+  auto net = testing::RunningNetwork(dir.path(), {"89", "883", "30280"});
   // The commune works offline for a while.
   REQUIRE(net->Stop("30280").ok());
   REQUIRE(net->Start("30280", /*online=*/false).ok());

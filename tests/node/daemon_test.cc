@@ -41,10 +41,7 @@ const char* kCase = R"({"officer":"nv.lan","procedure":"1.002668","channel":"cou
 
 TEST_CASE("hoso-node: the API over HTTP, sync to the parent, SIGHUP and SIGTERM", "[node]") {
   testing::TempDir dir;
-  auto net = testing::ProcessNetwork(dir.path(), {"89", "30280"});
-  REQUIRE(net->Start("89").ok());
-  REQUIRE(net->Start("30280").ok());
-  REQUIRE(net->LoadDirectory().ok());
+  auto net = testing::RunningNetwork(dir.path(), {"89", "30280"});
 
   auto client = net->node("30280").Client();
   REQUIRE(client.ok());
@@ -134,10 +131,7 @@ TEST_CASE("hoso-node: the API over HTTP, sync to the parent, SIGHUP and SIGTERM"
 TEST_CASE("hoso-node: an unreachable upstream leaves the node working, and says offline",
           "[node]") {
   testing::TempDir dir;
-  auto net = testing::ProcessNetwork(dir.path(), {"89", "30280"});
-  REQUIRE(net->Start("89").ok());
-  REQUIRE(net->Start("30280").ok());
-  REQUIRE(net->LoadDirectory().ok());
+  auto net = testing::RunningNetwork(dir.path(), {"89", "30280"});
   REQUIRE(net->Stop("89").ok());
   auto created = net->Call("30280", "POST", "/v1/cases", kCase);
   REQUIRE(created.ok());

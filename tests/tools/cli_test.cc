@@ -173,12 +173,9 @@ TEST_CASE("hoso CLI: the CA, a node's data directory, cases, and exit codes", "[
 TEST_CASE("hoso backup and restore: the node comes back under a new epoch, with no fork",
           "[tools][cli]") {
   testing::TempDir tmp;
-  auto made = testing::ProcessNetwork(tmp.Sub("net"), {"89", "30280"});
+  auto made = testing::RunningNetwork(tmp.Sub("net"), {"89", "30280"});
   auto& net = *made;
   std::string net_dir = tmp.Sub("net");
-  REQUIRE(net.Start("89").ok());
-  REQUIRE(net.Start("30280").ok());
-  REQUIRE(net.LoadDirectory().ok());
   std::string node_dir = net.NodeDir("30280");
   auto receive = [&](const std::string& name) {
     auto r = Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure",
@@ -226,10 +223,7 @@ TEST_CASE("hoso backup and restore: the node comes back under a new epoch, with 
 
 TEST_CASE("hoso audit verify and replay on a running node's store", "[tools][cli][audit]") {
   testing::TempDir tmp;
-  auto net = testing::ProcessNetwork(tmp.Sub("net"), {"89", "30280"});
-  REQUIRE(net->Start("89").ok());
-  REQUIRE(net->Start("30280").ok());
-  REQUIRE(net->LoadDirectory().ok());
+  auto net = testing::RunningNetwork(tmp.Sub("net"), {"89", "30280"});
   std::string commune = net->NodeDir("30280"), province = net->NodeDir("89");
   auto created = Hoso(tmp, {"case", "new", "--dir", commune, "--officer", "nv.lan", "--procedure",
                             "1.001193", "--name", "Huỳnh Thị Thảo", "--json"});
@@ -294,10 +288,7 @@ TEST_CASE("hoso audit verify and replay on a running node's store", "[tools][cli
 
 TEST_CASE("hoso export, audit verify FILE, import: cases carried by post", "[tools][cli][bundle]") {
   testing::TempDir tmp;
-  auto net = testing::ProcessNetwork(tmp.Sub("net"), {"89", "30280"});
-  REQUIRE(net->Start("89").ok());
-  REQUIRE(net->Start("30280").ok());
-  REQUIRE(net->LoadDirectory().ok());
+  auto net = testing::RunningNetwork(tmp.Sub("net"), {"89", "30280"});
   REQUIRE(net->Stop("30280").ok());
   REQUIRE(net->Start("30280", /*online=*/false).ok());
   std::string commune = net->NodeDir("30280"), province = net->NodeDir("89");
