@@ -2,7 +2,8 @@
 // hashing, re-folding, and durable local commits, on the "cases" workload (WORKLOAD.md). Also
 // schema_replay_eps: the store's own WriteBatches replayed into plain RocksDB with the store's
 // options, the most any ingest writing events, heads, signatures, case states and indexes in
-// one batch can reach with this tuning.
+// one batch can reach with this tuning, and commit_*_per_event: the keys and bytes those
+// WriteBatches hold per event, in all and for the events, cases and index families.
 //
 //   core_bench [--events 1000000] [--dir /tmp] [--commits 5000] [--callers 2] [--only ingest]
 //
@@ -11,6 +12,7 @@
 #include <rocksdb/write_batch.h>
 #include <sys/resource.h>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -165,7 +167,41 @@ double IngestAll(Store& store, const std::string& path, int threads) {
 // captured from a run and replayed into plain RocksDB with the store's own options, WAL synced
 // per batch like the raw baseline: what the schema costs RocksDB with no decoding, verifying
 // or folding, the ceiling of ingest_verified_eps. Returns the seconds spent in Write.
-double ReplaySchema(const std::string& batches, const std::string& path) {
+// What the store's commits write to one column family.
+struct FamilyWrites {
+  uint64_t keys = 0;
+  uint64_t bytes = 0;  // keys and values
+};
+
+class FamilyTally : public rocksdb::WriteBatch::Handler {
+ public:
+  std::array<FamilyWrites, family::kCount> families{};
+
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& k, const rocksdb::Slice& v) override {
+    return Count(cf, k.size() + v.size());
+  }
+  rocksdb::Status MergeCF(uint32_t cf, const rocksdb::Slice& k, const rocksdb::Slice& v) override {
+    return Count(cf, k.size() + v.size());
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& k) override {
+    return Count(cf, k.size());
+  }
+
+ private:
+  rocksdb::Status Count(uint32_t cf, size_t bytes) {
+    if (cf >= families.size()) return rocksdb::Status::InvalidArgument("unknown family");
+    ++families[cf].keys;
+    families[cf].bytes += bytes;
+    return rocksdb::Status::OK();
+  }
+};
+
+struct SchemaReplay {
+  double seconds = 0;
+  FamilyTally written;
+};
+
+SchemaReplay ReplaySchema(const std::string& batches, const std::string& path) {
   rocksdb::DBOptions o = StoreDbOptions();
   o.create_if_missing = true;
   o.create_missing_column_families = true;
@@ -179,14 +215,15 @@ double ReplaySchema(const std::string& batches, const std::string& path) {
   std::ifstream in(batches, std::ios::binary);
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  double seconds = 0;
+  SchemaReplay replay;
   for (uint32_t n; in.read(reinterpret_cast<char*>(&n), 4);) {
     std::string rep(n, '\0');
     in.read(rep.data(), n);
     rocksdb::WriteBatch wb(std::move(rep));
     Stopwatch t;
     rocksdb::Status s = raw->Write(wo, &wb);
-    seconds += t.Seconds();
+    replay.seconds += t.Seconds();
+    if (s.ok()) s = wb.Iterate(&replay.written);
     if (!s.ok()) {
       std::fprintf(stderr, "core_bench: replay: %s\n", s.ToString().c_str());
       std::exit(1);
@@ -194,7 +231,7 @@ double ReplaySchema(const std::string& batches, const std::string& path) {
   }
   for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
   delete raw;
-  return seconds;
+  return replay;
 }
 
 double CpuSeconds(const rusage& r) {
@@ -312,8 +349,24 @@ int main(int argc, char** argv) {
           });
       IngestAll(*store, batches, 2);
     }
-    double s = ReplaySchema(captured, scratch.path() + "/replay");
+    SchemaReplay replay = ReplaySchema(captured, scratch.path() + "/replay");
+    const double s = replay.seconds;
     Emit(kBench, "schema_replay_eps", n_events / s, "events/s");
+    // What one ingested event costs the commit, in all and for the three big families.
+    FamilyWrites all;
+    for (const FamilyWrites& f : replay.written.families) {
+      all.keys += f.keys;
+      all.bytes += f.bytes;
+    }
+    const double n = static_cast<double>(n_events);
+    Emit(kBench, "commit_keys_per_event", all.keys / n, "keys");
+    Emit(kBench, "commit_bytes_per_event", all.bytes / n, "bytes");
+    for (auto [id, name] : {std::pair{family::kEvents, "events"},
+                            {family::kCases, "cases"},
+                            {family::kIndex, "index"}}) {
+      const FamilyWrites& f = replay.written.families[id];
+      Emit(kBench, std::string("commit_") + name + "_bytes_per_event", f.bytes / n, "bytes");
+    }
     Emit(kBench, "schema_replay_vs_raw", raw_s / s, "ratio");
     Emit(kBench, "ingest_vs_schema_replay", s / ingest_s, "ratio");
   }
