@@ -53,7 +53,14 @@ std::vector<Message> SyncSession::Start() {
   h.counter = store_->CommitCounter();
   h.seen = store_->PeerCounter(peer_key_);
   hello_sent_ = true;
-  return {Message(h)};
+  std::vector<Message> out{Message(h)};
+  // Send at once what the peer lacks as far as we know, without waiting for its HELLO: its
+  // certificate already proved who it is, and what we know of it it acknowledged from durable
+  // commits (a restored node comes back under a new epoch, of which we know nothing). On a
+  // slow link that saves a round trip on every connection.
+  Schedule();
+  Pump(&out);
+  return out;
 }
 
 Status SyncSession::Fail(Status s, std::vector<Message>* out) {
@@ -187,16 +194,16 @@ Status SyncSession::OnHello(const Hello& h, std::vector<Message>* out) {
   // What changed there since we last saw it: CHANGES follows, unless nothing did.
   uint64_t seen = store_->PeerCounter(peer_key_);
   if (h.counter < seen) {
-    // The peer went back in time (restored): what we knew of it no longer holds.
+    // The peer went back in time (restored under its old epoch, against the rules): what we
+    // knew of it no longer holds. A batch we already sent on that knowledge may not connect
+    // to what it has: it refuses it and the session ends; the next one starts from scratch.
     known_.clear();
     Status s = store_->ForgetPeerKnowledge(peer_key_, [](const std::string&) { return true; });
     if (!s.ok()) return Fail(s, out);
   }
   awaiting_changes_ = h.counter != seen;
-  // Start sending at once on what we know (a round trip saved on slow links): if the peer has
-  // more than we knew, its CHANGES stops us from sending that part; what it already holds and
-  // we send anyway is skipped by its store.
-  level_ = true;
+  // Sending started with our HELLO: if the peer has more than we knew, its CHANGES stops us
+  // from sending that part; what it already holds and we send anyway is skipped by its store.
   Schedule();
   Pump(out);
   return Status::Ok();
@@ -221,7 +228,7 @@ Status SyncSession::OnChanges(const Changes& c, std::vector<Message>* out) {
 }
 
 void SyncSession::Schedule() {
-  if (!level_) return;
+  if (!hello_sent_) return;
   // Vectors are ordered by stream key and system channels ("$...") sort first: the directory
   // is sent before anything whose scope it decides.
   for (const auto& [stream, head] : store_->Vector(SharedFilter())) {
@@ -349,7 +356,7 @@ void SyncSession::OnCommit(std::vector<Message>* out) {
 bool SyncSession::Settled() const {
   if (!hello_sent_ || !hello_received_ || failed_ || awaiting_changes_) return false;
   if (ingests_pending_ > 0) return false;
-  if (!in_flight_.empty() || !level_) return false;
+  if (!in_flight_.empty()) return false;
   for (const StreamKey& stream : queue_) {
     auto head = store_->Head(stream);
     auto next = next_seq_.find(stream);

@@ -102,7 +102,6 @@ class SyncSession {
 
   bool hello_sent_ = false, hello_received_ = false, failed_ = false;
   bool awaiting_changes_ = false;  // the peer changed since we last saw it: CHANGES will come
-  bool level_ = false;             // our knowledge of the peer is current
   VersionVector known_;            // what the peer holds, as far as we know
   std::deque<StreamKey> queue_;    // streams with events to send
   std::map<StreamKey, uint64_t> next_seq_;
