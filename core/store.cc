@@ -619,7 +619,7 @@ Status Store::FoldRemote(Pending& p, const Prepared& prep, size_t skip, const Pe
   };
   if (work.size() < 128) return fold(0, work.size());
   size_t half = work.size() / 2;
-  auto other = std::async(std::launch::async, fold, half, work.size());
+  auto other = helper_.Run<Status>([&] { return fold(half, work.size()); });
   Status mine = fold(0, half);
   Status theirs = other.get();
   return mine.ok() ? theirs : mine;
@@ -1473,7 +1473,7 @@ Result<uint64_t> Store::RebuildStates() {
     return Status::Ok();
   };
   if (s.ok()) {
-    auto other = std::async(std::launch::async, worker);
+    auto other = helper_.Run<Status>(worker);
     Status mine = worker();
     Status theirs = other.get();
     s = mine.ok() ? theirs : mine;

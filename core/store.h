@@ -36,6 +36,7 @@
 #include "core/event.h"
 #include "core/hlc.h"
 #include "core/status.h"
+#include "core/worker_thread.h"
 
 namespace rocksdb {
 class DB;
@@ -317,6 +318,8 @@ class Store {
   HybridClock hlc_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cf_;
+  // Folds the other half of a large commit, and rebuilds channels beside the caller.
+  WorkerThread helper_;
 
   // The writer queue (group commit) and the single committer's exclusivity.
   std::mutex queue_mu_;

@@ -55,9 +55,9 @@ std::vector<Message> SyncSession::Start() {
   hello_sent_ = true;
   std::vector<Message> out{Message(h)};
   // Send at once what the peer lacks as far as we know, without waiting for its HELLO: its
-  // certificate already proved who it is, and what we know of it it acknowledged from durable
-  // commits (a restored node comes back under a new epoch, of which we know nothing). On a
-  // slow link that saves a round trip on every connection.
+  // certificate already proved who it is, and what we know of it came from its own
+  // announcements and ACKs of durable commits (a restored node comes back under a new epoch,
+  // of which we know nothing). On a slow link that saves a round trip on every connection.
   Schedule();
   Pump(&out);
   return out;
