@@ -99,6 +99,14 @@ CaseState::AncestryBits CaseState::Ancestry() const {
 
 bool CaseState::Apply(const Event& e, const Hash& id) {
   if (Contains(id)) return false;
+  // The usual step: no conflict stands, no held event waited for this one, and it saw each
+  // write it replaces directly in its deps. Then each field it writes keeps only its write,
+  // which is what the ancestry walk below would find, without building the ancestry.
+  bool simple = std::none_of(fields_.begin(), fields_.end(),
+                             [](const FieldState& f) { return f.live.size() > 1; }) &&
+                std::none_of(events_.begin(), events_.end(), [&](const EventRef& r) {
+                  return std::find(r.deps.begin(), r.deps.end(), id) != r.deps.end();
+                });
   EventRef ref{id, e.hlc, e.stream.origin, e.stream.epoch, e.seq, e.deps};
   auto pos = std::upper_bound(events_.begin(), events_.end(), ref,
                               [&](const EventRef& a, const EventRef& b) { return Before(a, b); });
@@ -126,6 +134,7 @@ bool CaseState::Apply(const Event& e, const Hash& id) {
   bool contested = std::any_of(fields_.begin(), fields_.end(),
                                [](const FieldState& f) { return f.live.size() > 1; });
   if (!contested) return true;
+  if (simple && ReplaceSeenDirectly(at)) return true;
   auto anc = Ancestry();
   for (FieldState& f : fields_) {
     if (f.live.size() < 2) continue;
@@ -141,6 +150,24 @@ bool CaseState::Apply(const Event& e, const Hash& id) {
       if (!seen) kept.push_back(w);
     }
     f.live = std::move(kept);
+  }
+  return true;
+}
+
+bool CaseState::ReplaceSeenDirectly(uint32_t at) {
+  const std::vector<Hash>& deps = events_[at].deps;
+  auto seen = [&](const LiveWrite& w) {
+    return w.ref != at && std::find(deps.begin(), deps.end(), events_[w.ref].id) != deps.end();
+  };
+  for (const FieldState& f : fields_) {
+    if (f.live.size() > 1 && !std::all_of(f.live.begin(), f.live.end(), [&](const LiveWrite& w) {
+          return w.ref == at || seen(w);
+        })) {
+      return false;
+    }
+  }
+  for (FieldState& f : fields_) {
+    if (f.live.size() > 1) std::erase_if(f.live, seen);
   }
   return true;
 }

@@ -94,6 +94,10 @@ class CaseState {
 
  private:
   bool Before(const EventRef& a, const EventRef& b) const;
+  // With no conflict before the event at `at` arrived and no held event depending on it:
+  // drops every write it lists directly in its deps from the fields it made contested, and
+  // says whether that settled them all (else nothing is changed).
+  bool ReplaceSeenDirectly(uint32_t at);
   // Row i holds bit j when event j is a (transitive) dependency of event i.
   struct AncestryBits {
     size_t words;
