@@ -162,7 +162,7 @@ struct Store::Prepared {
 
 struct Store::Writer {
   std::vector<LocalWrite>* local = nullptr;
-  const Prepared* remote = nullptr;
+  Prepared* remote = nullptr;
   IngestStats* stats = nullptr;
   std::vector<Appended> appended;
   Status status;
@@ -563,7 +563,7 @@ Status Store::FoldInto(Pending& p, const Event& e, const Hash& id) {
   return Status::Ok();
 }
 
-Status Store::FoldRemote(Pending& p, const Prepared& prep, size_t skip, const Pending* overlay) {
+Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending* overlay) {
   for (size_t i = skip; i < prep.events.size(); ++i) {
     const Event& e = prep.events[i];
     if (IsSystemChannel(e.stream.channel)) {
@@ -616,10 +616,11 @@ Status Store::FoldRemote(Pending& p, const Prepared& prep, size_t skip, const Pe
       HOSO_RETURN_IF_ERROR(InitCase(*work[k].first, channel, reads[k], found[k], t));
       for (size_t i : t->events) t->state.Apply(prep.events[i], prep.ids[i]);
       FinishCase(t);
-      // Only the record is read from here on (the next commit folds on it). Freeing the
-      // decoded state now, while it is in this thread's cache, costs a fraction of freeing
-      // it cold after the write.
+      // Only the record is read from here on (the next commit folds on it), and of the
+      // events only their heads. Freeing the decoded state and bodies now, while they are in
+      // this thread's cache, costs a fraction of freeing them cold after the write.
       t->state = CaseState();
+      for (size_t i : t->events) prep.events[i].body = cbor::Value();
     }
     return Status::Ok();
   };
@@ -966,8 +967,7 @@ Status Store::Prepare(const Batch& batch, Prepared* out) const {
   return batch.head.Verify(out->origin_key).Annotate(where);
 }
 
-Status Store::StageRemote(const Prepared& prep, IngestStats* stats,
-                          std::shared_ptr<InFlight>* handoff) {
+Status Store::StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<InFlight>* handoff) {
   const Batch& batch = *prep.batch;
   const StreamKey& stream = batch.stream;
   const std::string where = "batch for " + stream.ToString();

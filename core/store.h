@@ -288,8 +288,8 @@ class Store {
   Status CommitLocal(std::deque<Writer*>& group);
   struct InFlight;
   Status Prepare(const Batch& batch, Prepared* out) const;
-  Status StageRemote(const Prepared& prep, IngestStats* stats, std::shared_ptr<InFlight>* handoff);
-  Status FoldRemote(Pending& p, const Prepared& prep, size_t skip, const Pending* overlay);
+  Status StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<InFlight>* handoff);
+  Status FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending* overlay);
   static Status AwaitPredecessor(const std::shared_ptr<InFlight>& prev);
   Status AwaitInFlight();
   Status ValidateLocalWrite(const LocalWrite& lw) const;
