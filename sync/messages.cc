@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <memory>
 #include <type_traits>
 
 namespace hoso::sync {
@@ -46,7 +47,11 @@ std::string CompressEvents(const std::vector<std::string>& events) {
   enc.ArrayHeader(events.size());
   for (const auto& e : events) enc.Bytes(e);
   std::string out(ZSTD_compressBound(plain.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), plain.data(), plain.size(), 3);
+  // One context per thread, reused: ZSTD_compress would allocate and clear a new one (about
+  // a megabyte of tables) for every batch.
+  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(),
+                                                                       ZSTD_freeCCtx);
+  size_t n = ZSTD_compressCCtx(cctx.get(), out.data(), out.size(), plain.data(), plain.size(), 3);
   out.resize(ZSTD_isError(n) ? 0 : n);
   return out;
 }
@@ -61,7 +66,9 @@ Result<std::vector<std::string>> DecompressEvents(std::string_view z) {
                               " bytes exceed the limit of " + std::to_string(kMaxBatchPlainBytes));
   }
   std::string plain(size, '\0');
-  size_t n = ZSTD_decompress(plain.data(), plain.size(), z.data(), z.size());
+  thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(),
+                                                                       ZSTD_freeDCtx);
+  size_t n = ZSTD_decompressDCtx(dctx.get(), plain.data(), plain.size(), z.data(), z.size());
   if (ZSTD_isError(n) || n != size) return Status::InvalidArgument("corrupt zstd BATCH events");
   cbor::Limits limits;
   limits.max_input = kMaxBatchPlainBytes;
