@@ -50,9 +50,6 @@ void Fail(const Status& s) {
 //   file  = *batch
 //   batch = u32 len(stream) stream u64 head_seq id(32) sig(64) u32 count count*(u32 len bytes)
 void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
-void PutU32Stream(std::ofstream& out, uint32_t v) {
-  out.write(reinterpret_cast<const char*>(&v), 4);
-}
 
 uint64_t WriteBatches(const CaseWorkload& w, uint64_t cases, const std::string& path) {
   std::ofstream out(path, std::ios::binary);
@@ -163,10 +160,6 @@ double IngestAll(Store& store, const std::string& path, int threads) {
   return wall.Seconds();
 }
 
-// The store's own WriteBatches (events, heads, signatures, case states, indexes, counters),
-// captured from a run and replayed into plain RocksDB with the store's own options, WAL synced
-// per batch like the raw baseline: what the schema costs RocksDB with no decoding, verifying
-// or folding, the ceiling of ingest_verified_eps. Returns the seconds spent in Write.
 // What the store's commits write to one column family.
 struct FamilyWrites {
   uint64_t keys = 0;
@@ -197,10 +190,14 @@ class FamilyTally : public rocksdb::WriteBatch::Handler {
 };
 
 struct SchemaReplay {
-  double seconds = 0;
+  double seconds = 0;  // in Write
   FamilyTally written;
 };
 
+// The store's own WriteBatches (events, heads, signatures, case states, indexes, counters),
+// captured from a run and replayed into plain RocksDB with the store's own options, WAL synced
+// per batch like the raw baseline: what the schema costs RocksDB with no decoding, verifying
+// or folding, the ceiling of ingest_verified_eps. The capture file is *(u32 len, batch).
 SchemaReplay ReplaySchema(const std::string& batches, const std::string& path) {
   rocksdb::DBOptions o = StoreDbOptions();
   o.create_if_missing = true;
@@ -344,7 +341,9 @@ int main(int argc, char** argv) {
       std::ofstream out(captured, std::ios::binary);
       auto store = bench::OpenRoot(
           scratch.path() + "/capture", units, workload, [&out](std::string_view rep) {
-            PutU32Stream(out, static_cast<uint32_t>(rep.size()));
+            std::string len;
+            PutU32(&len, static_cast<uint32_t>(rep.size()));
+            out.write(len.data(), 4);
             out.write(rep.data(), static_cast<std::streamsize>(rep.size()));
           });
       IngestAll(*store, batches, 2);

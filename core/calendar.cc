@@ -127,6 +127,8 @@ bool WorkingCalendar::IsWorkingDay(int64_t day) const {
   return true;
 }
 
+int64_t WorkingCalendar::LocalDay(int64_t ms) { return FloorDiv(ms + kOffsetMs, kDayMs); }
+
 int64_t WorkingCalendar::WorkingDayMs() const {
   int64_t total = 0;
   for (const auto& s : sessions_) total += (s.end_min - s.start_min) * int64_t{60000};
@@ -136,10 +138,10 @@ int64_t WorkingCalendar::WorkingDayMs() const {
 int64_t WorkingCalendar::WorkingMsBetween(int64_t from_ms, int64_t to_ms) const {
   if (to_ms <= from_ms) return 0;
   int64_t total = 0;
-  int64_t first = FloorDiv(from_ms + kOffsetMs, kDayMs), last = FloorDiv(to_ms + kOffsetMs, kDayMs);
+  int64_t first = LocalDay(from_ms), last = LocalDay(to_ms);
   for (int64_t day = first; day <= last; ++day) {
     if (!IsWorkingDay(day)) continue;
-    int64_t base = day * kDayMs - kOffsetMs;
+    int64_t base = DayStartMs(day);
     for (const auto& s : sessions_) {
       int64_t a = std::max(from_ms, base + s.start_min * int64_t{60000});
       int64_t b = std::min(to_ms, base + s.end_min * int64_t{60000});
@@ -151,11 +153,11 @@ int64_t WorkingCalendar::WorkingMsBetween(int64_t from_ms, int64_t to_ms) const 
 
 int64_t WorkingCalendar::AddWorkingMs(int64_t from_ms, int64_t working_ms) const {
   int64_t left = std::max<int64_t>(working_ms, 0);
-  int64_t day = FloorDiv(from_ms + kOffsetMs, kDayMs);
+  int64_t day = LocalDay(from_ms);
   // A full day consumes WorkingDayMs; skip whole days quickly once past the first.
   for (int guard = 0; guard < 100000; ++guard, ++day) {
     if (!IsWorkingDay(day)) continue;
-    int64_t base = day * kDayMs - kOffsetMs;
+    int64_t base = DayStartMs(day);
     for (const auto& s : sessions_) {
       int64_t a = std::max(from_ms, base + s.start_min * int64_t{60000});
       int64_t b = base + s.end_min * int64_t{60000};
@@ -173,8 +175,8 @@ int64_t WorkingCalendar::DueDate(int64_t received_ms, int days, bool working_day
   // Outside working time: the end of the next session that is worked.
   if (WorkingMsBetween(due - 1, due) > 0) return due;
   int64_t before = AddWorkingMs(due, 1) - 1;  // the start of the next working instant
-  int64_t day = FloorDiv(before + kOffsetMs, kDayMs);
-  int64_t base = day * kDayMs - kOffsetMs;
+  int64_t day = LocalDay(before);
+  int64_t base = DayStartMs(day);
   for (const auto& s : sessions_) {
     if (base + s.end_min * int64_t{60000} > before) return base + s.end_min * int64_t{60000};
   }

@@ -50,6 +50,9 @@ class WorkingCalendar {
  public:
   static constexpr int64_t kOffsetMs = 7 * 3600 * 1000;  // Vietnam
   static constexpr int64_t kDayMs = 86400 * 1000;
+  // The local day (days since 1970-01-01) holding the instant ms, and the instant it starts.
+  static int64_t LocalDay(int64_t ms);
+  static int64_t DayStartMs(int64_t day) { return day * kDayMs - kOffsetMs; }
 
   WorkingCalendar();  // default sessions, weekends off, no holidays
   Status SetSessions(std::vector<WorkSession> sessions);

@@ -121,11 +121,9 @@ void Count(const Bucket& b, uint64_t n, int m1, int m2, ReportFigures* f) {
 }  // namespace
 
 int MonthOf(int64_t ms) {
-  int64_t local = ms + WorkingCalendar::kOffsetMs;
-  int64_t day = local / WorkingCalendar::kDayMs - (local % WorkingCalendar::kDayMs < 0);
   int64_t y;
   unsigned m, d;
-  CivilFromDays(day, &y, &m, &d);
+  CivilFromDays(WorkingCalendar::LocalDay(ms), &y, &m, &d);
   return static_cast<int>((y - 2000) * 12 + (m - 1));
 }
 

@@ -205,8 +205,9 @@ struct Store::Pending {
 // before writing its own, so commits stay in order and a failed one aborts its successor.
 struct Store::InFlight {
   std::unique_ptr<Pending> pending;
-  // The commit this one was staged on. Freeing its thousand case states is left to whoever
-  // wrote this one, after the write, instead of delaying the hand-off of this one.
+  // The commit this one was staged on (its case records are what this one folded on).
+  // Freeing it is left to whoever wrote this one, after the write, instead of delaying the
+  // hand-off of this one.
   std::shared_ptr<InFlight> predecessor;
   std::mutex mu;
   std::condition_variable cv;
@@ -626,7 +627,7 @@ Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending*
   };
   if (work.size() < 128) return fold(0, work.size());
   size_t half = work.size() / 2;
-  auto other = helper_.Run<Status>([&] { return fold(half, work.size()); });
+  auto other = helper_.Async<Status>("fold", [&] { return fold(half, work.size()); });
   Status mine = fold(0, half);
   Status theirs = other.get();
   return mine.ok() ? theirs : mine;
@@ -1479,7 +1480,7 @@ Result<uint64_t> Store::RebuildStates() {
     return Status::Ok();
   };
   if (s.ok()) {
-    auto other = helper_.Run<Status>(worker);
+    auto other = helper_.Async<Status>("rebuild", worker);
     Status mine = worker();
     Status theirs = other.get();
     s = mine.ok() ? theirs : mine;

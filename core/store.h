@@ -36,7 +36,7 @@
 #include "core/event.h"
 #include "core/hlc.h"
 #include "core/status.h"
-#include "core/worker_thread.h"
+#include "core/worker_pool.h"
 
 namespace rocksdb {
 class DB;
@@ -319,7 +319,7 @@ class Store {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cf_;
   // Folds the other half of a large commit, and rebuilds channels beside the caller.
-  WorkerThread helper_;
+  WorkerPool helper_{1};
 
   // The writer queue (group commit) and the single committer's exclusivity.
   std::mutex queue_mu_;

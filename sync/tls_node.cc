@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "core/certificate.h"
-#include "sync/ingest_pool.h"
+#include "core/worker_pool.h"
 
 namespace hoso::sync {
 
@@ -93,7 +93,7 @@ struct SyncNode::Impl {
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   // Destroyed before io (members go in reverse order): its jobs post back to io.
-  std::unique_ptr<IngestPool> ingest = std::make_unique<IngestPool>(2);
+  std::unique_ptr<WorkerPool> ingest = std::make_unique<WorkerPool>(2);
   std::thread thread;
   std::atomic<bool> stopping{false};
   std::optional<tcp::acceptor> acceptor;

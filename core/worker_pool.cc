@@ -1,14 +1,14 @@
-#include "sync/ingest_pool.h"
+#include "core/worker_pool.h"
 
 #include <algorithm>
 
-namespace hoso::sync {
+namespace hoso {
 
-IngestPool::IngestPool(size_t workers) {
+WorkerPool::WorkerPool(size_t workers) {
   for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { Run(); });
 }
 
-IngestPool::~IngestPool() {
+WorkerPool::~WorkerPool() {
   {
     std::lock_guard lock(mu_);
     stop_ = true;
@@ -17,7 +17,7 @@ IngestPool::~IngestPool() {
   for (auto& t : threads_) t.join();
 }
 
-void IngestPool::Submit(std::string key, std::function<void()> job) {
+void WorkerPool::Submit(std::string key, std::function<void()> job) {
   {
     std::lock_guard lock(mu_);
     jobs_.push_back({std::move(key), std::move(job)});
@@ -25,12 +25,12 @@ void IngestPool::Submit(std::string key, std::function<void()> job) {
   cv_.notify_one();
 }
 
-std::deque<IngestPool::Job>::iterator IngestPool::NextFree() {
+std::deque<WorkerPool::Job>::iterator WorkerPool::NextFree() {
   return std::find_if(jobs_.begin(), jobs_.end(),
                       [&](const Job& j) { return !busy_.count(j.key); });
 }
 
-void IngestPool::Run() {
+void WorkerPool::Run() {
   std::unique_lock lock(mu_);
   while (true) {
     auto it = jobs_.end();
@@ -47,4 +47,4 @@ void IngestPool::Run() {
   }
 }
 
-}  // namespace hoso::sync
+}  // namespace hoso
