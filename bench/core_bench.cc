@@ -28,6 +28,7 @@
 #include "core/audit.h"
 #include "core/store.h"
 #include "core/store_tuning.h"
+#include "core/worker_pool.h"
 #include "tools/stream_builder.h"
 #include "tools/workload.h"
 
@@ -108,54 +109,41 @@ class BatchFile {
   std::ifstream in_;
 };
 
-// Ingests every batch of the file with `threads` concurrent callers (a stream always goes to
-// the same caller, so its batches stay in order), like a sync session with batches in flight.
+// Ingests every batch of the file with `threads` concurrent callers, driven the way the sync
+// transport drives the store (sync/tls_node.cc): a WorkerPool keyed by stream, so a stream's
+// batches commit in order while any idle caller takes the next batch of another stream, with
+// a bounded number of batches waiting, like a session's window.
 double IngestAll(Store& store, const std::string& path, int threads) {
-  std::vector<std::deque<Batch>> queues(threads);
   std::mutex mu;
   std::condition_variable cv;
-  bool eof = false;
+  size_t waiting = 0;
   std::atomic<bool> failed{false};
   Stopwatch wall;
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      while (true) {
-        Batch b;
-        {
-          std::unique_lock lock(mu);
-          cv.wait(lock, [&] { return !queues[t].empty() || eof; });
-          if (queues[t].empty()) return;
-          b = std::move(queues[t].front());
-          queues[t].pop_front();
-        }
-        cv.notify_all();
-        Status s = store.Ingest(b);
+  {
+    WorkerPool callers(static_cast<size_t>(threads));
+    BatchFile file(path);
+    Batch b;
+    while (file.Next(&b)) {
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return waiting < 4 * static_cast<size_t>(threads); });
+        ++waiting;
+      }
+      std::string stream = b.stream.Encode();
+      callers.Submit(std::move(stream), [&, batch = std::move(b)] {
+        Status s = store.Ingest(batch);
         if (!s.ok()) {
           std::fprintf(stderr, "core_bench: %s\n", s.ToString().c_str());
           failed = true;
         }
-      }
-    });
-  }
-  BatchFile file(path);
-  std::unordered_map<std::string, int> owner;
-  Batch b;
-  while (file.Next(&b)) {
-    int t =
-        owner.try_emplace(b.stream.channel, static_cast<int>(owner.size()) % threads).first->second;
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return queues[t].size() < 4; });
-    queues[t].push_back(std::move(b));
-    lock.unlock();
-    cv.notify_all();
-  }
-  {
-    std::lock_guard lock(mu);
-    eof = true;
-  }
-  cv.notify_all();
-  for (auto& w : workers) w.join();
+        {
+          std::lock_guard lock(mu);
+          --waiting;
+        }
+        cv.notify_one();
+      });
+    }
+  }  // the pool's destructor runs every batch still queued
   if (failed) std::exit(1);
   return wall.Seconds();
 }
