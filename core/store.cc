@@ -196,6 +196,10 @@ struct Store::Pending {
   // keeps RocksDB's skiplist splice warm.
   std::map<std::string, Touched> cases;
   std::vector<Event> directory_events;
+  // Set by SealCases: what the commit's case records change in each channel's fingerprint
+  // (fingerprints are XORs of case digests) and how many cases it adds.
+  std::map<std::string, Hash> fp_delta;
+  uint64_t new_cases = 0;
   uint64_t applied = 0;  // new events in this commit
   uint64_t counter = 0;  // set by Write: this commit's commit counter
 };
@@ -633,31 +637,20 @@ Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending*
   return mine.ok() ? theirs : mine;
 }
 
-Status Store::Write(Pending& p) {
-  std::unordered_map<std::string, Hash> fps;
-  {
-    std::shared_lock lock(cache_mu_);
-    for (const auto& [code, t] : p.cases) {
-      if (!fps.count(t.channel)) {
-        auto f = channel_fp_.find(t.channel);
-        fps[t.channel] = f == channel_fp_.end() ? Hash{} : f->second;
-      }
-    }
-  }
-  uint64_t new_cases = 0;
+void Store::SealCases(Pending& p) const {
   std::vector<IndexOp> index_ops;
   // Cases of one commit mostly share report buckets: one merge per bucket, not per case.
   std::map<std::string, int64_t> report;
   for (auto& [code, t] : p.cases) {
     if (!t.finished) FinishCase(&t);
     if (!t.changed) continue;
-    Hash& fp = fps[t.channel];
+    Hash& delta = p.fp_delta[t.channel];
     if (t.existed) {
-      XorInto(&fp, t.old_digest);
+      XorInto(&delta, t.old_digest);
     } else {
-      ++new_cases;
+      ++p.new_cases;
     }
-    XorInto(&fp, t.digest);
+    XorInto(&delta, t.digest);
     p.wb.Put(cf_[kCases], code, t.record);
     for (auto& op : t.index_ops) index_ops.push_back(std::move(op));
     for (auto& [key, delta] : t.report_ops) report[std::move(key)] += delta;
@@ -673,6 +666,19 @@ Status Store::Write(Pending& p) {
       p.wb.Delete(cf_[kIndex], key);
     }
   }
+}
+
+Status Store::Write(Pending& p) {
+  // The fingerprints are the one part of the case writes that depends on the commits before
+  // this one: their XOR deltas go onto the fingerprints as committed now.
+  std::map<std::string, Hash> fps = std::move(p.fp_delta);
+  {
+    std::shared_lock lock(cache_mu_);
+    for (auto& [channel, fp] : fps) {
+      auto f = channel_fp_.find(channel);
+      if (f != channel_fp_.end()) XorInto(&fp, f->second);
+    }
+  }
   for (const auto& [channel, fp] : fps) {
     p.wb.Put(cf_[kMeta], kMetaFpPrefix + channel, rocksdb::Slice(AsView(fp).data(), 32));
   }
@@ -685,7 +691,9 @@ Status Store::Write(Pending& p) {
   }
   p.wb.Put(cf_[kMeta], kMetaCommitCounter, Big64String(ver));
   p.wb.Put(cf_[kMeta], kMetaHlc, Big64String(hlc_.high_water()));
-  if (new_cases) p.wb.Put(cf_[kMeta], kMetaCaseCount, Big64String(case_count_ + new_cases));
+  if (p.new_cases) {
+    p.wb.Put(cf_[kMeta], kMetaCaseCount, Big64String(case_count_ + p.new_cases));
+  }
 
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
@@ -705,7 +713,7 @@ Status Store::Write(Pending& p) {
     }
     directory_ = std::move(next);
   }
-  case_count_ += new_cases;
+  case_count_ += p.new_cases;
   lock.unlock();
   std::vector<StreamKey> moved;
   for (const auto& [stream, head] : p.heads) moved.push_back(stream);
@@ -841,6 +849,7 @@ Status Store::CommitLocal(std::deque<Writer*>& group) {
     p.heads[stream] = tip;
   }
   if (p.heads.empty()) return Status::Ok();
+  SealCases(p);
   return Write(p);
 }
 
@@ -1052,7 +1061,9 @@ Status Store::StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<In
   auto staged = std::make_unique<Pending>();
   Pending& p = *staged;
   const Pending* overlay = prev ? prev->pending.get() : nullptr;
-  HOSO_RETURN_IF_ERROR(settle(FoldRemote(p, prep, skip, overlay).Annotate(where)));
+  Status folded = FoldRemote(p, prep, skip, overlay).Annotate(where);
+  if (!folded.ok()) return settle(folded);
+  SealCases(p);
   for (size_t i = skip; i < events.size(); ++i) {
     if (!hlc_.Observe(events[i].hlc)) ++stats->clock_ahead;
     p.wb.Put(cf_[kEvents], EventKey(stream, events[i].seq), batch.events[i]);

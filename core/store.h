@@ -300,6 +300,9 @@ class Store {
                   std::string_view value, Touched* t) const;
   static void FinishCase(Touched* t);
   Status FoldInto(Pending& p, const Event& e, const Hash& id);
+  // Puts a staged commit's case records, index changes and report counters into its batch
+  // while the commit before it may still be written; Write adds what depends on that one.
+  void SealCases(Pending& p) const;
   Status Write(Pending& p);
   Result<Hash> StoredId(const StreamKey& stream, uint64_t seq) const;
   Status RecordFork(const Batch& batch, size_t index, const Hash& stored, const Hash& incoming);
