@@ -644,13 +644,13 @@ void Store::SealCases(Pending& p) const {
   for (auto& [code, t] : p.cases) {
     if (!t.finished) FinishCase(&t);
     if (!t.changed) continue;
-    Hash& delta = p.fp_delta[t.channel];
+    Hash& fp_change = p.fp_delta[t.channel];
     if (t.existed) {
-      XorInto(&delta, t.old_digest);
+      XorInto(&fp_change, t.old_digest);
     } else {
       ++p.new_cases;
     }
-    XorInto(&delta, t.digest);
+    XorInto(&fp_change, t.digest);
     p.wb.Put(cf_[kCases], code, t.record);
     for (auto& op : t.index_ops) index_ops.push_back(std::move(op));
     for (auto& [key, delta] : t.report_ops) report[std::move(key)] += delta;
