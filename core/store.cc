@@ -229,6 +229,10 @@ struct Store::InFlight {
     cv.wait(lock, [&] { return done; });
     return status;
   }
+  bool Done() {
+    std::lock_guard lock(mu);
+    return done;
+  }
 };
 
 // ------------------------------------------------------------------ open
@@ -568,7 +572,8 @@ Status Store::FoldInto(Pending& p, const Event& e, const Hash& id) {
   return Status::Ok();
 }
 
-Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending* overlay) {
+Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending* overlay,
+                         bool writing) {
   for (size_t i = skip; i < prep.events.size(); ++i) {
     const Event& e = prep.events[i];
     if (IsSystemChannel(e.stream.channel)) {
@@ -613,7 +618,8 @@ Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending*
     if (staged[k]) found[k] = *staged[k];  // reads[k] is OK by default
   }
   // Cases fold independently: a large batch is split over two threads (the machine has
-  // two cores), each parsing, folding, encoding and hashing its half.
+  // two cores), each parsing, folding, encoding and hashing its half, unless a commit is
+  // being written: that write is what the next commit waits for, and it needs the other core.
   auto fold = [&](size_t begin, size_t end) -> Status {
     for (size_t k = begin; k < end; ++k) {
       Touched* t = work[k].second;
@@ -629,7 +635,7 @@ Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending*
     }
     return Status::Ok();
   };
-  if (work.size() < 128) return fold(0, work.size());
+  if (writing || work.size() < 128) return fold(0, work.size());
   size_t half = work.size() / 2;
   auto other = helper_.Async<Status>("fold", [&] { return fold(half, work.size()); });
   Status mine = fold(0, half);
@@ -1061,7 +1067,7 @@ Status Store::StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<In
   auto staged = std::make_unique<Pending>();
   Pending& p = *staged;
   const Pending* overlay = prev ? prev->pending.get() : nullptr;
-  Status folded = FoldRemote(p, prep, skip, overlay).Annotate(where);
+  Status folded = FoldRemote(p, prep, skip, overlay, prev && !prev->Done()).Annotate(where);
   if (!folded.ok()) return settle(folded);
   SealCases(p);
   for (size_t i = skip; i < events.size(); ++i) {

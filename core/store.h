@@ -289,7 +289,8 @@ class Store {
   struct InFlight;
   Status Prepare(const Batch& batch, Prepared* out) const;
   Status StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<InFlight>* handoff);
-  Status FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending* overlay);
+  // `writing`: the commit before is still being written (fold on this thread only).
+  Status FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending* overlay, bool writing);
   static Status AwaitPredecessor(const std::shared_ptr<InFlight>& prev);
   Status AwaitInFlight();
   Status ValidateLocalWrite(const LocalWrite& lw) const;
