@@ -4,9 +4,9 @@
 //   - The sync transport ingests received batches on two workers, keyed by stream: a stream's
 //     batches commit in order while both keep the store's commit pipeline full (fixed lanes
 //     by stream hash left a worker idle whenever its streams ran dry).
-//   - The store folds the second half of a large commit on one worker: a thread started per
-//     commit cost its creation, teardown and a cold allocator cache a thousand times per
-//     million events.
+//   - The store folds the second half of a large commit on one worker when no other commit
+//     is being written (a thread started per commit cost its creation, teardown and a cold
+//     allocator cache a thousand times per million events), and rebuilds states on it.
 // Thread-safety: Submit and Async may be called from any thread.
 #pragma once
 
