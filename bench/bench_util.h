@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -70,12 +72,42 @@ class ScratchDir {
   std::string path_;
 };
 
-// "--name value" from argv, or the default.
-inline std::string Flag(int argc, char** argv, const std::string& name, const std::string& def) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (argv[i] == "--" + name) return argv[i + 1];
+// The "--name value" flags of a bench program. Unknown flags, a flag without a value, or a
+// value that is not a number where one is needed print the usage and exit with status 2.
+class Flags {
+ public:
+  // `defaults` names every flag the program takes, with its default value.
+  Flags(int argc, char** argv, std::string usage, std::map<std::string, std::string> defaults)
+      : usage_(std::move(usage)), values_(std::move(defaults)) {
+    for (int i = 1; i < argc; i += 2) {
+      std::string flag = argv[i];
+      if (flag == "--help" || flag == "-h") Fail("");
+      auto v = flag.rfind("--", 0) == 0 ? values_.find(flag.substr(2)) : values_.end();
+      if (v == values_.end()) Fail("unknown argument " + flag);
+      if (i + 1 >= argc) Fail(flag + " needs a value");
+      v->second = argv[i + 1];
+    }
   }
-  return def;
-}
+  const std::string& Text(const std::string& name) const { return values_.at(name); }
+  uint64_t Number(const std::string& name) const {
+    const std::string& text = values_.at(name);
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size() || n == 0) {
+      Fail("--" + name + " needs a positive whole number, not \"" + text + "\"");
+    }
+    return n;
+  }
+  // Prints `why` and the usage, and exits with status 2.
+  [[noreturn]] void Fail(const std::string& why) const {
+    if (!why.empty()) std::fprintf(stderr, "%s\n", why.c_str());
+    std::fprintf(stderr, "usage: %s\n", usage_.c_str());
+    std::exit(2);
+  }
+
+ private:
+  std::string usage_;
+  std::map<std::string, std::string> values_;
+};
 
 }  // namespace hoso::bench

@@ -6,6 +6,7 @@
 // WriteBatches hold per event, in all and for the events, cases and index families.
 //
 //   core_bench [--events 1000000] [--dir /tmp] [--commits 5000] [--callers 2] [--only ingest]
+//              [--data DIR]
 //
 // --only ingest stops after the ingest figures (for profiling one phase).
 #include <rocksdb/db.h>
@@ -227,11 +228,24 @@ double CpuSeconds(const rusage& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const uint64_t events = std::stoull(bench::Flag(argc, argv, "events", "1000000"));
-  const std::string base = bench::Flag(argc, argv, "dir", "/tmp");
-  const size_t commits = std::stoull(bench::Flag(argc, argv, "commits", "5000"));
-  const std::string data = bench::Flag(argc, argv, "data", HOSO_DATA_DIR);
-  const bool only_ingest = bench::Flag(argc, argv, "only", "") == "ingest";
+  const bench::Flags flags(argc, argv,
+                           "core_bench [--events 1000000] [--dir /tmp] [--commits 5000] "
+                           "[--callers 2] [--only ingest] [--data DIR]",
+                           {{"events", "1000000"},
+                            {"dir", "/tmp"},
+                            {"commits", "5000"},
+                            {"callers", "2"},
+                            {"only", ""},
+                            {"data", HOSO_DATA_DIR}});
+  const uint64_t events = flags.Number("events");
+  const std::string base = flags.Text("dir");
+  const size_t commits = flags.Number("commits");
+  const std::string data = flags.Text("data");
+  const int callers = static_cast<int>(flags.Number("callers"));
+  if (flags.Text("only") != "" && flags.Text("only") != "ingest") {
+    flags.Fail("--only takes one value: ingest");
+  }
+  const bool only_ingest = flags.Text("only") == "ingest";
   const uint64_t cases = events / (1 + CaseWorkload::kUpdates);
   CaseWorkload workload;
   auto units = bench::Units(data);
@@ -285,7 +299,7 @@ int main(int argc, char** argv) {
     auto store = bench::OpenRoot(scratch.path() + "/ingest", units, workload);
     struct rusage r0, r1;
     getrusage(RUSAGE_SELF, &r0);
-    double s = IngestAll(*store, batches, std::stoi(bench::Flag(argc, argv, "callers", "2")));
+    double s = IngestAll(*store, batches, callers);
     ingest_s = s;
     Emit(kBench, "ingest_verified_eps", n_events / s, "events/s");
     getrusage(RUSAGE_SELF, &r1);

@@ -55,8 +55,10 @@ void Load(Store& store, const CaseWorkload& w, uint64_t cases) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const uint64_t cases = std::stoull(bench::Flag(argc, argv, "cases", "1000000"));
-  const std::string base = bench::Flag(argc, argv, "dir", "/tmp");
+  const bench::Flags flags(argc, argv, "domain_bench [--cases 1000000] [--dir /tmp]",
+                           {{"cases", "1000000"}, {"dir", "/tmp"}});
+  const uint64_t cases = flags.Number("cases");
+  const std::string base = flags.Text("dir");
 
   // Due dates.
   WorkingCalendar cal;

@@ -3,6 +3,7 @@
 //   {"update": {"case_id": ..., ...}}      the five updates, in rounds (all cases' update 1, ...)
 //
 //   workload_json CASES [SEED]
+#include <charconv>
 #include <cstdio>
 #include <string>
 
@@ -11,6 +12,11 @@
 using namespace hoso;
 
 namespace {
+
+bool ParseNumber(std::string_view text, uint64_t* n) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *n);
+  return ec == std::errc() && end == text.data() + text.size();
+}
 
 void Json(const cbor::Value& v, std::string* out) {
   switch (v.kind()) {
@@ -57,12 +63,13 @@ void Emit(const char* kind, const LocalWrite& w) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: workload_json CASES [SEED]\n");
+  uint64_t cases = 0, seed = 42;
+  if (argc < 2 || argc > 3 || !ParseNumber(argv[1], &cases) ||
+      (argc == 3 && !ParseNumber(argv[2], &seed))) {
+    std::fprintf(stderr, "usage: workload_json CASES [SEED] (whole numbers)\n");
     return 2;
   }
-  uint64_t cases = std::stoull(argv[1]);
-  CaseWorkload w(argc > 2 ? std::stoull(argv[2]) : 42);
+  CaseWorkload w(seed);
   for (uint64_t i = 0; i < cases; ++i) Emit("case", w.Reception(i));
   for (int k = 1; k <= CaseWorkload::kUpdates; ++k) {
     for (uint64_t i = 0; i < cases; ++i) Emit("update", w.Update(i, k));

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <future>
 #include <set>
+#include <thread>
 
 #include "core/case_index.h"
 #include "core/coding.h"
@@ -1610,6 +1611,32 @@ Status Store::Flush() {
   rocksdb::FlushOptions fo;
   fo.wait = true;
   return FromRocks(db_->Flush(fo, cf_), "flushing");
+}
+
+bool Store::BackgroundWorkPending() const {
+  uint64_t n = 0;
+  for (const char* running : {"rocksdb.num-running-flushes", "rocksdb.num-running-compactions"}) {
+    if (db_->GetIntProperty(running, &n) && n > 0) return true;
+  }
+  for (rocksdb::ColumnFamilyHandle* cf : cf_) {
+    for (const char* pending : {"rocksdb.mem-table-flush-pending", "rocksdb.compaction-pending"}) {
+      if (db_->GetIntProperty(cf, pending, &n) && n > 0) return true;
+    }
+  }
+  return false;
+}
+
+Status Store::Settle(std::chrono::milliseconds timeout) {
+  HOSO_RETURN_IF_ERROR(Flush());
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (BackgroundWorkPending()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status::IOError("background compaction still running after " +
+                             std::to_string(timeout.count()) + " ms");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return Status::Ok();
 }
 
 Status Store::Checkpoint(const std::string& dir) const {

@@ -16,6 +16,7 @@
 // Thread-safety: every public method may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -270,6 +271,12 @@ class Store {
   // Writes the memtables of every family to SST files (a clean shutdown: the next open has
   // no WAL to replay). Durability never depends on it: commits are WAL-synced.
   Status Flush();
+
+  // True while RocksDB has a flush or compaction pending or running in any family.
+  bool BackgroundWorkPending() const;
+  // Flushes and waits, at most `timeout`, until no background work is pending or running: a
+  // store at rest (before copying its directory; benchmarks start from such a store).
+  Status Settle(std::chrono::milliseconds timeout);
 
   // A consistent copy of the store in `dir` (must not exist), openable as a store: a backup.
   Status Checkpoint(const std::string& dir) const;

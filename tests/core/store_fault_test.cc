@@ -1,11 +1,14 @@
 // Faults injected under RocksDB through its FileSystem interface: a write whose WAL cannot be
 // written or synced is never acknowledged, and after a restart it is absent while everything
-// acknowledged before it is there.
+// acknowledged before it is there; and settling the store outlasts a slow compaction.
+#include <pthread.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "core/store.h"
 #include "tests/testing.h"
@@ -19,13 +22,18 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
   FaultyFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
   const char* Name() const override { return "FaultyFileSystem"; }
   std::atomic<bool> fail_wal{false};
+  // Each table file a compaction writes takes 500 ms more to close (flushes stay fast).
+  std::atomic<bool> slow_compactions{false};
 
   rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
                                     std::unique_ptr<rocksdb::FSWritableFile>* file,
                                     rocksdb::IODebugContext* dbg) override {
     auto s = target()->NewWritableFile(name, options, file, dbg);
-    if (s.ok() && name.size() > 4 && name.substr(name.size() - 4) == ".log") {
+    if (s.ok() && name.ends_with(".log")) {
       *file = std::make_unique<WalFile>(std::move(*file), this);
+    }
+    if (s.ok() && name.ends_with(".sst")) {
+      *file = std::make_unique<TableFile>(std::move(*file), this);
     }
     return s;
   }
@@ -47,6 +55,23 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
     rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
       if (fs_->fail_wal) return rocksdb::IOStatus::IOError("injected: sync failed");
       return FSWritableFileOwnerWrapper::Fsync(o, d);
+    }
+
+   private:
+    FaultyFileSystem* fs_;
+  };
+  class TableFile : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    TableFile(std::unique_ptr<rocksdb::FSWritableFile>&& f, FaultyFileSystem* fs)
+        : FSWritableFileOwnerWrapper(std::move(f)), fs_(fs) {}
+    rocksdb::IOStatus Close(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
+      char thread[16] = "";
+      pthread_getname_np(pthread_self(), thread, sizeof thread);
+      // RocksDB names its compaction threads "rocksdb:low", its flush threads "rocksdb:high".
+      if (fs_->slow_compactions && std::string_view(thread).starts_with("rocksdb:low")) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      }
+      return FSWritableFileOwnerWrapper::Close(o, d);
     }
 
    private:
@@ -102,4 +127,28 @@ TEST_CASE("store fault: a write the disk refuses is not acknowledged and not kep
   CHECK(store->ScopeFingerprint([](const std::string&) { return true; }) == fp);
   // And the node goes on writing after the restart.
   CHECK(store->Append(Step("B", "received")).ok());
+}
+
+TEST_CASE("store fault: settling waits for slow background compactions", "[store][fault]") {
+  testing::TempDir dir;
+  auto fs = std::make_shared<FaultyFileSystem>();
+  auto env = rocksdb::NewCompositeEnv(fs);
+  FakeClock clock(1764000000000);
+  auto store = Store::Open(Options(dir.Sub("s"), &clock, env.get())).value();
+  REQUIRE(store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+  fs->slow_compactions = true;
+  // A flush after each commit: the events family's fourth level-0 file starts a compaction,
+  // which takes at least 500 ms while the next flushes add more files.
+  for (int i = 0; i < 12; ++i) {
+    REQUIRE(store->Append(Step("K" + std::to_string(i), "received")).ok());
+    REQUIRE(store->Flush().ok());
+  }
+  Status early = store->Settle(std::chrono::milliseconds(1));
+  CHECK(early.code() == Code::kIOError);
+  CHECK_THAT(early.message(), Catch::Contains("still running"));
+
+  REQUIRE(store->Settle(std::chrono::seconds(60)).ok());
+  CHECK_FALSE(store->BackgroundWorkPending());
+  CHECK(store->GetCaseState("K11").ok());
+  CHECK(store->VerifyStream({"30280", "89", 1}).ok());
 }
