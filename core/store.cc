@@ -1631,7 +1631,7 @@ Status Store::Settle(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (BackgroundWorkPending()) {
     if (std::chrono::steady_clock::now() >= deadline) {
-      return Status::IOError("background compaction still running after " +
+      return Status::IOError("flushes or compactions still running after " +
                              std::to_string(timeout.count()) + " ms");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -1,6 +1,6 @@
 // Faults injected under RocksDB through its FileSystem interface: a write whose WAL cannot be
 // written or synced is never acknowledged, and after a restart it is absent while everything
-// acknowledged before it is there; and settling the store outlasts a slow compaction.
+// acknowledged before it is there; and settling the store outlasts a held compaction.
 #include <pthread.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
@@ -22,8 +22,9 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
   FaultyFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
   const char* Name() const override { return "FaultyFileSystem"; }
   std::atomic<bool> fail_wal{false};
-  // Each table file a compaction writes takes 500 ms more to close (flushes stay fast).
-  std::atomic<bool> slow_compactions{false};
+  // While set, a table file written by a compaction does not close (for at most 20 s, so a
+  // failed test cannot hang); flushes go on.
+  std::atomic<bool> hold_compactions{false};
 
   rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
                                     std::unique_ptr<rocksdb::FSWritableFile>* file,
@@ -68,8 +69,10 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
       char thread[16] = "";
       pthread_getname_np(pthread_self(), thread, sizeof thread);
       // RocksDB names its compaction threads "rocksdb:low", its flush threads "rocksdb:high".
-      if (fs_->slow_compactions && std::string_view(thread).starts_with("rocksdb:low")) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      if (std::string_view(thread).starts_with("rocksdb:low")) {
+        for (int i = 0; i < 2000 && fs_->hold_compactions; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
       }
       return FSWritableFileOwnerWrapper::Close(o, d);
     }
@@ -129,24 +132,26 @@ TEST_CASE("store fault: a write the disk refuses is not acknowledged and not kep
   CHECK(store->Append(Step("B", "received")).ok());
 }
 
-TEST_CASE("store fault: settling waits for slow background compactions", "[store][fault]") {
+TEST_CASE("store fault: settling waits for background compactions", "[store][fault]") {
   testing::TempDir dir;
   auto fs = std::make_shared<FaultyFileSystem>();
   auto env = rocksdb::NewCompositeEnv(fs);
   FakeClock clock(1764000000000);
   auto store = Store::Open(Options(dir.Sub("s"), &clock, env.get())).value();
   REQUIRE(store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
-  fs->slow_compactions = true;
+  fs->hold_compactions = true;
   // A flush after each commit: the events family's fourth level-0 file starts a compaction,
-  // which takes at least 500 ms while the next flushes add more files.
+  // which cannot finish while it is held.
   for (int i = 0; i < 12; ++i) {
     REQUIRE(store->Append(Step("K" + std::to_string(i), "received")).ok());
     REQUIRE(store->Flush().ok());
   }
-  Status early = store->Settle(std::chrono::milliseconds(1));
+  Status early = store->Settle(std::chrono::milliseconds(50));
   CHECK(early.code() == Code::kIOError);
   CHECK_THAT(early.message(), Catch::Contains("still running"));
+  CHECK(store->BackgroundWorkPending());
 
+  fs->hold_compactions = false;
   REQUIRE(store->Settle(std::chrono::seconds(60)).ok());
   CHECK_FALSE(store->BackgroundWorkPending());
   CHECK(store->GetCaseState("K11").ok());
