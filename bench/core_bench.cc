@@ -3,7 +3,9 @@
 // schema_replay_eps: the store's own WriteBatches replayed into plain RocksDB with the store's
 // options, the most any ingest writing events, heads, signatures, case states and indexes in
 // one batch can reach with this tuning, and commit_*_per_event: the keys and bytes those
-// WriteBatches hold per event, in all and for the events, cases and index families.
+// WriteBatches hold per event, in all and for the events, cases and index families. Two more
+// replays of the same WriteBatches bound other schemas: case records cut to 150 bytes
+// (schema_replay_records150_*) and no case states or indexes at all (schema_replay_events_only_*).
 //
 //   core_bench [--events 1000000] [--dir /tmp] [--commits 5000] [--callers 2] [--only ingest]
 //              [--data DIR]
@@ -13,6 +15,7 @@
 #include <rocksdb/write_batch.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -183,11 +186,50 @@ struct SchemaReplay {
   FamilyTally written;
 };
 
+// What a replay writes of each captured WriteBatch. The two reshaped forms are what-ifs that
+// bound any schema for this workload, not stores that could answer queries:
+// kRecordsCut keeps every key but cuts each case record to kCutRecordBytes (about a record
+// holding only status, field versions and two event refs); kEventsOnly drops the case states
+// and indexes, keeping events, heads, signatures and meta (a log with nothing derived).
+enum class ReplayShape { kAsWritten, kRecordsCut, kEventsOnly };
+constexpr size_t kCutRecordBytes = 150;
+
+// Copies a WriteBatch into another of the same families, reshaped.
+class Reshape : public rocksdb::WriteBatch::Handler {
+ public:
+  Reshape(ReplayShape shape, const std::vector<rocksdb::ColumnFamilyHandle*>& families,
+          rocksdb::WriteBatch* out)
+      : shape_(shape), families_(families), out_(out) {}
+
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& k, const rocksdb::Slice& v) override {
+    if (Dropped(cf)) return rocksdb::Status::OK();
+    if (shape_ == ReplayShape::kRecordsCut && cf == family::kCases) {
+      return out_->Put(families_.at(cf), k, {v.data(), std::min(v.size(), kCutRecordBytes)});
+    }
+    return out_->Put(families_.at(cf), k, v);
+  }
+  rocksdb::Status MergeCF(uint32_t cf, const rocksdb::Slice& k, const rocksdb::Slice& v) override {
+    return Dropped(cf) ? rocksdb::Status::OK() : out_->Merge(families_.at(cf), k, v);
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& k) override {
+    return Dropped(cf) ? rocksdb::Status::OK() : out_->Delete(families_.at(cf), k);
+  }
+
+ private:
+  bool Dropped(uint32_t cf) const {
+    return shape_ == ReplayShape::kEventsOnly && (cf == family::kCases || cf == family::kIndex);
+  }
+  ReplayShape shape_;
+  const std::vector<rocksdb::ColumnFamilyHandle*>& families_;
+  rocksdb::WriteBatch* out_;
+};
+
 // The store's own WriteBatches (events, heads, signatures, case states, indexes, counters),
 // captured from a run and replayed into plain RocksDB with the store's own options, WAL synced
 // per batch like the raw baseline: what the schema costs RocksDB with no decoding, verifying
 // or folding, the ceiling of ingest_verified_eps. The capture file is *(u32 len, batch).
-SchemaReplay ReplaySchema(const std::string& batches, const std::string& path) {
+// Only Write is timed; reshaping happens before it.
+SchemaReplay ReplaySchema(const std::string& batches, const std::string& path, ReplayShape shape) {
   rocksdb::DBOptions o = StoreDbOptions();
   o.create_if_missing = true;
   o.create_missing_column_families = true;
@@ -206,6 +248,15 @@ SchemaReplay ReplaySchema(const std::string& batches, const std::string& path) {
     std::string rep(n, '\0');
     in.read(rep.data(), n);
     rocksdb::WriteBatch wb(std::move(rep));
+    if (shape != ReplayShape::kAsWritten) {
+      rocksdb::WriteBatch reshaped;
+      Reshape reshape(shape, handles, &reshaped);
+      if (rocksdb::Status s = wb.Iterate(&reshape); !s.ok()) {
+        std::fprintf(stderr, "core_bench: replay: %s\n", s.ToString().c_str());
+        std::exit(1);
+      }
+      wb = std::move(reshaped);
+    }
     Stopwatch t;
     rocksdb::Status s = raw->Write(wo, &wb);
     replay.seconds += t.Seconds();
@@ -350,7 +401,8 @@ int main(int argc, char** argv) {
           });
       IngestAll(*store, batches, 2);
     }
-    SchemaReplay replay = ReplaySchema(captured, scratch.path() + "/replay");
+    SchemaReplay replay =
+        ReplaySchema(captured, scratch.path() + "/replay", ReplayShape::kAsWritten);
     const double s = replay.seconds;
     Emit(kBench, "schema_replay_eps", n_events / s, "events/s");
     // What one ingested event costs the commit, in all and for the three big families.
@@ -370,6 +422,14 @@ int main(int argc, char** argv) {
     }
     Emit(kBench, "schema_replay_vs_raw", raw_s / s, "ratio");
     Emit(kBench, "ingest_vs_schema_replay", s / ingest_s, "ratio");
+    // The bounds: no schema that writes a case state and its index changes per event gets
+    // past the first; no store with anything derived gets past the second.
+    for (auto [shape, name] : {std::pair{ReplayShape::kRecordsCut, "schema_replay_records150"},
+                               {ReplayShape::kEventsOnly, "schema_replay_events_only"}}) {
+      const double bound = ReplaySchema(captured, scratch.path() + "/" + name, shape).seconds;
+      Emit(kBench, std::string(name) + "_eps", n_events / bound, "events/s");
+      Emit(kBench, std::string(name) + "_vs_raw", raw_s / bound, "ratio");
+    }
   }
 
   // 4. Durable local commits, one event at a time.
