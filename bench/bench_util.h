@@ -47,6 +47,14 @@ inline double PeakRssMb() {
   return ru.ru_maxrss / 1024.0;
 }
 
+// User and system CPU seconds of the whole process so far, all its threads.
+inline double ProcessCpuSeconds() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(ru.ru_utime) + s(ru.ru_stime);
+}
+
 inline double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());

@@ -3,9 +3,10 @@
 //   sync_bench [--events 1000000] [--dir /tmp] [--data DIR]
 //
 // A district (883) holding the workload's commune streams serves them from a child process; a
-// province (89) starting empty pulls them. Then: an idle round, 1% of cases getting one more
-// event, resumption through a proxy that cuts the connection at random points, and a commune's
-// day of work through a 1 Mbit/s, 300 ms round-trip link.
+// province (89) starting empty pulls them (sync_cold_*, with each side's CPU seconds). Then: an
+// idle round, 1% of cases getting one more event, resumption through a proxy that cuts the
+// connection at random points, and a commune's day of work through a 1 Mbit/s, 300 ms round-trip
+// link.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -134,6 +135,8 @@ int SenderMain(const std::string& dir) {
       std::printf("OK\n");
     } else if (line == "RSS") {
       std::printf("RSS %.1f\n", bench::PeakRssMb());
+    } else if (line == "CPU") {
+      std::printf("CPU %.3f\n", bench::ProcessCpuSeconds());
     } else if (line == "QUIT") {
       break;
     }
@@ -180,6 +183,12 @@ Child StartSender(const std::string& dir) {
   c.in = fdopen(to_child[1], "w");
   c.out = fdopen(from_child[0], "r");
   return c;
+}
+
+double SenderCpuSeconds(Child& sender) {
+  double cpu = 0;
+  if (std::sscanf(sender.Ask("CPU").c_str(), "CPU %lf", &cpu) != 1) Die("sender: no CPU figure");
+  return cpu;
 }
 
 // A store for `unit` holding the directory and trusting the workload's offices.
@@ -253,9 +262,11 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Cold sync: every event into the empty province.
+  // Cold sync: every event into the empty province, with the CPU each side spends on it.
   double cold_s;
   sync::PeerStatus cold;
+  const double sender_cpu_before = SenderCpuSeconds(child);
+  const double receiver_cpu_before = bench::ProcessCpuSeconds();
   {
     SyncNode node(receiver.get(), pki.For("89"), SystemClock::Default());
     Stopwatch t;
@@ -268,9 +279,13 @@ int main(int argc, char** argv) {
     cold = Peer(node);
     node.Stop();
   }
+  const double receiver_cpu_s = bench::ProcessCpuSeconds() - receiver_cpu_before;
+  const double sender_cpu_s = SenderCpuSeconds(child) - sender_cpu_before;
   Emit(kBench, "events", static_cast<double>(total), "events");
   Emit(kBench, "sync_cold_eps", total / cold_s, "events/s");
   Emit(kBench, "sync_cold_cases_per_s", cases / cold_s, "cases/s");
+  Emit(kBench, "sync_cold_receiver_cpu_s", receiver_cpu_s, "s");
+  Emit(kBench, "sync_cold_sender_cpu_s", sender_cpu_s, "s");
   Emit(kBench, "sync_wire_bytes_per_case",
        static_cast<double>(cold.wire_sent + cold.wire_received) / cases, "bytes");
   if (receiver->CaseCount() != cases) Die("case count differs after the cold sync");
