@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hoso::bench {
@@ -80,6 +81,12 @@ class ScratchDir {
   std::string path_;
 };
 
+// True if `text` is all of a whole number (decimal digits, no sign, no spaces).
+inline bool ParseWholeNumber(std::string_view text, uint64_t* n) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *n);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
 // The "--name value" flags of a bench program. Unknown flags, a flag without a value, or a
 // value that is not a number where one is needed print the usage and exit with status 2.
 class Flags {
@@ -100,8 +107,7 @@ class Flags {
   uint64_t Number(const std::string& name) const {
     const std::string& text = values_.at(name);
     uint64_t n = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || end != text.data() + text.size() || n == 0) {
+    if (!ParseWholeNumber(text, &n) || n == 0) {
       Fail("--" + name + " needs a positive whole number, not \"" + text + "\"");
     }
     return n;

@@ -3,20 +3,15 @@
 //   {"update": {"case_id": ..., ...}}      the five updates, in rounds (all cases' update 1, ...)
 //
 //   workload_json CASES [SEED]
-#include <charconv>
 #include <cstdio>
 #include <string>
 
+#include "bench/bench_util.h"
 #include "tools/workload.h"
 
 using namespace hoso;
 
 namespace {
-
-bool ParseNumber(std::string_view text, uint64_t* n) {
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *n);
-  return ec == std::errc() && end == text.data() + text.size();
-}
 
 void Json(const cbor::Value& v, std::string* out) {
   switch (v.kind()) {
@@ -64,8 +59,8 @@ void Emit(const char* kind, const LocalWrite& w) {
 
 int main(int argc, char** argv) {
   uint64_t cases = 0, seed = 42;
-  if (argc < 2 || argc > 3 || !ParseNumber(argv[1], &cases) ||
-      (argc == 3 && !ParseNumber(argv[2], &seed))) {
+  if (argc < 2 || argc > 3 || !bench::ParseWholeNumber(argv[1], &cases) ||
+      (argc == 3 && !bench::ParseWholeNumber(argv[2], &seed))) {
     std::fprintf(stderr, "usage: workload_json CASES [SEED] (whole numbers)\n");
     return 2;
   }
