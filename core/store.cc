@@ -12,6 +12,7 @@
 
 #include "core/case_index.h"
 #include "core/coding.h"
+#include "core/event_schema.h"
 #include "core/report.h"
 #include "core/store_tuning.h"
 #include "core/text.h"
@@ -256,6 +257,7 @@ Result<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
     HOSO_RETURN_IF_ERROR(ValidateName("node unit", options.identity->unit));
     if (options.identity->epoch == 0) return Status::InvalidArgument("node epoch must be >= 1");
   }
+  if (!options.check_event) options.check_event = CheckEventSchema;
   std::unique_ptr<Store> store(new Store(std::move(options)));
   HOSO_RETURN_IF_ERROR(store->Load());
   return store;
@@ -811,6 +813,7 @@ Status Store::CommitLocal(std::deque<Writer*>& group) {
         s = directory_->CheckWrite(me.unit, lw.channel, HlcMillis(e.hlc));
       }
       if (s.ok() && e.stream.channel == kDirectoryChannel) s = Directory::ValidateEvent(e);
+      if (s.ok()) s = options_.check_event(e);
       if (s.ok() && !IsSystemChannel(e.stream.channel)) {
         s = CheckCaseChannel(p, events, e.case_code, e.stream.channel);
       }
@@ -1058,6 +1061,8 @@ Status Store::StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<In
       if (e.stream.channel == kDirectoryChannel) {
         HOSO_RETURN_IF_ERROR(Directory::ValidateEvent(e));
       }
+      Status shape = options_.check_event(e);
+      if (!shape.ok()) return shape.Annotate(where + ", seq " + std::to_string(e.seq));
     }
     if (options_.enforce_scope && options_.identity &&
         !directory_->InScope(options_.identity->unit, stream.channel, now)) {
@@ -1167,14 +1172,13 @@ Status Store::ScanReportCounters(const std::function<void(std::string_view, int6
   });
 }
 
-std::vector<std::string> Store::CaseCodes(std::string_view prefix, size_t limit) const {
+Result<std::vector<std::string>> Store::CaseCodes(std::string_view prefix, size_t limit) const {
   std::vector<std::string> out;
   std::string upper = PrefixUpperBound(std::string(prefix));
-  Status s = Scan(kCases, prefix, upper, [&](std::string_view key, std::string_view) {
+  HOSO_RETURN_IF_ERROR(Scan(kCases, prefix, upper, [&](std::string_view key, std::string_view) {
     out.emplace_back(key);
     return out.size() < limit;
-  });
-  (void)s;  // a read error ends the list early; callers see what was found
+  }));
   return out;
 }
 

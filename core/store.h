@@ -77,6 +77,9 @@ struct StoreOptions {
   // commit order, on the committing thread. The core bench replays them into plain RocksDB to
   // measure what the schema alone costs.
   std::function<void(std::string_view)> on_commit;
+  // The schema every event must meet before it is stored, local or remote (nullptr: the case
+  // log's own, CheckEventSchema in core/event_schema.h).
+  std::function<Status(const Event&)> check_event;
 };
 
 // One stream's events ending at a signed head: the unit of ingest and of sync.
@@ -185,7 +188,7 @@ class Store {
   // Every report counter (core/report.h): bucket key and count.
   Status ScanReportCounters(const std::function<void(std::string_view, int64_t)>& fn) const;
   // Case codes starting with `prefix`, in byte order, at most `limit`.
-  std::vector<std::string> CaseCodes(std::string_view prefix, size_t limit) const;
+  Result<std::vector<std::string>> CaseCodes(std::string_view prefix, size_t limit) const;
 
   std::optional<StreamHead> Head(const StreamKey& stream) const;
   // Every stream whose channel passes `in_scope`.

@@ -9,6 +9,7 @@
 
 #include "core/case_state.h"
 #include "core/directory.h"
+#include "core/event_schema.h"
 #include "core/lifecycle.h"
 #include "core/report.h"
 #include "core/text.h"
@@ -345,7 +346,7 @@ HttpResponse LocalApi::Route(Call& call) {
                "Không có chức năng này.");
 }
 
-std::string LocalApi::MintCaseCode(int64_t now_ms) const {
+Result<std::string> LocalApi::MintCaseCode(int64_t now_ms) const {
   // <unit>[e<epoch>]-<yymmdd>-<nnnn>: the unit makes it unique without coordination, the
   // epoch keeps a node restored from a backup from re-using the numbers of its old life.
   const Identity& id = *store_->options().identity;
@@ -357,7 +358,8 @@ std::string LocalApi::MintCaseCode(int64_t now_ms) const {
   std::string prefix =
       id.unit + (id.epoch > 1 ? "e" + std::to_string(id.epoch) : "") + "-" + day + "-";
   uint64_t last = 0;
-  for (const auto& code : store_->CaseCodes(prefix, SIZE_MAX)) {
+  HOSO_ASSIGN_OR_RETURN(std::vector<std::string> codes, store_->CaseCodes(prefix, SIZE_MAX));
+  for (const auto& code : codes) {
     uint64_t n = 0;
     std::string_view digits = std::string_view(code).substr(prefix.size());
     auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
@@ -365,7 +367,12 @@ std::string LocalApi::MintCaseCode(int64_t now_ms) const {
   }
   char seq[24];
   std::snprintf(seq, sizeof seq, "%04llu", static_cast<unsigned long long>(last + 1));
-  return prefix + seq;
+  std::string code = prefix + seq;
+  // Never re-mint a held code, whatever the scan missed: only "not found" makes it free.
+  auto held = store_->GetCaseState(code);
+  if (held.ok()) return Status::AlreadyExists("minted case code " + code + " is already held");
+  if (held.status().code() != Code::kNotFound) return held.status();
+  return code;
 }
 
 namespace {
@@ -558,10 +565,17 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
   }
   std::lock_guard lock(write_mu_);
   if (code.empty()) {
-    code = MintCaseCode(now);
-  } else if (store_->GetCaseState(code).ok()) {
+    auto minted = MintCaseCode(now);
+    if (!minted.ok()) return FromStatus(minted.status());
+    code = std::move(minted).value();
+  } else if (!CaseCodeBelongsTo(code, unit)) {
+    return Invalid("code", "a case code received here starts with this office's unit " + unit,
+                   "mã hồ sơ tiếp nhận tại đây phải bắt đầu bằng mã đơn vị " + unit);
+  } else if (auto held = store_->GetCaseState(code); held.ok()) {
     return Error(409, "exists", "code", "case " + code + " already exists",
                  "Mã hồ sơ " + code + " đã tồn tại.");
+  } else if (held.status().code() != Code::kNotFound) {
+    return FromStatus(held.status());
   }
   auto appended = store_->Append(LocalWrite{unit, code, "case.received", std::move(body), officer});
   if (!appended.ok()) return FromStatus(appended.status());
@@ -772,7 +786,9 @@ HttpResponse LocalApi::ListCases(Call& call) {
   } else if (due_after != INT64_MIN || due_before != INT64_MAX) {
     candidates = store_->CasesDueBetween(std::max<int64_t>(due_after, 0), due_before, kScan);
   } else {
-    candidates = store_->CaseCodes("", kScan);
+    auto all = store_->CaseCodes("", kScan);
+    if (!all.ok()) return FromStatus(all.status());
+    candidates = std::move(all).value();
   }
   json::array out;
   size_t matched = 0;

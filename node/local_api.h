@@ -82,7 +82,7 @@ class LocalApi {
   HttpResponse Directory(Call& call);
   HttpResponse LoadDirectory(Call& call);
   HttpResponse Metrics(Call& call);
-  std::string MintCaseCode(int64_t now_ms) const;
+  Result<std::string> MintCaseCode(int64_t now_ms) const;
   // The catalogue and calendars as the store holds them now (cached).
   std::shared_ptr<const ReferenceData> Reference() const;
   // Deadline fields a step writes: the supplement clock, the due date it moves, the finish.

@@ -65,8 +65,8 @@ std::string CaseWorkload::CaseCode(uint64_t i) const {
   struct tm tm;
   gmtime_r(&secs, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "000.00.31.H01-%02d%02d%02d-%04u", tm.tm_year % 100, tm.tm_mon + 1,
-                tm.tm_mday, static_cast<unsigned>(i % kPerDay + 1));
+  std::snprintf(buf, sizeof buf, "%s-%02d%02d%02d-%04u", Office(i).c_str(), tm.tm_year % 100,
+                tm.tm_mon + 1, tm.tm_mday, static_cast<unsigned>(i % kPerDay + 1));
   return buf;
 }
 

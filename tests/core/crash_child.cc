@@ -52,19 +52,23 @@ int main(int argc, char** argv) {
     if (rng() % 4 == 0) {
       std::vector<LocalWrite> writes;
       for (int i = 0, n = 1 + rng() % 5; i < n; ++i) {
-        writes.push_back({"30316", "L" + std::to_string(rng() % 50), "case.step",
-                          testing::Body({{"note", testing::Text(std::to_string(rng()))}}),
+        writes.push_back({"30316", "30316-L" + std::to_string(rng() % 50), "case.step",
+                          testing::Body({{"status", testing::Text("processing")},
+                                         {"note", testing::Text(std::to_string(rng()))}}),
                           "officer"});
       }
       auto r = store.Append(writes);
-      if (!r.ok()) return 1;
+      if (!r.ok()) {
+        std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
+        return 1;
+      }
       Say("LOCAL " + std::to_string(r->back().seq) + " " + Hex(r->back().id));
       continue;
     }
     uint64_t n = 1 + rng() % 200;
     uint64_t first = writer.seq() + 1;
     for (uint64_t i = 0; i < n; ++i) {
-      std::string code = "K" + std::to_string(rng() % 300);
+      std::string code = "30280-K" + std::to_string(rng() % 300);
       writer.Next(code, "case.step",
                   testing::Body({{"status", testing::Text(i % 2 ? "processing" : "received")},
                                  {"n", cbor::Value::Uint(first + i)}}),

@@ -42,21 +42,21 @@ TEST_CASE("replay: a case's history, its conflict and resolution, and its state 
   TwoOffices t;
   const int64_t t0 = testing::kTestNow;
   REQUIRE(t.commune->store
-              ->Append(testing::ReceiveWrite("30280", "C1", "Nguyễn Văn An", t0 + 48 * kHour))
+              ->Append(testing::ReceiveWrite("30280", "30280-C1", "Nguyễn Văn An", t0 + 48 * kHour))
               .ok());
   t.Exchange();
   // Both offices change the status without seeing each other's change: a conflict.
   t.commune->clock.Set(t0 + 1 * kHour);
-  t.Step(*t.commune, "C1", "withdrawn");
+  t.Step(*t.commune, "30280-C1", "withdrawn");
   t.district->clock.Set(t0 + 2 * kHour);
-  t.Step(*t.district, "C1", "processing");
+  t.Step(*t.district, "30280-C1", "processing");
   t.Exchange();
   // The district, having seen both, settles it.
   t.district->clock.Set(t0 + 3 * kHour);
-  t.Step(*t.district, "C1", "result_ready");
+  t.Step(*t.district, "30280-C1", "result_ready");
   t.Exchange();
 
-  auto full = ReplayCase(*t.commune->store, "C1", t0 + 10 * kHour);
+  auto full = ReplayCase(*t.commune->store, "30280-C1", t0 + 10 * kHour);
   REQUIRE(full.ok());
   REQUIRE(full->steps.size() == 4);
   CHECK(full->steps[0].event.type == "case.received");
@@ -65,19 +65,19 @@ TEST_CASE("replay: a case's history, its conflict and resolution, and its state 
   CHECK(full->steps[2].conflicts_opened == std::vector<std::string>{"status"});
   CHECK(full->steps[3].conflicts_resolved == std::vector<std::string>{"status"});
   CHECK(full->state.TextOr("status", "") == "result_ready");
-  CHECK(full->state == t.commune->store->GetCaseState("C1").value());
+  CHECK(full->state == t.commune->store->GetCaseState("30280-C1").value());
 
-  auto mid = ReplayCase(*t.commune->store, "C1", t0 + 2 * kHour + 1);
+  auto mid = ReplayCase(*t.commune->store, "30280-C1", t0 + 2 * kHour + 1);
   REQUIRE(mid.ok());
   CHECK(mid->steps.size() == 3);
   CHECK(mid->later_events == 1);
   CHECK(mid->state.Conflicts().size() == 1);
   CHECK(mid->state.TextOr("status", "") == "withdrawn");  // the furthest along wins meanwhile
 
-  auto early = ReplayCase(*t.commune->store, "C1", t0 + kHour - 1);
+  auto early = ReplayCase(*t.commune->store, "30280-C1", t0 + kHour - 1);
   REQUIRE(early.ok());
   CHECK(early->state.TextOr("status", "") == "received");
-  CHECK(ReplayCase(*t.commune->store, "C1", t0 - 1).status().code() == Code::kNotFound);
+  CHECK(ReplayCase(*t.commune->store, "30280-C1", t0 - 1).status().code() == Code::kNotFound);
   CHECK(ReplayCase(*t.commune->store, "NOPE", t0).status().code() == Code::kNotFound);
 }
 
@@ -88,12 +88,12 @@ TEST_CASE("replay: a scope's counts and fingerprint at a time, now equals the li
   for (int i = 0; i < 5; ++i) {
     t.commune->clock.Set(t0 + i * kHour);
     REQUIRE(t.commune->store
-                ->Append(testing::ReceiveWrite("30280", "C" + std::to_string(i), "Trần Thị Mai",
+                ->Append(testing::ReceiveWrite("30280", "30280-C" + std::to_string(i), "Trần Thị Mai",
                                                t0 + 100 * kHour))
                 .ok());
   }
   t.commune->clock.Set(t0 + 6 * kHour);
-  t.Step(*t.commune, "C0", "forwarded");
+  t.Step(*t.commune, "30280-C0", "forwarded");
   t.Exchange();
   Store& district = *t.district->store;
 

@@ -35,7 +35,7 @@ struct Office {
                const char* procedure = "1.002668", bool by_post = false) {
     commune->clock.Set(T(at));
     REQUIRE(commune->store
-                ->Append({"30280", code, "case.received",
+                ->Append({"30280", "30280-" + code, "case.received",
                           Body({{"status", Text("received")},
                                 {"procedure", Text(procedure)},
                                 {"channel", Text(channel)},
@@ -50,7 +50,7 @@ struct Office {
     cbor::Value body = Body({{"status", Text(status)}});
     if (IsFinishedStatus(status)) body.Set("finished_at", U(T(at)));
     if (supplements) body.Set("supplement_count", U(supplements));
-    REQUIRE(commune->store->Append({"30280", code, "case.step", body, "cb.tam"}).ok());
+    REQUIRE(commune->store->Append({"30280", "30280-" + code, "case.step", body, "cb.tam"}).ok());
   }
 };
 

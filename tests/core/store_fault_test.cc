@@ -109,27 +109,27 @@ TEST_CASE("store fault: a write the disk refuses is not acknowledged and not kep
   {
     auto store = Store::Open(Options(dir.Sub("s"), &clock, env.get())).value();
     REQUIRE(store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
-    REQUIRE(store->Append(Step("A", "received")).ok());
+    REQUIRE(store->Append(Step("30280-A", "received")).ok());
     fp = store->ScopeFingerprint([](const std::string&) { return true; });
 
     fs->fail_wal = true;
-    auto refused = store->Append(Step("B", "received"));
+    auto refused = store->Append(Step("30280-B", "received"));
     CHECK(refused.status().code() == Code::kIOError);
     CHECK_THAT(refused.status().message(), Catch::Contains("injected"));
     // Nothing of it is visible: not the head, not the case, not the fingerprint.
     CHECK(store->Head(stream)->seq == 1);
-    CHECK(store->GetCaseState("B").status().code() == Code::kNotFound);
+    CHECK(store->GetCaseState("30280-B").status().code() == Code::kNotFound);
     CHECK(store->ScopeFingerprint([](const std::string&) { return true; }) == fp);
     fs->fail_wal = false;
   }
   auto store = Store::Open(Options(dir.Sub("s"), &clock, nullptr)).value();
   CHECK(store->Head(stream)->seq == 1);
-  CHECK(store->GetCaseState("A").ok());
-  CHECK(store->GetCaseState("B").status().code() == Code::kNotFound);
+  CHECK(store->GetCaseState("30280-A").ok());
+  CHECK(store->GetCaseState("30280-B").status().code() == Code::kNotFound);
   CHECK(store->VerifyStream(stream).ok());
   CHECK(store->ScopeFingerprint([](const std::string&) { return true; }) == fp);
   // And the node goes on writing after the restart.
-  CHECK(store->Append(Step("B", "received")).ok());
+  CHECK(store->Append(Step("30280-B", "received")).ok());
 }
 
 TEST_CASE("store fault: settling waits for background compactions", "[store][fault]") {
@@ -143,7 +143,7 @@ TEST_CASE("store fault: settling waits for background compactions", "[store][fau
   // A flush after each commit: the events family's fourth level-0 file starts a compaction,
   // which cannot finish while it is held.
   for (int i = 0; i < 12; ++i) {
-    REQUIRE(store->Append(Step("K" + std::to_string(i), "received")).ok());
+    REQUIRE(store->Append(Step("30280-K" + std::to_string(i), "received")).ok());
     REQUIRE(store->Flush().ok());
   }
   Status early = store->Settle(std::chrono::milliseconds(50));
@@ -154,6 +154,6 @@ TEST_CASE("store fault: settling waits for background compactions", "[store][fau
   fs->hold_compactions = false;
   REQUIRE(store->Settle(std::chrono::seconds(60)).ok());
   CHECK_FALSE(store->BackgroundWorkPending());
-  CHECK(store->GetCaseState("K11").ok());
+  CHECK(store->GetCaseState("30280-K11").ok());
   CHECK(store->VerifyStream({"30280", "89", 1}).ok());
 }

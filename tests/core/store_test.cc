@@ -122,6 +122,13 @@ TEST_CASE("store: refused local writes change nothing and say why", "[store]") {
   bad = Receive("30280", "X-1", "A", 1);
   bad.body.Set("scan", cbor::Value::Bytes(std::string(kMaxEventBytes, 'x')));
   CHECK(c->store->Append(bad).status().code() == Code::kOutOfRange);
+  // The schema holds for local writes as for remote ones, field named.
+  bad = Receive("30280", "30280-1", "A", 1);
+  bad.body.Set("fee", Text("25.000đ"));
+  CHECK_THAT(c->store->Append(bad).status().message(),
+             Catch::Contains("body.fee must be an unsigned integer, not text"));
+  CHECK_THAT(c->store->Append(Receive("30280", "30283-1", "A", 1)).status().message(),
+             Catch::Contains("does not belong to channel 30280"));
   CHECK(Snapshot(*c->store) == before);
   // A commune may not write the directory.
   CHECK(c->store
@@ -141,13 +148,13 @@ TEST_CASE("store: remote batches replicate and converge", "[store]") {
   REQUIRE(testing::CopyAll(*p->store, *d->store, All).ok());
   CHECK(c->store->DirectorySnapshot()->size() == 6);
 
-  REQUIRE(c->store->Append(Receive("30280", "K1", "Lê Văn Bình", 5)).ok());
+  REQUIRE(c->store->Append(Receive("30280", "30280-K1", "Lê Văn Bình", 5)).ok());
   REQUIRE(testing::CopyAll(*c->store, *d->store, All).ok());
   // Offline, concurrently: the commune and the district both step the case.
   c->clock.Advance(1000);
   d->clock.Advance(2000);
-  REQUIRE(c->store->Append(Step("30280", "K1", "forwarded")).ok());
-  REQUIRE(d->store->Append(Step("30280", "K1", "processing")).ok());
+  REQUIRE(c->store->Append(Step("30280", "30280-K1", "forwarded")).ok());
+  REQUIRE(d->store->Append(Step("30280", "30280-K1", "processing")).ok());
   // Links come back, in different orders.
   REQUIRE(testing::CopyAll(*c->store, *d->store, All).ok());
   REQUIRE(testing::CopyAll(*d->store, *c->store, All).ok());
@@ -157,7 +164,7 @@ TEST_CASE("store: remote batches replicate and converge", "[store]") {
   Hash fp = c->store->ScopeFingerprint(in_channel);
   CHECK(fp == d->store->ScopeFingerprint(in_channel));
   CHECK(fp == p->store->ScopeFingerprint(in_channel));
-  auto state = p->store->GetCaseState("K1");
+  auto state = p->store->GetCaseState("30280-K1");
   REQUIRE(state.ok());
   CHECK(state->TextOr("status", "") == "processing");  // furthest along
   CHECK(state->Conflicts().size() == 1);
@@ -192,18 +199,35 @@ TEST_CASE("store: hostile batches are refused with a reason and change nothing",
   const uint64_t hlc = HlcPack(kNow, 0);
 
   testing::StreamWriter good({"30280", "30280", 1}, KeyFor(30280));
-  good.Next("K1", "case.received", body, hlc);
-  good.Next("K1", "case.step", body, hlc + 1);
+  good.Next("30280-K1", "case.received", body, hlc);
+  good.Next("30280-K1", "case.step", body, hlc + 1);
   Batch ok = good.Seal();
 
   SECTION("unknown origin") {
     testing::StreamWriter w({"30280", "30280", 7}, KeyFor(30280));
-    w.Next("K1", "case.received", body, hlc);
+    w.Next("30280-K1", "case.received", body, hlc);
     refused(w.Seal(), Code::kPermissionDenied, "unknown origin");
+  }
+  SECTION("a signed body that breaks its schema") {
+    cbor::Value doc = Body({{"name", Text("Tờ khai")}, {"count", Text("<img src=x onerror=1>")}});
+    cbor::Value docs = cbor::Value::Array();
+    docs.Append(doc);
+    testing::StreamWriter w({"30280", "30280", 1}, KeyFor(30280));
+    w.Next("30280-K1", "case.received", body, hlc);
+    w.Next("30280-K1", "case.step", Body({{"status", Text("processing")}, {"documents", docs}}),
+           hlc + 1);
+    refused(w.Seal(), Code::kInvalidArgument,
+            "seq 2: body.documents[0].count must be an unsigned integer, not text");
+  }
+  SECTION("a case code of another unit (squatting)") {
+    testing::StreamWriter w({"30283", "30283", 1}, KeyFor(30283));
+    w.Next("30280-251124-0001", "case.received", body, hlc);
+    refused(w.Seal(), Code::kInvalidArgument,
+            "case code 30280-251124-0001 does not belong to channel 30283");
   }
   SECTION("signed by a key the origin does not have") {
     testing::StreamWriter w({"30280", "30280", 1}, KeyFor(4242));
-    w.Next("K1", "case.received", body, hlc);
+    w.Next("30280-K1", "case.received", body, hlc);
     refused(w.Seal(), Code::kCorruption, "bad Ed25519 signature");
   }
   SECTION("an altered event") {
@@ -224,14 +248,14 @@ TEST_CASE("store: hostile batches are refused with a reason and change nothing",
   }
   SECTION("a gap") {
     testing::StreamWriter w({"30280", "30280", 1}, KeyFor(30280));
-    w.Next("K1", "case.received", body, hlc);
+    w.Next("30280-K1", "case.received", body, hlc);
     w.Seal();
-    w.Next("K1", "case.step", body, hlc + 1);
+    w.Next("30280-K1", "case.step", body, hlc + 1);
     refused(w.Seal(), Code::kFailedPrecondition, "only seq 1..0 is held");
   }
   SECTION("a commune writing another commune's channel with its own valid key") {
     testing::StreamWriter w({"30280", "30283", 1}, KeyFor(30283));
-    w.Next("K1", "case.received", body, hlc);
+    w.Next("30280-K1", "case.received", body, hlc);
     refused(w.Seal(), Code::kPermissionDenied, "may not write channel 30280");
   }
   SECTION("a commune writing the directory") {
@@ -267,7 +291,7 @@ TEST_CASE("store: a commune refuses channels outside its scope", "[store]") {
   REQUIRE(testing::CopyAll(*p->store, *c->store, All).ok());
   REQUIRE(c->store->TrustOrigin("30283", 1, KeyFor(30283).public_key()).ok());
   testing::StreamWriter w({"30283", "30283", 1}, KeyFor(30283));
-  w.Next("K9", "case.received", Body({{"status", Text("received")}}), HlcPack(kNow, 0));
+  w.Next("30283-K9", "case.received", Body({{"status", Text("received")}}), HlcPack(kNow, 0));
   Status st = c->store->Ingest(w.Seal());
   CHECK(st.code() == Code::kPermissionDenied);
   CHECK_THAT(st.message(), Catch::Contains("outside the scope of unit 30280"));
@@ -283,7 +307,7 @@ TEST_CASE("store: a fork is stored as evidence and freezes the stream", "[store]
   auto body = Body({{"status", Text("received")}});
   testing::StreamWriter a({"30280", "30280", 1}, KeyFor(30280));
   testing::StreamWriter b({"30280", "30280", 1}, KeyFor(30280));  // same origin, other history
-  a.Next("K1", "case.received", body, HlcPack(kNow, 0));
+  a.Next("30280-K1", "case.received", body, HlcPack(kNow, 0));
   b.Next("K2", "case.received", body, HlcPack(kNow, 5));
   REQUIRE(s.Ingest(a.Seal()).ok());
   Hash fp = s.ScopeFingerprint(All);
@@ -293,7 +317,7 @@ TEST_CASE("store: a fork is stored as evidence and freezes the stream", "[store]
   REQUIRE(s.Forks().size() == 1);
   CHECK(s.Forks()[0].seq == 1);
   CHECK(s.ScopeFingerprint(All) == fp);  // the forked event was not applied
-  a.Next("K1", "case.step", body, HlcPack(kNow, 9));
+  a.Next("30280-K1", "case.step", body, HlcPack(kNow, 9));
   CHECK(s.Ingest(a.Seal()).code() == Code::kFrozen);
   CHECK(s.Head({"30280", "30280", 1})->frozen);
 }
@@ -305,13 +329,13 @@ TEST_CASE("store: events far ahead of our clock are stored but do not move it", 
   REQUIRE(p->store->TrustOrigin("30280", 1, KeyFor(30280).public_key()).ok());
   uint64_t before = p->store->ClockHighWater();
   testing::StreamWriter w({"30280", "30280", 1}, KeyFor(30280));
-  w.Next("K1", "case.received", Body({{"status", Text("received")}}),
+  w.Next("30280-K1", "case.received", Body({{"status", Text("received")}}),
          HlcPack(kNow + 86'400'000, 0));  // a commune clock set a day ahead
   IngestStats stats;
   REQUIRE(p->store->Ingest(w.Seal(), &stats).ok());
   CHECK(stats.clock_ahead == 1);
   CHECK(p->store->ClockHighWater() == before);
-  CHECK(p->store->GetCaseState("K1").ok());
+  CHECK(p->store->GetCaseState("30280-K1").ok());
 }
 
 TEST_CASE("store: data, heads and the clock survive a reopen", "[store]") {
@@ -321,14 +345,14 @@ TEST_CASE("store: data, heads and the clock survive a reopen", "[store]") {
   {
     auto p = OpenNode(dir.Sub("p"), "89");
     WriteDirectory(*p->store);
-    hlc = p->store->Append(Receive("30280", "K1", "A", 1)).value().hlc;
+    hlc = p->store->Append(Receive("30280", "30280-K1", "A", 1)).value().hlc;
     fp = p->store->ScopeFingerprint(All);
   }
   auto p = OpenNode(dir.Sub("p"), "89");
   p->clock.Set(kNow - 3'600'000);  // rebooted with the clock an hour behind
   CHECK(p->store->ScopeFingerprint(All) == fp);
   CHECK(p->store->DirectorySnapshot()->size() == 6);
-  auto next = p->store->Append(Step("30280", "K1", "forwarded"));
+  auto next = p->store->Append(Step("30280", "30280-K1", "forwarded"));
   REQUIRE(next.ok());
   CHECK(next->hlc > hlc);
   CHECK(next->seq == 2);
@@ -351,7 +375,7 @@ TEST_CASE("store: concurrent writers are group-committed into one valid chain", 
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        std::string code = "T" + std::to_string(t) + "-" + std::to_string(i % 10);
+        std::string code = "30280-T" + std::to_string(t) + "-" + std::to_string(i % 10);
         auto r = p->store->Append(i < 10 ? Receive("30280", code, "A", 1)
                                          : Step("30280", code, "processing"));
         if (!r.ok()) ++failures;
@@ -372,7 +396,7 @@ TEST_CASE("store: concurrent writers are group-committed into one valid chain", 
   CHECK(p->store->VerifyStream(stream).ok());
   CHECK(p->store->CaseCount() == kThreads * 10);
   for (int t = 0; t < kThreads; ++t) {
-    auto st = p->store->GetCaseState("T" + std::to_string(t) + "-3");
+    auto st = p->store->GetCaseState("30280-T" + std::to_string(t) + "-3");
     REQUIRE(st.ok());
     CHECK(st->events().size() == kEach / 10);
     CHECK(st->Conflicts().empty());  // one node's writes are causally ordered
@@ -384,8 +408,8 @@ TEST_CASE("store: rebuilding states from the log gives the same fingerprints", "
   auto p = OpenNode(dir.Sub("p"), "89");
   WriteDirectory(*p->store);
   for (int i = 0; i < 50; ++i) {
-    std::string code = "R" + std::to_string(i % 17);
-    std::string channel = i % 2 ? "30280" : "30316";
+    std::string channel = i % 17 % 2 ? "30280" : "30316";
+    std::string code = channel + "-R" + std::to_string(i % 17);
     auto r = p->store->Append(i < 17 ? Receive(channel, code, "Trần Văn " + std::to_string(i), i)
                                      : Step(i % 17 % 2 ? "30280" : "30316", code, "processing"));
     REQUIRE(r.ok());
@@ -417,7 +441,7 @@ TEST_CASE("store: concurrent ingest and local writes fold like a serial replay",
     std::vector<Batch> out;
     for (int b = 0; b < 20; ++b) {
       for (int i = 0; i < 150; ++i) {
-        std::string code = "S" + std::to_string((b * 150 + i) % 200);
+        std::string code = "30280-S" + std::to_string((b * 150 + i) % 200);
         w.Next(code, "case.step",
                Body({{"status", Text(i % 3 ? "processing" : "forwarded")},
                      {"note", Text(origin + std::to_string(i))}}),
@@ -439,7 +463,8 @@ TEST_CASE("store: concurrent ingest and local writes fold like a serial replay",
   std::thread t3([&] {
     for (int i = 0; i < 300; ++i) {
       ok =
-          ok && r->store->Append(Step("30280", "S" + std::to_string(i % 200), "result_ready")).ok();
+          ok &&
+          r->store->Append(Step("30280", "30280-S" + std::to_string(i % 200), "result_ready")).ok();
     }
   });
   t1.join();
@@ -477,23 +502,23 @@ TEST_CASE("store: after a re-draw old events stay valid and new ones follow the 
   auto body = Body({{"status", Text("processing")}});
 
   testing::StreamWriter old_district({"30283", "883", 1}, KeyFor(883));
-  old_district.Next("M1", "case.step", body, HlcPack(redraw - 1000, 0));  // before: valid
+  old_district.Next("30283-M1", "case.step", body, HlcPack(redraw - 1000, 0));  // before: valid
   CHECK(s.Ingest(old_district.Seal()).ok());
-  old_district.Next("M1", "case.step", body, HlcPack(redraw + 1000, 0));  // after: refused
+  old_district.Next("30283-M1", "case.step", body, HlcPack(redraw + 1000, 0));  // after: refused
   Status late = s.Ingest(old_district.Seal());
   CHECK(late.code() == Code::kPermissionDenied);
   CHECK_THAT(late.message(), Catch::Contains("may not write channel 30283"));
 
   testing::StreamWriter new_district({"30283", "884", 1}, KeyFor(884));
-  new_district.Next("M1", "case.step", body, HlcPack(redraw + 2000, 0));
+  new_district.Next("30283-M1", "case.step", body, HlcPack(redraw + 2000, 0));
   CHECK(s.Ingest(new_district.Seal()).ok());
-  CHECK(s.GetCaseState("M1")->events().size() == 2);
+  CHECK(s.GetCaseState("30283-M1")->events().size() == 2);
 
   // The moved commune keeps working under its new parent, with no reset.
   auto c = OpenNode(dir.Sub("c"), "30283");
   REQUIRE(testing::CopyAll(*p->store, *c->store, All).ok());
   c->clock.Set(redraw + 5000);
-  CHECK(c->store->Append(Step("30283", "M1", "result_ready")).ok());
+  CHECK(c->store->Append(Step("30283", "30283-M1", "result_ready")).ok());
   CHECK(c->store->DirectorySnapshot()->ParentAt("30283", redraw + 5000) == "884");
 }
 

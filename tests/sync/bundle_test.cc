@@ -29,7 +29,7 @@ struct Offices {
   }
   void Receive(Store& s, int from, int to) {
     for (int i = from; i < to; ++i) {
-      REQUIRE(s.Append(testing::ReceiveWrite("30280", "C" + std::to_string(i),
+      REQUIRE(s.Append(testing::ReceiveWrite("30280", "30280-C" + std::to_string(i),
                                              "Phan Văn Sơn " + std::to_string(i),
                                              testing::kTestNow + 86400000))
                   .ok());
@@ -127,7 +127,7 @@ TEST_CASE("bundle: origins from another CA and channels out of scope are refused
               ->TrustOrigin("30283", 1, testing::KeyFor(30283).public_key(), o.pki.CertFor("30283"))
               .ok());
   REQUIRE(
-      other->store->Append(testing::ReceiveWrite("30283", "X1", "Bùi Thị Lan", testing::kTestNow))
+      other->store->Append(testing::ReceiveWrite("30283", "30283-X1", "Bùi Thị Lan", testing::kTestNow))
           .ok());
   auto district_view = testing::OpenTestNode(o.dir.Sub("883"), "883");
   REQUIRE(ImportBundle(*district_view->store, *directory, o.verify).ok());

@@ -142,20 +142,20 @@ TEST_CASE("session: directory first, then both sides' offline writes converge", 
   CHECK(t.commune->store->DirectorySnapshot()->size() == 6);
 
   // Offline: the commune receives cases, the district steps one of them.
-  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "C", 0, 30).ok());
+  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "30280-C", 0, 30).ok());
   r = Sync(*t.district, "883", *t.commune, "30280");
   REQUIRE(r.a.ok());
   REQUIRE(r.b.ok());
   CHECK(r.settled);
   t.district->clock.Advance(1000);
-  REQUIRE(t.district->store->Append(StepWrite("30280", "C3", "processing")).ok());
-  REQUIRE(t.commune->store->Append(StepWrite("30280", "C4", "forwarded")).ok());
+  REQUIRE(t.district->store->Append(StepWrite("30280", "30280-C3", "processing")).ok());
+  REQUIRE(t.commune->store->Append(StepWrite("30280", "30280-C4", "forwarded")).ok());
   r = Sync(*t.district, "883", *t.commune, "30280");
   REQUIRE(r.a.ok());
   REQUIRE(r.b.ok());
   CHECK(r.settled);
   CHECK(Fingerprint(*t.district, "30280") == Fingerprint(*t.commune, "30280"));
-  CHECK(t.commune->store->GetCaseState("C3")->TextOr("status", "") == "processing");
+  CHECK(t.commune->store->GetCaseState("30280-C3")->TextOr("status", "") == "processing");
   // Relayed up: the province verifies the commune's signatures end to end.
   r = Sync(*t.province, "89", *t.district, "883");
   REQUIRE(r.a.ok());
@@ -167,7 +167,7 @@ TEST_CASE("session: an idle round is one HELLO each way, under 512 bytes", "[ses
   Tree t;
   REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
-  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "C", 0, 20).ok());
+  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "30280-C", 0, 20).ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
   auto r = Sync(*t.district, "883", *t.commune, "30280");
   CHECK(r.a.ok());
@@ -184,15 +184,15 @@ TEST_CASE("session: d new events cost the events and one ACK per changed stream"
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.other, "30283").a.ok());
   for (int i = 0; i < 50; ++i) {
-    REQUIRE(t.commune->store->Append(ReceiveWrite("30280", "C" + std::to_string(i), "An", i)).ok());
-    REQUIRE(t.other->store->Append(ReceiveWrite("30283", "D" + std::to_string(i), "Bé", i)).ok());
+    REQUIRE(t.commune->store->Append(ReceiveWrite("30280", "30280-C" + std::to_string(i), "An", i)).ok());
+    REQUIRE(t.other->store->Append(ReceiveWrite("30283", "30283-D" + std::to_string(i), "Bé", i)).ok());
   }
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.other, "30283").a.ok());
   // Three new events in one stream.
-  std::vector<LocalWrite> three = {StepWrite("30280", "C1", "forwarded"),
-                                   StepWrite("30280", "C2", "forwarded"),
-                                   StepWrite("30280", "C3", "forwarded")};
+  std::vector<LocalWrite> three = {StepWrite("30280", "30280-C1", "forwarded"),
+                                   StepWrite("30280", "30280-C2", "forwarded"),
+                                   StepWrite("30280", "30280-C3", "forwarded")};
   REQUIRE(t.commune->store->Append(three).ok());
   auto sd = Session(*t.district, "30280");
   auto sc = Session(*t.commune, "883");
@@ -217,7 +217,7 @@ TEST_CASE("session: a commune receives only its own channel", "[session]") {
   Tree t;
   REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.other, "30283").a.ok());
-  REQUIRE(testing::ReceiveCases(*t.other->store, "30283", "D", 0, 10, "Bé").ok());
+  REQUIRE(testing::ReceiveCases(*t.other->store, "30283", "30283-D", 0, 10, "Bé").ok());
   REQUIRE(Sync(*t.district, "883", *t.other, "30283").a.ok());
   REQUIRE(t.district->store->CaseCount() == 10);
   auto r = Sync(*t.district, "883", *t.commune, "30280");
@@ -282,7 +282,7 @@ TEST_CASE("session: a cut session resumes without loss, re-sending at most what 
   Tree t;
   REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
-  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "C", 0, 400).ok());
+  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "30280-C", 0, 400).ok());
   SessionOptions small;
   small.max_batch_events = 10;
   small.window = 4;
@@ -310,10 +310,10 @@ TEST_CASE("session: a restored node gets back what it lost", "[session]") {
   Tree t;
   REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
-  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "B", 0, 10).ok());
+  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "30280-B", 0, 10).ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
   REQUIRE(t.commune->store->Checkpoint(t.dir.Sub("backup")).ok());
-  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "B", 10, 20).ok());
+  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "30280-B", 10, 20).ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
   REQUIRE(t.district->store->CaseCount() == 20);
   t.commune.reset();
@@ -333,7 +333,7 @@ TEST_CASE("session: the first batches go out with the HELLO, not after the peer'
   Tree t;
   REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
-  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "C", 0, 5).ok());
+  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "30280-C", 0, 5).ok());
   auto sc = Session(*t.commune, "883");
   std::vector<Message> out = sc->Start();
   std::vector<std::string> names;
@@ -406,12 +406,12 @@ TEST_CASE("session: unwritable channel, altered event, bad signature and fork ar
   };
   // 30283 writing into 30280's channel, relayed by 30280: the write rule refuses it.
   testing::StreamWriter foreign({"30280", "30283", 1}, testing::KeyFor(30283));
-  foreign.Next("X", "case.received", body, hlc);
+  foreign.Next("30280-X", "case.received", body, hlc);
   refused(foreign.Seal(), Code::kPermissionDenied, "may not write channel 30280");
 
   testing::StreamWriter w({"30280", "30280", 1}, testing::KeyFor(30280));
-  w.Next("X", "case.received", body, hlc);
-  w.Next("X", "case.step", body, hlc + 1);
+  w.Next("30280-X", "case.received", body, hlc);
+  w.Next("30280-X", "case.step", body, hlc + 1);
   Batch good = w.Seal();
   Batch altered = good;
   altered.events[1][altered.events[1].size() - 3] ^= 1;
@@ -429,12 +429,12 @@ TEST_CASE("session: unwritable channel, altered event, bad signature and fork ar
   REQUIRE(s->Handle(h, &out).ok());
   REQUIRE(s->Handle(BatchMsg{good}, &out).ok());
   testing::StreamWriter other({"30280", "30280", 1}, testing::KeyFor(30280));
-  other.Next("Y", "case.received", body, hlc + 7);
+  other.Next("30280-Y", "case.received", body, hlc + 7);
   out.clear();
   Status st = s->Handle(BatchMsg{other.Seal()}, &out);
   CHECK(st.code() == Code::kFork);
   CHECK(t.district->store->Forks().size() == 1);
-  CHECK_FALSE(t.district->store->GetCaseState("Y").ok());
+  CHECK_FALSE(t.district->store->GetCaseState("30280-Y").ok());
 }
 
 TEST_CASE("session: after a cold sync of relayed streams the next round is idle", "[session]") {
@@ -445,7 +445,7 @@ TEST_CASE("session: after a cold sync of relayed streams the next round is idle"
   REQUIRE(t.district->store->TrustOrigin("30280", 1, testing::KeyFor(30280).public_key()).ok());
   for (int b = 0; b < 3; ++b) {
     for (int i = 0; i < 50; ++i) {
-      w.Next("R" + std::to_string(i), "case.step",
+      w.Next("30280-R" + std::to_string(i), "case.step",
              testing::Body({{"status", testing::Text("processing")}}),
              HlcPack(testing::kTestNow, static_cast<uint16_t>(b * 100 + i)));
     }
@@ -468,7 +468,7 @@ TEST_CASE("session: the parent signs a receipt of what the child delivered, the 
   Tree t;
   REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
-  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "C", 0, 30, "An").ok());
+  REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "30280-C", 0, 30, "An").ok());
   t.commune->clock.Advance(5000);
   auto sd = Session(*t.district, "30280");
   auto sc = Session(*t.commune, "883");

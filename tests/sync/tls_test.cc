@@ -95,7 +95,7 @@ TEST_CASE("tls: a commune and its district converge, then new events are pushed 
   Net net;
   for (int i = 0; i < 40; ++i) {
     REQUIRE(
-        net.commune->store->Append(ReceiveWrite("30280", "C" + std::to_string(i), "An", i)).ok());
+        net.commune->store->Append(ReceiveWrite("30280", "30280-C" + std::to_string(i), "An", i)).ok());
   }
   SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
   auto port = district.Listen("127.0.0.1", 0);
@@ -106,11 +106,11 @@ TEST_CASE("tls: a commune and its district converge, then new events are pushed 
   REQUIRE(WaitFor([&] { return net.commune->store->DirectorySnapshot()->size() == 6; }));
   CHECK(Fp(*net.district, "30280") == Fp(*net.commune, "30280"));
   // The session stays open: a new case reaches the district without reconnecting.
-  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "LIVE", "Bình", 1)).ok());
-  REQUIRE(WaitFor([&] { return net.district->store->GetCaseState("LIVE").ok(); }));
-  REQUIRE(net.district->store->Append(testing::StepWrite("30280", "LIVE", "processing")).ok());
+  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-LIVE", "Bình", 1)).ok());
+  REQUIRE(WaitFor([&] { return net.district->store->GetCaseState("30280-LIVE").ok(); }));
+  REQUIRE(net.district->store->Append(testing::StepWrite("30280", "30280-LIVE", "processing")).ok());
   REQUIRE(WaitFor([&] {
-    auto st = net.commune->store->GetCaseState("LIVE");
+    auto st = net.commune->store->GetCaseState("30280-LIVE");
     return st.ok() && st->TextOr("status", "") == "processing";
   }));
   auto peers = commune.Peers();
@@ -125,7 +125,7 @@ TEST_CASE("tls: a commune and its district converge, then new events are pushed 
 
 TEST_CASE("tls: certificates from another CA, expired or revoked are refused", "[tls]") {
   Net net;
-  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "C1", "An", 1)).ok());
+  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-C1", "An", 1)).ok());
   SECTION("another CA") {
     Ca rogue(9100);
     TlsConfig bad = rogue.For("30280", 3);
@@ -205,10 +205,10 @@ TEST_CASE("tls: garbage after the handshake and silent peers are closed, service
   CHECK(errors.find("timed out") != std::string::npos);
   CHECK(errors.find("exceeds the limit") != std::string::npos);  // random length header
   // A legitimate commune is still served.
-  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "OK1", "An", 1)).ok());
+  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-OK1", "An", 1)).ok());
   SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
   commune.ConnectTo("127.0.0.1", *port);
-  REQUIRE(WaitFor([&] { return net.district->store->GetCaseState("OK1").ok(); }));
+  REQUIRE(WaitFor([&] { return net.district->store->GetCaseState("30280-OK1").ok(); }));
 }
 
 TEST_CASE("tls: a node restored from an old backup comes back under a new epoch, no fork",
@@ -223,15 +223,15 @@ TEST_CASE("tls: a node restored from an old backup comes back under a new epoch,
     commune.ConnectTo("127.0.0.1", *port);
     for (int i = 0; i < 10; ++i) {
       REQUIRE(
-          net.commune->store->Append(ReceiveWrite("30280", "B" + std::to_string(i), "An", i)).ok());
+          net.commune->store->Append(ReceiveWrite("30280", "30280-B" + std::to_string(i), "An", i)).ok());
     }
     REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 10; }));
     REQUIRE(net.commune->store->Checkpoint(backup).ok());
     for (int i = 10; i < 20; ++i) {
       REQUIRE(
-          net.commune->store->Append(ReceiveWrite("30280", "B" + std::to_string(i), "An", i)).ok());
+          net.commune->store->Append(ReceiveWrite("30280", "30280-B" + std::to_string(i), "An", i)).ok());
     }
-    REQUIRE(net.commune->store->Append(testing::StepWrite("30280", "B3", "forwarded")).ok());
+    REQUIRE(net.commune->store->Append(testing::StepWrite("30280", "30280-B3", "forwarded")).ok());
     REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 20; }));
   }
   net.commune.reset();  // the disk is lost
@@ -253,12 +253,12 @@ TEST_CASE("tls: a node restored from an old backup comes back under a new epoch,
   REQUIRE(learned);
   CHECK(restored->store->Head({"30280", "30280", 1})->seq == 21);
   // ...and writes under its new epoch, continuing the same cases.
-  auto next = restored->store->Append(testing::StepWrite("30280", "B3", "processing"));
+  auto next = restored->store->Append(testing::StepWrite("30280", "30280-B3", "processing"));
   REQUIRE(next.ok());
   CHECK(next->stream.epoch == 2);
   CHECK(next->seq == 1);
   REQUIRE(WaitFor([&] {
-    auto st = net.district->store->GetCaseState("B3");
+    auto st = net.district->store->GetCaseState("30280-B3");
     return st.ok() && st->TextOr("status", "") == "processing";
   }));
   CHECK(net.district->store->Forks().empty());
@@ -273,7 +273,7 @@ TEST_CASE("tls: through a slow, cutting proxy everything converges with no loss 
   Net net;
   for (int i = 0; i < 300; ++i) {
     REQUIRE(
-        net.commune->store->Append(ReceiveWrite("30280", "P" + std::to_string(i), "An", i)).ok());
+        net.commune->store->Append(ReceiveWrite("30280", "30280-P" + std::to_string(i), "An", i)).ok());
   }
   SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
   auto port = district.Listen("127.0.0.1", 0);
