@@ -23,6 +23,20 @@ constexpr size_t kMaxBody = 1 << 20;
 constexpr size_t kMaxBundle = size_t{1} << 30;
 constexpr auto kIdle = std::chrono::seconds(30);
 constexpr auto kDrain = std::chrono::seconds(10);
+
+// On every response (docs/web-app.md, "Security headers"): scripts, styles, images and
+// fetches from this node only, never inline script or style, no plugins, no <base>, never
+// framed, forms post here only; no MIME sniffing; no Referer (a case's URL names its code).
+constexpr const char* kContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+void SetSecurityHeaders(http::response<http::string_body>& res) {
+  res.set("Content-Security-Policy", kContentSecurityPolicy);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set(http::field::x_frame_options, "DENY");
+}
 }  // namespace
 
 struct ApiServer::Impl {
@@ -53,6 +67,7 @@ struct ApiServer::Impl {
   static asio::awaitable<void> RefuseTooLarge(beast::tcp_stream& stream, size_t limit) {
     http::response<http::string_body> res{http::status::payload_too_large, 11};
     res.set(http::field::content_type, "application/json; charset=utf-8");
+    SetSecurityHeaders(res);
     res.body() = "{\"error\":\"too_large\",\"reason\":\"the body is over " +
                  std::to_string(limit >> 20) + " MiB\",\"message\":\"Dữ liệu gửi lên quá lớn.\"}\n";
     res.prepare_payload();
@@ -124,6 +139,7 @@ struct ApiServer::Impl {
       http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
       res.set(http::field::content_type, out.content_type);
       res.set(http::field::cache_control, "no-store");
+      SetSecurityHeaders(res);
       if (!out.set_cookie.empty()) res.set(http::field::set_cookie, out.set_cookie);
       res.body() = std::move(out.body);
       res.keep_alive(keep_alive);

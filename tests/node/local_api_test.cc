@@ -1,9 +1,15 @@
 // LocalApi driven without sockets, on real RocksDB stores and a fake clock.
 #include "node/local_api.h"
 
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
+#include <regex>
 
+#include "node/api_server.h"
 #include "node/json.h"
+#include "node/web_assets.h"
 #include "tests/testing.h"
 
 using namespace hoso;
@@ -324,11 +330,100 @@ TEST_CASE("local API: the web app's files are served without a token, nothing el
   CHECK(js.status == 200);
   CHECK_THAT(js.content_type, Catch::StartsWith("text/javascript"));
   CHECK_THAT(js.body, Catch::Contains("Tiếp nhận hồ sơ"));
-  // No external resource: the app works in an office with no internet.
-  for (const auto* body : {&page.body, &js.body}) {
-    CHECK(body->find("http://") == std::string::npos);
-    CHECK(body->find("https://") == std::string::npos);
+  // No external resource: the app works in an office with no internet. (The SVG namespace
+  // is a name, never fetched.)
+  for (const auto& a : WebAssets()) {
+    INFO(a.path);
+    std::string body(a.bytes);
+    if (auto at = body.find("\"http://www.w3.org/2000/svg\""); at != std::string::npos) {
+      body.erase(at, 28);
+    }
+    CHECK(body.find("http://") == std::string::npos);
+    CHECK(body.find("https://") == std::string::npos);
   }
   CHECK(o.commune_api->Handle({"GET", "/secret.txt", "", "", ""}).status == 404);
   CHECK(o.commune_api->Handle({"GET", "/v1/cases", "", "", ""}).status == 401);
+}
+
+// Issue 16: any field of a case may come from a hostile office. The app never parses data as
+// HTML, and the CSP (ApiServer) forbids inline script, so no file may need either.
+TEST_CASE("web app: no HTML parsing of data, no inline script, handler or style", "[node][api]") {
+  const std::regex inline_script(R"(<script(?![^>]*\bsrc=)[^>]*>)", std::regex::icase);
+  const std::regex handler(R"(<[^>]*\son[a-z]+\s*=)", std::regex::icase);
+  const std::regex style_attr(R"(<[^>]*\sstyle\s*=|<style)", std::regex::icase);
+  const std::regex html_sink(
+      R"(innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function)");
+  size_t scripts = 0;
+  for (const auto& a : WebAssets()) {
+    INFO(a.path);
+    std::string body(a.bytes);
+    if (a.path.ends_with(".html")) {
+      CHECK_FALSE(std::regex_search(body, inline_script));
+      CHECK_FALSE(std::regex_search(body, handler));
+      CHECK_FALSE(std::regex_search(body, style_attr));
+    }
+    if (a.path.ends_with(".js")) {
+      ++scripts;
+      CHECK_FALSE(std::regex_search(body, html_sink));
+      CHECK(body.find("style=") == std::string::npos);
+    }
+  }
+  CHECK(scripts >= 1);
+}
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+http::response<http::string_body> Fetch(uint16_t port, http::verb verb, const std::string& target,
+                                        std::string body = "") {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  http::request<http::string_body> req{verb, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.keep_alive(false);
+  req.body() = std::move(body);
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  return res;
+}
+
+}  // namespace
+
+TEST_CASE("API server: every response carries the CSP and the security headers", "[node][api]") {
+  Office o;
+  Logger log(stderr);
+  ApiServer server(o.commune_api.get(), &log);
+  auto port = server.Start("127.0.0.1", 0, 1);
+  REQUIRE(port.ok());
+  struct Probe {
+    http::verb verb;
+    std::string target;
+    size_t body;
+    unsigned status;
+  };
+  for (const auto& p : std::vector<Probe>{{http::verb::get, "/", 0, 200},
+                                          {http::verb::get, "/app.js", 0, 200},
+                                          {http::verb::get, "/app.css", 0, 200},
+                                          {http::verb::get, "/healthz", 0, 200},
+                                          {http::verb::get, "/v1/cases", 0, 401},
+                                          {http::verb::get, "/nothing-here", 0, 404},
+                                          {http::verb::post, "/v1/cases", 2 << 20, 413}}) {
+    INFO(p.target << " " << p.status);
+    auto res = Fetch(*port, p.verb, p.target, std::string(p.body, 'x'));
+    CHECK(res.result_int() == p.status);
+    CHECK(std::string(res["Content-Security-Policy"]) ==
+          "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
+          "base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+    CHECK(std::string(res["X-Content-Type-Options"]) == "nosniff");
+    CHECK(std::string(res["Referrer-Policy"]) == "no-referrer");
+    CHECK(std::string(res["X-Frame-Options"]) == "DENY");
+  }
+  server.Stop();
 }

@@ -1,11 +1,17 @@
 // End-to-end test of the office web app in headless Chromium against real hoso-node processes:
 // a commune clerk receives a case and prints the slip, hands it to the post; the district
-// records the result; after sync the commune sees it and records the delivery.
+// records the result; after sync the commune sees it and records the delivery. Then hostile
+// text (hostile.mjs): a case whose every text field holds markup and script, as a hostile
+// office could sign and relay, is shown on every screen at the commune and the district, and
+// must stay text.
 // Usage: node e2e.mjs COMMUNE_URL DISTRICT_URL ARTIFACTS_DIR CLERK_PASSWORD HEAD_PASSWORD
+//                     COMMUNE_TOKEN_FILE
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { hostileChecks } from "./hostile.mjs";
 
-const [commune, district, artifacts, clerkPassword, headPassword] = process.argv.slice(2);
+const [commune, district, artifacts, clerkPassword, headPassword, tokenFile] =
+  process.argv.slice(2);
 mkdirSync(artifacts, { recursive: true });
 
 function check(cond, what) {
@@ -19,10 +25,37 @@ const browser = await chromium.launch({
 });
 const shot = (page, name) => page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
 
-async function login(url, user, password) {
+// Content-Security-Policy violations and page errors are printed, as information.
+const cspReports = [];
+function watch(page, name) {
+  page.on("console", (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) {
+      cspReports.push(m.text());
+      console.log(`info - ${name}: CSP: ${m.text()}`);
+    }
+  });
+  page.on("pageerror", (e) => console.log(`info - ${name}: page error: ${e.message}`));
+}
+
+// routes: [[predicate(URL), (json) => void]] rewrite the API's answers before the app sees
+// them (hostile values the node would not store, hostile.mjs).
+async function login(url, user, password, routes = []) {
   const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: "vi-VN" });
   const page = await ctx.newPage();
-  await page.goto(url + "/");
+  watch(page, user);
+  for (const [match, edit] of routes) {
+    await page.route((u) => match(u), async (route) => {
+      const res = await route.fetch();
+      const json = await res.json();
+      edit(json);
+      await route.fulfill({ response: res, json });
+    });
+  }
+  const headers = (await page.goto(url + "/")).headers();
+  check(/script-src 'self'/.test(headers["content-security-policy"] || "") &&
+        !/unsafe-inline/.test(headers["content-security-policy"]) &&
+        headers["x-content-type-options"] === "nosniff" && headers["x-frame-options"] === "DENY",
+        `the app is served with its CSP and security headers (${user})`);
   await page.waitForSelector("#login-name");
   await page.fill("#login-name", user);
   await page.fill("#login-password", "wrong password!");
@@ -137,6 +170,24 @@ try {
   check(history.includes("nv.lan") && history.includes("ld.minh") && history.includes("883"),
         "the history names both offices' officers");
   await shot(clerk, "08-da-phat");
+
+  // 6. Hostile text in every field, at the commune and, after sync, at the district.
+  await hostileChecks({
+    commune, district, token: readFileSync(tokenFile, "utf8").trim(), clerk, head, check, shot,
+    waitForCase, login: (url, user, routes) =>
+      login(url, user, url === commune ? clerkPassword : headPassword, routes),
+  });
+  console.log(`info - ${cspReports.length} CSP report(s) in the console`);
+  // The browser enforces the CSP: an inline script, even one the app itself added, is refused.
+  const before = cspReports.length;
+  check(await clerk.evaluate(() => {
+    const s = document.createElement("script");
+    s.textContent = "window.__inline = 1";
+    document.body.append(s);
+    return window.__inline === undefined;
+  }), "the CSP refuses an inline script");
+  await clerk.waitForTimeout(200);
+  console.log(`info - the refused inline script was reported: ${cspReports.length > before}`);
   console.log("e2e: passed; screenshots in " + artifacts);
 } catch (e) {
   console.error(e.stack || String(e));
