@@ -66,8 +66,8 @@ export const pct = (x) => (100 * ratio(x)).toFixed(1) + "%";
 export const caseLink = (code) => "#/ho-so/" + encodeURIComponent(str(code));
 
 export function fmtTime(v) {
-  if (typeof v !== "number" && typeof v !== "string") return "";
-  if (v === "") return "";
+  // Milliseconds, or RFC 3339 (the API's times): Date.parse would read a date out of junk.
+  if (typeof v === "string" ? !/^\d{4}-\d{2}-\d{2}(T|$)/.test(v) : typeof v !== "number") return "";
   const d = new Date(typeof v === "number" ? v : Date.parse(v));
   if (isNaN(d)) return "";
   // Vietnam's time (+07:00) whatever the PC's zone.
