@@ -193,6 +193,13 @@ struct SchemaReplay {
 // and indexes, keeping events, heads, signatures and meta (a log with nothing derived).
 enum class ReplayShape { kAsWritten, kRecordsCut, kEventsOnly };
 constexpr size_t kCutRecordBytes = 150;
+// The flood of issue 16: 4,000 mutually concurrent steps on one case, 100 to a batch.
+constexpr size_t kFloodEvents = 4000;
+constexpr size_t kFloodBatch = 100;
+
+void IngestOrFail(Store& store, const Batch& b) {
+  if (Status s = store.Ingest(b); !s.ok()) Fail(s);
+}
 
 // Copies a WriteBatch into another of the same families, reshaped.
 class Reshape : public rocksdb::WriteBatch::Handler {
@@ -446,6 +453,31 @@ int main(int argc, char** argv) {
     }
     Emit(kBench, "local_commit_p50_ms", bench::Percentile(ms, 0.50), "ms");
     Emit(kBench, "local_commit_p99_ms", bench::Percentile(ms, 0.99), "ms");
+  }
+  // 5. One case flooded with mutually concurrent events (every step saw only the reception),
+  //    as a hostile office could sign them: the fold's cost per event must stay linear.
+  if (!only_ingest) {
+    auto store = bench::OpenRoot(scratch.path() + "/flood", units, workload);
+    const std::string office = workload.Office(0);
+    StreamBuilder w({office, office, 1}, bench::KeyFor(office));
+    const std::string code = workload.CaseCode(0);
+    uint64_t hlc = HlcPack(workload.ReceivedAt(0), 0);
+    w.Add(workload.Reception(0), hlc);
+    const Hash reception = w.last_id();
+    Stopwatch t;
+    for (size_t k = 0; k < kFloodEvents; ++k) {
+      cbor::Value body = cbor::Value::Map();
+      body.Set("status", cbor::Value::Text(k % 2 ? "processing" : "forwarded"));
+      body.Set("note", cbor::Value::Text("concurrent " + std::to_string(k)));
+      w.Next(code, "case.step", std::move(body), ++hlc, {reception});
+      if (w.pending() == kFloodBatch) IngestOrFail(*store, w.Seal());
+    }
+    if (w.pending() > 0) IngestOrFail(*store, w.Seal());
+    Emit(kBench, "fold_concurrent_4000_s", t.Seconds(), "s");
+    auto state = store->GetCaseState(code);
+    if (!state.ok()) Fail(state.status());
+    Emit(kBench, "fold_concurrent_4000_candidates",
+         static_cast<double>(state->Field("status")->live.size()), "writes");
   }
   Emit(kBench, "peak_rss_mb", bench::PeakRssMb(), "MB");
   return 0;

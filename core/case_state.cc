@@ -1,6 +1,7 @@
 #include "core/case_state.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <tuple>
 
 #include "core/coding.h"
@@ -36,7 +37,6 @@ int StatusRank(std::string_view status) {
 
 namespace {
 auto OrderKey(const EventRef& r) { return std::tie(r.hlc, r.origin, r.epoch, r.seq, r.id); }
-bool TestBit(const uint64_t* row, size_t i) { return (row[i / 64] >> (i % 64)) & 1; }
 }  // namespace
 
 bool CaseState::Before(const EventRef& a, const EventRef& b) const {
@@ -50,74 +50,134 @@ bool CaseState::Contains(const Hash& id) const {
   return false;
 }
 
-CaseState::AncestryBits CaseState::Ancestry() const {
+void CaseState::Reorder() {
+  // Kahn's algorithm taking the least event in (hlc, origin, epoch, seq, id) among those whose
+  // held deps are all placed: the one linear extension of deps that every holder computes.
   const size_t n = events_.size();
-  const size_t words = (n + 63) / 64;
-  AncestryBits bits{words, std::vector<uint64_t>(n * words, 0)};
-  auto row = [&](size_t i) { return bits.data.data() + i * words; };
-  // Index of each held id; deps on events not held yet link nothing until they arrive.
-  std::vector<std::pair<Hash, uint32_t>> index;
-  index.reserve(n);
-  for (uint32_t i = 0; i < n; ++i) index.emplace_back(events_[i].id, i);
-  std::sort(index.begin(), index.end());
-  auto find = [&](const Hash& id) -> int64_t {
-    auto it = std::lower_bound(index.begin(), index.end(), std::make_pair(id, uint32_t{0}));
-    return it != index.end() && it->first == id ? static_cast<int64_t>(it->second) : -1;
-  };
-  // Iterative DFS with a state per node, so a hostile deps cycle cannot recurse forever.
-  std::vector<uint8_t> state(n, 0);  // 0 new, 1 in progress, 2 done
-  std::vector<std::pair<uint32_t, size_t>> stack;
-  for (uint32_t root = 0; root < n; ++root) {
-    if (state[root]) continue;
-    stack.emplace_back(root, 0);
-    state[root] = 1;
-    while (!stack.empty()) {
-      auto& [node, next] = stack.back();
-      if (next < events_[node].deps.size()) {
-        int64_t d = find(events_[node].deps[next++]);
-        if (d < 0 || state[d] == 1) continue;
-        if (state[d] == 0) {
-          state[d] = 1;
-          stack.emplace_back(static_cast<uint32_t>(d), 0);
-          continue;
-        }
-        continue;
-      }
-      // All deps done: anc(node) = union of deps and their ancestors.
-      for (const Hash& dep : events_[node].deps) {
-        int64_t d = find(dep);
-        if (d < 0 || d == node) continue;
-        row(node)[d / 64] |= uint64_t{1} << (d % 64);
-        for (size_t w = 0; w < words; ++w) row(node)[w] |= row(d)[w];
-      }
-      state[node] = 2;
-      stack.pop_back();
+  std::vector<std::vector<uint32_t>> dependents(n);
+  std::vector<uint32_t> waiting(n, 0);
+  for (uint32_t i = 0; i < n; ++i) {
+    for (int32_t d : events_[i].links) {
+      if (d < 0 || static_cast<uint32_t>(d) == i) continue;
+      dependents[d].push_back(i);
+      ++waiting[i];
     }
   }
-  return bits;
+  auto later = [&](uint32_t a, uint32_t b) { return Before(events_[b], events_[a]); };
+  std::vector<uint32_t> ready;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (waiting[i] == 0) ready.push_back(i);
+  }
+  std::make_heap(ready.begin(), ready.end(), later);
+  std::vector<uint32_t> order;  // order[new] = old
+  order.reserve(n);
+  std::vector<bool> placed(n, false);
+  while (order.size() < n) {
+    if (ready.empty()) {
+      // Only a corrupt state can hold a cycle (ids are hashes of their deps): place the least
+      // unplaced event and go on.
+      uint32_t least = UINT32_MAX;
+      for (uint32_t i = 0; i < n; ++i) {
+        if (!placed[i] && (least == UINT32_MAX || Before(events_[i], events_[least]))) least = i;
+      }
+      waiting[least] = 0;
+      ready.push_back(least);
+    }
+    std::pop_heap(ready.begin(), ready.end(), later);
+    uint32_t next = ready.back();
+    ready.pop_back();
+    if (placed[next]) continue;
+    placed[next] = true;
+    order.push_back(next);
+    for (uint32_t d : dependents[next]) {
+      if (!placed[d] && --waiting[d] == 0) {
+        ready.push_back(d);
+        std::push_heap(ready.begin(), ready.end(), later);
+      }
+    }
+  }
+  std::vector<uint32_t> where(n);  // where[old] = new
+  for (uint32_t i = 0; i < n; ++i) where[order[i]] = i;
+  std::vector<EventRef> sorted;
+  sorted.reserve(n);
+  for (uint32_t old : order) sorted.push_back(std::move(events_[old]));
+  for (EventRef& r : sorted) {
+    for (int32_t& d : r.links) {
+      if (d >= 0) d = static_cast<int32_t>(where[d]);
+    }
+  }
+  events_ = std::move(sorted);
+  for (FieldState& f : fields_) {
+    for (LiveWrite& w : f.live) w.ref = where[w.ref];
+    std::sort(f.live.begin(), f.live.end(),
+              [](const LiveWrite& a, const LiveWrite& b) { return a.ref < b.ref; });
+  }
 }
 
-bool CaseState::Apply(const Event& e, const Hash& id) {
-  if (Contains(id)) return false;
-  // The usual step: no conflict stands, no held event waited for this one, and it saw each
-  // write it replaces directly in its deps. Then each field it writes keeps only its write,
-  // which is what the ancestry walk below would find, without building the ancestry.
-  bool simple = std::none_of(fields_.begin(), fields_.end(),
-                             [](const FieldState& f) { return f.live.size() > 1; }) &&
-                std::none_of(events_.begin(), events_.end(), [&](const EventRef& r) {
-                  return std::find(r.deps.begin(), r.deps.end(), id) != r.deps.end();
-                });
-  EventRef ref{id, e.hlc, e.stream.origin, e.stream.epoch, e.seq, e.deps};
-  auto pos = std::upper_bound(events_.begin(), events_.end(), ref,
-                              [&](const EventRef& a, const EventRef& b) { return Before(a, b); });
-  const uint32_t at = static_cast<uint32_t>(pos - events_.begin());
+bool CaseState::InFoldOrder() const {
+  // Reorder's output always passes; a state sorted by (hlc, ...) alone passes exactly when
+  // that order already follows deps, and then it is Reorder's order too.
+  for (uint32_t i = 0; i < events_.size(); ++i) {
+    for (int32_t d : events_[i].links) {
+      if (d >= static_cast<int32_t>(i)) return false;
+    }
+  }
+  return true;
+}
+
+uint32_t CaseState::Insert(EventRef ref) {
+  const Hash id = ref.id;
+  // Link the new event's deps to the held events they name.
+  ref.links.assign(ref.deps.size(), -1);
+  int32_t last_dep = -1;
+  for (uint32_t i = 0; i < events_.size(); ++i) {
+    auto it = std::lower_bound(ref.deps.begin(), ref.deps.end(), events_[i].id);
+    if (it != ref.deps.end() && *it == events_[i].id) {
+      ref.links[it - ref.deps.begin()] = static_cast<int32_t>(i);
+      last_dep = static_cast<int32_t>(i);
+    }
+  }
+  // Held events that named it while it was missing: it is the middle of their chain.
+  bool awaited = false;
+  for (const EventRef& r : events_) {
+    for (size_t k = 0; k < r.deps.size(); ++k) awaited |= r.links[k] < 0 && r.deps[k] == id;
+  }
+  if (awaited) {
+    const auto at = static_cast<int32_t>(events_.size());
+    for (EventRef& r : events_) {
+      for (size_t k = 0; k < r.deps.size(); ++k) {
+        if (r.links[k] < 0 && r.deps[k] == id) r.links[k] = at;
+      }
+    }
+    events_.push_back(std::move(ref));
+    Reorder();
+    for (uint32_t i = 0; i < events_.size(); ++i) {
+      if (events_[i].id == id) return i;
+    }
+  }
+  // A sink keeps everyone else's order: it goes before the first event after its last dep
+  // that is greater than it (what Reorder would choose).
+  auto pos = events_.begin() + (last_dep + 1);
+  while (pos != events_.end() && !Before(ref, *pos)) ++pos;
+  const auto at = static_cast<uint32_t>(pos - events_.begin());
   events_.insert(pos, std::move(ref));
+  for (uint32_t i = 0; i < events_.size(); ++i) {
+    if (i == at) continue;
+    for (int32_t& d : events_[i].links) {
+      if (d >= static_cast<int32_t>(at)) ++d;
+    }
+  }
   for (FieldState& f : fields_) {
     for (LiveWrite& w : f.live) {
       if (w.ref >= at) ++w.ref;
     }
   }
-  // The new event's writes join the candidates of their fields.
+  return at;
+}
+
+bool CaseState::Apply(const Event& e, const Hash& id) {
+  if (Contains(id)) return false;
+  const uint32_t at = Insert(EventRef{id, e.hlc, e.stream.origin, e.stream.epoch, e.seq, e.deps});
   const auto& body = e.body.items();
   for (size_t i = 0; i + 1 < body.size(); i += 2) {
     const std::string& name = body[i].str();
@@ -129,58 +189,56 @@ bool CaseState::Apply(const Event& e, const Hash& id) {
                                  [](const LiveWrite& w, uint32_t r) { return w.ref < r; });
     it->live.insert(wpos, LiveWrite{at, cbor::Encode(body[i + 1])});
   }
-  // Keep only the writes no other candidate has seen. The new event may also link older
-  // events (it can be the missing middle of a chain), so every field is re-checked.
-  bool contested = std::any_of(fields_.begin(), fields_.end(),
-                               [](const FieldState& f) { return f.live.size() > 1; });
-  if (!contested) return true;
-  if (simple && ReplaceSeenDirectly(at)) return true;
-  auto anc = Ancestry();
+  if (std::none_of(fields_.begin(), fields_.end(),
+                   [](const FieldState& f) { return f.live.size() > 1; })) {
+    return true;
+  }
+  // The only "seen" relations the new event adds run from it and what saw it (descendants) to
+  // it and what it saw (ancestors); live writes were pairwise unseen before, so each field
+  // loses the writes on the near side of the new event once a write on the far side stands.
+  const size_t n = events_.size();
+  std::vector<uint8_t> ancestor(n, 0), descendant(n, 0);
+  for (int32_t d : events_[at].links) {
+    if (d >= 0) ancestor[d] = 1;
+  }
+  for (size_t i = at; i-- > 0;) {
+    if (!ancestor[i]) continue;
+    for (int32_t d : events_[i].links) {
+      if (d >= 0) ancestor[d] = 1;
+    }
+  }
+  descendant[at] = 1;
+  for (size_t i = at + 1; i < n; ++i) {
+    for (int32_t d : events_[i].links) {
+      if (d >= 0 && descendant[d]) descendant[i] = 1;
+    }
+  }
   for (FieldState& f : fields_) {
     if (f.live.size() < 2) continue;
-    std::vector<LiveWrite> kept;
-    for (const LiveWrite& w : f.live) {
-      bool seen = false;
-      for (const LiveWrite& other : f.live) {
-        if (other.ref != w.ref && TestBit(anc.row(other.ref), w.ref)) {
-          seen = true;
-          break;
-        }
-      }
-      if (!seen) kept.push_back(w);
-    }
-    f.live = std::move(kept);
-  }
-  return true;
-}
-
-bool CaseState::ReplaceSeenDirectly(uint32_t at) {
-  const std::vector<Hash>& deps = events_[at].deps;
-  auto seen = [&](const LiveWrite& w) {
-    return w.ref != at && std::find(deps.begin(), deps.end(), events_[w.ref].id) != deps.end();
-  };
-  for (const FieldState& f : fields_) {
-    if (f.live.size() > 1 && !std::all_of(f.live.begin(), f.live.end(), [&](const LiveWrite& w) {
-          return w.ref == at || seen(w);
-        })) {
-      return false;
-    }
-  }
-  for (FieldState& f : fields_) {
-    if (f.live.size() > 1) std::erase_if(f.live, seen);
+    bool seen_from_far_side = std::any_of(f.live.begin(), f.live.end(),
+                                          [&](const LiveWrite& w) { return descendant[w.ref]; });
+    if (!seen_from_far_side) continue;
+    bool beyond_new = std::any_of(f.live.begin(), f.live.end(), [&](const LiveWrite& w) {
+      return descendant[w.ref] && w.ref != at;
+    });
+    std::erase_if(
+        f.live, [&](const LiveWrite& w) { return ancestor[w.ref] || (w.ref == at && beyond_new); });
   }
   return true;
 }
 
 std::vector<Hash> CaseState::Heads() const {
-  auto anc = Ancestry();
-  std::vector<uint64_t> seen(anc.words, 0);
-  for (size_t i = 0; i < events_.size(); ++i) {
-    for (size_t w = 0; w < anc.words; ++w) seen[w] |= anc.row(i)[w];
+  std::vector<uint8_t> seen(events_.size(), 0);
+  for (const EventRef& r : events_) {
+    for (int32_t d : r.links) {
+      if (d >= 0) seen[d] = 1;
+    }
   }
   std::vector<Hash> heads;
-  for (size_t i = 0; i < events_.size(); ++i) {
-    if (!TestBit(seen.data(), i)) heads.push_back(events_[i].id);
+  // The latest first: an event names at most kMaxDeps; more concurrent heads than that are
+  // settled over several writes.
+  for (size_t i = events_.size(); i-- > 0 && heads.size() < kMaxDeps;) {
+    if (!seen[i]) heads.push_back(events_[i].id);
   }
   NormalizeDeps(&heads);
   return heads;
@@ -241,10 +299,6 @@ void CaseState::EncodeTo(std::string* dest) const {
   out.reserve(out.size() + 64 + events_.size() * 64 + fields_.size() * 48);
   // Deps on held events are written as their ref index: a case's state is rewritten on every
   // event, so 32-byte ids would dominate its size.
-  std::vector<std::pair<Hash, uint32_t>> index;
-  index.reserve(events_.size());
-  for (uint32_t i = 0; i < events_.size(); ++i) index.emplace_back(events_[i].id, i);
-  std::sort(index.begin(), index.end());
   out.push_back('\x01');
   PutString(&out, case_code_);
   PutString(&out, channel_);
@@ -256,13 +310,12 @@ void CaseState::EncodeTo(std::string* dest) const {
     PutVarint(&out, r.epoch);
     PutVarint(&out, r.seq);
     PutVarint(&out, r.deps.size());
-    for (const Hash& d : r.deps) {
-      auto it = std::lower_bound(index.begin(), index.end(), std::make_pair(d, uint32_t{0}));
-      if (it != index.end() && it->first == d) {
-        PutVarint(&out, uint64_t{it->second} + 1);
+    for (size_t k = 0; k < r.deps.size(); ++k) {
+      if (r.links[k] >= 0) {
+        PutVarint(&out, static_cast<uint64_t>(r.links[k]) + 1);
       } else {
         PutVarint(&out, 0);
-        out.append(AsView(d));
+        out.append(AsView(r.deps[k]));
       }
     }
   }
@@ -318,8 +371,12 @@ Result<CaseState> CaseState::Decode(std::string_view bytes) {
     dep_refs.emplace_back(&r, std::move(refs));
   }
   for (auto& [r, refs] : dep_refs) {
+    r->links.assign(refs.size(), -1);
     for (size_t i = 0; i < refs.size(); ++i) {
-      if (refs[i]) r->deps[i] = st.events_[refs[i] - 1].id;
+      if (refs[i]) {
+        r->deps[i] = st.events_[refs[i] - 1].id;
+        r->links[i] = static_cast<int32_t>(refs[i] - 1);
+      }
     }
   }
   uint64_t m;
@@ -338,6 +395,9 @@ Result<CaseState> CaseState::Decode(std::string_view bytes) {
     }
   }
   if (!in.done()) return bad("trailing bytes");
+  // States stored before the fold followed deps (a step could sort before what it saw, under
+  // a wrong clock) are put in fold order as they are read.
+  if (!st.InFoldOrder()) st.Reorder();
   return st;
 }
 

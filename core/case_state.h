@@ -2,7 +2,9 @@
 //
 // The state is a pure function of the set of the case's events, whatever order they
 // arrived in (docs/case-fold.md):
-//   - events are ordered by (hlc, origin, epoch, seq, id);
+//   - events are in fold order: a linear extension of deps (an event folds after every held
+//     event it saw, whatever the clocks said), taking the least in (hlc, origin, epoch, seq,
+//     id) first among the events whose held deps are placed;
 //   - every body key is a field register. Its live writes are the writes that no other
 //     write of the same field has seen (through the deps graph, transitively). One live
 //     write: that is the value. Several: a conflict, shown with every candidate; the value
@@ -46,6 +48,8 @@ struct EventRef {
   uint64_t epoch = 0;
   uint64_t seq = 0;
   std::vector<Hash> deps;
+  // Derived, not stored: the index in events() of each dep, -1 while it is not held.
+  std::vector<int32_t> links;
 };
 
 struct LiveWrite {
@@ -74,7 +78,7 @@ class CaseState {
   bool Apply(const Event& e, const Hash& id);
 
   // The case's current frontier: events no other held event has seen (the deps of the next
-  // local event).
+  // local event), at most kMaxDeps of them, the latest in fold order.
   std::vector<Hash> Heads() const;
 
   const FieldState* Field(std::string_view name) const;
@@ -94,17 +98,11 @@ class CaseState {
 
  private:
   bool Before(const EventRef& a, const EventRef& b) const;
-  // With no conflict before the event at `at` arrived and no held event depending on it:
-  // drops every write it lists directly in its deps from the fields it made contested, and
-  // says whether that settled them all (else nothing is changed).
-  bool ReplaceSeenDirectly(uint32_t at);
-  // Row i holds bit j when event j is a (transitive) dependency of event i.
-  struct AncestryBits {
-    size_t words;
-    std::vector<uint64_t> data;
-    const uint64_t* row(size_t i) const { return data.data() + i * words; }
-  };
-  AncestryBits Ancestry() const;
+  // Places a new event in fold order, links it, and returns its index.
+  uint32_t Insert(EventRef ref);
+  // Puts events in fold order (after linking a missing middle, or reading an old state).
+  void Reorder();
+  bool InFoldOrder() const;
 
   std::string case_code_;
   std::string channel_;

@@ -571,7 +571,18 @@ Status Store::FoldInto(Pending& p, const Event& e, const Hash& id) {
     return Status::InvalidArgument("case " + e.case_code + " belongs to channel " +
                                    it->second.state.channel() + ", not " + e.stream.channel);
   }
-  it->second.state.Apply(e, id);
+  return ApplyBounded(it->second.state, e, id);
+}
+
+Status Store::ApplyBounded(CaseState& state, const Event& e, const Hash& id) {
+  // A case's fold costs time linear in its events for each new one; a bound keeps a peer that
+  // floods one case from making every holder pay without limit.
+  if (state.events().size() >= kMaxCaseEvents && !state.Contains(id)) {
+    return Status::OutOfRange(
+        "case " + e.case_code + " already holds " + std::to_string(kMaxCaseEvents) +
+        " events, the most a case may hold (seq " + std::to_string(e.seq) + ")");
+  }
+  state.Apply(e, id);
   return Status::Ok();
 }
 
@@ -628,7 +639,9 @@ Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending*
       Touched* t = work[k].second;
       const std::string& channel = prep.events[t->events.front()].stream.channel;
       HOSO_RETURN_IF_ERROR(InitCase(*work[k].first, channel, reads[k], found[k], t));
-      for (size_t i : t->events) t->state.Apply(prep.events[i], prep.ids[i]);
+      for (size_t i : t->events) {
+        HOSO_RETURN_IF_ERROR(ApplyBounded(t->state, prep.events[i], prep.ids[i]));
+      }
       FinishCase(t);
       // Only the record is read from here on (the next commit folds on it), and of the
       // events only their heads. Freeing the decoded state and bodies now, while they are in

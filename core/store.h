@@ -155,6 +155,8 @@ class StreamReader {
 
 // The most local writes one Append takes (one commit).
 constexpr size_t kMaxAppendWrites = 1000;
+// The most events one case may hold; an event past it is refused (its batch with it).
+constexpr size_t kMaxCaseEvents = 4096;
 
 class Store {
  public:
@@ -311,6 +313,7 @@ class Store {
                   std::string_view value, Touched* t) const;
   static void FinishCase(Touched* t);
   Status FoldInto(Pending& p, const Event& e, const Hash& id);
+  static Status ApplyBounded(CaseState& state, const Event& e, const Hash& id);
   // Puts a staged commit's case records, index changes and report counters into its batch
   // while the commit before it may still be written; Write adds what depends on that one.
   void SealCases(Pending& p) const;

@@ -548,3 +548,64 @@ TEST_CASE("store: a store of a newer on-disk format is refused, not misread", "[
   CHECK(reopened.status().code() == Code::kFailedPrecondition);
   CHECK_THAT(reopened.status().message(), Catch::Contains("upgrade hoso"));
 }
+
+TEST_CASE("store: a case flooded with concurrent events folds them all, then refuses more",
+          "[store][fold]") {
+  TempDir dir;
+  auto p = OpenNode(dir.Sub("p"), "89");
+  WriteDirectory(*p->store);
+  Store& s = *p->store;
+  REQUIRE(s.TrustOrigin("30280", 1, KeyFor(30280).public_key()).ok());
+  testing::StreamWriter w({"30280", "30280", 1}, KeyFor(30280));
+  const std::string code = "30280-251124-0001";
+  uint64_t hlc = HlcPack(kNow, 0);
+  w.Next(code, "case.received", Body({{"status", Text("received")}}), hlc);
+  const Hash reception = w.last_id();
+  // Every step saw only the reception: kMaxCaseEvents - 1 mutually concurrent writes.
+  for (size_t k = 1; k < kMaxCaseEvents; ++k) {
+    w.Next(code, "case.step",
+           Body({{"status", Text(k % 2 ? "processing" : "forwarded")},
+                 {"note", Text(std::to_string(k))}}),
+           ++hlc, {reception});
+    if (w.pending() == 500) REQUIRE(s.Ingest(w.Seal()).ok());
+  }
+  REQUIRE(s.Ingest(w.Seal()).ok());
+  auto st = s.GetCaseState(code);
+  REQUIRE(st.ok());
+  REQUIRE(st->events().size() == kMaxCaseEvents);
+  CHECK(st->Field("status")->live.size() == kMaxCaseEvents - 1);
+  CHECK(st->Field("note")->live.size() == kMaxCaseEvents - 1);
+  CHECK(st->Heads().size() == kMaxDeps);  // an event names at most kMaxDeps
+
+  // One more is refused with the bound named, and nothing changes.
+  Snapshot before(s);
+  w.Next(code, "case.step", Body({{"status", Text("processing")}}), ++hlc, {reception});
+  Status over = s.Ingest(w.Seal());
+  CHECK(over.code() == Code::kOutOfRange);
+  CHECK_THAT(over.message(), Catch::Contains("the most a case may hold"));
+  CHECK(Snapshot(s) == before);
+}
+
+TEST_CASE("store: a step folds after what it saw, whatever its clock said", "[store][fold]") {
+  TempDir dir;
+  auto p = OpenNode(dir.Sub("p"), "89");
+  WriteDirectory(*p->store);
+  Store& s = *p->store;
+  REQUIRE(s.TrustOrigin("30280", 1, KeyFor(30280).public_key()).ok());
+  // The commune's clock is 300 days ahead; the province's step on its case is recorded at the
+  // true time, before the reception's (the far-ahead clock never advances ours).
+  const int64_t ahead = kNow + int64_t{300} * 24 * 3600 * 1000;
+  testing::StreamWriter w({"30280", "30280", 1}, KeyFor(30280));
+  const std::string code = "30280-251124-0001";
+  w.Next(code, "case.received", Body({{"status", Text("received")}}), HlcPack(ahead, 0));
+  REQUIRE(s.Ingest(w.Seal()).ok());
+  auto step = s.Append(Step("30280", code, "processing"));
+  REQUIRE(step.ok());
+  CHECK(HlcMillis(step->hlc) < ahead);
+  auto view = s.GetCase(code);
+  REQUIRE(view.ok());
+  REQUIRE(view->history.size() == 2);
+  CHECK(view->history[0].event.type == "case.received");
+  CHECK(view->history[1].event.type == "case.step");
+  CHECK(view->state.TextOr("status", "") == "processing");
+}
