@@ -31,5 +31,9 @@ std::string CsvField(std::string_view field);
 std::string_view TrimSpace(std::string_view s);
 // The items of a comma-separated list ("a, b,,c"), trimmed, empty ones skipped.
 std::vector<std::string_view> SplitList(std::string_view list);
+// `s` safe to print on one terminal line: every control character (C0 including line breaks,
+// DEL, and C1 as UTF-8 C2 80..C2 9F, which terminals read as escapes) becomes "\xNN". For
+// text another machine sent (a peer's error, a unit name).
+std::string ForTerminal(std::string_view s);
 
 }  // namespace hoso

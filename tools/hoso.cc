@@ -90,10 +90,12 @@ std::string Local(const json::value& v) {
   return buf;
 }
 
+// A field of a node's answer for the terminal: whatever a peer put in it (an error message, a
+// unit name) is printed with its control characters escaped.
 std::string Str(const json::object& o, const char* k) {
   auto it = o.find(k);
   if (it == o.end()) return "";
-  if (it->value().is_string()) return std::string(it->value().get_string());
+  if (it->value().is_string()) return ForTerminal(it->value().get_string());
   if (it->value().is_null()) return "";
   return json::serialize(it->value());
 }
@@ -413,7 +415,10 @@ int ExportCmd(const Args& a) {
   sync::BundleSummary sum;
   auto bundle = sync::ExportBundle(*t.store, a.Get("scope"), since, &sum);
   if (!bundle.ok()) return FromStatus(bundle.status());
-  if (Status s = tools::WriteFileAtomic(a.Get("out"), *bundle); !s.ok()) return FromStatus(s);
+  // A bundle holds the scope's personal data: readable by its owner only.
+  if (Status s = tools::WriteFileAtomic(a.Get("out"), *bundle, 0600); !s.ok()) {
+    return FromStatus(s);
+  }
   if (a.json) {
     PrintJson(json::object{{"out", a.Get("out")},
                            {"bytes", bundle->size()},

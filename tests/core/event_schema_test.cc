@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/text.h"
 #include "tests/testing.h"
 
 using namespace hoso;
@@ -133,4 +134,12 @@ TEST_CASE("schema: reference data bodies are checked too", "[schema]") {
   y.type = "calendar.year";
   y.body = Body({{"year", cbor::Value::Uint(20260)}});
   CHECK_THAT(Refusal(y), Catch::Contains("body.year must be from 1900 to 2200"));
+}
+
+TEST_CASE("text: what a peer sent is printed with its control characters escaped", "[text]") {
+  CHECK(ForTerminal("Xã Mỹ Hoà Hưng") == "Xã Mỹ Hoà Hưng");
+  CHECK(ForTerminal("bad\x1b[2J\r\n30280 yes") == "bad\\x1b[2J\\x0d\\x0a30280 yes");
+  CHECK(ForTerminal("\xc2\x9b"
+                    "31m\x7f") == "\\x9b31m\\x7f");
+  CHECK(ForTerminal("\xc2\xa0") == "\xc2\xa0");  // a no-break space is text
 }

@@ -306,6 +306,9 @@ TEST_CASE("hoso export, audit verify FILE, import: cases carried by post", "[too
   INFO(exported.err);
   REQUIRE(exported.rc == 0);
   CHECK(Json(exported).at("events").to_number<int>() == 3);  // not the directory again
+  struct stat st;
+  REQUIRE(stat(tmp.Sub("post.bundle").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);  // it holds the scope's personal data
   std::string ca = tmp.Sub("net") + "/ca/ca.pem";
   auto verified = Hoso(tmp, {"audit", "verify", tmp.Sub("post.bundle"), "--ca", ca, "--json"});
   CHECK(verified.rc == 0);
