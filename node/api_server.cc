@@ -86,6 +86,12 @@ struct ApiServer::Impl {
 
   asio::awaitable<void> Serve(beast::tcp_stream stream) {
     beast::flat_buffer buffer;
+    std::string remote;
+    {
+      beast::error_code rec;
+      auto ep = stream.socket().remote_endpoint(rec);
+      if (!rec) remote = ep.address().to_string();
+    }
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(kMaxBundle);  // the header decides the route's own limit below
@@ -123,7 +129,11 @@ struct ApiServer::Impl {
       auto t0 = std::chrono::steady_clock::now();
       HttpRequest in{std::string(req.method_string()), std::string(req.target()),
                      std::string(req[http::field::authorization]), std::move(req.body()),
-                     std::string(req[http::field::cookie])};
+                     std::string(req[http::field::cookie]),
+                     std::string(req[http::field::content_type]),
+                     std::string(req[http::field::origin]),
+                     std::string(req[http::field::host]),
+                     remote};
       out = api->Handle(in);
       {
         std::lock_guard lock(mu);

@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <optional>
 #include <set>
@@ -241,6 +242,62 @@ std::string SessionToken(std::string_view cookie_header) {
   return "";
 }
 
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// "host[:port]" with the scheme's default port added when none is given ("[::1]" too).
+std::string WithPort(std::string_view hostport, std::string_view default_port) {
+  std::string h = Lower(hostport);
+  size_t bracket = h.rfind(']');
+  size_t colon = h.rfind(':');
+  bool has_port = colon != std::string::npos && (bracket == std::string::npos || colon > bracket);
+  if (!has_port) h += ":" + std::string(default_port);
+  return h;
+}
+
+// CSRF (docs/api.md, "Cross-site requests"): a state-changing request that a browser may
+// send on its own (a session cookie, or a login) must be JSON, which a cross-site form cannot
+// send, and, when it names its Origin, come from a page of this very host:port (the cookie is
+// sent to every port of a host: SameSite does not look at ports).
+std::optional<HttpResponse> CrossSiteCheck(const HttpRequest& req, bool need_json) {
+  const std::string& m = req.method;
+  if (m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE") return std::nullopt;
+  if (need_json) {
+    std::string_view type = req.content_type;
+    type = type.substr(0, type.find(';'));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+    while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+    if (Lower(type) != "application/json") {
+      return Error(403, "forbidden", "Content-Type",
+                   "a request with an officer's session must have Content-Type: "
+                   "application/json (cross-site request refused)",
+                   "Yêu cầu bị từ chối: dữ liệu phải được gửi dưới dạng JSON từ ứng dụng của "
+                   "đơn vị.");
+    }
+  }
+  if (req.origin.empty()) return std::nullopt;
+  std::string_view origin = req.origin;
+  std::string origin_host;
+  if (origin.starts_with("http://")) {
+    origin_host = WithPort(origin.substr(7), "80");
+  } else if (origin.starts_with("https://")) {
+    origin_host = WithPort(origin.substr(8), "443");
+  }
+  if (origin_host.empty() || req.host.empty() || origin_host.find('/') != std::string::npos ||
+      origin_host != WithPort(req.host, "80")) {
+    return Error(403, "forbidden", "Origin",
+                 "the request comes from a page of another origin than this node's (Origin " +
+                     std::string(origin.substr(0, 200)) + ", Host " + req.host.substr(0, 200) +
+                     "): cross-site request refused",
+                 "Yêu cầu bị từ chối: yêu cầu được gửi từ một trang không thuộc ứng dụng của "
+                 "đơn vị.");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 struct LocalApi::Call {
@@ -284,8 +341,16 @@ HttpResponse LocalApi::Route(Call& call) {
   const std::string& p = call.path;
   if (p == "/healthz") return Json(200, json::object{{"ok", true}});
   if (m == "GET" && p.rfind("/v1/", 0) != 0 && p != "/metrics") return StaticFile(p);
-  if (p == "/v1/login" && m == "POST") return Login(call);
+  if (p == "/v1/login" && m == "POST") {
+    if (auto refused = CrossSiteCheck(call.req, true)) return *refused;
+    return Login(call);
+  }
   if (auto denied = Authenticate(call)) return *denied;
+  if (call.session) {
+    // The web app's logout sends no body (and so no Content-Type): only its Origin is checked.
+    bool bodyless_logout = p == "/v1/logout" && call.req.body.empty();
+    if (auto refused = CrossSiteCheck(call.req, !bodyless_logout)) return *refused;
+  }
   if (p == "/v1/logout" && m == "POST") {
     sessions_.Close(SessionToken(call.req.cookie));
     HttpResponse r = Json(200, json::object{{"ok", true}});
@@ -720,6 +785,7 @@ HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
     entry["type"] = e.type;
     entry["changes"] = CborToJson(e.body);
     entry["id"] = Hex(h.id);
+    if (h.recorded_before_deps) entry["recorded_before_deps"] = true;
     history.push_back(std::move(entry));
   }
   json::object out;

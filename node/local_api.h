@@ -33,6 +33,10 @@ struct HttpRequest {
   std::string authorization;
   std::string body;
   std::string cookie;  // the Cookie header (the web app's session)
+  std::string content_type;  // the Content-Type header
+  std::string origin;        // the Origin header (browsers send it on every POST)
+  std::string host;          // the Host header
+  std::string remote;        // the client's address (for login throttling); may be empty
 };
 
 struct HttpResponse {

@@ -120,7 +120,7 @@ TEST_CASE("API: officers log in, what they write is recorded as them, within the
   LocalApi api(commune->store.get(), &commune->clock, "0123456789abcdef0123456789abcdef", view);
   auto call = [&](const std::string& method, const std::string& target, const std::string& body,
                   const std::string& cookie) {
-    HttpRequest r{method, target, "", body, cookie};
+    HttpRequest r{method, target, "", body, cookie, body.empty() ? "" : "application/json"};
     return api.Handle(r);
   };
   auto login = [&](const std::string& who, const std::string& password) {
@@ -184,4 +184,72 @@ TEST_CASE("API: officers log in, what they write is recorded as them, within the
   CHECK(login("nv.lan", "mat-khau-dai-1").status == 200);  // others are not affected
   commune->clock.Advance(5 * 60 * 1000 + 1);
   CHECK(login("tt.hoa", "mat-khau-dai-3").status == 200);
+}
+
+// Issue 16, "The office LAN": a page on the same host, another port, gets the clerk's cookie
+// (SameSite ignores ports). Without the JSON and Origin rules it created cases.
+TEST_CASE("API: a session's writes must be JSON from this node's own origin (CSRF)",
+          "[node][officers][api]") {
+  testing::TempDir dir;
+  auto province = testing::OpenTestNode(dir.Sub("89"), "89");
+  auto commune = testing::OpenTestNode(dir.Sub("30280"), "30280");
+  REQUIRE(province->store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+  REQUIRE(testing::CopyAll(*province->store, *commune->store, [](const std::string& c) {
+            return c == kDirectoryChannel;
+          }).ok());
+  OfficerDirectory officers;
+  REQUIRE(officers.Add("nv.lan", "Nguyễn Thị Lan", Role::kReception, "mat-khau-dai-1", kFast).ok());
+  REQUIRE(officers.Save(dir.Sub("officers.json")).ok());
+  NodeView view;
+  view.officers_file = dir.Sub("officers.json");
+  const std::string token = "0123456789abcdef0123456789abcdef";
+  LocalApi api(commune->store.get(), &commune->clock, token, view);
+  const std::string host = "127.0.0.1:7480";
+  auto login = api.Handle({"POST", "/v1/login", "",
+                           R"({"login":"nv.lan","password":"mat-khau-dai-1"})", "",
+                           "application/json", "http://127.0.0.1:7480", host});
+  REQUIRE(login.status == 200);
+  std::string cookie = CookieOf(login);
+  const std::string reception =
+      R"({"procedure":"1.002668","channel":"counter","applicant":{"name":"Võ Văn Phúc"}})";
+  auto post = [&](const std::string& type, const std::string& origin,
+                  const std::string& target = "/v1/cases", const std::string& body = "") {
+    return api.Handle({"POST", target, "", body.empty() && target == "/v1/cases" ? reception : body,
+                       cookie, type, origin, host});
+  };
+  uint64_t before = commune->store->CommitCounter();
+  for (const char* type : {"", "text/plain", "application/x-www-form-urlencoded",
+                           "multipart/form-data; boundary=x", "application/jsonp"}) {
+    INFO(type);
+    auto r = post(type, "");
+    CHECK(r.status == 403);
+    CHECK_THAT(r.body, Catch::Contains("Content-Type"));
+    CHECK_THAT(r.body, Catch::Contains("JSON"));
+  }
+  for (const char* origin : {"http://127.0.0.1:8080", "http://127.0.0.1", "http://evil.example:7480",
+                             "null", "https://127.0.0.1:7443", "http://127.0.0.1:7480/x"}) {
+    INFO(origin);
+    auto r = post("application/json", origin);
+    CHECK(r.status == 403);
+    CHECK_THAT(r.body, Catch::Contains("Origin"));
+    CHECK_THAT(r.body, Catch::Contains("Yêu cầu bị từ chối"));
+  }
+  CHECK(post("text/plain", "", "/v1/cases/x/steps", R"({"status":"forwarded"})").status == 403);
+  CHECK(post("", "http://127.0.0.1:8080", "/v1/logout").status == 403);
+  CHECK(api.Handle({"POST", "/v1/login", "", R"({"login":"nv.lan","password":"mat-khau-dai-1"})",
+                    "", "text/plain", "", host})
+            .status == 403);
+  CHECK(commune->store->CommitCounter() == before);  // nothing was written
+  CHECK(api.Handle({"GET", "/v1/me", "", "", cookie, "", "http://127.0.0.1:8080", host}).status ==
+        200);  // reads are not state-changing
+  // The web app's own requests pass: JSON, and its Origin (or none).
+  CHECK(post("application/json; charset=utf-8", "http://127.0.0.1:7480").status == 201);
+  CHECK(post("Application/JSON", "").status == 201);
+  // The API token is not a browser's: no such rule.
+  auto with_token = api.Handle(
+      {"POST", "/v1/cases", "Bearer " + token,
+       R"({"officer":"nv.lan","procedure":"1.002668","channel":"counter","applicant":{"name":"A"}})",
+       "", "text/plain", "", host});
+  CHECK(with_token.status == 201);
+  CHECK(post("", "http://127.0.0.1:7480", "/v1/logout").status == 200);
 }
