@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/certificate.h"
+#include "core/reference_data.h"
 #include "sync/receipt.h"
 
 namespace hoso::sync {
@@ -20,13 +21,19 @@ SyncSession::SyncSession(Store* store, std::string peer_unit, uint64_t peer_epoc
       // epoch, and nothing we knew of its old self is assumed of it.
       peer_key_(peer_unit_ + "#" + std::to_string(peer_epoch_)) {}
 
+bool IsKnownSystemChannel(std::string_view channel) {
+  return channel == kDirectoryChannel || channel == kCatalogueChannel ||
+         channel == kCalendarChannel;
+}
+
 std::function<bool(const std::string&)> SyncSession::SharedFilter() const {
   // One directory snapshot serves every channel the filter is asked about.
   auto dir = store_->DirectorySnapshot();
   int64_t now = clock_->NowMs();
   return [dir, now, me = me_, peer = peer_unit_](const std::string& channel) {
-    return IsSystemChannel(channel) ||
-           (dir->InScope(me, channel, now) && dir->InScope(peer, channel, now));
+    return IsKnownSystemChannel(channel) ||
+           (!IsSystemChannel(channel) && dir->InScope(me, channel, now) &&
+            dir->InScope(peer, channel, now));
   };
 }
 
@@ -46,6 +53,14 @@ bool SyncSession::Shared(const std::string& channel) const { return SharedFilter
 
 std::vector<Message> SyncSession::Start() {
   known_ = store_->PeerKnowledge(peer_key_);
+  // Knowledge of "$..." streams that are no channel (stored before such CHANGES were ignored).
+  auto invented = [](const std::string& c) {
+    return IsSystemChannel(c) && !IsKnownSystemChannel(c);
+  };
+  if (std::erase_if(known_, [&](const auto& kv) { return invented(kv.first.channel); }) > 0) {
+    Status s = store_->ForgetPeerKnowledge(peer_key_, invented);
+    (void)s;  // kept on disk, ignored in memory: the next session tries again
+  }
   Hello h;
   h.unit = me_;
   h.epoch = store_->options().identity ? store_->options().identity->epoch : 0;
@@ -214,8 +229,17 @@ Status SyncSession::OnChanges(const Changes& c, std::vector<Message>* out) {
   awaiting_changes_ = false;
   auto shared = SharedFilter();
   VersionVector entries;
+  size_t added = 0;
   for (const auto& [stream, head] : c.entries) {
-    if (shared(stream.channel)) entries.emplace(stream, head);
+    // Streams this link may not carry (other scopes, invented system channels) are ignored.
+    if (!shared(stream.channel)) continue;
+    if (!known_.count(stream)) ++added;
+    entries.emplace(stream, head);
+  }
+  if (known_.size() + added > options_.max_peer_streams) {
+    return Fail(Status::OutOfRange("peer " + peer_unit_ + " announced more than " +
+                                   std::to_string(options_.max_peer_streams) + " streams"),
+                out);
   }
   stats_.change_entries_received += entries.size();
   Status s = store_->UpdatePeerKnowledge(peer_key_, entries);

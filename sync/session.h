@@ -35,7 +35,13 @@ Status CheckOriginCertificate(const OriginMsg& origin, std::string_view ca_pem,
 struct SessionOptions {
   size_t max_batch_events = 1000;
   size_t window = 8;  // batches in flight
+  // Streams this node keeps knowledge of per peer: a peer announcing more ends the session.
+  size_t max_peer_streams = 100000;
 };
+
+// The system channels this deployment has ("$directory", "$catalogue", "$calendar"); any other
+// "$..." name is no channel at all and no link carries it.
+bool IsKnownSystemChannel(std::string_view channel);
 
 struct SessionStats {
   uint64_t batches_sent = 0, events_sent = 0;

@@ -140,7 +140,14 @@ struct Conn : std::enable_shared_from_this<Conn> {
   ssl::stream<tcp::socket> stream;
   asio::steady_timer watchdog, wake, pinger;
   SteadyClock::time_point deadline = SteadyClock::now();
-  std::deque<std::string> outbox;
+  // While a write is blocked: when it times out.
+  SteadyClock::time_point write_deadline = SteadyClock::time_point::max();
+  struct Out {
+    std::string frame;
+    bool batch = false;
+  };
+  std::deque<Out> outbox;
+  size_t queued_bytes = 0, queued_frames = 0;  // of non-BATCH frames in outbox
   bool closed = false;
   bool close_after_flush = false;
   bool settled_once = false;
@@ -148,6 +155,7 @@ struct Conn : std::enable_shared_from_this<Conn> {
   std::shared_ptr<PeerStatus> status;
   FrameReader reader;
   uint64_t listener = 0;
+  bool server = false;  // accepted from a peer (not an upstream)
 
   ~Conn() {
     // Also when the io context is torn down with this connection's coroutines unfinished.
@@ -155,13 +163,34 @@ struct Conn : std::enable_shared_from_this<Conn> {
   }
 
   void Send(std::vector<Message>& messages) {
-    for (const auto& m : messages) outbox.push_back(Frame(EncodeMessage(m)));
+    if (closed) {
+      messages.clear();
+      return;
+    }
+    for (const auto& m : messages) {
+      bool batch = std::holds_alternative<BatchMsg>(m);
+      outbox.push_back({Frame(EncodeMessage(m)), batch});
+      if (!batch) {
+        queued_bytes += outbox.back().frame.size();
+        ++queued_frames;
+      }
+    }
     messages.clear();
+    const TlsConfig& config = impl->config;
+    if (queued_bytes > config.max_queued_bytes || queued_frames > config.max_queued_frames) {
+      Fail("does not read: outgoing queue over " + std::to_string(config.max_queued_frames) +
+           " frames or " + std::to_string(config.max_queued_bytes) + " bytes, disconnected");
+      Close();
+      return;
+    }
     wake.cancel();
   }
   void Close() {
     if (closed) return;
     closed = true;
+    // The queued frames go now, not when the last coroutine lets go of the connection.
+    std::deque<Out>().swap(outbox);
+    queued_bytes = queued_frames = 0;
     boost::system::error_code ec;
     watchdog.cancel();
     wake.cancel();
@@ -212,10 +241,17 @@ namespace {
 
 awaitable<void> Watchdog(std::shared_ptr<Conn> c) {
   while (!c->closed) {
-    c->watchdog.expires_at(c->deadline);
+    c->watchdog.expires_at(std::min(c->deadline, c->write_deadline));
     co_await c->watchdog.async_wait(kTuple);
     if (c->closed) co_return;
-    if (SteadyClock::now() >= c->deadline) {
+    auto now = SteadyClock::now();
+    if (now >= c->write_deadline) {
+      c->Fail("does not read: write timed out after " +
+              std::to_string(c->impl->config.write_timeout.count()) + " ms, disconnected");
+      c->Close();
+      co_return;
+    }
+    if (now >= c->deadline) {
       // While shutting down, the deadline only bounds the wait for close_notify.
       if (!c->close_after_flush) c->Fail("timed out");
       c->Close();
@@ -238,9 +274,16 @@ awaitable<void> Writer(std::shared_ptr<Conn> c) {
       co_await c->wake.async_wait(kTuple);
       continue;
     }
-    std::string frame = std::move(c->outbox.front());
+    std::string frame = std::move(c->outbox.front().frame);
+    if (!c->outbox.front().batch) {
+      c->queued_bytes -= frame.size();
+      --c->queued_frames;
+    }
     c->outbox.pop_front();
+    c->write_deadline = SteadyClock::now() + c->impl->config.write_timeout;
+    c->watchdog.cancel();  // it now waits for the earlier of the two deadlines
     auto [ec, n] = co_await asio::async_write(c->stream, asio::buffer(frame), kTuple);
+    c->write_deadline = SteadyClock::time_point::max();
     if (ec) {
       if (!c->closed) c->Fail("write failed: " + ec.message());
       c->Close();
@@ -279,6 +322,7 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
     std::lock_guard lock(mu);
     conns.insert(c);
   }
+  c->server = server;
   auto ex = c->stream.get_executor();
   c->deadline = SteadyClock::now() + config.handshake_timeout;
   asio::co_spawn(ex, Watchdog(c), asio::detached);
@@ -307,6 +351,23 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
       p.last_error.clear();
     });
     Log("info", "peer " + peer->unit + "#" + std::to_string(peer->epoch) + " connected");
+    if (server) {
+      // One session per peer identity: this one replaces any older one accepted from it.
+      std::vector<std::shared_ptr<Conn>> old;
+      {
+        std::lock_guard lock(mu);
+        for (const auto& o : conns) {
+          if (o != c && o->server && o->session && !o->closed && o->status->unit == peer->unit &&
+              o->status->epoch == peer->epoch) {
+            old.push_back(o);
+          }
+        }
+      }
+      for (const auto& o : old) {
+        o->Fail("replaced by a new session from the same certificate identity");
+        o->Close();
+      }
+    }
     c->session = std::make_unique<SyncSession>(
         store, peer->unit, peer->epoch, [this](const OriginMsg& o) { return CheckOrigin(o); },
         clock, options);

@@ -33,6 +33,12 @@ struct TlsConfig {
   std::chrono::milliseconds idle_timeout{90000};
   std::chrono::milliseconds keepalive{30000};
   std::chrono::milliseconds shutdown_timeout{2000};
+  // A write the peer does not drain within this ends the connection.
+  std::chrono::milliseconds write_timeout{30000};
+  // The outgoing queue of a connection, BATCH frames aside (the window bounds those): a peer
+  // that lets more pile up does not read, and is disconnected.
+  size_t max_queued_bytes = 8 << 20;
+  size_t max_queued_frames = 65536;
   std::chrono::milliseconds backoff_min{200};
   std::chrono::milliseconds backoff_max{30000};
   size_t max_frame = kDefaultMaxFrame;

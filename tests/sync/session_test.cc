@@ -184,8 +184,10 @@ TEST_CASE("session: d new events cost the events and one ACK per changed stream"
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.other, "30283").a.ok());
   for (int i = 0; i < 50; ++i) {
-    REQUIRE(t.commune->store->Append(ReceiveWrite("30280", "30280-C" + std::to_string(i), "An", i)).ok());
-    REQUIRE(t.other->store->Append(ReceiveWrite("30283", "30283-D" + std::to_string(i), "Bé", i)).ok());
+    REQUIRE(t.commune->store->Append(ReceiveWrite("30280", "30280-C" + std::to_string(i), "An", i))
+                .ok());
+    REQUIRE(
+        t.other->store->Append(ReceiveWrite("30283", "30283-D" + std::to_string(i), "Bé", i)).ok());
   }
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.other, "30283").a.ok());
@@ -511,4 +513,60 @@ TEST_CASE("session: the parent signs a receipt of what the child delivered, the 
   CHECK(s.code() == Code::kPermissionDenied);
   CHECK_THAT(s.message(), Catch::Contains("does not verify"));
   CHECK(t.commune->store->Receipts().size() == 1);
+}
+
+TEST_CASE("session: CHANGES naming invented system channels is not stored (issue 16)",
+          "[session][bounds]") {
+  Tree t;
+  REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
+  REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
+  auto s = Session(*t.district, "30280");
+  std::vector<Message> out = s->Start();
+  Hello h;
+  h.unit = "30280";
+  h.epoch = 1;
+  h.counter = 1000000;  // the peer changed: CHANGES is due
+  REQUIRE(s->Handle(h, &out).ok());
+  Changes c;
+  c.counter = 1000000;
+  Hash id{};
+  id[0] = 7;
+  for (int i = 0; i < 200; ++i) {
+    c.entries[{"$x" + std::to_string(i), "30280", 1}] = StreamHead{5, id, false, 0};
+  }
+  c.entries[{"30280", "30280", 1}] = StreamHead{3, id, false, 0};
+  out.clear();
+  Status st = s->Handle(c, &out);
+  INFO(st.message());
+  VersionVector known = t.district->store->PeerKnowledge("30280#1");
+  for (const auto& [stream, head] : known) {
+    INFO(stream.ToString());
+    CHECK(stream.channel.rfind("$x", 0) != 0);
+  }
+  if (st.ok()) CHECK(known.count({"30280", "30280", 1}) == 1);
+}
+
+TEST_CASE("session: knowledge kept of a peer is bounded (issue 16)", "[session][bounds]") {
+  Tree t;
+  REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
+  REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
+  SessionOptions small;
+  small.max_peer_streams = 50;
+  auto s = Session(*t.district, "30280", small);
+  std::vector<Message> out = s->Start();
+  Hello h;
+  h.unit = "30280";
+  h.epoch = 1;
+  h.counter = 1000000;
+  REQUIRE(s->Handle(h, &out).ok());
+  Changes c;
+  c.counter = 1000000;
+  Hash id{};
+  for (uint64_t e = 100; e < 200; ++e) c.entries[{"30280", "30280", e}] = StreamHead{1, id};
+  out.clear();
+  Status st = s->Handle(c, &out);
+  CHECK(st.code() == Code::kOutOfRange);
+  REQUIRE(!out.empty());
+  CHECK(std::holds_alternative<ErrorMsg>(out.back()));
+  CHECK(t.district->store->PeerKnowledge("30280#1").size() < 50);
 }

@@ -95,7 +95,8 @@ TEST_CASE("tls: a commune and its district converge, then new events are pushed 
   Net net;
   for (int i = 0; i < 40; ++i) {
     REQUIRE(
-        net.commune->store->Append(ReceiveWrite("30280", "30280-C" + std::to_string(i), "An", i)).ok());
+        net.commune->store->Append(ReceiveWrite("30280", "30280-C" + std::to_string(i), "An", i))
+            .ok());
   }
   SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
   auto port = district.Listen("127.0.0.1", 0);
@@ -108,7 +109,8 @@ TEST_CASE("tls: a commune and its district converge, then new events are pushed 
   // The session stays open: a new case reaches the district without reconnecting.
   REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-LIVE", "Bình", 1)).ok());
   REQUIRE(WaitFor([&] { return net.district->store->GetCaseState("30280-LIVE").ok(); }));
-  REQUIRE(net.district->store->Append(testing::StepWrite("30280", "30280-LIVE", "processing")).ok());
+  REQUIRE(
+      net.district->store->Append(testing::StepWrite("30280", "30280-LIVE", "processing")).ok());
   REQUIRE(WaitFor([&] {
     auto st = net.commune->store->GetCaseState("30280-LIVE");
     return st.ok() && st->TextOr("status", "") == "processing";
@@ -223,13 +225,15 @@ TEST_CASE("tls: a node restored from an old backup comes back under a new epoch,
     commune.ConnectTo("127.0.0.1", *port);
     for (int i = 0; i < 10; ++i) {
       REQUIRE(
-          net.commune->store->Append(ReceiveWrite("30280", "30280-B" + std::to_string(i), "An", i)).ok());
+          net.commune->store->Append(ReceiveWrite("30280", "30280-B" + std::to_string(i), "An", i))
+              .ok());
     }
     REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 10; }));
     REQUIRE(net.commune->store->Checkpoint(backup).ok());
     for (int i = 10; i < 20; ++i) {
       REQUIRE(
-          net.commune->store->Append(ReceiveWrite("30280", "30280-B" + std::to_string(i), "An", i)).ok());
+          net.commune->store->Append(ReceiveWrite("30280", "30280-B" + std::to_string(i), "An", i))
+              .ok());
     }
     REQUIRE(net.commune->store->Append(testing::StepWrite("30280", "30280-B3", "forwarded")).ok());
     REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 20; }));
@@ -273,7 +277,8 @@ TEST_CASE("tls: through a slow, cutting proxy everything converges with no loss 
   Net net;
   for (int i = 0; i < 300; ++i) {
     REQUIRE(
-        net.commune->store->Append(ReceiveWrite("30280", "30280-P" + std::to_string(i), "An", i)).ok());
+        net.commune->store->Append(ReceiveWrite("30280", "30280-P" + std::to_string(i), "An", i))
+            .ok());
   }
   SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
   auto port = district.Listen("127.0.0.1", 0);
@@ -292,5 +297,132 @@ TEST_CASE("tls: through a slow, cutting proxy everything converges with no loss 
   CHECK(net.district->store->VerifyStream({"30280", "30280", 1}).ok());
   CHECK(Fp(*net.district, "30280") == Fp(*net.commune, "30280"));
   commune.Stop();
+  district.Stop();
+}
+
+namespace {
+
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+
+// A hand-driven TLS client holding a valid certificate.
+struct RawClient {
+  asio::io_context io;
+  ssl::context ctx{ssl::context::tls_client};
+  explicit RawClient(const TlsConfig& cfg) {
+    ctx.use_certificate_chain(asio::buffer(cfg.cert_pem));
+    ctx.use_private_key(asio::buffer(cfg.key_pem), ssl::context::pem);
+    ctx.add_certificate_authority(asio::buffer(cfg.ca_pem));
+    ctx.set_verify_mode(ssl::verify_peer);
+  }
+  std::unique_ptr<ssl::stream<asio::ip::tcp::socket>> Connect(uint16_t port) {
+    auto s = std::make_unique<ssl::stream<asio::ip::tcp::socket>>(io, ctx);
+    s->lowest_layer().connect({asio::ip::make_address("127.0.0.1"), port});
+    s->handshake(ssl::stream_base::client);
+    return s;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("tls: a peer that sends PINGs and never reads is disconnected, service goes on",
+          "[tls][bounds]") {
+  Net net;
+  SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  auto port = district.Listen("127.0.0.1", 0);
+  REQUIRE(port.ok());
+  RawClient client(net.ca.For("30283", 4));
+  auto hostile = client.Connect(*port);
+  // HELLO, then PINGs by the thousand; it never reads the PONGs.
+  Hello h;
+  h.unit = "30283";
+  h.epoch = 1;
+  std::string chunk = Frame(EncodeMessage(h));
+  std::string pings;
+  for (int i = 0; i < 4096; ++i) pings += Frame(EncodeMessage(Ping{int64_t{1} << 40}));
+  boost::system::error_code ec;
+  asio::write(*hostile, asio::buffer(chunk), ec);
+  // At most 256 MiB, or until the node cuts it off.
+  size_t sent = 0;
+  while (!ec && sent < (size_t{256} << 20)) {
+    sent += asio::write(*hostile, asio::buffer(pings), ec);
+  }
+  INFO("sent " << sent << " bytes of PINGs");
+  CHECK(ec);  // the node disconnected it
+  REQUIRE(WaitFor([&] { return LastError(district).find("does not read") != std::string::npos; },
+                  10000));
+  hostile.reset();
+  // A legitimate commune is still served.
+  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-OK2", "An", 1)).ok());
+  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  commune.ConnectTo("127.0.0.1", *port);
+  REQUIRE(WaitFor([&] { return net.district->store->GetCaseState("30280-OK2").ok(); }));
+  commune.Stop();
+  district.Stop();
+}
+
+TEST_CASE("tls: a write blocked past the write timeout disconnects the peer", "[tls][bounds]") {
+  Net net;
+  TlsConfig dc = net.ca.For("883", 2);
+  dc.idle_timeout = std::chrono::milliseconds(60000);
+  dc.write_timeout = std::chrono::milliseconds(1000);
+  dc.max_queued_bytes = size_t{1} << 30;  // only the write timeout trips here
+  dc.max_queued_frames = size_t{1} << 30;
+  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto port = district.Listen("127.0.0.1", 0);
+  REQUIRE(port.ok());
+  RawClient client(net.ca.For("30283", 4));
+  auto hostile = client.Connect(*port);
+  Hello h;
+  h.unit = "30283";
+  h.epoch = 1;
+  boost::system::error_code ec;
+  asio::write(*hostile, asio::buffer(Frame(EncodeMessage(h))), ec);
+  // Enough PINGs for their PONGs to fill the socket buffers (it never reads).
+  std::string pings;
+  for (int i = 0; i < 4096; ++i) pings += Frame(EncodeMessage(Ping{int64_t{1} << 40}));
+  for (int i = 0; i < 200 && !ec; ++i) asio::write(*hostile, asio::buffer(pings), ec);
+  REQUIRE(WaitFor([&] { return LastError(district).find("write timed out") != std::string::npos; },
+                  20000));
+  district.Stop();
+}
+
+TEST_CASE("tls: a new session from the same certificate identity replaces the old one",
+          "[tls][bounds]") {
+  Net net;
+  TlsConfig dc = net.ca.For("883", 2);
+  dc.idle_timeout = std::chrono::milliseconds(30000);
+  dc.keepalive = std::chrono::milliseconds(200);
+  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto port = district.Listen("127.0.0.1", 0);
+  REQUIRE(port.ok());
+  RawClient client(net.ca.For("30283", 4));
+  auto first = client.Connect(*port);
+  REQUIRE(WaitFor([&] {
+    auto peers = district.Peers();
+    return std::count_if(peers.begin(), peers.end(), [](auto& p) { return p.connected; }) == 1;
+  }));
+  auto second = client.Connect(*port);
+  // The first is closed long before its idle timeout (30 s); reading it ends.
+  char buf[4096];
+  boost::system::error_code ec;
+  auto t0 = std::chrono::steady_clock::now();
+  std::thread killer([&] {
+    // Bounds the test if the node never closes it.
+    std::this_thread::sleep_for(std::chrono::seconds(8));
+    boost::system::error_code e;
+    first->lowest_layer().shutdown(asio::socket_base::shutdown_both, e);
+  });
+  while (!ec) first->read_some(asio::buffer(buf), ec);
+  auto took = std::chrono::steady_clock::now() - t0;
+  killer.join();
+  CHECK(took < std::chrono::seconds(6));
+  CHECK(LastError(district).find("replaced") != std::string::npos);
+  // The second one stays connected: it still gets the node's PINGs.
+  size_t n = second->read_some(asio::buffer(buf), ec);
+  CHECK(!ec);
+  CHECK(n > 0);
+  auto peers = district.Peers();
+  CHECK(std::count_if(peers.begin(), peers.end(), [](auto& p) { return p.connected; }) == 1);
   district.Stop();
 }
