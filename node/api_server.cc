@@ -5,7 +5,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <cctype>
 #include <condition_variable>
+#include <cstring>
+#include <set>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -37,11 +40,59 @@ void SetSecurityHeaders(http::response<http::string_body>& res) {
   res.set("Referrer-Policy", "no-referrer");
   res.set(http::field::x_frame_options, "DENY");
 }
+
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Splits a Host header into host and port ("" when none); "[::1]:80" keeps its brackets.
+std::pair<std::string, std::string> SplitHost(std::string_view host) {
+  std::string h = LowerAscii(host);
+  size_t bracket = h.rfind(']');
+  size_t colon = h.rfind(':');
+  if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket) ||
+      (bracket == std::string::npos && h.find(':') != colon)) {
+    return {h, ""};
+  }
+  return {h.substr(0, colon), h.substr(colon + 1)};
+}
+
+HttpResponse Misdirected(std::string_view host) {
+  std::string shown(host.substr(0, 200));
+  for (char& c : shown) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && !std::strchr(".:-_[]", c)) c = '?';
+  }
+  HttpResponse r;
+  r.status = 421;
+  r.body = "{\"error\":\"misdirected\",\"field\":\"Host\",\"reason\":\"this node does not "
+           "answer to the name in the request's Host header (" + shown +
+           "); if it is this node's, add it to the api_names option\",\"message\":\"Địa chỉ "
+           "truy cập không phải của máy chủ này: hãy dùng địa chỉ do bộ phận công nghệ thông "
+           "tin cung cấp.\"}\n";
+  return r;
+}
 }  // namespace
 
 struct ApiServer::Impl {
   LocalApi* api;
   Logger* log;
+  ApiServerOptions options;
+  std::string port;                 // the bound port, as text
+  std::set<std::string> hostports;  // accepted host:port
+  std::set<std::string> portless;   // accepted without a port (loopback and the bound address)
+
+  // DNS rebinding: a page of evil.example whose name now points at this node sends
+  // Host: evil.example. Only this node's own names are answered.
+  bool HostAllowed(std::string_view header) const {
+    auto [host, p] = SplitHost(header);
+    if (host.empty()) return false;
+    // HTTP clients that omit the port (the hoso CLI) name a loopback literal or the bound
+    // address; a browser omits it only for port 80.
+    if (p.empty()) return portless.count(host) || hostports.count(host + ":80");
+    return hostports.count(host + ":" + p) > 0;
+  }
   asio::io_context io;
   tcp::acceptor acceptor{io};
   std::vector<std::thread> threads;
@@ -60,6 +111,30 @@ struct ApiServer::Impl {
       }
       asio::co_spawn(io, Serve(beast::tcp_stream(std::move(socket))), asio::detached);
     }
+  }
+
+  static http::response<http::string_body> ToBeast(HttpResponse out, bool keep_alive) {
+    http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
+    res.set(http::field::content_type, out.content_type);
+    res.set(http::field::cache_control, "no-store");
+    SetSecurityHeaders(res);
+    if (!out.set_cookie.empty()) res.set(http::field::set_cookie, out.set_cookie);
+    res.body() = std::move(out.body);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    return res;
+  }
+
+  // Answers before the body is read (a refused Host, no authentication), then closes: the
+  // body, if any, is never buffered.
+  asio::awaitable<void> RefuseEarly(beast::tcp_stream& stream, HttpResponse out,
+                                    std::string_view what) {
+    log->Log(LogLevel::kDebug, "api", std::string(what) + " " + std::to_string(out.status));
+    auto res = ToBeast(std::move(out), false);
+    stream.expires_after(std::chrono::seconds(5));
+    co_await http::async_write(stream, res, kTuple);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   // 413, then a lingering close: read and drop what the client is still sending (bounded),
@@ -98,6 +173,10 @@ struct ApiServer::Impl {
       stream.expires_after(kIdle);
       auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
       if (hec) break;
+      if (!HostAllowed(parser.get()[http::field::host])) {
+        co_await RefuseEarly(stream, Misdirected(parser.get()[http::field::host]), "bad Host");
+        co_return;
+      }
       // Bundles (a scope's streams from a USB stick) may be large; nothing else is.
       bool bundle = parser.get().method() == http::verb::post &&
                     parser.get().target().starts_with("/v1/bundle");
@@ -146,14 +225,7 @@ struct ApiServer::Impl {
       std::snprintf(took, sizeof took, "%.2f", ms);
       log->Log(out.status >= 500 ? LogLevel::kError : LogLevel::kDebug, "api",
                in.method + " " + path + " " + std::to_string(out.status) + " " + took + " ms");
-      http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
-      res.set(http::field::content_type, out.content_type);
-      res.set(http::field::cache_control, "no-store");
-      SetSecurityHeaders(res);
-      if (!out.set_cookie.empty()) res.set(http::field::set_cookie, out.set_cookie);
-      res.body() = std::move(out.body);
-      res.keep_alive(keep_alive);
-      res.prepare_payload();
+      auto res = ToBeast(std::move(out), keep_alive);
       stream.expires_after(kIdle);
       auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
       if (wec || !keep_alive) break;
@@ -163,9 +235,11 @@ struct ApiServer::Impl {
   }
 };
 
-ApiServer::ApiServer(LocalApi* api, Logger* log) : impl_(std::make_unique<Impl>()) {
+ApiServer::ApiServer(LocalApi* api, Logger* log, ApiServerOptions options)
+    : impl_(std::make_unique<Impl>()) {
   impl_->api = api;
   impl_->log = log;
+  impl_->options = std::move(options);
 }
 
 ApiServer::~ApiServer() { Stop(); }
@@ -186,6 +260,23 @@ Result<uint16_t> ApiServer::Start(const std::string& host, uint16_t port, int th
     return Status::IOError("API listen: " + ec.message());
   }
   uint16_t bound = a.local_endpoint().port();
+  // The Host names answered: the bound address (unless a wildcard), loopback, api_names.
+  auto& im = *impl_;
+  im.port = std::to_string(bound);
+  auto literal = [](const asio::ip::address& addr) {
+    return addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
+  };
+  std::vector<std::string> own = {"localhost", "127.0.0.1", "[::1]"};
+  if (!address.is_unspecified()) own.push_back(LowerAscii(literal(address)));
+  for (const auto& h : own) {
+    im.portless.insert(h);
+    im.hostports.insert(h + ":" + im.port);
+  }
+  for (const auto& name : im.options.names) {
+    auto [h, p] = SplitHost(name);
+    if (h.empty()) continue;
+    im.hostports.insert(h + ":" + (p.empty() ? im.port : p));
+  }
   asio::co_spawn(impl_->io, impl_->Accept(), asio::detached);
   for (int i = 0; i < threads; ++i) {
     impl_->threads.emplace_back([this] { impl_->io.run(); });

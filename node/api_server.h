@@ -1,6 +1,7 @@
 // ApiServer: LocalApi on an HTTP/1.1 port (Boost.Beast on Asio C++20 coroutines, one
 // coroutine per connection, error codes not exceptions). Requests over 1 MiB get 413, a
-// connection idle for 30 s is closed, and each request is logged (method, path without the
+// connection idle for 30 s is closed, a Host header that does not name this node (its bound
+// address, loopback or a configured name) gets 421 before anything else is read, and each request is logged (method, path without the
 // query, status, duration: never a body or a query string, which may hold personal data).
 // Stop() stops accepting, lets the requests being handled finish (bounded), then closes.
 // Thread-safety: Start and Stop from one thread; requests run on the server's own threads.
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "node/local_api.h"
@@ -16,9 +18,15 @@
 
 namespace hoso::node {
 
+struct ApiServerOptions {
+  // Host headers accepted besides the bound address and loopback (config `api_names`):
+  // "name" (the bound port) or "name:port". Any other Host gets 421 (DNS rebinding).
+  std::vector<std::string> names;
+};
+
 class ApiServer {
  public:
-  ApiServer(LocalApi* api, Logger* log);
+  ApiServer(LocalApi* api, Logger* log, ApiServerOptions options = {});
   ~ApiServer();
   // Binds host:port (port 0: any) and starts `threads` threads; returns the bound port.
   Result<uint16_t> Start(const std::string& host, uint16_t port, int threads = 2);

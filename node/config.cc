@@ -78,6 +78,24 @@ const std::vector<Option>& Options() {
          return out;
        }},
       Text("api", &NodeConfig::api, "host:port of the local HTTP API (keep it on loopback)"),
+      {"api_names",
+       "names or addresses the API is reached by, besides its bound address and loopback "
+       "(name or name:port; comma-separated); any other Host header is refused",
+       [](NodeConfig* c, std::string_view v, std::string_view where) {
+         for (std::string_view item : SplitList(v)) {
+           if (item.empty() || item.size() > 255 ||
+               item.find_first_of(" /\\@?#\t") != std::string_view::npos) {
+             return Bad(where, "api_names", "'" + std::string(item) + "' is not a host name");
+           }
+           c->api_names.emplace_back(item);
+         }
+         return Status::Ok();
+       },
+       [](const NodeConfig& c) {
+         std::string out;
+         for (const auto& u : c.api_names) out += (out.empty() ? "" : ", ") + u;
+         return out;
+       }},
       {"log_level", "debug, info, warn or error; reloaded on SIGHUP",
        [](NodeConfig* c, std::string_view v, std::string_view where) {
          static const std::set<std::string_view> levels = {"debug", "info", "warn", "error"};
@@ -249,12 +267,16 @@ Result<NodeConfig> LoadNodeConfig(const std::vector<std::string>& args) {
   } else if (explicit_file) {
     return Status::NotFound("config file " + file + " cannot be read");
   }
-  bool upstream_flag = false;
+  bool upstream_flag = false, names_flag = false;
   for (const auto& [name, value] : flags) {
     if (name == "dir" || name == "config") continue;
     if (name == "upstream" && !upstream_flag) {
       config.upstream.clear();  // flags replace the file's list
       upstream_flag = true;
+    }
+    if (name == "api_names" && !names_flag) {
+      config.api_names.clear();  // the same for the API's names
+      names_flag = true;
     }
     HOSO_RETURN_IF_ERROR(SetOption(&config, name, value, "--" + name));
   }

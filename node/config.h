@@ -45,6 +45,9 @@ struct NodeConfig {
   std::string listen;  // peers' address; empty: this node accepts no peers
   std::vector<std::string> upstream;
   std::string api = "127.0.0.1:7480";
+  // Host names (or addresses) clients use to reach the API besides its bound address and
+  // loopback: "name" (the API's port) or "name:port". Any other Host header gets 421.
+  std::vector<std::string> api_names;
   std::string log_level = "info";
   std::string pid_file;
   int64_t handshake_timeout_ms = 10000;

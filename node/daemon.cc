@@ -177,7 +177,9 @@ Status NodeDaemon::Impl::Open() {
                                         SystemClock::Default()->NowMs() / 1000);
   };
   api = std::make_unique<LocalApi>(store.get(), SystemClock::Default(), token, view);
-  server = std::make_unique<ApiServer>(api.get(), log);
+  ApiServerOptions server_options;
+  server_options.names = c.api_names;
+  server = std::make_unique<ApiServer>(api.get(), log, server_options);
   HOSO_ASSIGN_OR_RETURN(HostPort api_hp, ParseHostPort(c.api));
   auto api_port = server->Start(api_hp.host, api_hp.port);
   if (!api_port.ok()) return api_port.status().Annotate("option 'api' " + c.api);

@@ -11,13 +11,15 @@ using namespace hoso::node;
 TEST_CASE("config file: options, comments, lists and defaults", "[node][config]") {
   NodeConfig c;
   REQUIRE(ParseConfigText("# a node\nroot = 89\n\nlisten = 0.0.0.0:7400  # peers\n"
-                          "upstream = 10.0.0.1:7400, prov.example:7400\nidle_timeout_ms=5000\n",
+                          "upstream = 10.0.0.1:7400, prov.example:7400\nidle_timeout_ms=5000\n"
+                          "api_names = hoso.xa.vn, 192.168.1.10:7480\n",
                           "hoso.conf", &c)
               .ok());
   CHECK(c.root == "89");
   CHECK(c.listen == "0.0.0.0:7400");
   CHECK(c.upstream == std::vector<std::string>{"10.0.0.1:7400", "prov.example:7400"});
   CHECK(c.idle_timeout_ms == 5000);
+  CHECK(c.api_names == std::vector<std::string>{"hoso.xa.vn", "192.168.1.10:7480"});
   CHECK(c.api == "127.0.0.1:7480");  // default kept
   CHECK(Validate(c).ok());
 }

@@ -377,13 +377,15 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-http::response<http::string_body> Fetch(uint16_t port, http::verb verb, const std::string& target,
-                                        std::string body = "") {
+http::response<http::string_body> Fetch(
+    uint16_t port, http::verb verb, const std::string& target, std::string body = "",
+    const std::vector<std::pair<std::string, std::string>>& headers = {}) {
   asio::io_context io;
   beast::tcp_stream stream(io);
   stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   http::request<http::string_body> req{verb, target, 11};
   req.set(http::field::host, "127.0.0.1");
+  for (const auto& [name, value] : headers) req.set(name, value);
   req.keep_alive(false);
   req.body() = std::move(body);
   req.prepare_payload();
@@ -424,6 +426,42 @@ TEST_CASE("API server: every response carries the CSP and the security headers",
     CHECK(std::string(res["X-Content-Type-Options"]) == "nosniff");
     CHECK(std::string(res["Referrer-Policy"]) == "no-referrer");
     CHECK(std::string(res["X-Frame-Options"]) == "DENY");
+  }
+  server.Stop();
+}
+
+// Issue 16, "The office LAN": DNS rebinding. A page of evil.example, whose name now resolves
+// to the office's node, reads and writes with Host: evil.example. Only this node's names
+// are answered.
+TEST_CASE("API server: a Host that is not this node's address or a configured name gets 421",
+          "[node][api]") {
+  Office o;
+  Logger log(stderr);
+  ApiServerOptions options;
+  options.names = {"hoso.xa-my-binh.vn", "192.168.1.10:7480", "Quay-1"};
+  ApiServer server(o.commune_api.get(), &log, options);
+  auto port = server.Start("127.0.0.1", 0, 1);
+  REQUIRE(port.ok());
+  const std::string p = std::to_string(*port);
+  auto with_host = [&](const std::string& host, const std::string& target = "/v1/cases") {
+    return Fetch(*port, http::verb::get, target, "",
+                 {{"Host", host}, {"Authorization", std::string("Bearer ") + kToken}});
+  };
+  for (const std::string& host : std::vector<std::string>{"evil.example:" + p, "evil.example", "127.0.0.2:" + p, "localhost:1", "[::2]:" + p,
+       "hoso.xa-my-binh.vn:1", "192.168.1.10:" + p + "0", "127.0.0.1.evil.example:" + p,
+       std::string("")}) {
+    INFO(host);
+    auto res = with_host(host);
+    CHECK(res.result_int() == 421);
+    CHECK_THAT(res.body(), Catch::Contains("misdirected"));
+    CHECK_THAT(res.body(), Catch::Contains("api_names"));
+    CHECK(std::string(res["Content-Security-Policy"]).size() > 0);
+    CHECK(with_host(host, "/").result_int() == 421);  // the app's page too
+  }
+  for (const std::string& host : std::vector<std::string>{"127.0.0.1:" + p, "localhost:" + p, "LocalHost:" + p, "[::1]:" + p, "127.0.0.1",
+        "hoso.xa-my-binh.vn:" + p, "HOSO.xa-my-binh.vn:" + p, "192.168.1.10:7480", "quay-1:" + p}) {
+    INFO(host);
+    CHECK(with_host(host).result_int() == 200);
   }
   server.Stop();
 }
