@@ -5,6 +5,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <atomic>
 #include <cctype>
 #include <condition_variable>
 #include <cstring>
@@ -75,10 +76,30 @@ HttpResponse Misdirected(std::string_view host) {
 }
 }  // namespace
 
+HttpResponse Busy(std::string_view reason) {
+  HttpResponse r;
+  r.status = 503;
+  r.body = "{\"error\":\"busy\",\"reason\":\"" + std::string(reason) +
+           ": try again shortly\",\"message\":\"Máy chủ đang bận, vui lòng thử lại sau ít "
+           "phút.\"}\n";
+  return r;
+}
+
+HttpResponse LengthRequired() {
+  HttpResponse r;
+  r.status = 411;
+  r.body = "{\"error\":\"length_required\",\"field\":\"Content-Length\",\"reason\":\"a bundle "
+           "must be sent with a Content-Length\",\"message\":\"Thiếu độ dài dữ liệu gửi "
+           "lên.\"}\n";
+  return r;
+}
+
 struct ApiServer::Impl {
   LocalApi* api;
   Logger* log;
   ApiServerOptions options;
+  std::atomic<size_t> buffered{0};  // body bytes reserved by requests being read or handled
+  std::atomic<bool> bundle_busy{false};
   std::string port;                 // the bound port, as text
   std::set<std::string> hostports;  // accepted host:port
   std::set<std::string> portless;   // accepted without a port (loopback and the bound address)
@@ -135,6 +156,15 @@ struct ApiServer::Impl {
     co_await http::async_write(stream, res, kTuple);
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    // A short lingering close: what the client already sent (at most 1 MiB, 2 s) is read
+    // into a small sink and dropped, so it sees the answer instead of a reset.
+    stream.expires_after(std::chrono::seconds(2));
+    char sink[16 * 1024];
+    for (size_t drained = 0; drained < (1u << 20);) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+      if (ec) break;
+      drained += n;
+    }
   }
 
   // 413, then a lingering close: read and drop what the client is still sending (bounded),
@@ -177,11 +207,52 @@ struct ApiServer::Impl {
         co_await RefuseEarly(stream, Misdirected(parser.get()[http::field::host]), "bad Host");
         co_return;
       }
+      // Authentication from the headers alone: nobody makes the node read a body unasked.
+      {
+        const auto& h = parser.get();
+        HttpRequest head{std::string(h.method_string()), std::string(h.target()),
+                         std::string(h[http::field::authorization]), "",
+                         std::string(h[http::field::cookie])};
+        if (auto refused = api->Admit(head)) {
+          co_await RefuseEarly(stream, std::move(*refused), "unauthenticated");
+          co_return;
+        }
+      }
       // Bundles (a scope's streams from a USB stick) may be large; nothing else is.
       bool bundle = parser.get().method() == http::verb::post &&
                     parser.get().target().starts_with("/v1/bundle");
       size_t limit = bundle ? kMaxBundle : kMaxBody;
       auto length = parser.content_length();
+      // The body's bytes are reserved before any is read, and freed once it is handled.
+      struct Reservation {
+        Impl* self;
+        size_t bytes = 0;
+        bool bundle = false;
+        ~Reservation() {
+          if (bytes) self->buffered -= bytes;
+          if (bundle) self->bundle_busy = false;
+        }
+      } reservation{this};
+      if (bundle) {
+        if (!length) {
+          co_await RefuseEarly(stream, LengthRequired(), "bundle without length");
+          co_return;
+        }
+        if (*length <= limit && bundle_busy.exchange(true)) {
+          co_await RefuseEarly(stream, Busy("another bundle is being imported"), "bundle busy");
+          co_return;
+        }
+        reservation.bundle = *length <= limit;
+      } else if (!parser.is_done()) {
+        size_t want = length ? std::min<size_t>(*length, limit + 1) : limit;
+        size_t before = buffered.fetch_add(want);
+        reservation.bytes = want;
+        if (before + want > options.max_buffered_bytes) {
+          co_await RefuseEarly(stream, Busy("too many request bodies are being received"),
+                               "buffer budget");
+          co_return;
+        }
+      }
       beast::error_code ec;
       if (length && *length > limit) {
         ec = http::error::body_limit;

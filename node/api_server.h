@@ -1,7 +1,9 @@
 // ApiServer: LocalApi on an HTTP/1.1 port (Boost.Beast on Asio C++20 coroutines, one
 // coroutine per connection, error codes not exceptions). Requests over 1 MiB get 413, a
 // connection idle for 30 s is closed, a Host header that does not name this node (its bound
-// address, loopback or a configured name) gets 421 before anything else is read, and each request is logged (method, path without the
+// address, loopback or a configured name) gets 421 before anything else is read, a request
+// that is not authenticated (LocalApi::Admit, from the headers) gets its 401 before its body
+// is read, the bodies buffered at once are bounded in total (ApiServerOptions), and each request is logged (method, path without the
 // query, status, duration: never a body or a query string, which may hold personal data).
 // Stop() stops accepting, lets the requests being handled finish (bounded), then closes.
 // Thread-safety: Start and Stop from one thread; requests run on the server's own threads.
@@ -22,6 +24,11 @@ struct ApiServerOptions {
   // Host headers accepted besides the bound address and loopback (config `api_names`):
   // "name" (the bound port) or "name:port". Any other Host gets 421 (DNS rebinding).
   std::vector<std::string> names;
+  // Request bodies buffered at once across all connections (each counted at its
+  // Content-Length, or 1 MiB when chunked, from before its first byte is read); a request
+  // over it gets 503. Bundles (token only, up to 1 GiB, Content-Length required) are not
+  // counted here: one is read at a time, a second at once gets 503.
+  size_t max_buffered_bytes = size_t{64} << 20;
 };
 
 class ApiServer {

@@ -336,6 +336,30 @@ HttpResponse LocalApi::Handle(const HttpRequest& request) {
   return r;
 }
 
+std::optional<HttpResponse> LocalApi::Admit(const HttpRequest& request) {
+  Call call{request, "", {}};
+  std::string_view target = request.target;
+  call.path = PercentDecode(target.substr(0, target.find('?')));
+  const std::string& m = request.method;
+  const std::string& p = call.path;
+  std::optional<HttpResponse> refused;
+  if (p == "/healthz" || (m == "GET" && p.rfind("/v1/", 0) != 0 && p != "/metrics") ||
+      (p == "/v1/login" && m == "POST")) {
+    return std::nullopt;  // public
+  }
+  refused = Authenticate(call);
+  if (!refused && call.session && p.rfind("/v1/bundle", 0) == 0) {
+    refused = Error(403, "forbidden", "",
+                    "bundles are imported with the node's API token, not an officer's session",
+                    "Chức năng này dành cho bộ phận công nghệ thông tin.");
+  }
+  if (refused) {
+    std::lock_guard lock(counts_mu_);
+    ++responses_[refused->status];
+  }
+  return refused;
+}
+
 HttpResponse LocalApi::Route(Call& call) {
   const std::string& m = call.req.method;
   const std::string& p = call.path;

@@ -59,6 +59,10 @@ class LocalApi {
  public:
   LocalApi(Store* store, const Clock* clock, std::string token, NodeView view);
   HttpResponse Handle(const HttpRequest& request);
+  // Decides from the headers alone (request.body is ignored) whether a request may go on:
+  // nothing when it may, else the refusal to send without reading its body (401 without a
+  // token or a live session; 403 for a session on the token-only bundle route).
+  std::optional<HttpResponse> Admit(const HttpRequest& request);
 
  private:
   struct Call;

@@ -6,6 +6,9 @@
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 #include <regex>
+#include <thread>
+
+#include "node/officers.h"
 
 #include "node/api_server.h"
 #include "node/json.h"
@@ -416,9 +419,12 @@ TEST_CASE("API server: every response carries the CSP and the security headers",
                                           {http::verb::get, "/healthz", 0, 200},
                                           {http::verb::get, "/v1/cases", 0, 401},
                                           {http::verb::get, "/nothing-here", 0, 404},
-                                          {http::verb::post, "/v1/cases", 2 << 20, 413}}) {
+                                          {http::verb::post, "/v1/cases", 2 << 20, 401},
+                                          {http::verb::post, "/v1/cases?token", 2 << 20, 413}}) {
     INFO(p.target << " " << p.status);
-    auto res = Fetch(*port, p.verb, p.target, std::string(p.body, 'x'));
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (p.target.ends_with("?token")) headers = {{"Authorization", std::string("Bearer ") + kToken}};
+    auto res = Fetch(*port, p.verb, p.target, std::string(p.body, 'x'), headers);
     CHECK(res.result_int() == p.status);
     CHECK(std::string(res["Content-Security-Policy"]) ==
           "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
@@ -462,6 +468,119 @@ TEST_CASE("API server: a Host that is not this node's address or a configured na
         "hoso.xa-my-binh.vn:" + p, "HOSO.xa-my-binh.vn:" + p, "192.168.1.10:7480", "quay-1:" + p}) {
     INFO(host);
     CHECK(with_host(host).result_int() == 200);
+  }
+  server.Stop();
+}
+
+namespace {
+
+// A client that sends what it is told and reads one response, waiting at most `wait`.
+struct RawClient {
+  asio::io_context io;
+  beast::tcp_stream stream{io};
+  explicit RawClient(uint16_t port) {
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  }
+  void Send(const std::string& bytes) { asio::write(stream.socket(), asio::buffer(bytes)); }
+  // The status, or 0 if none came in time.
+  int Status(std::chrono::milliseconds wait = std::chrono::milliseconds(3000)) {
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    int status = 0;
+    http::async_read(stream, buffer, res, [&](beast::error_code ec, size_t) {
+      if (!ec) status = res.result_int();
+    });
+    io.run_for(wait);
+    io.restart();
+    if (status == 0) stream.cancel();
+    io.run_for(std::chrono::milliseconds(100));
+    io.restart();
+    return status;
+  }
+};
+
+std::string Head(const std::string& request_line, size_t length, const std::string& extra = "") {
+  return request_line + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+         extra + "Content-Length: " + std::to_string(length) + "\r\n\r\n";
+}
+
+}  // namespace
+
+// Issue 16, "Bounded resources": the bundle route read up to 1 GiB into memory before it
+// checked the token. Authentication is decided from the headers; bodies are bounded in total.
+TEST_CASE("API server: authentication from the headers before any body, bodies bounded in total",
+          "[node][api]") {
+  Office o;
+  testing::TempDir accounts;
+  OfficerDirectory officers;
+  REQUIRE(officers.Add("nv.lan", "Nguyễn Thị Lan", Role::kHead, "mat-khau-dai-1", 1000).ok());
+  REQUIRE(officers.Save(accounts.Sub("officers.json")).ok());
+  NodeView view;
+  view.officers_file = accounts.Sub("officers.json");
+  LocalApi api(o.commune->store.get(), &o.commune->clock, kToken, view);
+  auto login = api.Handle({"POST", "/v1/login", "",
+                           R"({"login":"nv.lan","password":"mat-khau-dai-1"})", "",
+                           "application/json"});
+  REQUIRE(login.status == 200);
+  std::string cookie = login.set_cookie.substr(0, login.set_cookie.find(';'));
+  Logger log(stderr);
+  ApiServerOptions options;
+  options.max_buffered_bytes = (3 << 20) / 2;  // room for one 1 MiB body, not two
+  ApiServer server(&api, &log, options);
+  auto port = server.Start("127.0.0.1", 0, 2);
+  REQUIRE(port.ok());
+  const std::string bearer = std::string("Authorization: Bearer ") + kToken + "\r\n";
+
+  // No token, a 1 GiB bundle announced: 401 at once, no byte of the body sent or read.
+  for (const char* target : {"POST /v1/bundle", "POST /v1/cases", "POST /v1/bundle?x=1"}) {
+    INFO(target);
+    RawClient c(*port);
+    c.Send(Head(target, size_t{1} << 30));
+    CHECK(c.Status() == 401);
+  }
+  {
+    RawClient c(*port);
+    c.Send(Head("POST /v1/bundle", size_t{1} << 30, "Authorization: Bearer wrong\r\n"));
+    CHECK(c.Status() == 401);
+  }
+  // A session is not enough for a bundle: 403, before the body.
+  {
+    RawClient c(*port);
+    c.Send(Head("POST /v1/bundle", size_t{1} << 30, "Cookie: " + cookie + "\r\n"));
+    CHECK(c.Status() == 403);
+  }
+  // A bundle must say its length.
+  {
+    RawClient c(*port);
+    c.Send("POST /v1/bundle HTTP/1.1\r\nHost: 127.0.0.1\r\n" + bearer +
+           "Transfer-Encoding: chunked\r\n\r\n");
+    CHECK(c.Status() == 411);
+  }
+  // One client is sending a 1 MiB body slowly; a second one over the total budget gets 503;
+  // once the first is done, the budget is free again.
+  RawClient slow(*port);
+  slow.Send(Head("POST /v1/cases", 1 << 20, bearer) + "{");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  {
+    RawClient c(*port);
+    c.Send(Head("POST /v1/cases", 1 << 20, bearer));
+    CHECK(c.Status() == 503);
+  }
+  slow.Send(std::string((1 << 20) - 1, ' '));
+  CHECK(slow.Status() == 400);  // read and handled: "{" and spaces are not JSON
+  {
+    RawClient c(*port);
+    c.Send(Head("POST /v1/cases", 2, bearer) + "{}");
+    CHECK(c.Status() == 400);  // admitted (and then refused for its fields)
+  }
+  // A second bundle while one is being read: 503.
+  RawClient bundle(*port);
+  bundle.Send(Head("POST /v1/bundle", 1 << 20, bearer) + "x");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  {
+    RawClient c(*port);
+    c.Send(Head("POST /v1/bundle", 10, bearer));
+    CHECK(c.Status() == 503);
   }
   server.Stop();
 }
