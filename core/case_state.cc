@@ -50,6 +50,12 @@ bool CaseState::Contains(const Hash& id) const {
   return false;
 }
 
+bool CaseState::RecordedBeforeDeps(size_t i) const {
+  const EventRef& r = events_[i];
+  return std::any_of(r.links.begin(), r.links.end(),
+                     [&](int32_t d) { return d >= 0 && events_[d].hlc > r.hlc; });
+}
+
 void CaseState::Reorder() {
   // Kahn's algorithm taking the least event in (hlc, origin, epoch, seq, id) among those whose
   // held deps are all placed: the one linear extension of deps that every holder computes.

@@ -74,6 +74,8 @@ class CaseState {
   const std::vector<FieldState>& fields() const { return fields_; }
 
   bool Contains(const Hash& id) const;
+  // Event i's HLC is below that of a held event it depends on (a wrong clock somewhere).
+  bool RecordedBeforeDeps(size_t i) const;
   // Folds one event in. Idempotent: returns false when the event was already there.
   bool Apply(const Event& e, const Hash& id);
 

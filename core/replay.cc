@@ -30,15 +30,28 @@ Result<CaseReplay> ReplayCase(const Store& store, std::string_view case_code, in
   HOSO_ASSIGN_OR_RETURN(CaseView view, store.GetCase(case_code));
   CaseReplay out;
   out.state = CaseState(std::string(case_code), view.state.channel());
-  for (auto& h : view.history) {
-    if (TimeOf(h.event) > as_of_ms) {
+  // History is in fold order, so what an event saw comes before it: one backward pass takes
+  // in the ancestors of every event recorded by as_of.
+  const auto& refs = view.state.events();
+  std::vector<uint8_t> shown(refs.size(), 0);
+  for (size_t i = refs.size(); i-- > 0;) {
+    if (TimeOf(view.history[i].event) <= as_of_ms) shown[i] = 1;
+    if (!shown[i]) continue;
+    for (int32_t d : refs[i].links) {
+      if (d >= 0) shown[d] = 1;
+    }
+  }
+  for (size_t i = 0; i < view.history.size(); ++i) {
+    HistoryEntry& h = view.history[i];
+    if (!shown[i]) {
       ++out.later_events;
       continue;
     }
     std::set<std::string> before = ConflictedFields(out.state);
     out.state.Apply(h.event, h.id);
     std::set<std::string> after = ConflictedFields(out.state);
-    ReplayStep step{h.id, std::move(h.event), Minus(after, before), Minus(before, after)};
+    ReplayStep step{h.id, std::move(h.event), Minus(after, before), Minus(before, after),
+                    h.recorded_before_deps};
     out.steps.push_back(std::move(step));
   }
   if (out.steps.empty()) {

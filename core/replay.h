@@ -5,7 +5,10 @@
 // folds every case of the channels in a unit's scope (as the directory stood at that time)
 // from the events written up to then, and gives counts by status and the scope's fingerprint,
 // computed exactly as Store::ScopeFingerprint computes the current one.
-// An event's time is its HLC (the writer's clock, bounded by the drift rule).
+// An event's time is its HLC (the writer's clock, bounded by the drift rule). A case as of T
+// holds the events recorded by T and everything they saw, whatever time those carry (an
+// office whose clock ran ahead recorded them "later"): a step is never shown without what its
+// author saw, and it is flagged (recorded_before_deps).
 // Thread-safety: reads the store; may run while it is in use.
 #pragma once
 
@@ -26,6 +29,7 @@ struct ReplayStep {
   Event event;
   std::vector<std::string> conflicts_opened;    // fields this event left in conflict
   std::vector<std::string> conflicts_resolved;  // conflicted fields it settled
+  bool recorded_before_deps = false;            // its time is before an event it saw
 };
 
 struct CaseReplay {

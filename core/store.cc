@@ -1125,13 +1125,15 @@ Result<CaseState> Store::GetCaseState(std::string_view case_code) const {
 Result<CaseView> Store::GetCase(std::string_view case_code) const {
   CaseView view;
   HOSO_ASSIGN_OR_RETURN(view.state, GetCaseState(case_code));
-  for (const EventRef& r : view.state.events()) {
+  const auto& refs = view.state.events();
+  for (size_t i = 0; i < refs.size(); ++i) {
+    const EventRef& r = refs[i];
     StreamKey stream{view.state.channel(), r.origin, r.epoch};
     std::string bytes;
     HOSO_RETURN_IF_ERROR(FromRocks(db_->Get({}, cf_[kEvents], EventKey(stream, r.seq), &bytes),
                                    "event of case " + std::string(case_code)));
     HOSO_ASSIGN_OR_RETURN(Event e, DecodeEvent(bytes));
-    view.history.push_back(HistoryEntry{r.id, std::move(e)});
+    view.history.push_back(HistoryEntry{r.id, std::move(e), view.state.RecordedBeforeDeps(i)});
   }
   return view;
 }

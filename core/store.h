@@ -125,6 +125,9 @@ struct StreamHead {
 struct HistoryEntry {
   Hash id{};
   Event event;
+  // Its recorded time is before that of an event it saw: its author's clock was wrong (or the
+  // other's). It still folds after what it saw (docs/case-fold.md).
+  bool recorded_before_deps = false;
 };
 
 struct CaseView {

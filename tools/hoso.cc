@@ -700,6 +700,7 @@ int AuditReplayCmd(const Args& a) {
                                  {"changes", node::CborToJson(s.event.body)},
                                  {"conflicts_opened", std::move(opened)},
                                  {"conflicts_resolved", std::move(resolved)},
+                                 {"recorded_before_deps", s.recorded_before_deps},
                                  {"id", Hex(s.id)}});
   }
   json::object state;
@@ -739,6 +740,9 @@ int AuditReplayCmd(const Args& a) {
     }
     std::printf("  %s  %-6s %-10s %-14s %s\n", Local(o.at("at")).c_str(), Str(o, "office").c_str(),
                 Str(o, "officer").c_str(), Str(o, "type").c_str(), changes.c_str());
+    if (o.at("recorded_before_deps").as_bool()) {
+      std::printf("      thời điểm ghi sớm hơn bước mà nó dựa vào (đồng hồ máy sai?)\n");
+    }
     for (const auto& f : o.at("conflicts_opened").as_array()) {
       std::printf("      xung đột mở: %s\n", std::string(f.as_string()).c_str());
     }

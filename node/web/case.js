@@ -84,7 +84,10 @@ function historyItem(h) {
   const what = typeof ch.status === "string" && Object.hasOwn(STATUS, ch.status) ? STATUS[ch.status] : str(h.type);
   return el("li", {}, `${fmtTime(h.at)} — `, el("b", {}, what),
     ` — ${str(h.officer)} (đơn vị ${str(h.office)})`,
-    ch.tracking ? " — vận đơn " + str(ch.tracking) : "", ch.note ? " — " + str(ch.note) : "");
+    ch.tracking ? " — vận đơn " + str(ch.tracking) : "", ch.note ? " — " + str(ch.note) : "",
+    h.recorded_before_deps === true
+      ? el("span", { class: "clock-warning" }, " — thời điểm ghi sớm hơn bước mà nó dựa vào (đồng hồ máy sai?)")
+      : "");
 }
 
 export async function viewCase(main, code) {

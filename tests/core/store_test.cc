@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "core/replay.h"
 #include "core/text.h"
 #include "tests/testing.h"
 
@@ -607,5 +608,16 @@ TEST_CASE("store: a step folds after what it saw, whatever its clock said", "[st
   REQUIRE(view->history.size() == 2);
   CHECK(view->history[0].event.type == "case.received");
   CHECK(view->history[1].event.type == "case.step");
+  CHECK_FALSE(view->history[0].recorded_before_deps);
+  CHECK(view->history[1].recorded_before_deps);  // flagged on the case page
   CHECK(view->state.TextOr("status", "") == "processing");
+  // As of the step's time, the case holds the reception the step saw, though recorded later.
+  auto replay = ReplayCase(s, code, HlcMillis(step->hlc));
+  REQUIRE(replay.ok());
+  REQUIRE(replay->steps.size() == 2);
+  CHECK(replay->steps[0].event.type == "case.received");
+  CHECK(replay->steps[1].recorded_before_deps);
+  CHECK(replay->later_events == 0);
+  CHECK(replay->state == view->state);
+  CHECK(ReplayCase(s, code, HlcMillis(step->hlc) - 1).status().code() == Code::kNotFound);
 }
