@@ -336,7 +336,7 @@ void CaseState::EncodeTo(std::string* dest) const {
   }
 }
 
-Result<CaseState> CaseState::Decode(std::string_view bytes) {
+Result<CaseState> CaseState::Decode(std::string_view bytes, bool as_stored) {
   auto bad = [](const char* what) {
     return Status::Corruption(std::string("case state: ") + what);
   };
@@ -403,7 +403,7 @@ Result<CaseState> CaseState::Decode(std::string_view bytes) {
   if (!in.done()) return bad("trailing bytes");
   // States stored before the fold followed deps (a step could sort before what it saw, under
   // a wrong clock) are put in fold order as they are read.
-  if (!st.InFoldOrder()) st.Reorder();
+  if (!as_stored) st.PutInFoldOrder();
   return st;
 }
 

@@ -93,7 +93,13 @@ class CaseState {
 
   std::string Encode() const;
   void EncodeTo(std::string* out) const;  // appends
-  static Result<CaseState> Decode(std::string_view bytes);
+  // Puts the events in fold order when they are not (a state stored before fold order
+  // followed deps): `as_stored` keeps the order of the bytes, for a caller that must first
+  // read what was derived from them (index keys), then calls PutInFoldOrder.
+  static Result<CaseState> Decode(std::string_view bytes, bool as_stored = false);
+  void PutInFoldOrder() {
+    if (!InFoldOrder()) Reorder();
+  }
   Hash Fingerprint() const { return Sha256(Encode()); }
 
   bool operator==(const CaseState&) const;

@@ -27,6 +27,7 @@ using Kind = Rule::Kind;
 constexpr uint64_t kMaxTime = (uint64_t{1} << 48) - 1;  // ms since the epoch, as the HLC holds
 constexpr uint64_t kShort = 64;
 constexpr uint64_t kLong = 2000;
+constexpr size_t kMaxMapFields = 64;
 
 Rule Text(std::string_view name, uint64_t max, std::vector<std::string_view> choices = {}) {
   return Rule{name, Kind::kText, max, 0, std::move(choices), {}};
@@ -88,13 +89,22 @@ Status Bad(const std::string& path, const std::string& what) {
   return Status::InvalidArgument(path + " " + what);
 }
 
-// Control characters could rewrite a terminal or a log line; no field needs them.
-bool HasControl(std::string_view s) {
+// Control characters could rewrite a terminal or a log line, and bidirectional overrides and
+// line separators make text read as something else; no field needs them.
+bool HasControl(std::string_view s, bool multiline = true) {
   for (size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
-    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) return true;
+    if (c < 0x20 && !(multiline && (c == '\t' || c == '\n'))) return true;
+    if (c == 0x7f) return true;
     // C1 controls U+0080..U+009F are C2 80..C2 9F in UTF-8 (the decoder checked UTF-8).
     if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) < 0xa0) return true;
+    // U+2028..U+202E (E2 80 A8..AE) and U+2066..U+2069 (E2 81 A6..A9).
+    if (c == 0xe2 && i + 2 < s.size()) {
+      auto b = static_cast<unsigned char>(s[i + 1]), d = static_cast<unsigned char>(s[i + 2]);
+      if ((b == 0x80 && d >= 0xa8 && d <= 0xae) || (b == 0x81 && d >= 0xa6 && d <= 0xa9)) {
+        return true;
+      }
+    }
   }
   return false;
 }
@@ -114,6 +124,9 @@ Status CheckAny(const cbor::Value& v, const std::string& path) {
     }
   }
   if (v.is_map()) {
+    if (v.size() > kMaxMapFields) {
+      return Bad(path, "has more than " + std::to_string(kMaxMapFields) + " fields");
+    }
     for (size_t i = 0; i + 1 < v.items().size(); i += 2) {
       const cbor::Value& k = v.items()[i];
       if (!k.is_text() || !IsKeyName(k.str())) {
@@ -230,6 +243,14 @@ Status CheckCaseEvent(const Event& e) {
                                    ": a case code starts with its channel's unit");
   }
   HOSO_RETURN_IF_ERROR(CheckFields(CaseFields(), e.body, "body"));
+  // Codes a clerk types into searches and a spreadsheet reads: names only (no "=..." formula).
+  for (const char* code : {"procedure", "tracking"}) {
+    const cbor::Value* v = e.body.Find(code);
+    if (v && !v->str().empty() && !ValidateName(code, v->str()).ok()) {
+      return Status::InvalidArgument(std::string("body.") + code +
+                                     " must be letters, digits, '.', '_' and '-'");
+    }
+  }
   const cbor::Value* status = e.body.Find("status");
   if (status && !IsStatusName(status->str())) {
     return Status::InvalidArgument("body.status must be a status name of [a-z_]");
@@ -285,7 +306,7 @@ Status CheckEventSchema(const Event& e) {
                    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
                  });
   if (!type_ok) return Status::InvalidArgument("event type must be 1 to 64 bytes of [a-z0-9_.]");
-  if (e.officer.size() > 128 || HasControl(e.officer)) {
+  if (e.officer.size() > 128 || HasControl(e.officer, /*multiline=*/false)) {
     return Status::InvalidArgument("officer must be at most 128 bytes with no control character");
   }
   if (!e.body.is_map()) return Status::InvalidArgument("body must be a map");

@@ -111,10 +111,10 @@ SignedHead SignatureRecord(const StreamKey& stream, size_t prefix_size,
 
 // A cases-family value is the state's digest, then the state (FinishCase builds it), so a
 // commit can update the channel fingerprint without rehashing the old state.
-Result<CaseState> ParseCaseRecord(std::string_view value, Hash* digest) {
+Result<CaseState> ParseCaseRecord(std::string_view value, Hash* digest, bool as_stored = false) {
   if (value.size() < 32) return Status::Corruption("case record shorter than its digest");
   if (digest) *digest = HashFromView(value.substr(0, 32));
-  return CaseState::Decode(value.substr(32));
+  return CaseState::Decode(value.substr(32), as_stored);
 }
 
 void XorInto(Hash* acc, const Hash& h) {
@@ -525,9 +525,11 @@ Status Store::InitCase(const std::string& code, const std::string& channel,
   if (read.IsNotFound()) {
     t->state = CaseState(code, channel);
   } else if (read.ok()) {
-    HOSO_ASSIGN_OR_RETURN(t->state, ParseCaseRecord(value, &t->old_digest));
+    // The index keys and report bucket in the store came from the state as stored.
+    HOSO_ASSIGN_OR_RETURN(t->state, ParseCaseRecord(value, &t->old_digest, /*as_stored=*/true));
     t->old_fields = Indexed(t->state);
     t->old_bucket = ReportBucketKey(t->state);
+    t->state.PutInFoldOrder();
     t->existed = true;
   } else {
     return FromRocks(read, "reading case " + code);
@@ -581,6 +583,15 @@ Status Store::ApplyBounded(CaseState& state, const Event& e, const Hash& id) {
     return Status::OutOfRange(
         "case " + e.case_code + " already holds " + std::to_string(kMaxCaseEvents) +
         " events, the most a case may hold (seq " + std::to_string(e.seq) + ")");
+  }
+  size_t new_fields = 0;
+  for (size_t i = 0; i < e.body.items().size(); i += 2) {
+    new_fields += state.Field(e.body.items()[i].str()) == nullptr;
+  }
+  if (new_fields > 0 && state.fields().size() + new_fields > kMaxCaseFields) {
+    return Status::OutOfRange("case " + e.case_code + " would have more than " +
+                              std::to_string(kMaxCaseFields) + " fields (seq " +
+                              std::to_string(e.seq) + ")");
   }
   state.Apply(e, id);
   return Status::Ok();
@@ -643,6 +654,11 @@ Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending*
         HOSO_RETURN_IF_ERROR(ApplyBounded(t->state, prep.events[i], prep.ids[i]));
       }
       FinishCase(t);
+      if (t->record.size() > kMaxCaseStateBytes) {
+        return Status::OutOfRange("case " + *work[k].first + " would take " +
+                                  std::to_string(t->record.size()) + " bytes, over the " +
+                                  std::to_string(kMaxCaseStateBytes) + " a case may take");
+      }
       // Only the record is read from here on (the next commit folds on it), and of the
       // events only their heads. Freeing the decoded state and bodies now, while they are in
       // this thread's cache, costs a fraction of freeing them cold after the write.

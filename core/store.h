@@ -160,6 +160,11 @@ class StreamReader {
 constexpr size_t kMaxAppendWrites = 1000;
 // The most events one case may hold; an event past it is refused (its batch with it).
 constexpr size_t kMaxCaseEvents = 4096;
+// The most fields a case may have, and the most bytes its stored state may take: a case's
+// state is rewritten whole by every commit that touches it. Remote events past them are
+// refused (local writes are held to the fields bound only).
+constexpr size_t kMaxCaseFields = 256;
+constexpr size_t kMaxCaseStateBytes = 1 << 20;
 
 class Store {
  public:

@@ -93,7 +93,18 @@ TEST_CASE("schema: each broken field is refused by name", "[schema]") {
              Catch::Contains("body.note holds a control character"));
   CHECK_THAT(Refusal(CaseEvent(Body({{"status", Text("received")}, {"Bad Key", Text("x")}}))),
              Catch::Contains("key that is not 1 to 64 bytes of [a-z0-9_]"));
+  CHECK_THAT(Refusal(CaseEvent(
+                 Body({{"status", Text("received")}, {"note", Text("abc \xe2\x80\xae gnp.exe")}}))),
+             Catch::Contains("body.note holds a control character"));  // a bidi override
+  CHECK_THAT(Refusal(CaseEvent(Body(
+                 {{"status", Text("received")}, {"procedure", Text("=HYPERLINK(\"http://x\")")}}))),
+             Catch::Contains("body.procedure must be letters, digits"));
+  cbor::Value wide = Body({{"status", Text("received")}});
+  for (int i = 0; i < 64; ++i) wide.Set("extra_" + std::to_string(100 + i), Text("x"));
+  CHECK_THAT(Refusal(CaseEvent(wide)), Catch::Contains("body has more than 64 fields"));
   Event officer = CaseEvent(Body({{"status", Text("received")}}));
+  officer.officer = "nv.lan\tforged";
+  CHECK_THAT(Refusal(officer), Catch::Contains("officer"));
   officer.officer = "nv.lan\r\nforged";
   CHECK_THAT(Refusal(officer), Catch::Contains("officer"));
   Event type = CaseEvent(Body({{"status", Text("received")}}), "Case<Received>");

@@ -621,3 +621,46 @@ TEST_CASE("store: a step folds after what it saw, whatever its clock said", "[st
   CHECK(replay->state == view->state);
   CHECK(ReplayCase(s, code, HlcMillis(step->hlc) - 1).status().code() == Code::kNotFound);
 }
+
+TEST_CASE("store: a peer cannot grow a case past its fields or bytes", "[store][fold]") {
+  TempDir dir;
+  auto p = OpenNode(dir.Sub("p"), "89");
+  WriteDirectory(*p->store);
+  Store& s = *p->store;
+  REQUIRE(s.TrustOrigin("30280", 1, KeyFor(30280).public_key()).ok());
+  testing::StreamWriter w({"30280", "30280", 1}, KeyFor(30280));
+  const std::string code = "30280-251124-0001";
+  uint64_t hlc = HlcPack(kNow, 0);
+  w.Next(code, "case.received", Body({{"status", Text("received")}}), hlc);
+  REQUIRE(s.Ingest(w.Seal()).ok());
+  // New field names, 60 an event: the fields bound stops them.
+  Status over;
+  for (int k = 0; k < 10 && over.ok(); ++k) {
+    cbor::Value body = Body({{"status", Text("processing")}});
+    for (int f = 0; f < 60; ++f) body.Set("f" + std::to_string(1000 + k * 60 + f), Text("x"));
+    w.Next(code, "case.step", body, ++hlc);
+    over = s.Ingest(w.Seal());
+  }
+  CHECK(over.code() == Code::kOutOfRange);
+  CHECK_THAT(over.message(), Catch::Contains("more than 256 fields"));
+  REQUIRE(s.GetCaseState(code)->fields().size() <= kMaxCaseFields);
+
+  // Large concurrent values of one field stay live side by side: the bytes bound stops them.
+  testing::StreamWriter big({"30280", "30280", 2}, KeyFor(30280));
+  REQUIRE(s.TrustOrigin("30280", 2, KeyFor(30280).public_key()).ok());
+  const std::string other = "30280-251124-0002";
+  big.Next(other, "case.received", Body({{"status", Text("received")}}), hlc);
+  const Hash reception = big.last_id();
+  REQUIRE(s.Ingest(big.Seal()).ok());
+  over = Status::Ok();
+  for (int k = 0; k < 40 && over.ok(); ++k) {
+    big.Next(other, "case.step",
+             Body({{"status", Text("processing")},
+                   {"note", Text(std::string(1900, 'a' + k % 26))},
+                   {"extra", cbor::Value::Bytes(std::string(30000, 'x'))}}),
+             ++hlc, {reception});
+    over = s.Ingest(big.Seal());
+  }
+  CHECK(over.code() == Code::kOutOfRange);
+  CHECK_THAT(over.message(), Catch::Contains("bytes, over the 1048576 a case may take"));
+}
