@@ -100,6 +100,8 @@ struct ApiServer::Impl {
   ApiServerOptions options;
   std::atomic<size_t> buffered{0};  // body bytes reserved by requests being read or handled
   std::atomic<bool> bundle_busy{false};
+  asio::thread_pool login_pool{1};  // password checks, off the io threads
+  std::atomic<int> logins{0};       // waiting or running on login_pool
   std::string port;                 // the bound port, as text
   std::set<std::string> hostports;  // accepted host:port
   std::set<std::string> portless;   // accepted without a port (loopback and the bound address)
@@ -140,6 +142,7 @@ struct ApiServer::Impl {
     res.set(http::field::cache_control, "no-store");
     SetSecurityHeaders(res);
     if (!out.set_cookie.empty()) res.set(http::field::set_cookie, out.set_cookie);
+    if (!out.retry_after.empty()) res.set(http::field::retry_after, out.retry_after);
     res.body() = std::move(out.body);
     res.keep_alive(keep_alive);
     res.prepare_payload();
@@ -284,7 +287,20 @@ struct ApiServer::Impl {
                      std::string(req[http::field::origin]),
                      std::string(req[http::field::host]),
                      remote};
-      out = api->Handle(in);
+      if (in.method == "POST" && in.target.substr(0, in.target.find('?')) == "/v1/login") {
+        if (logins.fetch_add(1) >= options.login_queue) {
+          out = Busy("too many logins are being checked");
+        } else {
+          LocalApi* handler = api;
+          out = co_await asio::co_spawn(
+              login_pool,
+              [handler, &in]() -> asio::awaitable<HttpResponse> { co_return handler->Handle(in); },
+              asio::use_awaitable);
+        }
+        --logins;
+      } else {
+        out = api->Handle(in);
+      }
       {
         std::lock_guard lock(mu);
         if (--active == 0) idle.notify_all();
@@ -367,6 +383,7 @@ void ApiServer::Stop() {
     impl_->idle.wait_for(lock, kDrain, [this] { return impl_->active == 0; });
   }
   impl_->io.stop();
+  impl_->login_pool.join();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
 }

@@ -993,7 +993,26 @@ HttpResponse LocalApi::SyncStatus(Call&) {
   for (const auto& u : view_.upstreams) ups.push_back(json::value(u));
   out["upstreams"] = std::move(ups);
   out["peers"] = std::move(list);
+  if (view_.self_check) out["self_check"] = SelfCheckJson(view_.self_check());
   return Json(200, out);
+}
+
+json::object LocalApi::SelfCheckJson(const SelfCheckReport& r) {
+  json::object o;
+  o["state"] = SelfCheckStateName(r.state);
+  o["streams"] = r.streams;
+  o["events"] = r.events;
+  o["cases"] = r.cases;
+  o["findings"] = r.findings;
+  json::array first;
+  for (const auto& f : r.first_findings) first.push_back(json::value(f));
+  o["first_findings"] = std::move(first);
+  o["started"] = FormatTime(r.started_ms);
+  if (r.finished_ms) {
+    o["finished"] = FormatTime(r.finished_ms);
+    o["seconds"] = r.seconds;
+  }
+  return o;
 }
 
 HttpResponse LocalApi::NodeInfo(Call&) {
@@ -1015,6 +1034,7 @@ HttpResponse LocalApi::NodeInfo(Call&) {
   out["scope_fingerprint"] =
       Hex(store_->ScopeFingerprint([&](const std::string& c) { return !IsSystemChannel(c); }));
   out["forks"] = store_->Forks().size();
+  if (view_.self_check) out["self_check"] = SelfCheckJson(view_.self_check());
   out["started"] = FormatTime(view_.started_ms);
   out["now"] = FormatTime(now);
   return Json(200, out);
@@ -1201,15 +1221,26 @@ HttpResponse LocalApi::Login(Call& call) {
                  "Nút này chưa có tài khoản cán bộ.");
   }
   const int64_t now = clock_->NowMs();
+  const std::string& address = call.req.remote;
+  const std::string key = login + "\n" + address;
   {
     std::lock_guard lock(login_mu_);
-    auto it = failed_logins_.find(login);
-    if (it != failed_logins_.end() && it->second.until_ms > now) {
-      return Error(429, "locked", "login",
-                   "too many wrong passwords: try again in " +
-                       std::to_string((it->second.until_ms - now) / 60000 + 1) + " minutes",
-                   "Nhập sai mật khẩu quá nhiều lần: vui lòng thử lại sau " +
-                       std::to_string((it->second.until_ms - now) / 60000 + 1) + " phút.");
+    int64_t wait = 0;
+    if (auto it = login_failures_.find(key); it != login_failures_.end()) {
+      wait = std::max(wait, WaitMs(it->second, kFreePerLogin, now));
+    }
+    if (auto it = address_failures_.find(address); it != address_failures_.end()) {
+      wait = std::max(wait, WaitMs(it->second, kFreePerAddress, now));
+    }
+    if (wait > 0) {
+      std::string secs = std::to_string((wait + 999) / 1000);
+      HttpResponse r = Error(429, "throttled", "login",
+                             "too many wrong passwords from this address: try again in " + secs +
+                                 " s",
+                             "Nhập sai mật khẩu nhiều lần: vui lòng đợi " + secs +
+                                 " giây rồi thử lại.");
+      r.retry_after = secs;
+      return r;
     }
   }
   auto officers = OfficerDirectory::Load(view_.officers_file);
@@ -1217,17 +1248,14 @@ HttpResponse LocalApi::Login(Call& call) {
   auto officer = officers->Verify(login, password);
   if (!officer.ok()) {
     std::lock_guard lock(login_mu_);
-    FailedLogins& f = failed_logins_[login];
-    if (++f.count >= kMaxFailedLogins) {
-      f.count = 0;
-      f.until_ms = now + kLockoutMs;
-    }
+    NoteFailure(login_failures_, key, now);
+    NoteFailure(address_failures_, address, now);
     return Error(401, "unauthorized", "password", officer.status().message(),
                  "Sai tên đăng nhập hoặc mật khẩu.");
   }
   {
     std::lock_guard lock(login_mu_);
-    failed_logins_.erase(login);
+    login_failures_.erase(key);
   }
   auto token = sessions_.Open(*officer);
   if (!token.ok()) return FromStatus(token.status());
@@ -1238,6 +1266,30 @@ HttpResponse LocalApi::Login(Call& call) {
       std::string(kSessionCookie) + "=" + *token +
       "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" + std::to_string(SessionTable::kMaxMs / 1000);
   return r;
+}
+
+int64_t LocalApi::WaitMs(const Failures& f, int free, int64_t now) {
+  if (f.count < free) return 0;
+  int doublings = std::min(f.count - free, 20);
+  int64_t delay = std::min<int64_t>(int64_t{1000} << doublings, kMaxDelayMs);
+  return std::max<int64_t>(0, f.last_ms + delay - now);
+}
+
+void LocalApi::NoteFailure(std::map<std::string, Failures>& table, const std::string& key,
+                           int64_t now) {
+  if (table.size() >= kMaxThrottled && !table.count(key)) {
+    std::erase_if(table, [&](const auto& e) { return now - e.second.last_ms > kForgetMs; });
+    if (table.size() >= kMaxThrottled) {  // still full: forget the oldest
+      auto oldest = std::min_element(table.begin(), table.end(), [](const auto& a, const auto& b) {
+        return a.second.last_ms < b.second.last_ms;
+      });
+      table.erase(oldest);
+    }
+  }
+  Failures& f = table[key];
+  if (now - f.last_ms > kForgetMs) f.count = 0;
+  ++f.count;
+  f.last_ms = now;
 }
 
 // The acting officer of a write: the logged-in one, who must hold a role allowed to record
@@ -1460,6 +1512,14 @@ HttpResponse LocalApi::Metrics(Call&) {
   line("hoso_commits_total", "", static_cast<double>(store_->CommitCounter()));
   metric("hoso_forks", "gauge", "Forked streams kept as evidence.");
   line("hoso_forks", "", static_cast<double>(store_->Forks().size()));
+  if (view_.self_check) {
+    SelfCheckReport check = view_.self_check();
+    metric("hoso_self_check_state", "gauge",
+           "The store's check at start: 0 running (sync held), 1 passed, 2 damaged (sync held).");
+    line("hoso_self_check_state", "", static_cast<double>(check.state));
+    metric("hoso_self_check_findings", "gauge", "What the store's check at start found wrong.");
+    line("hoso_self_check_findings", "", static_cast<double>(check.findings));
+  }
   metric("hoso_uptime_seconds", "gauge", "Seconds since the node started.");
   line("hoso_uptime_seconds", "", static_cast<double>(clock_->NowMs() - view_.started_ms) / 1000);
   std::vector<sync::PeerStatus> peers = CurrentPeers();

@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/reference_data.h"
 #include "core/store.h"
+#include "node/self_check.h"
 #include "node/sessions.h"
 #include "sync/session.h"
 #include "sync/tls_node.h"
@@ -44,6 +45,7 @@ struct HttpResponse {
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
   std::string set_cookie;  // a Set-Cookie header, when not empty
+  std::string retry_after;  // a Retry-After header (seconds), when not empty
 };
 
 // What the API shows of the node beyond its store.
@@ -53,6 +55,7 @@ struct NodeView {
   int64_t started_ms = 0;
   sync::OriginVerifier verify_origin;  // for bundles: as sync trusts an origin
   std::string officers_file;           // officer accounts (node/officers.h); empty: none
+  std::function<SelfCheckReport()> self_check;  // the store's check at start; may be empty
 };
 
 class LocalApi {
@@ -73,6 +76,7 @@ class LocalApi {
   HttpResponse ListCases(Call& call);
   HttpResponse SyncStatus(Call& call);
   HttpResponse NodeInfo(Call& call);
+  static boost::json::object SelfCheckJson(const SelfCheckReport& report);
   HttpResponse Scope(Call& call);
   HttpResponse Backup(Call& call);
   HttpResponse ImportBundle(Call& call);
@@ -110,15 +114,29 @@ class LocalApi {
   mutable std::shared_ptr<const ReferenceData> reference_;
   mutable uint64_t reference_version_ = 0;
   SessionTable sessions_;
-  // Five wrong passwords in a row lock a login for five minutes.
-  static constexpr int kMaxFailedLogins = 5;
-  static constexpr int64_t kLockoutMs = 5 * 60 * 1000;
-  struct FailedLogins {
+  // Wrong passwords slow down further attempts (docs/api.md, "Logins"): per (login, client
+  // address), after kFreePerLogin failures, and per address whatever the login (so unknown
+  // or changing login names do not escape it), after kFreePerAddress; each further failure
+  // doubles the wait, up to kMaxDelayMs. An attempt within the wait gets 429 and costs no
+  // PBKDF2. Nobody can lock an officer out from another address.
+ public:
+  static constexpr int kFreePerLogin = 3;
+  static constexpr int kFreePerAddress = 10;
+  static constexpr int64_t kMaxDelayMs = 5 * 60 * 1000;
+  static constexpr int64_t kForgetMs = 15 * 60 * 1000;  // a record with no failure this long
+  static constexpr size_t kMaxThrottled = 10000;        // records kept per table
+
+ private:
+  struct Failures {
     int count = 0;
-    int64_t until_ms = 0;
+    int64_t last_ms = 0;
   };
+  static int64_t WaitMs(const Failures& f, int free, int64_t now);
+  static void NoteFailure(std::map<std::string, Failures>& table, const std::string& key,
+                          int64_t now);
   std::mutex login_mu_;
-  std::map<std::string, FailedLogins> failed_logins_;
+  std::map<std::string, Failures> login_failures_;    // by login + "\n" + address
+  std::map<std::string, Failures> address_failures_;  // by address
   std::mutex counts_mu_;
   std::map<int, uint64_t> responses_;  // by HTTP status, for /metrics
 };

@@ -584,3 +584,46 @@ TEST_CASE("API server: authentication from the headers before any body, bodies b
   }
   server.Stop();
 }
+
+// Issue 16: PBKDF2 ran on the API's two io threads, so clients sending passwords made every
+// request wait. Logins run on a pool of their own with a bounded queue.
+TEST_CASE("API server: logins are checked off the API's threads, on a bounded queue",
+          "[node][api]") {
+  Office o;
+  testing::TempDir accounts;
+  OfficerDirectory officers;
+  // Slow on purpose (several times the CLI's 600,000): each login takes a second or so.
+  REQUIRE(officers.Add("nv.lan", "Nguyễn Thị Lan", Role::kHead, "mat-khau-dai-1", 3000000).ok());
+  REQUIRE(officers.Save(accounts.Sub("officers.json")).ok());
+  NodeView view;
+  view.officers_file = accounts.Sub("officers.json");
+  LocalApi api(o.commune->store.get(), &o.commune->clock, kToken, view);
+  Logger log(stderr);
+  ApiServerOptions options;
+  options.login_queue = 2;
+  ApiServer server(&api, &log, options);
+  auto port = server.Start("127.0.0.1", 0, 2);
+  REQUIRE(port.ok());
+  const std::string body = R"({"login":"nv.lan","password":"mat-khau-dai-1"})";
+  std::vector<std::unique_ptr<RawClient>> logins;
+  for (int i = 0; i < 2; ++i) {
+    logins.push_back(std::make_unique<RawClient>(*port));
+    logins.back()->Send(Head("POST /v1/login", body.size()) + body);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  {
+    RawClient third(*port);
+    third.Send(Head("POST /v1/login", body.size()) + body);
+    CHECK(third.Status() == 503);  // the queue is full
+  }
+  // Meanwhile the API answers at once.
+  for (int i = 0; i < 4; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto res = Fetch(*port, http::verb::get, "/v1/cases", "",
+                     {{"Authorization", std::string("Bearer ") + kToken}});
+    CHECK(res.result_int() == 200);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(150));
+  }
+  for (auto& c : logins) CHECK(c->Status(std::chrono::milliseconds(20000)) == 200);
+  server.Stop();
+}
