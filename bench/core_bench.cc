@@ -383,6 +383,13 @@ int main(int argc, char** argv) {
         Emit(kBench, "audit_vs_sha256", eps / (n_events / sha_s), "ratio");
       }
     }
+    // The node's own check at start (node/self_check.h): the same audit on one thread.
+    if (!only_ingest) {
+      Stopwatch a;
+      auto report = AuditStore(*store, {"", "", true, 1});
+      if (!report.ok()) Fail(report.status());
+      Emit(kBench, "self_check_s", a.Seconds(), "s");
+    }
   }
   if (!only_ingest) {
     auto store = bench::OpenRoot(scratch.path() + "/ingest1", units, workload);

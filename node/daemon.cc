@@ -89,12 +89,34 @@ struct NodeDaemon::Impl {
   std::string crl_pem;  // the current CRL, for bundles (sync keeps its own copy)
   std::unique_ptr<Store> store;
   std::unique_ptr<sync::SyncNode> sync;
+  std::unique_ptr<SelfCheck> self_check;  // joined before sync and the store go
   std::unique_ptr<LocalApi> api;
   std::unique_ptr<ApiServer> server;
   std::string run_file;
 
   Status Open();
+  // The end of the store's check at start: sync goes on, or stays held on damage.
+  void Checked(const SelfCheckReport& r);
 };
+
+void NodeDaemon::Impl::Checked(const SelfCheckReport& r) {
+  char took[32];
+  std::snprintf(took, sizeof took, "%.2f", r.seconds);
+  if (r.state == SelfCheckReport::State::kPassed) {
+    log->Log(LogLevel::kInfo, "node",
+             "self-check passed in " + std::string(took) + " s: " + std::to_string(r.streams) +
+                 " streams, " + std::to_string(r.events) + " events, " + std::to_string(r.cases) +
+                 " cases; sync starts");
+    sync->Release();
+    return;
+  }
+  sync->Hold("the store failed its self-check");
+  log->Log(LogLevel::kError, "node",
+           "self-check found " + std::to_string(r.findings) +
+               " problem(s) in the case log: sync stays held until the node is restored "
+               "(docs/operations.md, \"The store checks itself\")");
+  for (const auto& f : r.first_findings) log->Log(LogLevel::kError, "node", "self-check: " + f);
+}
 
 namespace {
 
@@ -152,6 +174,7 @@ Status NodeDaemon::Impl::Open() {
     logger->Log(ParseLogLevel(level), "sync", message);
   };
   sync = std::make_unique<sync::SyncNode>(store.get(), tls, SystemClock::Default());
+  sync->Hold("the store is checking itself");
   std::string listen_bound;
   if (!c.listen.empty()) {
     HOSO_ASSIGN_OR_RETURN(HostPort hp, ParseHostPort(c.listen));
@@ -176,6 +199,9 @@ Status NodeDaemon::Impl::Open() {
     return sync::CheckOriginCertificate(o, self->ca_pem, self->crl_pem,
                                         SystemClock::Default()->NowMs() / 1000);
   };
+  view.self_check = [self] { return self->self_check->Current(); };
+  self_check = std::make_unique<SelfCheck>(store.get(), SystemClock::Default(),
+                                           [self](const SelfCheckReport& r) { self->Checked(r); });
   api = std::make_unique<LocalApi>(store.get(), SystemClock::Default(), token, view);
   ApiServerOptions server_options;
   server_options.names = c.api_names;
@@ -246,8 +272,9 @@ Status NodeDaemon::ReloadCrl() {
 void NodeDaemon::Stop() {
   if (!impl_ || !impl_->store) return;
   impl_->log->Log(LogLevel::kInfo, "node", "stopping");
-  impl_->server->Stop();  // requests being handled finish; their writes are committed
-  impl_->sync->Stop();    // closes peers; a batch being ingested commits or is re-sent later
+  impl_->self_check.reset();  // waits for a check still running
+  impl_->server->Stop();      // requests being handled finish; their writes are committed
+  impl_->sync->Stop();        // closes peers; a batch being ingested commits or is re-sent later
   impl_->sync.reset();
   impl_->server.reset();
   impl_->api.reset();

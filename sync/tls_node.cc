@@ -14,6 +14,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "core/certificate.h"
 #include "core/worker_pool.h"
@@ -104,6 +105,10 @@ struct SyncNode::Impl {
   std::vector<std::shared_ptr<PeerStatus>> peers;
   std::set<std::shared_ptr<Conn>> conns;
   std::set<asio::steady_timer*> backoff_timers;
+  std::string held;  // why sync is held; "" when it runs
+  bool accept_pending = false;
+  std::vector<std::pair<std::pair<std::string, uint16_t>, std::shared_ptr<PeerStatus>>>
+      upstreams_pending;
 
   void Log(std::string_view level, const std::string& message) const {
     if (config.log) config.log(level, message);
@@ -577,7 +582,11 @@ Result<uint16_t> SyncNode::Listen(const std::string& address, uint16_t port) {
   }
   uint16_t bound = acceptor.local_endpoint().port();
   impl_->acceptor.emplace(std::move(acceptor));
-  asio::co_spawn(impl_->io, impl_->Accept(), asio::detached);
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->accept_pending = !impl_->held.empty();
+  }
+  if (!impl_->accept_pending) asio::co_spawn(impl_->io, impl_->Accept(), asio::detached);
   impl_->Log("info", "listening for peers on " + address + ":" + std::to_string(bound));
   return bound;
 }
@@ -590,8 +599,41 @@ void SyncNode::ConnectTo(const std::string& host, uint16_t port) {
   {
     std::lock_guard lock(impl_->mu);
     impl_->peers.push_back(status);
+    if (!impl_->held.empty()) {
+      status->last_error = "sync held: " + impl_->held;
+      impl_->upstreams_pending.push_back({{host, port}, status});
+      return;
+    }
   }
   asio::co_spawn(impl_->io, impl_->Upstream(host, port, status), asio::detached);
+}
+
+void SyncNode::Hold(std::string reason) {
+  std::lock_guard lock(impl_->mu);
+  impl_->held = reason.empty() ? "held" : std::move(reason);
+}
+
+void SyncNode::Release() {
+  bool accept = false;
+  decltype(impl_->upstreams_pending) upstreams;
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->held.empty()) return;
+    impl_->held.clear();
+    accept = std::exchange(impl_->accept_pending, false);
+    upstreams.swap(impl_->upstreams_pending);
+    for (auto& [where, status] : upstreams) status->last_error.clear();
+  }
+  if (accept) asio::co_spawn(impl_->io, impl_->Accept(), asio::detached);
+  for (auto& [where, status] : upstreams) {
+    asio::co_spawn(impl_->io, impl_->Upstream(where.first, where.second, status), asio::detached);
+  }
+  impl_->Log("info", "sync released");
+}
+
+std::string SyncNode::HeldBecause() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->held;
 }
 
 Status SyncNode::ReloadCrl(const std::string& crl_pem) {

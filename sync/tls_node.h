@@ -74,6 +74,13 @@ class SyncNode {
   Result<uint16_t> Listen(const std::string& address, uint16_t port);
   // Keeps a connection to an upstream (reconnecting with backoff) until Stop.
   void ConnectTo(const std::string& host, uint16_t port);
+  // Until Release, a listener binds but accepts no connection (peers wait in the backlog, then
+  // back off) and no upstream is dialled: sync is held, e.g. while the store checks itself.
+  // Call before Listen and ConnectTo.
+  void Hold(std::string reason);
+  void Release();
+  // Why sync is held ("" when it is not).
+  std::string HeldBecause() const;
   // Replaces the CRL used for new connections.
   Status ReloadCrl(const std::string& crl_pem);
   void Stop();

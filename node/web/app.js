@@ -13,6 +13,14 @@ const main = () => $("#main");
 
 // ---- banner: online/offline, last sync, events waiting upstream, clock skew
 
+// The store's check at start (sync is held until it passes).
+function selfCheckNotice(c) {
+  if (c.state === "running") return el("span", { id: "self-check" }, "Đang tự kiểm tra dữ liệu, tạm dừng đồng bộ");
+  if (c.state !== "damaged") return null;
+  return el("span", { id: "self-check", class: "warn" },
+    "Cảnh báo: dữ liệu của nút đã bị thay đổi ngoài hệ thống, đã dừng đồng bộ. Hãy báo bộ phận công nghệ thông tin.");
+}
+
 async function refreshBanner() {
   const b = $("#banner");
   if (!session.me) { b.textContent = "Hệ thống quản lý hồ sơ thủ tục hành chính"; return; }
@@ -32,6 +40,7 @@ async function refreshBanner() {
       el("span", {}, "Đồng bộ gần nhất: ", s.last_success ? fmtTime(s.last_success) : "chưa có"),
       el("span", { id: "waiting" }, "Sự kiện chờ gửi lên: ", String(waiting)),
       skew > 60000 ? el("span", { class: "warn" }, `Cảnh báo: đồng hồ máy lệch ${Math.round(skew / 1000)} giây`) : null,
+      selfCheckNotice(obj(s.self_check)),
       el("span", {}, str(n.name) || str(n.unit)));
   } catch (e) { /* the next tick tries again */ }
 }

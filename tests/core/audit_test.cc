@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "core/certificate.h"
+#include "tests/raw_db.h"
 #include "tests/testing.h"
 #include "tools/stream_builder.h"
 
@@ -43,39 +44,7 @@ void BuildProvince(const std::string& dir, Pki& pki) {
               .ok());
 }
 
-// Raw access to a closed store's RocksDB, as an attacker with the disk would have.
-class RawDb {
- public:
-  explicit RawDb(const std::string& path) {
-    std::vector<std::string> names;
-    REQUIRE(rocksdb::DB::ListColumnFamilies({}, path, &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    rocksdb::DB* raw = nullptr;
-    REQUIRE(rocksdb::DB::Open({}, path, cfs, &handles_, &raw).ok());
-    db_.reset(raw);
-    for (size_t i = 0; i < names.size(); ++i) by_name_[names[i]] = handles_[i];
-  }
-  ~RawDb() {
-    for (auto* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
-  }
-  std::string Get(const std::string& cf, const std::string& key) {
-    std::string v;
-    REQUIRE(db_->Get({}, by_name_.at(cf), key, &v).ok());
-    return v;
-  }
-  void Put(const std::string& cf, const std::string& key, const std::string& value) {
-    REQUIRE(db_->Put({}, by_name_.at(cf), key, value).ok());
-  }
-  void Delete(const std::string& cf, const std::string& key) {
-    REQUIRE(db_->Delete({}, by_name_.at(cf), key).ok());
-  }
-
- private:
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name_;
-};
+using testing::RawDb;
 
 const StreamKey kCommuneStream{"30280", "30280", 1};
 

@@ -9,8 +9,10 @@
 #include <fstream>
 #include <thread>
 
+#include "core/coding.h"
 #include "node/json.h"
 #include "tests/process_testing.h"
+#include "tests/raw_db.h"
 #include "tools/local_network.h"
 #include "tools/provision.h"
 
@@ -194,4 +196,54 @@ TEST_CASE("hoso-node: refuses to start on bad config, keys or certificates, sayi
   // Put right, it starts.
   std::filesystem::remove(node_dir + "/tls/crl.pem");
   CHECK(start({}).ok());
+}
+
+TEST_CASE("hoso-node: a store altered behind its back is found at start and not synced",
+          "[node][self_check]") {
+  testing::TempDir dir;
+  auto net = testing::RunningNetwork(dir.path(), {"89", "30280"});
+  auto created = net->Call("30280", "POST", "/v1/cases", kCase);
+  REQUIRE(created.ok());
+  REQUIRE(net->WaitConverged(20s).ok());
+  auto node = net->Call("30280", "GET", "/v1/node");
+  REQUIRE(node.ok());
+  CHECK(node->at("self_check").at("state").as_string() == "passed");  // and sync ran
+
+  // An event byte of the commune's own stream changed on disk while the node was stopped.
+  REQUIRE(net->Stop("30280").ok());
+  {
+    testing::RawDb raw(net->NodeDir("30280") + "/db");
+    std::string key = StreamKey{"30280", "30280", 1}.Encode();
+    PutBig64(&key, 1);
+    std::string event = raw.Get("events", key);
+    size_t at = event.find("Hoa");
+    REQUIRE(at != std::string::npos);
+    event[at] = 'X';
+    raw.Put("events", key, event);
+  }
+  REQUIRE(net->Start("30280").ok());
+  REQUIRE(WaitFor([&] {
+    auto n = net->Call("30280", "GET", "/v1/node");
+    return n.ok() && n->at("self_check").at("state").as_string() != "running";
+  }));
+  node = net->Call("30280", "GET", "/v1/node");
+  const auto& check = node->at("self_check").as_object();
+  CHECK(check.at("state").as_string() == "damaged");
+  CHECK(check.at("findings").to_number<int>() >= 1);
+  std::string findings = node::json::serialize(check.at("first_findings"));
+  INFO(findings);
+  CHECK(findings.find("30280/30280#1") != std::string::npos);
+  CHECK(ReadLog(net->NodeDir("30280")).find("self-check found") != std::string::npos);
+  // Sync stays held: the upstream is never dialled, and the status says why.
+  auto status = net->Call("30280", "GET", "/v1/sync/status");
+  REQUIRE(status.ok());
+  CHECK(status->at("self_check").at("state").as_string() == "damaged");
+  const auto& up = status->at("peers").as_array().at(0).as_object();
+  CHECK_FALSE(up.at("connected").as_bool());
+  CHECK(std::string(up.at("last_error").as_string()).find("sync held") != std::string::npos);
+  auto metrics = net->node("30280").Client()->Call("GET", "/metrics");
+  REQUIRE(metrics.ok());
+  CHECK(metrics->body.find("hoso_self_check_state 2") != std::string::npos);
+  // Reads are still served.
+  CHECK(net->Call("30280", "GET", "/v1/cases")->at("count").to_number<int>() == 1);
 }
