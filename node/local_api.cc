@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -1204,7 +1206,18 @@ std::optional<HttpResponse> LocalApi::Authenticate(Call& call) {
   }
   std::string token = SessionToken(call.req.cookie);
   if (!token.empty()) call.session = sessions_.Lookup(token);
-  if (call.session) return std::nullopt;
+  if (call.session) {
+    // A removed or changed account (hoso officer remove, passwd, a new role) ends its
+    // sessions at once.
+    auto officers = Officers();
+    const Officer* now = nullptr;
+    for (const auto& o : officers->officers()) {
+      if (o.login == call.session->officer.login) now = &o;
+    }
+    if (now && SessionStamp(*now) == call.session->stamp) return std::nullopt;
+    sessions_.CloseOfficer(call.session->officer.login);
+    call.session.reset();
+  }
   return Error(401, "unauthorized", "Authorization",
                "missing or wrong bearer token (the node's token_file), or no live session",
                "Phiên làm việc không hợp lệ hoặc đã hết hạn: vui lòng đăng nhập lại.");
@@ -1313,6 +1326,24 @@ std::optional<HttpResponse> LocalApi::ActingOfficer(const Call& call, const json
   }
   *officer = o.login;
   return std::nullopt;
+}
+
+std::shared_ptr<const OfficerDirectory> LocalApi::Officers() const {
+  std::string stamp;
+  struct stat st;
+  if (!view_.officers_file.empty() && ::stat(view_.officers_file.c_str(), &st) == 0) {
+    stamp = std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+            std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+  }
+  std::lock_guard lock(officers_mu_);
+  if (officers_ && stamp == officers_stamp_) return officers_;
+  auto loaded = stamp.empty() ? Result<OfficerDirectory>(OfficerDirectory())
+                              : OfficerDirectory::Load(view_.officers_file);
+  // An unreadable file has no officers (nobody may write) until it is fixed.
+  officers_ = std::make_shared<const OfficerDirectory>(loaded.ok() ? std::move(*loaded)
+                                                                    : OfficerDirectory());
+  officers_stamp_ = loaded.ok() ? stamp : "";
+  return officers_;
 }
 
 std::optional<HttpResponse> LocalApi::RootOnly(const char* what) const {

@@ -86,6 +86,8 @@ class LocalApi {
   HttpResponse Calendar(Call& call);
   HttpResponse SetCalendar(Call& call);
   std::optional<HttpResponse> RootOnly(const char* what) const;
+  // officers.json as it is now (re-read when the file changes); empty without one.
+  std::shared_ptr<const OfficerDirectory> Officers() const;
   std::optional<HttpResponse> Authenticate(Call& call);
   HttpResponse StaticFile(const std::string& path) const;
   HttpResponse Login(Call& call);
@@ -114,6 +116,9 @@ class LocalApi {
   mutable std::shared_ptr<const ReferenceData> reference_;
   mutable uint64_t reference_version_ = 0;
   SessionTable sessions_;
+  mutable std::mutex officers_mu_;
+  mutable std::shared_ptr<const OfficerDirectory> officers_;
+  mutable std::string officers_stamp_;  // inode, size and mtime of the file read
   // Wrong passwords slow down further attempts (docs/api.md, "Logins"): per (login, client
   // address), after kFreePerLogin failures, and per address whatever the login (so unknown
   // or changing login names do not escape it), after kFreePerAddress; each further failure

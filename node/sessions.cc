@@ -6,12 +6,18 @@
 
 namespace hoso::node {
 
+std::string SessionStamp(const Officer& officer) {
+  return std::string(RoleName(officer.role)) + ":" + Hex(officer.salt) + ":" +
+         std::to_string(officer.iterations);
+}
+
 Result<std::string> SessionTable::Open(const Officer& officer) {
   unsigned char raw[32];
   if (RAND_bytes(raw, sizeof raw) != 1) return Status::IOError("no randomness");
   std::string token = Hex(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
   Session s;
   s.officer = officer;
+  s.stamp = SessionStamp(officer);
   s.officer.salt.clear();
   s.officer.hash.clear();
   s.created_ms = s.last_ms = clock_->NowMs();
@@ -41,6 +47,15 @@ void SessionTable::Close(std::string_view token) {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(token);
   if (it != sessions_.end()) sessions_.erase(it);
+}
+
+}  // namespace hoso::node
+
+namespace hoso::node {
+
+void SessionTable::CloseOfficer(std::string_view login) {
+  std::lock_guard lock(mu_);
+  std::erase_if(sessions_, [&](const auto& e) { return e.second.officer.login == login; });
 }
 
 }  // namespace hoso::node

@@ -19,8 +19,13 @@ namespace hoso::node {
 
 struct Session {
   Officer officer;  // login, name and role (no password material is kept)
+  std::string stamp;  // the account as it was at login (SessionStamp): a change ends it
   int64_t created_ms = 0, last_ms = 0;
 };
+
+// What a change of the account (role, password) changes: the role and the salt, which a new
+// password renews.
+std::string SessionStamp(const Officer& officer);
 
 class SessionTable {
  public:
@@ -32,6 +37,8 @@ class SessionTable {
   // The live session of a token (its idle time restarts), or nothing.
   std::optional<Session> Lookup(std::string_view token);
   void Close(std::string_view token);
+  // Ends every session of an officer (removed, or changed).
+  void CloseOfficer(std::string_view login);
 
  private:
   const Clock* clock_;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 
 #include "core/crypto.h"
 #include "node/daemon.h"
@@ -294,4 +295,55 @@ TEST_CASE("API: wrong passwords slow down that login from that address, and that
   CHECK(login("tt.hoa", "mat-khau-dai-3", counter).status == 200);
   commune->clock.Advance(1000);
   CHECK(login("tt.hoa", "mat-khau-dai-3", sprayer).status == 200);
+}
+
+// Issue 16: removing or changing an officer (hoso officer remove, passwd, another role)
+// left their sessions alive for up to 10 hours. They end at once.
+TEST_CASE("API: a removed or changed account ends its sessions at once", "[node][officers][api]") {
+  testing::TempDir dir;
+  auto commune = testing::OpenTestNode(dir.Sub("30280"), "30280");
+  const std::string file = dir.Sub("officers.json");
+  OfficerDirectory officers;
+  REQUIRE(officers.Add("nv.lan", "Nguyễn Thị Lan", Role::kReception, "mat-khau-dai-1", kFast).ok());
+  REQUIRE(
+      officers.Add("cb.minh", "Trần Văn Minh", Role::kProcessing, "mat-khau-dai-2", kFast).ok());
+  REQUIRE(officers.Add("ld.hoa", "Lê Thị Hoa", Role::kHead, "mat-khau-dai-3", kFast).ok());
+  REQUIRE(officers.Save(file).ok());
+  NodeView view;
+  view.officers_file = file;
+  LocalApi api(commune->store.get(), &commune->clock, "0123456789abcdef0123456789abcdef", view);
+  // Sessions end when their account is removed or changed (role, password), at once.
+  auto login = [&](const std::string& who, const std::string& password) {
+    auto r = api.Handle({"POST", "/v1/login", "",
+                         json::serialize(json::object{{"login", who}, {"password", password}}),
+                         "", "application/json"});
+    REQUIRE(r.status == 200);
+    return CookieOf(r);
+  };
+  auto me = [&](const std::string& cookie) {
+    return api.Handle({"GET", "/v1/me", "", "", cookie}).status;
+  };
+  std::string lan = login("nv.lan", "mat-khau-dai-1");
+  std::string lan2 = login("nv.lan", "mat-khau-dai-1");
+  std::string minh = login("cb.minh", "mat-khau-dai-2");
+  std::string hoa = login("ld.hoa", "mat-khau-dai-3");
+  CHECK(me(lan) == 200);
+  auto edit = [&](const std::function<void(OfficerDirectory&)>& change) {
+    auto d = OfficerDirectory::Load(file);
+    REQUIRE(d.ok());
+    change(*d);
+    REQUIRE(d->Save(file).ok());
+  };
+  edit([](OfficerDirectory& d) { REQUIRE(d.Remove("nv.lan").ok()); });
+  CHECK(me(lan) == 401);
+  CHECK(me(lan2) == 401);
+  CHECK(me(minh) == 200);  // others go on
+  edit([](OfficerDirectory& d) { REQUIRE(d.SetPassword("cb.minh", "mat-khau-moi-22").ok()); });
+  CHECK(me(minh) == 401);
+  CHECK(me(hoa) == 200);
+  edit([](OfficerDirectory& d) {
+    REQUIRE(d.Remove("ld.hoa").ok());
+    REQUIRE(d.Add("ld.hoa", "Lê Thị Hoa", Role::kAuditor, "mat-khau-dai-3", kFast).ok());
+  });
+  CHECK(me(hoa) == 401);  // the same login and password, another role
 }
