@@ -212,6 +212,15 @@ void CheckOrigins(const Store& store, const AuditOptions& options,
       continue;
     }
     auto info = VerifyNodeCertificate(cert, options.ca_pem, options.crl_pem, last_ms / 1000);
+    const bool revoked = store.RevocationsSnapshot()->Find(unit, epoch) != nullptr;
+    if (!info.ok() && !options.crl_pem.empty()) {
+      auto unrevoked = VerifyNodeCertificate(cert, options.ca_pem, "", last_ms / 1000);
+      if (unrevoked.ok()) {
+        info = std::move(unrevoked);
+        if (!revoked)
+          report->notes.push_back("origin " + name + ": signed by a key the CRL has revoked since");
+      }
+    }
     std::string problem;
     if (!info.ok()) {
       problem = info.status().message();
@@ -223,6 +232,24 @@ void CheckOrigins(const Store& store, const AuditOptions& options,
     if (!problem.empty()) {
       report->findings.push_back({"certificate", who, 0, "", "origin " + name + ": " + problem});
     }
+  }
+}
+
+// Origins the root revoked by "$revocations" whose history this store holds: valid history,
+// with the time the store learned of the revocation as evidence.
+void NoteRevocations(const Store& store, const std::map<OriginId, int64_t>& origins,
+                     AuditReport* report) {
+  auto revocations = store.RevocationsSnapshot();
+  for (const auto& [origin, last_ms] : origins) {
+    const Revocation* revoked = revocations->Find(origin.first, origin.second);
+    if (!revoked) continue;
+    report->notes.push_back(
+        "origin " + RevocationKey(origin.first, origin.second) +
+        ": signed by a since-revoked key (revoked from " + std::to_string(revoked->revoked_at_ms) +
+        " ms" + (revoked->reason.empty() ? "" : ", " + revoked->reason) + "); " +
+        (revoked->learned_ms ? "this node learned of it at " + std::to_string(revoked->learned_ms) +
+                                   " ms and holds only what it held before"
+                             : "no record of when this store learned of it"));
   }
 }
 
@@ -269,6 +296,7 @@ Result<AuditReport> AuditStore(const Store& store, const AuditOptions& options) 
   report.origins = total.origin_last_ms.size();
   report.findings = std::move(total.findings);
   if (!options.ca_pem.empty()) CheckOrigins(store, options, total.origin_last_ms, &report);
+  NoteRevocations(store, total.origin_last_ms, &report);
   for (const auto& f : store.Forks()) {
     report.findings.push_back(
         {"fork", f.stream, f.seq, "",

@@ -6,7 +6,9 @@
 // matches the last event; every stored signature names the event held at its seq and verifies
 // with the origin's key; a signature covers the head. For every origin: its certificate is
 // stored, chains to the CA, names that unit and epoch, was valid when the stream was written,
-// is not revoked, and carries the key the store verifies with. Every event obeys the
+// and carries the key the store verifies with; an origin revoked since (by the CRL or the
+// "$revocations" channel) is a note with its evidence, not a finding: what was held before
+// the revocation was learned stays valid history. Every event obeys the
 // directory's write rule at its time. Forks kept as evidence are reported. Every case's
 // stored state (and every channel fingerprint) equals a fresh fold of its events.
 // Thread-safety: reads the store from `threads` threads; the store may be in use.
@@ -42,6 +44,9 @@ struct AuditOptions {
 struct AuditReport {
   uint64_t streams = 0, events = 0, signatures = 0, origins = 0, cases = 0, channels = 0;
   std::vector<AuditFinding> findings;
+  // Facts that are not faults: origins whose key was revoked since they signed what is held
+  // (history stays valid), with the evidence the store keeps.
+  std::vector<std::string> notes;
   bool ok() const { return findings.empty(); }
 };
 

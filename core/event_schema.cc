@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/reference_data.h"
+#include "core/revocations.h"
 
 namespace hoso {
 
@@ -261,6 +262,22 @@ Status CheckCaseEvent(const Event& e) {
   return Status::Ok();
 }
 
+Status CheckRevocation(const Event& e) {
+  static const std::vector<Rule> revoke = {
+      Required(Text("unit", kShort)), Required(Uint("epoch", uint64_t{1} << 32, 1)),
+      Required(Uint("revoked_at", kMaxTime)), Text("reason", kLong)};
+  if (e.type != kRevokeType) {
+    return Status::InvalidArgument("a $revocations event is of type origin.revoke");
+  }
+  HOSO_RETURN_IF_ERROR(CheckFields(revoke, e.body, "body"));
+  const std::string& unit = e.body.Find("unit")->str();
+  HOSO_RETURN_IF_ERROR(ValidateName("body.unit", unit));
+  if (e.case_code != RevocationKey(unit, e.body.Find("epoch")->uint())) {
+    return Status::InvalidArgument("a revocation's case code is <unit>#<epoch> of its body");
+  }
+  return Status::Ok();
+}
+
 Status CheckReferenceEvent(const Event& e) {
   static const std::vector<Rule> procedure = {Required(Text("name", kLong)),
                                               Text("agency", kLong),
@@ -285,6 +302,7 @@ Status CheckReferenceEvent(const Event& e) {
   if (e.stream.channel == kCalendarChannel && e.type == "calendar.hours") {
     return CheckFields(hours, e.body, "body");
   }
+  if (e.stream.channel == kRevocationsChannel) return CheckRevocation(e);
   return CheckAny(e.body, "body");
 }
 

@@ -40,6 +40,8 @@ const std::string kMetaOriginPrefix = "origin/";
 const std::string kMetaOriginCertPrefix = "origincert/";
 const std::string kMetaFpPrefix = "fp/";
 const std::string kMetaFrozenPrefix = "frozen/";
+// revoked/<unit>#<epoch> -> u64be(ms): when this node stored that origin's revocation.
+const std::string kMetaRevokedPrefix = "revoked/";
 const std::string kMetaPurgedPrefix = "purged/";    // channel -> at_ms(8) events(8) cases(8)
 const std::string kMetaReceiptPrefix = "receipt/";  // holder 0x00 epoch(8) at(8) -> str sig
 const std::string kMetaPeerPrefix = "peer/";        // peer 0x00 stream_key -> seq(8) id(32)
@@ -198,6 +200,7 @@ struct Store::Pending {
   // keeps RocksDB's skiplist splice warm.
   std::map<std::string, Touched> cases;
   std::vector<Event> directory_events;
+  std::vector<Event> revocation_events;
   // Set by SealCases: what the commit's case records change in each channel's fingerprint
   // (fingerprints are XORs of case digests) and how many cases it adds.
   std::map<std::string, Hash> fp_delta;
@@ -332,6 +335,7 @@ Status Store::Load() {
     if (!key.ok() || !head) return Status::Corruption("bad head record");
     heads_[*key] = *head;
   }
+  std::map<std::string, int64_t> learned;  // revocations' evidence, applied after their fold
   it.reset(db_->NewIterator(ro, cf_[kMeta]));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view k(it->key().data(), it->key().size());
@@ -343,25 +347,23 @@ Status Store::Load() {
       if (key.ok()) heads_[*key].frozen = true;
     } else if (k.starts_with(kMetaOriginPrefix)) {
       origin_keys_[std::string(k.substr(kMetaOriginPrefix.size()))] = std::string(v);
+    } else if (k.starts_with(kMetaRevokedPrefix) && v.size() == 8) {
+      learned[std::string(k.substr(kMetaRevokedPrefix.size()))] = static_cast<int64_t>(GetBig64(v));
     }
   }
 
-  // The directory is the fold of its system channel.
-  std::string prefix(kDirectoryChannel);
-  prefix.push_back('\0');
-  std::string upper = PrefixUpperBound(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions bounded;
-  bounded.iterate_upper_bound = &upper_slice;
-  it.reset(db_->NewIterator(bounded, cf_[kEvents]));
+  // The directory and the revocations are the folds of their system channels.
   auto directory = std::make_shared<Directory>(options_.root_unit);
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    auto e = DecodeEvent(std::string_view(it->value().data(), it->value().size()));
-    if (!e.ok()) return e.status().Annotate("loading the directory");
-    HOSO_RETURN_IF_ERROR(directory->Apply(*e));
-  }
-  HOSO_RETURN_IF_ERROR(FromRocks(it->status(), "loading the directory"));
+  HOSO_RETURN_IF_ERROR(ForEachEvent(kDirectoryChannel, [&](const Event& e) {
+                         return directory->Apply(e);
+                       }).Annotate("loading the directory"));
   directory_ = std::move(directory);
+  auto revocations = std::make_shared<Revocations>();
+  HOSO_RETURN_IF_ERROR(ForEachEvent(kRevocationsChannel, [&](const Event& e) {
+                         return revocations->Apply(e);
+                       }).Annotate("loading the revocations"));
+  for (const auto& [key, ms] : learned) revocations->SetLearned(key, ms);
+  revocations_ = std::move(revocations);
 
   if (options_.identity && !options_.read_only) {
     const Identity& id = *options_.identity;
@@ -561,6 +563,7 @@ void Store::FinishCase(Touched* t) {
 Status Store::FoldInto(Pending& p, const Event& e, const Hash& id) {
   if (IsSystemChannel(e.stream.channel)) {
     if (e.stream.channel == kDirectoryChannel) p.directory_events.push_back(e);
+    if (e.stream.channel == kRevocationsChannel) p.revocation_events.push_back(e);
     return Status::Ok();
   }
   auto it = p.cases.find(e.case_code);
@@ -603,6 +606,7 @@ Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending*
     const Event& e = prep.events[i];
     if (IsSystemChannel(e.stream.channel)) {
       if (e.stream.channel == kDirectoryChannel) p.directory_events.push_back(e);
+      if (e.stream.channel == kRevocationsChannel) p.revocation_events.push_back(e);
       continue;
     }
     p.cases[e.case_code].events.push_back(i);
@@ -732,6 +736,21 @@ Status Store::Write(Pending& p) {
   if (p.new_cases) {
     p.wb.Put(cf_[kMeta], kMetaCaseCount, Big64String(case_count_ + p.new_cases));
   }
+  std::shared_ptr<Revocations> revoked;
+  if (!p.revocation_events.empty()) {
+    // What this node learns now is evidence: it held everything of that origin before.
+    revoked = std::make_shared<Revocations>(*RevocationsSnapshot());
+    const int64_t now = options_.clock->NowMs();
+    for (const Event& e : p.revocation_events) {
+      Status s = revoked->Apply(e);
+      (void)s;  // validated before the commit
+      auto r = revoked->all().find(e.case_code);
+      if (r != revoked->all().end() && r->second.learned_ms == 0) {
+        revoked->SetLearned(e.case_code, now);
+        p.wb.Put(cf_[kMeta], kMetaRevokedPrefix + e.case_code, Big64String(now));
+      }
+    }
+  }
 
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
@@ -751,6 +770,7 @@ Status Store::Write(Pending& p) {
     }
     directory_ = std::move(next);
   }
+  if (revoked) revocations_ = std::move(revoked);
   case_count_ += p.new_cases;
   lock.unlock();
   std::vector<StreamKey> moved;
@@ -1030,7 +1050,8 @@ Status Store::StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<In
     std::lock_guard lock(flight_mu_);
     prev = inflight_;
   }
-  if (prev && (!prev->pending->directory_events.empty() || prev->pending->heads.count(stream))) {
+  if (prev && (!prev->pending->directory_events.empty() ||
+               !prev->pending->revocation_events.empty() || prev->pending->heads.count(stream))) {
     HOSO_RETURN_IF_ERROR(AwaitPredecessor(prev));
   }
   auto settle = [&](Status s) -> Status {
@@ -1092,6 +1113,12 @@ Status Store::StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<In
       }
       Status shape = options_.check_event(e);
       if (!shape.ok()) return shape.Annotate(where + ", seq " + std::to_string(e.seq));
+    }
+    if (const Revocation* r = revocations_->Find(stream.origin, stream.epoch)) {
+      return Status::PermissionDenied(where + ": origin " + RevocationKey(r->unit, r->epoch) +
+                                      " was revoked by the root (" +
+                                      (r->reason.empty() ? "no reason given" : r->reason) +
+                                      "): its events this node did not hold are refused");
     }
     if (options_.enforce_scope && options_.identity &&
         !directory_->InScope(options_.identity->unit, stream.channel, now)) {
@@ -1410,6 +1437,28 @@ std::vector<Store::StoredReceipt> Store::Receipts() const {
 uint64_t Store::CaseCount() const {
   std::shared_lock lock(cache_mu_);
   return case_count_;
+}
+
+Status Store::ForEachEvent(std::string_view channel,
+                           const std::function<Status(const Event&)>& fn) const {
+  std::string prefix(channel);
+  prefix.push_back('\0');
+  std::string upper = PrefixUpperBound(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions bounded;
+  bounded.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(bounded, cf_[kEvents]));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    auto e = DecodeEvent(std::string_view(it->value().data(), it->value().size()));
+    if (!e.ok()) return e.status();
+    HOSO_RETURN_IF_ERROR(fn(*e));
+  }
+  return FromRocks(it->status(), "reading channel " + std::string(channel));
+}
+
+std::shared_ptr<const Revocations> Store::RevocationsSnapshot() const {
+  std::shared_lock lock(cache_mu_);
+  return revocations_;
 }
 
 std::shared_ptr<const Directory> Store::DirectorySnapshot() const {

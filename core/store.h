@@ -36,6 +36,7 @@
 #include "core/directory.h"
 #include "core/event.h"
 #include "core/hlc.h"
+#include "core/revocations.h"
 #include "core/status.h"
 #include "core/worker_pool.h"
 
@@ -256,6 +257,8 @@ class Store {
 
   // The directory as folded from "$directory": an immutable snapshot, shared, not copied.
   std::shared_ptr<const Directory> DirectorySnapshot() const;
+  // The revocations as folded from "$revocations", with when this node learned of each.
+  std::shared_ptr<const Revocations> RevocationsSnapshot() const;
   uint64_t ClockHighWater() const { return hlc_.high_water(); }
   HybridClock& clock() { return hlc_; }
 
@@ -334,6 +337,9 @@ class Store {
   std::vector<std::string> ScanIndex(const std::string& lower, const std::string& upper,
                                      size_t limit) const;
   Status ListChannels(std::vector<std::string>* out) const;
+  // Calls fn with every event of a (system) channel, stream after stream, until an error.
+  Status ForEachEvent(std::string_view channel,
+                      const std::function<Status(const Event&)>& fn) const;
   Status RebuildChannel(const std::string& channel, Hash* fp, uint64_t* cases, uint64_t* folded);
   Result<Purge> PurgeChannel(const std::string& channel);
   // Waits to be the only writer (front of the queue, nothing in flight); returns the release.
@@ -362,6 +368,7 @@ class Store {
   uint64_t next_listener_ = 0;
   std::map<uint64_t, CommitListener> listeners_;
   std::shared_ptr<const Directory> directory_;  // replaced, never changed in place
+  std::shared_ptr<const Revocations> revocations_ = std::make_shared<Revocations>();
   uint64_t case_count_ = 0;
   uint64_t commit_counter_ = 0;
 };

@@ -23,7 +23,7 @@ SyncSession::SyncSession(Store* store, std::string peer_unit, uint64_t peer_epoc
 
 bool IsKnownSystemChannel(std::string_view channel) {
   return channel == kDirectoryChannel || channel == kCatalogueChannel ||
-         channel == kCalendarChannel;
+         channel == kCalendarChannel || channel == kRevocationsChannel;
 }
 
 std::function<bool(const std::string&)> SyncSession::SharedFilter() const {

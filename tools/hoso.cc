@@ -524,6 +524,8 @@ int AuditVerifyCmd(const Args& a) {
   if (!report.ok()) return FromStatus(report.status());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const AuditReport& r = *report;
+  json::array notes;
+  for (const auto& n : r.notes) notes.push_back(json::value(n));
   if (a.json) {
     json::array findings;
     for (const auto& f : r.findings) {
@@ -547,7 +549,8 @@ int AuditVerifyCmd(const Args& a) {
                            {"origins", r.origins},
                            {"cases", r.cases},
                            {"seconds", secs},
-                           {"findings", std::move(findings)}});
+                           {"findings", std::move(findings)},
+                           {"notes", std::move(notes)}});
   } else {
     std::printf(
         "audited %s: %llu channels, %llu streams, %llu events, %llu signatures, "
@@ -566,6 +569,7 @@ int AuditVerifyCmd(const Args& a) {
       if (!f.case_code.empty()) where += " case " + f.case_code;
       std::printf("  %-11s%s: %s\n", f.kind.c_str(), where.c_str(), f.message.c_str());
     }
+    for (const auto& n : r.notes) std::printf("  note: %s\n", n.c_str());
     std::printf(r.ok() ? "no findings: every chain, signature, certificate, write rule and "
                          "state checks out\n"
                        : "%zu finding(s)\n",

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "core/audit.h"
 #include "core/replay.h"
 #include "core/text.h"
 #include "tests/testing.h"
@@ -663,4 +664,64 @@ TEST_CASE("store: a peer cannot grow a case past its fields or bytes", "[store][
   }
   CHECK(over.code() == Code::kOutOfRange);
   CHECK_THAT(over.message(), Catch::Contains("bytes, over the 1048576 a case may take"));
+}
+
+TEST_CASE("store: a revocation is data: held history stays, new events of that origin are refused",
+          "[store][revocation]") {
+  TempDir dir;
+  auto p = OpenNode(dir.Sub("p"), "89");
+  WriteDirectory(*p->store);
+  REQUIRE(p->store->TrustOrigin("30280", 1, KeyFor(30280).public_key()).ok());
+  testing::StreamWriter w({"30280", "30280", 1}, KeyFor(30280));
+  const uint64_t hlc = HlcPack(kNow, 0);
+  w.Next("30280-1", "case.received", Body({{"status", Text("received")}}), hlc);
+  Batch held = w.Seal();
+  REQUIRE(p->store->Ingest(held).ok());
+
+  // Only the root writes revocations, and only in their shape.
+  LocalWrite revoke{std::string(kRevocationsChannel), RevocationKey("30280", 1),
+                    std::string(kRevokeType),
+                    RevocationBody("30280", 1, kNow, "Quyết định 12/QĐ-UBND: máy bị mất"), "it"};
+  LocalWrite wrong = revoke;
+  wrong.case_code = RevocationKey("30280", 2);
+  CHECK_THAT(p->store->Append(wrong).status().message(), Catch::Contains("<unit>#<epoch>"));
+  REQUIRE(p->store->Append(revoke).ok());
+  auto r = p->store->RevocationsSnapshot()->Find("30280", 1);
+  REQUIRE(r != nullptr);
+  CHECK(r->learned_ms > 0);
+  CHECK(r->reason == "Quyết định 12/QĐ-UBND: máy bị mất");
+
+  // The batch held before is still accepted as a duplicate; a new one is refused.
+  CHECK(p->store->Ingest(held).ok());
+  w.Next("30280-2", "case.received", Body({{"status", Text("received")}}), hlc + 1);
+  Snapshot before(*p->store);
+  Status refused = p->store->Ingest(w.Seal());
+  CHECK(refused.code() == Code::kPermissionDenied);
+  CHECK_THAT(refused.message(), Catch::Contains("origin 30280#1 was revoked by the root"));
+  CHECK(Snapshot(*p->store) == before);
+  CHECK(p->store->GetCaseState("30280-1").ok());  // history stays
+  CHECK(p->store->VerifyStream({"30280", "30280", 1}).ok());
+
+  // A commune learns it by sync (here: a copy of the system channels) and refuses the same.
+  auto c = OpenNode(dir.Sub("c"), "30283");
+  REQUIRE(testing::CopyAll(*p->store, *c->store, [](const std::string& ch) {
+            return IsSystemChannel(ch);
+          }).ok());
+  CHECK(c->store->RevocationsSnapshot()->Find("30280", 1) != nullptr);
+
+  // The auditor finds nothing wrong with the held history and notes the revocation.
+  auto audit = AuditStore(*p->store, {"", "", true, 1});
+  REQUIRE(audit.ok());
+  CHECK(audit->ok());
+  REQUIRE(audit->notes.size() == 1);
+  CHECK_THAT(audit->notes[0], Catch::Contains("origin 30280#1: signed by a since-revoked key"));
+  CHECK_THAT(audit->notes[0], Catch::Contains("holds only what it held before"));
+
+  // What the node learned, and when, survives a restart.
+  const int64_t learned = r->learned_ms;
+  p.reset();
+  p = OpenNode(dir.Sub("p"), "89");
+  auto again = p->store->RevocationsSnapshot()->Find("30280", 1);
+  REQUIRE(again != nullptr);
+  CHECK(again->learned_ms == learned);
 }
