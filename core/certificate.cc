@@ -95,31 +95,61 @@ Result<PkeyPtr> PublicPkey(std::string_view raw) {
   return p;
 }
 
-// The hoso://node/<unit>?epoch=<n> URI of a certificate's SAN, if any.
-bool NodeIdentity(X509* cert, std::string* unit, uint64_t* epoch) {
+// The hoso://node/<unit>?epoch=<n> URI of a certificate's SAN: exactly one, with a valid unit
+// and an epoch of 1 .. kMaxEpoch in plain decimal. Returns "" or why there is no identity.
+std::string NodeIdentity(X509* cert, std::string* unit, uint64_t* epoch) {
   auto* names =
       static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
-  if (!names) return false;
-  bool found = false;
-  for (int i = 0; i < sk_GENERAL_NAME_num(names) && !found; ++i) {
+  if (!names) return "no hoso://node/ identity URI";
+  const std::string prefix = "hoso://node/";
+  int count = 0;
+  std::string error = "no hoso://node/ identity URI";
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
     if (gn->type != GEN_URI) continue;
     std::string uri(
         reinterpret_cast<const char*>(ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier)),
         ASN1_STRING_length(gn->d.uniformResourceIdentifier));
-    const std::string prefix = "hoso://node/";
-    size_t q = uri.find("?epoch=");
-    if (uri.rfind(prefix, 0) != 0 || q == std::string::npos) continue;
-    *unit = uri.substr(prefix.size(), q - prefix.size());
-    try {
-      *epoch = std::stoull(uri.substr(q + 7));
-      found = ValidateName("unit", *unit).ok() && *epoch > 0;
-    } catch (...) {
-      found = false;
+    if (uri.rfind(prefix, 0) != 0) continue;
+    if (++count > 1) {
+      error = "more than one hoso://node/ identity URI";
+      break;
     }
+    size_t q = uri.find("?epoch=");
+    error = "malformed hoso://node/ identity URI";
+    if (q == std::string::npos) continue;
+    std::string u = uri.substr(prefix.size(), q - prefix.size());
+    std::string digits = uri.substr(q + 7);
+    if (digits.empty() || digits.size() > 10 || digits[0] == '0' ||
+        digits.find_first_not_of("0123456789") != std::string::npos ||
+        !ValidateName("unit", u).ok()) {
+      continue;
+    }
+    uint64_t e = std::stoull(digits);
+    if (e > kMaxEpoch) {
+      error = "identity epoch out of range (1 .. " + std::to_string(kMaxEpoch) + ")";
+      continue;
+    }
+    *unit = u;
+    *epoch = e;
+    error.clear();
   }
   GENERAL_NAMES_free(names);
-  return found;
+  if (!error.empty()) {
+    unit->clear();
+    *epoch = 0;
+  }
+  return error;
+}
+
+// Honours a CRL's revocations whatever its validity period (security.md: revocation and expiry
+// never stop the network).
+int AcceptCrlTime(int ok, X509_STORE_CTX* ctx) {
+  if (!ok && IsCrlTimeError(X509_STORE_CTX_get_error(ctx))) {
+    X509_STORE_CTX_set_error(ctx, X509_V_OK);
+    return 1;
+  }
+  return ok;
 }
 
 }  // namespace
@@ -144,27 +174,47 @@ Result<std::string> MakeCaCertificate(const SigningKey& ca_key, std::string_view
   return WritePem(WriteX509, cert.get(), "writing CA certificate");
 }
 
-Result<std::string> IssueNodeCertificate(const SigningKey& ca_key, std::string_view ca_pem,
-                                         std::string_view unit, uint64_t epoch,
-                                         std::string_view node_public_key, uint64_t serial,
-                                         int64_t not_before, int64_t not_after) {
-  HOSO_RETURN_IF_ERROR(ValidateName("unit", unit));
-  if (epoch == 0) return Status::InvalidArgument("epoch must be >= 1");
+namespace {
+
+Result<std::string> IssueWithSan(const SigningKey& ca_key, std::string_view ca_pem,
+                                 const std::string& cn, const std::string& san,
+                                 std::string_view node_public_key, uint64_t serial,
+                                 int64_t not_before, int64_t not_after) {
   HOSO_ASSIGN_OR_RETURN(PkeyPtr signer, PrivatePkey(ca_key));
   HOSO_ASSIGN_OR_RETURN(X509Ptr ca, ReadCert(ca_pem));
   HOSO_ASSIGN_OR_RETURN(PkeyPtr subject, PublicPkey(node_public_key));
-  std::string cn = "hoso node " + std::string(unit) + " epoch " + std::to_string(epoch);
   HOSO_ASSIGN_OR_RETURN(X509Ptr cert, NewCert(serial, cn, not_before, not_after, subject.get()));
   X509_set_issuer_name(cert.get(), X509_get_subject_name(ca.get()));
   HOSO_RETURN_IF_ERROR(AddExt(cert.get(), ca.get(), NID_basic_constraints, "critical,CA:FALSE"));
   HOSO_RETURN_IF_ERROR(AddExt(cert.get(), ca.get(), NID_key_usage, "critical,digitalSignature"));
   HOSO_RETURN_IF_ERROR(AddExt(cert.get(), ca.get(), NID_ext_key_usage, "serverAuth,clientAuth"));
-  HOSO_RETURN_IF_ERROR(
-      AddExt(cert.get(), ca.get(), NID_subject_alt_name, "URI:" + NodeUri(unit, epoch)));
+  HOSO_RETURN_IF_ERROR(AddExt(cert.get(), ca.get(), NID_subject_alt_name, san));
   if (X509_sign(cert.get(), signer.get(), nullptr) <= 0) {
     return Status::IOError(SslError("signing node certificate"));
   }
   return WritePem(WriteX509, cert.get(), "writing node certificate");
+}
+
+}  // namespace
+
+Result<std::string> IssueNodeCertificate(const SigningKey& ca_key, std::string_view ca_pem,
+                                         std::string_view unit, uint64_t epoch,
+                                         std::string_view node_public_key, uint64_t serial,
+                                         int64_t not_before, int64_t not_after) {
+  HOSO_RETURN_IF_ERROR(ValidateName("unit", unit));
+  if (epoch == 0 || epoch > kMaxEpoch) {
+    return Status::InvalidArgument("epoch must be 1 .. " + std::to_string(kMaxEpoch));
+  }
+  std::string cn = "hoso node " + std::string(unit) + " epoch " + std::to_string(epoch);
+  return IssueWithSan(ca_key, ca_pem, cn, "URI:" + NodeUri(unit, epoch), node_public_key, serial,
+                      not_before, not_after);
+}
+
+Result<std::string> IssueCertificateWithSanForTesting(
+    const SigningKey& ca_key, std::string_view ca_pem, const std::string& san,
+    std::string_view node_public_key, uint64_t serial, int64_t not_before, int64_t not_after) {
+  return IssueWithSan(ca_key, ca_pem, "hoso node (test)", san, node_public_key, serial, not_before,
+                      not_after);
 }
 
 Result<std::string> MakeCrl(const SigningKey& ca_key, std::string_view ca_pem,
@@ -200,7 +250,7 @@ Result<std::string> MakeCrl(const SigningKey& ca_key, std::string_view ca_pem,
 Result<CertificateInfo> ParseCertificate(std::string_view pem) {
   HOSO_ASSIGN_OR_RETURN(X509Ptr cert, ReadCert(pem));
   CertificateInfo info;
-  NodeIdentity(cert.get(), &info.unit, &info.epoch);
+  info.identity_error = NodeIdentity(cert.get(), &info.unit, &info.epoch);
   EVP_PKEY* key = X509_get0_pubkey(cert.get());
   info.public_key.assign(kPublicKeySize, '\0');
   size_t len = kPublicKeySize;
@@ -237,6 +287,7 @@ Result<CertificateInfo> VerifyNodeCertificate(std::string_view pem, std::string_
   StoreCtxPtr ctx(X509_STORE_CTX_new());
   X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), nullptr);
   X509_STORE_CTX_set_flags(ctx.get(), flags);
+  X509_STORE_CTX_set_verify_cb(ctx.get(), AcceptCrlTime);
   X509_STORE_CTX_set_time(ctx.get(), 0, static_cast<time_t>(now));
   if (X509_verify_cert(ctx.get()) != 1) {
     int err = X509_STORE_CTX_get_error(ctx.get());
@@ -246,10 +297,39 @@ Result<CertificateInfo> VerifyNodeCertificate(std::string_view pem, std::string_
   }
   HOSO_ASSIGN_OR_RETURN(CertificateInfo info, ParseCertificate(pem));
   if (info.is_ca) return Status::PermissionDenied("certificate refused: a CA is not a node");
-  if (info.unit.empty()) {
-    return Status::PermissionDenied("certificate refused: no hoso://node/ identity URI");
+  if (!info.identity_error.empty()) {
+    return Status::PermissionDenied("certificate refused: " + info.identity_error);
   }
   return info;
+}
+
+bool IsCrlTimeError(int err) {
+  return err == X509_V_ERR_CRL_HAS_EXPIRED || err == X509_V_ERR_CRL_NOT_YET_VALID;
+}
+
+std::string CrlExpiryWarning(std::string_view crl_pem, int64_t now, int64_t warn_before) {
+  if (crl_pem.empty()) return "";
+  BioPtr bio(BIO_new_mem_buf(crl_pem.data(), static_cast<int>(crl_pem.size())));
+  CrlPtr crl(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
+  if (!crl) {
+    ERR_clear_error();
+    return "";
+  }
+  const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl.get());
+  if (!next) return "";
+  struct tm tm {};
+  if (ASN1_TIME_to_tm(next, &tm) != 1) return "";
+  int64_t at = static_cast<int64_t>(timegm(&tm));
+  if (at - now > warn_before) return "";
+  auto days = [](int64_t s) { return std::to_string((s + 86399) / 86400); };
+  if (at > now) {
+    return "the CRL expires in " + days(at - now) +
+           " days (nextUpdate): sign a new one at the CA and reload it; until then it is "
+           "still honoured";
+  }
+  return "the CRL expired " + std::to_string((now - at) / 86400) +
+         " days ago (nextUpdate): its revocations are still honoured and no peer is refused "
+         "for it; sign a new one at the CA and reload it";
 }
 
 Result<std::string> PrivateKeyPem(const SigningKey& key) {

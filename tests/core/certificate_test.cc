@@ -69,3 +69,65 @@ TEST_CASE("certificate: private keys round-trip through PEM", "[certificate]") {
   CHECK(back->public_key() == k.public_key());
   CHECK_FALSE(SigningKeyFromPem("garbage").ok());
 }
+
+TEST_CASE("certificate: an expired CRL still revokes but never refuses the others",
+          "[certificate]") {
+  Ca ca;
+  SigningKey node = testing::KeyFor(30280);
+  std::string revoked = ca.Issue("30280", 1, node, 5);
+  std::string good = ca.Issue("30281", 1, testing::KeyFor(30281), 6);
+  // nextUpdate a month in the past: nobody renewed it.
+  std::string expired = MakeCrl(ca.key, ca.pem, {5}, kNow - kYear, kNow - 30 * 86400).value();
+  CHECK(VerifyNodeCertificate(good, ca.pem, expired, kNow).ok());
+  CHECK_THAT(VerifyNodeCertificate(revoked, ca.pem, expired, kNow).status().message(),
+             Catch::Contains("revoked"));
+  // A CRL from the future (a clock behind) is honoured the same way.
+  std::string future = MakeCrl(ca.key, ca.pem, {5}, kNow + 86400, kNow + kYear).value();
+  CHECK(VerifyNodeCertificate(good, ca.pem, future, kNow).ok());
+  CHECK_THAT(VerifyNodeCertificate(revoked, ca.pem, future, kNow).status().message(),
+             Catch::Contains("revoked"));
+  // The warning starts 30 days before nextUpdate and goes on after it.
+  std::string fresh = MakeCrl(ca.key, ca.pem, {}, kNow - 60, kNow + 60 * 86400).value();
+  std::string soon = MakeCrl(ca.key, ca.pem, {}, kNow - 60, kNow + 10 * 86400).value();
+  CHECK(CrlExpiryWarning(fresh, kNow).empty());
+  CHECK_THAT(CrlExpiryWarning(soon, kNow), Catch::Contains("expires in 10 days"));
+  CHECK_THAT(CrlExpiryWarning(expired, kNow), Catch::Contains("expired 30 days ago"));
+  CHECK(CrlExpiryWarning("", kNow).empty());
+}
+
+TEST_CASE("certificate: exactly one hoso://node/ URI with an epoch in range", "[certificate]") {
+  Ca ca;
+  std::string key = testing::KeyFor(30280).public_key();
+  auto issue = [&](const std::string& san) {
+    return IssueCertificateWithSanForTesting(ca.key, ca.pem, san, key, 40, kNow - 3600,
+                                             kNow + kYear)
+        .value();
+  };
+  auto one =
+      VerifyNodeCertificate(issue("URI:hoso://node/30280?epoch=4294967296"), ca.pem, "", kNow);
+  REQUIRE(one.ok());
+  CHECK(one->epoch == 4294967296u);
+  // Another URI scheme next to it is not an identity.
+  CHECK(VerifyNodeCertificate(issue("URI:hoso://node/30280?epoch=3,URI:https://example.org/"),
+                              ca.pem, "", kNow)
+            .ok());
+  CHECK_THAT(
+      VerifyNodeCertificate(issue("URI:hoso://node/30280?epoch=1,URI:hoso://node/89?epoch=1"),
+                            ca.pem, "", kNow)
+          .status()
+          .message(),
+      Catch::Contains("more than one"));
+  CHECK_THAT(
+      VerifyNodeCertificate(issue("URI:hoso://node/30280?epoch=1,URI:hoso://node/30280?epoch=1"),
+                            ca.pem, "", kNow)
+          .status()
+          .message(),
+      Catch::Contains("more than one"));
+  for (std::string bad :
+       {"hoso://node/30280?epoch=4294967297", "hoso://node/30280?epoch=0",
+        "hoso://node/30280?epoch=18446744073709551616", "hoso://node/30280?epoch=-1",
+        "hoso://node/30280?epoch=1x", "hoso://node/30280?epoch=+1", "hoso://node/?epoch=1"}) {
+    INFO(bad);
+    CHECK_FALSE(VerifyNodeCertificate(issue("URI:" + bad), ca.pem, "", kNow).ok());
+  }
+}
