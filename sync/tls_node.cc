@@ -10,6 +10,7 @@
 #include <boost/asio/ssl.hpp>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -59,7 +60,16 @@ Result<std::shared_ptr<ssl::context>> MakeContext(const TlsConfig& c, const std:
     X509_CRL_free(x);
     X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
   }
-  ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  // A CRL past its nextUpdate (or before its lastUpdate) still revokes what it lists but
+  // refuses no one else: an unrenewed CRL must not stop the network (CrlExpiryWarning warns).
+  SSL_CTX_set_verify(native, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                     [](int ok, X509_STORE_CTX* x) -> int {
+                       if (!ok && IsCrlTimeError(X509_STORE_CTX_get_error(x))) {
+                         X509_STORE_CTX_set_error(x, X509_V_OK);
+                         return 1;
+                       }
+                       return ok;
+                     });
   return ctx;
 }
 
@@ -107,11 +117,70 @@ struct SyncNode::Impl {
   std::set<asio::steady_timer*> backoff_timers;
   std::string held;  // why sync is held; "" when it runs
   bool accept_pending = false;
-  std::vector<std::pair<std::pair<std::string, uint16_t>, std::shared_ptr<PeerStatus>>>
-      upstreams_pending;
+  struct PendingUpstream {
+    std::string host;
+    uint16_t port;
+    std::string expected_unit;
+    std::shared_ptr<PeerStatus> status;
+  };
+  std::vector<PendingUpstream> upstreams_pending;
+  // Accepted connections alive (handshakes included), per remote address and in total.
+  std::map<std::string, size_t> accepted_by_address;
+  size_t accepted_total = 0;
+
+  // Identical lines are written at most once per log_repeat_interval, with the count of those
+  // held back.
+  struct Repeat {
+    SteadyClock::time_point last;
+    uint64_t held = 0;
+  };
+  mutable std::mutex log_mu;
+  mutable std::map<std::string, Repeat, std::less<>> repeats;
+  int64_t crl_warned_ms = 0;  // guarded by mu
 
   void Log(std::string_view level, const std::string& message) const {
-    if (config.log) config.log(level, message);
+    if (!config.log) return;
+    std::string line = message;
+    {
+      std::lock_guard lock(log_mu);
+      auto now = SteadyClock::now();
+      auto it = repeats.find(message);
+      if (it != repeats.end() && now - it->second.last < config.log_repeat_interval) {
+        ++it->second.held;
+        return;
+      }
+      if (it != repeats.end() && it->second.held) {
+        line += " (repeated " + std::to_string(it->second.held) + " times)";
+      }
+      if (it == repeats.end()) {
+        if (repeats.size() >= 4096) {
+          // Bounded: forget lines not seen for an interval, else all.
+          std::erase_if(repeats, [&](const auto& r) {
+            return now - r.second.last >= config.log_repeat_interval;
+          });
+          if (repeats.size() >= 4096) repeats.clear();
+        }
+        it = repeats.emplace(message, Repeat{}).first;
+      }
+      it->second.last = now;
+      it->second.held = 0;
+    }
+    config.log(level, line);
+  }
+  // Warns, at most once an hour, while the CRL expires within 30 days or has expired.
+  void WarnCrl(const std::string& crl) {
+    int64_t now_ms = clock->NowMs();
+    {
+      std::lock_guard lock(mu);
+      if (crl_warned_ms && now_ms - crl_warned_ms < 3600 * 1000) return;
+    }
+    std::string w = CrlExpiryWarning(crl, now_ms / 1000);
+    if (w.empty()) return;
+    {
+      std::lock_guard lock(mu);
+      crl_warned_ms = now_ms;
+    }
+    Log("warn", w);
   }
   std::shared_ptr<ssl::context> Context() {
     std::lock_guard lock(mu);
@@ -123,8 +192,9 @@ struct SyncNode::Impl {
   }
   Status CheckOrigin(const OriginMsg& o) const;
   awaitable<void> Accept();
-  awaitable<void> Upstream(std::string host, uint16_t port, std::shared_ptr<PeerStatus> status);
-  awaitable<bool> Run(std::shared_ptr<Conn> c, bool server);
+  awaitable<void> Upstream(std::string host, uint16_t port, std::string expected_unit,
+                           std::shared_ptr<PeerStatus> status);
+  awaitable<bool> Run(std::shared_ptr<Conn> c, bool server, std::string expected_unit = "");
 };
 
 // One TLS connection and the session on it. Lives on the io thread.
@@ -160,11 +230,23 @@ struct Conn : std::enable_shared_from_this<Conn> {
   std::shared_ptr<PeerStatus> status;
   FrameReader reader;
   uint64_t listener = 0;
-  bool server = false;  // accepted from a peer (not an upstream)
+  bool server = false;          // accepted from a peer (not an upstream)
+  std::string counted_address;  // set while it counts against the accept caps
 
   ~Conn() {
     // Also when the io context is torn down with this connection's coroutines unfinished.
     if (listener) impl->store->RemoveCommitListener(listener);
+  }
+  // Gives back its place under the accept caps (once).
+  void Uncount() {
+    if (counted_address.empty()) return;
+    std::lock_guard lock(impl->mu);
+    auto it = impl->accepted_by_address.find(counted_address);
+    if (it != impl->accepted_by_address.end() && --it->second == 0) {
+      impl->accepted_by_address.erase(it);
+    }
+    --impl->accepted_total;
+    counted_address.clear();
   }
 
   void Send(std::vector<Message>& messages) {
@@ -322,7 +404,8 @@ Status SyncNode::Impl::CheckOrigin(const OriginMsg& o) const {
   return CheckOriginCertificate(o, config.ca_pem, crl, clock->NowMs() / 1000);
 }
 
-awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
+awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
+                                    std::string expected_unit) {
   {
     std::lock_guard lock(mu);
     conns.insert(c);
@@ -342,6 +425,11 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
       crl = crl_pem;
     }
     peer = VerifyNodeCertificate(peer_pem, config.ca_pem, crl, clock->NowMs() / 1000);
+    WarnCrl(crl);
+    if (peer.ok() && !expected_unit.empty() && peer->unit != expected_unit) {
+      peer = Status::PermissionDenied("the upstream's certificate names unit " + peer->unit +
+                                      ", not the parent " + expected_unit);
+    }
   }
   if (hs || !peer.ok()) {
     c->Fail(hs ? "TLS handshake failed: " + hs.message() + VerifyFailure(c->stream.native_handle())
@@ -468,21 +556,56 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server) {
     std::lock_guard lock(mu);
     conns.erase(c);
   }
+  c->Uncount();
   co_return c->settled_once;
 }
 
 awaitable<void> SyncNode::Impl::Accept() {
+  auto backoff = config.accept_backoff_min;
+  asio::steady_timer timer(io);
+  {
+    std::lock_guard lock(mu);
+    backoff_timers.insert(&timer);
+  }
   while (!stopping) {
     auto [ec, socket] = co_await acceptor->async_accept(kTuple);
     if (ec) {
-      if (stopping) co_return;
+      if (stopping) break;
+      // EMFILE, ENFILE, ENOBUFS...: retrying at once would spin; wait, doubling.
+      Log("warn", "accept failed: " + ec.message() + "; retrying in " +
+                      std::to_string(backoff.count()) + " ms");
+      timer.expires_after(backoff);
+      co_await timer.async_wait(kTuple);
+      backoff = std::min(backoff * 2, config.accept_backoff_max);
+      continue;
+    }
+    backoff = config.accept_backoff_min;
+    boost::system::error_code rec;
+    auto remote = socket.remote_endpoint(rec);
+    std::string host = rec ? "?" : remote.address().to_string();
+    bool refused = false;
+    {
+      std::lock_guard lock(mu);
+      size_t& from = accepted_by_address[host];
+      if (from >= config.max_conns_per_address || accepted_total >= config.max_conns) {
+        refused = true;
+        if (from == 0) accepted_by_address.erase(host);
+      } else {
+        ++from;
+        ++accepted_total;
+      }
+    }
+    if (refused) {
+      // Closed before any TLS: no descriptor, memory or handshake is spent on it.
+      boost::system::error_code cec;
+      socket.close(cec);
+      Log("warn", "refused a connection from " + host + ": over " +
+                      std::to_string(config.max_conns_per_address) + " from that address or " +
+                      std::to_string(config.max_conns) + " in total");
       continue;
     }
     auto status = std::make_shared<PeerStatus>();
-    boost::system::error_code rec;
-    auto remote = socket.remote_endpoint(rec);
-    status->address =
-        rec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
+    status->address = rec ? "?" : host + ":" + std::to_string(remote.port());
     {
       std::lock_guard lock(mu);
       // Accepted peers get an entry per connection; the oldest closed ones go beyond 64.
@@ -495,12 +618,15 @@ awaitable<void> SyncNode::Impl::Accept() {
       peers.push_back(status);
     }
     auto c = std::make_shared<Conn>(this, std::move(socket), Context(), status);
+    c->counted_address = host;
     asio::co_spawn(
         io, [this, c]() -> awaitable<void> { co_await Run(c, true); }, asio::detached);
   }
+  std::lock_guard lock(mu);
+  backoff_timers.erase(&timer);
 }
 
-awaitable<void> SyncNode::Impl::Upstream(std::string host, uint16_t port,
+awaitable<void> SyncNode::Impl::Upstream(std::string host, uint16_t port, std::string expected_unit,
                                          std::shared_ptr<PeerStatus> status) {
   std::mt19937_64 rng(std::random_device{}());
   auto backoff = config.backoff_min;
@@ -518,7 +644,7 @@ awaitable<void> SyncNode::Impl::Upstream(std::string host, uint16_t port,
       auto [cec, ep] = co_await asio::async_connect(socket, endpoints, kTuple);
       if (!cec) {
         auto c = std::make_shared<Conn>(this, std::move(socket), Context(), status);
-        settled = co_await Run(c, false);
+        settled = co_await Run(c, false, expected_unit);
       } else {
         Update(status, [&](PeerStatus& p) { p.last_error = "connect failed: " + cec.message(); });
       }
@@ -544,6 +670,7 @@ SyncNode::SyncNode(Store* store, TlsConfig config, const Clock* clock, SessionOp
   impl_->clock = clock;
   impl_->options = options;
   impl_->crl_pem = impl_->config.crl_pem;
+  impl_->WarnCrl(impl_->crl_pem);
   auto ctx = MakeContext(impl_->config, impl_->crl_pem);
   if (ctx.ok()) impl_->ctx = *ctx;
   // Our own certificate travels with our streams (ORIGIN), so record it with our key.
@@ -591,7 +718,7 @@ Result<uint16_t> SyncNode::Listen(const std::string& address, uint16_t port) {
   return bound;
 }
 
-void SyncNode::ConnectTo(const std::string& host, uint16_t port) {
+void SyncNode::ConnectTo(const std::string& host, uint16_t port, const std::string& expected_unit) {
   auto status = std::make_shared<PeerStatus>();
   status->address = host + ":" + std::to_string(port);
   status->upstream = true;
@@ -601,11 +728,11 @@ void SyncNode::ConnectTo(const std::string& host, uint16_t port) {
     impl_->peers.push_back(status);
     if (!impl_->held.empty()) {
       status->last_error = "sync held: " + impl_->held;
-      impl_->upstreams_pending.push_back({{host, port}, status});
+      impl_->upstreams_pending.push_back({host, port, expected_unit, status});
       return;
     }
   }
-  asio::co_spawn(impl_->io, impl_->Upstream(host, port, status), asio::detached);
+  asio::co_spawn(impl_->io, impl_->Upstream(host, port, expected_unit, status), asio::detached);
 }
 
 void SyncNode::Hold(std::string reason) {
@@ -622,11 +749,12 @@ void SyncNode::Release() {
     impl_->held.clear();
     accept = std::exchange(impl_->accept_pending, false);
     upstreams.swap(impl_->upstreams_pending);
-    for (auto& [where, status] : upstreams) status->last_error.clear();
+    for (auto& u : upstreams) u.status->last_error.clear();
   }
   if (accept) asio::co_spawn(impl_->io, impl_->Accept(), asio::detached);
-  for (auto& [where, status] : upstreams) {
-    asio::co_spawn(impl_->io, impl_->Upstream(where.first, where.second, status), asio::detached);
+  for (auto& u : upstreams) {
+    asio::co_spawn(impl_->io, impl_->Upstream(u.host, u.port, u.expected_unit, u.status),
+                   asio::detached);
   }
   impl_->Log("info", "sync released");
 }
@@ -638,9 +766,13 @@ std::string SyncNode::HeldBecause() const {
 
 Status SyncNode::ReloadCrl(const std::string& crl_pem) {
   HOSO_ASSIGN_OR_RETURN(auto ctx, MakeContext(impl_->config, crl_pem));
-  std::lock_guard lock(impl_->mu);
-  impl_->ctx = std::move(ctx);
-  impl_->crl_pem = crl_pem;
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->ctx = std::move(ctx);
+    impl_->crl_pem = crl_pem;
+    impl_->crl_warned_ms = 0;
+  }
+  impl_->WarnCrl(crl_pem);
   return Status::Ok();
 }
 

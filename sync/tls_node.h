@@ -42,6 +42,16 @@ struct TlsConfig {
   std::chrono::milliseconds backoff_min{200};
   std::chrono::milliseconds backoff_max{30000};
   size_t max_frame = kDefaultMaxFrame;
+  // Accepted connections, handshakes in progress included: per remote address and in total.
+  // One past either is closed at once, before any TLS.
+  size_t max_conns_per_address = 8;
+  size_t max_conns = 256;
+  // A failing accept (EMFILE: descriptors exhausted) waits this long, doubling up to the max.
+  std::chrono::milliseconds accept_backoff_min{100};
+  std::chrono::milliseconds accept_backoff_max{5000};
+  // Identical log lines within this are counted, not written: the next one after it says
+  // "(repeated N times)".
+  std::chrono::milliseconds log_repeat_interval{10000};
   // Structured log sink: level ("info", "warn", "error") and a message without personal data.
   std::function<void(std::string_view level, std::string_view message)> log;
 };
@@ -72,8 +82,11 @@ class SyncNode {
 
   // Binds and starts accepting; returns the bound port (pass 0 for any free port).
   Result<uint16_t> Listen(const std::string& address, uint16_t port);
-  // Keeps a connection to an upstream (reconnecting with backoff) until Stop.
-  void ConnectTo(const std::string& host, uint16_t port);
+  // Keeps a connection to an upstream (reconnecting with backoff) until Stop. When
+  // `expected_unit` is given, a peer whose certificate names another unit is refused: the
+  // daemon should pass the parent unit of the directory (not wired yet: its upstreams come from
+  // the config's `upstream` addresses only).
+  void ConnectTo(const std::string& host, uint16_t port, const std::string& expected_unit = "");
   // Until Release, a listener binds but accepts no connection (peers wait in the backlog, then
   // back off) and no upstream is dialled: sync is held, e.g. while the store checks itself.
   // Call before Listen and ConnectTo.

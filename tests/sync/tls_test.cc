@@ -1,9 +1,16 @@
 // Sync over real sockets and real TLS 1.3 with certificates made at test time, between real
 // RocksDB stores.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -80,6 +87,63 @@ struct Net {
                                 province->store->OriginCertificate("89", 1))
                   .ok());
     }
+  }
+};
+
+// A raw TCP connection from `from` (a loopback address) to 127.0.0.1:port; -1 on failure.
+int RawConnect(const char* from, uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  ::inet_pton(AF_INET, from, &a.sin_addr);
+  sockaddr_in b{};
+  b.sin_family = AF_INET;
+  b.sin_port = htons(port);
+  ::inet_pton(AF_INET, "127.0.0.1", &b.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&b), sizeof b) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Whether the other side closed `fd` within `ms`.
+bool ClosedWithin(int fd, int ms) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, ms) <= 0) return false;
+  char c;
+  return ::recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
+}
+
+// Counts of raw connections from `from` closed at once, of `n`.
+int ClosedOf(const char* from, uint16_t port, int n, std::vector<int>* fds) {
+  std::vector<int> mine;
+  for (int i = 0; i < n; ++i) {
+    int fd = RawConnect(from, port);
+    REQUIRE(fd >= 0);
+    mine.push_back(fd);
+  }
+  int closed = 0;
+  for (int fd : mine) closed += ClosedWithin(fd, 500) ? 1 : 0;
+  fds->insert(fds->end(), mine.begin(), mine.end());
+  return closed;
+}
+
+struct LogLines {
+  std::mutex mu;
+  std::vector<std::string> lines;
+  std::function<void(std::string_view, std::string_view)> Sink() {
+    return [this](std::string_view, std::string_view m) {
+      std::lock_guard lock(mu);
+      lines.emplace_back(m);
+    };
+  }
+  size_t Count(const std::string& part) {
+    std::lock_guard lock(mu);
+    return std::count_if(lines.begin(), lines.end(),
+                         [&](const auto& l) { return l.find(part) != std::string::npos; });
   }
 };
 
@@ -424,5 +488,99 @@ TEST_CASE("tls: a new session from the same certificate identity replaces the ol
   CHECK(n > 0);
   auto peers = district.Peers();
   CHECK(std::count_if(peers.begin(), peers.end(), [](auto& p) { return p.connected; }) == 1);
+  district.Stop();
+}
+
+TEST_CASE("tls: an expired CRL still revokes what it lists and refuses no one else",
+          "[tls][bounds]") {
+  Net net;
+  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-C1", "An", 1)).ok());
+  // Nobody renewed it: its nextUpdate is years in the past, for the fake clock and the real one.
+  std::string expired = MakeCrl(net.ca.key, net.ca.pem, {7}, kFrom, kFrom + 86400).value();
+  LogLines log;
+  TlsConfig dc = net.ca.For("883", 2);
+  dc.crl_pem = expired;
+  dc.log = log.Sink();
+  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto port = district.Listen("127.0.0.1", 0);
+  REQUIRE(port.ok());
+  CHECK(log.Count("the CRL expired") == 1);
+  SECTION("a peer it does not list syncs, both ways") {
+    TlsConfig cc = net.ca.For("30280", 3);
+    cc.crl_pem = expired;
+    SyncNode commune(net.commune->store.get(), cc, &net.commune->clock);
+    commune.ConnectTo("127.0.0.1", *port);
+    REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 1; }));
+    CHECK(LastError(district).find("certificate") == std::string::npos);
+  }
+  SECTION("a peer it lists is refused") {
+    SyncNode commune(net.commune->store.get(), net.ca.For("30280", 7), &net.commune->clock);
+    commune.ConnectTo("127.0.0.1", *port);
+    REQUIRE(WaitFor([&] { return LastError(district).find("revoked") != std::string::npos; }));
+    CHECK(net.district->store->CaseCount() == 0);
+  }
+}
+
+TEST_CASE("tls: an upstream whose certificate names another unit than the parent is refused",
+          "[tls][bounds]") {
+  Net net;
+  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-C1", "An", 1)).ok());
+  SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  auto port = district.Listen("127.0.0.1", 0);
+  REQUIRE(port.ok());
+  SECTION("another unit") {
+    SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+    commune.ConnectTo("127.0.0.1", *port, "884");
+    REQUIRE(WaitFor(
+        [&] { return LastError(commune).find("not the parent 884") != std::string::npos; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK(net.district->store->CaseCount() == 0);
+  }
+  SECTION("the parent") {
+    SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+    commune.ConnectTo("127.0.0.1", *port, "883");
+    REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 1; }));
+  }
+}
+
+TEST_CASE("tls: connections are capped per address and in total on accept, a peer still syncs",
+          "[tls][bounds]") {
+  Net net;
+  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-C1", "An", 1)).ok());
+  LogLines log;
+  TlsConfig dc = net.ca.For("883", 2);
+  dc.handshake_timeout = std::chrono::milliseconds(8000);  // the raw ones hold their place
+  dc.max_conns_per_address = 3;
+  dc.max_conns = 6;
+  dc.log_repeat_interval = std::chrono::milliseconds(300);
+  dc.log = log.Sink();
+  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto port = district.Listen("127.0.0.1", 0);
+  REQUIRE(port.ok());
+  std::vector<int> fds;
+  // Handshakes in progress count: 3 of 9 from one address hold, 6 are closed at once.
+  CHECK(ClosedOf("127.0.0.2", *port, 9, &fds) == 6);
+  // Identical lines are written once, then counted.
+  CHECK(log.Count("refused a connection from 127.0.0.2") == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  CHECK(ClosedOf("127.0.0.2", *port, 1, &fds) == 1);
+  REQUIRE(WaitFor([&] { return log.Count("(repeated 5 times)") == 1; }, 2000));
+  // A real peer from another address is served meanwhile.
+  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  commune.ConnectTo("127.0.0.1", *port);
+  REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 1; }));
+  // In total: 3 + the commune hold places, 2 more from a third address fit, 1 does not.
+  CHECK(ClosedOf("127.0.0.3", *port, 3, &fds) == 1);
+  for (int fd : fds) ::close(fd);
+  // Closed connections give their places back.
+  REQUIRE(WaitFor(
+      [&] {
+        int fd = RawConnect("127.0.0.2", *port);
+        bool open = fd >= 0 && !ClosedWithin(fd, 200);
+        if (fd >= 0) ::close(fd);
+        return open;
+      },
+      5000));
+  commune.Stop();
   district.Stop();
 }
