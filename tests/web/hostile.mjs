@@ -22,7 +22,7 @@ const t = {
   ret: "Nơi nhận " + ALL,
   note: "Ghi chú " + ALL,
   stepNote: "Bước " + ALL,
-  tracking: XSS[0],
+  tracking: "EB123456789VN", // a code: the store refuses markup there (below)
 };
 
 async function call(url, token, method, path, body) {
@@ -96,6 +96,15 @@ export async function hostileChecks({ commune, district, token, clerk, head, che
     return_by_post: true, return_address: t.ret, note: t.note,
   });
   const code = c.code;
+  // A tracking number is a code: markup there is refused with the field named.
+  let refused = null;
+  try {
+    await call(commune, token, "POST", `/v1/cases/${encodeURIComponent(code)}/steps`, {
+      officer: XSS[1], status: "posted_to_agency", tracking: XSS[0], note: t.stepNote,
+    });
+  } catch (e) { refused = String(e.message); }
+  check(refused !== null && refused.includes("400") && refused.includes("body.tracking"),
+        "markup in a tracking number is refused, field named");
   await call(commune, token, "POST", `/v1/cases/${encodeURIComponent(code)}/steps`, {
     officer: XSS[1], status: "posted_to_agency", tracking: t.tracking, note: t.stepNote,
   });
