@@ -215,6 +215,7 @@ struct Conn : std::enable_shared_from_this<Conn> {
   ssl::stream<tcp::socket> stream;
   asio::steady_timer watchdog, wake, pinger;
   SteadyClock::time_point deadline = SteadyClock::now();
+  std::string deadline_reason;  // what passing `deadline` means ("" : "timed out")
   // While a write is blocked: when it times out.
   SteadyClock::time_point write_deadline = SteadyClock::time_point::max();
   struct Out {
@@ -340,7 +341,9 @@ awaitable<void> Watchdog(std::shared_ptr<Conn> c) {
     }
     if (now >= c->deadline) {
       // While shutting down, the deadline only bounds the wait for close_notify.
-      if (!c->close_after_flush) c->Fail("timed out");
+      if (!c->close_after_flush) {
+        c->Fail(c->deadline_reason.empty() ? "timed out" : c->deadline_reason);
+      }
       c->Close();
       co_return;
     }
@@ -503,8 +506,27 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
     asio::co_spawn(ex, Writer(c), asio::detached);
     asio::co_spawn(ex, Keepalive(c), asio::detached);
     std::vector<char> buf(64 * 1024);
+    // While a frame is partly received: since when, and how many bytes came since.
+    std::optional<SteadyClock::time_point> partial_since;
+    uint64_t partial_bytes = 0;
+    auto slow_due = [&] {
+      // The time by which partial_bytes would fall under the minimum average rate.
+      auto need =
+          std::chrono::milliseconds(partial_bytes * 1000 / std::max<size_t>(1, config.min_rate));
+      return *partial_since + std::max(config.min_rate_window, need);
+    };
+    auto too_slow = [&] {
+      return "too slow: under " + std::to_string(config.min_rate) + " bytes/s over " +
+             std::to_string(config.min_rate_window.count()) +
+             " ms while a frame is partly received, cut";
+    };
     while (!c->closed && !c->close_after_flush) {
       c->deadline = SteadyClock::now() + config.idle_timeout;
+      c->deadline_reason.clear();
+      if (partial_since && slow_due() < c->deadline) {
+        c->deadline = slow_due();
+        c->deadline_reason = too_slow();
+      }
       auto [ec, n] = co_await c->stream.async_read_some(asio::buffer(buf), kTuple);
       if (ec) {
         if (!c->closed && !c->close_after_flush && ec != asio::error::eof &&
@@ -543,6 +565,19 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
         break;
       }
       c->Report();
+      if (c->reader.buffered() == 0) {
+        partial_since.reset();
+      } else if (!partial_since) {
+        partial_since = SteadyClock::now();
+        partial_bytes = c->reader.buffered();
+      } else {
+        partial_bytes += n;
+        if (SteadyClock::now() >= slow_due()) {
+          c->Fail(too_slow());
+          c->Close();
+          break;
+        }
+      }
     }
     store->RemoveCommitListener(c->listener);
     c->listener = 0;

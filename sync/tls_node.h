@@ -42,6 +42,10 @@ struct TlsConfig {
   std::chrono::milliseconds backoff_min{200};
   std::chrono::milliseconds backoff_max{30000};
   size_t max_frame = kDefaultMaxFrame;
+  // While a frame is partly received, the peer must deliver at least min_rate bytes/s averaged
+  // since the frame began, checked once min_rate_window has passed; slower (slowloris) is cut.
+  size_t min_rate = 1024;
+  std::chrono::milliseconds min_rate_window{60000};
   // Accepted connections, handshakes in progress included: per remote address and in total.
   // One past either is closed at once, before any TLS.
   size_t max_conns_per_address = 8;

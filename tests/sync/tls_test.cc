@@ -584,3 +584,41 @@ TEST_CASE("tls: connections are capped per address and in total on accept, a pee
   commune.Stop();
   district.Stop();
 }
+
+TEST_CASE("tls: a peer that trickles a frame slower than the minimum rate is cut",
+          "[tls][bounds]") {
+  namespace asio = boost::asio;
+  namespace ssl = asio::ssl;
+  Net net;
+  TlsConfig dc = net.ca.For("883", 2);
+  dc.idle_timeout = std::chrono::milliseconds(20000);  // each byte would reset it
+  dc.keepalive = std::chrono::milliseconds(5000);
+  dc.min_rate_window = std::chrono::milliseconds(1000);
+  dc.min_rate = 1024;
+  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto port = district.Listen("127.0.0.1", 0);
+  REQUIRE(port.ok());
+  TlsConfig cfg = net.ca.For("30283", 4);
+  asio::io_context io;
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.use_certificate_chain(asio::buffer(cfg.cert_pem));
+  ctx.use_private_key(asio::buffer(cfg.key_pem), ssl::context::pem);
+  ctx.add_certificate_authority(asio::buffer(cfg.ca_pem));
+  ctx.set_verify_mode(ssl::verify_peer);
+  ssl::stream<asio::ip::tcp::socket> s(io, ctx);
+  s.lowest_layer().connect({asio::ip::make_address("127.0.0.1"), *port});
+  s.handshake(ssl::stream_base::client);
+  // A frame of 1,000 bytes announced, then one byte every 100 ms.
+  boost::system::error_code ec;
+  asio::write(s, asio::buffer(std::string("\0\0\x03\xe8", 4)), ec);
+  auto t0 = std::chrono::steady_clock::now();
+  while (!ec && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(8) &&
+         LastError(district).find("too slow") == std::string::npos) {
+    asio::write(s, asio::buffer("\x80", 1), ec);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  INFO(LastError(district));
+  CHECK(LastError(district).find("too slow") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(4));
+  district.Stop();
+}
