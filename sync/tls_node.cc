@@ -107,6 +107,15 @@ struct SyncNode::Impl {
   std::unique_ptr<WorkerPool> ingest = std::make_unique<WorkerPool>(2);
   std::thread thread;
   std::atomic<bool> stopping{false};
+  std::atomic<uint64_t> inflight_batch_bytes{0};  // TlsConfig::max_inflight_batch_bytes
+  // Reserves `n` bytes of the global budget of received batches.
+  bool ReserveBatch(uint64_t n) {
+    uint64_t cur = inflight_batch_bytes.load();
+    do {
+      if (cur + n > config.max_inflight_batch_bytes) return false;
+    } while (!inflight_batch_bytes.compare_exchange_weak(cur, cur + n));
+    return true;
+  }
   std::optional<tcp::acceptor> acceptor;
 
   mutable std::mutex mu;  // guards everything below
@@ -232,6 +241,7 @@ struct Conn : std::enable_shared_from_this<Conn> {
   FrameReader reader;
   uint64_t listener = 0;
   bool server = false;          // accepted from a peer (not an upstream)
+  std::string refused;          // set by the ingest sink when a batch is over the global budget
   std::string counted_address;  // set while it counts against the accept caps
 
   ~Conn() {
@@ -470,10 +480,21 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
     c->session->SetPeerIdentity(peer->public_key, peer_pem);
     std::weak_ptr<Conn> weak = c;
     c->session->SetIngestSink([this, weak, ex](Batch batch) {
+      uint64_t bytes = 0;
+      for (const auto& e : batch.events) bytes += e.size();
+      if (!ReserveBatch(bytes)) {
+        if (auto conn = weak.lock()) {
+          conn->refused = "node busy: received batches over " +
+                          std::to_string(config.max_inflight_batch_bytes) +
+                          " bytes across sessions, try again later";
+        }
+        return;
+      }
       std::string key = batch.stream.Encode();
-      ingest->Submit(std::move(key), [this, weak, ex, b = std::move(batch)]() mutable {
+      ingest->Submit(std::move(key), [this, weak, ex, bytes, b = std::move(batch)]() mutable {
         IngestStats st;
         Status s = store->Ingest(b, &st);
+        inflight_batch_bytes -= bytes;
         asio::post(ex, [weak, b = std::move(b), s, st] {
           auto conn = weak.lock();
           if (!conn || conn->closed || !conn->session) return;
@@ -552,6 +573,7 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
           break;
         }
         s = c->session->Handle(*m, &out);
+        if (s.ok() && !c->refused.empty()) s = Status::FailedPrecondition(c->refused);
         if (!s.ok()) break;  // the session appended its ERROR to out
       }
       if (!s.ok() && (out.empty() || !std::holds_alternative<ErrorMsg>(out.back()))) {

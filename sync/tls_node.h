@@ -45,6 +45,10 @@ struct TlsConfig {
   // While a frame is partly received, the peer must deliver at least min_rate bytes/s averaged
   // since the frame began, checked once min_rate_window has passed; slower (slowloris) is cut.
   size_t min_rate = 1024;
+  // Received batches held by the node (decompressed, queued or being ingested), across all
+  // sessions; per session the window bounds them. A batch that would take the total past this
+  // ends its session with ERROR (`node busy: ...`); its peer reconnects with backoff.
+  size_t max_inflight_batch_bytes = size_t{256} << 20;
   std::chrono::milliseconds min_rate_window{60000};
   // Accepted connections, handshakes in progress included: per remote address and in total.
   // One past either is closed at once, before any TLS.

@@ -622,3 +622,19 @@ TEST_CASE("tls: a peer that trickles a frame slower than the minimum rate is cut
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(4));
   district.Stop();
 }
+
+TEST_CASE("tls: received batches are bounded across sessions", "[tls][bounds]") {
+  Net net;
+  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-C1", "An", 1)).ok());
+  TlsConfig dc = net.ca.For("883", 2);
+  dc.max_inflight_batch_bytes = 100;  // smaller than any batch of a case
+  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto port = district.Listen("127.0.0.1", 0);
+  REQUIRE(port.ok());
+  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  commune.ConnectTo("127.0.0.1", *port);
+  REQUIRE(WaitFor([&] { return LastError(district).find("node busy") != std::string::npos; }));
+  INFO(LastError(commune));
+  CHECK(WaitFor([&] { return LastError(commune).find("node busy") != std::string::npos; }, 3000));
+  CHECK(net.district->store->CaseCount() == 0);
+}
