@@ -124,6 +124,9 @@ struct SyncNode::Impl {
   std::vector<std::shared_ptr<PeerStatus>> peers;
   std::set<std::shared_ptr<Conn>> conns;
   std::set<asio::steady_timer*> backoff_timers;
+  uint64_t revocation_listener = 0;
+  // Closes the live sessions of every identity the root has revoked (on the io thread).
+  void CloseRevoked();
   std::string held;  // why sync is held; "" when it runs
   bool accept_pending = false;
   struct PendingUpstream {
@@ -335,6 +338,23 @@ struct Conn : std::enable_shared_from_this<Conn> {
   }
 };
 
+void SyncNode::Impl::CloseRevoked() {
+  auto revoked = store->RevocationsSnapshot();
+  std::vector<std::shared_ptr<Conn>> gone;
+  {
+    std::lock_guard lock(mu);
+    for (const auto& c : conns) {
+      if (!c->closed && c->session && revoked->Find(c->status->unit, c->status->epoch)) {
+        gone.push_back(c);
+      }
+    }
+  }
+  for (const auto& c : gone) {
+    c->Fail("certificate identity revoked by the root: session closed");
+    c->Close();
+  }
+}
+
 namespace {
 
 awaitable<void> Watchdog(std::shared_ptr<Conn> c) {
@@ -439,6 +459,10 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
     }
     peer = VerifyNodeCertificate(peer_pem, config.ca_pem, crl, clock->NowMs() / 1000);
     WarnCrl(crl);
+    if (peer.ok() && store->RevocationsSnapshot()->Find(peer->unit, peer->epoch)) {
+      peer = Status::PermissionDenied("certificate identity " + peer->unit + "#" +
+                                      std::to_string(peer->epoch) + " was revoked by the root");
+    }
     if (peer.ok() && !expected_unit.empty() && peer->unit != expected_unit) {
       peer = Status::PermissionDenied("the upstream's certificate names unit " + peer->unit +
                                       ", not the parent " + expected_unit);
@@ -728,6 +752,16 @@ SyncNode::SyncNode(Store* store, TlsConfig config, const Clock* clock, SessionOp
   impl_->options = options;
   impl_->crl_pem = impl_->config.crl_pem;
   impl_->WarnCrl(impl_->crl_pem);
+  // A revocation takes effect on live sessions as soon as it is stored.
+  impl_->revocation_listener =
+      store->AddCommitListener([impl = impl_.get()](const std::vector<StreamKey>& moved) {
+        for (const StreamKey& s : moved) {
+          if (s.channel == kRevocationsChannel) {
+            asio::post(impl->io, [impl] { impl->CloseRevoked(); });
+            return;
+          }
+        }
+      });
   auto ctx = MakeContext(impl_->config, impl_->crl_pem);
   if (ctx.ok()) impl_->ctx = *ctx;
   // Our own certificate travels with our streams (ORIGIN), so record it with our key.
@@ -834,6 +868,10 @@ Status SyncNode::ReloadCrl(const std::string& crl_pem) {
 }
 
 void SyncNode::Stop() {
+  if (impl_->revocation_listener) {
+    impl_->store->RemoveCommitListener(impl_->revocation_listener);
+    impl_->revocation_listener = 0;
+  }
   if (!impl_->thread.joinable()) return;
   impl_->stopping = true;
   asio::post(impl_->io, [impl = impl_.get()] {

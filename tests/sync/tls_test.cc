@@ -638,3 +638,40 @@ TEST_CASE("tls: received batches are bounded across sessions", "[tls][bounds]") 
   CHECK(WaitFor([&] { return LastError(commune).find("node busy") != std::string::npos; }, 3000));
   CHECK(net.district->store->CaseCount() == 0);
 }
+
+TEST_CASE("tls: a revocation closes the origin's live session at once and refuses it after",
+          "[tls][revocation]") {
+  Net net;
+  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-C1", "An", 1)).ok());
+  SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  auto port = district.Listen("127.0.0.1", 0);
+  REQUIRE(port.ok());
+  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  commune.ConnectTo("127.0.0.1", *port);
+  REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 1; }));
+  auto connected = [&] {
+    for (const auto& p : district.Peers()) {
+      if (p.unit == "30280" && p.connected) return true;
+    }
+    return false;
+  };
+  REQUIRE(WaitFor(connected));
+  // The root's revocation of 30280#1 reaches the district (as by sync from the province).
+  testing::StreamWriter root({std::string(kRevocationsChannel), "89", 1}, testing::KeyFor(89));
+  root.Add({std::string(kRevocationsChannel), RevocationKey("30280", 1), std::string(kRevokeType),
+            RevocationBody("30280", 1, testing::kTestNow, "máy bị mất"), "it"},
+           HlcPack(testing::kTestNow, 0));
+  REQUIRE(net.district->store->Ingest(root.Seal()).ok());
+  // Its live session is closed at once, and a reconnecting one is refused at the handshake.
+  REQUIRE(WaitFor([&] { return !connected(); }, 5000));
+  bool said = false;
+  for (const auto& p : district.Peers())
+    said |= p.last_error.find("revoked by the root") != std::string::npos;
+  CHECK(said);
+  REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-C2", "Bình", 2)).ok());
+  CHECK_FALSE(WaitFor([&] { return net.district->store->GetCaseState("30280-C2").ok(); }, 1500));
+  CHECK_FALSE(connected());
+  CHECK(net.district->store->GetCaseState("30280-C1").ok());  // history stays
+  commune.Stop();
+  district.Stop();
+}
