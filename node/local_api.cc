@@ -24,6 +24,8 @@ namespace hoso::node {
 namespace {
 
 constexpr std::string_view kSessionCookie = "hoso_session";
+// The documented account reference data (directory, catalogue, calendar) may be written as.
+constexpr std::string_view kSystemOfficer = "system";
 constexpr size_t kMaxShortText = 64;
 constexpr size_t kMaxText = 2000;
 constexpr size_t kDefaultLimit = 100, kMaxLimit = 10000;
@@ -1310,7 +1312,28 @@ void LocalApi::NoteFailure(std::map<std::string, Failures>& table, const std::st
 std::optional<HttpResponse> LocalApi::ActingOfficer(const Call& call, const json::object& in,
                                                     std::string_view status,
                                                     std::string* officer) const {
-  if (!call.session) return TextField(in, "officer", "officer", true, kMaxShortText, officer);
+  if (!call.session) {
+    if (auto e = TextField(in, "officer", "officer", true, kMaxShortText, officer)) return e;
+    // With the API token, the officer named must be an account of this node allowed to
+    // record this step (docs/api.md, "Officer").
+    auto officers = Officers();
+    for (const auto& o : officers->officers()) {
+      if (o.login != *officer) continue;
+      // (A status no role records is not one: the step's own check answers 400.)
+      if (RoleMayRecord(o.role, status) || !RoleMayRecord(Role::kHead, status)) {
+        return std::nullopt;
+      }
+      return Error(403, "forbidden", "officer",
+                   "officer " + *officer + " has role " + std::string(RoleName(o.role)) +
+                       " and may not record '" + std::string(status) + "'",
+                   "Cán bộ " + *officer + " không có quyền ghi bước này.");
+    }
+    return Error(403, "forbidden", "officer",
+                 "no officer " + *officer +
+                     " on this node: with the API token, every event names an account of "
+                     "officers.json (hoso officer add)",
+                 "Không có cán bộ " + *officer + " tại đơn vị này.");
+  }
   const Officer& o = call.session->officer;
   if (!RoleMayRecord(o.role, status)) {
     return Error(403, "forbidden", "status",
@@ -1344,6 +1367,18 @@ std::shared_ptr<const OfficerDirectory> LocalApi::Officers() const {
                                                                     : OfficerDirectory());
   officers_stamp_ = loaded.ok() ? stamp : "";
   return officers_;
+}
+
+std::optional<HttpResponse> LocalApi::ReferenceOfficer(const std::string& officer) const {
+  if (officer == kSystemOfficer) return std::nullopt;
+  auto officers = Officers();
+  for (const auto& o : officers->officers()) {
+    if (o.login == officer && o.role == Role::kHead) return std::nullopt;
+  }
+  return Error(403, "forbidden", "officer",
+               "reference data is written by \"system\" or an officer of this node with role "
+               "head; " + officer + " is neither",
+               "Dữ liệu dùng chung chỉ được ghi bởi \"system\" hoặc lãnh đạo của đơn vị.");
 }
 
 std::optional<HttpResponse> LocalApi::RootOnly(const char* what) const {
@@ -1386,6 +1421,7 @@ HttpResponse LocalApi::LoadCatalogue(Call& call) {
   if (auto e = RootOnly("catalogue")) return *e;
   auto officer = call.query.find("officer");
   if (officer == call.query.end() || officer->second.empty()) return Missing("officer");
+  if (auto e = ReferenceOfficer(officer->second)) return *e;
   auto procedures = ParseCatalogueCsv(call.req.body);
   if (!procedures.ok()) return FromStatus(procedures.status(), "body");
   Status appended = AppendInChunks(*store_, CatalogueWrites(*procedures, officer->second));
@@ -1433,6 +1469,7 @@ HttpResponse LocalApi::SetCalendar(Call& call) {
   }
   std::string officer;
   if (auto e = TextField(in, "officer", "officer", true, kMaxShortText, &officer)) return *e;
+  if (auto e = ReferenceOfficer(officer)) return *e;
   auto dates = [&](const char* field,
                    std::vector<std::string>* out) -> std::optional<HttpResponse> {
     auto it = in.find(field);
@@ -1506,6 +1543,7 @@ HttpResponse LocalApi::LoadDirectory(Call& call) {
   if (auto e = RootOnly("directory")) return *e;
   auto officer = call.query.find("officer");
   if (officer == call.query.end() || officer->second.empty()) return Missing("officer");
+  if (auto e = ReferenceOfficer(officer->second)) return *e;
   // The first load describes the tree as it has always been; a later one is a re-draw from
   // now on, unless valid_from says otherwise.
   int64_t valid_from = store_->DirectorySnapshot()->size() == 0 ? 0 : clock_->NowMs();

@@ -88,6 +88,9 @@ class LocalApi {
   std::optional<HttpResponse> RootOnly(const char* what) const;
   // officers.json as it is now (re-read when the file changes); empty without one.
   std::shared_ptr<const OfficerDirectory> Officers() const;
+  // The officer of a reference-data write (directory, catalogue, calendar) with the API
+  // token: "system" or an officer of this node with role head.
+  std::optional<HttpResponse> ReferenceOfficer(const std::string& officer) const;
   std::optional<HttpResponse> Authenticate(Call& call);
   HttpResponse StaticFile(const std::string& path) const;
   HttpResponse Login(Call& call);

@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
   // The procedure catalogue (a generated sample of 1,000) goes the same way; due dates are
   // computed from it and the working calendar.
   auto catalogue = GenerateCatalogue(1, 1000);
-  auto loaded = net.Call("89", "POST", "/v1/catalogue?officer=it.tinh", CatalogueCsv(catalogue));
+  auto loaded = net.Call("89", "POST", "/v1/catalogue?officer=system", CatalogueCsv(catalogue));
   if (!loaded.ok()) Die(loaded.status().message());
   Check(net.WaitForEveryNode(
       [&](const std::string& unit) {

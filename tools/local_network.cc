@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "node/officers.h"
 #include "tools/provision.h"
 
 namespace hoso::tools {
@@ -55,6 +56,15 @@ Status LocalNetwork::Start(const std::string& unit, bool online, std::vector<std
       c.upstream = {listen_[up]};
     }
     HOSO_RETURN_IF_ERROR(InitNode(c, options_.dir + "/bundles/" + unit));
+    // Every event names a known officer (docs/api.md): the officers the workload and the
+    // demo write as, with role head and 1,000 PBKDF2 iterations (a loopback test network
+    // only; `hoso officer add` uses 600,000), made once with the data directory.
+    node::OfficerDirectory officers;
+    for (const char* login : kNetworkOfficers) {
+      HOSO_RETURN_IF_ERROR(
+          officers.Add(login, login, node::Role::kHead, "mat-khau-mang-thu-nghiem", 1000));
+    }
+    HOSO_RETURN_IF_ERROR(officers.Save(c.Path(c.officers_file)));
   }
   std::vector<std::string> flags = options_.node_flags;
   if (listen_.count(unit)) flags.insert(flags.end(), {"--listen", listen_[unit]});
@@ -88,7 +98,7 @@ Status LocalNetwork::LoadDirectory(std::chrono::milliseconds timeout) {
   const std::string& root = options_.members[0];
   HOSO_ASSIGN_OR_RETURN(ApiClient client, ApiClient::ForNode(NodeDir(root)));
   HOSO_ASSIGN_OR_RETURN(ApiReply reply,
-                        client.Call("POST", "/v1/directory?officer=it.tinh", csv, "text/csv"));
+                        client.Call("POST", "/v1/directory?officer=system", csv, "text/csv"));
   if (reply.status != 201) {
     return Status::FailedPrecondition("loading the directory: HTTP " +
                                       std::to_string(reply.status) + " " + reply.body);

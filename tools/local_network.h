@@ -31,6 +31,11 @@ struct NetworkOptions {
   std::vector<std::string> node_flags;  // extra flags for every node
 };
 
+// The officer accounts every node of a LocalNetwork has (role head): those of the workload
+// (tools/workload.cc) and the demo.
+inline constexpr const char* kNetworkOfficers[] = {"nv.lan", "nv.hung", "nv.thao",
+                                                   "cb.minh", "cb.tam",  "cb.phuc"};
+
 class LocalNetwork {
  public:
   static Result<std::unique_ptr<LocalNetwork>> Create(NetworkOptions options);

@@ -8,6 +8,7 @@
 #include "node/json.h"
 #include "node/local_api.h"
 #include "tests/testing.h"
+#include "tests/node/test_officers.h"
 #include "tools/catalogue_gen.h"
 
 using namespace hoso;
@@ -17,12 +18,20 @@ namespace {
 
 constexpr const char* kToken = "0123456789abcdef0123456789abcdef";
 
+NodeView View(const std::string& officers) {
+  NodeView v;
+  v.officers_file = testing::WriteTestOfficers(officers);
+  return v;
+}
+
 struct Deployment {
   testing::TempDir dir;
   std::unique_ptr<testing::TestNode> province = testing::OpenTestNode(dir.Sub("89"), "89");
   std::unique_ptr<testing::TestNode> commune = testing::OpenTestNode(dir.Sub("30280"), "30280");
-  LocalApi root{province->store.get(), &province->clock, kToken, NodeView{}};
-  LocalApi clerk{commune->store.get(), &commune->clock, kToken, NodeView{}};
+  NodeView root_view = View(dir.Sub("89-officers.json"));
+  NodeView clerk_view = View(dir.Sub("30280-officers.json"));
+  LocalApi root{province->store.get(), &province->clock, kToken, root_view};
+  LocalApi clerk{commune->store.get(), &commune->clock, kToken, clerk_view};
   std::vector<Procedure> catalogue = GenerateCatalogue(7, 1200);
 
   Deployment() {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "node/officers.h"
+#include "tests/node/test_officers.h"
 
 #include "node/api_server.h"
 #include "node/json.h"
@@ -34,10 +35,14 @@ struct Office {
     REQUIRE(testing::CopyAll(*province->store, *commune->store, [](const std::string& c) {
               return c == kDirectoryChannel;
             }).ok());
+    NodeView province_view;
+    province_view.officers_file = testing::WriteTestOfficers(dir.Sub("89-officers.json"));
     province_api =
-        std::make_unique<LocalApi>(province->store.get(), &province->clock, kToken, NodeView{});
+        std::make_unique<LocalApi>(province->store.get(), &province->clock, kToken, province_view);
+    NodeView commune_view{{}, {"127.0.0.1:1"}, testing::kTestNow};
+    commune_view.officers_file = testing::WriteTestOfficers(dir.Sub("30280-officers.json"));
     commune_api = std::make_unique<LocalApi>(commune->store.get(), &commune->clock, kToken,
-                                             NodeView{{}, {"127.0.0.1:1"}, testing::kTestNow});
+                                             commune_view);
   }
 };
 
@@ -157,11 +162,11 @@ TEST_CASE("local API: bad requests get a 4xx naming the field, and write nothing
   auto dup = Call(*o.commune_api, "POST", "/v1/cases", with("code", code));
   CHECK(dup.status == 409);
   std::string path = "/v1/cases/" + std::string(code.as_string()) + "/steps";
-  CHECK(Call(*o.commune_api, "POST", path, R"({"officer":"a","status":"teleported"})").status ==
+  CHECK(Call(*o.commune_api, "POST", path, R"({"officer":"nv.lan","status":"teleported"})").status ==
         400);
   CHECK(Call(*o.commune_api, "POST", path, R"({"status":"processing"})").status == 400);
   CHECK(Call(*o.commune_api, "POST", "/v1/cases/NOPE-1/steps",
-             R"({"officer":"a","status":"processing"})")
+             R"({"officer":"nv.lan","status":"processing"})")
             .status == 404);
   CHECK(store.CommitCounter() == after_one);
 }
@@ -197,7 +202,7 @@ TEST_CASE("local API: search by status, office, applicant without diacritics, ov
   std::string anh = receive("Nguyễn Văn Ánh", "2025-11-26T10:00:00+07:00");
   for (const char* step : {"processing", "result_ready"}) {
     REQUIRE(Call(*o.commune_api, "POST", "/v1/cases/" + anh + "/steps",
-                 std::string(R"({"officer":"a","status":")") + step + "\"}")
+                 std::string(R"({"officer":"nv.lan","status":")") + step + "\"}")
                 .status == 201);
   }
   auto codes = [&](const std::string& query) {

@@ -347,3 +347,88 @@ TEST_CASE("API: a removed or changed account ends its sessions at once", "[node]
   });
   CHECK(me(hoa) == 401);  // the same login and password, another role
 }
+
+// Issue 16: `hoso case step --officer X` with the API token accepted an officer that does
+// not exist. With the token, the body's officer is an account of this node allowed to record
+// the step, or "system" (or a head) for reference data.
+TEST_CASE("API: with the token, the officer named is a known account allowed to record it",
+          "[node][officers][api]") {
+  testing::TempDir dir;
+  auto province = testing::OpenTestNode(dir.Sub("89"), "89");
+  auto commune = testing::OpenTestNode(dir.Sub("30280"), "30280");
+  REQUIRE(province->store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+  REQUIRE(testing::CopyAll(*province->store, *commune->store, [](const std::string& c) {
+            return c == kDirectoryChannel;
+          }).ok());
+  const std::string file = dir.Sub("officers.json");
+  OfficerDirectory officers;
+  REQUIRE(officers.Add("nv.lan", "Nguyễn Thị Lan", Role::kReception, "mat-khau-dai-1", kFast).ok());
+  REQUIRE(
+      officers.Add("cb.minh", "Trần Văn Minh", Role::kProcessing, "mat-khau-dai-2", kFast).ok());
+  REQUIRE(officers.Add("ld.hoa", "Lê Thị Hoa", Role::kHead, "mat-khau-dai-3", kFast).ok());
+  REQUIRE(officers.Save(file).ok());
+  NodeView view;
+  view.officers_file = file;
+  const std::string token = "0123456789abcdef0123456789abcdef";
+  LocalApi api(commune->store.get(), &commune->clock, token, view);
+  LocalApi root(province->store.get(), &province->clock, token, view);
+  auto with_token = [&](LocalApi& a, const std::string& target, const std::string& body) {
+    return a.Handle({"POST", target, "Bearer " + token, body});
+  };
+  auto field = [](const HttpResponse& r) {
+    auto v = ParseJson(r.body);
+    return v.ok() && v->is_object() && v->as_object().contains("field")
+               ? std::string(v->at("field").as_string())
+               : std::string();
+  };
+  auto reception = [](const std::string& officer) {
+    return json::serialize(json::object{{"officer", officer},
+                                        {"procedure", "1.002668"},
+                                        {"channel", "counter"},
+                                        {"applicant", json::object{{"name", "A"}}}});
+  };
+  uint64_t before = commune->store->CommitCounter();
+  auto ghost = with_token(api, "/v1/cases", reception("nobody.here"));
+  CHECK(ghost.status == 403);
+  CHECK(field(ghost) == "officer");
+  CHECK_THAT(ghost.body, Catch::Contains("no officer nobody.here"));
+  auto markup = with_token(api, "/v1/cases", reception("<img src=x onerror=alert(1)>"));
+  CHECK((markup.status == 400 || markup.status == 403));
+  CHECK(field(markup) == "officer");
+  CHECK(with_token(api, "/v1/cases", reception("system")).status == 403);
+  CHECK(field(with_token(api, "/v1/cases", reception("cb.minh"))) == "officer");  // processing
+  CHECK(commune->store->CommitCounter() == before);
+  auto created = with_token(api, "/v1/cases", reception("nv.lan"));
+  REQUIRE(created.status == 201);
+  std::string code(json::parse(created.body).at("code").as_string());
+  std::string steps = "/v1/cases/" + code + "/steps";
+  auto unknown = with_token(api, steps, R"({"officer":"ghost","status":"processing"})");
+  CHECK(unknown.status == 403);
+  CHECK(field(unknown) == "officer");
+  CHECK(with_token(api, steps, R"({"officer":"nv.lan","status":"processing"})").status == 403);
+  CHECK(with_token(api, steps, R"({"officer":"cb.minh","status":"processing"})").status == 201);
+  // A status no role records stays the step's own 400.
+  CHECK(with_token(api, steps, R"({"officer":"cb.minh","status":"teleported"})").status == 400);
+  // Reference data: "system" or a head of this node.
+  auto calendar = [&](const std::string& who) {
+    return with_token(root, "/v1/calendar",
+                      json::serialize(json::object{{"officer", who},
+                                                   {"year", 2025},
+                                                   {"holidays", json::array{"2025-11-25"}}}))
+        .status;
+  };
+  CHECK(calendar("it.unknown") == 403);
+  CHECK(calendar("nv.lan") == 403);
+  CHECK(calendar("system") == 201);
+  CHECK(calendar("ld.hoa") == 201);
+  CHECK(root.Handle({"POST", "/v1/catalogue?officer=ghost", "Bearer " + token, "x"}).status ==
+        403);
+  CHECK(root.Handle({"POST", "/v1/directory?officer=ghost", "Bearer " + token, "x"}).status ==
+        403);
+  // A removed account is refused from then on.
+  auto d = OfficerDirectory::Load(file);
+  REQUIRE(d.ok());
+  REQUIRE(d->Remove("nv.lan").ok());
+  REQUIRE(d->Save(file).ok());
+  CHECK(with_token(api, "/v1/cases", reception("nv.lan")).status == 403);
+}
