@@ -1,7 +1,6 @@
 #include "node/local_api.h"
 
 #include <openssl/crypto.h>
-
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -432,6 +431,9 @@ HttpResponse LocalApi::Route(Call& call) {
   } else if (p == "/v1/directory") {
     if (m == "GET") return Directory(call);
     if (m == "POST") return LoadDirectory(call);
+  } else if (p == "/v1/revocations") {
+    if (m == "GET") return Revocations(call);
+    if (m == "POST") return Revoke(call);
   } else if (p == "/metrics" && m == "GET") {
     return Metrics(call);
   }
@@ -1249,11 +1251,10 @@ HttpResponse LocalApi::Login(Call& call) {
     }
     if (wait > 0) {
       std::string secs = std::to_string((wait + 999) / 1000);
-      HttpResponse r = Error(429, "throttled", "login",
-                             "too many wrong passwords from this address: try again in " + secs +
-                                 " s",
-                             "Nhập sai mật khẩu nhiều lần: vui lòng đợi " + secs +
-                                 " giây rồi thử lại.");
+      HttpResponse r =
+          Error(429, "throttled", "login",
+                "too many wrong passwords from this address: try again in " + secs + " s",
+                "Nhập sai mật khẩu nhiều lần: vui lòng đợi " + secs + " giây rồi thử lại.");
       r.retry_after = secs;
       return r;
     }
@@ -1364,7 +1365,7 @@ std::shared_ptr<const OfficerDirectory> LocalApi::Officers() const {
                               : OfficerDirectory::Load(view_.officers_file);
   // An unreadable file has no officers (nobody may write) until it is fixed.
   officers_ = std::make_shared<const OfficerDirectory>(loaded.ok() ? std::move(*loaded)
-                                                                    : OfficerDirectory());
+                                                                   : OfficerDirectory());
   officers_stamp_ = loaded.ok() ? stamp : "";
   return officers_;
 }
@@ -1377,7 +1378,8 @@ std::optional<HttpResponse> LocalApi::ReferenceOfficer(const std::string& office
   }
   return Error(403, "forbidden", "officer",
                "reference data is written by \"system\" or an officer of this node with role "
-               "head; " + officer + " is neither",
+               "head; " +
+                   officer + " is neither",
                "Dữ liệu dùng chung chỉ được ghi bởi \"system\" hoặc lãnh đạo của đơn vị.");
 }
 
@@ -1563,6 +1565,47 @@ HttpResponse LocalApi::LoadDirectory(Call& call) {
   return Json(201, json::object{{"units", units->size()},
                                 {"events", events},
                                 {"valid_from", FormatTime(valid_from)}});
+}
+
+HttpResponse LocalApi::Revocations(Call&) {
+  json::array list;
+  for (const auto& [key, r] : store_->RevocationsSnapshot()->all()) {
+    json::object o{{"unit", r.unit},
+                   {"epoch", r.epoch},
+                   {"revoked_at", FormatTime(r.revoked_at_ms)},
+                   {"reason", r.reason}};
+    if (r.learned_ms) o["learned_at"] = FormatTime(r.learned_ms);
+    list.push_back(std::move(o));
+  }
+  return Json(200, json::object{{"revocations", std::move(list)}});
+}
+
+HttpResponse LocalApi::Revoke(Call& call) {
+  if (auto e = RootOnly("revocations")) return *e;
+  json::object in;
+  if (auto e = ParseBody(call.req, {"officer", "unit", "epoch", "reason"}, &in)) return *e;
+  std::string officer, unit, reason;
+  if (auto e = TextField(in, "officer", "officer", true, kMaxShortText, &officer)) return *e;
+  if (auto e = ReferenceOfficer(officer)) return *e;
+  if (auto e = TextField(in, "unit", "unit", true, kMaxShortText, &unit)) return *e;
+  if (auto e = TextField(in, "reason", "reason", true, kMaxText, &reason)) return *e;
+  auto epoch = in.find("epoch");
+  if (epoch == in.end() || !epoch->value().is_int64() || epoch->value().get_int64() < 1) {
+    return Invalid("epoch", "must be a whole number, 1 or more", "phải là số nguyên từ 1 trở lên");
+  }
+  const auto e = static_cast<uint64_t>(epoch->value().get_int64());
+  if (store_->RevocationsSnapshot()->Find(unit, e)) {
+    return Error(409, "exists", "unit", "origin " + RevocationKey(unit, e) + " is already revoked",
+                 "Đơn vị " + unit + " (lần cài đặt " + std::to_string(e) + ") đã bị thu hồi.");
+  }
+  const int64_t now = clock_->NowMs();
+  auto appended = store_->Append(LocalWrite{std::string(kRevocationsChannel),
+                                            RevocationKey(unit, e), std::string(kRevokeType),
+                                            RevocationBody(unit, e, now, reason), officer});
+  if (!appended.ok()) return FromStatus(appended.status());
+  return Json(
+      201, json::object{
+               {"unit", unit}, {"epoch", e}, {"revoked_at", FormatTime(now)}, {"reason", reason}});
 }
 
 HttpResponse LocalApi::Metrics(Call&) {

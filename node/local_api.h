@@ -33,7 +33,7 @@ struct HttpRequest {
   std::string target;  // path and query, e.g. "/v1/cases?status=received"
   std::string authorization;
   std::string body;
-  std::string cookie;  // the Cookie header (the web app's session)
+  std::string cookie;        // the Cookie header (the web app's session)
   std::string content_type;  // the Content-Type header
   std::string origin;        // the Origin header (browsers send it on every POST)
   std::string host;          // the Host header
@@ -44,7 +44,7 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
-  std::string set_cookie;  // a Set-Cookie header, when not empty
+  std::string set_cookie;   // a Set-Cookie header, when not empty
   std::string retry_after;  // a Retry-After header (seconds), when not empty
 };
 
@@ -53,8 +53,8 @@ struct NodeView {
   std::function<std::vector<sync::PeerStatus>()> peers;  // may be empty: no sync
   std::vector<std::string> upstreams;                    // configured upstream addresses
   int64_t started_ms = 0;
-  sync::OriginVerifier verify_origin;  // for bundles: as sync trusts an origin
-  std::string officers_file;           // officer accounts (node/officers.h); empty: none
+  sync::OriginVerifier verify_origin;           // for bundles: as sync trusts an origin
+  std::string officers_file;                    // officer accounts (node/officers.h); empty: none
   std::function<SelfCheckReport()> self_check;  // the store's check at start; may be empty
 };
 
@@ -98,6 +98,8 @@ class LocalApi {
                                             std::string_view status, std::string* officer) const;
   HttpResponse Directory(Call& call);
   HttpResponse LoadDirectory(Call& call);
+  HttpResponse Revocations(Call& call);
+  HttpResponse Revoke(Call& call);
   HttpResponse Metrics(Call& call);
   Result<std::string> MintCaseCode(int64_t now_ms) const;
   // The catalogue and calendars as the store holds them now (cached).

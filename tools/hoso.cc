@@ -9,6 +9,7 @@
 // Every command takes --help; --json prints the machine-readable result on stdout.
 // Exit codes: 0 done, 1 refused or failed (the message says why), 2 bad command line,
 // 3 the node's API does not answer, 4 not found, 5 the audit found something.
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -1028,6 +1029,34 @@ int DirectoryLoadCmd(const Args& a) {
   return kOk;
 }
 
+int RevokeCmd(const Args& a) {
+  uint64_t epoch = 1;
+  if (a.Has("epoch")) {
+    auto [p, ec] = std::from_chars(a.Get("epoch").data(),
+                                   a.Get("epoch").data() + a.Get("epoch").size(), epoch);
+    if (ec != std::errc() || epoch == 0)
+      return Fail(kUsage, "--epoch must be a whole number, 1 or more");
+  }
+  json::object req{{"officer", a.Get("officer")},
+                   {"unit", a.Get("unit")},
+                   {"epoch", epoch},
+                   {"reason", a.Get("reason")}};
+  json::value out;
+  if (int rc = CallNode(a, "POST", "/v1/revocations", json::serialize(req), &out); rc != kOk) {
+    return rc;
+  }
+  if (a.json) {
+    PrintJson(out);
+  } else {
+    std::printf(
+        "origin %s#%s revoked from %s; every node refuses its new events and closes its "
+        "sessions as soon as it receives this\n",
+        Str(out.as_object(), "unit").c_str(), Str(out.as_object(), "epoch").c_str(),
+        Local(out.as_object().at("revoked_at")).c_str());
+  }
+  return kOk;
+}
+
 int DirectoryShowCmd(const Args& a) {
   json::value out;
   if (int rc = CallNode(a, "GET", "/v1/directory", "", &out); rc != kOk) return rc;
@@ -1526,6 +1555,17 @@ std::vector<Command> Commands() {
        1,
        1,
        DirectoryLoadCmd},
+      {"revoke",
+       "[--dir DIR] --officer ID --unit U [--epoch E] --reason TEXT",
+       "Revokes a node (its unit and epoch) as data, in the $revocations channel. Only on the "
+       "root node; the other nodes receive it by sync or bundle, close its sessions and refuse "
+       "its new events, while what they held stays valid history.",
+       with(node_flags, {"officer", "unit", "epoch", "reason"}),
+       {},
+       {"officer", "unit", "reason"},
+       0,
+       0,
+       RevokeCmd},
       {"directory show",
        "[--dir DIR]",
        "Prints the units tree as the node holds it now.",

@@ -7,8 +7,8 @@
 #include <thread>
 
 #include "node/daemon.h"
-#include "node/officers.h"
 #include "node/json.h"
+#include "node/officers.h"
 #include "tests/process_testing.h"
 #include "tools/local_network.h"
 #include "tools/provision.h"
@@ -263,7 +263,8 @@ TEST_CASE("hoso audit verify and replay on a running node's store", "[tools][cli
       Hoso(tmp, {"audit", "verify", "--data", province, "--crl", tmp.Sub("net") + "/ca/crl.pem"});
   INFO(noted.out << noted.err);
   CHECK(noted.rc == 0);
-  CHECK_THAT(noted.out, Catch::Contains("note: origin 30280#1: signed by a key the CRL has revoked"));
+  CHECK_THAT(noted.out,
+             Catch::Contains("note: origin 30280#1: signed by a key the CRL has revoked"));
 
   auto replay = Json(Hoso(tmp, {"audit", "replay", "--data", province, "--case", code, "--json"}));
   REQUIRE(replay.at("steps").as_array().size() == 2);
@@ -346,4 +347,56 @@ TEST_CASE("hoso export, audit verify FILE, import: cases carried by post", "[too
   auto refused = Hoso(tmp, {"import", "--dir", province, tmp.Sub("damaged.bundle")});
   CHECK(refused.rc == 1);
   CHECK_THAT(refused.err, Catch::Contains("HTTP 400"));
+}
+
+TEST_CASE("hoso revoke: the root revokes a node as data, its sessions end, its history stays",
+          "[tools][cli][revocation]") {
+  testing::TempDir tmp;
+  auto net = testing::RunningNetwork(tmp.Sub("net"), {"89", "30280"});
+  std::string province = net->NodeDir("89");
+  auto created = net->Call("30280", "POST", "/v1/cases",
+                           R"({"officer":"nv.lan","procedure":"1.002668","channel":"counter",
+                               "applicant":{"name":"Lê Thị Hoa"}})");
+  REQUIRE(created.ok());
+  std::string code(created->at("code").as_string());
+  REQUIRE(net->WaitConverged(std::chrono::seconds(20)).ok());
+
+  // Only the root writes revocations, with a known officer.
+  auto elsewhere = Hoso(tmp, {"revoke", "--dir", net->NodeDir("30280"), "--officer", "system",
+                              "--unit", "30280", "--reason", "x"});
+  CHECK(elsewhere.rc != 0);
+  auto revoked = Hoso(tmp, {"revoke", "--dir", province, "--officer", "system", "--unit", "30280",
+                            "--epoch", "1", "--reason", "Quyết định 12/QĐ-UBND: máy bị mất"});
+  INFO(revoked.out << revoked.err);
+  REQUIRE(revoked.rc == 0);
+  CHECK_THAT(revoked.out, Catch::Contains("origin 30280#1 revoked"));
+  auto again = Hoso(tmp, {"revoke", "--dir", province, "--officer", "system", "--unit", "30280",
+                          "--reason", "again"});
+  CHECK(again.rc != 0);  // already revoked
+  auto list = net->Call("89", "GET", "/v1/revocations");
+  REQUIRE(list.ok());
+  REQUIRE(list->at("revocations").as_array().size() == 1);
+  CHECK(list->at("revocations").as_array()[0].at("reason").as_string() ==
+        "Quyết định 12/QĐ-UBND: máy bị mất");
+
+  // The commune's session at the province ends and is refused after; its case stays.
+  auto cut = [&] {
+    auto s = net->Call("89", "GET", "/v1/sync/status");
+    if (!s.ok()) return false;
+    for (const auto& p : s->at("peers").as_array()) {
+      if (p.at("connected").as_bool()) return false;
+    }
+    return true;
+  };
+  bool closed = false;
+  for (int i = 0; i < 250 && !closed; ++i) {
+    closed = cut();
+    if (!closed) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(closed);
+  CHECK(net->Call("89", "GET", "/v1/cases/" + code).ok());
+  auto audit = Hoso(tmp, {"audit", "verify", "--data", province, "--json"});
+  INFO(audit.out << audit.err);
+  CHECK(audit.rc == 0);
+  CHECK_THAT(audit.out, Catch::Contains("since-revoked key"));
 }
