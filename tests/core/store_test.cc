@@ -52,6 +52,17 @@ struct Snapshot {
   }
 };
 
+// A root node that trusts commune 30280's key, and a writer of 30280's own stream.
+struct RootAndCommuneStream {
+  TempDir dir;
+  std::unique_ptr<Node> node = OpenNode(dir.Sub("p"), "89");
+  testing::StreamWriter w{{"30280", "30280", 1}, KeyFor(30280)};
+  RootAndCommuneStream() {
+    WriteDirectory(*node->store);
+    REQUIRE(node->store->TrustOrigin("30280", 1, KeyFor(30280).public_key()).ok());
+  }
+};
+
 }  // namespace
 
 TEST_CASE("store: local writes fold into cases and indexes", "[store]") {
@@ -553,12 +564,9 @@ TEST_CASE("store: a store of a newer on-disk format is refused, not misread", "[
 
 TEST_CASE("store: a case flooded with concurrent events folds them all, then refuses more",
           "[store][fold]") {
-  TempDir dir;
-  auto p = OpenNode(dir.Sub("p"), "89");
-  WriteDirectory(*p->store);
-  Store& s = *p->store;
-  REQUIRE(s.TrustOrigin("30280", 1, KeyFor(30280).public_key()).ok());
-  testing::StreamWriter w({"30280", "30280", 1}, KeyFor(30280));
+  RootAndCommuneStream t;
+  Store& s = *t.node->store;
+  testing::StreamWriter& w = t.w;
   const std::string code = "30280-251124-0001";
   uint64_t hlc = HlcPack(kNow, 0);
   w.Next(code, "case.received", Body({{"status", Text("received")}}), hlc);
@@ -624,12 +632,9 @@ TEST_CASE("store: a step folds after what it saw, whatever its clock said", "[st
 }
 
 TEST_CASE("store: a peer cannot grow a case past its fields or bytes", "[store][fold]") {
-  TempDir dir;
-  auto p = OpenNode(dir.Sub("p"), "89");
-  WriteDirectory(*p->store);
-  Store& s = *p->store;
-  REQUIRE(s.TrustOrigin("30280", 1, KeyFor(30280).public_key()).ok());
-  testing::StreamWriter w({"30280", "30280", 1}, KeyFor(30280));
+  RootAndCommuneStream t;
+  Store& s = *t.node->store;
+  testing::StreamWriter& w = t.w;
   const std::string code = "30280-251124-0001";
   uint64_t hlc = HlcPack(kNow, 0);
   w.Next(code, "case.received", Body({{"status", Text("received")}}), hlc);
