@@ -452,22 +452,29 @@ Result<std::string> LocalApi::MintCaseCode(int64_t now_ms) const {
   std::snprintf(day, sizeof day, "%02d%02d%02d", tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday);
   std::string prefix =
       id.unit + (id.epoch > 1 ? "e" + std::to_string(id.epoch) : "") + "-" + day + "-";
+  // A day's numbers stay below kMaxDaily: a larger one (an ancestor may write any code in
+  // this channel) must not make the sequence wrap around to codes already held.
+  constexpr uint64_t kMaxDaily = 100'000'000;
   uint64_t last = 0;
   HOSO_ASSIGN_OR_RETURN(std::vector<std::string> codes, store_->CaseCodes(prefix, SIZE_MAX));
   for (const auto& code : codes) {
     uint64_t n = 0;
     std::string_view digits = std::string_view(code).substr(prefix.size());
     auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-    if (ec == std::errc() && p == digits.data() + digits.size()) last = std::max(last, n);
+    if (ec == std::errc() && p == digits.data() + digits.size() && n < kMaxDaily) {
+      last = std::max(last, n);
+    }
   }
-  char seq[24];
-  std::snprintf(seq, sizeof seq, "%04llu", static_cast<unsigned long long>(last + 1));
-  std::string code = prefix + seq;
   // Never re-mint a held code, whatever the scan missed: only "not found" makes it free.
-  auto held = store_->GetCaseState(code);
-  if (held.ok()) return Status::AlreadyExists("minted case code " + code + " is already held");
-  if (held.status().code() != Code::kNotFound) return held.status();
-  return code;
+  for (uint64_t n = last + 1; n < kMaxDaily && n <= last + 64; ++n) {
+    char seq[24];
+    std::snprintf(seq, sizeof seq, "%04llu", static_cast<unsigned long long>(n));
+    std::string code = prefix + seq;
+    auto held = store_->GetCaseState(code);
+    if (held.status().code() == Code::kNotFound) return code;
+    if (!held.ok()) return held.status();
+  }
+  return Status::AlreadyExists("no free case code after " + prefix + std::to_string(last));
 }
 
 namespace {

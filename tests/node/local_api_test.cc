@@ -8,12 +8,11 @@
 #include <regex>
 #include <thread>
 
-#include "node/officers.h"
-#include "tests/node/test_officers.h"
-
 #include "node/api_server.h"
 #include "node/json.h"
+#include "node/officers.h"
 #include "node/web_assets.h"
+#include "tests/node/test_officers.h"
 #include "tests/testing.h"
 
 using namespace hoso;
@@ -41,8 +40,8 @@ struct Office {
         std::make_unique<LocalApi>(province->store.get(), &province->clock, kToken, province_view);
     NodeView commune_view{{}, {"127.0.0.1:1"}, testing::kTestNow};
     commune_view.officers_file = testing::WriteTestOfficers(dir.Sub("30280-officers.json"));
-    commune_api = std::make_unique<LocalApi>(commune->store.get(), &commune->clock, kToken,
-                                             commune_view);
+    commune_api =
+        std::make_unique<LocalApi>(commune->store.get(), &commune->clock, kToken, commune_view);
   }
 };
 
@@ -162,8 +161,9 @@ TEST_CASE("local API: bad requests get a 4xx naming the field, and write nothing
   auto dup = Call(*o.commune_api, "POST", "/v1/cases", with("code", code));
   CHECK(dup.status == 409);
   std::string path = "/v1/cases/" + std::string(code.as_string()) + "/steps";
-  CHECK(Call(*o.commune_api, "POST", path, R"({"officer":"nv.lan","status":"teleported"})").status ==
-        400);
+  CHECK(
+      Call(*o.commune_api, "POST", path, R"({"officer":"nv.lan","status":"teleported"})").status ==
+      400);
   CHECK(Call(*o.commune_api, "POST", path, R"({"status":"processing"})").status == 400);
   CHECK(Call(*o.commune_api, "POST", "/v1/cases/NOPE-1/steps",
              R"({"officer":"nv.lan","status":"processing"})")
@@ -428,7 +428,8 @@ TEST_CASE("API server: every response carries the CSP and the security headers",
                                           {http::verb::post, "/v1/cases?token", 2 << 20, 413}}) {
     INFO(p.target << " " << p.status);
     std::vector<std::pair<std::string, std::string>> headers;
-    if (p.target.ends_with("?token")) headers = {{"Authorization", std::string("Bearer ") + kToken}};
+    if (p.target.ends_with("?token"))
+      headers = {{"Authorization", std::string("Bearer ") + kToken}};
     auto res = Fetch(*port, p.verb, p.target, std::string(p.body, 'x'), headers);
     CHECK(res.result_int() == p.status);
     CHECK(std::string(res["Content-Security-Policy"]) ==
@@ -458,9 +459,10 @@ TEST_CASE("API server: a Host that is not this node's address or a configured na
     return Fetch(*port, http::verb::get, target, "",
                  {{"Host", host}, {"Authorization", std::string("Bearer ") + kToken}});
   };
-  for (const std::string& host : std::vector<std::string>{"evil.example:" + p, "evil.example", "127.0.0.2:" + p, "localhost:1", "[::2]:" + p,
-       "hoso.xa-my-binh.vn:1", "192.168.1.10:" + p + "0", "127.0.0.1.evil.example:" + p,
-       std::string("")}) {
+  for (const std::string& host : std::vector<std::string>{
+           "evil.example:" + p, "evil.example", "127.0.0.2:" + p, "localhost:1", "[::2]:" + p,
+           "hoso.xa-my-binh.vn:1", "192.168.1.10:" + p + "0", "127.0.0.1.evil.example:" + p,
+           std::string("")}) {
     INFO(host);
     auto res = with_host(host);
     CHECK(res.result_int() == 421);
@@ -469,8 +471,10 @@ TEST_CASE("API server: a Host that is not this node's address or a configured na
     CHECK(std::string(res["Content-Security-Policy"]).size() > 0);
     CHECK(with_host(host, "/").result_int() == 421);  // the app's page too
   }
-  for (const std::string& host : std::vector<std::string>{"127.0.0.1:" + p, "localhost:" + p, "LocalHost:" + p, "[::1]:" + p, "127.0.0.1",
-        "hoso.xa-my-binh.vn:" + p, "HOSO.xa-my-binh.vn:" + p, "192.168.1.10:7480", "quay-1:" + p}) {
+  for (const std::string& host :
+       std::vector<std::string>{"127.0.0.1:" + p, "localhost:" + p, "LocalHost:" + p, "[::1]:" + p,
+                                "127.0.0.1", "hoso.xa-my-binh.vn:" + p, "HOSO.xa-my-binh.vn:" + p,
+                                "192.168.1.10:7480", "quay-1:" + p}) {
     INFO(host);
     CHECK(with_host(host).result_int() == 200);
   }
@@ -523,9 +527,9 @@ TEST_CASE("API server: authentication from the headers before any body, bodies b
   NodeView view;
   view.officers_file = accounts.Sub("officers.json");
   LocalApi api(o.commune->store.get(), &o.commune->clock, kToken, view);
-  auto login = api.Handle({"POST", "/v1/login", "",
-                           R"({"login":"nv.lan","password":"mat-khau-dai-1"})", "",
-                           "application/json"});
+  auto login =
+      api.Handle({"POST", "/v1/login", "", R"({"login":"nv.lan","password":"mat-khau-dai-1"})", "",
+                  "application/json"});
   REQUIRE(login.status == 200);
   std::string cookie = login.set_cookie.substr(0, login.set_cookie.find(';'));
   Logger log(stderr);
@@ -631,4 +635,16 @@ TEST_CASE("API server: logins are checked off the API's threads, on a bounded qu
   }
   for (auto& c : logins) CHECK(c->Status(std::chrono::milliseconds(20000)) == 200);
   server.Stop();
+}
+
+TEST_CASE("local API: codes written by others cannot make minting wrap or collide", "[node][api]") {
+  Office o;
+  // An ancestor may write any code of this channel: a huge number, and the next code to mint.
+  for (const char* code : {"30280-251124-18446744073709551615", "30280-251124-0001"}) {
+    REQUIRE(o.commune->store->Append(testing::ReceiveWrite("30280", code, "An", 1)).ok());
+  }
+  auto r = Call(*o.commune_api, "POST", "/v1/cases", Reception());
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  CHECK(Body(r).at("code").as_string() == "30280-251124-0002");
 }
