@@ -1,16 +1,16 @@
 #include "node/api_server.h"
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <chrono>
-#include <atomic>
 #include <cctype>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <set>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -67,11 +67,13 @@ HttpResponse Misdirected(std::string_view host) {
   }
   HttpResponse r;
   r.status = 421;
-  r.body = "{\"error\":\"misdirected\",\"field\":\"Host\",\"reason\":\"this node does not "
-           "answer to the name in the request's Host header (" + shown +
-           "); if it is this node's, add it to the api_names option\",\"message\":\"Địa chỉ "
-           "truy cập không phải của máy chủ này: hãy dùng địa chỉ do bộ phận công nghệ thông "
-           "tin cung cấp.\"}\n";
+  r.body =
+      "{\"error\":\"misdirected\",\"field\":\"Host\",\"reason\":\"this node does not "
+      "answer to the name in the request's Host header (" +
+      shown +
+      "); if it is this node's, add it to the api_names option\",\"message\":\"Địa chỉ "
+      "truy cập không phải của máy chủ này: hãy dùng địa chỉ do bộ phận công nghệ thông "
+      "tin cung cấp.\"}\n";
   return r;
 }
 }  // namespace
@@ -88,9 +90,10 @@ HttpResponse Busy(std::string_view reason) {
 HttpResponse LengthRequired() {
   HttpResponse r;
   r.status = 411;
-  r.body = "{\"error\":\"length_required\",\"field\":\"Content-Length\",\"reason\":\"a bundle "
-           "must be sent with a Content-Length\",\"message\":\"Thiếu độ dài dữ liệu gửi "
-           "lên.\"}\n";
+  r.body =
+      "{\"error\":\"length_required\",\"field\":\"Content-Length\",\"reason\":\"a bundle "
+      "must be sent with a Content-Length\",\"message\":\"Thiếu độ dài dữ liệu gửi "
+      "lên.\"}\n";
   return r;
 }
 
@@ -280,8 +283,10 @@ struct ApiServer::Impl {
         ++active;
       }
       auto t0 = std::chrono::steady_clock::now();
-      HttpRequest in{std::string(req.method_string()), std::string(req.target()),
-                     std::string(req[http::field::authorization]), std::move(req.body()),
+      HttpRequest in{std::string(req.method_string()),
+                     std::string(req.target()),
+                     std::string(req[http::field::authorization]),
+                     std::move(req.body()),
                      std::string(req[http::field::cookie]),
                      std::string(req[http::field::content_type]),
                      std::string(req[http::field::origin]),

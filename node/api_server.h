@@ -3,10 +3,11 @@
 // connection idle for 30 s is closed, a Host header that does not name this node (its bound
 // address, loopback or a configured name) gets 421 before anything else is read, a request
 // that is not authenticated (LocalApi::Admit, from the headers) gets its 401 before its body
-// is read, the bodies buffered at once are bounded in total (ApiServerOptions), and each request is logged (method, path without the
-// query, status, duration: never a body or a query string, which may hold personal data).
-// Stop() stops accepting, lets the requests being handled finish (bounded), then closes.
-// Thread-safety: Start and Stop from one thread; requests run on the server's own threads.
+// is read, the bodies buffered at once are bounded in total (ApiServerOptions), and each request is
+// logged (method, path without the query, status, duration: never a body or a query string, which
+// may hold personal data). Stop() stops accepting, lets the requests being handled finish
+// (bounded), then closes. Thread-safety: Start and Stop from one thread; requests run on the
+// server's own threads.
 #pragma once
 
 #include <cstdint>

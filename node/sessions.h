@@ -18,7 +18,7 @@
 namespace hoso::node {
 
 struct Session {
-  Officer officer;  // login, name and role (no password material is kept)
+  Officer officer;    // login, name and role (no password material is kept)
   std::string stamp;  // the account as it was at login (SessionStamp): a change ends it
   int64_t created_ms = 0, last_ms = 0;
 };

@@ -33,7 +33,7 @@ struct NetworkOptions {
 
 // The officer accounts every node of a LocalNetwork has (role head): those of the workload
 // (tools/workload.cc) and the demo.
-inline constexpr const char* kNetworkOfficers[] = {"nv.lan", "nv.hung", "nv.thao",
+inline constexpr const char* kNetworkOfficers[] = {"nv.lan",  "nv.hung", "nv.thao",
                                                    "cb.minh", "cb.tam",  "cb.phuc"};
 
 class LocalNetwork {

@@ -88,8 +88,8 @@ TEST_CASE("replay: a scope's counts and fingerprint at a time, now equals the li
   for (int i = 0; i < 5; ++i) {
     t.commune->clock.Set(t0 + i * kHour);
     REQUIRE(t.commune->store
-                ->Append(testing::ReceiveWrite("30280", "30280-C" + std::to_string(i), "Trần Thị Mai",
-                                               t0 + 100 * kHour))
+                ->Append(testing::ReceiveWrite("30280", "30280-C" + std::to_string(i),
+                                               "Trần Thị Mai", t0 + 100 * kHour))
                 .ok());
   }
   t.commune->clock.Set(t0 + 6 * kHour);

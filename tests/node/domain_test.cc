@@ -7,8 +7,8 @@
 #include "core/lifecycle.h"
 #include "node/json.h"
 #include "node/local_api.h"
-#include "tests/testing.h"
 #include "tests/node/test_officers.h"
+#include "tests/testing.h"
 #include "tools/catalogue_gen.h"
 
 using namespace hoso;

@@ -198,9 +198,9 @@ TEST_CASE("API: a session's writes must be JSON from this node's own origin (CSR
   const std::string token = "0123456789abcdef0123456789abcdef";
   LocalApi api(commune->store.get(), &commune->clock, token, view);
   const std::string host = "127.0.0.1:7480";
-  auto login = api.Handle({"POST", "/v1/login", "",
-                           R"({"login":"nv.lan","password":"mat-khau-dai-1"})", "",
-                           "application/json", "http://127.0.0.1:7480", host});
+  auto login =
+      api.Handle({"POST", "/v1/login", "", R"({"login":"nv.lan","password":"mat-khau-dai-1"})", "",
+                  "application/json", "http://127.0.0.1:7480", host});
   REQUIRE(login.status == 200);
   std::string cookie = CookieOf(login);
   const std::string reception =
@@ -219,8 +219,9 @@ TEST_CASE("API: a session's writes must be JSON from this node's own origin (CSR
     CHECK_THAT(r.body, Catch::Contains("Content-Type"));
     CHECK_THAT(r.body, Catch::Contains("JSON"));
   }
-  for (const char* origin : {"http://127.0.0.1:8080", "http://127.0.0.1", "http://evil.example:7480",
-                             "null", "https://127.0.0.1:7443", "http://127.0.0.1:7480/x"}) {
+  for (const char* origin :
+       {"http://127.0.0.1:8080", "http://127.0.0.1", "http://evil.example:7480", "null",
+        "https://127.0.0.1:7443", "http://127.0.0.1:7480/x"}) {
     INFO(origin);
     auto r = post("application/json", origin);
     CHECK(r.status == 403);
@@ -315,8 +316,8 @@ TEST_CASE("API: a removed or changed account ends its sessions at once", "[node]
   // Sessions end when their account is removed or changed (role, password), at once.
   auto login = [&](const std::string& who, const std::string& password) {
     auto r = api.Handle({"POST", "/v1/login", "",
-                         json::serialize(json::object{{"login", who}, {"password", password}}),
-                         "", "application/json"});
+                         json::serialize(json::object{{"login", who}, {"password", password}}), "",
+                         "application/json"});
     REQUIRE(r.status == 200);
     return CookieOf(r);
   };
@@ -411,20 +412,18 @@ TEST_CASE("API: with the token, the officer named is a known account allowed to 
   CHECK(with_token(api, steps, R"({"officer":"cb.minh","status":"teleported"})").status == 400);
   // Reference data: "system" or a head of this node.
   auto calendar = [&](const std::string& who) {
-    return with_token(root, "/v1/calendar",
-                      json::serialize(json::object{{"officer", who},
-                                                   {"year", 2025},
-                                                   {"holidays", json::array{"2025-11-25"}}}))
+    return with_token(
+               root, "/v1/calendar",
+               json::serialize(json::object{
+                   {"officer", who}, {"year", 2025}, {"holidays", json::array{"2025-11-25"}}}))
         .status;
   };
   CHECK(calendar("it.unknown") == 403);
   CHECK(calendar("nv.lan") == 403);
   CHECK(calendar("system") == 201);
   CHECK(calendar("ld.hoa") == 201);
-  CHECK(root.Handle({"POST", "/v1/catalogue?officer=ghost", "Bearer " + token, "x"}).status ==
-        403);
-  CHECK(root.Handle({"POST", "/v1/directory?officer=ghost", "Bearer " + token, "x"}).status ==
-        403);
+  CHECK(root.Handle({"POST", "/v1/catalogue?officer=ghost", "Bearer " + token, "x"}).status == 403);
+  CHECK(root.Handle({"POST", "/v1/directory?officer=ghost", "Bearer " + token, "x"}).status == 403);
   // A removed account is refused from then on.
   auto d = OfficerDirectory::Load(file);
   REQUIRE(d.ok());

@@ -10,8 +10,8 @@ namespace hoso::testing {
 
 inline std::string WriteTestOfficers(const std::string& path) {
   node::OfficerDirectory officers;
-  for (const char* login : {"nv.lan", "nv.hung", "nv.thao", "cb.minh", "cb.tam", "cb.phuc", "it",
-                            "it.tinh"}) {
+  for (const char* login :
+       {"nv.lan", "nv.hung", "nv.thao", "cb.minh", "cb.tam", "cb.phuc", "it", "it.tinh"}) {
     (void)officers.Add(login, login, node::Role::kHead, "mat-khau-thu-nghiem", 1000);
   }
   (void)officers.Save(path);

@@ -126,9 +126,9 @@ TEST_CASE("bundle: origins from another CA and channels out of scope are refused
   REQUIRE(other->store
               ->TrustOrigin("30283", 1, testing::KeyFor(30283).public_key(), o.pki.CertFor("30283"))
               .ok());
-  REQUIRE(
-      other->store->Append(testing::ReceiveWrite("30283", "30283-X1", "Bùi Thị Lan", testing::kTestNow))
-          .ok());
+  REQUIRE(other->store
+              ->Append(testing::ReceiveWrite("30283", "30283-X1", "Bùi Thị Lan", testing::kTestNow))
+              .ok());
   auto district_view = testing::OpenTestNode(o.dir.Sub("883"), "883");
   REQUIRE(ImportBundle(*district_view->store, *directory, o.verify).ok());
   REQUIRE(ImportBundle(*district_view->store, *ExportBundle(*other->store, "30283", {}), o.verify)
