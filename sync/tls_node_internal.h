@@ -1,0 +1,286 @@
+// The TLS transport's internals, shared by its two implementation files: tls_node.cc (the
+// node: listening, dialling, holding, stopping) and tls_conn.cc (one connection: handshake,
+// identity, the session's reader, writer, watchdog and keepalive).
+// Not part of the sync module's interface; include only from those two files.
+// Thread-safety: as SyncNode (sync/tls_node.h): connections run on the io thread; Impl's
+// members below `mu` are guarded by it.
+#pragma once
+
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <boost/asio.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl.hpp>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "core/certificate.h"
+#include "core/worker_pool.h"
+#include "sync/tls_node.h"
+
+namespace hoso::sync {
+
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+using asio::awaitable;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// The TLS context for this node's certificate and key, verifying peers against the CA and CRL.
+Result<std::shared_ptr<ssl::context>> MakeContext(const TlsConfig& c, const std::string& crl);
+
+struct Conn;
+
+struct SyncNode::Impl {
+  Store* store;
+  TlsConfig config;
+  const Clock* clock;
+  SessionOptions options;
+  asio::io_context io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  // Destroyed before io (members go in reverse order): its jobs post back to io.
+  std::unique_ptr<WorkerPool> ingest = std::make_unique<WorkerPool>(2);
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+  std::atomic<uint64_t> inflight_batch_bytes{0};  // TlsConfig::max_inflight_batch_bytes
+  // Reserves `n` bytes of the global budget of received batches.
+  bool ReserveBatch(uint64_t n) {
+    uint64_t cur = inflight_batch_bytes.load();
+    do {
+      if (cur + n > config.max_inflight_batch_bytes) return false;
+    } while (!inflight_batch_bytes.compare_exchange_weak(cur, cur + n));
+    return true;
+  }
+  std::optional<tcp::acceptor> acceptor;
+
+  mutable std::mutex mu;  // guards everything below
+  std::shared_ptr<ssl::context> ctx;
+  std::string crl_pem;
+  std::vector<std::shared_ptr<PeerStatus>> peers;
+  std::set<std::shared_ptr<Conn>> conns;
+  std::set<asio::steady_timer*> backoff_timers;
+  uint64_t revocation_listener = 0;
+  // Closes the live sessions of every identity the root has revoked (on the io thread).
+  void CloseRevoked();
+  std::string held;  // why sync is held; "" when it runs
+  bool accept_pending = false;
+  struct PendingUpstream {
+    std::string host;
+    uint16_t port;
+    std::string expected_unit;
+    std::shared_ptr<PeerStatus> status;
+  };
+  std::vector<PendingUpstream> upstreams_pending;
+  // Accepted connections alive (handshakes included), per remote address and in total.
+  std::map<std::string, size_t> accepted_by_address;
+  size_t accepted_total = 0;
+
+  // Identical lines are written at most once per log_repeat_interval, with the count of those
+  // held back.
+  struct Repeat {
+    SteadyClock::time_point last;
+    uint64_t held = 0;
+  };
+  mutable std::mutex log_mu;
+  mutable std::map<std::string, Repeat, std::less<>> repeats;
+  int64_t crl_warned_ms = 0;  // guarded by mu
+
+  void Log(std::string_view level, const std::string& message) const {
+    if (!config.log) return;
+    std::string line = message;
+    {
+      std::lock_guard lock(log_mu);
+      auto now = SteadyClock::now();
+      auto it = repeats.find(message);
+      if (it != repeats.end() && now - it->second.last < config.log_repeat_interval) {
+        ++it->second.held;
+        return;
+      }
+      if (it != repeats.end() && it->second.held) {
+        line += " (repeated " + std::to_string(it->second.held) + " times)";
+      }
+      if (it == repeats.end()) {
+        if (repeats.size() >= 4096) {
+          // Bounded: forget lines not seen for an interval, else all.
+          std::erase_if(repeats, [&](const auto& r) {
+            return now - r.second.last >= config.log_repeat_interval;
+          });
+          if (repeats.size() >= 4096) repeats.clear();
+        }
+        it = repeats.emplace(message, Repeat{}).first;
+      }
+      it->second.last = now;
+      it->second.held = 0;
+    }
+    config.log(level, line);
+  }
+  // Warns, at most once an hour, while the CRL expires within 30 days or has expired.
+  void WarnCrl(const std::string& crl) {
+    int64_t now_ms = clock->NowMs();
+    {
+      std::lock_guard lock(mu);
+      if (crl_warned_ms && now_ms - crl_warned_ms < 3600 * 1000) return;
+    }
+    std::string w = CrlExpiryWarning(crl, now_ms / 1000);
+    if (w.empty()) return;
+    {
+      std::lock_guard lock(mu);
+      crl_warned_ms = now_ms;
+    }
+    Log("warn", w);
+  }
+  std::shared_ptr<ssl::context> Context() {
+    std::lock_guard lock(mu);
+    return ctx;
+  }
+  void Update(const std::shared_ptr<PeerStatus>& p, const std::function<void(PeerStatus&)>& fn) {
+    std::lock_guard lock(mu);
+    fn(*p);
+  }
+  Status CheckOrigin(const OriginMsg& o) const;
+  awaitable<void> Accept();
+  awaitable<void> Upstream(std::string host, uint16_t port, std::string expected_unit,
+                           std::shared_ptr<PeerStatus> status);
+  awaitable<bool> Run(std::shared_ptr<Conn> c, bool server, std::string expected_unit = "");
+};
+
+// One TLS connection and the session on it. Lives on the io thread.
+struct Conn : std::enable_shared_from_this<Conn> {
+  Conn(SyncNode::Impl* impl, tcp::socket socket, std::shared_ptr<ssl::context> context,
+       std::shared_ptr<PeerStatus> peer)
+      : impl(impl),
+        ctx(std::move(context)),
+        stream(std::move(socket), *ctx),
+        watchdog(stream.get_executor()),
+        wake(stream.get_executor()),
+        pinger(stream.get_executor()),
+        status(std::move(peer)),
+        reader(impl->config.max_frame) {}
+
+  SyncNode::Impl* impl;
+  std::shared_ptr<ssl::context> ctx;
+  ssl::stream<tcp::socket> stream;
+  asio::steady_timer watchdog, wake, pinger;
+  SteadyClock::time_point deadline = SteadyClock::now();
+  std::string deadline_reason;  // what passing `deadline` means ("" : "timed out")
+  // While a write is blocked: when it times out.
+  SteadyClock::time_point write_deadline = SteadyClock::time_point::max();
+  struct Out {
+    std::string frame;
+    bool batch = false;
+  };
+  std::deque<Out> outbox;
+  size_t queued_bytes = 0, queued_frames = 0;  // of non-BATCH frames in outbox
+  bool closed = false;
+  bool close_after_flush = false;
+  bool settled_once = false;
+  std::unique_ptr<SyncSession> session;
+  std::shared_ptr<PeerStatus> status;
+  FrameReader reader;
+  uint64_t listener = 0;
+  bool server = false;          // accepted from a peer (not an upstream)
+  std::string refused;          // set by the ingest sink when a batch is over the global budget
+  std::string counted_address;  // set while it counts against the accept caps
+
+  ~Conn() {
+    // Also when the io context is torn down with this connection's coroutines unfinished.
+    if (listener) impl->store->RemoveCommitListener(listener);
+  }
+  // Gives back its place under the accept caps (once).
+  void Uncount() {
+    if (counted_address.empty()) return;
+    std::lock_guard lock(impl->mu);
+    auto it = impl->accepted_by_address.find(counted_address);
+    if (it != impl->accepted_by_address.end() && --it->second == 0) {
+      impl->accepted_by_address.erase(it);
+    }
+    --impl->accepted_total;
+    counted_address.clear();
+  }
+
+  void Send(std::vector<Message>& messages) {
+    if (closed) {
+      messages.clear();
+      return;
+    }
+    for (const auto& m : messages) {
+      bool batch = std::holds_alternative<BatchMsg>(m);
+      outbox.push_back({Frame(EncodeMessage(m)), batch});
+      if (!batch) {
+        queued_bytes += outbox.back().frame.size();
+        ++queued_frames;
+      }
+    }
+    messages.clear();
+    const TlsConfig& config = impl->config;
+    if (queued_bytes > config.max_queued_bytes || queued_frames > config.max_queued_frames) {
+      Fail("does not read: outgoing queue over " + std::to_string(config.max_queued_frames) +
+           " frames or " + std::to_string(config.max_queued_bytes) + " bytes, disconnected");
+      Close();
+      return;
+    }
+    wake.cancel();
+  }
+  void Close() {
+    if (closed) return;
+    closed = true;
+    // The queued frames go now, not when the last coroutine lets go of the connection.
+    std::deque<Out>().swap(outbox);
+    queued_bytes = queued_frames = 0;
+    boost::system::error_code ec;
+    watchdog.cancel();
+    wake.cancel();
+    pinger.cancel();
+    stream.lowest_layer().close(ec);
+  }
+  // Adds the TLS records moved since the last call to the peer's wire counters.
+  void CountWire() {
+    SSL* ssl = stream.native_handle();
+    uint64_t out = BIO_number_written(SSL_get_wbio(ssl));
+    uint64_t in = BIO_number_read(SSL_get_rbio(ssl));
+    impl->Update(status, [&](PeerStatus& p) {
+      p.wire_sent += out - wire_out;
+      p.wire_received += in - wire_in;
+    });
+    wire_out = out;
+    wire_in = in;
+  }
+  uint64_t wire_out = 0, wire_in = 0;
+  SessionStats last_stats;
+
+  // Publishes the session's progress to the peer status.
+  void Report() {
+    const SessionStats& st = session->stats();
+    bool settled = session->Settled();
+    impl->Update(status, [&](PeerStatus& p) {
+      p.events_received += st.events_received - last_stats.events_received;
+      p.duplicates_received += st.duplicates_received - last_stats.duplicates_received;
+      p.events_sent += st.events_sent - last_stats.events_sent;
+      p.clock_skew_ms = st.clock_skew_ms;
+      if (settled) p.last_success_ms = impl->clock->NowMs();
+    });
+    last_stats = st;
+    if (settled) settled_once = true;
+  }
+
+  void Fail(const std::string& why) {
+    impl->Log("warn", "peer " + Name() + ": " + why);
+    impl->Update(status, [&](PeerStatus& p) { p.last_error = why; });
+  }
+  std::string Name() const {
+    std::string unit = session ? status->unit : "";
+    return unit.empty() ? status->address : unit + " (" + status->address + ")";
+  }
+};
+
+}  // namespace hoso::sync
