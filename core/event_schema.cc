@@ -116,6 +116,26 @@ bool IsKeyName(std::string_view k) {
   });
 }
 
+Status CheckAny(const cbor::Value& v, const std::string& path);
+
+// A map's size and keys, and the general bounds of the values no rule names (the rules check
+// their own values, so nothing is walked twice).
+Status CheckMap(const cbor::Value& map, const std::string& path, const std::vector<Rule>* rules) {
+  if (map.size() > kMaxMapFields) {
+    return Bad(path, "has more than " + std::to_string(kMaxMapFields) + " fields");
+  }
+  for (size_t i = 0; i + 1 < map.items().size(); i += 2) {
+    const cbor::Value& k = map.items()[i];
+    if (!k.is_text() || !IsKeyName(k.str())) {
+      return Bad(path, "has a key that is not 1 to 64 bytes of [a-z0-9_]");
+    }
+    bool ruled = rules && std::any_of(rules->begin(), rules->end(),
+                                      [&](const Rule& r) { return r.name == k.str(); });
+    if (!ruled) HOSO_RETURN_IF_ERROR(CheckAny(map.items()[i + 1], path + "." + k.str()));
+  }
+  return Status::Ok();
+}
+
 // General bounds for what no rule names: text free of controls, keys that are names.
 Status CheckAny(const cbor::Value& v, const std::string& path) {
   if (v.is_text() && HasControl(v.str())) return Bad(path, "holds a control character");
@@ -124,18 +144,7 @@ Status CheckAny(const cbor::Value& v, const std::string& path) {
       HOSO_RETURN_IF_ERROR(CheckAny(v.items()[i], path + "[" + std::to_string(i) + "]"));
     }
   }
-  if (v.is_map()) {
-    if (v.size() > kMaxMapFields) {
-      return Bad(path, "has more than " + std::to_string(kMaxMapFields) + " fields");
-    }
-    for (size_t i = 0; i + 1 < v.items().size(); i += 2) {
-      const cbor::Value& k = v.items()[i];
-      if (!k.is_text() || !IsKeyName(k.str())) {
-        return Bad(path, "has a key that is not 1 to 64 bytes of [a-z0-9_]");
-      }
-      HOSO_RETURN_IF_ERROR(CheckAny(v.items()[i + 1], path + "." + k.str()));
-    }
-  }
+  if (v.is_map()) return CheckMap(v, path, nullptr);
   return Status::Ok();
 }
 
@@ -185,7 +194,7 @@ Status CheckValue(const Rule& r, const cbor::Value& v, const std::string& path) 
 
 Status CheckFields(const std::vector<Rule>& rules, const cbor::Value& map,
                    const std::string& path) {
-  HOSO_RETURN_IF_ERROR(CheckAny(map, path));  // keys, and the text of unknown fields
+  HOSO_RETURN_IF_ERROR(CheckMap(map, path, &rules));
   for (const Rule& r : rules) {
     const cbor::Value* v = map.Find(r.name);
     if (!v) {
