@@ -42,6 +42,8 @@ const std::string kMetaFpPrefix = "fp/";
 const std::string kMetaFrozenPrefix = "frozen/";
 // revoked/<unit>#<epoch> -> u64be(ms): when this node stored that origin's revocation.
 const std::string kMetaRevokedPrefix = "revoked/";
+// ahead/<unit>#<epoch> -> latest_event_ms(8) max_ahead_ms(8) noticed_ms(8) events(8)
+const std::string kMetaAheadPrefix = "ahead/";
 const std::string kMetaPurgedPrefix = "purged/";    // channel -> at_ms(8) events(8) cases(8)
 const std::string kMetaReceiptPrefix = "receipt/";  // holder 0x00 epoch(8) at(8) -> str sig
 const std::string kMetaPeerPrefix = "peer/";        // peer 0x00 stream_key -> seq(8) id(32)
@@ -347,6 +349,8 @@ Status Store::Load() {
       if (key.ok()) heads_[*key].frozen = true;
     } else if (k.starts_with(kMetaOriginPrefix)) {
       origin_keys_[std::string(k.substr(kMetaOriginPrefix.size()))] = std::string(v);
+    } else if (k.starts_with(kMetaAheadPrefix)) {
+      origins_ahead_.emplace(k.substr(kMetaAheadPrefix.size()));
     } else if (k.starts_with(kMetaRevokedPrefix) && v.size() == 8) {
       learned[std::string(k.substr(kMetaRevokedPrefix.size()))] = static_cast<int64_t>(GetBig64(v));
     }
@@ -1132,9 +1136,22 @@ Status Store::StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<In
   Status folded = FoldRemote(p, prep, skip, overlay, prev && !prev->Done()).Annotate(where);
   if (!folded.ok()) return settle(folded);
   SealCases(p);
+  int64_t latest_ahead_ms = 0;
   for (size_t i = skip; i < events.size(); ++i) {
-    if (!hlc_.Observe(events[i].hlc)) ++stats->clock_ahead;
+    if (!hlc_.Observe(events[i].hlc)) {
+      ++stats->clock_ahead;
+      latest_ahead_ms = std::max(latest_ahead_ms, HlcMillis(events[i].hlc));
+    }
     p.wb.Put(cf_[kEvents], EventKey(stream, events[i].seq), batch.events[i]);
+  }
+  if (stats->clock_ahead) {
+    stats->max_ahead_ms = latest_ahead_ms - now;
+    NoteClockAhead(p, stream, latest_ahead_ms, now, stats->clock_ahead);
+  } else if (!events.empty()) {
+    // The origin writes with a sane clock again: its record goes.
+    std::string origin = RevocationKey(stream.origin, stream.epoch);
+    std::lock_guard lock(ahead_mu_);
+    if (origins_ahead_.erase(origin)) p.wb.Delete(cf_[kMeta], kMetaAheadPrefix + origin);
   }
   std::string sig(AsView(batch.head.id));
   sig += batch.head.signature;
@@ -1728,6 +1745,47 @@ Status Store::Checkpoint(const std::string& dir) const {
   HOSO_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"));
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
   return FromRocks(checkpoint->CreateCheckpoint(dir), "checkpoint to " + dir);
+}
+
+void Store::NoteClockAhead(Pending& p, const StreamKey& stream, int64_t latest_event_ms,
+                           int64_t now_ms, uint64_t events) {
+  const std::string origin = RevocationKey(stream.origin, stream.epoch);
+  const std::string key = kMetaAheadPrefix + origin;
+  {
+    std::lock_guard lock(ahead_mu_);
+    origins_ahead_.insert(origin);
+  }
+  int64_t latest = latest_event_ms, max_ahead = latest_event_ms - now_ms;
+  std::string old;
+  if (db_->Get({}, cf_[kMeta], key, &old).ok() && old.size() == 32) {
+    latest = std::max(latest, static_cast<int64_t>(GetBig64(old)));
+    max_ahead = std::max(max_ahead, static_cast<int64_t>(GetBig64(old.substr(8))));
+    events += GetBig64(old.substr(24));
+  }
+  p.wb.Put(cf_[kMeta], key,
+           Big64String(latest) + Big64String(max_ahead) + Big64String(now_ms) +
+               Big64String(events));
+}
+
+Result<std::vector<Store::ClockAhead>> Store::OriginsAhead() const {
+  std::vector<ClockAhead> out;
+  Status s = Scan(kMeta, kMetaAheadPrefix, PrefixUpperBound(kMetaAheadPrefix),
+                  [&](std::string_view key, std::string_view v) {
+                    std::string_view origin = key.substr(kMetaAheadPrefix.size());
+                    size_t hash = origin.rfind('#');
+                    if (v.size() != 32 || hash == std::string_view::npos) return true;
+                    ClockAhead a;
+                    a.unit = std::string(origin.substr(0, hash));
+                    a.epoch = std::strtoull(std::string(origin.substr(hash + 1)).c_str(), nullptr, 10);
+                    a.latest_event_ms = static_cast<int64_t>(GetBig64(v));
+                    a.max_ahead_ms = static_cast<int64_t>(GetBig64(v.substr(8)));
+                    a.noticed_ms = static_cast<int64_t>(GetBig64(v.substr(16)));
+                    a.events = GetBig64(v.substr(24));
+                    out.push_back(std::move(a));
+                    return true;
+                  });
+  if (!s.ok()) return s.Annotate("reading the origins with clocks ahead");
+  return out;
 }
 
 std::vector<Store::Purge> Store::Purges() const {

@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -94,6 +95,7 @@ struct IngestStats {
   uint64_t applied = 0;
   uint64_t duplicates = 0;   // events already held (re-sent after a cut)
   uint64_t clock_ahead = 0;  // events stored but too far ahead to advance our clock
+  int64_t max_ahead_ms = 0;  // how far the furthest of those was ahead of our wall clock
   uint64_t counter = 0;      // the commit counter of the commit that stored them (0: none)
 };
 
@@ -284,6 +286,19 @@ class Store {
   Result<std::vector<Purge>> PurgeOutOfScope();
   std::vector<Purge> Purges() const;
 
+  // Origins whose events arrived stamped too far ahead of this node's clock (beyond the HLC's
+  // drift): a commune's wrong clock, seen by every node its events reach, not only its parent.
+  // One record per origin, kept until the origin writes with a sane clock again.
+  struct ClockAhead {
+    std::string unit;
+    uint64_t epoch = 0;
+    int64_t latest_event_ms = 0;  // the latest time such an event of it claimed
+    int64_t max_ahead_ms = 0;     // the most one was ahead of our wall clock when it arrived
+    int64_t noticed_ms = 0;       // our wall clock when the last one arrived
+    uint64_t events = 0;          // such events received (a batch re-sent after a cut counts again)
+  };
+  Result<std::vector<ClockAhead>> OriginsAhead() const;
+
   // Writes the memtables of every family to SST files (a clean shutdown: the next open has
   // no WAL to replay). Durability never depends on it: commits are WAL-synced.
   Status Flush();
@@ -315,6 +330,9 @@ class Store {
   // `writing`: the commit before is still being written (fold on this thread only).
   Status FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending* overlay, bool writing);
   static Status AwaitPredecessor(const std::shared_ptr<InFlight>& prev);
+  // Records (in the commit) that the origin of `stream` wrote `events` too far ahead.
+  void NoteClockAhead(Pending& p, const StreamKey& stream, int64_t latest_event_ms, int64_t now_ms,
+                      uint64_t events);
   Status AwaitInFlight();
   Status ValidateLocalWrite(const LocalWrite& lw) const;
   Status CheckCaseChannel(const Pending& p, const std::vector<Event>& staged,
@@ -371,6 +389,8 @@ class Store {
   std::shared_ptr<const Revocations> revocations_ = std::make_shared<Revocations>();
   uint64_t case_count_ = 0;
   uint64_t commit_counter_ = 0;
+  std::mutex ahead_mu_;
+  std::set<std::string> origins_ahead_;  // guarded by ahead_mu_; RevocationKey of each
 };
 
 }  // namespace hoso

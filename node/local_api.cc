@@ -1006,6 +1006,20 @@ HttpResponse LocalApi::SyncStatus(Call&) {
   for (const auto& u : view_.upstreams) ups.push_back(json::value(u));
   out["upstreams"] = std::move(ups);
   out["peers"] = std::move(list);
+  auto ahead = store_->OriginsAhead();
+  if (!ahead.ok()) return FromStatus(ahead.status());
+  json::array clocks;
+  for (const auto& a : *ahead) {
+    json::object o;
+    o["unit"] = a.unit;
+    o["epoch"] = a.epoch;
+    o["latest_event"] = FormatTime(a.latest_event_ms);
+    o["max_ahead_ms"] = a.max_ahead_ms;
+    o["noticed"] = FormatTime(a.noticed_ms);
+    o["events"] = a.events;
+    clocks.push_back(std::move(o));
+  }
+  out["clocks_ahead"] = std::move(clocks);
   if (view_.self_check) out["self_check"] = SelfCheckJson(view_.self_check());
   return Json(200, out);
 }
@@ -1672,6 +1686,15 @@ HttpResponse LocalApi::Metrics(Call&) {
                            "\",address=\"" + p.address + "\",direction=\"" +
                            (p.upstream ? "upstream" : "downstream") + "\"";
       line(m.name, labels, m.value(p));
+    }
+  }
+  if (auto ahead = store_->OriginsAhead(); ahead.ok()) {
+    metric("hoso_origin_clock_ahead_ms", "gauge",
+           "How far ahead of this node's clock an origin's events were stamped (beyond the drift).");
+    for (const auto& a : *ahead) {
+      line("hoso_origin_clock_ahead_ms",
+           "origin=\"" + a.unit + "\",epoch=\"" + std::to_string(a.epoch) + "\"",
+           static_cast<double>(a.max_ahead_ms));
     }
   }
   metric("hoso_api_responses_total", "counter", "Local API responses by HTTP status.");

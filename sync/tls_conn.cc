@@ -206,6 +206,11 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
         IngestStats st;
         Status s = store->Ingest(b, &st);
         inflight_batch_bytes -= bytes;
+        if (s.ok() && st.clock_ahead) {
+          // Stable text, so the rate limit holds it back; the figures are in the status.
+          Log("warn", "origin " + b.stream.origin + "#" + std::to_string(b.stream.epoch) +
+                          " writes events with a clock ahead of ours, beyond the allowed drift");
+        }
         asio::post(ex, [weak, b = std::move(b), s, st] {
           auto conn = weak.lock();
           if (!conn || conn->closed || !conn->session) return;

@@ -21,6 +21,15 @@ function selfCheckNotice(c) {
     "Cảnh báo: dữ liệu của nút đã bị thay đổi ngoài hệ thống, đã dừng đồng bộ. Hãy báo bộ phận công nghệ thông tin.");
 }
 
+// Offices whose events arrive stamped in the future (a wrong clock, seen anywhere above them).
+function clocksAheadNotice(list) {
+  const units = list.map((a) => str(a.unit)).filter((u) => u);
+  if (!units.length) return null;
+  return el("span", { id: "clocks-ahead", class: "warn" },
+    "Cảnh báo: đồng hồ của đơn vị " + units.slice(0, 5).join(", ") + (units.length > 5 ? "…" : "") +
+    " chạy nhanh, thời gian trên hồ sơ của đơn vị đó có thể sai");
+}
+
 async function refreshBanner() {
   const b = $("#banner");
   if (!session.me) { b.textContent = "Hệ thống quản lý hồ sơ thủ tục hành chính"; return; }
@@ -40,6 +49,7 @@ async function refreshBanner() {
       el("span", {}, "Đồng bộ gần nhất: ", s.last_success ? fmtTime(s.last_success) : "chưa có"),
       el("span", { id: "waiting" }, "Sự kiện chờ gửi lên: ", String(waiting)),
       skew > 60000 ? el("span", { class: "warn" }, `Cảnh báo: đồng hồ máy lệch ${Math.round(skew / 1000)} giây`) : null,
+      clocksAheadNotice(arr(s.clocks_ahead).map(obj)),
       selfCheckNotice(obj(s.self_check)),
       el("span", {}, str(n.name) || str(n.unit)));
   } catch (e) { /* the next tick tries again */ }

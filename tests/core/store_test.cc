@@ -347,8 +347,37 @@ TEST_CASE("store: events far ahead of our clock are stored but do not move it", 
   IngestStats stats;
   REQUIRE(p->store->Ingest(w.Seal(), &stats).ok());
   CHECK(stats.clock_ahead == 1);
+  CHECK(stats.max_ahead_ms >= 86'400'000 - 1000);
   CHECK(p->store->ClockHighWater() == before);
   CHECK(p->store->GetCaseState("30280-K1").ok());
+
+  // The origin is named, with how far ahead, at this node and after a reopen (a province
+  // sees a commune's wrong clock, not only its parent).
+  auto ahead = p->store->OriginsAhead();
+  REQUIRE(ahead.ok());
+  REQUIRE(ahead->size() == 1);
+  CHECK((*ahead)[0].unit == "30280");
+  CHECK((*ahead)[0].epoch == 1);
+  CHECK((*ahead)[0].latest_event_ms == kNow + 86'400'000);
+  CHECK((*ahead)[0].max_ahead_ms == stats.max_ahead_ms);
+  CHECK((*ahead)[0].events == 1);
+  w.Next("30280-K3", "case.received", Body({{"status", Text("received")}}),
+         HlcPack(kNow + 86'400'000, 1));
+  REQUIRE(p->store->Ingest(w.Seal()).ok());
+  p.reset();
+  p = OpenNode(dir.Sub("p"), "89");
+  ahead = p->store->OriginsAhead();
+  REQUIRE(ahead.ok());
+  REQUIRE(ahead->size() == 1);
+  CHECK((*ahead)[0].events == 2);
+
+  // Once it writes within the drift again (its clock set right and past its high-water
+  // mark), the record goes.
+  w.Next("30280-K2", "case.received", Body({{"status", Text("received")}}), HlcPack(kNow, 0));
+  REQUIRE(p->store->Ingest(w.Seal()).ok());
+  ahead = p->store->OriginsAhead();
+  REQUIRE(ahead.ok());
+  CHECK(ahead->empty());
 }
 
 TEST_CASE("store: data, heads and the clock survive a reopen", "[store]") {

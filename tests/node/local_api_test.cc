@@ -324,6 +324,22 @@ TEST_CASE("local API: sync status shows one line per child office, its live sess
                                           "30283@127.0.0.1:60", "@127.0.0.1:6", "@127.0.0.1:5",
                                           "@127.0.0.1:4", "@127.0.0.1:3", "@127.0.0.1:2"});
   CHECK(body.at("state").as_string() == "online");
+  CHECK(body.at("clocks_ahead").as_array().empty());
+
+  // A commune writing with its clock a day ahead is named, at any node its events reach.
+  o.commune->clock.Set(testing::kTestNow + 86'400'000);
+  REQUIRE(o.commune->store->Append(testing::ReceiveWrite("30280", "30280-1", "An", 1)).ok());
+  REQUIRE(testing::CopyAll(*o.commune->store, *o.province->store, [](const std::string& c) {
+            return c == "30280";
+          }).ok());
+  body = Body(Call(api, "GET", "/v1/sync/status"));
+  const auto& ahead = body.at("clocks_ahead").as_array();
+  REQUIRE(ahead.size() == 1);
+  CHECK(ahead[0].at("unit").as_string() == "30280");
+  CHECK(ahead[0].at("max_ahead_ms").as_int64() > 86'000'000);
+  CHECK(ahead[0].at("events").to_number<uint64_t>() == 1);
+  CHECK_THAT(Call(api, "GET", "/metrics").body,
+             Catch::Contains("hoso_origin_clock_ahead_ms{origin=\"30280\",epoch=\"1\"}"));
 }
 
 TEST_CASE("local API: the web app's files are served without a token, nothing else is",

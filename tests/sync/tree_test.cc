@@ -242,3 +242,27 @@ TEST_CASE("tree: a re-draw while offline moves a commune and merges two, without
   }));
   net.Stop();
 }
+
+TEST_CASE("tree: a commune's clock far ahead is named at the province, two hops up", "[tree]") {
+  Network net;
+  std::mt19937_64 rng(std::random_device{}());
+  const uint64_t province_clock = net.m["89"].node->store->ClockHighWater();
+  net.m["30280"].node->clock.Set(testing::kTestNow + 86'400'000);  // set a day ahead
+  for (auto& [unit, x] : net.m) {
+    REQUIRE(x.node->store->Append(testing::ReceiveWrite(unit, unit + "-1", "Lê Văn Tám", 1)).ok());
+  }
+  net.Start(rng);
+  REQUIRE(WaitFor([&] { return net.Converged(); }));
+  for (std::string holder : {"883", "89"}) {
+    INFO(holder);
+    auto ahead = net.m[holder].node->store->OriginsAhead();
+    REQUIRE(ahead.ok());
+    REQUIRE(ahead->size() == 1);  // no other office, and not the relay that carried it
+    CHECK((*ahead)[0].unit == "30280");
+    CHECK((*ahead)[0].max_ahead_ms > 86'000'000);
+  }
+  // Its clock did not drag the province's into the future.
+  CHECK(HlcMillis(net.m["89"].node->store->ClockHighWater()) < testing::kTestNow + 3'600'000);
+  CHECK(net.m["89"].node->store->ClockHighWater() >= province_clock);
+  net.Stop();
+}
