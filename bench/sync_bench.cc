@@ -19,6 +19,7 @@
 
 #include "bench/bench_util.h"
 #include "bench/workload_batches.h"
+#include "core/case_log.h"
 #include "core/certificate.h"
 #include "sync/tls_node.h"
 #include "tools/fault_proxy.h"
@@ -77,6 +78,7 @@ std::unique_ptr<Store> OpenStore(const std::string& path, const std::string& uni
   o.path = path;
   o.root_unit = "89";
   o.identity = Identity{unit, 1, bench::KeyFor(unit)};
+  UseCaseLogRules(&o);
   auto s = Store::Open(o);
   if (!s.ok()) Die(s.status().ToString());
   return std::move(s).value();

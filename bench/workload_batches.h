@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/case_log.h"
 #include "core/store.h"
 #include "tools/stream_builder.h"
 #include "tools/workload.h"
@@ -45,6 +46,7 @@ inline std::unique_ptr<Store> OpenRoot(const std::string& path,
   o.on_commit = std::move(on_commit);
   o.root_unit = "89";
   o.identity = Identity{"89", 1, KeyFor("89")};
+  UseCaseLogRules(&o);
   auto store = Store::Open(o).value();
   Status s = store->Append(DirectoryWrites(units, 0, "it")).status();
   for (const auto& office : w.offices()) {

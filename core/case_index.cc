@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "core/case_state.h"
 #include "core/cbor.h"
 #include "core/coding.h"
 #include "core/text.h"
@@ -11,18 +12,16 @@ namespace hoso {
 
 namespace {
 
-std::string RawWinner(const CaseState& st, std::string_view field) {
+void PutRawWinner(const CaseState& st, std::string_view field, std::string* out) {
   const FieldState* f = st.Field(field);
   const LiveWrite* w = f ? st.Winner(*f) : nullptr;
-  return w ? w->value : std::string();
+  PutString(out, w ? std::string_view(w->value) : std::string_view());
 }
 
-// The index key of one field of a case, if its value is indexable.
-std::optional<std::string> IndexKey(char tag, const std::string& raw, const CaseState& st) {
+// The index key of one raw winner, if its value is indexable.
+std::optional<std::string> IndexKey(char tag, std::string_view raw, std::string_view code) {
   std::string key;
-  if (tag == 'o') {
-    key = OfficeIndexPrefix(st.channel());
-  } else if (tag == 's') {
+  if (tag == 's') {
     // Status and due date change on most events: read from the bytes, not decoded.
     auto status = cbor::TextItem(raw);
     if (!status || status->empty()) return std::nullopt;
@@ -31,51 +30,84 @@ std::optional<std::string> IndexKey(char tag, const std::string& raw, const Case
     auto due = cbor::UintItem(raw);
     if (!due) return std::nullopt;
     key = DueIndexKey(static_cast<int64_t>(std::min<uint64_t>(*due, INT64_MAX)));
-  } else if (tag == 'n') {
+  } else {
     if (raw.empty()) return std::nullopt;
     auto v = cbor::Decode(raw);
     const cbor::Value* name = v.ok() ? v->Find("name") : nullptr;
     if (!name || !name->is_text()) return std::nullopt;
     key = ApplicantIndexPrefix(name->str());
     key.push_back('\0');
-  } else {
-    return std::nullopt;
   }
-  key += st.case_code();
+  key += code;
   return key;
+}
+
+class CaseIndex final : public Projection {
+ public:
+  Kind kind() const override { return Kind::kEntries; }
+  std::string Summary(const CaseState& st) const override {
+    std::string s;
+    PutRawWinner(st, "status", &s);
+    PutRawWinner(st, "due_at", &s);
+    PutRawWinner(st, "applicant", &s);
+    return s;
+  }
+  void Keys(std::string_view summary, std::string_view code,
+            std::vector<std::string>* keys) const override {
+    Reader in(summary);
+    for (char tag : {'s', 'd', 'n'}) {
+      std::string_view raw;
+      if (!in.String(&raw)) return;
+      if (auto k = IndexKey(tag, raw, code)) keys->push_back(std::move(*k));
+    }
+  }
+};
+
+std::string_view CaseOfIndexKey(std::string_view key) {
+  if (!key.empty() && key[0] == 'd') return key.size() > 9 ? key.substr(9) : std::string_view();
+  size_t end = key.find('\0');
+  return end == std::string_view::npos ? std::string_view() : key.substr(end + 1);
+}
+
+Result<std::vector<std::string>> Search(const Store& store, const std::string& lower,
+                                        const std::string& upper, size_t limit) {
+  std::vector<std::string> out;
+  Status s = store.ScanIndex(lower, upper, [&](std::string_view key, std::string_view) {
+    out.emplace_back(CaseOfIndexKey(key));
+    return out.size() < limit;
+  });
+  if (!s.ok()) return s.Annotate("searching the case index");
+  return out;
 }
 
 }  // namespace
 
-IndexedFields Indexed(const CaseState& st) {
-  return {RawWinner(st, "status"), RawWinner(st, "due_at"), RawWinner(st, "applicant")};
+const Projection& CaseIndexProjection() {
+  static const CaseIndex index;
+  return index;
 }
 
-void IndexDelta(const IndexedFields* before, const CaseState& after, std::vector<IndexOp>* ops) {
-  IndexedFields now = Indexed(after);
-  auto one = [&](char tag, const std::string* old_raw, const std::string& new_raw) {
-    if (old_raw && *old_raw == new_raw) return;
-    if (old_raw) {
-      if (auto k = IndexKey(tag, *old_raw, after)) ops->emplace_back(std::move(*k), false);
-    }
-    if (auto k = IndexKey(tag, new_raw, after)) ops->emplace_back(std::move(*k), true);
-  };
-  one('s', before ? &before->status : nullptr, now.status);
-  one('d', before ? &before->due : nullptr, now.due);
-  one('n', before ? &before->applicant : nullptr, now.applicant);
-  if (!before) one('o', nullptr, "");
+Result<std::vector<std::string>> CasesByStatus(const Store& store, std::string_view status,
+                                               size_t limit) {
+  std::string prefix = StatusIndexPrefix(status);
+  return Search(store, prefix, PrefixUpperBound(prefix), limit);
+}
+
+Result<std::vector<std::string>> CasesDueBetween(const Store& store, int64_t from_ms, int64_t to_ms,
+                                                 size_t limit) {
+  if (to_ms <= from_ms) return std::vector<std::string>();
+  return Search(store, DueIndexKey(from_ms), DueIndexKey(to_ms), limit);
+}
+
+Result<std::vector<std::string>> CasesByApplicant(const Store& store, std::string_view name,
+                                                  size_t limit) {
+  std::string prefix = ApplicantIndexPrefix(name);
+  return Search(store, prefix, PrefixUpperBound(prefix), limit);
 }
 
 std::string StatusIndexPrefix(std::string_view status) {
   std::string k = "s";
   k += status;
-  k.push_back('\0');
-  return k;
-}
-
-std::string OfficeIndexPrefix(std::string_view office) {
-  std::string k = "o";
-  k += office;
   k.push_back('\0');
   return k;
 }
@@ -87,11 +119,5 @@ std::string DueIndexKey(int64_t due_ms) {
 }
 
 std::string ApplicantIndexPrefix(std::string_view name) { return "n" + FoldForSearch(name); }
-
-std::string_view CaseOfIndexKey(std::string_view key) {
-  if (!key.empty() && key[0] == 'd') return key.size() > 9 ? key.substr(9) : std::string_view();
-  size_t end = key.find('\0');
-  return end == std::string_view::npos ? std::string_view() : key.substr(end + 1);
-}
 
 }  // namespace hoso

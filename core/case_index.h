@@ -1,41 +1,40 @@
-// CaseIndex: the secondary index keys of a case state (column family "index").
+// CaseIndex: the case log's search index, a projection of case states into the store's
+// index family, and the searches over it.
 //
-//   's' status 0x00 case        ; by status
-//   'o' office 0x00 case        ; by receiving office (the case's channel)
+//   's' status 0x00 case            ; by status
 //   'd' due_ms(8, big-endian) case  ; by due date (field "due_at", ms since the epoch)
-//   'n' folded_name 0x00 case   ; by applicant name without diacritics ("applicant"."name")
+//   'n' folded_name 0x00 case       ; by applicant name without diacritics ("applicant"."name")
 //
-// IndexedFields captures the winning values of the indexed fields as raw CBOR; comparing
-// them between a case's old and new state gives the index changes of a commit without
-// decoding anything that did not change. Thread-safety: pure functions on values.
+// (The store keeps 'o' channel 0x00 case itself: the cases of a channel, Store::CasesOfChannel.)
+// The projection's summary is the raw CBOR of the three winners, so a commit that changes
+// none of them decodes nothing. Thread-safety: pure functions; the searches read the store.
 #pragma once
 
 #include <string>
-#include <utility>
+#include <string_view>
 #include <vector>
 
-#include "core/case_state.h"
+#include "core/projection.h"
+#include "core/status.h"
+#include "core/store.h"
 
 namespace hoso {
 
-struct IndexedFields {
-  std::string status, due, applicant;  // raw CBOR of the winners; empty when absent
-};
+const Projection& CaseIndexProjection();
 
-IndexedFields Indexed(const CaseState& st);
+// Case codes by index, at most `limit`, in index order.
+Result<std::vector<std::string>> CasesByStatus(const Store& store, std::string_view status,
+                                               size_t limit);
+// Due in [from_ms, to_ms), earliest first.
+Result<std::vector<std::string>> CasesDueBetween(const Store& store, int64_t from_ms, int64_t to_ms,
+                                                 size_t limit);
+// Applicant names starting with `name`, compared without diacritics or case.
+Result<std::vector<std::string>> CasesByApplicant(const Store& store, std::string_view name,
+                                                  size_t limit);
 
-// One index change: the key, and whether it is put (else deleted).
-using IndexOp = std::pair<std::string, bool>;
-
-// The index changes for a case whose indexed fields were `before` (nullptr: a new case) and
-// now are those of `after` (case code and channel never change).
-void IndexDelta(const IndexedFields* before, const CaseState& after, std::vector<IndexOp>* ops);
-
-// The key prefix of each index, and the case code at the end of an index key.
+// The key prefix of each index (for tests and tools that read the family directly).
 std::string StatusIndexPrefix(std::string_view status);
-std::string OfficeIndexPrefix(std::string_view office);
 std::string DueIndexKey(int64_t due_ms);  // a bound: 'd' and the date, no case
 std::string ApplicantIndexPrefix(std::string_view name);
-std::string_view CaseOfIndexKey(std::string_view key);
 
 }  // namespace hoso

@@ -1,39 +1,13 @@
 #include "core/case_state.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <tuple>
 
 #include "core/coding.h"
 
 namespace hoso {
-
-int StatusRank(std::string_view status) {
-  // The lifecycle of DOMAIN.md, postal steps included; terminal outcomes rank highest.
-  static const std::pair<std::string_view, int> kRanks[] = {
-      {"submitted", 1},
-      {"received", 2},
-      {"forwarded", 3},
-      {"posted_to_agency", 3},
-      {"agency_received", 3},
-      {"processing", 4},
-      {"supplement_requested", 4},
-      {"fees_due", 4},
-      {"result_ready", 6},
-      {"dispatched", 7},
-      {"delivered", 8},
-      {"returned", 8},
-      {"undeliverable", 8},
-      {"closed", 9},
-      {"refused", 9},
-      {"withdrawn", 9},
-      {"stopped", 9},
-  };
-  for (const auto& [name, rank] : kRanks) {
-    if (name == status) return rank;
-  }
-  return 0;
-}
 
 namespace {
 auto OrderKey(const EventRef& r) { return std::tie(r.hlc, r.origin, r.epoch, r.seq, r.id); }
@@ -259,12 +233,11 @@ const FieldState* CaseState::Field(std::string_view name) const {
 const LiveWrite* CaseState::Winner(const FieldState& f) const {
   if (f.live.empty()) return nullptr;
   // live is sorted by event order; one write needs no ranking.
-  if (f.live.size() == 1 || f.name != "status") return &f.live.back();
+  if (f.live.size() == 1 || !policy_ || !policy_->Ranks(f.name)) return &f.live.back();
   const LiveWrite* best = nullptr;
-  int best_rank = -1;
+  int best_rank = INT_MIN;
   for (const LiveWrite& w : f.live) {
-    auto v = cbor::Decode(w.value);
-    int rank = v.ok() && v->is_text() ? StatusRank(v->str()) : 0;
+    int rank = policy_->Rank(f.name, w.value);
     if (rank >= best_rank) {
       best = &w;
       best_rank = rank;

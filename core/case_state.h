@@ -8,8 +8,9 @@
 //   - every body key is a field register. Its live writes are the writes that no other
 //     write of the same field has seen (through the deps graph, transitively). One live
 //     write: that is the value. Several: a conflict, shown with every candidate; the value
-//     meanwhile is the last in event order, except for "status", where the candidate
-//     furthest along the lifecycle wins (StatusRank), then the last in event order;
+//     meanwhile is the last in event order, unless the state's ConflictPolicy ranks the
+//     field (the case log ranks "status" by the lifecycle: the candidate furthest along
+//     wins), then the last in event order;
 //   - a later event whose deps cover the candidates and that writes the field resolves it.
 // Because seeing is monotone (more events only add ancestry), a write that was dominated
 // stays dominated, so the state keeps only live writes and still folds incrementally.
@@ -22,6 +23,8 @@
 //   field  = str(name) varint(l) l*(varint(ref index) str(canonical CBOR value))
 // refs sorted by event order, fields by name, live writes by ref index.
 // Case fingerprint = SHA-256(stored form).
+// The policy is not part of the state's bytes or equality: whoever reads a state sets the
+// policy of the log it came from (Store does for every state it returns).
 // Thread-safety: a plain value.
 #pragma once
 
@@ -33,13 +36,10 @@
 #include "core/cbor.h"
 #include "core/crypto.h"
 #include "core/event.h"
+#include "core/projection.h"
 #include "core/status.h"
 
 namespace hoso {
-
-// Lifecycle rank of a status name, for the deterministic winner of concurrent status
-// changes: a case further along wins. Unknown names rank 0.
-int StatusRank(std::string_view status);
 
 struct EventRef {
   Hash id{};
@@ -72,6 +72,9 @@ class CaseState {
   const std::string& channel() const { return channel_; }
   const std::vector<EventRef>& events() const { return events_; }
   const std::vector<FieldState>& fields() const { return fields_; }
+  // How concurrent writes of a field are ranked (nullptr: the last in fold order wins).
+  void set_policy(const ConflictPolicy* policy) { policy_ = policy; }
+  const ConflictPolicy* policy() const { return policy_; }
 
   bool Contains(const Hash& id) const;
   // Event i's HLC is below that of a held event it depends on (a wrong clock somewhere).
@@ -116,6 +119,7 @@ class CaseState {
   std::string channel_;
   std::vector<EventRef> events_;
   std::vector<FieldState> fields_;
+  const ConflictPolicy* policy_ = nullptr;
 };
 
 }  // namespace hoso

@@ -60,4 +60,10 @@ bool Reader::Big64(uint64_t* v) {
   return true;
 }
 
+std::string PrefixUpperBound(std::string prefix) {
+  while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xFF) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
 }  // namespace hoso

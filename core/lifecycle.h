@@ -20,7 +20,8 @@
 //   returned                10    the result was handed over at the counter
 //   closed                  10    filed
 //
-// A step is allowed when the case's current status lists it (kTransitions in lifecycle.cc).
+// One table in lifecycle.cc holds every status's portal code, rank, finish and next steps.
+// A step is allowed when the case's current status lists it.
 // Concurrent steps at two offices are not refused (neither saw the other): the fold shows the
 // conflict and a later step settles it.
 // Thread-safety: pure functions over constant tables.
@@ -30,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/projection.h"
 #include "core/status.h"
 
 namespace hoso {
@@ -44,5 +46,12 @@ Status CheckStep(std::string_view current, std::string_view next);
 bool IsFinishedStatus(std::string_view status);
 // Ended without a judgement of timeliness (refused, withdrawn).
 bool IsUnjudgedStatus(std::string_view status);
+// Rank along the lifecycle, for the winner of concurrent status changes: a case further
+// along wins. Unknown names rank 0.
+int StatusRank(std::string_view status);
+// Every status, in lifecycle order (by rank, then name).
+const std::vector<std::string>& AllStatuses();
+// The case log's conflict policy: concurrent "status" writes ranked by StatusRank.
+const ConflictPolicy& LifecycleConflictPolicy();
 
 }  // namespace hoso

@@ -30,6 +30,7 @@ Result<CaseReplay> ReplayCase(const Store& store, std::string_view case_code, in
   HOSO_ASSIGN_OR_RETURN(CaseView view, store.GetCase(case_code));
   CaseReplay out;
   out.state = CaseState(std::string(case_code), view.state.channel());
+  out.state.set_policy(store.options().conflict_policy);
   // History is in fold order, so what an event saw comes before it: one backward pass takes
   // in the ancestors of every event recorded by as_of.
   const auto& refs = view.state.events();

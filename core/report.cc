@@ -185,6 +185,28 @@ std::optional<std::string> ReportBucketKey(const CaseState& st) {
   return key;
 }
 
+namespace {
+
+// The summary is the bucket key itself ("" for a case with no bucket yet).
+class ReportBuckets final : public Projection {
+ public:
+  Kind kind() const override { return Kind::kCounters; }
+  std::string Summary(const CaseState& st) const override {
+    return ReportBucketKey(st).value_or("");
+  }
+  void Keys(std::string_view summary, std::string_view,
+            std::vector<std::string>* keys) const override {
+    if (!summary.empty()) keys->emplace_back(summary);
+  }
+};
+
+}  // namespace
+
+const Projection& ReportProjection() {
+  static const ReportBuckets buckets;
+  return buckets;
+}
+
 Result<std::vector<ReportRow>> BuildReport(const Store& store, const ReportQuery& q) {
   if (q.to_month < q.from_month) {
     return Status::InvalidArgument("the period ends before it starts");
@@ -198,7 +220,7 @@ Result<std::vector<ReportRow>> BuildReport(const Store& store, const ReportQuery
   using Group = std::tuple<std::string, std::string, int>;
   std::map<Group, ReportFigures> groups;
   ReportFigures total;
-  HOSO_RETURN_IF_ERROR(store.ScanReportCounters([&](std::string_view key, int64_t n) {
+  HOSO_RETURN_IF_ERROR(store.ScanIndexCounters("R", "S", [&](std::string_view key, int64_t n) {
     if (n <= 0) return;
     auto b = DecodeBucket(key);
     if (!b) return;

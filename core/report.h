@@ -11,9 +11,9 @@
 //             'L' late (after the due date, or more than one supplement request) |
 //             'U' not judged (refused, withdrawn) | '-' not finished
 //
-// The store keeps a counter per bucket in its index family (a RocksDB merge of +1/-1 when a
-// commit moves a case from one bucket to another), so a report reads counters, never cases:
-// its cost grows with the number of buckets, not of cases. The finish of a case is its
+// The store keeps a counter per bucket in its index family (ReportProjection: a RocksDB merge
+// of +1/-1 when a commit moves a case from one bucket to another), so a report reads counters,
+// never cases: its cost grows with the number of buckets, not of cases. The finish of a case is its
 // "finished_at" field, else the time of the event that set its final status.
 //
 // For a period of months [from, to]: received (online, in person, postal), carried over
@@ -30,12 +30,15 @@
 #include <vector>
 
 #include "core/case_state.h"
+#include "core/projection.h"
 #include "core/status.h"
 #include "core/store.h"
 
 namespace hoso {
 
 std::optional<std::string> ReportBucketKey(const CaseState& state);
+// The bucket counters as a projection of case states (registered by core/case_log.h).
+const Projection& ReportProjection();
 int MonthOf(int64_t ms);           // months since 2000-01, Vietnam's time
 std::string MonthName(int month);  // "2026-02"
 Result<int> ParseMonth(std::string_view text);

@@ -61,7 +61,6 @@ Result<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
     HOSO_RETURN_IF_ERROR(ValidateName("node unit", options.identity->unit));
     if (options.identity->epoch == 0) return Status::InvalidArgument("node epoch must be >= 1");
   }
-  if (!options.check_event) options.check_event = CheckEventSchema;
   std::unique_ptr<Store> store(new Store(std::move(options)));
   HOSO_RETURN_IF_ERROR(store->Load());
   return store;

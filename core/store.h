@@ -37,6 +37,7 @@
 #include "core/directory.h"
 #include "core/event.h"
 #include "core/hlc.h"
+#include "core/projection.h"
 #include "core/revocations.h"
 #include "core/status.h"
 #include "core/worker_pool.h"
@@ -79,9 +80,15 @@ struct StoreOptions {
   // commit order, on the committing thread. The core bench replays them into plain RocksDB to
   // measure what the schema alone costs.
   std::function<void(std::string_view)> on_commit;
-  // The schema every event must meet before it is stored, local or remote (nullptr: the case
-  // log's own, CheckEventSchema in core/event_schema.h).
+  // The domain's rules (core/case_log.h sets the case log's). The schema every event must
+  // meet before it is stored, local or remote (nullptr: none beyond the event format).
   std::function<Status(const Event&)> check_event;
+  // How concurrent writes of a field rank, set on every state the store folds or returns
+  // (nullptr: the last in fold order). Must outlive the store.
+  const ConflictPolicy* conflict_policy = nullptr;
+  // What the store keeps in its index family for each case state (core/projection.h). The
+  // order is part of nothing; each must outlive the store.
+  std::vector<const Projection*> projections;
 };
 
 // One stream's events ending at a signed head: the unit of ingest and of sync.
@@ -192,14 +199,16 @@ class Store {
   Result<std::string> OriginKey(std::string_view unit, uint64_t epoch) const;
   Result<CaseView> GetCase(std::string_view case_code) const;
   Result<CaseState> GetCaseState(std::string_view case_code) const;
-  std::vector<std::string> CasesByStatus(std::string_view status, size_t limit) const;
-  std::vector<std::string> CasesByOffice(std::string_view office, size_t limit) const;
-  // Cases whose "due_at" (ms since the epoch) lies in [from_ms, to_ms).
-  std::vector<std::string> CasesDueBetween(int64_t from_ms, int64_t to_ms, size_t limit) const;
-  // Cases whose applicant name, folded, starts with the folded query.
-  std::vector<std::string> CasesByApplicant(std::string_view name, size_t limit) const;
-  // Every report counter (core/report.h): bucket key and count.
-  Status ScanReportCounters(const std::function<void(std::string_view, int64_t)>& fn) const;
+  // The cases of a channel, at most `limit`, in code order.
+  Result<std::vector<std::string>> CasesOfChannel(std::string_view channel, size_t limit) const;
+  // The index family's keys in [lower, upper) with their values, until `fn` returns false: the
+  // entries of the projections (core/projection.h).
+  Status ScanIndex(
+      std::string_view lower, std::string_view upper,
+      const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+  // The counters of counters projections in [lower, upper): key and count.
+  Status ScanIndexCounters(std::string_view lower, std::string_view upper,
+                           const std::function<void(std::string_view, int64_t)>& fn) const;
   // Case codes starting with `prefix`, in byte order, at most `limit`.
   Result<std::vector<std::string>> CaseCodes(std::string_view prefix, size_t limit) const;
 
@@ -340,7 +349,9 @@ class Store {
   Status LoadCase(const std::string& code, const std::string& channel, Touched* t) const;
   Status InitCase(const std::string& code, const std::string& channel, const rocksdb::Status& read,
                   std::string_view value, Touched* t) const;
-  static void FinishCase(Touched* t);
+  void FinishCase(Touched* t) const;
+  // Takes a case out of the index family: its channel entry and every projection's keys.
+  void Unproject(const CaseState& state, rocksdb::WriteBatch* wb) const;
   Status FoldInto(Pending& p, const Event& e, const Hash& id);
   static Status ApplyBounded(CaseState& state, const Event& e, const Hash& id);
   // Puts a staged commit's case records, index changes and report counters into its batch
@@ -352,8 +363,6 @@ class Store {
   // Calls fn(key, value) for the keys of a family in [lower, upper) until it returns false.
   Status Scan(size_t family, std::string_view lower, std::string_view upper,
               const std::function<bool(std::string_view, std::string_view)>& fn) const;
-  std::vector<std::string> ScanIndex(const std::string& lower, const std::string& upper,
-                                     size_t limit) const;
   Status ListChannels(std::vector<std::string>* out) const;
   // Calls fn with every event of a (system) channel, stream after stream, until an error.
   Status ForEachEvent(std::string_view channel,

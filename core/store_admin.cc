@@ -171,14 +171,10 @@ Result<Store::Purge> Store::PurgeChannel(const std::string& channel) {
     wb.Clear();
     return st;
   };
-  for (const std::string& code : CasesByOffice(channel, SIZE_MAX)) {
+  HOSO_ASSIGN_OR_RETURN(std::vector<std::string> codes, CasesOfChannel(channel, SIZE_MAX));
+  for (const std::string& code : codes) {
     auto st = GetCaseState(code);
-    if (st.ok()) {
-      std::vector<IndexOp> keys;
-      IndexDelta(nullptr, *st, &keys);
-      for (const auto& [key, put] : keys) wb.Delete(cf_[kIndex], key);
-      if (auto bucket = ReportBucketKey(*st)) wb.Merge(cf_[kIndex], *bucket, CounterDelta(-1));
-    }
+    if (st.ok()) Unproject(*st, &wb);
     wb.Delete(cf_[kCases], code);
     ++p.cases;
     HOSO_RETURN_IF_ERROR(flush());
@@ -289,10 +285,11 @@ Status Store::RebuildChannel(const std::string& channel, Hash* fp, uint64_t* cas
   for (auto& [code, st] : states) {
     Touched t;
     t.state = std::move(st);
+    t.state.set_policy(options_.conflict_policy);
     FinishCase(&t);
     XorInto(fp, t.digest);
     for (const auto& [key, put] : t.index_ops) wb.Put(cf_[kIndex], key, "");
-    for (const auto& [key, delta] : t.report_ops) wb.Merge(cf_[kIndex], key, CounterDelta(delta));
+    for (const auto& [key, delta] : t.counter_ops) wb.Merge(cf_[kIndex], key, CounterDelta(delta));
     wb.Put(cf_[kCases], code, t.record);
     if (wb.Count() >= 20000) {
       HOSO_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "writing rebuilt states"));

@@ -227,7 +227,7 @@ Status Store::CommitLocal(std::deque<Writer*>& group) {
         s = directory_->CheckWrite(me.unit, lw.channel, HlcMillis(e.hlc));
       }
       if (s.ok() && e.stream.channel == kDirectoryChannel) s = Directory::ValidateEvent(e);
-      if (s.ok()) s = options_.check_event(e);
+      if (s.ok() && options_.check_event) s = options_.check_event(e);
       if (s.ok() && !IsSystemChannel(e.stream.channel)) {
         s = CheckCaseChannel(p, events, e.case_code, e.stream.channel);
       }

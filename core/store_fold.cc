@@ -22,11 +22,15 @@ Status Store::InitCase(const std::string& code, const std::string& channel,
                        const rocksdb::Status& read, std::string_view value, Touched* t) const {
   if (read.IsNotFound()) {
     t->state = CaseState(code, channel);
+    t->state.set_policy(options_.conflict_policy);
   } else if (read.ok()) {
-    // The index keys and report bucket in the store came from the state as stored.
+    // The projections' keys in the store came from the state as stored.
     HOSO_ASSIGN_OR_RETURN(t->state, ParseCaseRecord(value, &t->old_digest, /*as_stored=*/true));
-    t->old_fields = Indexed(t->state);
-    t->old_bucket = ReportBucketKey(t->state);
+    t->state.set_policy(options_.conflict_policy);
+    t->old_summaries.reserve(options_.projections.size());
+    for (const Projection* p : options_.projections) {
+      t->old_summaries.push_back(p->Summary(t->state));
+    }
     t->state.PutInFoldOrder();
     t->existed = true;
   } else {
@@ -40,7 +44,7 @@ Status Store::InitCase(const std::string& code, const std::string& channel,
   return Status::Ok();
 }
 
-void Store::FinishCase(Touched* t) {
+void Store::FinishCase(Touched* t) const {
   t->finished = true;
   t->record.assign(32, '\0');  // the digest goes in front of the state
   t->state.EncodeTo(&t->record);
@@ -48,11 +52,47 @@ void Store::FinishCase(Touched* t) {
   std::copy(t->digest.begin(), t->digest.end(), t->record.begin());
   t->changed = !t->existed || t->digest != t->old_digest;
   if (!t->changed) return;
-  IndexDelta(t->existed ? &t->old_fields : nullptr, t->state, &t->index_ops);
-  std::optional<std::string> bucket = ReportBucketKey(t->state);
-  if (bucket != t->old_bucket) {
-    if (t->old_bucket) t->report_ops.emplace_back(*t->old_bucket, -1);
-    if (bucket) t->report_ops.emplace_back(std::move(*bucket), 1);
+  const std::string& code = t->state.case_code();
+  if (!t->existed) t->index_ops.emplace_back(ChannelIndexPrefix(t->state.channel()) + code, true);
+  std::vector<std::string> old_keys, new_keys;
+  for (size_t i = 0; i < options_.projections.size(); ++i) {
+    const Projection& projection = *options_.projections[i];
+    std::string now = projection.Summary(t->state);
+    if (t->existed && t->old_summaries[i] == now) continue;
+    old_keys.clear();
+    new_keys.clear();
+    if (t->existed) projection.Keys(t->old_summaries[i], code, &old_keys);
+    projection.Keys(now, code, &new_keys);
+    const bool counters = projection.kind() == Projection::Kind::kCounters;
+    auto moved = [&](const std::vector<std::string>& from, const std::vector<std::string>& to,
+                     bool added) {
+      for (const std::string& key : from) {
+        if (std::find(to.begin(), to.end(), key) != to.end()) continue;
+        if (counters) {
+          t->counter_ops.emplace_back(key, added ? 1 : -1);
+        } else {
+          t->index_ops.emplace_back(key, added);
+        }
+      }
+    };
+    moved(old_keys, new_keys, false);
+    moved(new_keys, old_keys, true);
+  }
+}
+
+void Store::Unproject(const CaseState& state, rocksdb::WriteBatch* wb) const {
+  wb->Delete(cf_[kIndex], ChannelIndexPrefix(state.channel()) + state.case_code());
+  std::vector<std::string> keys;
+  for (const Projection* projection : options_.projections) {
+    keys.clear();
+    projection->Keys(projection->Summary(state), state.case_code(), &keys);
+    for (const std::string& key : keys) {
+      if (projection->kind() == Projection::Kind::kCounters) {
+        wb->Merge(cf_[kIndex], key, CounterDelta(-1));
+      } else {
+        wb->Delete(cf_[kIndex], key);
+      }
+    }
   }
 }
 
@@ -176,9 +216,9 @@ Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending*
 }
 
 void Store::SealCases(Pending& p) const {
-  std::vector<IndexOp> index_ops;
-  // Cases of one commit mostly share report buckets: one merge per bucket, not per case.
-  std::map<std::string, int64_t> report;
+  std::vector<store_internal::IndexOp> index_ops;
+  // Cases of one commit mostly share counters (report buckets): one merge per counter.
+  std::map<std::string, int64_t> counters;
   for (auto& [code, t] : p.cases) {
     if (!t.finished) FinishCase(&t);
     if (!t.changed) continue;
@@ -191,9 +231,9 @@ void Store::SealCases(Pending& p) const {
     XorInto(&fp_change, t.digest);
     p.wb.Put(cf_[kCases], code, t.record);
     for (auto& op : t.index_ops) index_ops.push_back(std::move(op));
-    for (auto& [key, delta] : t.report_ops) report[std::move(key)] += delta;
+    for (auto& [key, delta] : t.counter_ops) counters[std::move(key)] += delta;
   }
-  for (const auto& [key, delta] : report) {
+  for (const auto& [key, delta] : counters) {
     if (delta != 0) p.wb.Merge(cf_[kIndex], key, CounterDelta(delta));
   }
   std::sort(index_ops.begin(), index_ops.end());

@@ -161,7 +161,7 @@ Status Store::StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<In
       if (e.stream.channel == kDirectoryChannel) {
         HOSO_RETURN_IF_ERROR(Directory::ValidateEvent(e));
       }
-      Status shape = options_.check_event(e);
+      Status shape = options_.check_event ? options_.check_event(e) : Status::Ok();
       if (!shape.ok()) return shape.Annotate(where + ", seq " + std::to_string(e.seq));
     }
     if (const Revocation* r = revocations_->Find(stream.origin, stream.epoch)) {

@@ -21,10 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/case_index.h"
 #include "core/coding.h"
-#include "core/event_schema.h"
-#include "core/report.h"
 #include "core/store.h"
 #include "core/store_tuning.h"
 #include "core/text.h"
@@ -93,13 +90,6 @@ inline std::string Big64String(uint64_t v) {
   return s;
 }
 
-// The smallest key greater than every key starting with `prefix`.
-inline std::string PrefixUpperBound(std::string prefix) {
-  while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xFF) prefix.pop_back();
-  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
-  return prefix;
-}
-
 // seq(8) id(32) ver(8)
 inline std::string HeadValue(const StreamHead& h) {
   std::string v = Big64String(h.seq);
@@ -131,6 +121,17 @@ inline Result<CaseState> ParseCaseRecord(std::string_view value, Hash* digest,
   if (value.size() < 32) return Status::Corruption("case record shorter than its digest");
   if (digest) *digest = HashFromView(value.substr(0, 32));
   return CaseState::Decode(value.substr(32), as_stored);
+}
+
+// One index change: the key, and whether it is put (else deleted).
+using IndexOp = std::pair<std::string, bool>;
+
+// The store's own index entries: 'o' channel 0x00 case (docs/storage-format.md).
+inline std::string ChannelIndexPrefix(std::string_view channel) {
+  std::string k = "o";
+  k += channel;
+  k.push_back('\0');
+  return k;
 }
 
 inline void XorInto(Hash* acc, const Hash& h) {
@@ -166,16 +167,15 @@ struct Store::Touched {
   CaseState state;  // remote commits free it once the record is built
   bool existed = false;
   Hash old_digest{};
-  IndexedFields old_fields;
-  std::optional<std::string> old_bucket;  // the report bucket before this commit
-  std::vector<size_t> events;             // remote commits: indexes into Prepared::events
+  std::vector<std::string> old_summaries;  // each projection's, before this commit
+  std::vector<size_t> events;              // remote commits: indexes into Prepared::events
   // Set by FinishCase.
   bool finished = false;
   bool changed = false;
   Hash digest{};
   std::string record;
-  std::vector<IndexOp> index_ops;
-  std::vector<std::pair<std::string, int64_t>> report_ops;
+  std::vector<store_internal::IndexOp> index_ops;            // entries put or deleted
+  std::vector<std::pair<std::string, int64_t>> counter_ops;  // counters moved
 };
 
 // Everything one commit changes, staged until the WriteBatch is durable.

@@ -16,7 +16,9 @@ Result<CaseState> Store::GetCaseState(std::string_view case_code) const {
   std::string value;
   HOSO_RETURN_IF_ERROR(
       FromRocks(db_->Get({}, cf_[kCases], case_code, &value), "case " + std::string(case_code)));
-  return ParseCaseRecord(value, nullptr);
+  HOSO_ASSIGN_OR_RETURN(CaseState state, ParseCaseRecord(value, nullptr));
+  state.set_policy(options_.conflict_policy);
+  return state;
 }
 
 Result<CaseView> Store::GetCase(std::string_view case_code) const {
@@ -50,35 +52,27 @@ Status Store::Scan(size_t family, std::string_view lower, std::string_view upper
   return FromRocks(it->status(), "scanning");
 }
 
-std::vector<std::string> Store::ScanIndex(const std::string& lower, const std::string& upper,
-                                          size_t limit) const {
+Status Store::ScanIndex(
+    std::string_view lower, std::string_view upper,
+    const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
+  return Scan(kIndex, lower, upper, fn).Annotate("reading the index");
+}
+
+Result<std::vector<std::string>> Store::CasesOfChannel(std::string_view channel,
+                                                       size_t limit) const {
   std::vector<std::string> out;
-  Status s = Scan(kIndex, lower, upper, [&](std::string_view key, std::string_view) {
-    out.emplace_back(CaseOfIndexKey(key));
-    return out.size() < limit;
-  });
-  (void)s;  // a read error ends the list early; callers see what was found
+  const std::string prefix = ChannelIndexPrefix(channel);
+  HOSO_RETURN_IF_ERROR(
+      ScanIndex(prefix, PrefixUpperBound(prefix), [&](std::string_view key, std::string_view) {
+        out.emplace_back(key.substr(prefix.size()));
+        return out.size() < limit;
+      }).Annotate("listing the cases of channel " + std::string(channel)));
   return out;
 }
 
-std::vector<std::string> Store::CasesByStatus(std::string_view status, size_t limit) const {
-  std::string prefix = StatusIndexPrefix(status);
-  return ScanIndex(prefix, PrefixUpperBound(prefix), limit);
-}
-
-std::vector<std::string> Store::CasesByOffice(std::string_view office, size_t limit) const {
-  std::string prefix = OfficeIndexPrefix(office);
-  return ScanIndex(prefix, PrefixUpperBound(prefix), limit);
-}
-
-std::vector<std::string> Store::CasesByApplicant(std::string_view name, size_t limit) const {
-  // A prefix of the folded name: "nguyen van" finds "Nguyễn Văn An" and "Nguyễn Văn Bình".
-  std::string prefix = ApplicantIndexPrefix(name);
-  return ScanIndex(prefix, PrefixUpperBound(prefix), limit);
-}
-
-Status Store::ScanReportCounters(const std::function<void(std::string_view, int64_t)>& fn) const {
-  return Scan(kIndex, "R", "S", [&](std::string_view key, std::string_view value) {
+Status Store::ScanIndexCounters(std::string_view lower, std::string_view upper,
+                                const std::function<void(std::string_view, int64_t)>& fn) const {
+  return ScanIndex(lower, upper, [&](std::string_view key, std::string_view value) {
     fn(key, CounterValue(value));
     return true;
   });
@@ -92,12 +86,6 @@ Result<std::vector<std::string>> Store::CaseCodes(std::string_view prefix, size_
     return out.size() < limit;
   }));
   return out;
-}
-
-std::vector<std::string> Store::CasesDueBetween(int64_t from_ms, int64_t to_ms,
-                                                size_t limit) const {
-  if (to_ms <= from_ms) return {};
-  return ScanIndex(DueIndexKey(from_ms), DueIndexKey(to_ms), limit);
 }
 
 std::optional<StreamHead> Store::Head(const StreamKey& stream) const {

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "core/case_log.h"
 #include "core/certificate.h"
 #include "core/store.h"
 #include "core/text.h"
@@ -155,6 +156,7 @@ Status NodeDaemon::Impl::Open() {
   so.path = c.Path(c.db);
   so.root_unit = c.root;
   so.identity = Identity{id->unit, id->epoch, *key};
+  UseCaseLogRules(&so);
   auto opened = Store::Open(so);
   if (!opened.ok()) return opened.status().Annotate("opening the case log " + so.path);
   store = std::move(opened).value();

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "core/case_index.h"
 #include "core/case_state.h"
 #include "core/directory.h"
 #include "core/event_schema.h"
@@ -879,20 +880,20 @@ HttpResponse LocalApi::ListCases(Call& call) {
   std::string status = get("status"), office = get("office"), applicant = get("applicant");
   // Candidates from the most selective index asked for; the others filter them.
   constexpr size_t kScan = 1 << 20;
-  std::vector<std::string> candidates;
+  Result<std::vector<std::string>> found = std::vector<std::string>();
   if (!applicant.empty()) {
-    candidates = store_->CasesByApplicant(applicant, kScan);
+    found = CasesByApplicant(*store_, applicant, kScan);
   } else if (!status.empty()) {
-    candidates = store_->CasesByStatus(status, kScan);
+    found = CasesByStatus(*store_, status, kScan);
   } else if (!office.empty()) {
-    candidates = store_->CasesByOffice(office, kScan);
+    found = store_->CasesOfChannel(office, kScan);
   } else if (due_after != INT64_MIN || due_before != INT64_MAX) {
-    candidates = store_->CasesDueBetween(std::max<int64_t>(due_after, 0), due_before, kScan);
+    found = CasesDueBetween(*store_, std::max<int64_t>(due_after, 0), due_before, kScan);
   } else {
-    auto all = store_->CaseCodes("", kScan);
-    if (!all.ok()) return FromStatus(all.status());
-    candidates = std::move(all).value();
+    found = store_->CaseCodes("", kScan);
   }
+  if (!found.ok()) return FromStatus(found.status());
+  std::vector<std::string> candidates = std::move(found).value();
   json::array out;
   size_t matched = 0;
   for (const auto& code : candidates) {
@@ -1076,16 +1077,17 @@ HttpResponse LocalApi::Scope(Call&) {
   for (const auto& [stream, head] : held) channels.insert(stream.channel);
   json::array list;
   for (const auto& c : channels) {
+    auto cases = store_->CasesOfChannel(c, kAll);
+    if (!cases.ok()) return FromStatus(cases.status());
     list.push_back(json::object{{"channel", c},
-                                {"cases", store_->CasesByOffice(c, kAll).size()},
+                                {"cases", cases->size()},
                                 {"fingerprint", Hex(store_->ChannelFingerprint(c))}});
   }
   json::object by_status;
-  for (const char* s : {"received", "forwarded", "processing", "supplement_requested", "fees_due",
-                        "result_ready", "dispatched", "delivered", "returned", "undeliverable",
-                        "closed", "refused", "withdrawn", "stopped"}) {
-    size_t n = store_->CasesByStatus(s, kAll).size();
-    if (n) by_status[s] = n;
+  for (const std::string& s : AllStatuses()) {
+    auto cases = CasesByStatus(*store_, s, kAll);
+    if (!cases.ok()) return FromStatus(cases.status());
+    if (!cases->empty()) by_status[s] = cases->size();
   }
   json::object out;
   out["cases"] = store_->CaseCount();

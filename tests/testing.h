@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/case_log.h"
 #include "core/certificate.h"
 #include "core/crypto.h"
 #include "core/directory.h"
@@ -131,6 +132,7 @@ inline std::unique_ptr<TestNode> OpenTestNode(const std::string& path, const std
   o.root_unit = "89";
   o.identity = Identity{unit, epoch, KeyFor(key ? key : std::stoi(unit))};
   o.clock = &node->clock;
+  UseCaseLogRules(&o);
   auto s = Store::Open(o);
   if (!s.ok()) {
     std::fprintf(stderr, "opening test store: %s\n", s.status().ToString().c_str());

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/case_log.h"
 #include "core/audit.h"
 #include "core/certificate.h"
 #include "core/reference_data.h"
@@ -353,6 +354,7 @@ Status OpenForAudit(const Args& a, AuditTarget* t) {
   o.read_only = true;
   o.secondary_path = scratch;
   o.enforce_scope = false;
+  UseCaseLogRules(&o);
   auto store = Store::Open(o);
   if (!store.ok()) return store.status();
   t->store = std::move(store).value();

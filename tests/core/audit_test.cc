@@ -1,4 +1,5 @@
 // The auditor against real stores and real tampering of their RocksDB files.
+#include "core/case_log.h"
 #include "core/audit.h"
 
 #include <rocksdb/db.h>
@@ -59,6 +60,7 @@ AuditReport Audit(const std::string& path, Pki& pki) {
   o.path = path;
   o.read_only = true;
   o.enforce_scope = false;
+  UseCaseLogRules(&o);
   auto store = Store::Open(o);
   REQUIRE(store.ok());
   auto report = AuditStore(**store, {pki.ca, "", true, 2});

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/hlc.h"
+#include "core/lifecycle.h"
 #include "tests/testing.h"
 
 using namespace hoso;
@@ -83,9 +84,20 @@ TEST_CASE("fold: concurrent status changes: the step furthest along wins, confli
   auto c = Make("C", 1, 200, {a.id}, Body({{"status", Text("result_ready")}}));
   CaseState st("C1", "30280");
   for (auto* x : {&a, &b, &c}) st.Apply(x->event, x->id);
+  // Without a policy the last in fold order wins; the case log's ranks the lifecycle.
+  CHECK(ValueText(st, "status") == "processing");
+  st.set_policy(&LifecycleConflictPolicy());
   CHECK(ValueText(st, "status") == "result_ready");  // despite the lower HLC
   REQUIRE(st.Conflicts().size() == 1);
   CHECK(StatusRank("delivered") > StatusRank("dispatched"));
+  CHECK(StatusRank("no_such_status") == 0);
+  // Every status of the one table, in lifecycle order, none missing from a list.
+  const auto& all = AllStatuses();
+  CHECK(all.size() == 17);
+  CHECK(all.front() == "submitted");
+  for (const char* s : {"posted_to_agency", "agency_received", "undeliverable", "stopped"}) {
+    CHECK(std::find(all.begin(), all.end(), s) != all.end());
+  }
 }
 
 TEST_CASE("fold: a missing middle event links its neighbours when it arrives", "[fold]") {

@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "core/case_log.h"
 #include "core/store.h"
 #include "tests/testing.h"
 
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   o.path = argv[1];
   o.root_unit = "89";
   o.identity = Identity{"89", 1, testing::KeyFor(89)};
+  UseCaseLogRules(&o);
   auto opened = Store::Open(o);
   if (!opened.ok()) {
     std::fprintf(stderr, "%s\n", opened.status().ToString().c_str());

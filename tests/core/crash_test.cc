@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "core/case_index.h"
+#include "core/case_log.h"
 #include "core/store.h"
 #include "tests/testing.h"
 
@@ -108,6 +110,7 @@ TEST_CASE("crash: kill -9 during ingest loses no acknowledged batch and shows no
     o.path = path;
     o.root_unit = "89";
     o.identity = Identity{"89", 1, testing::KeyFor(89)};
+    UseCaseLogRules(&o);
     auto opened = Store::Open(o);
     REQUIRE(opened.ok());
     Store& store = **opened;
@@ -132,11 +135,11 @@ TEST_CASE("crash: kill -9 during ingest loses no acknowledged batch and shows no
     auto all = [](const std::string&) { return true; };
     Hash fp = store.ScopeFingerprint(all);
     uint64_t cases = store.CaseCount();
-    auto processing = store.CasesByStatus("processing", 1000);
+    auto processing = CasesByStatus(store, "processing", 1000).value();
     REQUIRE(store.RebuildStates().ok());
     CHECK(store.ScopeFingerprint(all) == fp);
     CHECK(store.CaseCount() == cases);
-    CHECK(store.CasesByStatus("processing", 1000) == processing);
+    CHECK(CasesByStatus(store, "processing", 1000).value() == processing);
   }
   CHECK(total_acks >= 50);  // the kills landed while work was being acknowledged
 }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/case_log.h"
 #include "core/store.h"
 #include "tests/testing.h"
 
@@ -84,6 +85,7 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
 
 StoreOptions Options(const std::string& path, FakeClock* clock, rocksdb::Env* env) {
   StoreOptions o;
+  UseCaseLogRules(&o);
   o.path = path;
   o.root_unit = "89";
   o.identity = Identity{"89", 1, testing::KeyFor(89)};

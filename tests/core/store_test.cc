@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/audit.h"
+#include "core/case_index.h"
 #include "core/replay.h"
 #include "core/text.h"
 #include "tests/testing.h"
@@ -84,15 +85,17 @@ TEST_CASE("store: local writes fold into cases and indexes", "[store]") {
   CHECK(view->history[1].event.deps == std::vector<Hash>{view->history[0].id});
   CHECK(view->history[1].event.officer == "officer");
 
-  CHECK(s.CasesByStatus("forwarded", 10) == std::vector<std::string>{"30280-251124-0001"});
-  CHECK(s.CasesByStatus("received", 10) == std::vector<std::string>{"30283-251124-0001"});
-  CHECK(s.CasesByOffice("30283", 10) == std::vector<std::string>{"30283-251124-0001"});
-  CHECK(s.CasesDueBetween(0, 1500, 10) == std::vector<std::string>{"30283-251124-0001"});
-  CHECK(s.CasesDueBetween(0, 3000, 10).size() == 2);
-  CHECK(s.CasesByApplicant("duong van", 10) == std::vector<std::string>{"30280-251124-0001"});
-  CHECK(s.CasesByApplicant("Dương Văn Tuấn", 10).size() == 1);
-  CHECK(s.CasesByApplicant("NGUYEN THI", 10) == std::vector<std::string>{"30283-251124-0001"});
-  CHECK(s.CasesByApplicant("tran", 10).empty());
+  CHECK(CasesByStatus(s, "forwarded", 10).value() == std::vector<std::string>{"30280-251124-0001"});
+  CHECK(CasesByStatus(s, "received", 10).value() == std::vector<std::string>{"30283-251124-0001"});
+  CHECK(s.CasesOfChannel("30283", 10).value() == std::vector<std::string>{"30283-251124-0001"});
+  CHECK(CasesDueBetween(s, 0, 1500, 10).value() == std::vector<std::string>{"30283-251124-0001"});
+  CHECK(CasesDueBetween(s, 0, 3000, 10).value().size() == 2);
+  CHECK(CasesByApplicant(s, "duong van", 10).value() ==
+        std::vector<std::string>{"30280-251124-0001"});
+  CHECK(CasesByApplicant(s, "Dương Văn Tuấn", 10).value().size() == 1);
+  CHECK(CasesByApplicant(s, "NGUYEN THI", 10).value() ==
+        std::vector<std::string>{"30283-251124-0001"});
+  CHECK(CasesByApplicant(s, "tran", 10).value().empty());
   CHECK(s.CaseCount() == 2);
   CHECK(s.VerifyStream({"30280", "89", 1}).ok());
   CHECK(s.VerifyStream({std::string(kDirectoryChannel), "89", 1}).ok());
@@ -457,12 +460,12 @@ TEST_CASE("store: rebuilding states from the log gives the same fingerprints", "
     REQUIRE(r.ok());
   }
   Hash fp = p->store->ScopeFingerprint(All);
-  auto by_status = p->store->CasesByStatus("processing", 100);
+  auto by_status = CasesByStatus(*p->store, "processing", 100).value();
   auto folded = p->store->RebuildStates();
   REQUIRE(folded.ok());
   CHECK(*folded == 50);
   CHECK(p->store->ScopeFingerprint(All) == fp);
-  CHECK(p->store->CasesByStatus("processing", 100) == by_status);
+  CHECK(CasesByStatus(*p->store, "processing", 100).value() == by_status);
   CHECK(p->store->CaseCount() == 17);
 }
 
@@ -519,8 +522,8 @@ TEST_CASE("store: concurrent ingest and local writes fold like a serial replay",
   auto ch = [](const std::string& c) { return c == "30280"; };
   CHECK(r->store->ScopeFingerprint(ch) == ref->store->ScopeFingerprint(ch));
   CHECK(r->store->CaseCount() == 200);
-  CHECK(r->store->CasesByStatus("result_ready", 1000) ==
-        ref->store->CasesByStatus("result_ready", 1000));
+  CHECK(CasesByStatus(*r->store, "result_ready", 1000).value() ==
+        CasesByStatus(*ref->store, "result_ready", 1000).value());
   Hash before = r->store->ScopeFingerprint(ch);
   REQUIRE(r->store->RebuildStates().ok());
   CHECK(r->store->ScopeFingerprint(ch) == before);
