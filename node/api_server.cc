@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
@@ -19,13 +20,16 @@ namespace hoso::node {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxBody = 1 << 20;
 constexpr size_t kMaxBundle = size_t{1} << 30;
 constexpr auto kIdle = std::chrono::seconds(30);
+constexpr auto kHandshake = std::chrono::seconds(10);
 constexpr auto kDrain = std::chrono::seconds(10);
 
 // On every response (docs/web-app.md, "Security headers"): scripts, styles, images and
@@ -40,6 +44,43 @@ void SetSecurityHeaders(http::response<http::string_body>& res) {
   res.set("X-Content-Type-Options", "nosniff");
   res.set("Referrer-Policy", "no-referrer");
   res.set(http::field::x_frame_options, "DENY");
+}
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The TCP stream under a connection, plain or TLS.
+beast::tcp_stream& Tcp(beast::tcp_stream& s) { return s; }
+beast::tcp_stream& Tcp(TlsStream& s) { return s.next_layer(); }
+
+// The end of a connection: a TLS one says close_notify (bounded), then TCP sends FIN.
+asio::awaitable<void> Finish(beast::tcp_stream& s) {
+  beast::error_code ignored;
+  s.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  co_return;
+}
+asio::awaitable<void> Finish(TlsStream& s) {
+  s.next_layer().expires_after(std::chrono::seconds(2));
+  co_await s.async_shutdown(asio::as_tuple(asio::use_awaitable));
+  co_await Finish(s.next_layer());
+}
+
+// After an answer that ends the connection: FIN, then what the client already sent (at most
+// `limit` bytes, 2 s) is read into a small sink and dropped, so it sees the answer instead of
+// a reset.
+asio::awaitable<void> LingerClose(beast::tcp_stream& stream, size_t limit) {
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(std::chrono::seconds(2));
+  std::vector<char> sink(16 * 1024);
+  for (size_t drained = 0; drained < limit;) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+    if (ec) break;
+    drained += n;
+  }
 }
 
 std::string LowerAscii(std::string_view s) {
@@ -108,6 +149,14 @@ struct ApiServer::Impl {
   std::string port;                 // the bound port, as text
   std::set<std::string> hostports;  // accepted host:port
   std::set<std::string> portless;   // accepted without a port (loopback and the bound address)
+  std::mutex tls_mu;
+  std::shared_ptr<ssl::context> tls_context;  // null: plain HTTP
+  std::atomic<int64_t> tls_not_after{0};      // of the certificate served, for HSTS
+
+  std::shared_ptr<ssl::context> TlsContext() {
+    std::lock_guard lock(tls_mu);
+    return tls_context;
+  }
 
   // DNS rebinding: a page of evil.example whose name now points at this node sends
   // Host: evil.example. Only this node's own names are answered.
@@ -129,21 +178,98 @@ struct ApiServer::Impl {
 
   asio::awaitable<void> Accept() {
     for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+      // Each connection on a strand: its stream's timer and its own operations never run at
+      // once (the io_context has several threads).
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kTuple);
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         log->Log(LogLevel::kWarn, "api", "accept failed: " + ec.message());
         continue;
       }
-      asio::co_spawn(io, Serve(beast::tcp_stream(std::move(socket))), asio::detached);
+      auto ex = socket.get_executor();
+      beast::tcp_stream stream(std::move(socket));
+      if (TlsContext()) {
+        asio::co_spawn(ex, ServeTls(std::move(stream)), asio::detached);
+      } else {
+        asio::co_spawn(ex, ServeStream(std::move(stream)), asio::detached);
+      }
     }
   }
 
-  static http::response<http::string_body> ToBeast(HttpResponse out, bool keep_alive) {
+  asio::awaitable<void> ServeStream(beast::tcp_stream stream) {
+    co_await Serve(stream, beast::flat_buffer(), false);
+  }
+
+  // HTTPS: a TLS handshake within kHandshake, else (a plain HTTP request) a redirect.
+  asio::awaitable<void> ServeTls(beast::tcp_stream tcp_stream) {
+    std::shared_ptr<ssl::context> context = TlsContext();  // held for the connection's life
+    if (options.tls_state) options.tls_state->WarnIfDue(NowSeconds());
+    beast::flat_buffer buffer;
+    tcp_stream.expires_after(kHandshake);
+    auto [dec, is_tls] = co_await beast::async_detect_ssl(tcp_stream, buffer, kTuple);
+    if (dec) co_return;
+    if (!is_tls) {
+      co_await RedirectPlain(tcp_stream, buffer);
+      co_return;
+    }
+    TlsStream stream(std::move(tcp_stream), *context);
+    auto [hec, used] =
+        co_await stream.async_handshake(ssl::stream_base::server, buffer.data(), kTuple);
+    if (hec) {
+      log->Log(LogLevel::kDebug, "api", "TLS handshake failed: " + hec.message());
+      co_return;
+    }
+    buffer.consume(used);
+    co_await Serve(stream, std::move(buffer), true);
+  }
+
+  // Plain HTTP on the HTTPS port (a clerk typed http://, an old bookmark): a GET or HEAD to
+  // one of this node's names is sent to the same URL over https://; anything else gets 400.
+  // Nothing of the API is answered over plain HTTP.
+  asio::awaitable<void> RedirectPlain(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(16 * 1024);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+    if (ec) co_return;
+    const auto& req = parser.get();
+    std::string host(req[http::field::host]);
+    HttpResponse out;
+    std::string location;
+    if (!HostAllowed(host)) {
+      out = Misdirected(host);
+    } else if (req.method() == http::verb::get || req.method() == http::verb::head) {
+      out.status = 301;
+      // A Host without a port (not a browser's, for this port) gets the port it reached.
+      location = "https://" + host + (SplitHost(host).second.empty() ? ":" + port : "") +
+                 std::string(req.target());
+      out.body = "{\"error\":\"https_required\",\"location\":\"" + location + "\"}\n";
+    } else {
+      out.status = 400;
+      out.body =
+          "{\"error\":\"https_required\",\"reason\":\"this node's API speaks HTTPS only: "
+          "use https://\",\"message\":\"Máy chủ chỉ nhận kết nối an toàn: hãy dùng địa chỉ "
+          "bắt đầu bằng https://.\"}\n";
+    }
+    log->Log(LogLevel::kDebug, "api",
+             "plain HTTP on the HTTPS port: " + std::to_string(out.status));
+    auto res = ToBeast(std::move(out), false, false);
+    if (!location.empty()) res.set(http::field::location, location);
+    stream.expires_after(std::chrono::seconds(5));
+    co_await http::async_write(stream, res, kTuple);
+    co_await LingerClose(stream, 1u << 20);
+  }
+
+  http::response<http::string_body> ToBeast(HttpResponse out, bool keep_alive, bool tls) {
     http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
     res.set(http::field::content_type, out.content_type);
     res.set(http::field::cache_control, "no-store");
     SetSecurityHeaders(res);
+    if (tls) {
+      // Browsers then refuse plain HTTP to this host, for no longer than the certificate
+      // lasts (HstsValue). A cookie set over HTTPS is never sent over plain HTTP.
+      res.set(http::field::strict_transport_security, HstsValue(tls_not_after, NowSeconds()));
+      if (!out.set_cookie.empty()) out.set_cookie += "; Secure";
+    }
     if (!out.set_cookie.empty()) res.set(http::field::set_cookie, out.set_cookie);
     if (!out.retry_after.empty()) res.set(http::field::retry_after, out.retry_after);
     res.body() = std::move(out.body);
@@ -153,64 +279,46 @@ struct ApiServer::Impl {
   }
 
   // Answers before the body is read (a refused Host, no authentication), then closes: the
-  // body, if any, is never buffered.
-  asio::awaitable<void> RefuseEarly(beast::tcp_stream& stream, HttpResponse out,
-                                    std::string_view what) {
+  // body, if any, is never buffered (what the client already sent, at most 1 MiB, is
+  // dropped: on TLS, as records, without reading them).
+  template <class Stream>
+  asio::awaitable<void> RefuseEarly(Stream& stream, HttpResponse out, std::string_view what,
+                                    bool tls) {
     log->Log(LogLevel::kDebug, "api", std::string(what) + " " + std::to_string(out.status));
-    auto res = ToBeast(std::move(out), false);
-    stream.expires_after(std::chrono::seconds(5));
+    auto res = ToBeast(std::move(out), false, tls);
+    Tcp(stream).expires_after(std::chrono::seconds(5));
     co_await http::async_write(stream, res, kTuple);
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    // A short lingering close: what the client already sent (at most 1 MiB, 2 s) is read
-    // into a small sink and dropped, so it sees the answer instead of a reset.
-    stream.expires_after(std::chrono::seconds(2));
-    char sink[16 * 1024];
-    for (size_t drained = 0; drained < (1u << 20);) {
-      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
-      if (ec) break;
-      drained += n;
-    }
+    co_await LingerClose(Tcp(stream), 1u << 20);
   }
 
-  // 413, then a lingering close: read and drop what the client is still sending (bounded),
-  // so it sees the answer instead of a reset.
-  static asio::awaitable<void> RefuseTooLarge(beast::tcp_stream& stream, size_t limit) {
-    http::response<http::string_body> res{http::status::payload_too_large, 11};
-    res.set(http::field::content_type, "application/json; charset=utf-8");
-    SetSecurityHeaders(res);
-    res.body() = "{\"error\":\"too_large\",\"reason\":\"the body is over " +
-                 std::to_string(limit >> 20) + " MiB\",\"message\":\"Dữ liệu gửi lên quá lớn.\"}\n";
-    res.prepare_payload();
-    res.keep_alive(false);
+  // 413, then a lingering close (what the client is still sending, up to 16 MiB).
+  template <class Stream>
+  asio::awaitable<void> RefuseTooLarge(Stream& stream, size_t limit, bool tls) {
+    HttpResponse out;
+    out.status = 413;
+    out.body = "{\"error\":\"too_large\",\"reason\":\"the body is over " +
+               std::to_string(limit >> 20) + " MiB\",\"message\":\"Dữ liệu gửi lên quá lớn.\"}\n";
+    auto res = ToBeast(std::move(out), false, tls);
     co_await http::async_write(stream, res, kTuple);
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream.expires_after(std::chrono::seconds(2));
-    std::vector<char> sink(64 * 1024);
-    for (size_t drained = 0; drained < (16u << 20);) {
-      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
-      if (ec) break;
-      drained += n;
-    }
+    co_await LingerClose(Tcp(stream), 16u << 20);
   }
 
-  asio::awaitable<void> Serve(beast::tcp_stream stream) {
-    beast::flat_buffer buffer;
+  template <class Stream>
+  asio::awaitable<void> Serve(Stream& stream, beast::flat_buffer buffer, bool tls) {
     std::string remote;
     {
       beast::error_code rec;
-      auto ep = stream.socket().remote_endpoint(rec);
+      auto ep = Tcp(stream).socket().remote_endpoint(rec);
       if (!rec) remote = ep.address().to_string();
     }
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(kMaxBundle);  // the header decides the route's own limit below
-      stream.expires_after(kIdle);
+      Tcp(stream).expires_after(kIdle);
       auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
       if (hec) break;
       if (!HostAllowed(parser.get()[http::field::host])) {
-        co_await RefuseEarly(stream, Misdirected(parser.get()[http::field::host]), "bad Host");
+        co_await RefuseEarly(stream, Misdirected(parser.get()[http::field::host]), "bad Host", tls);
         co_return;
       }
       // Authentication from the headers alone: nobody makes the node read a body unasked.
@@ -220,7 +328,7 @@ struct ApiServer::Impl {
                          std::string(h[http::field::authorization]), "",
                          std::string(h[http::field::cookie])};
         if (auto refused = api->Admit(head)) {
-          co_await RefuseEarly(stream, std::move(*refused), "unauthenticated");
+          co_await RefuseEarly(stream, std::move(*refused), "unauthenticated", tls);
           co_return;
         }
       }
@@ -241,11 +349,12 @@ struct ApiServer::Impl {
       } reservation{this};
       if (bundle) {
         if (!length) {
-          co_await RefuseEarly(stream, LengthRequired(), "bundle without length");
+          co_await RefuseEarly(stream, LengthRequired(), "bundle without length", tls);
           co_return;
         }
         if (*length <= limit && bundle_busy.exchange(true)) {
-          co_await RefuseEarly(stream, Busy("another bundle is being imported"), "bundle busy");
+          co_await RefuseEarly(stream, Busy("another bundle is being imported"), "bundle busy",
+                               tls);
           co_return;
         }
         reservation.bundle = *length <= limit;
@@ -255,7 +364,7 @@ struct ApiServer::Impl {
         reservation.bytes = want;
         if (before + want > options.max_buffered_bytes) {
           co_await RefuseEarly(stream, Busy("too many request bodies are being received"),
-                               "buffer budget");
+                               "buffer budget", tls);
           co_return;
         }
       }
@@ -267,7 +376,7 @@ struct ApiServer::Impl {
         std::tie(ec, std::ignore) = co_await http::async_read(stream, buffer, parser, kTuple);
       }
       if (ec == http::error::body_limit) {
-        co_await RefuseTooLarge(stream, limit);
+        co_await RefuseTooLarge(stream, limit, tls);
         co_return;
       }
       if (ec) {
@@ -317,13 +426,12 @@ struct ApiServer::Impl {
       std::snprintf(took, sizeof took, "%.2f", ms);
       log->Log(out.status >= 500 ? LogLevel::kError : LogLevel::kDebug, "api",
                in.method + " " + path + " " + std::to_string(out.status) + " " + took + " ms");
-      auto res = ToBeast(std::move(out), keep_alive);
-      stream.expires_after(kIdle);
+      auto res = ToBeast(std::move(out), keep_alive, tls);
+      Tcp(stream).expires_after(kIdle);
       auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
       if (wec || !keep_alive) break;
     }
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    co_await Finish(stream);
   }
 };
 
@@ -351,6 +459,11 @@ Result<uint16_t> ApiServer::Start(const std::string& host, uint16_t port, int th
   if (a.listen(asio::socket_base::max_listen_connections, ec); ec) {
     return Status::IOError("API listen: " + ec.message());
   }
+  if (impl_->options.tls) {
+    HOSO_RETURN_IF_ERROR(ReloadTls(*impl_->options.tls));
+  } else if (impl_->options.tls_state) {
+    impl_->options.tls_state->Set(nullptr, NowSeconds());
+  }
   uint16_t bound = a.local_endpoint().port();
   // The Host names answered: the bound address (unless a wildcard), loopback, api_names.
   auto& im = *impl_;
@@ -374,6 +487,20 @@ Result<uint16_t> ApiServer::Start(const std::string& host, uint16_t port, int th
     impl_->threads.emplace_back([this] { impl_->io.run(); });
   }
   return bound;
+}
+
+Status ApiServer::ReloadTls(const ApiTls& tls) {
+  if (!impl_->options.tls) {
+    return Status::FailedPrecondition("the API serves plain HTTP (loopback): no certificate");
+  }
+  HOSO_ASSIGN_OR_RETURN(auto context, MakeApiTlsContext(tls));
+  {
+    std::lock_guard lock(impl_->tls_mu);
+    impl_->tls_context = std::move(context);
+  }
+  impl_->tls_not_after = tls.info.not_after;
+  if (impl_->options.tls_state) impl_->options.tls_state->Set(&tls, NowSeconds());
+  return Status::Ok();
 }
 
 void ApiServer::Stop() {

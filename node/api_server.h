@@ -5,17 +5,22 @@
 // that is not authenticated (LocalApi::Admit, from the headers) gets its 401 before its body
 // is read, the bodies buffered at once are bounded in total (ApiServerOptions), and each request is
 // logged (method, path without the query, status, duration: never a body or a query string, which
-// may hold personal data). Stop() stops accepting, lets the requests being handled finish
-// (bounded), then closes. Thread-safety: Start and Stop from one thread; requests run on the
-// server's own threads.
+// may hold personal data). With ApiServerOptions::tls the port speaks HTTPS only
+// (node/api_tls.h): a plain HTTP request there gets a redirect to https:// (GET, HEAD) or a
+// 400, never an answer of the API; responses carry Strict-Transport-Security and cookies
+// Secure. Stop() stops accepting, lets the requests being handled finish (bounded), then
+// closes. Thread-safety: Start, ReloadTls and Stop from one thread; requests run on the
+// server's own threads, each connection on a strand of its own.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
+#include "node/api_tls.h"
 #include "node/local_api.h"
 #include "node/log.h"
 
@@ -33,6 +38,11 @@ struct ApiServerOptions {
   // Logins (PBKDF2, ~0.3 s each) run on one thread of their own, never on the API's; at most
   // this many wait or run at once, a further one gets 503 busy.
   int login_queue = 8;
+  // HTTPS with this certificate and key; unset: plain HTTP (the daemon allows that on
+  // loopback only).
+  std::optional<ApiTls> tls;
+  // Told of each TLS connection, so an expiring certificate is logged hourly; may be null.
+  ApiTlsState* tls_state = nullptr;
 };
 
 class ApiServer {
@@ -41,6 +51,9 @@ class ApiServer {
   ~ApiServer();
   // Binds host:port (port 0: any) and starts `threads` threads; returns the bound port.
   Result<uint16_t> Start(const std::string& host, uint16_t port, int threads = 2);
+  // New connections use this certificate and key (a renewed web certificate, SIGHUP);
+  // refused, the old ones stay. Only for a server started with tls.
+  Status ReloadTls(const ApiTls& tls);
   void Stop();
 
  private:

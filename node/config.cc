@@ -1,5 +1,6 @@
 #include "node/config.h"
 
+#include <boost/asio/ip/address.hpp>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -7,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/event.h"
 #include "core/text.h"
 
 namespace hoso::node {
@@ -63,11 +65,13 @@ const std::vector<Option>& Options() {
            "officer accounts of the web app (hoso officer add; mode 0600)"),
       Text("listen", &NodeConfig::listen,
            "host:port where peers (child offices) connect; empty: accept no peers"),
-      {"upstream", "host:port of a parent node; a comma-separated list, or the flag repeated",
+      {"upstream",
+       "parent node: UNIT@host:port (its certificate must name UNIT) or host:port (not pinned); "
+       "a comma-separated list, or the flag repeated",
        [](NodeConfig* c, std::string_view v, std::string_view where) {
          for (std::string_view item : SplitList(v)) {
-           auto hp = ParseHostPort(item);
-           if (!hp.ok()) return Bad(where, "upstream", hp.status().message());
+           auto up = ParseUpstream(item);
+           if (!up.ok()) return Bad(where, "upstream", up.status().message());
            c->upstream.emplace_back(item);
          }
          return Status::Ok();
@@ -96,6 +100,21 @@ const std::vector<Option>& Options() {
          for (const auto& u : c.api_names) out += (out.empty() ? "" : ", ") + u;
          return out;
        }},
+      {"api_tls", "auto: HTTPS whenever api is not a loopback address; always: on loopback too",
+       [](NodeConfig* c, std::string_view v, std::string_view where) {
+         if (v != "auto" && v != "always") {
+           return Bad(where, "api_tls", "expected auto or always, got '" + std::string(v) + "'");
+         }
+         c->api_tls = std::string(v);
+         return Status::Ok();
+       },
+       [](const NodeConfig& c) { return c.api_tls; }},
+      Text("api_cert", &NodeConfig::api_cert,
+           "the API's HTTPS certificate (PEM), from `hoso cert web`; reloaded on SIGHUP"),
+      Text("api_key", &NodeConfig::api_key, "the API's HTTPS key (PEM, mode 0600)"),
+      Text("api_ca", &NodeConfig::api_ca,
+           "the root that signed api_cert (the province's web root): the hoso CLI verifies the "
+           "API with it, and office browsers install it"),
       {"log_level", "debug, info, warn or error; reloaded on SIGHUP",
        [](NodeConfig* c, std::string_view v, std::string_view where) {
          static const std::set<std::string_view> levels = {"debug", "info", "warn", "error"};
@@ -157,6 +176,41 @@ Result<HostPort> ParseHostPort(std::string_view text) {
   }
   hp.port = static_cast<uint16_t>(value);
   return hp;
+}
+
+Result<Upstream> ParseUpstream(std::string_view text) {
+  Upstream up;
+  size_t at = text.find('@');
+  if (at != std::string_view::npos && text.find('@', at + 1) != std::string_view::npos) {
+    return Status::InvalidArgument("expected UNIT@host:port or host:port, got '" +
+                                   std::string(text) + "'");
+  }
+  if (at != std::string_view::npos) {
+    up.unit = std::string(text.substr(0, at));
+    Status valid = ValidateName("unit", up.unit);
+    if (!valid.ok() || up.unit.front() == '$') {
+      return Status::InvalidArgument("the unit before '@' in '" + std::string(text) +
+                                     "' is not a unit code (UNIT@host:port)");
+    }
+    text = text.substr(at + 1);
+  }
+  HOSO_ASSIGN_OR_RETURN(up.address, ParseHostPort(text));
+  return up;
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host == "localhost") return true;
+  std::string h(host);
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(h, ec);
+  return !ec && address.is_loopback();
+}
+
+bool NodeConfig::ApiUsesTls() const {
+  if (api_tls == "always") return true;
+  auto hp = ParseHostPort(api);
+  return !hp.ok() || !IsLoopbackHost(hp->host);
 }
 
 std::string NodeConfig::Path(const std::string& p) const {

@@ -32,6 +32,19 @@ struct HostPort {
 // "host:port" with port 0..65535 (0: any free port, for tests).
 Result<HostPort> ParseHostPort(std::string_view text);
 
+// An `upstream` entry: "UNIT@host:port" pins the parent, whose certificate must name UNIT
+// (a peer answering there with another office's certificate is refused); a bare
+// "host:port" still works, unpinned, and the node warns about it at start.
+struct Upstream {
+  std::string unit;  // empty: not pinned
+  HostPort address;
+};
+Result<Upstream> ParseUpstream(std::string_view text);
+
+// Whether `host` (an address literal, or "localhost") is a loopback address. Anything else,
+// a wildcard address included, reaches beyond this machine.
+bool IsLoopbackHost(std::string_view host);
+
 struct NodeConfig {
   std::string dir = ".";  // the data directory
   std::string root;       // the deployment's root unit (writes the directory), e.g. "89"
@@ -42,12 +55,19 @@ struct NodeConfig {
   std::string crl = "tls/crl.pem";  // optional: a missing file means no revocations yet
   std::string token_file = "api-token";
   std::string officers_file = "officers.json";
-  std::string listen;  // peers' address; empty: this node accepts no peers
-  std::vector<std::string> upstream;
+  std::string listen;                 // peers' address; empty: this node accepts no peers
+  std::vector<std::string> upstream;  // "UNIT@host:port" or "host:port" (ParseUpstream)
   std::string api = "127.0.0.1:7480";
   // Host names (or addresses) clients use to reach the API besides its bound address and
   // loopback: "name" (the API's port) or "name:port". Any other Host header gets 421.
   std::vector<std::string> api_names;
+  // HTTPS for the API (docs/operations.md, "HTTPS on the office LAN"): "auto" serves it
+  // whenever `api` is not a loopback address, "always" on loopback too. There is no "never":
+  // the API is never plain HTTP beyond loopback.
+  std::string api_tls = "auto";
+  std::string api_cert = "tls/web.pem";   // the API's certificate chain (hoso cert web)
+  std::string api_key = "tls/web.key";    // its key, mode 0600
+  std::string api_ca = "tls/web-ca.pem";  // the root that signed it, for the hoso CLI
   std::string log_level = "info";
   std::string pid_file;
   int64_t handshake_timeout_ms = 10000;
@@ -58,6 +78,8 @@ struct NodeConfig {
 
   // A path option resolved against the data directory.
   std::string Path(const std::string& p) const;
+  // Whether the API serves HTTPS (api_tls and the bound address).
+  bool ApiUsesTls() const;
 };
 
 struct OptionInfo {

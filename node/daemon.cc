@@ -17,6 +17,7 @@
 #include "core/store.h"
 #include "core/text.h"
 #include "node/api_server.h"
+#include "node/api_tls.h"
 #include "node/json.h"
 #include "node/local_api.h"
 #include "sync/tls_node.h"
@@ -79,7 +80,8 @@ Result<RunFile> ReadRunFile(const std::string& data_dir) {
     return Status::Corruption(path + " is not a run file");
   }
   return RunFile{o->at("pid").as_int64(), std::string(*text_of("unit")),
-                 std::string(*text_of("api")), std::string(*text_of("listen"))};
+                 std::string(*text_of("api")), std::string(*text_of("listen")),
+                 text_of("api_scheme") ? std::string(*text_of("api_scheme")) : "http"};
 }
 
 struct NodeDaemon::Impl {
@@ -93,6 +95,7 @@ struct NodeDaemon::Impl {
   std::unique_ptr<SelfCheck> self_check;  // joined before sync and the store go
   std::unique_ptr<LocalApi> api;
   std::unique_ptr<ApiServer> server;
+  std::unique_ptr<ApiTlsState> api_tls;
   std::string run_file;
 
   Status Open();
@@ -143,6 +146,13 @@ Status NodeDaemon::Impl::Open() {
     return Status::InvalidArgument("API token in " + c.Path(c.token_file) +
                                    " is shorter than 16 characters");
   }
+  // HTTPS beyond loopback, checked before anything opens or listens.
+  api_tls = std::make_unique<ApiTlsState>(log);
+  ApiServerOptions server_options;
+  if (c.ApiUsesTls()) {
+    HOSO_ASSIGN_OR_RETURN(server_options.tls, LoadApiTls(c, log, NowSeconds()));
+  }
+  server_options.tls_state = api_tls.get();
   auto id = VerifyNodeCertificate(cert_pem, ca_pem, crl_pem, NowSeconds());
   if (!id.ok()) return id.status().Annotate("node certificate " + c.Path(c.cert));
   auto key = SigningKeyFromPem(key_pem);
@@ -184,15 +194,26 @@ Status NodeDaemon::Impl::Open() {
     if (!port.ok()) return port.status().Annotate("option 'listen' " + c.listen);
     listen_bound = hp.host + ":" + std::to_string(*port);
   }
+  std::vector<std::string> upstream_addresses;
   for (const auto& u : c.upstream) {
-    HOSO_ASSIGN_OR_RETURN(HostPort hp, ParseHostPort(u));
-    sync->ConnectTo(hp.host, hp.port);
+    HOSO_ASSIGN_OR_RETURN(Upstream up, ParseUpstream(u));
+    // Pinned, a peer answering at that address with any other office's valid certificate is
+    // refused (sync status shows why); unpinned, whichever office answers becomes the parent.
+    if (up.unit.empty()) {
+      log->Log(LogLevel::kWarn, "node",
+               "upstream " + u +
+                   " is not pinned to a unit: any office with a valid certificate answering "
+                   "there is taken as the parent; write it UNIT@" +
+                   u + " (docs/operations.md)");
+    }
+    sync->ConnectTo(up.address.host, up.address.port, up.unit);
+    upstream_addresses.push_back(up.address.ToString());
   }
 
   NodeView view;
   sync::SyncNode* s = sync.get();
   view.peers = [s] { return s->Peers(); };
-  view.upstreams = c.upstream;
+  view.upstreams = upstream_addresses;
   view.started_ms = SystemClock::Default()->NowMs();
   view.officers_file = c.Path(c.officers_file);
   Impl* self = this;
@@ -202,22 +223,25 @@ Status NodeDaemon::Impl::Open() {
                                         SystemClock::Default()->NowMs() / 1000);
   };
   view.self_check = [self] { return self->self_check->Current(); };
+  view.api_tls = [self] { return self->api_tls->Json(NowSeconds()); };
+  view.api_tls_metrics = [self] { return self->api_tls->Metrics(NowSeconds()); };
   self_check = std::make_unique<SelfCheck>(store.get(), SystemClock::Default(),
                                            [self](const SelfCheckReport& r) { self->Checked(r); });
   api = std::make_unique<LocalApi>(store.get(), SystemClock::Default(), token, view);
-  ApiServerOptions server_options;
   server_options.names = c.api_names;
   server = std::make_unique<ApiServer>(api.get(), log, server_options);
   HOSO_ASSIGN_OR_RETURN(HostPort api_hp, ParseHostPort(c.api));
   auto api_port = server->Start(api_hp.host, api_hp.port);
   if (!api_port.ok()) return api_port.status().Annotate("option 'api' " + c.api);
   std::string api_bound = api_hp.host + ":" + std::to_string(*api_port);
+  const char* scheme = server_options.tls ? "https" : "http";
 
   json::object run;
   run["pid"] = static_cast<int64_t>(::getpid());
   run["unit"] = id->unit;
   run["epoch"] = id->epoch;
   run["api"] = api_bound;
+  run["api_scheme"] = scheme;
   run["listen"] = listen_bound;
   run_file = c.dir + "/run.json";
   HOSO_RETURN_IF_ERROR(WriteFileAtomic(run_file, json::serialize(run) + "\n"));
@@ -232,8 +256,8 @@ Status NodeDaemon::Impl::Open() {
                  : "the directory of units is empty: it arrives from upstream at the first sync");
   }
   log->Log(LogLevel::kInfo, "node",
-           "node " + id->unit + "#" + std::to_string(id->epoch) + " started: api " + api_bound +
-               (listen_bound.empty() ? "" : ", peers " + listen_bound) + ", " +
+           "node " + id->unit + "#" + std::to_string(id->epoch) + " started: api " + scheme +
+               "://" + api_bound + (listen_bound.empty() ? "" : ", peers " + listen_bound) + ", " +
                std::to_string(c.upstream.size()) + " upstream(s), " +
                std::to_string(store->CaseCount()) + " cases");
   return Status::Ok();
@@ -268,6 +292,17 @@ Status NodeDaemon::ReloadCrl() {
     impl_->crl_pem = crl_pem;
   }
   impl_->log->Log(LogLevel::kInfo, "node", "CRL reloaded from " + c.Path(c.crl));
+  return Status::Ok();
+}
+
+Status NodeDaemon::ReloadApiCertificate() {
+  const NodeConfig& c = impl_->config;
+  if (!c.ApiUsesTls()) return Status::Ok();
+  HOSO_ASSIGN_OR_RETURN(ApiTls tls, LoadApiTls(c, impl_->log, NowSeconds()));
+  HOSO_RETURN_IF_ERROR(impl_->server->ReloadTls(tls));
+  impl_->log->Log(LogLevel::kInfo, "node",
+                  "web certificate reloaded from " + c.Path(c.api_cert) + " (valid until " +
+                      FormatTime(tls.info.not_after * 1000) + ")");
   return Status::Ok();
 }
 

@@ -3,13 +3,15 @@
 //
 // Start checks everything it is given before anything listens: the certificate chains to the
 // CA and is not revoked, the key matches it, the key and token files are private (0600), the
-// config is complete. Each failure says which file or option and what to do. Once started,
-// the node works with no upstream reachable; sync status shows since when it is offline.
+// config is complete, an API beyond loopback has its web certificate (node/api_tls.h). Each
+// failure says which file or option and what to do. Once started, the node works with no
+// upstream reachable; sync status shows since when it is offline.
 // Stop finishes the API requests being handled, closes peers (bounded), and closes the store
 // (RocksDB flushes; every acknowledged write was already WAL-synced).
-// On start the node writes <dir>/run.json: {"pid", "api", "listen", "unit", "epoch"}, the
-// addresses actually bound (port 0 in the config picks a free one), for the CLI and tests.
-// Thread-safety: Start, ReloadCrl and Stop from one thread.
+// On start the node writes <dir>/run.json: {"pid", "api", "api_scheme", "listen", "unit",
+// "epoch"}, the addresses actually bound (port 0 in the config picks a free one) and "http" or
+// "https", for the CLI and tests.
+// Thread-safety: Start, ReloadCrl, ReloadApiCertificate and Stop from one thread.
 #pragma once
 
 #include <memory>
@@ -27,6 +29,9 @@ class NodeDaemon {
   ~NodeDaemon();
   // Re-reads the CRL file (SIGHUP).
   Status ReloadCrl();
+  // Re-reads the API's web certificate and key (SIGHUP) for new connections; a refused one
+  // (missing, not matching) leaves the old one served.
+  Status ReloadApiCertificate();
   void Stop();
   const NodeConfig& config() const;
 
@@ -40,6 +45,7 @@ class NodeDaemon {
 struct RunFile {
   int64_t pid = 0;
   std::string unit, api, listen;
+  std::string api_scheme = "http";  // "https" when the API serves TLS
 };
 // NotFound when the node has not written one (not started, or stopped cleanly).
 Result<RunFile> ReadRunFile(const std::string& data_dir);

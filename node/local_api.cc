@@ -1063,6 +1063,7 @@ HttpResponse LocalApi::NodeInfo(Call&) {
       Hex(store_->ScopeFingerprint([&](const std::string& c) { return !IsSystemChannel(c); }));
   out["forks"] = store_->Forks().size();
   if (view_.self_check) out["self_check"] = SelfCheckJson(view_.self_check());
+  if (view_.api_tls) out["api_tls"] = view_.api_tls();
   out["started"] = FormatTime(view_.started_ms);
   out["now"] = FormatTime(now);
   return Json(200, out);
@@ -1655,6 +1656,7 @@ HttpResponse LocalApi::Metrics(Call&) {
     metric("hoso_self_check_findings", "gauge", "What the store's check at start found wrong.");
     line("hoso_self_check_findings", "", static_cast<double>(check.findings));
   }
+  if (view_.api_tls_metrics) out += view_.api_tls_metrics();
   metric("hoso_uptime_seconds", "gauge", "Seconds since the node started.");
   line("hoso_uptime_seconds", "", static_cast<double>(clock_->NowMs() - view_.started_ms) / 1000);
   std::vector<sync::PeerStatus> peers = CurrentPeers();

@@ -56,6 +56,10 @@ struct NodeView {
   sync::OriginVerifier verify_origin;           // for bundles: as sync trusts an origin
   std::string officers_file;                    // officer accounts (node/officers.h); empty: none
   std::function<SelfCheckReport()> self_check;  // the store's check at start; may be empty
+  // The API's HTTPS (node/api_tls.h): /v1/node's "api_tls" and lines of /metrics; may be
+  // empty.
+  std::function<boost::json::object()> api_tls;
+  std::function<std::string()> api_tls_metrics;
 };
 
 class LocalApi {

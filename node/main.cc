@@ -3,7 +3,8 @@
 //   hoso-node [--dir DIR] [--config FILE] [--<option> VALUE ...]
 //
 // Exit codes: 0 stopped cleanly (SIGTERM or SIGINT), 2 bad command line or config, 1 the node
-// could not start or failed. SIGHUP reloads the CRL and the log level.
+// could not start or failed. SIGHUP reloads the CRL, the API's web certificate and the log
+// level.
 #include <signal.h>
 
 #include <cstdio>
@@ -32,7 +33,8 @@ void PrintHelp() {
                 o.default_text.empty() ? "empty" : std::string(o.default_text).c_str());
   }
   std::printf(
-      "\nSignals: SIGTERM/SIGINT stop cleanly (exit 0); SIGHUP reloads the CRL and log_level.\n"
+      "\nSignals: SIGTERM/SIGINT stop cleanly (exit 0); SIGHUP reloads the CRL, api_cert and\n"
+      "log_level.\n"
       "Exit codes: 0 clean stop, 1 could not start or failed, 2 bad command line or config.\n");
 }
 
@@ -80,6 +82,11 @@ int main(int argc, char** argv) {
       }
       Status s = (*node)->ReloadCrl();
       if (!s.ok()) log.Log(LogLevel::kError, "node", "CRL not reloaded: " + s.message());
+      Status w = (*node)->ReloadApiCertificate();
+      if (!w.ok()) {
+        log.Log(LogLevel::kError, "node",
+                "web certificate not reloaded (the old one is served): " + w.message());
+      }
       continue;
     }
     log.Log(LogLevel::kInfo, "node", sig == SIGTERM ? "SIGTERM received" : "SIGINT received");

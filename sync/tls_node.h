@@ -92,8 +92,7 @@ class SyncNode {
   Result<uint16_t> Listen(const std::string& address, uint16_t port);
   // Keeps a connection to an upstream (reconnecting with backoff) until Stop. When
   // `expected_unit` is given, a peer whose certificate names another unit is refused: the
-  // daemon should pass the parent unit of the directory (not wired yet: its upstreams come from
-  // the config's `upstream` addresses only).
+  // daemon passes the unit of a pinned `upstream` entry (UNIT@host:port, node/config.h).
   void ConnectTo(const std::string& host, uint16_t port, const std::string& expected_unit = "");
   // Until Release, a listener binds but accepts no connection (peers wait in the backlog, then
   // back off) and no upstream is dialled: sync is held, e.g. while the store checks itself.

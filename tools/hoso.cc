@@ -1,6 +1,7 @@
 // hoso: the command line of a hoso deployment (docs/cli.md).
 //
 //   hoso ca init|issue|revoke|list    the province's CA (keys, certificates, CRL)
+//   hoso cert web                     a node API's HTTPS certificate (tools/web_cert.h)
 //   hoso init                         a node's data directory and config
 //   hoso directory load|show          the units tree (root node only for load)
 //   hoso case new|step|show|list      cases, through a running node's local API
@@ -36,6 +37,7 @@
 #include "tools/api_client.h"
 #include "tools/catalogue_gen.h"
 #include "tools/provision.h"
+#include "tools/web_cert.h"
 
 using namespace hoso;
 namespace json = boost::json;
@@ -115,10 +117,11 @@ int CallNode(const Args& a, const std::string& method, const std::string& target
              const std::string& body, json::value* out,
              const std::string& content_type = "application/json") {
   std::string dir = NodeDirOf(a);
-  auto client = tools::ApiClient::ForNode(dir);
+  auto client = tools::ApiClient::ForNode(dir, a.Get("api-ca"));
   if (!client.ok()) return Fail(kFailed, client.status().message());
   auto reply = client->Call(method, target, body, content_type);
   if (!reply.ok()) return Fail(kUnreachable, reply.status().message());
+  if (!reply->warning.empty()) std::fprintf(stderr, "hoso: warning: %s\n", reply->warning.c_str());
   auto parsed = node::ParseJson(reply->body);
   if (reply->status >= 400) {
     if (a.json) std::printf("%s", reply->body.c_str());
@@ -158,7 +161,9 @@ int CaInitCmd(const Args& a) {
     std::printf(
         "CA for root unit %s made in %s:\n  ca.pem   the CA certificate (give it to every "
         "node)\n  ca.key   the CA key: keep it offline, mode 0600\n  crl.pem  the revocation "
-        "list\nNext: hoso ca issue --ca %s --unit UNIT --out BUNDLE_DIR\n",
+        "list\n  web-ca.pem, web-ca.key  the web root of the nodes' HTTPS (hoso cert web); "
+        "office browsers trust web-ca.pem once\nNext: hoso ca issue --ca %s --unit UNIT --out "
+        "BUNDLE_DIR\n",
         a.Get("root").c_str(), a.Get("ca").c_str(), a.Get("ca").c_str());
   }
   return kOk;
@@ -265,6 +270,12 @@ int InitCmd(const Args& a) {
   }
   Status s = tools::InitNode(config, a.Get("tls"));
   if (!s.ok()) return FromStatus(s);
+  for (const auto& u : config.upstream) {
+    if (u.find('@') == std::string::npos) {
+      std::fprintf(stderr, "hoso: warning: upstream %s is not pinned: write it UNIT@%s\n",
+                   u.c_str(), u.c_str());
+    }
+  }
   if (a.json) {
     PrintJson(json::object{{"dir", config.dir}});
   } else {
@@ -970,7 +981,7 @@ int ReportCmd(const Args& a) {
   }
   if (a.Has("csv")) {
     std::string dir = NodeDirOf(a);
-    auto client = tools::ApiClient::ForNode(dir);
+    auto client = tools::ApiClient::ForNode(dir, a.Get("api-ca"));
     if (!client.ok()) return Fail(kFailed, client.status().message());
     auto reply =
         client->Call("GET", "/v1/report" + query + (query.empty() ? "?" : "&") + "format=csv");
@@ -1301,7 +1312,7 @@ int NodeStatusCmd(const Args& a) {
 }
 
 std::vector<Command> Commands() {
-  const std::set<std::string> node_flags = {"dir"};
+  const std::set<std::string> node_flags = {"dir", "api-ca"};
   auto with = [](std::set<std::string> a, std::initializer_list<std::string> b) {
     a.insert(b);
     return a;
@@ -1349,8 +1360,20 @@ std::vector<Command> Commands() {
        0,
        0,
        CaListCmd},
+      {"cert web",
+       "--ca DIR (--dir DATA | --out BUNDLE --unit UNIT) [--name NAME ...] [--days 730]",
+       "Issues an HTTPS certificate for a node's web app and API from the CA's web root, for "
+       "the names and addresses clerks type (--name, and with --dir the node's api and "
+       "api_names) and loopback; writes it with its key (0600) and the web root into the "
+       "node's tls/ (--dir) or a bundle for hoso init (--out).",
+       {"ca", "dir", "out", "unit", "name", "days"},
+       {},
+       {"ca"},
+       0,
+       0,
+       [](const Args& a) { return tools::CertWebCommand(a.flags, a.json); }},
       {"init",
-       "--dir DIR --tls BUNDLE --root UNIT [--listen H:P] [--upstream H:P] [--api H:P] ...",
+       "--dir DIR --tls BUNDLE --root UNIT [--listen H:P] [--upstream UNIT@H:P] [--api H:P] ...",
        "Makes a node's data directory: copies the TLS files from BUNDLE, writes a fresh API "
        "token (0600) and hoso.conf. Any hoso-node option may be given as a flag "
        "(hoso-node --help lists them).",

@@ -53,7 +53,7 @@ Status LocalNetwork::Start(const std::string& unit, bool online, std::vector<std
       if (!listen_.count(up)) {
         return Status::FailedPrecondition("start " + up + " before its child " + unit);
       }
-      c.upstream = {listen_[up]};
+      c.upstream = {up + "@" + listen_[up]};  // pinned: only that unit's node is the parent
     }
     HOSO_RETURN_IF_ERROR(InitNode(c, options_.dir + "/bundles/" + unit));
     // Every event names a known officer (docs/api.md): the officers the workload and the

@@ -14,6 +14,7 @@
 #include "core/certificate.h"
 #include "core/crypto.h"
 #include "node/daemon.h"
+#include "tools/web_cert.h"
 
 namespace hoso::tools {
 namespace fs = std::filesystem;
@@ -72,7 +73,8 @@ Status CaInit(const std::string& ca_dir, const std::string& root_unit, int years
   HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(ca_dir + "/ca.pem", ca));
   HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(ca_dir + "/issued.tsv", ""));
   HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(ca_dir + "/revoked", ""));
-  return WriteCrl(ca_dir, key, ca);
+  HOSO_RETURN_IF_ERROR(WriteCrl(ca_dir, key, ca));
+  return WebCaInit(ca_dir, root_unit, years);
 }
 
 Result<std::vector<Issued>> CaIssued(const std::string& ca_dir) {
@@ -123,6 +125,9 @@ Result<Issued> CaIssue(const std::string& ca_dir, const std::string& unit, uint6
   HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(out_dir + "/node.pem", cert));
   HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(out_dir + "/ca.pem", ca_pem));
   HOSO_RETURN_IF_ERROR(CopyFile(ca_dir + "/crl.pem", out_dir + "/crl.pem", 0644));
+  if (fs::exists(ca_dir + "/web-ca.pem")) {  // for the hoso CLI to check the node's HTTPS
+    HOSO_RETURN_IF_ERROR(CopyFile(ca_dir + "/web-ca.pem", out_dir + "/web-ca.pem", 0644));
+  }
   HOSO_ASSIGN_OR_RETURN(std::string list,
                         node::ReadTextFile(ca_dir + "/issued.tsv", "issued list"));
   list += std::to_string(next.serial) + "\t" + unit + "\t" + std::to_string(epoch) + "\t" +
@@ -220,6 +225,17 @@ Status InitNode(const node::NodeConfig& config, const std::string& tls_bundle) {
   HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(dir + "/tls/node.key", key, 0600));
   if (fs::exists(tls_bundle + "/crl.pem")) {
     HOSO_RETURN_IF_ERROR(CopyFile(tls_bundle + "/crl.pem", dir + "/tls/crl.pem", 0644));
+  }
+  // The API's HTTPS, when the bundle has it (hoso cert web --out BUNDLE): the web root alone
+  // (from hoso ca issue), or with a web certificate and key.
+  if (fs::exists(tls_bundle + "/web-ca.pem")) {
+    HOSO_RETURN_IF_ERROR(CopyFile(tls_bundle + "/web-ca.pem", config.Path(config.api_ca), 0644));
+  }
+  if (fs::exists(tls_bundle + "/web.pem")) {
+    HOSO_RETURN_IF_ERROR(CopyFile(tls_bundle + "/web.pem", config.Path(config.api_cert), 0644));
+    HOSO_ASSIGN_OR_RETURN(std::string web_key,
+                          node::ReadPrivateFile(tls_bundle + "/web.key", "web key"));
+    HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(config.Path(config.api_key), web_key, 0600));
   }
   unsigned char random[24];
   if (RAND_bytes(random, sizeof random) != 1) return Status::IOError("no randomness");

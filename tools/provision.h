@@ -7,10 +7,13 @@
 //   issued.tsv  one line per certificate: serial TAB unit TAB epoch TAB not_after
 //   revoked     one revoked serial per line
 //   crl.pem     the CRL signed by the CA, rewritten on every revocation
+//   web-ca.key, web-ca.pem, web-issued.tsv   the web root (tools/web_cert.h)
 // Node bundle (what `hoso ca issue --out` writes and `hoso init --tls` takes):
-//   ca.pem, crl.pem, node.pem, node.key (0600)
+//   ca.pem, crl.pem, node.pem, node.key (0600), web-ca.pem; web.pem and web.key (0600) once
+//   `hoso cert web --out` wrote them
 // Data directory (what `hoso init` writes; the node adds db/ and run.json):
-//   hoso.conf, api-token (0600), tls/{ca.pem, crl.pem, node.pem, node.key}
+//   hoso.conf, api-token (0600), tls/{ca.pem, crl.pem, node.pem, node.key, web-ca.pem,
+//   web.pem, web.key}
 // Thread-safety: functions on the filesystem; callers do not run two on one directory at once.
 #pragma once
 

@@ -104,7 +104,8 @@ TEST_CASE("kill -9 of the receiver and then the sender in the middle of a sync",
   auto district = node::ParseHostPort(net->node("883").listen());
   REQUIRE(district.ok());
   testing::FaultProxy proxy(district->port, {.delay = 150ms, .rate_bps = 256000, .cuts = {}});
-  std::vector<std::string> via_proxy = {"--upstream", "127.0.0.1:" + std::to_string(proxy.port())};
+  std::vector<std::string> via_proxy = {"--upstream",
+                                        "883@127.0.0.1:" + std::to_string(proxy.port())};
   REQUIRE(net->Start("30280", true, via_proxy).ok());
   auto kill_midway = [&](const std::string& victim) {
     size_t seen = 0;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "node/api_tls.h"
 #include "tests/testing.h"
 
 using namespace hoso;
@@ -91,4 +92,92 @@ TEST_CASE("config: a rendered config reads back as the same options", "[node][co
   CHECK(back.api == NodeConfig().api);
   // Every option is documented in the rendered file.
   for (const auto& o : NodeOptions()) CHECK_THAT(text, Catch::Contains(std::string(o.name)));
+}
+
+TEST_CASE("config: an upstream is pinned to its parent's unit as UNIT@host:port",
+          "[node][config][upstream]") {
+  NodeConfig c;
+  REQUIRE(
+      ParseConfigText("root = 89\nupstream = 883@10.0.0.1:7400, [fe80::1]:7400\n", "hoso.conf", &c)
+          .ok());
+  CHECK(c.upstream == std::vector<std::string>{"883@10.0.0.1:7400", "[fe80::1]:7400"});
+  auto pinned = ParseUpstream(c.upstream[0]);
+  REQUIRE(pinned.ok());
+  CHECK(pinned->unit == "883");
+  CHECK(pinned->address.host == "10.0.0.1");
+  CHECK(pinned->address.port == 7400);
+  auto bare = ParseUpstream(c.upstream[1]);
+  REQUIRE(bare.ok());
+  CHECK(bare->unit.empty());  // still works, unpinned (the node warns at start)
+  CHECK(bare->address.host == "fe80::1");
+  // The rendered config keeps the pin.
+  NodeConfig back;
+  REQUIRE(ParseConfigText(RenderConfig(c), "rendered", &back).ok());
+  CHECK(back.upstream == c.upstream);
+
+  struct Bad {
+    const char* text;
+    const char* expect;
+  };
+  for (const auto& b :
+       {Bad{"root = 89\nupstream = @10.0.0.1:7400\n", "hoso.conf:2: option 'upstream'"},
+        Bad{"upstream = 8 83@h:1\n", "is not a unit code"},
+        Bad{"upstream = $directory@h:1\n", "is not a unit code"},
+        Bad{"upstream = 883@h\n", "expected host:port"},
+        Bad{"upstream = 883@h:1@x:2\n", "expected UNIT@host:port"}}) {
+    NodeConfig bad;
+    Status s = ParseConfigText(b.text, "hoso.conf", &bad);
+    INFO(b.text);
+    REQUIRE_FALSE(s.ok());
+    CHECK_THAT(s.message(), Catch::Contains(b.expect));
+  }
+}
+
+TEST_CASE("config: the API serves HTTPS whenever it binds beyond loopback",
+          "[node][config][https]") {
+  NodeConfig c;
+  c.root = "89";
+  for (const char* loopback :
+       {"127.0.0.1:7480", "127.0.0.2:7480", "[::1]:7480", "localhost:7480"}) {
+    c.api = loopback;
+    INFO(loopback);
+    CHECK_FALSE(c.ApiUsesTls());
+  }
+  for (const char* lan : {"192.168.1.10:7480", "0.0.0.0:7480", "[::]:7480", "hoso.xa.vn:7480"}) {
+    c.api = lan;
+    INFO(lan);
+    CHECK(c.ApiUsesTls());
+  }
+  c.api = "127.0.0.1:7480";
+  REQUIRE(SetOption(&c, "api_tls", "always", "--api_tls").ok());
+  CHECK(c.ApiUsesTls());
+  Status never = SetOption(&c, "api_tls", "never", "hoso.conf:4");
+  REQUIRE_FALSE(never.ok());
+  CHECK_THAT(never.message(),
+             Catch::Contains("hoso.conf:4: option 'api_tls': expected auto or always"));
+  CHECK(c.Path(c.api_cert) == "./tls/web.pem");
+  CHECK(c.Path(c.api_key) == "./tls/web.key");
+  CHECK(c.Path(c.api_ca) == "./tls/web-ca.pem");
+}
+
+TEST_CASE(
+    "config: an API beyond loopback without a web certificate is refused, saying how to "
+    "make one",
+    "[node][config][https]") {
+  testing::TempDir dir;
+  NodeConfig c;
+  c.dir = dir.path();
+  c.root = "89";
+  c.api = "192.168.1.10:7480";
+  Logger log;
+  auto tls = LoadApiTls(c, &log, 1764000000);
+  REQUIRE_FALSE(tls.ok());
+  CHECK(tls.status().code() == Code::kNotFound);
+  CHECK_THAT(tls.status().message(),
+             Catch::Contains("the API binds 192.168.1.10:7480, beyond loopback, so it serves HTTPS "
+                             "only, and its web certificate " +
+                             dir.path() + "/tls/web.pem cannot be read"));
+  CHECK_THAT(tls.status().message(),
+             Catch::Contains("hoso cert web --ca CA_DIR --dir " + dir.path()));
+  CHECK_THAT(tls.status().message(), Catch::Contains("or bind the API to 127.0.0.1"));
 }
