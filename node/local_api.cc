@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/case_index.h"
+#include "core/case_rules.h"
 #include "core/case_state.h"
 #include "core/directory.h"
 #include "core/event_schema.h"
@@ -29,9 +30,6 @@ constexpr std::string_view kSystemOfficer = "system";
 constexpr size_t kMaxShortText = 64;
 constexpr size_t kMaxText = 2000;
 constexpr size_t kDefaultLimit = 100, kMaxLimit = 10000;
-constexpr int64_t kVietnamOffsetMs = 7 * 3600 * 1000;  // case codes carry the local date
-// A case whose status ranks here or beyond has left processing (result ready or final).
-const int kResultRank = StatusRank("result_ready");
 
 std::string PercentDecode(std::string_view s) {
   std::string out;
@@ -145,6 +143,22 @@ HttpResponse Invalid(const std::string& field, const std::string& reason,
   return Error(400, "invalid", field, reason,
                "Thông tin không hợp lệ – " + Label(field) + ": " + reason_vi + ".");
 }
+
+// A case rule's refusal as the API's answer (400; a step the lifecycle forbids: 409 with
+// the steps allowed).
+HttpResponse Refused(const Refusal& r) {
+  if (r.kind == Refusal::Kind::kMissing) return Missing(r.field);
+  if (r.kind == Refusal::Kind::kInvalid) return Invalid(r.field, r.reason, r.message_vi);
+  json::object e{{"error", "invalid_step"},
+                 {"field", r.field},
+                 {"reason", r.reason},
+                 {"message", r.message_vi}};
+  json::array allowed;
+  for (const auto& a : r.allowed) allowed.push_back(json::value(a));
+  e["allowed"] = std::move(allowed);
+  return Json(409, e);
+}
+
 const char* const kViTime = "không đúng định dạng thời gian (ví dụ 2026-12-05T17:00:00+07:00)";
 const char* const kViBool = "chỉ nhận true hoặc false";
 
@@ -443,39 +457,16 @@ HttpResponse LocalApi::Route(Call& call) {
 }
 
 Result<std::string> LocalApi::MintCaseCode(int64_t now_ms) const {
-  // <unit>[e<epoch>]-<yymmdd>-<nnnn>: the unit makes it unique without coordination, the
-  // epoch keeps a node restored from a backup from re-using the numbers of its old life.
   const Identity& id = *store_->options().identity;
-  time_t secs = static_cast<time_t>((now_ms + kVietnamOffsetMs) / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char day[32];
-  std::snprintf(day, sizeof day, "%02d%02d%02d", tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday);
-  std::string prefix =
-      id.unit + (id.epoch > 1 ? "e" + std::to_string(id.epoch) : "") + "-" + day + "-";
-  // A day's numbers stay below kMaxDaily: a larger one (an ancestor may write any code in
-  // this channel) must not make the sequence wrap around to codes already held.
-  constexpr uint64_t kMaxDaily = 100'000'000;
-  uint64_t last = 0;
-  HOSO_ASSIGN_OR_RETURN(std::vector<std::string> codes, store_->CaseCodes(prefix, SIZE_MAX));
-  for (const auto& code : codes) {
-    uint64_t n = 0;
-    std::string_view digits = std::string_view(code).substr(prefix.size());
-    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-    if (ec == std::errc() && p == digits.data() + digits.size() && n < kMaxDaily) {
-      last = std::max(last, n);
-    }
-  }
-  // Never re-mint a held code, whatever the scan missed: only "not found" makes it free.
-  for (uint64_t n = last + 1; n < kMaxDaily && n <= last + 64; ++n) {
-    char seq[24];
-    std::snprintf(seq, sizeof seq, "%04llu", static_cast<unsigned long long>(n));
-    std::string code = prefix + seq;
-    auto held = store_->GetCaseState(code);
-    if (held.status().code() == Code::kNotFound) return code;
-    if (!held.ok()) return held.status();
-  }
-  return Status::AlreadyExists("no free case code after " + prefix + std::to_string(last));
+  const std::string prefix = CaseCodePrefix(id.unit, id.epoch, now_ms);
+  HOSO_ASSIGN_OR_RETURN(std::vector<std::string> held, store_->CaseCodes(prefix, SIZE_MAX));
+  // Only "not found" makes a code free: a read error is passed on.
+  return NextCaseCode(prefix, held, [&](const std::string& code) -> Result<bool> {
+    auto state = store_->GetCaseState(code);
+    if (state.status().code() == Code::kNotFound) return true;
+    if (!state.ok()) return state.status();
+    return false;
+  });
 }
 
 namespace {
@@ -580,10 +571,6 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
     return *e;
   if (auto e = TextField(in, "channel", "channel", true, kMaxShortText, &channel)) return *e;
   if (auto e = TextField(in, "note", "note", false, kMaxText, &note)) return *e;
-  if (channel != "counter" && channel != "online" && channel != "postal") {
-    return Invalid("channel", "must be \"counter\", \"online\" or \"postal\"",
-                   "chỉ nhận counter (tại quầy), online (trực tuyến) hoặc postal (qua bưu điện)");
-  }
   if (!code.empty() && (!ValidateName("case code", code).ok() || code.front() == '$')) {
     return Invalid("code", "use letters, digits, '.', '_' and '-' only",
                    "chỉ dùng chữ, số và các dấu . _ -");
@@ -601,18 +588,15 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
           TextField(in, "return_address", "return_address", by_post, kMaxText, &return_address)) {
     return *e;
   }
-  uint64_t fee = 0;
-  bool fee_given = false;
+  ReceptionRequest request{procedure, procedure_name, channel, return_address, note,
+                           std::move(applicant), std::move(documents), by_post};
   if (auto f = in.find("fee"); f != in.end() && !f->value().is_null()) {
-    fee_given = true;
     if (!f->value().is_int64() || f->value().get_int64() < 0) {
       return Invalid("fee", "must be a whole number of đồng, 0 or more",
                      "phải là số tiền nguyên (đồng), không âm");
     }
-    fee = static_cast<uint64_t>(f->value().get_int64());
+    request.fee = static_cast<uint64_t>(f->value().get_int64());
   }
-  int64_t now = clock_->NowMs();
-  std::optional<int64_t> due;
   if (auto d = in.find("due_at"); d != in.end() && !d->value().is_null()) {
     Result<int64_t> t =
         d->value().is_string()
@@ -620,51 +604,13 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
             : (d->value().is_int64() ? Result<int64_t>(d->value().get_int64())
                                      : Result<int64_t>(Status::InvalidArgument("must be a time")));
     if (!t.ok()) return Invalid("due_at", t.status().message(), kViTime);
-    if (*t <= now)
-      return Invalid("due_at", "must be after the time of reception",
-                     "phải sau thời điểm tiếp nhận");
-    due = *t;
+    request.due_at = *t;
   }
-
-  cbor::Value body = cbor::Value::Map();
-  body.Set("status", cbor::Value::Text("received"));
-  body.Set("procedure", cbor::Value::Text(procedure));
-  if (!procedure_name.empty()) body.Set("procedure_name", cbor::Value::Text(procedure_name));
-  body.Set("applicant", std::move(applicant));
-  if (documents.size() > 0) body.Set("documents", std::move(documents));
-  body.Set("channel", cbor::Value::Text(channel));
-  body.Set("received_at", cbor::Value::Uint(static_cast<uint64_t>(now)));
-  if (due) body.Set("due_at", cbor::Value::Uint(static_cast<uint64_t>(*due)));
-  body.Set("fee", cbor::Value::Uint(fee));
-  body.Set("return_by_post", cbor::Value::Bool(by_post));
-  if (by_post) body.Set("return_address", cbor::Value::Text(return_address));
-  if (!note.empty()) body.Set("note", cbor::Value::Text(note));
-
+  const int64_t now = clock_->NowMs();
   const std::string& unit = store_->options().identity->unit;
-  auto ref = Reference();
-  const Procedure* proc = ref->FindProcedure(procedure);
-  if (!proc && !ref->procedures.empty()) {
-    return Invalid("procedure", "'" + procedure + "' is not in the procedure catalogue",
-                   "mã thủ tục \"" + procedure + "\" không có trong danh mục thủ tục");
-  }
-  if (proc && !proc->postal && (channel == "postal" || by_post)) {
-    std::string field = channel == "postal" ? "channel" : "return_by_post";
-    return Invalid(field,
-                   "procedure " + proc->code + " is not postal-eligible: it cannot be " +
-                       (channel == "postal" ? "received" : "returned") + " by post",
-                   "thủ tục " + proc->code + " (" + proc->name +
-                       ") không được tiếp nhận hoặc trả kết quả qua dịch vụ bưu chính");
-  }
-  if (proc) {
-    if (procedure_name.empty()) body.Set("procedure_name", cbor::Value::Text(proc->name));
-    body.Set("agency", cbor::Value::Text(proc->agency));
-    body.Set("processing_days", cbor::Value::Uint(static_cast<uint64_t>(proc->days)));
-    body.Set("working_days", cbor::Value::Bool(proc->working_days));
-    if (!fee_given) body.Set("fee", cbor::Value::Uint(proc->fee));
-    if (!due) {
-      due = ref->CalendarFor(unit).DueDate(now, proc->days, proc->working_days);
-      body.Set("due_at", cbor::Value::Uint(static_cast<uint64_t>(*due)));
-    }
+  cbor::Value body;
+  if (auto refused = BuildReception(request, *Reference(), unit, now, &body)) {
+    return Refused(*refused);
   }
   std::lock_guard lock(write_mu_);
   if (code.empty()) {
@@ -695,78 +641,21 @@ HttpResponse LocalApi::RecordStep(Call& call, const std::string& code) {
   if (auto e = ActingOfficer(call, in, status, &officer)) return *e;
   if (auto e = TextField(in, "note", "note", false, kMaxText, &note)) return *e;
   if (auto e = TextField(in, "tracking", "tracking", false, kMaxShortText, &tracking)) return *e;
-  if (!IsKnownStatus(status) || status == "submitted") {
-    return Invalid("status", "'" + status + "' is not a lifecycle status (docs/api.md)",
-                   "\"" + status + "\" không phải là trạng thái hợp lệ");
-  }
+  if (auto refused = CheckStepStatus(status)) return Refused(*refused);
   std::lock_guard lock(write_mu_);  // the check and the write see the same state
   auto state = store_->GetCaseState(code);
   if (!state.ok()) return CaseReadError(state.status(), code);
-  std::string current = state->TextOr("status", "");
-  if (Status step = CheckStep(current, status); !step.ok()) {
-    json::object e{{"error", "invalid_step"},
-                   {"field", "status"},
-                   {"reason", step.message()},
-                   {"message", "Không thể chuyển hồ sơ từ trạng thái \"" + current + "\" sang \"" +
-                                   status + "\"."}};
-    json::array allowed;
-    for (const auto& a : AllowedNextSteps(current)) allowed.push_back(json::value(a));
-    e["allowed"] = std::move(allowed);
-    return Json(409, e);
+  cbor::Value body;
+  if (auto refused =
+          BuildStep(*state, status, note, tracking, *Reference(), clock_->NowMs(), &body)) {
+    return Refused(*refused);
   }
-  auto ref = Reference();
-  const Procedure* proc = ref->FindProcedure(state->TextOr("procedure", ""));
-  bool by_post = status == "dispatched" || status == "posted_to_agency";
-  if (by_post && proc && !proc->postal) {
-    return Invalid("status", "procedure " + proc->code + " is not postal-eligible",
-                   "thủ tục " + proc->code + " không được thực hiện qua dịch vụ bưu chính");
-  }
-  if (status == "dispatched" && tracking.empty()) {
-    return Missing("tracking");  // the post's tracking number (mã vận đơn)
-  }
-  const int64_t now = clock_->NowMs();
-  cbor::Value body = cbor::Value::Map();
-  body.Set("status", cbor::Value::Text(status));
-  if (!note.empty()) body.Set("note", cbor::Value::Text(note));
-  if (!tracking.empty()) body.Set("tracking", cbor::Value::Text(tracking));
-  StepDeadlines(*state, current, status, *ref, now, &body);
   auto appended =
       store_->Append(LocalWrite{state->channel(), code, "case.step", std::move(body), officer});
   if (!appended.ok()) return FromStatus(appended.status());
   HttpResponse r = GetCase(call, code);
   r.status = 201;
   return r;
-}
-
-void LocalApi::StepDeadlines(const CaseState& state, const std::string& current,
-                             const std::string& next, const ReferenceData& ref, int64_t now,
-                             cbor::Value* body) const {
-  auto number = [&](const char* field) -> std::optional<int64_t> {
-    cbor::Value v = state.Get(field);
-    if (!v.is_uint()) return std::nullopt;
-    return static_cast<int64_t>(v.uint());
-  };
-  if (next == "supplement_requested") {
-    body->Set("supplement_since", cbor::Value::Uint(static_cast<uint64_t>(now)));
-    body->Set("supplement_count",
-              cbor::Value::Uint(static_cast<uint64_t>(number("supplement_count").value_or(0) + 1)));
-  }
-  if (current == "supplement_requested") {
-    // The clock was paused while the citizen completed the file: the due date moves by the
-    // working time spent waiting.
-    auto since = number("supplement_since");
-    auto due = number("due_at");
-    if (since && due) {
-      WorkingCalendar cal = ref.CalendarFor(state.channel());
-      int64_t paused = cal.WorkingMsBetween(*since, now);
-      body->Set("due_at", cbor::Value::Uint(static_cast<uint64_t>(cal.AddWorkingMs(*due, paused))));
-      body->Set("paused_ms",
-                cbor::Value::Uint(static_cast<uint64_t>(number("paused_ms").value_or(0) + paused)));
-    }
-  }
-  if (IsFinishedStatus(next) && !number("finished_at")) {
-    body->Set("finished_at", cbor::Value::Uint(static_cast<uint64_t>(now)));
-  }
 }
 
 std::shared_ptr<const ReferenceData> LocalApi::Reference() const {
@@ -909,7 +798,7 @@ HttpResponse LocalApi::ListCases(Call& call) {
         (!has_due || due < due_after || due >= due_before)) {
       continue;
     }
-    bool late = has_due && due < now && StatusRank(s) < kResultRank;
+    bool late = IsOverdue(*st, now);
     if (overdue && !late) continue;
     // One more than the limit tells that the list goes on; counting further would load every
     // case of a large scope.

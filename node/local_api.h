@@ -108,9 +108,6 @@ class LocalApi {
   Result<std::string> MintCaseCode(int64_t now_ms) const;
   // The catalogue and calendars as the store holds them now (cached).
   std::shared_ptr<const ReferenceData> Reference() const;
-  // Deadline fields a step writes: the supplement clock, the due date it moves, the finish.
-  void StepDeadlines(const CaseState& state, const std::string& current, const std::string& next,
-                     const ReferenceData& ref, int64_t now, cbor::Value* body) const;
   std::vector<sync::PeerStatus> CurrentPeers() const;
   uint64_t EventsBehind(const sync::PeerStatus& peer, const std::string& me) const;
 
