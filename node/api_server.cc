@@ -31,6 +31,9 @@ constexpr size_t kMaxBundle = size_t{1} << 30;
 constexpr auto kIdle = std::chrono::seconds(30);
 constexpr auto kHandshake = std::chrono::seconds(10);
 constexpr auto kDrain = std::chrono::seconds(10);
+// A failing accept (EMFILE: descriptors exhausted) waits this long, doubling up to the max.
+constexpr auto kAcceptBackoffMin = std::chrono::milliseconds(100);
+constexpr auto kAcceptBackoffMax = std::chrono::milliseconds(5000);
 
 // On every response (docs/web-app.md, "Security headers"): scripts, styles, images and
 // fetches from this node only, never inline script or style, no plugins, no <base>, never
@@ -177,15 +180,26 @@ struct ApiServer::Impl {
   bool stopping = false;
 
   asio::awaitable<void> Accept() {
+    auto backoff = kAcceptBackoffMin;
+    asio::steady_timer timer(io);
     for (;;) {
       // Each connection on a strand: its stream's timer and its own operations never run at
       // once (the io_context has several threads).
       auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kTuple);
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        log->Log(LogLevel::kWarn, "api", "accept failed: " + ec.message());
+        // EMFILE, ENFILE, ENOBUFS: the connection stays queued, so trying again at once fails
+        // again at once, a log line each time (1.2 million lines in 8 s, and the API out of
+        // reach meanwhile: bench/flood_bench.cc idle_api_exhausted). Wait, doubling.
+        log->Log(LogLevel::kWarn, "api",
+                 "accept failed: " + ec.message() + "; retrying in " +
+                     std::to_string(backoff.count()) + " ms");
+        timer.expires_after(backoff);
+        co_await timer.async_wait(kTuple);
+        backoff = std::min(backoff * 2, kAcceptBackoffMax);
         continue;
       }
+      backoff = kAcceptBackoffMin;
       auto ex = socket.get_executor();
       beast::tcp_stream stream(std::move(socket));
       if (TlsContext()) {
