@@ -89,6 +89,10 @@ struct StoreOptions {
   // What the store keeps in its index family for each case state (core/projection.h). The
   // order is part of nothing; each must outlive the store.
   std::vector<const Projection*> projections;
+  // The system channels beyond the log's own "$directory" and "$revocations" (the case log
+  // adds "$catalogue" and "$calendar"): any other "$..." name is no channel at all, and no
+  // link carries it.
+  std::vector<std::string> system_channels;
 };
 
 // One stream's events ending at a signed head: the unit of ingest and of sync.
@@ -196,6 +200,8 @@ class Store {
 
   // ---- reads
   const StoreOptions& options() const { return options_; }
+  // "$directory", "$revocations" or one of options().system_channels.
+  bool IsKnownSystemChannel(std::string_view channel) const;
   Result<std::string> OriginKey(std::string_view unit, uint64_t epoch) const;
   Result<CaseView> GetCase(std::string_view case_code) const;
   Result<CaseState> GetCaseState(std::string_view case_code) const;

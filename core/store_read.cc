@@ -12,6 +12,12 @@ namespace hoso {
 
 using namespace store_internal;
 
+bool Store::IsKnownSystemChannel(std::string_view channel) const {
+  if (channel == kDirectoryChannel || channel == kRevocationsChannel) return true;
+  return std::find(options_.system_channels.begin(), options_.system_channels.end(), channel) !=
+         options_.system_channels.end();
+}
+
 Result<CaseState> Store::GetCaseState(std::string_view case_code) const {
   std::string value;
   HOSO_RETURN_IF_ERROR(

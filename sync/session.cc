@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "core/certificate.h"
-#include "core/reference_data.h"
 #include "sync/receipt.h"
 
 namespace hoso::sync {
@@ -21,17 +20,12 @@ SyncSession::SyncSession(Store* store, std::string peer_unit, uint64_t peer_epoc
       // epoch, and nothing we knew of its old self is assumed of it.
       peer_key_(peer_unit_ + "#" + std::to_string(peer_epoch_)) {}
 
-bool IsKnownSystemChannel(std::string_view channel) {
-  return channel == kDirectoryChannel || channel == kCatalogueChannel ||
-         channel == kCalendarChannel || channel == kRevocationsChannel;
-}
-
 std::function<bool(const std::string&)> SyncSession::SharedFilter() const {
   // One directory snapshot serves every channel the filter is asked about.
   auto dir = store_->DirectorySnapshot();
   int64_t now = clock_->NowMs();
-  return [dir, now, me = me_, peer = peer_unit_](const std::string& channel) {
-    return IsKnownSystemChannel(channel) ||
+  return [dir, now, me = me_, peer = peer_unit_, store = store_](const std::string& channel) {
+    return store->IsKnownSystemChannel(channel) ||
            (!IsSystemChannel(channel) && dir->InScope(me, channel, now) &&
             dir->InScope(peer, channel, now));
   };
@@ -54,8 +48,8 @@ bool SyncSession::Shared(const std::string& channel) const { return SharedFilter
 std::vector<Message> SyncSession::Start() {
   known_ = store_->PeerKnowledge(peer_key_);
   // Knowledge of "$..." streams that are no channel (stored before such CHANGES were ignored).
-  auto invented = [](const std::string& c) {
-    return IsSystemChannel(c) && !IsKnownSystemChannel(c);
+  auto invented = [this](const std::string& c) {
+    return IsSystemChannel(c) && !store_->IsKnownSystemChannel(c);
   };
   if (std::erase_if(known_, [&](const auto& kv) { return invented(kv.first.channel); }) > 0) {
     Status s = store_->ForgetPeerKnowledge(peer_key_, invented);

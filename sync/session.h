@@ -39,10 +39,6 @@ struct SessionOptions {
   size_t max_peer_streams = 100000;
 };
 
-// The system channels this deployment has ("$directory", "$catalogue", "$calendar"); any other
-// "$..." name is no channel at all and no link carries it.
-bool IsKnownSystemChannel(std::string_view channel);
-
 struct SessionStats {
   uint64_t batches_sent = 0, events_sent = 0;
   uint64_t batches_received = 0, events_received = 0, duplicates_received = 0;
