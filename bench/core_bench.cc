@@ -28,10 +28,10 @@
 
 #include "bench/bench_util.h"
 #include "bench/workload_batches.h"
-#include "core/audit.h"
-#include "core/store.h"
-#include "core/store_tuning.h"
-#include "core/worker_pool.h"
+#include "core/audit/audit.h"
+#include "core/log/store.h"
+#include "core/log/store_tuning.h"
+#include "core/base/worker_pool.h"
 #include "tools/stream_builder.h"
 #include "tools/workload.h"
 

@@ -8,8 +8,8 @@
 
 #include "bench/bench_util.h"
 #include "bench/workload_batches.h"
-#include "core/calendar.h"
-#include "core/report.h"
+#include "core/domain/calendar.h"
+#include "core/domain/report.h"
 #include "tools/workload.h"
 
 using namespace hoso;

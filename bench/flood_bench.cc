@@ -26,7 +26,7 @@
 #include <thread>
 
 #include "bench/bench_util.h"
-#include "core/directory.h"
+#include "core/log/directory.h"
 
 using namespace hoso;
 using namespace std::chrono_literals;
@@ -181,7 +181,7 @@ Row Run(const Target& t, const Attack& a, int seconds) {
     std::this_thread::sleep_for(2s);  // the attack is under way
     child = ChildSync(t);
   });
-  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  std::this_thread::sleep_for(std::chrono::seconds(a.seconds ? a.seconds : seconds));
   env.stop = true;
   env.live.ShutdownAll();
   for (auto& th : env.threads) th.join();

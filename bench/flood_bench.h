@@ -65,6 +65,7 @@ struct Attack {
   int attackers = 1;
   std::string probe = "/healthz";     // GET, with the token unless /healthz
   double cap_mb = 0;                  // the documented global cap the attack meets (MiB)
+  int seconds = 0;                    // how long it lasts; 0: --seconds
   std::function<void(Env&)> prepare;  // before the measure starts
   std::function<void(Env&)> run;      // spawns its threads into env.threads, returns
   std::function<void(Env&)> after;    // once its threads are joined

@@ -27,7 +27,7 @@
 #include <sstream>
 #include <string>
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "node/daemon.h"
 
 namespace hoso::bench::flood {

@@ -19,8 +19,8 @@
 
 #include "bench/bench_util.h"
 #include "bench/workload_batches.h"
-#include "core/case_log.h"
-#include "core/certificate.h"
+#include "core/domain/case_log.h"
+#include "core/format/certificate.h"
 #include "sync/tls_node.h"
 #include "tools/fault_proxy.h"
 

@@ -12,8 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/case_log.h"
-#include "core/store.h"
+#include "core/domain/case_log.h"
+#include "core/log/store.h"
 #include "tools/stream_builder.h"
 #include "tools/workload.h"
 

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "node/api_tls.h"
 #include "node/local_api.h"
 #include "node/log.h"

@@ -1,7 +1,7 @@
 // HTTPS for the local API and web app (docs/operations.md, "HTTPS on the office LAN").
 //
 // A node whose API binds beyond loopback (config `api`; or `api_tls = always`) serves HTTPS
-// only, with the web certificate of `api_cert` / `api_key` (core/web_certificate.h): TLS 1.2
+// only, with the web certificate of `api_cert` / `api_key` (core/format/web_certificate.h): TLS 1.2
 // or 1.3, forward-secret AEAD suites only. Without that certificate the node refuses to start
 // and says how to make one; it never serves plain HTTP on the LAN. A web certificate out of
 // date never stops the node: it keeps serving, logs an error, and /v1/node and /metrics show
@@ -17,8 +17,8 @@
 #include <mutex>
 #include <string>
 
-#include "core/status.h"
-#include "core/web_certificate.h"
+#include "core/base/status.h"
+#include "core/format/web_certificate.h"
 #include "node/config.h"
 #include "node/log.h"
 

@@ -8,8 +8,8 @@
 #include <set>
 #include <sstream>
 
-#include "core/event.h"
-#include "core/text.h"
+#include "core/format/event.h"
+#include "core/base/text.h"
 
 namespace hoso::node {
 namespace {

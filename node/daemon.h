@@ -17,7 +17,7 @@
 #include <memory>
 #include <string>
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "node/config.h"
 #include "node/log.h"
 

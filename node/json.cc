@@ -6,7 +6,7 @@
 #include <charconv>
 #include <ctime>
 
-#include "core/crypto.h"
+#include "core/format/crypto.h"
 
 namespace hoso::node {
 

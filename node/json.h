@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/cbor.h"
-#include "core/status.h"
+#include "core/format/cbor.h"
+#include "core/base/status.h"
 
 namespace hoso::node {
 

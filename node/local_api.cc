@@ -9,14 +9,14 @@
 #include <optional>
 #include <set>
 
-#include "core/case_index.h"
-#include "core/case_rules.h"
-#include "core/case_state.h"
-#include "core/directory.h"
-#include "core/event_schema.h"
-#include "core/lifecycle.h"
-#include "core/report.h"
-#include "core/text.h"
+#include "core/domain/case_index.h"
+#include "core/domain/case_rules.h"
+#include "core/log/case_state.h"
+#include "core/log/directory.h"
+#include "core/domain/event_schema.h"
+#include "core/domain/lifecycle.h"
+#include "core/domain/report.h"
+#include "core/base/text.h"
 #include "node/json.h"
 #include "node/web_assets.h"
 #include "sync/bundle.h"

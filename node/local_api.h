@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "core/clock.h"
-#include "core/reference_data.h"
-#include "core/store.h"
+#include "core/base/clock.h"
+#include "core/domain/reference_data.h"
+#include "core/log/store.h"
 #include "node/self_check.h"
 #include "node/sessions.h"
 #include "sync/session.h"

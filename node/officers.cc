@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "core/crypto.h"
+#include "core/format/crypto.h"
 #include "node/daemon.h"
 #include "node/json.h"
 

@@ -6,7 +6,7 @@
 
 #include <chrono>
 
-#include "core/audit.h"
+#include "core/audit/audit.h"
 
 namespace hoso::node {
 

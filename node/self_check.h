@@ -2,7 +2,7 @@
 //
 // A store altered behind the node's back (an event byte, a deleted event, a forged case
 // state) must not be served as healthy nor relayed. On start the daemon holds sync and runs
-// the auditor over the store (core/audit.h: every stream's chain and head signatures against
+// the auditor over the store (core/audit/audit.h: every stream's chain and head signatures against
 // the origins' keys, every case state against a fresh fold of its events), on one thread at
 // a low CPU priority, while the API serves reads. A clean store releases sync; a damaged one
 // keeps it held, logs an error with the findings, and is shown in /v1/node, /metrics and the
@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/store.h"
+#include "core/log/store.h"
 
 namespace hoso::node {
 

@@ -2,7 +2,7 @@
 
 #include <openssl/rand.h>
 
-#include "core/crypto.h"
+#include "core/format/crypto.h"
 
 namespace hoso::node {
 

@@ -11,8 +11,8 @@
 #include <optional>
 #include <string>
 
-#include "core/clock.h"
-#include "core/status.h"
+#include "core/base/clock.h"
+#include "core/base/status.h"
 #include "node/officers.h"
 
 namespace hoso::node {

@@ -4,7 +4,7 @@
 #include <map>
 #include <set>
 
-#include "core/directory.h"
+#include "core/log/directory.h"
 
 namespace hoso::sync {
 namespace {

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "core/store.h"
+#include "core/log/store.h"
 #include "sync/session.h"
 
 namespace hoso::sync {

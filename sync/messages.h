@@ -14,7 +14,7 @@
 #include <variant>
 #include <vector>
 
-#include "core/store.h"
+#include "core/log/store.h"
 
 namespace hoso::sync {
 

@@ -18,10 +18,10 @@
 #include <utility>
 #include <vector>
 
-#include "core/crypto.h"
-#include "core/event.h"
-#include "core/status.h"
-#include "core/store.h"
+#include "core/format/crypto.h"
+#include "core/format/event.h"
+#include "core/base/status.h"
+#include "core/log/store.h"
 
 namespace hoso::sync {
 

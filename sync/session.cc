@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/certificate.h"
+#include "core/format/certificate.h"
 #include "sync/receipt.h"
 
 namespace hoso::sync {

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "core/clock.h"
-#include "core/store.h"
+#include "core/base/clock.h"
+#include "core/log/store.h"
 #include "sync/messages.h"
 
 namespace hoso::sync {

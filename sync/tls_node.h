@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "core/clock.h"
-#include "core/store.h"
+#include "core/base/clock.h"
+#include "core/log/store.h"
 #include "sync/session.h"
 
 namespace hoso::sync {

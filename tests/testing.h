@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "core/case_log.h"
-#include "core/certificate.h"
-#include "core/crypto.h"
-#include "core/directory.h"
-#include "core/event.h"
-#include "core/store.h"
+#include "core/domain/case_log.h"
+#include "core/format/certificate.h"
+#include "core/format/crypto.h"
+#include "core/log/directory.h"
+#include "core/format/event.h"
+#include "core/log/store.h"
 #include "tools/stream_builder.h"
 
 namespace hoso::testing {

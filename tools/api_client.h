@@ -13,7 +13,7 @@
 #include <map>
 #include <string>
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 namespace hoso::tools {
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/reference_data.h"
+#include "core/domain/reference_data.h"
 
 namespace hoso {
 

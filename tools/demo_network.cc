@@ -19,7 +19,7 @@
 #include <map>
 #include <sstream>
 
-#include "core/text.h"
+#include "core/base/text.h"
 #include "node/daemon.h"
 #include "node/json.h"
 #include "tools/catalogue_gen.h"

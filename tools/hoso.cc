@@ -21,13 +21,13 @@
 #include <string>
 #include <vector>
 
-#include "core/case_log.h"
-#include "core/audit.h"
-#include "core/certificate.h"
-#include "core/reference_data.h"
-#include "core/replay.h"
-#include "core/store.h"
-#include "core/text.h"
+#include "core/domain/case_log.h"
+#include "core/audit/audit.h"
+#include "core/format/certificate.h"
+#include "core/domain/reference_data.h"
+#include "core/audit/replay.h"
+#include "core/log/store.h"
+#include "core/base/text.h"
 #include "node/config.h"
 #include "node/daemon.h"
 #include "node/json.h"

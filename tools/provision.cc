@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <sstream>
 
-#include "core/certificate.h"
-#include "core/crypto.h"
+#include "core/format/certificate.h"
+#include "core/format/crypto.h"
 #include "node/daemon.h"
 #include "tools/web_cert.h"
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/store.h"
+#include "core/log/store.h"
 
 namespace hoso {
 

@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <memory>
 
-#include "core/certificate.h"
-#include "core/web_certificate.h"
+#include "core/format/certificate.h"
+#include "core/format/web_certificate.h"
 #include "node/daemon.h"
 #include "node/json.h"
 

@@ -1,5 +1,5 @@
 // The province CA's web root and the web certificates of nodes' APIs (`hoso cert web`;
-// docs/operations.md, "HTTPS on the office LAN"; core/web_certificate.h says why the web has
+// docs/operations.md, "HTTPS on the office LAN"; core/format/web_certificate.h says why the web has
 // a root of its own).
 //
 // In the CA directory (besides provision.h's files):
@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "node/config.h"
 
 namespace hoso::tools {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/store.h"
+#include "core/log/store.h"
 
 namespace hoso {
 

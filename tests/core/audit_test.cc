@@ -1,13 +1,13 @@
 // The auditor against real stores and real tampering of their RocksDB files.
-#include "core/case_log.h"
-#include "core/audit.h"
+#include "core/domain/case_log.h"
+#include "core/audit/audit.h"
 
 #include <rocksdb/db.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "core/certificate.h"
+#include "core/format/certificate.h"
 #include "tests/raw_db.h"
 #include "tests/testing.h"
 #include "tools/stream_builder.h"

@@ -1,8 +1,8 @@
-#include "core/calendar.h"
+#include "core/domain/calendar.h"
 
 #include <catch2/catch.hpp>
 
-#include "core/lifecycle.h"
+#include "core/domain/lifecycle.h"
 
 using namespace hoso;
 

@@ -1,4 +1,4 @@
-#include "core/case_index.h"
+#include "core/domain/case_index.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>

@@ -1,9 +1,9 @@
 // The counter's rules as pure functions: no store, no HTTP.
-#include "core/case_rules.h"
+#include "core/domain/case_rules.h"
 
 #include <catch2/catch.hpp>
 
-#include "core/lifecycle.h"
+#include "core/domain/lifecycle.h"
 #include "tests/testing.h"
 
 using namespace hoso;

@@ -1,4 +1,4 @@
-#include "core/case_state.h"
+#include "core/log/case_state.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -8,8 +8,8 @@
 #include <random>
 #include <set>
 
-#include "core/hlc.h"
-#include "core/lifecycle.h"
+#include "core/format/hlc.h"
+#include "core/domain/lifecycle.h"
 #include "tests/testing.h"
 
 using namespace hoso;

@@ -1,9 +1,9 @@
-#include "core/cbor.h"
+#include "core/format/cbor.h"
 
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "core/crypto.h"
+#include "core/format/crypto.h"
 
 using hoso::Code;
 using hoso::FromHex;

@@ -1,4 +1,4 @@
-#include "core/certificate.h"
+#include "core/format/certificate.h"
 
 #include <catch2/catch.hpp>
 

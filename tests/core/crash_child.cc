@@ -9,8 +9,8 @@
 #include <random>
 #include <string>
 
-#include "core/case_log.h"
-#include "core/store.h"
+#include "core/domain/case_log.h"
+#include "core/log/store.h"
 #include "tests/testing.h"
 
 using namespace hoso;

@@ -12,9 +12,9 @@
 #include <sstream>
 #include <thread>
 
-#include "core/case_index.h"
-#include "core/case_log.h"
-#include "core/store.h"
+#include "core/domain/case_index.h"
+#include "core/domain/case_log.h"
+#include "core/log/store.h"
 #include "tests/testing.h"
 
 using namespace hoso;

@@ -1,4 +1,4 @@
-#include "core/directory.h"
+#include "core/log/directory.h"
 
 #include <catch2/catch.hpp>
 #include <fstream>

@@ -1,8 +1,8 @@
-#include "core/event_schema.h"
+#include "core/domain/event_schema.h"
 
 #include <catch2/catch.hpp>
 
-#include "core/text.h"
+#include "core/base/text.h"
 #include "tests/testing.h"
 
 using namespace hoso;

@@ -1,11 +1,11 @@
-#include "core/event.h"
+#include "core/format/event.h"
 
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <regex>
 #include <sstream>
 
-#include "core/hlc.h"
+#include "core/format/hlc.h"
 #include "tests/testing.h"
 
 using namespace hoso;

@@ -1,4 +1,4 @@
-#include "core/hlc.h"
+#include "core/format/hlc.h"
 
 #include <catch2/catch.hpp>
 

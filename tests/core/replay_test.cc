@@ -1,4 +1,4 @@
-#include "core/replay.h"
+#include "core/audit/replay.h"
 
 #include <catch2/catch.hpp>
 

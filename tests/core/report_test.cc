@@ -1,9 +1,9 @@
-#include "core/report.h"
+#include "core/domain/report.h"
 
 #include <catch2/catch.hpp>
 
-#include "core/calendar.h"
-#include "core/lifecycle.h"
+#include "core/domain/calendar.h"
+#include "core/domain/lifecycle.h"
 #include "tests/testing.h"
 
 using namespace hoso;

@@ -10,8 +10,8 @@
 #include <chrono>
 #include <thread>
 
-#include "core/case_log.h"
-#include "core/store.h"
+#include "core/domain/case_log.h"
+#include "core/log/store.h"
 #include "tests/testing.h"
 
 using namespace hoso;

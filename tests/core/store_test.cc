@@ -1,14 +1,14 @@
-#include "core/store.h"
+#include "core/log/store.h"
 
 #include <rocksdb/db.h>
 
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "core/audit.h"
-#include "core/case_index.h"
-#include "core/replay.h"
-#include "core/text.h"
+#include "core/audit/audit.h"
+#include "core/domain/case_index.h"
+#include "core/audit/replay.h"
+#include "core/base/text.h"
 #include "tests/testing.h"
 
 using namespace hoso;

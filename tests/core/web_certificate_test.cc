@@ -1,4 +1,4 @@
-#include "core/web_certificate.h"
+#include "core/format/web_certificate.h"
 
 #include <catch2/catch.hpp>
 

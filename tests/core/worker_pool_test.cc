@@ -1,6 +1,6 @@
 // WorkerPool: per-key order and exclusion, work spread over the workers, results, drain on
 // destruction.
-#include "core/worker_pool.h"
+#include "core/base/worker_pool.h"
 
 #include <atomic>
 #include <catch2/catch.hpp>

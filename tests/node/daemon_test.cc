@@ -14,7 +14,7 @@
 #include <fstream>
 #include <thread>
 
-#include "core/coding.h"
+#include "core/base/coding.h"
 #include "node/json.h"
 #include "tests/process_testing.h"
 #include "tests/raw_db.h"

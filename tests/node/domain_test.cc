@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "core/calendar.h"
-#include "core/lifecycle.h"
+#include "core/domain/calendar.h"
+#include "core/domain/lifecycle.h"
 #include "node/json.h"
 #include "node/local_api.h"
 #include "tests/node/test_officers.h"

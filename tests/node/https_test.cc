@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "core/web_certificate.h"
+#include "core/format/web_certificate.h"
 #include "node/daemon.h"
 #include "node/json.h"
 #include "tests/process_testing.h"

@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 #include <functional>
 
-#include "core/crypto.h"
+#include "core/format/crypto.h"
 #include "node/daemon.h"
 #include "node/json.h"
 #include "node/local_api.h"

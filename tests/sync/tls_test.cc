@@ -14,7 +14,7 @@
 #include <random>
 #include <thread>
 
-#include "core/certificate.h"
+#include "core/format/certificate.h"
 #include "sync/tls_node.h"
 #include "tests/testing.h"
 #include "tools/fault_proxy.h"

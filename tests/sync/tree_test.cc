@@ -6,7 +6,7 @@
 #include <set>
 #include <thread>
 
-#include "core/certificate.h"
+#include "core/format/certificate.h"
 #include "sync/tls_node.h"
 #include "tests/testing.h"
 

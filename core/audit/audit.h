@@ -1,0 +1,55 @@
+// Audit: checks a store as an auditor would, trusting nothing in it but the CA's certificate,
+// and reports every finding rather than the first.
+//
+// For every stream: each event decodes as canonical CBOR and names this stream and seq; seqs
+// run 1..head without gaps; every prev is the SHA-256 of the event before; the head record
+// matches the last event; every stored signature names the event held at its seq and verifies
+// with the origin's key; a signature covers the head. For every origin: its certificate is
+// stored, chains to the CA, names that unit and epoch, was valid when the stream was written,
+// and carries the key the store verifies with; an origin revoked since (by the CRL or the
+// "$revocations" channel) is a note with its evidence, not a finding: what was held before
+// the revocation was learned stays valid history. Every event obeys the
+// directory's write rule at its time. Forks kept as evidence are reported. Every case's
+// stored state (and every channel fingerprint) equals a fresh fold of its events.
+// Thread-safety: reads the store from `threads` threads; the store may be in use.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/format/event.h"
+#include "core/base/status.h"
+#include "core/log/store.h"
+
+namespace hoso {
+
+struct AuditFinding {
+  // "encoding", "chain", "missing", "head", "signature", "certificate", "write_rule", "fork",
+  // "state"
+  std::string kind;
+  StreamKey stream;  // empty channel: not about one stream
+  uint64_t seq = 0;  // 0: not about one event
+  std::string case_code;
+  std::string message;
+};
+
+struct AuditOptions {
+  std::string ca_pem;   // the deployment's CA; empty: certificates are not checked
+  std::string crl_pem;  // may be empty
+  bool check_states = true;
+  int threads = 2;
+};
+
+struct AuditReport {
+  uint64_t streams = 0, events = 0, signatures = 0, origins = 0, cases = 0, channels = 0;
+  std::vector<AuditFinding> findings;
+  // Facts that are not faults: origins whose key was revoked since they signed what is held
+  // (history stays valid), with the evidence the store keeps.
+  std::vector<std::string> notes;
+  bool ok() const { return findings.empty(); }
+};
+
+Result<AuditReport> AuditStore(const Store& store, const AuditOptions& options);
+
+}  // namespace hoso

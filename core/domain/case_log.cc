@@ -1,0 +1,18 @@
+#include "core/domain/case_log.h"
+
+#include "core/domain/case_index.h"
+#include "core/domain/event_schema.h"
+#include "core/domain/lifecycle.h"
+#include "core/domain/reference_data.h"
+#include "core/domain/report.h"
+
+namespace hoso {
+
+void UseCaseLogRules(StoreOptions* options) {
+  options->check_event = CheckEventSchema;
+  options->conflict_policy = &LifecycleConflictPolicy();
+  options->projections = {&CaseIndexProjection(), &ReportProjection()};
+  options->system_channels = {std::string(kCatalogueChannel), std::string(kCalendarChannel)};
+}
+
+}  // namespace hoso

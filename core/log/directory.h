@@ -1,0 +1,99 @@
+// The directory of units: the administrative tree as replicated, time-versioned data.
+//
+// The tree is the fold of the "$directory" system channel, which only the deployment's root
+// authority writes. Two event types (case code = the unit's code, time in the body):
+//
+//   "unit.set"   body { "parent": tstr ("" for the root), "name": tstr, "type": tstr,
+//                       "valid_from": uint (ms since the Unix epoch) }
+//   "unit.merge" body { "into": tstr, "valid_from": uint }   ; unit now belongs to `into`
+//
+// Every query takes a time: the write rule is judged against the tree as it stood at the
+// event's time, so history stays valid after a re-draw; scopes use the tree as it stands now.
+// A node's scope is every channel whose unit lies in its subtree (itself, descendants, and
+// units merged into them), plus the system channels.
+// Thread-safety: const methods may run concurrently; Apply needs exclusive access.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/format/event.h"
+#include "core/base/status.h"
+
+namespace hoso {
+
+struct UnitRecord {  // one line of a units CSV
+  std::string code;
+  std::string parent;  // empty for the root
+  std::string name;
+  std::string type;
+};
+
+// Parses "code,parent_code,name,type" with a header line. Fields may be double-quoted.
+Result<std::vector<UnitRecord>> ParseUnitsCsv(std::string_view text);
+
+// The same CSV text, header included (fields quoted where needed).
+std::string UnitsCsv(const std::vector<UnitRecord>& units);
+
+// Body of a "unit.set" event for a record.
+cbor::Value UnitSetBody(const UnitRecord& unit, int64_t valid_from_ms);
+cbor::Value UnitMergeBody(std::string_view into, int64_t valid_from_ms);
+
+class Directory {
+ public:
+  explicit Directory(std::string root) : root_(std::move(root)) {}
+
+  const std::string& root() const { return root_; }
+
+  // Checks a directory event's type and body without applying it.
+  static Status ValidateEvent(const Event& e);
+  // Applies a validated "$directory" event. Order of application does not matter for the
+  // result: versions are ordered by (valid_from, hlc, origin, seq).
+  Status Apply(const Event& e);
+  // Convenience for tests and bootstrap: applies records as unit.set at valid_from_ms.
+  void Load(const std::vector<UnitRecord>& units, int64_t valid_from_ms);
+
+  bool Exists(std::string_view unit, int64_t t_ms) const;
+  std::optional<std::string> ParentAt(std::string_view unit, int64_t t_ms) const;
+  std::optional<UnitRecord> UnitAt(std::string_view unit, int64_t t_ms) const;
+  bool IsAncestorOrSelf(std::string_view ancestor, std::string_view unit, int64_t t_ms) const;
+
+  // The write rule: may `origin` write into `channel` at t?
+  Status CheckWrite(std::string_view origin, std::string_view channel, int64_t t_ms) const;
+  // Scope: may a node at `node` hold `channel` (judged at t, normally now)?
+  bool InScope(std::string_view node, std::string_view channel, int64_t t_ms) const;
+  // Every unit channel in `node`'s scope at t, sorted.
+  std::vector<std::string> ScopeOf(std::string_view node, int64_t t_ms) const;
+  std::vector<std::string> Units() const;
+  size_t size() const { return units_.size(); }
+
+ private:
+  struct Version {
+    int64_t valid_from;
+    uint64_t order_hlc;
+    std::string order_origin;
+    uint64_t order_seq;
+    std::string parent;
+    std::string name;
+    std::string type;
+    std::string merged_into;
+  };
+  const Version* VersionAt(std::string_view unit, int64_t t_ms) const;
+  void AddVersion(const std::string& unit, Version v);
+
+  std::string root_;
+  // Transparent hashing: lookups by string_view allocate nothing (the write rule runs them
+  // for every ingested event).
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::vector<Version>, NameHash, std::equal_to<>> units_;
+};
+
+}  // namespace hoso

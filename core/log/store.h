@@ -1,0 +1,411 @@
+// Store: the node's case log on RocksDB, and the only way anything is written to it.
+//
+// Everything that changes the log goes through one of two doors, and each commit is one
+// RocksDB WriteBatch across all column families (docs/storage-format.md):
+//   - Append: local writes by this node. Writers queue; the one at the front leads, folds
+//     the whole queue into one batch, signs one head per stream it touched, and commits with
+//     a synced WAL (group commit, as in leveldb's DBImpl::Write). Append returns only after
+//     the commit is durable.
+//   - Ingest: a remote batch of one stream ending at a signed head. It is validated in full
+//     first (canonical bytes, chain continuity, the head's signature by a known origin key,
+//     the write rule against the directory at each event's time, scope, no fork) and then
+//     committed atomically, or rejected with a Status that says exactly why, having changed
+//     nothing. The one exception is a fork, which is stored as evidence and freezes the
+//     stream.
+// Reads (cases, indexes, vectors, stream iterators) see committed data only.
+// Thread-safety: every public method may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/log/case_state.h"
+#include "core/base/clock.h"
+#include "core/format/crypto.h"
+#include "core/log/directory.h"
+#include "core/format/event.h"
+#include "core/format/hlc.h"
+#include "core/log/projection.h"
+#include "core/log/revocations.h"
+#include "core/base/status.h"
+#include "core/base/worker_pool.h"
+
+namespace rocksdb {
+class DB;
+class Env;
+class ColumnFamilyHandle;
+class Iterator;
+class Slice;
+class Status;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace hoso {
+
+struct Identity {
+  std::string unit;
+  uint64_t epoch = 0;
+  SigningKey key;
+};
+
+struct StoreOptions {
+  std::string path;
+  std::string root_unit;             // the deployment's root authority (writes system channels)
+  std::optional<Identity> identity;  // absent: a read-only or relay-less tool store
+  const Clock* clock = SystemClock::Default();
+  // The filesystem RocksDB uses (nullptr: the real one); tests inject faults through it.
+  rocksdb::Env* env = nullptr;
+  int64_t max_drift_ms = HybridClock::kDefaultMaxDriftMs;
+  // A node holds only its scope; tools that inspect any data turn this off.
+  bool enforce_scope = true;
+  bool sync_writes = true;  // false only for throwaway benchmark stores
+  size_t block_cache_mb = 32;
+  bool read_only = false;
+  // With read_only: open as a RocksDB secondary instance whose own files go here, so the store
+  // can be read while its node runs and writes it (the auditor's case).
+  std::string secondary_path;
+  // Called with the bytes of each commit's WriteBatch (local or remote) once it is durable, in
+  // commit order, on the committing thread. The core bench replays them into plain RocksDB to
+  // measure what the schema alone costs.
+  std::function<void(std::string_view)> on_commit;
+  // The domain's rules (core/domain/case_log.h sets the case log's). The schema every event must
+  // meet before it is stored, local or remote (nullptr: none beyond the event format).
+  std::function<Status(const Event&)> check_event;
+  // How concurrent writes of a field rank, set on every state the store folds or returns
+  // (nullptr: the last in fold order). Must outlive the store.
+  const ConflictPolicy* conflict_policy = nullptr;
+  // What the store keeps in its index family for each case state (core/log/projection.h). The
+  // order is part of nothing; each must outlive the store.
+  std::vector<const Projection*> projections;
+  // The system channels beyond the log's own "$directory" and "$revocations" (the case log
+  // adds "$catalogue" and "$calendar"): any other "$..." name is no channel at all, and no
+  // link carries it.
+  std::vector<std::string> system_channels;
+};
+
+// One stream's events ending at a signed head: the unit of ingest and of sync.
+struct Batch {
+  StreamKey stream;
+  std::vector<std::string> events;  // canonical bytes, consecutive seqs
+  SignedHead head;
+};
+
+struct IngestStats {
+  uint64_t applied = 0;
+  uint64_t duplicates = 0;   // events already held (re-sent after a cut)
+  uint64_t clock_ahead = 0;  // events stored but too far ahead to advance our clock
+  int64_t max_ahead_ms = 0;  // how far the furthest of those was ahead of our wall clock
+  uint64_t counter = 0;      // the commit counter of the commit that stored them (0: none)
+};
+
+struct LocalWrite {
+  std::string channel;
+  std::string case_code;
+  std::string type;
+  cbor::Value body = cbor::Value::Map();
+  std::string officer;
+};
+
+// The local writes that load a units table into "$directory" (the root authority's job).
+std::vector<LocalWrite> DirectoryWrites(const std::vector<UnitRecord>& units, int64_t valid_from_ms,
+                                        const std::string& officer);
+
+struct Appended {
+  StreamKey stream;
+  uint64_t seq = 0;
+  Hash id{};
+  uint64_t hlc = 0;
+};
+
+struct StreamHead {
+  uint64_t seq = 0;
+  Hash id{};
+  bool frozen = false;
+  uint64_t ver = 0;  // the store's commit counter when this head last moved
+};
+
+struct HistoryEntry {
+  Hash id{};
+  Event event;
+  // Its recorded time is before that of an event it saw: its author's clock was wrong (or the
+  // other's). It still folds after what it saw (docs/case-fold.md).
+  bool recorded_before_deps = false;
+};
+
+struct CaseView {
+  CaseState state;
+  std::vector<HistoryEntry> history;  // in fold order
+};
+
+// Streams and their heads: what a node holds of a scope.
+using VersionVector = std::map<StreamKey, StreamHead>;
+
+// Bounded-memory iteration over one stream's events from a seq on.
+class StreamReader {
+ public:
+  ~StreamReader();
+  bool Valid() const;
+  uint64_t seq() const;
+  std::string_view bytes() const;  // canonical event bytes
+  void Next();
+  Status status() const;
+
+ private:
+  friend class Store;
+  StreamReader(std::unique_ptr<rocksdb::Iterator> it, std::string upper);
+  std::string upper_;
+  std::unique_ptr<rocksdb::Slice> upper_slice_;  // outlives it_, which points at it
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+// The most local writes one Append takes (one commit).
+constexpr size_t kMaxAppendWrites = 1000;
+// The most events one case may hold; an event past it is refused (its batch with it).
+constexpr size_t kMaxCaseEvents = 4096;
+// The most fields a case may have, and the most bytes its stored state may take: a case's
+// state is rewritten whole by every commit that touches it. Remote events past them are
+// refused (local writes are held to the fields bound only).
+constexpr size_t kMaxCaseFields = 256;
+constexpr size_t kMaxCaseStateBytes = 1 << 20;
+
+class Store {
+ public:
+  static Result<std::unique_ptr<Store>> Open(StoreOptions options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // ---- writes
+  Result<Appended> Append(LocalWrite write);
+  Result<std::vector<Appended>> Append(std::vector<LocalWrite> writes);
+  Status Ingest(const Batch& batch, IngestStats* stats = nullptr);
+  // Records the public key of an origin (its certificate was verified by the caller), and the
+  // certificate itself when given, so it can travel with the origin's streams.
+  Status TrustOrigin(std::string_view unit, uint64_t epoch, std::string_view public_key,
+                     std::string_view certificate = {});
+  // The certificate recorded for an origin ("" when none was).
+  std::string OriginCertificate(std::string_view unit, uint64_t epoch) const;
+
+  // ---- reads
+  const StoreOptions& options() const { return options_; }
+  // "$directory", "$revocations" or one of options().system_channels.
+  bool IsKnownSystemChannel(std::string_view channel) const;
+  Result<std::string> OriginKey(std::string_view unit, uint64_t epoch) const;
+  Result<CaseView> GetCase(std::string_view case_code) const;
+  Result<CaseState> GetCaseState(std::string_view case_code) const;
+  // The cases of a channel, at most `limit`, in code order.
+  Result<std::vector<std::string>> CasesOfChannel(std::string_view channel, size_t limit) const;
+  // The index family's keys in [lower, upper) with their values, until `fn` returns false: the
+  // entries of the projections (core/log/projection.h).
+  Status ScanIndex(
+      std::string_view lower, std::string_view upper,
+      const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+  // The counters of counters projections in [lower, upper): key and count.
+  Status ScanIndexCounters(std::string_view lower, std::string_view upper,
+                           const std::function<void(std::string_view, int64_t)>& fn) const;
+  // Case codes starting with `prefix`, in byte order, at most `limit`.
+  Result<std::vector<std::string>> CaseCodes(std::string_view prefix, size_t limit) const;
+
+  std::optional<StreamHead> Head(const StreamKey& stream) const;
+  // Every stream whose channel passes `in_scope`.
+  VersionVector Vector(const std::function<bool(const std::string&)>& in_scope) const;
+  // The highest signed head at or below seq, the lowest at or above it (sync batches end at
+  // signed heads).
+  Result<SignedHead> SignedHeadAtOrBefore(const StreamKey& stream, uint64_t seq) const;
+  Result<SignedHead> SignedHeadAtOrAfter(const StreamKey& stream, uint64_t seq) const;
+  // Every signed head stored for a stream, by seq. Records of the wrong size are returned
+  // with an empty signature, for the auditor to report.
+  Result<std::vector<SignedHead>> SignedHeads(const StreamKey& stream) const;
+  // Events from_seq.. of a stream as a batch ending at a signed head: the last one within
+  // max_events if there is one, else the first one after (a batch as its origin signed it).
+  Result<Batch> ReadBatch(const StreamKey& stream, uint64_t from_seq, size_t max_events) const;
+
+  // What this node knows a peer holds (sync's per-peer checkpoint), in meta. Updates are not
+  // synced: a lost one costs a re-sent batch, never data.
+  VersionVector PeerKnowledge(std::string_view peer) const;
+  // The last commit counter of the peer whose changes this node has applied (0: none).
+  uint64_t PeerCounter(std::string_view peer) const;
+  Status SetPeerCounter(std::string_view peer, uint64_t counter);
+  Status UpdatePeerKnowledge(std::string_view peer, const VersionVector& heads);
+  Status ForgetPeerKnowledge(std::string_view peer,
+                             const std::function<bool(const std::string&)>& channels);
+
+  // Receipts a parent signed for what this node delivered (sync/receipt.h), kept as evidence.
+  // The store keeps them opaque: the signed body and its signature, by holder and time.
+  struct StoredReceipt {
+    std::string holder;  // the signing node's unit
+    uint64_t holder_epoch = 0;
+    int64_t at_ms = 0;
+    std::string body, signature;
+  };
+  Status AddReceipt(const StoredReceipt& receipt);  // WAL-synced
+  std::vector<StoredReceipt> Receipts() const;
+
+  // Called after every commit with the streams whose heads moved (from the committing
+  // thread, outside the store's locks). Returns an id for RemoveCommitListener.
+  using CommitListener = std::function<void(const std::vector<StreamKey>&)>;
+  uint64_t AddCommitListener(CommitListener listener);
+  void RemoveCommitListener(uint64_t id);
+  Result<std::unique_ptr<StreamReader>> ReadStream(const StreamKey& stream,
+                                                   uint64_t from_seq) const;
+
+  // XOR of SHA-256(case, state) over the channel's cases; all zero when empty.
+  Hash ChannelFingerprint(std::string_view channel) const;
+  // SHA-256 over (channel, fingerprint) of the non-empty channels passing `in_scope`.
+  Hash ScopeFingerprint(const std::function<bool(const std::string&)>& in_scope) const;
+  // The same combination over given channel fingerprints (zero ones are skipped).
+  static Hash CombineChannelFingerprints(std::vector<std::pair<std::string, Hash>> channels);
+  uint64_t CaseCount() const;
+  // Incremented by every commit; heads record the value at which they last moved, so a peer
+  // can be told what changed since a counter it saw.
+  uint64_t CommitCounter() const;
+
+  // The directory as folded from "$directory": an immutable snapshot, shared, not copied.
+  std::shared_ptr<const Directory> DirectorySnapshot() const;
+  // The revocations as folded from "$revocations", with when this node learned of each.
+  std::shared_ptr<const Revocations> RevocationsSnapshot() const;
+  uint64_t ClockHighWater() const { return hlc_.high_water(); }
+  HybridClock& clock() { return hlc_; }
+
+  // Checks one stream as held: canonical events, seq 1..head without gaps, the prev chain,
+  // the head record, and every stored signature against the origin key and the event at its
+  // seq. Names the first problem found.
+  Status VerifyStream(const StreamKey& stream) const;
+
+  struct ForkRecord {
+    StreamKey stream;
+    uint64_t seq;
+    Hash incoming;
+  };
+  std::vector<ForkRecord> Forks() const;
+
+  // Purges every channel the directory has moved out of this node's scope (events, heads,
+  // signatures, cases, indexes) and records each purge. Returns the purged channels.
+  struct Purge {
+    std::string channel;
+    int64_t at_ms = 0;
+    uint64_t events = 0, cases = 0;
+  };
+  Result<std::vector<Purge>> PurgeOutOfScope();
+  std::vector<Purge> Purges() const;
+
+  // Origins whose events arrived stamped too far ahead of this node's clock (beyond the HLC's
+  // drift): a commune's wrong clock, seen by every node its events reach, not only its parent.
+  // One record per origin, kept until the origin writes with a sane clock again.
+  struct ClockAhead {
+    std::string unit;
+    uint64_t epoch = 0;
+    int64_t latest_event_ms = 0;  // the latest time such an event of it claimed
+    int64_t max_ahead_ms = 0;     // the most one was ahead of our wall clock when it arrived
+    int64_t noticed_ms = 0;       // our wall clock when the last one arrived
+    uint64_t events = 0;          // such events received (a batch re-sent after a cut counts again)
+  };
+  Result<std::vector<ClockAhead>> OriginsAhead() const;
+
+  // Writes the memtables of every family to SST files (a clean shutdown: the next open has
+  // no WAL to replay). Durability never depends on it: commits are WAL-synced.
+  Status Flush();
+
+  // True while RocksDB has a flush or compaction pending or running in any family.
+  bool BackgroundWorkPending() const;
+  // Flushes and waits, at most `timeout`, until no background work is pending or running: a
+  // store at rest (before copying its directory; benchmarks start from such a store).
+  Status Settle(std::chrono::milliseconds timeout);
+
+  // A consistent copy of the store in `dir` (must not exist), openable as a store: a backup.
+  Status Checkpoint(const std::string& dir) const;
+
+  // Re-folds every case state and index from the log. Returns the number of events folded.
+  Result<uint64_t> RebuildStates();
+
+ private:
+  struct Writer;
+  struct Pending;
+  struct Prepared;
+  struct Touched;
+  explicit Store(StoreOptions options);
+  Status Load();
+  Status Submit(Writer* w);
+  Status CommitLocal(std::deque<Writer*>& group);
+  struct InFlight;
+  Status Prepare(const Batch& batch, Prepared* out) const;
+  Status StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<InFlight>* handoff);
+  // `writing`: the commit before is still being written (fold on this thread only).
+  Status FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending* overlay, bool writing);
+  static Status AwaitPredecessor(const std::shared_ptr<InFlight>& prev);
+  // Records (in the commit) that the origin of `stream` wrote `events` too far ahead.
+  void NoteClockAhead(Pending& p, const StreamKey& stream, int64_t latest_event_ms, int64_t now_ms,
+                      uint64_t events);
+  Status AwaitInFlight();
+  Status ValidateLocalWrite(const LocalWrite& lw) const;
+  Status CheckCaseChannel(const Pending& p, const std::vector<Event>& staged,
+                          const std::string& case_code, const std::string& channel) const;
+  Status LoadCase(const std::string& code, const std::string& channel, Touched* t) const;
+  Status InitCase(const std::string& code, const std::string& channel, const rocksdb::Status& read,
+                  std::string_view value, Touched* t) const;
+  void FinishCase(Touched* t) const;
+  // Takes a case out of the index family: its channel entry and every projection's keys.
+  void Unproject(const CaseState& state, rocksdb::WriteBatch* wb) const;
+  Status FoldInto(Pending& p, const Event& e, const Hash& id);
+  static Status ApplyBounded(CaseState& state, const Event& e, const Hash& id);
+  // Puts a staged commit's case records, index changes and report counters into its batch
+  // while the commit before it may still be written; Write adds what depends on that one.
+  void SealCases(Pending& p) const;
+  Status Write(Pending& p);
+  Result<Hash> StoredId(const StreamKey& stream, uint64_t seq) const;
+  Status RecordFork(const Batch& batch, size_t index, const Hash& stored, const Hash& incoming);
+  // Calls fn(key, value) for the keys of a family in [lower, upper) until it returns false.
+  Status Scan(size_t family, std::string_view lower, std::string_view upper,
+              const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  Status ListChannels(std::vector<std::string>* out) const;
+  // Calls fn with every event of a (system) channel, stream after stream, until an error.
+  Status ForEachEvent(std::string_view channel,
+                      const std::function<Status(const Event&)>& fn) const;
+  Status RebuildChannel(const std::string& channel, Hash* fp, uint64_t* cases, uint64_t* folded);
+  Result<Purge> PurgeChannel(const std::string& channel);
+  // Waits to be the only writer (front of the queue, nothing in flight); returns the release.
+  std::function<void()> Exclusive();
+
+  StoreOptions options_;
+  HybridClock hlc_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cf_;
+  // Folds the other half of a large commit, and rebuilds channels beside the caller.
+  WorkerPool helper_{1};
+
+  // The writer queue (group commit) and the single committer's exclusivity.
+  std::mutex queue_mu_;
+  std::deque<Writer*> writers_;
+  // The newest commit handed off by a leader; it may still be being written.
+  std::mutex flight_mu_;
+  std::shared_ptr<InFlight> inflight_;
+
+  // Caches of committed state, read by everyone, written only by the committer.
+  mutable std::shared_mutex cache_mu_;
+  std::map<StreamKey, StreamHead> heads_;
+  std::unordered_map<std::string, Hash> channel_fp_;
+  std::unordered_map<std::string, std::string> origin_keys_;  // unit\0epoch -> key
+  std::mutex listeners_mu_;
+  uint64_t next_listener_ = 0;
+  std::map<uint64_t, CommitListener> listeners_;
+  std::shared_ptr<const Directory> directory_;  // replaced, never changed in place
+  std::shared_ptr<const Revocations> revocations_ = std::make_shared<Revocations>();
+  uint64_t case_count_ = 0;
+  uint64_t commit_counter_ = 0;
+  std::mutex ahead_mu_;
+  std::set<std::string> origins_ahead_;  // guarded by ahead_mu_; RevocationKey of each
+};
+
+}  // namespace hoso
