@@ -1,5 +1,9 @@
 // LocalApi: the node's local HTTP/JSON API (docs/api.md) as a pure function from a request to
-// a response, so tests drive it without sockets; ApiServer puts it on a TCP port.
+// a response, so tests drive it without sockets; ApiServer puts it on a TCP port. The router
+// and admission are node/local_api.cc; the handlers, one file per resource group, node/api/
+// (cases, sync_status, reference, auth, admin) with the answers they share in
+// node/api/responses.h. Handlers parse, call the domain's rule (core/domain/case_rules.h),
+// commit and answer.
 //
 // Every route but GET /healthz needs "Authorization: Bearer <token>". Writes name the acting
 // officer, who is recorded on the event. A bad request gets a 4xx whose JSON body names the
@@ -72,44 +76,64 @@ class LocalApi {
   std::optional<HttpResponse> Admit(const HttpRequest& request);
 
  private:
-  struct Call;
+  // One request as the handlers see it: its path and query decoded, and who sent it.
+  struct Call {
+    const HttpRequest& req;
+    std::string path;
+    std::map<std::string, std::string> query;
+    std::optional<Session> session;  // a logged-in officer (web app); none with the API token
+  };
+
+  // The router (node/local_api.cc).
   HttpResponse Route(Call& call);
+  HttpResponse StaticFile(const std::string& path) const;
+
+  // Cases (node/api/cases.cc).
   HttpResponse ReceiveCase(Call& call);
   HttpResponse RecordStep(Call& call, const std::string& code);
   HttpResponse GetCase(Call& call, const std::string& code);
   HttpResponse ListCases(Call& call);
+  Result<std::string> MintCaseCode(int64_t now_ms) const;
+
+  // What the node shows of itself (node/api/sync_status.cc).
   HttpResponse SyncStatus(Call& call);
   HttpResponse NodeInfo(Call& call);
   static boost::json::object SelfCheckJson(const SelfCheckReport& report);
   HttpResponse Scope(Call& call);
-  HttpResponse Backup(Call& call);
-  HttpResponse ImportBundle(Call& call);
+  HttpResponse Metrics(Call& call);
+  std::vector<sync::PeerStatus> CurrentPeers() const;
+  uint64_t EventsBehind(const sync::PeerStatus& peer, const std::string& me) const;
+
+  // Reference data (node/api/reference.cc).
   HttpResponse Catalogue(Call& call);
-  HttpResponse Report(Call& call);
   HttpResponse LoadCatalogue(Call& call);
   HttpResponse Calendar(Call& call);
   HttpResponse SetCalendar(Call& call);
-  std::optional<HttpResponse> RootOnly(const char* what) const;
-  // officers.json as it is now (re-read when the file changes); empty without one.
-  std::shared_ptr<const OfficerDirectory> Officers() const;
-  // The officer of a reference-data write (directory, catalogue, calendar) with the API
-  // token: "system" or an officer of this node with role head.
-  std::optional<HttpResponse> ReferenceOfficer(const std::string& officer) const;
-  std::optional<HttpResponse> Authenticate(Call& call);
-  HttpResponse StaticFile(const std::string& path) const;
-  HttpResponse Login(Call& call);
-  std::optional<HttpResponse> ActingOfficer(const Call& call, const boost::json::object& in,
-                                            std::string_view status, std::string* officer) const;
   HttpResponse Directory(Call& call);
   HttpResponse LoadDirectory(Call& call);
   HttpResponse Revocations(Call& call);
   HttpResponse Revoke(Call& call);
-  HttpResponse Metrics(Call& call);
-  Result<std::string> MintCaseCode(int64_t now_ms) const;
+  std::optional<HttpResponse> RootOnly(const char* what) const;
+  // The officer of a reference-data write (directory, catalogue, calendar) with the API
+  // token: "system" or an officer of this node with role head.
+  std::optional<HttpResponse> ReferenceOfficer(const std::string& officer) const;
   // The catalogue and calendars as the store holds them now (cached).
   std::shared_ptr<const ReferenceData> Reference() const;
-  std::vector<sync::PeerStatus> CurrentPeers() const;
-  uint64_t EventsBehind(const sync::PeerStatus& peer, const std::string& me) const;
+
+  // Officers and sessions (node/api/auth.cc).
+  std::optional<HttpResponse> Authenticate(Call& call);
+  HttpResponse Login(Call& call);
+  HttpResponse Logout(Call& call);
+  HttpResponse Me(Call& call);
+  std::optional<HttpResponse> ActingOfficer(const Call& call, const boost::json::object& in,
+                                            std::string_view status, std::string* officer) const;
+  // officers.json as it is now (re-read when the file changes); empty without one.
+  std::shared_ptr<const OfficerDirectory> Officers() const;
+
+  // The IT team's routes (node/api/admin.cc).
+  HttpResponse Backup(Call& call);
+  HttpResponse ImportBundle(Call& call);
+  HttpResponse Report(Call& call);
 
   Store* store_;
   const Clock* clock_;

@@ -1,0 +1,133 @@
+// Backup and bundle import (the IT team's, with the API token) and the report (docs/api.md:
+// /v1/backup, /v1/bundle, /v1/report).
+#include <set>
+
+#include "core/base/text.h"
+#include "core/domain/report.h"
+#include "node/api/responses.h"
+#include "node/local_api.h"
+#include "sync/bundle.h"
+
+namespace hoso::node {
+
+using api::Error;
+using api::FromStatus;
+using api::Invalid;
+using api::Json;
+using api::Missing;
+
+HttpResponse LocalApi::Backup(Call& call) {
+  auto it = call.query.find("dir");
+  if (it == call.query.end() || it->second.empty()) return Missing("dir");
+  const std::string& dir = it->second;
+  if (dir.front() != '/') {
+    return Invalid("dir", "must be an absolute path on the node's machine",
+                   "phải là đường dẫn tuyệt đối trên máy của nút");
+  }
+  Status s = store_->Checkpoint(dir);
+  if (!s.ok()) {
+    return Error(s.code() == Code::kIOError ? 500 : 400, "backup_failed", "dir", s.message(),
+                 "Không sao lưu được: " + s.message());
+  }
+  return Json(201, json::object{{"dir", dir},
+                                {"cases", store_->CaseCount()},
+                                {"commit_counter", store_->CommitCounter()}});
+}
+
+HttpResponse LocalApi::ImportBundle(Call& call) {
+  if (!view_.verify_origin) {
+    return FromStatus(Status::FailedPrecondition("this node has no CA to verify bundles with"));
+  }
+  auto stats = sync::ImportBundle(*store_, call.req.body, view_.verify_origin);
+  if (!stats.ok()) {
+    return Error(400, "invalid", "body", stats.status().message(),
+                 "Tệp dữ liệu không hợp lệ hoặc bị hỏng, không nhập được.");
+  }
+  json::array refused;
+  for (const auto& r : stats->refused) refused.push_back(json::value(r));
+  const auto& b = stats->bundle;
+  return Json(200, json::object{{"scope", b.scope},
+                                {"exporter", b.exporter},
+                                {"created", FormatTime(b.created_ms)},
+                                {"streams", b.streams},
+                                {"events", b.events},
+                                {"applied", stats->applied},
+                                {"duplicates", stats->duplicates},
+                                {"refused", std::move(refused)}});
+}
+
+HttpResponse LocalApi::Report(Call& call) {
+  static const std::set<std::string> known = {"scope", "from", "to", "by", "format"};
+  for (const auto& [k, v] : call.query) {
+    if (!known.count(k)) {
+      return Error(400, "invalid", k, "unknown query parameter", "Tham số không hợp lệ: " + k);
+    }
+  }
+  ReportQuery q;
+  q.scope = call.query.count("scope") ? call.query.at("scope") : store_->options().identity->unit;
+  int this_month = MonthOf(clock_->NowMs());
+  for (auto [name, month] : {std::pair{"from", &q.from_month}, {"to", &q.to_month}}) {
+    *month = this_month;
+    if (auto it = call.query.find(name); it != call.query.end()) {
+      auto m = ParseMonth(it->second);
+      if (!m.ok()) return Invalid(name, m.status().message(), "tháng phải có dạng YYYY-MM");
+      *month = *m;
+    }
+  }
+  if (auto it = call.query.find("by"); it != call.query.end()) {
+    for (std::string_view g : SplitList(it->second)) {
+      if (g == "unit") {
+        q.by_unit = true;
+      } else if (g == "procedure") {
+        q.by_procedure = true;
+      } else if (g == "month") {
+        q.by_month = true;
+      } else {
+        return Invalid("by", "groups are unit, procedure and month",
+                       "chỉ nhóm theo unit (đơn vị), procedure (thủ tục), month (tháng)");
+      }
+    }
+  }
+  auto rows = BuildReport(*store_, q);
+  if (!rows.ok()) return FromStatus(rows.status(), "from");
+  if (call.query.count("format") && call.query.at("format") == "csv") {
+    HttpResponse r;
+    r.content_type = "text/csv; charset=utf-8";
+    r.body = ReportCsv(*rows);
+    return r;
+  }
+  json::array out;
+  for (const auto& row : *rows) {
+    const ReportFigures& f = row.figures;
+    json::object o;
+    if (!row.unit.empty()) o["unit"] = row.unit;
+    if (!row.procedure.empty()) o["procedure"] = row.procedure;
+    if (!row.month.empty()) o["month"] = row.month;
+    o["received"] = json::object{{"total", f.received},
+                                 {"online", f.received_online},
+                                 {"in_person", f.received_in_person},
+                                 {"postal", f.received_postal},
+                                 {"carried_over", f.carried_over}};
+    o["resolved"] = json::object{{"total", f.resolved},
+                                 {"early", f.early},
+                                 {"on_time", f.on_time},
+                                 {"late", f.late},
+                                 {"not_judged", f.not_judged}};
+    o["in_progress"] = json::object{
+        {"total", f.in_progress}, {"on_time", f.in_progress_on_time}, {"late", f.in_progress_late}};
+    o["postal"] = f.postal;
+    o["postal_share"] = f.received ? static_cast<double>(f.postal) / f.received : 0.0;
+    uint64_t judged = f.early + f.on_time + f.late;
+    o["on_time_rate"] = judged ? static_cast<double>(f.early + f.on_time) / judged : 0.0;
+    out.push_back(std::move(o));
+  }
+  json::object total = out.back().as_object();
+  out.pop_back();
+  return Json(200, json::object{{"scope", q.scope},
+                                {"from", MonthName(q.from_month)},
+                                {"to", MonthName(q.to_month)},
+                                {"rows", std::move(out)},
+                                {"total", std::move(total)}});
+}
+
+}  // namespace hoso::node

@@ -1,0 +1,388 @@
+// The cases: reception, steps, one case, the list (docs/api.md, "Cases").
+#include <charconv>
+#include <set>
+
+#include "core/base/text.h"
+#include "core/domain/case_index.h"
+#include "core/domain/case_rules.h"
+#include "core/domain/event_schema.h"
+#include "core/domain/lifecycle.h"
+#include "core/log/case_state.h"
+#include "node/api/responses.h"
+#include "node/json.h"
+#include "node/local_api.h"
+
+namespace hoso::node {
+
+using api::CaseReadError;
+using api::Error;
+using api::FromStatus;
+using api::Invalid;
+using api::Json;
+using api::kDefaultLimit;
+using api::kMaxLimit;
+using api::kMaxShortText;
+using api::kMaxText;
+using api::kViBool;
+using api::kViTime;
+using api::Missing;
+using api::ParseBody;
+using api::Refused;
+using api::TextField;
+using api::UnknownFields;
+
+namespace {
+
+bool IsDigits(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+json::value FieldValue(const LiveWrite& w) {
+  auto v = cbor::Decode(w.value);
+  return v.ok() ? CborToJson(*v) : json::value(nullptr);
+}
+
+std::optional<HttpResponse> ReadApplicant(const json::object& in, cbor::Value* applicant) {
+  auto app = in.find("applicant");
+  if (app == in.end() || app->value().is_null()) return Missing("applicant");
+  if (!app->value().is_object()) {
+    return Invalid("applicant", "must be an object", "phải là một đối tượng");
+  }
+  const json::object& a = app->value().get_object();
+  if (auto e = UnknownFields(a, {"name", "id_no", "phone", "email", "address"}, "applicant.")) {
+    return e;
+  }
+  *applicant = cbor::Value::Map();
+  for (std::string_view f : {"name", "id_no", "phone", "email", "address"}) {
+    std::string value;
+    std::string path = "applicant." + std::string(f);
+    size_t max = f == "address" ? kMaxText : 200;
+    if (auto e = TextField(a, std::string(f), path, f == "name", max, &value)) return e;
+    if (value.empty()) continue;
+    if (f == "id_no" && (!IsDigits(value) || (value.size() != 9 && value.size() != 12))) {
+      return Invalid(path, "must be 9 or 12 digits", "phải gồm 9 hoặc 12 chữ số");
+    }
+    if (f == "phone" && (value.size() < 8 || value.size() > 15 ||
+                         value.find_first_not_of("+0123456789 ") != std::string::npos)) {
+      return Invalid(path, "must be 8 to 15 digits", "phải gồm 8 đến 15 chữ số");
+    }
+    applicant->Set(f, cbor::Value::Text(value));
+  }
+  return std::nullopt;
+}
+
+// Documents: [{name, kind: original|copy, count}].
+std::optional<HttpResponse> ReadDocuments(const json::object& in, cbor::Value* documents) {
+  *documents = cbor::Value::Array();
+  auto d = in.find("documents");
+  if (d == in.end() || d->value().is_null()) return std::nullopt;
+  if (!d->value().is_array()) {
+    return Invalid("documents", "must be an array", "phải là một danh sách");
+  }
+  size_t i = 0;
+  for (const auto& item : d->value().get_array()) {
+    std::string path = "documents[" + std::to_string(i++) + "]";
+    if (!item.is_object()) return Invalid(path, "must be an object", "phải là một đối tượng");
+    const json::object& doc = item.get_object();
+    if (auto e = UnknownFields(doc, {"name", "kind", "count"}, path + ".")) return e;
+    std::string name, kind = "copy";
+    if (auto e = TextField(doc, "name", path + ".name", true, kMaxText, &name)) return e;
+    if (auto e = TextField(doc, "kind", path + ".kind", false, kMaxShortText, &kind)) return e;
+    if (kind != "original" && kind != "copy") {
+      return Invalid(path + ".kind", "must be \"original\" or \"copy\"",
+                     "chỉ nhận original (bản chính) hoặc copy (bản sao)");
+    }
+    uint64_t count = 1;
+    if (auto c = doc.find("count"); c != doc.end()) {
+      if (!c->value().is_int64() || c->value().get_int64() < 1 || c->value().get_int64() > 1000) {
+        return Invalid(path + ".count", "must be a whole number from 1 to 1000",
+                       "phải là số nguyên từ 1 đến 1000");
+      }
+      count = static_cast<uint64_t>(c->value().get_int64());
+    }
+    cbor::Value entry = cbor::Value::Map();
+    entry.Set("name", cbor::Value::Text(name));
+    entry.Set("kind", cbor::Value::Text(kind));
+    entry.Set("count", cbor::Value::Uint(count));
+    documents->Append(std::move(entry));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::string> LocalApi::MintCaseCode(int64_t now_ms) const {
+  const Identity& id = *store_->options().identity;
+  const std::string prefix = CaseCodePrefix(id.unit, id.epoch, now_ms);
+  HOSO_ASSIGN_OR_RETURN(std::vector<std::string> held, store_->CaseCodes(prefix, SIZE_MAX));
+  // Only "not found" makes a code free: a read error is passed on.
+  return NextCaseCode(prefix, held, [&](const std::string& code) -> Result<bool> {
+    auto state = store_->GetCaseState(code);
+    if (state.status().code() == Code::kNotFound) return true;
+    if (!state.ok()) return state.status();
+    return false;
+  });
+}
+
+HttpResponse LocalApi::ReceiveCase(Call& call) {
+  if (!store_->options().identity) return FromStatus(Status::FailedPrecondition("no identity"));
+  json::object in;
+  if (auto e =
+          ParseBody(call.req,
+                    {"officer", "code", "procedure", "procedure_name", "applicant", "documents",
+                     "channel", "return_by_post", "return_address", "due_at", "fee", "note"},
+                    &in)) {
+    return *e;
+  }
+  std::string officer, code, procedure, procedure_name, channel, return_address, note;
+  if (auto e = ActingOfficer(call, in, "received", &officer)) return *e;
+  if (auto e = TextField(in, "code", "code", false, kMaxShortText, &code)) return *e;
+  if (auto e = TextField(in, "procedure", "procedure", true, kMaxShortText, &procedure)) return *e;
+  if (auto e = TextField(in, "procedure_name", "procedure_name", false, kMaxText, &procedure_name))
+    return *e;
+  if (auto e = TextField(in, "channel", "channel", true, kMaxShortText, &channel)) return *e;
+  if (auto e = TextField(in, "note", "note", false, kMaxText, &note)) return *e;
+  if (!code.empty() && (!ValidateName("case code", code).ok() || code.front() == '$')) {
+    return Invalid("code", "use letters, digits, '.', '_' and '-' only",
+                   "chỉ dùng chữ, số và các dấu . _ -");
+  }
+  cbor::Value applicant, documents;
+  if (auto e = ReadApplicant(in, &applicant)) return *e;
+  if (auto e = ReadDocuments(in, &documents)) return *e;
+
+  bool by_post = false;
+  if (auto r = in.find("return_by_post"); r != in.end() && !r->value().is_null()) {
+    if (!r->value().is_bool()) return Invalid("return_by_post", "must be true or false", kViBool);
+    by_post = r->value().get_bool();
+  }
+  if (auto e =
+          TextField(in, "return_address", "return_address", by_post, kMaxText, &return_address)) {
+    return *e;
+  }
+  ReceptionRequest request{procedure,
+                           procedure_name,
+                           channel,
+                           return_address,
+                           note,
+                           std::move(applicant),
+                           std::move(documents),
+                           by_post};
+  if (auto f = in.find("fee"); f != in.end() && !f->value().is_null()) {
+    if (!f->value().is_int64() || f->value().get_int64() < 0) {
+      return Invalid("fee", "must be a whole number of đồng, 0 or more",
+                     "phải là số tiền nguyên (đồng), không âm");
+    }
+    request.fee = static_cast<uint64_t>(f->value().get_int64());
+  }
+  if (auto d = in.find("due_at"); d != in.end() && !d->value().is_null()) {
+    Result<int64_t> t =
+        d->value().is_string()
+            ? ParseTime(std::string(d->value().get_string()))
+            : (d->value().is_int64() ? Result<int64_t>(d->value().get_int64())
+                                     : Result<int64_t>(Status::InvalidArgument("must be a time")));
+    if (!t.ok()) return Invalid("due_at", t.status().message(), kViTime);
+    request.due_at = *t;
+  }
+  const int64_t now = clock_->NowMs();
+  const std::string& unit = store_->options().identity->unit;
+  cbor::Value body;
+  if (auto refused = BuildReception(request, *Reference(), unit, now, &body)) {
+    return Refused(*refused);
+  }
+  std::lock_guard lock(write_mu_);
+  if (code.empty()) {
+    auto minted = MintCaseCode(now);
+    if (!minted.ok()) return FromStatus(minted.status());
+    code = std::move(minted).value();
+  } else if (!CaseCodeBelongsTo(code, unit)) {
+    return Invalid("code", "a case code received here starts with this office's unit " + unit,
+                   "mã hồ sơ tiếp nhận tại đây phải bắt đầu bằng mã đơn vị " + unit);
+  } else if (auto held = store_->GetCaseState(code); held.ok()) {
+    return Error(409, "exists", "code", "case " + code + " already exists",
+                 "Mã hồ sơ " + code + " đã tồn tại.");
+  } else if (held.status().code() != Code::kNotFound) {
+    return FromStatus(held.status());
+  }
+  auto appended = store_->Append(LocalWrite{unit, code, "case.received", std::move(body), officer});
+  if (!appended.ok()) return FromStatus(appended.status());
+  HttpResponse r = GetCase(call, code);
+  r.status = 201;
+  return r;
+}
+
+HttpResponse LocalApi::RecordStep(Call& call, const std::string& code) {
+  json::object in;
+  if (auto e = ParseBody(call.req, {"officer", "status", "note", "tracking"}, &in)) return *e;
+  std::string officer, status, note, tracking;
+  if (auto e = TextField(in, "status", "status", true, kMaxShortText, &status)) return *e;
+  if (auto e = ActingOfficer(call, in, status, &officer)) return *e;
+  if (auto e = TextField(in, "note", "note", false, kMaxText, &note)) return *e;
+  if (auto e = TextField(in, "tracking", "tracking", false, kMaxShortText, &tracking)) return *e;
+  if (auto refused = CheckStepStatus(status)) return Refused(*refused);
+  std::lock_guard lock(write_mu_);  // the check and the write see the same state
+  auto state = store_->GetCaseState(code);
+  if (!state.ok()) return CaseReadError(state.status(), code);
+  cbor::Value body;
+  if (auto refused =
+          BuildStep(*state, status, note, tracking, *Reference(), clock_->NowMs(), &body)) {
+    return Refused(*refused);
+  }
+  auto appended =
+      store_->Append(LocalWrite{state->channel(), code, "case.step", std::move(body), officer});
+  if (!appended.ok()) return FromStatus(appended.status());
+  HttpResponse r = GetCase(call, code);
+  r.status = 201;
+  return r;
+}
+
+HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
+  auto view = store_->GetCase(code);
+  if (!view.ok()) return CaseReadError(view.status(), code);
+  const CaseState& st = view->state;
+  std::map<std::string, const HistoryEntry*> by_id;
+  for (const auto& h : view->history) by_id[std::string(AsView(h.id))] = &h;
+  json::object fields;
+  json::array conflicts;
+  for (const auto& f : st.fields()) {
+    if (const LiveWrite* w = st.Winner(f)) fields[f.name] = FieldValue(*w);
+    if (f.live.size() < 2) continue;
+    json::array candidates;
+    for (const auto& w : f.live) {
+      const EventRef& ref = st.events()[w.ref];
+      json::object c;
+      c["value"] = FieldValue(w);
+      c["origin"] = ref.origin;
+      c["at"] = FormatTime(static_cast<int64_t>(ref.hlc >> 16));
+      auto h = by_id.find(std::string(AsView(ref.id)));
+      if (h != by_id.end()) c["officer"] = h->second->event.officer;
+      c["winner"] = (&w == st.Winner(f));
+      candidates.push_back(std::move(c));
+    }
+    conflicts.push_back(json::object{{"field", f.name}, {"candidates", std::move(candidates)}});
+  }
+  json::array history;
+  for (const auto& h : view->history) {
+    const Event& e = h.event;
+    json::object entry;
+    entry["at"] = FormatTime(static_cast<int64_t>(e.hlc >> 16));
+    entry["office"] = e.stream.origin;
+    entry["epoch"] = e.stream.epoch;
+    entry["seq"] = e.seq;
+    entry["officer"] = e.officer;
+    entry["type"] = e.type;
+    entry["changes"] = CborToJson(e.body);
+    entry["id"] = Hex(h.id);
+    if (h.recorded_before_deps) entry["recorded_before_deps"] = true;
+    history.push_back(std::move(entry));
+  }
+  json::object out;
+  out["code"] = code;
+  out["office"] = st.channel();
+  out["fields"] = std::move(fields);
+  out["conflicts"] = std::move(conflicts);
+  out["history"] = std::move(history);
+  out["fingerprint"] = Hex(st.Fingerprint());
+  json::array next;
+  for (const auto& a : AllowedNextSteps(st.TextOr("status", ""))) next.push_back(json::value(a));
+  out["allowed_next"] = std::move(next);
+  return Json(200, out);
+}
+
+HttpResponse LocalApi::ListCases(Call& call) {
+  static const std::set<std::string> known = {"status",    "office",  "applicant", "due_before",
+                                              "due_after", "overdue", "limit"};
+  for (const auto& [k, v] : call.query) {
+    if (!known.count(k)) {
+      return Error(400, "invalid", k, "unknown query parameter", "Tham số không hợp lệ: " + k);
+    }
+  }
+  size_t limit = kDefaultLimit;
+  if (auto it = call.query.find("limit"); it != call.query.end()) {
+    auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), limit);
+    if (ec != std::errc() || p != it->second.data() + it->second.size() || limit == 0 ||
+        limit > kMaxLimit) {
+      return Invalid("limit", "must be a number from 1 to " + std::to_string(kMaxLimit),
+                     "phải là số từ 1 đến " + std::to_string(kMaxLimit));
+    }
+  }
+  int64_t now = clock_->NowMs();
+  int64_t due_after = INT64_MIN, due_before = INT64_MAX;
+  for (auto [name, bound] : {std::pair{"due_after", &due_after}, {"due_before", &due_before}}) {
+    if (auto it = call.query.find(name); it != call.query.end()) {
+      auto t = ParseTime(it->second);
+      if (!t.ok()) return Invalid(name, t.status().message(), kViTime);
+      *bound = *t;
+    }
+  }
+  bool overdue = false;
+  if (auto it = call.query.find("overdue"); it != call.query.end()) {
+    if (it->second != "true" && it->second != "false" && it->second != "1" && it->second != "0") {
+      return Invalid("overdue", "must be true or false", kViBool);
+    }
+    overdue = it->second == "true" || it->second == "1";
+    if (overdue) due_before = std::min(due_before, now);
+  }
+  auto get = [&](const char* k) {
+    auto it = call.query.find(k);
+    return it == call.query.end() ? std::string() : it->second;
+  };
+  std::string status = get("status"), office = get("office"), applicant = get("applicant");
+  // Candidates from the most selective index asked for; the others filter them.
+  constexpr size_t kScan = 1 << 20;
+  Result<std::vector<std::string>> found = std::vector<std::string>();
+  if (!applicant.empty()) {
+    found = CasesByApplicant(*store_, applicant, kScan);
+  } else if (!status.empty()) {
+    found = CasesByStatus(*store_, status, kScan);
+  } else if (!office.empty()) {
+    found = store_->CasesOfChannel(office, kScan);
+  } else if (due_after != INT64_MIN || due_before != INT64_MAX) {
+    found = CasesDueBetween(*store_, std::max<int64_t>(due_after, 0), due_before, kScan);
+  } else {
+    found = store_->CaseCodes("", kScan);
+  }
+  if (!found.ok()) return FromStatus(found.status());
+  std::vector<std::string> candidates = std::move(found).value();
+  json::array out;
+  size_t matched = 0;
+  for (const auto& code : candidates) {
+    auto st = store_->GetCaseState(code);
+    if (!st.ok()) continue;
+    std::string s = st->TextOr("status", "");
+    if (!status.empty() && s != status) continue;
+    if (!office.empty() && st->channel() != office) continue;
+    cbor::Value due_v = st->Get("due_at");
+    bool has_due = due_v.is_uint();
+    int64_t due = has_due ? static_cast<int64_t>(due_v.uint()) : 0;
+    if ((due_after != INT64_MIN || due_before != INT64_MAX) &&
+        (!has_due || due < due_after || due >= due_before)) {
+      continue;
+    }
+    bool late = IsOverdue(*st, now);
+    if (overdue && !late) continue;
+    // One more than the limit tells that the list goes on; counting further would load every
+    // case of a large scope.
+    if (++matched > limit) break;
+    json::object c;
+    c["code"] = code;
+    c["office"] = st->channel();
+    c["status"] = s;
+    c["procedure"] = st->TextOr("procedure", "");
+    cbor::Value app = st->Get("applicant");
+    const cbor::Value* name = app.is_map() ? app.Find("name") : nullptr;
+    c["applicant"] = name && name->is_text() ? name->str() : "";
+    cbor::Value received = st->Get("received_at");
+    if (received.is_uint()) c["received_at"] = FormatTime(static_cast<int64_t>(received.uint()));
+    if (has_due) c["due_at"] = FormatTime(due);
+    c["overdue"] = late;
+    c["conflicts"] = st->Conflicts().size();
+    out.push_back(std::move(c));
+  }
+  json::object body;
+  body["count"] = out.size();
+  body["truncated"] = matched > limit;
+  body["cases"] = std::move(out);
+  return Json(200, body);
+}
+
+}  // namespace hoso::node

@@ -1,0 +1,297 @@
+// What the node shows of itself: sync status, node info, scope (docs/api.md, "Sync and node")
+// and /metrics.
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "core/base/text.h"
+#include "core/domain/case_index.h"
+#include "core/domain/lifecycle.h"
+#include "core/log/directory.h"
+#include "node/api/responses.h"
+#include "node/local_api.h"
+
+namespace hoso::node {
+
+using api::FromStatus;
+using api::Json;
+
+namespace {
+
+// Sync keeps one status per accepted connection; people want one line per child office: its
+// connected session, else its latest. Connections that never authenticated (refused
+// certificates, probes) show only the latest few, for their errors.
+std::vector<sync::PeerStatus> OnePerPeer(std::vector<sync::PeerStatus> all) {
+  constexpr size_t kAnonymous = 5;
+  std::vector<sync::PeerStatus> out, anonymous;
+  std::map<std::string, sync::PeerStatus> by_unit;
+  for (auto& p : all) {
+    if (p.upstream) {
+      out.push_back(std::move(p));
+    } else if (p.unit.empty()) {
+      anonymous.push_back(std::move(p));
+    } else {
+      auto [it, fresh] = by_unit.try_emplace(p.unit, p);
+      const sync::PeerStatus& kept = it->second;
+      if (!fresh && (p.connected > kept.connected ||
+                     (p.connected == kept.connected && p.since_ms > kept.since_ms))) {
+        it->second = std::move(p);
+      }
+    }
+  }
+  for (auto& [unit, p] : by_unit) out.push_back(std::move(p));
+  std::sort(anonymous.begin(), anonymous.end(),
+            [](const auto& a, const auto& b) { return a.since_ms > b.since_ms; });
+  if (anonymous.size() > kAnonymous) anonymous.resize(kAnonymous);
+  for (auto& p : anonymous) out.push_back(std::move(p));
+  return out;
+}
+
+}  // namespace
+
+std::vector<sync::PeerStatus> LocalApi::CurrentPeers() const {
+  return view_.peers ? OnePerPeer(view_.peers()) : std::vector<sync::PeerStatus>{};
+}
+
+uint64_t LocalApi::EventsBehind(const sync::PeerStatus& peer, const std::string& me) const {
+  if (peer.unit.empty()) return 0;
+  auto dir = store_->DirectorySnapshot();
+  int64_t now = clock_->NowMs();
+  VersionVector ours = store_->Vector([&](const std::string& channel) {
+    return IsSystemChannel(channel) ||
+           (dir->InScope(peer.unit, channel, now) && dir->InScope(me, channel, now));
+  });
+  VersionVector known = store_->PeerKnowledge(peer.unit + "#" + std::to_string(peer.epoch));
+  uint64_t behind = 0;
+  for (const auto& [stream, head] : ours) {
+    auto it = known.find(stream);
+    uint64_t theirs = it == known.end() ? 0 : it->second.seq;
+    if (head.seq > theirs) behind += head.seq - theirs;
+  }
+  return behind;
+}
+
+HttpResponse LocalApi::SyncStatus(Call&) {
+  std::vector<sync::PeerStatus> peers = CurrentPeers();
+  const std::string me = store_->options().identity ? store_->options().identity->unit : "";
+  json::array list;
+  bool online = false;
+  int64_t since = view_.started_ms;
+  int64_t last_success = 0;
+  for (const auto& p : peers) {
+    json::object o;
+    o["address"] = p.address;
+    o["unit"] = p.unit;
+    o["epoch"] = p.epoch;
+    o["direction"] = p.upstream ? "upstream" : "downstream";
+    o["connected"] = p.connected;
+    if (p.since_ms) o["since"] = FormatTime(p.since_ms);
+    if (p.last_success_ms) o["last_success"] = FormatTime(p.last_success_ms);
+    o["events_behind"] = EventsBehind(p, me);
+    o["clock_skew_ms"] = p.clock_skew_ms;
+    o["bytes_sent"] = p.bytes_sent;
+    o["bytes_received"] = p.bytes_received;
+    o["wire_bytes_sent"] = p.wire_sent;
+    o["wire_bytes_received"] = p.wire_received;
+    o["events_sent"] = p.events_sent;
+    o["events_received"] = p.events_received;
+    if (!p.last_error.empty()) o["last_error"] = p.last_error;
+    list.push_back(std::move(o));
+    if (!p.upstream) continue;
+    last_success = std::max(last_success, p.last_success_ms);
+    if (p.connected && !online) {
+      online = true;
+      since = p.since_ms;
+    } else if (!p.connected && !online && p.since_ms) {
+      since = std::max(since, p.since_ms);
+    }
+  }
+  json::object out;
+  out["unit"] = me;
+  out["epoch"] = store_->options().identity ? store_->options().identity->epoch : 0;
+  if (view_.upstreams.empty()) {
+    out["state"] = "no_upstream";  // the root of the tree
+  } else {
+    out["state"] = online ? "online" : "offline";
+    out["since"] = FormatTime(since);
+  }
+  if (last_success) out["last_success"] = FormatTime(last_success);
+  json::array ups;
+  for (const auto& u : view_.upstreams) ups.push_back(json::value(u));
+  out["upstreams"] = std::move(ups);
+  out["peers"] = std::move(list);
+  auto ahead = store_->OriginsAhead();
+  if (!ahead.ok()) return FromStatus(ahead.status());
+  json::array clocks;
+  for (const auto& a : *ahead) {
+    json::object o;
+    o["unit"] = a.unit;
+    o["epoch"] = a.epoch;
+    o["latest_event"] = FormatTime(a.latest_event_ms);
+    o["max_ahead_ms"] = a.max_ahead_ms;
+    o["noticed"] = FormatTime(a.noticed_ms);
+    o["events"] = a.events;
+    clocks.push_back(std::move(o));
+  }
+  out["clocks_ahead"] = std::move(clocks);
+  if (view_.self_check) out["self_check"] = SelfCheckJson(view_.self_check());
+  return Json(200, out);
+}
+
+json::object LocalApi::SelfCheckJson(const SelfCheckReport& r) {
+  json::object o;
+  o["state"] = SelfCheckStateName(r.state);
+  o["streams"] = r.streams;
+  o["events"] = r.events;
+  o["cases"] = r.cases;
+  o["findings"] = r.findings;
+  json::array first;
+  for (const auto& f : r.first_findings) first.push_back(json::value(f));
+  o["first_findings"] = std::move(first);
+  o["started"] = FormatTime(r.started_ms);
+  if (r.finished_ms) {
+    o["finished"] = FormatTime(r.finished_ms);
+    o["seconds"] = r.seconds;
+  }
+  return o;
+}
+
+HttpResponse LocalApi::NodeInfo(Call&) {
+  const auto& o = store_->options();
+  auto dir = store_->DirectorySnapshot();
+  int64_t now = clock_->NowMs();
+  std::string me = o.identity ? o.identity->unit : "";
+  json::object out;
+  out["unit"] = me;
+  out["epoch"] = o.identity ? o.identity->epoch : 0;
+  out["root"] = o.root_unit;
+  if (auto u = dir->UnitAt(me, now)) {
+    out["name"] = u->name;
+    out["parent"] = u->parent;
+  }
+  out["directory_units"] = dir->size();
+  out["cases"] = store_->CaseCount();
+  out["commit_counter"] = store_->CommitCounter();
+  out["scope_fingerprint"] =
+      Hex(store_->ScopeFingerprint([&](const std::string& c) { return !IsSystemChannel(c); }));
+  out["forks"] = store_->Forks().size();
+  if (view_.self_check) out["self_check"] = SelfCheckJson(view_.self_check());
+  if (view_.api_tls) out["api_tls"] = view_.api_tls();
+  out["started"] = FormatTime(view_.started_ms);
+  out["now"] = FormatTime(now);
+  return Json(200, out);
+}
+
+HttpResponse LocalApi::Scope(Call&) {
+  // Counts come from index scans: fine for an office's node and for checks, not for reports
+  // over a province (the domain issue's incremental reports do that).
+  constexpr size_t kAll = SIZE_MAX;
+  VersionVector held = store_->Vector([](const std::string& c) { return !IsSystemChannel(c); });
+  std::set<std::string> channels;
+  for (const auto& [stream, head] : held) channels.insert(stream.channel);
+  json::array list;
+  for (const auto& c : channels) {
+    auto cases = store_->CasesOfChannel(c, kAll);
+    if (!cases.ok()) return FromStatus(cases.status());
+    list.push_back(json::object{{"channel", c},
+                                {"cases", cases->size()},
+                                {"fingerprint", Hex(store_->ChannelFingerprint(c))}});
+  }
+  json::object by_status;
+  for (const std::string& s : AllStatuses()) {
+    auto cases = CasesByStatus(*store_, s, kAll);
+    if (!cases.ok()) return FromStatus(cases.status());
+    if (!cases->empty()) by_status[s] = cases->size();
+  }
+  json::object out;
+  out["cases"] = store_->CaseCount();
+  out["by_status"] = std::move(by_status);
+  out["channels"] = std::move(list);
+  return Json(200, out);
+}
+
+HttpResponse LocalApi::Metrics(Call&) {
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  };
+  auto line = [&](const std::string& name, const std::string& labels, double value) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", value);
+    out += name + (labels.empty() ? "" : "{" + labels + "}") + " " + buf + "\n";
+  };
+  metric("hoso_cases", "gauge", "Cases held by this node.");
+  line("hoso_cases", "", static_cast<double>(store_->CaseCount()));
+  metric("hoso_commits_total", "counter", "Commits to the case log since it was created.");
+  line("hoso_commits_total", "", static_cast<double>(store_->CommitCounter()));
+  metric("hoso_forks", "gauge", "Forked streams kept as evidence.");
+  line("hoso_forks", "", static_cast<double>(store_->Forks().size()));
+  if (view_.self_check) {
+    SelfCheckReport check = view_.self_check();
+    metric("hoso_self_check_state", "gauge",
+           "The store's check at start: 0 running (sync held), 1 passed, 2 damaged (sync held).");
+    line("hoso_self_check_state", "", static_cast<double>(check.state));
+    metric("hoso_self_check_findings", "gauge", "What the store's check at start found wrong.");
+    line("hoso_self_check_findings", "", static_cast<double>(check.findings));
+  }
+  if (view_.api_tls_metrics) out += view_.api_tls_metrics();
+  metric("hoso_uptime_seconds", "gauge", "Seconds since the node started.");
+  line("hoso_uptime_seconds", "", static_cast<double>(clock_->NowMs() - view_.started_ms) / 1000);
+  std::vector<sync::PeerStatus> peers = CurrentPeers();
+  const std::string me = store_->options().identity ? store_->options().identity->unit : "";
+  struct PeerMetric {
+    const char* name;
+    const char* type;
+    const char* help;
+    std::function<double(const sync::PeerStatus&)> value;
+  };
+  const PeerMetric peer_metrics[] = {
+      {"hoso_peer_connected", "gauge", "1 while the peer is connected.",
+       [](const auto& p) { return p.connected ? 1.0 : 0.0; }},
+      {"hoso_peer_events_behind", "gauge", "Events this node holds that the peer lacks.",
+       [&](const auto& p) { return static_cast<double>(EventsBehind(p, me)); }},
+      {"hoso_peer_clock_skew_ms", "gauge", "The peer's clock minus ours.",
+       [](const auto& p) { return static_cast<double>(p.clock_skew_ms); }},
+      {"hoso_peer_bytes_sent_total", "counter", "Protocol bytes sent to the peer.",
+       [](const auto& p) { return static_cast<double>(p.bytes_sent); }},
+      {"hoso_peer_bytes_received_total", "counter", "Protocol bytes received from the peer.",
+       [](const auto& p) { return static_cast<double>(p.bytes_received); }},
+      {"hoso_peer_events_sent_total", "counter", "Events sent to the peer.",
+       [](const auto& p) { return static_cast<double>(p.events_sent); }},
+      {"hoso_peer_events_received_total", "counter", "Events received from the peer.",
+       [](const auto& p) { return static_cast<double>(p.events_received); }},
+  };
+  for (const auto& m : peer_metrics) {
+    metric(m.name, m.type, m.help);
+    for (const auto& p : peers) {
+      std::string labels = "peer=\"" + (p.unit.empty() ? std::string("unknown") : p.unit) +
+                           "\",address=\"" + p.address + "\",direction=\"" +
+                           (p.upstream ? "upstream" : "downstream") + "\"";
+      line(m.name, labels, m.value(p));
+    }
+  }
+  if (auto ahead = store_->OriginsAhead(); ahead.ok()) {
+    metric(
+        "hoso_origin_clock_ahead_ms", "gauge",
+        "How far ahead of this node's clock an origin's events were stamped (beyond the drift).");
+    for (const auto& a : *ahead) {
+      line("hoso_origin_clock_ahead_ms",
+           "origin=\"" + a.unit + "\",epoch=\"" + std::to_string(a.epoch) + "\"",
+           static_cast<double>(a.max_ahead_ms));
+    }
+  }
+  metric("hoso_api_responses_total", "counter", "Local API responses by HTTP status.");
+  {
+    std::lock_guard lock(counts_mu_);
+    for (const auto& [code, n] : responses_) {
+      line("hoso_api_responses_total", "code=\"" + std::to_string(code) + "\"",
+           static_cast<double>(n));
+    }
+  }
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = std::move(out);
+  return r;
+}
+
+}  // namespace hoso::node
