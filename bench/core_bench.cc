@@ -29,9 +29,9 @@
 #include "bench/bench_util.h"
 #include "bench/workload_batches.h"
 #include "core/audit/audit.h"
+#include "core/base/worker_pool.h"
 #include "core/log/store.h"
 #include "core/log/store_tuning.h"
-#include "core/base/worker_pool.h"
 #include "tools/stream_builder.h"
 #include "tools/workload.h"
 

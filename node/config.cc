@@ -8,8 +8,8 @@
 #include <set>
 #include <sstream>
 
-#include "core/format/event.h"
 #include "core/base/text.h"
+#include "core/format/event.h"
 
 namespace hoso::node {
 namespace {

@@ -12,10 +12,10 @@
 #include <mutex>
 #include <sstream>
 
+#include "core/base/text.h"
 #include "core/domain/case_log.h"
 #include "core/format/certificate.h"
 #include "core/log/store.h"
-#include "core/base/text.h"
 #include "node/api_server.h"
 #include "node/api_tls.h"
 #include "node/json.h"

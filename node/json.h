@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/format/cbor.h"
 #include "core/base/status.h"
+#include "core/format/cbor.h"
 
 namespace hoso::node {
 

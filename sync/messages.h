@@ -14,7 +14,7 @@
 #include <variant>
 #include <vector>
 
-#include "core/log/store.h"
+#include "core/format/batch.h"
 
 namespace hoso::sync {
 

@@ -18,9 +18,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/base/status.h"
 #include "core/format/crypto.h"
 #include "core/format/event.h"
-#include "core/base/status.h"
 #include "core/log/store.h"
 
 namespace hoso::sync {

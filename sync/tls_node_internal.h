@@ -23,8 +23,8 @@
 #include <thread>
 #include <utility>
 
-#include "core/format/certificate.h"
 #include "core/base/worker_pool.h"
+#include "core/format/certificate.h"
 #include "sync/tls_node.h"
 
 namespace hoso::sync {

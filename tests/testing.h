@@ -15,8 +15,8 @@
 #include "core/domain/case_log.h"
 #include "core/format/certificate.h"
 #include "core/format/crypto.h"
-#include "core/log/directory.h"
 #include "core/format/event.h"
+#include "core/log/directory.h"
 #include "core/log/store.h"
 #include "tools/stream_builder.h"
 

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "core/log/directory.h"
 #include "core/base/status.h"
+#include "core/log/directory.h"
 #include "node/json.h"
 #include "tools/node_process.h"
 

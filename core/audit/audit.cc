@@ -6,8 +6,8 @@
 #include <thread>
 #include <unordered_map>
 
-#include "core/log/case_state.h"
 #include "core/format/certificate.h"
+#include "core/log/case_state.h"
 #include "core/log/directory.h"
 
 namespace hoso {

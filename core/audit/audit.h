@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "core/format/event.h"
 #include "core/base/status.h"
+#include "core/format/event.h"
 #include "core/log/store.h"
 
 namespace hoso {

@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "core/log/case_state.h"
-#include "core/format/event.h"
 #include "core/base/status.h"
+#include "core/format/event.h"
+#include "core/log/case_state.h"
 #include "core/log/store.h"
 
 namespace hoso {

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <optional>
 
-#include "core/log/case_state.h"
-#include "core/format/cbor.h"
 #include "core/base/coding.h"
 #include "core/base/text.h"
+#include "core/format/cbor.h"
+#include "core/log/case_state.h"
 
 namespace hoso {
 

@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/log/projection.h"
 #include "core/base/status.h"
+#include "core/log/projection.h"
 #include "core/log/store.h"
 
 namespace hoso {

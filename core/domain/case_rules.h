@@ -6,9 +6,10 @@
 //              (neither received nor returned by post when the procedure forbids it); fills
 //              in the catalogue's name, agency, processing time and fee, and the due date by
 //              the unit's working calendar
-//   step       a lifecycle status the case may move to (core/domain/lifecycle.h), postal eligibility
-//              of dispatched/posted_to_agency, a tracking number for dispatched; the supplement
-//              clock (the due date moves by the working time spent waiting) and the finish time
+//   step       a lifecycle status the case may move to (core/domain/lifecycle.h), postal
+//              eligibility of dispatched/posted_to_agency, a tracking number for dispatched;
+//              the supplement clock (the due date moves by the working time spent waiting)
+//              and the finish time
 //   case code  <unit>[e<epoch>]-<yymmdd>-<nnnn> in Vietnam's date, the next number after the
 //              day's highest, never one held
 // Thread-safety: pure functions.
@@ -21,10 +22,10 @@
 #include <string_view>
 #include <vector>
 
-#include "core/log/case_state.h"
-#include "core/format/cbor.h"
-#include "core/domain/reference_data.h"
 #include "core/base/status.h"
+#include "core/domain/reference_data.h"
+#include "core/format/cbor.h"
+#include "core/log/case_state.h"
 
 namespace hoso {
 

@@ -21,8 +21,8 @@
 
 #include <string_view>
 
-#include "core/format/event.h"
 #include "core/base/status.h"
+#include "core/format/event.h"
 
 namespace hoso {
 

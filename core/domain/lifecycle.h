@@ -31,8 +31,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/log/projection.h"
 #include "core/base/status.h"
+#include "core/log/projection.h"
 
 namespace hoso {
 

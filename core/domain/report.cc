@@ -4,11 +4,11 @@
 #include <map>
 #include <tuple>
 
-#include "core/domain/calendar.h"
 #include "core/base/coding.h"
-#include "core/log/directory.h"
-#include "core/domain/lifecycle.h"
 #include "core/base/text.h"
+#include "core/domain/calendar.h"
+#include "core/domain/lifecycle.h"
+#include "core/log/directory.h"
 
 namespace hoso {
 namespace {

@@ -29,9 +29,9 @@
 #include <string>
 #include <vector>
 
+#include "core/base/status.h"
 #include "core/log/case_state.h"
 #include "core/log/projection.h"
-#include "core/base/status.h"
 #include "core/log/store.h"
 
 namespace hoso {

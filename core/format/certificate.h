@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/base/status.h"
 #include "core/format/crypto.h"
 #include "core/format/event.h"
-#include "core/base/status.h"
 
 namespace hoso {
 

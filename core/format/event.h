@@ -34,10 +34,10 @@
 #include <string_view>
 #include <vector>
 
-#include "core/format/cbor.h"
 #include "core/base/coding.h"
-#include "core/format/crypto.h"
 #include "core/base/status.h"
+#include "core/format/cbor.h"
+#include "core/format/crypto.h"
 
 namespace hoso {
 

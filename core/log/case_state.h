@@ -33,11 +33,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/base/status.h"
 #include "core/format/cbor.h"
 #include "core/format/crypto.h"
 #include "core/format/event.h"
 #include "core/log/projection.h"
-#include "core/base/status.h"
 
 namespace hoso {
 

@@ -22,8 +22,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/format/event.h"
 #include "core/base/status.h"
+#include "core/format/event.h"
 
 namespace hoso {
 

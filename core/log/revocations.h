@@ -20,8 +20,8 @@
 #include <string>
 #include <utility>
 
-#include "core/format/event.h"
 #include "core/base/status.h"
+#include "core/format/event.h"
 
 namespace hoso {
 

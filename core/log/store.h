@@ -31,16 +31,17 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/log/case_state.h"
 #include "core/base/clock.h"
-#include "core/format/crypto.h"
-#include "core/log/directory.h"
-#include "core/format/event.h"
-#include "core/format/hlc.h"
-#include "core/log/projection.h"
-#include "core/log/revocations.h"
 #include "core/base/status.h"
 #include "core/base/worker_pool.h"
+#include "core/format/batch.h"
+#include "core/format/crypto.h"
+#include "core/format/event.h"
+#include "core/format/hlc.h"
+#include "core/log/case_state.h"
+#include "core/log/directory.h"
+#include "core/log/projection.h"
+#include "core/log/revocations.h"
 
 namespace rocksdb {
 class DB;
@@ -95,13 +96,6 @@ struct StoreOptions {
   std::vector<std::string> system_channels;
 };
 
-// One stream's events ending at a signed head: the unit of ingest and of sync.
-struct Batch {
-  StreamKey stream;
-  std::vector<std::string> events;  // canonical bytes, consecutive seqs
-  SignedHead head;
-};
-
 struct IngestStats {
   uint64_t applied = 0;
   uint64_t duplicates = 0;   // events already held (re-sent after a cut)
@@ -129,13 +123,6 @@ struct Appended {
   uint64_t hlc = 0;
 };
 
-struct StreamHead {
-  uint64_t seq = 0;
-  Hash id{};
-  bool frozen = false;
-  uint64_t ver = 0;  // the store's commit counter when this head last moved
-};
-
 struct HistoryEntry {
   Hash id{};
   Event event;
@@ -148,9 +135,6 @@ struct CaseView {
   CaseState state;
   std::vector<HistoryEntry> history;  // in fold order
 };
-
-// Streams and their heads: what a node holds of a scope.
-using VersionVector = std::map<StreamKey, StreamHead>;
 
 // Bounded-memory iteration over one stream's events from a seq on.
 class StreamReader {

@@ -1,5 +1,6 @@
 // Store administration: stream verification, rebuild, purge, flush, settle, checkpoint.
-// Part of the store's implementation (core/log/store.h); shared internals in core/log/store_internal.h.
+// Part of the store's implementation (core/log/store.h); shared internals in
+// core/log/store_internal.h.
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>

@@ -1,5 +1,6 @@
 // Store the commit queue (group commit), local commits and the write of a staged commit.
-// Part of the store's implementation (core/log/store.h); shared internals in core/log/store_internal.h.
+// Part of the store's implementation (core/log/store.h); shared internals in
+// core/log/store_internal.h.
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 

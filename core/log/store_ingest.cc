@@ -1,5 +1,6 @@
 // Store remote ingest: a signed batch checked, staged on the commit in flight, forks recorded.
-// Part of the store's implementation (core/log/store.h); shared internals in core/log/store_internal.h.
+// Part of the store's implementation (core/log/store.h); shared internals in
+// core/log/store_internal.h.
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 

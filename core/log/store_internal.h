@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "core/base/coding.h"
+#include "core/base/text.h"
 #include "core/log/store.h"
 #include "core/log/store_tuning.h"
-#include "core/base/text.h"
 
 namespace hoso {
 namespace store_internal {

@@ -1,5 +1,6 @@
 // Store sync's per-peer records: knowledge, counters and receipts (meta family).
-// Part of the store's implementation (core/log/store.h); shared internals in core/log/store_internal.h.
+// Part of the store's implementation (core/log/store.h); shared internals in
+// core/log/store_internal.h.
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 

@@ -1,5 +1,6 @@
 // Store reads: cases, indexes, heads, signed heads, batches, fingerprints, records.
-// Part of the store's implementation (core/log/store.h); shared internals in core/log/store_internal.h.
+// Part of the store's implementation (core/log/store.h); shared internals in
+// core/log/store_internal.h.
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 

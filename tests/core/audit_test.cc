@@ -1,5 +1,4 @@
 // The auditor against real stores and real tampering of their RocksDB files.
-#include "core/domain/case_log.h"
 #include "core/audit/audit.h"
 
 #include <rocksdb/db.h>
@@ -7,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "core/domain/case_log.h"
 #include "core/format/certificate.h"
 #include "tests/raw_db.h"
 #include "tests/testing.h"

@@ -8,8 +8,8 @@
 #include <random>
 #include <set>
 
-#include "core/format/hlc.h"
 #include "core/domain/lifecycle.h"
+#include "core/format/hlc.h"
 #include "tests/testing.h"
 
 using namespace hoso;

@@ -6,9 +6,9 @@
 #include <thread>
 
 #include "core/audit/audit.h"
-#include "core/domain/case_index.h"
 #include "core/audit/replay.h"
 #include "core/base/text.h"
+#include "core/domain/case_index.h"
 #include "tests/testing.h"
 
 using namespace hoso;
