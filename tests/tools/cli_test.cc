@@ -1,9 +1,14 @@
 // The hoso command line as a user runs it: a real binary, real files, a real node.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "node/daemon.h"
@@ -41,6 +46,69 @@ json::value Json(const Run& r) {
   REQUIRE(v.ok());
   return std::move(v).value();
 }
+
+// A stand-in for a node's API on loopback that answers every request with 200 and the body
+// it is given: what a broken node, or a node of another version, might send.
+class FakeApi {
+ public:
+  FakeApi() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(fd_, 8) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~FakeApi() {
+    ::shutdown(fd_, SHUT_RDWR);  // wakes accept()
+    thread_.join();
+    ::close(fd_);
+  }
+  uint16_t port() const { return port_; }
+  void Answer(std::string body) {
+    std::lock_guard<std::mutex> lock(mu_);
+    body_ = std::move(body);
+  }
+
+ private:
+  void Serve() {
+    for (;;) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string request;
+      char buf[4096];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = ::read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        request.append(buf, static_cast<size_t>(n));
+      }
+      std::string body;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        body = body_;
+      }
+      std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                          std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+      for (size_t sent = 0; sent < reply.size();) {
+        ssize_t n = ::write(c, reply.data() + sent, reply.size() - sent);
+        if (n <= 0) break;
+        sent += static_cast<size_t>(n);
+      }
+      ::close(c);
+    }
+  }
+
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::string body_;
+};
 
 }  // namespace
 
@@ -399,4 +467,94 @@ TEST_CASE("hoso revoke: the root revokes a node as data, its sessions end, its h
   INFO(audit.out << audit.err);
   CHECK(audit.rc == 0);
   CHECK_THAT(audit.out, Catch::Contains("since-revoked key"));
+}
+
+// Issue 17: no exception escapes the CLI. A node's answer that lacks a field the output needs,
+// or holds it with another type, is exit 1 and a message naming the field, not an abort.
+TEST_CASE("hoso CLI: a malformed answer from the node names the field and exits 1",
+          "[tools][cli]") {
+  testing::TempDir tmp;
+  FakeApi api;
+  std::string dir = tmp.Sub("node");
+  std::filesystem::create_directories(dir);
+  REQUIRE(tools::WriteFileAtomic(dir + "/hoso.conf",
+                                 "root = 89\napi = 127.0.0.1:" + std::to_string(api.port()) + "\n")
+              .ok());
+  REQUIRE(tools::WriteFileAtomic(dir + "/api-token", "token\n", 0600).ok());
+  struct Case {
+    std::vector<std::string> args;
+    std::string answer, message;
+  };
+  const std::vector<Case> cases = {
+      {{"sync", "status"}, "[1,2]", "the node's answer is an array, not an object"},
+      {{"node", "status"}, "\"ok\"", "the node's answer is a string, not an object"},
+      {{"case", "show", "A"},
+       R"({"code":"A","fields":{},"history":[]})",
+       "the node's answer lacks conflicts"},
+      {{"case", "show", "A"},
+       R"({"code":"A","fields":[],"conflicts":[],"history":[]})",
+       "the node's answer has fields as an array, not an object"},
+      {{"case", "show", "A"},
+       R"({"code":"A","fields":{},"conflicts":[],"history":[{"changes":{},"office":"89"}]})",
+       "the node's answer lacks history[0].at"},
+      {{"case", "show", "A"},
+       R"({"code":"A","fields":{},"conflicts":[{"field":"x","candidates":[{"winner":1}]}],)"
+       R"("history":[]})",
+       "the node's answer has conflicts[0].candidates[0].winner as a number, not a boolean"},
+      {{"case", "list"},
+       R"({"cases":[{"code":"A"}],"truncated":false})",
+       "the node's answer lacks cases[0].overdue"},
+      {{"case", "list"},
+       R"({"cases":{},"truncated":false})",
+       "the node's answer has cases as an object, not an array"},
+      {{"catalogue", "search"},
+       R"({"procedures":[{"code":"1","working_days":"yes","postal":true}],"total":1})",
+       "the node's answer has procedures[0].working_days as a string, not a boolean"},
+      {{"calendar", "show"},
+       R"({"sessions":[["07:00"]],"years":[]})",
+       "the node's answer has sessions[0] of 1 elements, not a start and an end"},
+      {{"calendar", "show"},
+       R"({"sessions":[],"years":[{"holidays":[1],"working_days":[]}]})",
+       "the node's answer has years[0].holidays[0] as a number, not a string"},
+      {{"sync", "status"},
+       R"({"unit":"89","peers":[{"unit":"8901","connected":null}]})",
+       "the node's answer has peers[0].connected as null, not a boolean"},
+      {{"report"},
+       R"({"rows":[],"total":{"received":{},"resolved":{},"in_progress":{},"on_time_rate":"x"}})",
+       "the node's answer has total.on_time_rate as a string, not a number"},
+      {{"directory", "show"},
+       R"({"units":[{"code":"89"},"8901"]})",
+       "the node's answer has units[1] as a string, not an object"},
+      {{"directory", "load", "--officer", "system", dir + "/hoso.conf"},
+       R"({"units":3})",
+       "the node's answer lacks valid_from"},
+      {{"revoke", "--officer", "system", "--unit", "8901", "--reason", "lost"},
+       R"({"unit":"8901","epoch":1})",
+       "the node's answer lacks revoked_at"},
+  };
+  for (const auto& c : cases) {
+    api.Answer(c.answer);
+    std::vector<std::string> args = c.args;
+    args.insert(args.end(), {"--dir", dir});
+    auto r = Hoso(tmp, args);
+    INFO(c.args[0] << " " << c.answer << "\n" << r.out << r.err);
+    CHECK(r.rc == 1);
+    CHECK_THAT(r.err, Catch::Contains(c.message));
+  }
+  // The import's exit code depends on `refused`, so it is checked with --json too.
+  REQUIRE(tools::WriteFileAtomic(tmp.Sub("b.bundle"), "bundle").ok());
+  api.Answer(R"({"applied":1})");
+  auto imported = Hoso(tmp, {"import", "--dir", dir, tmp.Sub("b.bundle"), "--json"});
+  CHECK(imported.rc == 1);
+  CHECK_THAT(imported.err, Catch::Contains("the node's answer lacks refused"));
+
+  // Well-formed answers print; what a peer put in a field reaches the terminal escaped.
+  api.Answer(R"({"cases":[],"count":0,"truncated":false})");
+  auto none = Hoso(tmp, {"case", "list", "--dir", dir});
+  CHECK(none.rc == 0);
+  CHECK_THAT(none.out, Catch::Contains("0 hồ sơ"));
+  api.Answer(R"({"units":[{"code":"89","name":"An Giang\u001b[2J","parent":null}]})");
+  auto tree = Hoso(tmp, {"directory", "show", "--dir", dir});
+  CHECK(tree.rc == 0);
+  CHECK_THAT(tree.out, Catch::Contains("89     An Giang\\x1b[2J"));
 }
