@@ -179,8 +179,7 @@ void ChannelAudit::States() {
   Hash channel_fp{};
   for (const auto& [code, fresh] : states_) {
     ++t_->cases;
-    Hash fp = fresh.Fingerprint();
-    for (size_t i = 0; i < fp.size(); ++i) channel_fp[i] ^= fp[i];
+    XorInto(&channel_fp, fresh.Fingerprint());
     auto stored = store_.GetCaseState(code);
     if (!stored.ok()) {
       t_->Find("state", {}, 0, code, "no stored state for a case with events");

@@ -90,8 +90,7 @@ Result<ScopeReplay> ReplayScope(const Store& store, std::string_view unit, int64
     for (const auto& [code, st] : states) {
       ++out.cases;
       ++out.by_status[st.TextOr("status", "")];
-      Hash h = st.Fingerprint();
-      for (size_t i = 0; i < fp.size(); ++i) fp[i] ^= h[i];
+      XorInto(&fp, st.Fingerprint());
     }
     out.channels.emplace_back(channel, fp);
   }

@@ -20,6 +20,11 @@ namespace hoso {
 using Hash = std::array<uint8_t, 32>;
 
 Hash Sha256(std::string_view data);
+// acc ^= h: fingerprints of sets (a channel's: the XOR of its cases' digests) are built and
+// updated with it, in the store, the audit and the replay alike.
+inline void XorInto(Hash* acc, const Hash& h) {
+  for (size_t i = 0; i < acc->size(); ++i) (*acc)[i] ^= h[i];
+}
 inline std::string_view AsView(const Hash& h) {
   return {reinterpret_cast<const char*>(h.data()), h.size()};
 }

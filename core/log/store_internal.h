@@ -134,10 +134,6 @@ inline std::string ChannelIndexPrefix(std::string_view channel) {
   return k;
 }
 
-inline void XorInto(Hash* acc, const Hash& h) {
-  for (size_t i = 0; i < acc->size(); ++i) (*acc)[i] ^= h[i];
-}
-
 }  // namespace store_internal
 
 // ------------------------------------------------------------------ staging
