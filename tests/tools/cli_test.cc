@@ -74,6 +74,11 @@ class FakeApi {
     std::lock_guard<std::mutex> lock(mu_);
     body_ = std::move(body);
   }
+  // The body of the last request.
+  std::string LastRequestBody() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_body_;
+  }
 
  private:
   void Serve() {
@@ -82,15 +87,25 @@ class FakeApi {
       if (c < 0) return;
       std::string request;
       char buf[4096];
-      while (request.find("\r\n\r\n") == std::string::npos) {
+      auto read_more = [&] {
         ssize_t n = ::read(c, buf, sizeof buf);
-        if (n <= 0) break;
-        request.append(buf, static_cast<size_t>(n));
+        if (n > 0) request.append(buf, static_cast<size_t>(n));
+        return n > 0;
+      };
+      while (request.find("\r\n\r\n") == std::string::npos && read_more()) {
+      }
+      size_t head = request.find("\r\n\r\n");
+      size_t length = 0;
+      if (size_t at = request.find("Content-Length: "); at != std::string::npos && at < head) {
+        length = std::stoul(request.substr(at + 16));
+      }
+      while (head != std::string::npos && request.size() < head + 4 + length && read_more()) {
       }
       std::string body;
       {
         std::lock_guard<std::mutex> lock(mu_);
         body = body_;
+        last_body_ = head == std::string::npos ? "" : request.substr(head + 4);
       }
       std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
@@ -108,6 +123,7 @@ class FakeApi {
   std::thread thread_;
   std::mutex mu_;
   std::string body_;
+  std::string last_body_;
 };
 
 }  // namespace
@@ -557,4 +573,40 @@ TEST_CASE("hoso CLI: a malformed answer from the node names the field and exits 
   auto tree = Hoso(tmp, {"directory", "show", "--dir", dir});
   CHECK(tree.rc == 0);
   CHECK_THAT(tree.out, Catch::Contains("89     An Giang\\x1b[2J"));
+}
+
+TEST_CASE("hoso calendar set sends the days and sessions given", "[tools][cli]") {
+  testing::TempDir tmp;
+  FakeApi api;
+  std::string dir = tmp.Sub("node");
+  std::filesystem::create_directories(dir);
+  REQUIRE(tools::WriteFileAtomic(dir + "/hoso.conf",
+                                 "root = 89\napi = 127.0.0.1:" + std::to_string(api.port()) + "\n")
+              .ok());
+  REQUIRE(tools::WriteFileAtomic(dir + "/api-token", "token\n", 0600).ok());
+  api.Answer(R"({"key":"2026"})");
+  // Lists longer than a short string's inline buffer: their items once pointed into a freed
+  // temporary.
+  auto year = Hoso(
+      tmp, {"calendar", "set", "--dir", dir, "--officer", "system", "--year", "2026", "--holidays",
+            "2026-01-01, 2026-04-30,2026-05-01", "--working-days", "2026-05-09,2026-05-16"});
+  INFO(year.out << year.err);
+  REQUIRE(year.rc == 0);
+  CHECK_THAT(year.out, Catch::Contains("calendar 2026 written"));
+  auto sent = node::ParseJson(api.LastRequestBody());
+  REQUIRE(sent.ok());
+  CHECK(sent->at("year").to_number<int>() == 2026);
+  CHECK(sent->at("holidays") == json::array{"2026-01-01", "2026-04-30", "2026-05-01"});
+  CHECK(sent->at("working_days") == json::array{"2026-05-09", "2026-05-16"});
+
+  api.Answer(R"({"key":"hours/89"})");
+  auto hours = Hoso(tmp, {"calendar", "set", "--dir", dir, "--officer", "system", "--unit", "89",
+                          "--sessions", "07:00-11:30,13:30-17:00"});
+  INFO(hours.out << hours.err);
+  REQUIRE(hours.rc == 0);
+  sent = node::ParseJson(api.LastRequestBody());
+  REQUIRE(sent.ok());
+  CHECK(sent->at("unit") == "89");
+  CHECK(sent->at("sessions") ==
+        json::array{json::array{"07:00", "11:30"}, json::array{"13:30", "17:00"}});
 }

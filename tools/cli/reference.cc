@@ -146,14 +146,17 @@ int CalendarSetCmd(const Args& a) {
     if (!ok) return Fail(kUsage, "--year must be a number");
     req["year"] = year;
     json::array holidays, working;
-    for (const auto& d : SplitList(a.Get("holidays"))) holidays.push_back(json::value(d));
-    for (const auto& d : SplitList(a.Get("working-days"))) working.push_back(json::value(d));
+    // SplitList's views point into its argument, which must outlive the loop.
+    const std::string holiday_list = a.Get("holidays"), working_list = a.Get("working-days");
+    for (const auto& d : SplitList(holiday_list)) holidays.push_back(json::value(d));
+    for (const auto& d : SplitList(working_list)) working.push_back(json::value(d));
     req["holidays"] = std::move(holidays);
     req["working_days"] = std::move(working);
   } else {
     req["unit"] = a.Get("unit");
     json::array sessions;
-    for (const auto& s : SplitList(a.Get("sessions"))) {
+    const std::string session_list = a.Get("sessions");
+    for (const auto& s : SplitList(session_list)) {
       size_t dash = s.find('-');
       if (dash == std::string::npos)
         return Fail(kUsage, "--sessions is like 07:00-11:30,13:30-17:00");
