@@ -120,6 +120,17 @@ HttpResponse Misdirected(std::string_view host) {
       "tin cung cấp.\"}\n";
   return r;
 }
+
+// A handler that threw (it should not: errors are Status) answers 500, and the exception
+// goes no further than the request.
+HttpResponse Internal() {
+  HttpResponse r;
+  r.status = 500;
+  r.body =
+      "{\"error\":\"internal\",\"reason\":\"the request failed inside the node (see its "
+      "log)\",\"message\":\"Lỗi hệ thống, vui lòng báo bộ phận công nghệ thông tin.\"}\n";
+  return r;
+}
 }  // namespace
 
 HttpResponse Busy(std::string_view reason) {
@@ -147,11 +158,13 @@ struct ApiServer::Impl {
   ApiServerOptions options;
   std::atomic<size_t> buffered{0};  // body bytes reserved by requests being read or handled
   std::atomic<bool> bundle_busy{false};
-  asio::thread_pool login_pool{1};  // password checks, off the io threads
-  std::atomic<int> logins{0};       // waiting or running on login_pool
-  std::string port;                 // the bound port, as text
-  std::set<std::string> hostports;  // accepted host:port
-  std::set<std::string> portless;   // accepted without a port (loopback and the bound address)
+  asio::thread_pool login_pool{1};             // password checks, off the io threads
+  std::atomic<int> logins{0};                  // waiting or running on login_pool
+  std::unique_ptr<asio::thread_pool> workers;  // the other requests, off the io threads
+  std::atomic<int> jobs{0};                    // waiting or running on workers
+  std::string port;                            // the bound port, as text
+  std::set<std::string> hostports;             // accepted host:port
+  std::set<std::string> portless;  // accepted without a port (loopback and the bound address)
   std::mutex tls_mu;
   std::shared_ptr<ssl::context> tls_context;  // null: plain HTTP
   std::atomic<int64_t> tls_not_after{0};      // of the certificate served, for HSTS
@@ -271,6 +284,21 @@ struct ApiServer::Impl {
     stream.expires_after(std::chrono::seconds(5));
     co_await http::async_write(stream, res, kTuple);
     co_await LingerClose(stream, 1u << 20);
+  }
+
+  // LocalApi's answer; an exception (none is expected) is logged and answered 500, so none
+  // escapes the io, login or worker threads.
+  HttpResponse Answer(const HttpRequest& in) {
+    try {
+      return api->Handle(in);
+    } catch (const std::exception& e) {
+      log->Log(LogLevel::kError, "api",
+               in.method + " " + in.target.substr(0, in.target.find('?')) + " threw: " + e.what());
+    } catch (...) {
+      log->Log(LogLevel::kError, "api",
+               in.method + " " + in.target.substr(0, in.target.find('?')) + " threw");
+    }
+    return Internal();
   }
 
   http::response<http::string_body> ToBeast(HttpResponse out, bool keep_alive, bool tls) {
@@ -415,19 +443,25 @@ struct ApiServer::Impl {
                      std::string(req[http::field::origin]),
                      std::string(req[http::field::host]),
                      remote};
+      // The handler runs elsewhere and the coroutine resumes on its connection's strand
+      // (co_spawn's completion is dispatched to the awaiting coroutine's executor).
+      auto handle = [this, &in]() -> asio::awaitable<HttpResponse> { co_return Answer(in); };
       if (in.method == "POST" && in.target.substr(0, in.target.find('?')) == "/v1/login") {
         if (logins.fetch_add(1) >= options.login_queue) {
           out = Busy("too many logins are being checked");
         } else {
-          LocalApi* handler = api;
-          out = co_await asio::co_spawn(
-              login_pool,
-              [handler, &in]() -> asio::awaitable<HttpResponse> { co_return handler->Handle(in); },
-              asio::use_awaitable);
+          out = co_await asio::co_spawn(login_pool, handle, asio::use_awaitable);
         }
         --logins;
+      } else if (LocalApi::AnswersFromMemory(in)) {
+        out = Answer(in);
       } else {
-        out = api->Handle(in);
+        if (jobs.fetch_add(1) >= options.worker_queue) {
+          out = Busy("too many requests are waiting for the store");
+        } else {
+          out = co_await asio::co_spawn(*workers, handle, asio::use_awaitable);
+        }
+        --jobs;
       }
       {
         std::lock_guard lock(mu);
@@ -496,6 +530,8 @@ Result<uint16_t> ApiServer::Start(const std::string& host, uint16_t port, int th
     if (h.empty()) continue;
     im.hostports.insert(h + ":" + (p.empty() ? im.port : p));
   }
+  impl_->workers =
+      std::make_unique<asio::thread_pool>(static_cast<size_t>(std::max(1, im.options.workers)));
   asio::co_spawn(impl_->io, impl_->Accept(), asio::detached);
   for (int i = 0; i < threads; ++i) {
     impl_->threads.emplace_back([this] { impl_->io.run(); });
@@ -530,6 +566,7 @@ void ApiServer::Stop() {
   }
   impl_->io.stop();
   impl_->login_pool.join();
+  impl_->workers->join();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
 }

@@ -8,7 +8,9 @@
 // may hold personal data). With ApiServerOptions::tls the port speaks HTTPS only
 // (node/api_tls.h): a plain HTTP request there gets a redirect to https:// (GET, HEAD) or a
 // 400, never an answer of the API; responses carry Strict-Transport-Security and cookies
-// Secure. Stop() stops accepting, lets the requests being handled finish (bounded), then
+// Secure. Requests that read the store or a file run on a pool of workers
+// (ApiServerOptions::workers), logins on a thread of their own: the io threads never wait for
+// a disk. Stop() stops accepting, lets the requests being handled finish (bounded), then
 // closes. Thread-safety: Start, ReloadTls and Stop from one thread; requests run on the
 // server's own threads, each connection on a strand of its own.
 #pragma once
@@ -38,6 +40,14 @@ struct ApiServerOptions {
   // Logins (PBKDF2, ~0.3 s each) run on one thread of their own, never on the API's; at most
   // this many wait or run at once, a further one gets 503 busy.
   int login_queue = 8;
+  // Every other request but /healthz and the web app's files runs on this many threads of
+  // its own (config `api_workers`), never on the io threads: a write waits for the store's
+  // group commit (an fsync) and a list may read much of the disk, while the io threads go on
+  // reading requests and writing answers. Writes at different cases run at once and share
+  // one commit.
+  int workers = 4;
+  // At most this many requests wait for or run on the workers; a further one gets 503 busy.
+  int worker_queue = 64;
   // HTTPS with this certificate and key; unset: plain HTTP (the daemon allows that on
   // loopback only).
   std::optional<ApiTls> tls;

@@ -35,6 +35,24 @@ Option Text(std::string_view name, std::string NodeConfig::*field, std::string_v
           [field](const NodeConfig& c) { return c.*field; }};
 }
 
+// A whole number from `min` to `max`.
+Option Count(std::string_view name, int64_t NodeConfig::*field, int64_t min, int64_t max,
+             std::string_view help) {
+  return {name, help,
+          [field, name, min, max](NodeConfig* c, std::string_view v, std::string_view where) {
+            int64_t n = 0;
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max) {
+              return Bad(where, name,
+                         "expected a whole number from " + std::to_string(min) + " to " +
+                             std::to_string(max) + ", got '" + std::string(v) + "'");
+            }
+            c->*field = n;
+            return Status::Ok();
+          },
+          [field](const NodeConfig& c) { return std::to_string(c.*field); }};
+}
+
 Option Millis(std::string_view name, int64_t NodeConfig::*field, std::string_view help) {
   return {name, help,
           [field, name](NodeConfig* c, std::string_view v, std::string_view where) {
@@ -115,6 +133,9 @@ const std::vector<Option>& Options() {
       Text("api_ca", &NodeConfig::api_ca,
            "the root that signed api_cert (the province's web root): the hoso CLI verifies the "
            "API with it, and office browsers install it"),
+      Count("api_workers", &NodeConfig::api_workers, 1, 64,
+            "threads the API's requests run on, off the threads that read and write the "
+            "connections (writes at different cases commit together)"),
       {"log_level", "debug, info, warn or error; reloaded on SIGHUP",
        [](NodeConfig* c, std::string_view v, std::string_view where) {
          static const std::set<std::string_view> levels = {"debug", "info", "warn", "error"};

@@ -68,6 +68,7 @@ struct NodeConfig {
   std::string api_cert = "tls/web.pem";   // the API's certificate chain (hoso cert web)
   std::string api_key = "tls/web.key";    // its key, mode 0600
   std::string api_ca = "tls/web-ca.pem";  // the root that signed it, for the hoso CLI
+  int64_t api_workers = 4;  // threads the API's requests run on (ApiServerOptions::workers)
   std::string log_level = "info";
   std::string pid_file;
   int64_t handshake_timeout_ms = 10000;

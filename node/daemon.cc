@@ -229,6 +229,7 @@ Status NodeDaemon::Impl::Open() {
                                            [self](const SelfCheckReport& r) { self->Checked(r); });
   api = std::make_unique<LocalApi>(store.get(), SystemClock::Default(), token, view);
   server_options.names = c.api_names;
+  server_options.workers = static_cast<int>(c.api_workers);
   server = std::make_unique<ApiServer>(api.get(), log, server_options);
   HOSO_ASSIGN_OR_RETURN(HostPort api_hp, ParseHostPort(c.api));
   auto api_port = server->Start(api_hp.host, api_hp.port);

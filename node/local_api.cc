@@ -123,6 +123,13 @@ HttpResponse LocalApi::Handle(const HttpRequest& request) {
   return r;
 }
 
+bool LocalApi::AnswersFromMemory(const HttpRequest& request) {
+  std::string_view target = request.target;
+  const std::string p = PercentDecode(target.substr(0, target.find('?')));
+  // As Route: /healthz, then the web app's files.
+  return p == "/healthz" || (request.method == "GET" && p.rfind("/v1/", 0) != 0 && p != "/metrics");
+}
+
 std::optional<HttpResponse> LocalApi::Admit(const HttpRequest& request) {
   Call call{request, "", {}};
   std::string_view target = request.target;

@@ -25,6 +25,7 @@
 #include "core/base/clock.h"
 #include "core/domain/reference_data.h"
 #include "core/log/store.h"
+#include "node/api/case_locks.h"
 #include "node/self_check.h"
 #include "node/sessions.h"
 #include "sync/session.h"
@@ -74,6 +75,9 @@ class LocalApi {
   // nothing when it may, else the refusal to send without reading its body (401 without a
   // token or a live session; 403 for a session on the token-only bundle route).
   std::optional<HttpResponse> Admit(const HttpRequest& request);
+  // Whether the request is answered from memory, never reading the store or a file (/healthz,
+  // the web app's files): ApiServer answers those on its io threads, the rest on its workers.
+  static bool AnswersFromMemory(const HttpRequest& request);
 
  private:
   // One request as the handlers see it: its path and query decoded, and who sent it.
@@ -93,7 +97,8 @@ class LocalApi {
   HttpResponse RecordStep(Call& call, const std::string& code);
   HttpResponse GetCase(Call& call, const std::string& code);
   HttpResponse ListCases(Call& call);
-  Result<std::string> MintCaseCode(int64_t now_ms) const;
+  // The next free code of this office's day, held in *held for the reception's commit.
+  Result<std::string> MintCaseCode(int64_t now_ms, api::CaseLocks::Held* held);
 
   // What the node shows of itself (node/api/sync_status.cc).
   HttpResponse SyncStatus(Call& call);
@@ -139,9 +144,10 @@ class LocalApi {
   const Clock* clock_;
   std::string token_;
   NodeView view_;
-  // Writes are checked against the state they change (a minted code is free, a step is
-  // allowed) and committed under this lock, so two requests cannot pass the same check.
-  std::mutex write_mu_;
+  // Case writes are checked against the state they change (a minted code is free, a step is
+  // allowed) and committed while the request holds the case's code, so two requests cannot
+  // pass the same check, and writes at other cases share one group commit.
+  api::CaseLocks case_locks_;
   mutable std::mutex reference_mu_;
   mutable std::shared_ptr<const ReferenceData> reference_;
   mutable uint64_t reference_version_ = 0;

@@ -111,14 +111,22 @@ std::optional<HttpResponse> ReadDocuments(const json::object& in, cbor::Value* d
 
 }  // namespace
 
-Result<std::string> LocalApi::MintCaseCode(int64_t now_ms) const {
+Result<std::string> LocalApi::MintCaseCode(int64_t now_ms, api::CaseLocks::Held* held) {
   const Identity& id = *store_->options().identity;
   const std::string prefix = CaseCodePrefix(id.unit, id.epoch, now_ms);
-  HOSO_ASSIGN_OR_RETURN(std::vector<std::string> held, store_->CaseCodes(prefix, SIZE_MAX));
-  // Only "not found" makes a code free: a read error is passed on.
-  return NextCaseCode(prefix, held, [&](const std::string& code) -> Result<bool> {
+  HOSO_ASSIGN_OR_RETURN(std::vector<std::string> codes, store_->CaseCodes(prefix, SIZE_MAX));
+  // A code is free when no other request holds it (one may be committing it, unseen by the
+  // scan) and the store does not hold it. The hold is taken first: a request lets go of a
+  // code only once its commit can be read. Only "not found" makes a code free: a read error
+  // is passed on.
+  return NextCaseCode(prefix, codes, [&](const std::string& code) -> Result<bool> {
+    api::CaseLocks::Held candidate = case_locks_.TryLock(code);
+    if (!candidate) return false;
     auto state = store_->GetCaseState(code);
-    if (state.status().code() == Code::kNotFound) return true;
+    if (state.status().code() == Code::kNotFound) {
+      *held = std::move(candidate);
+      return true;
+    }
     if (!state.ok()) return state.status();
     return false;
   });
@@ -189,19 +197,22 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
   if (auto refused = BuildReception(request, *Reference(), unit, now, &body)) {
     return Refused(*refused);
   }
-  std::lock_guard lock(write_mu_);
+  api::CaseLocks::Held held;  // from the check that the code is free to the commit
   if (code.empty()) {
-    auto minted = MintCaseCode(now);
+    auto minted = MintCaseCode(now, &held);
     if (!minted.ok()) return FromStatus(minted.status());
     code = std::move(minted).value();
   } else if (!CaseCodeBelongsTo(code, unit)) {
     return Invalid("code", "a case code received here starts with this office's unit " + unit,
                    "mã hồ sơ tiếp nhận tại đây phải bắt đầu bằng mã đơn vị " + unit);
-  } else if (auto held = store_->GetCaseState(code); held.ok()) {
-    return Error(409, "exists", "code", "case " + code + " already exists",
-                 "Mã hồ sơ " + code + " đã tồn tại.");
-  } else if (held.status().code() != Code::kNotFound) {
-    return FromStatus(held.status());
+  } else {
+    held = case_locks_.Lock(code);  // a reception of the same code commits or fails first
+    auto state = store_->GetCaseState(code);
+    if (state.ok()) {
+      return Error(409, "exists", "code", "case " + code + " already exists",
+                   "Mã hồ sơ " + code + " đã tồn tại.");
+    }
+    if (state.status().code() != Code::kNotFound) return FromStatus(state.status());
   }
   auto appended = store_->Append(LocalWrite{unit, code, "case.received", std::move(body), officer});
   if (!appended.ok()) return FromStatus(appended.status());
@@ -219,7 +230,7 @@ HttpResponse LocalApi::RecordStep(Call& call, const std::string& code) {
   if (auto e = TextField(in, "note", "note", false, kMaxText, &note)) return *e;
   if (auto e = TextField(in, "tracking", "tracking", false, kMaxShortText, &tracking)) return *e;
   if (auto refused = CheckStepStatus(status)) return Refused(*refused);
-  std::lock_guard lock(write_mu_);  // the check and the write see the same state
+  api::CaseLocks::Held held = case_locks_.Lock(code);  // the check and the write see one state
   auto state = store_->GetCaseState(code);
   if (!state.ok()) return CaseReadError(state.status(), code);
   cbor::Value body;

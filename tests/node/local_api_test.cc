@@ -1,11 +1,18 @@
 // LocalApi driven without sockets, on real RocksDB stores and a fake clock.
 #include "node/local_api.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
+#include <mutex>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "node/api_server.h"
@@ -663,4 +670,124 @@ TEST_CASE("local API: codes written by others cannot make minting wrap or collid
   INFO(r.body);
   REQUIRE(r.status == 201);
   CHECK(Body(r).at("code").as_string() == "30280-251124-0002");
+}
+
+// Issue 17: one mutex serialised every API write, fsync included, so concurrent receptions
+// never shared a commit. A write holds only its case's code: receptions mint distinct codes,
+// a given code is received once, and a case's step is checked against the state it changes.
+TEST_CASE("local API: concurrent writes mint distinct codes, and each case's check holds",
+          "[node][api]") {
+  Office o;
+  constexpr int kThreads = 8, kEach = 10;
+  auto in_parallel = [&](const std::function<HttpResponse(int)>& request) {
+    std::vector<HttpResponse> out(kThreads * kEach);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kEach; ++i) out[t * kEach + i] = request(t);
+      });
+    }
+    for (auto& th : threads) th.join();
+    return out;
+  };
+  auto code_of = [](const HttpResponse& r) {
+    auto v = ParseJson(r.body);
+    return v.ok() && v->is_object() && v->as_object().contains("code")
+               ? std::string(v->as_object().at("code").as_string())
+               : std::string();
+  };
+
+  std::set<std::string> codes;
+  for (const auto& r : in_parallel([&](int t) {
+         return Call(*o.commune_api, "POST", "/v1/cases", Reception("An " + std::to_string(t)));
+       })) {
+    INFO(r.body);
+    CHECK(r.status == 201);
+    codes.insert(code_of(r));
+  }
+  CHECK(codes.size() == kThreads * kEach);
+  CHECK(o.commune->store->CaseCount() == kThreads * kEach);
+
+  // One code given by every request at once: received once, 409 for the others.
+  json::object given = ParseJson(Reception())->as_object();
+  given["code"] = "30280-QUAY1-0001";
+  std::map<int, int> by_status;
+  for (const auto& r : in_parallel([&](int) {
+         return Call(*o.commune_api, "POST", "/v1/cases", json::serialize(given));
+       })) {
+    ++by_status[r.status];
+  }
+  CHECK(by_status == std::map<int, int>{{201, 1}, {409, kThreads * kEach - 1}});
+
+  // One step that the lifecycle allows once (received -> processing): recorded once.
+  by_status.clear();
+  for (const auto& r : in_parallel([&](int) {
+         return Call(*o.commune_api, "POST", "/v1/cases/30280-QUAY1-0001/steps",
+                     R"({"officer":"nv.lan","status":"processing"})");
+       })) {
+    ++by_status[r.status];
+  }
+  CHECK(by_status == std::map<int, int>{{201, 1}, {409, kThreads * kEach - 1}});
+}
+
+// Issue 17: API writes waited for their fsync on the API's io threads, so a slow disk stalled
+// every request. Requests that read the store or a file run on workers, with a bounded
+// queue; the io threads keep answering.
+TEST_CASE("API server: requests run on workers with a bounded queue, off the io threads",
+          "[node][api]") {
+  Office o;
+  TempDir dir;
+  // The officers file is a FIFO: a write that names an officer reads it (node/api/auth.cc)
+  // and so waits, on its worker, until the test opens it for writing.
+  const std::string fifo = dir.Sub("officers.json");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  NodeView view;
+  view.officers_file = fifo;
+  LocalApi api(o.commune->store.get(), &o.commune->clock, kToken, view);
+  Logger log(stderr);
+  ApiServerOptions options;
+  options.workers = 2;
+  options.worker_queue = 3;
+  ApiServer server(&api, &log, options);
+  auto port = server.Start("127.0.0.1", 0, 1);  // one io thread
+  REQUIRE(port.ok());
+  const std::string bearer = std::string("Authorization: Bearer ") + kToken + "\r\n";
+  const std::string list = "GET /v1/cases HTTP/1.1\r\nHost: 127.0.0.1\r\n" + bearer + "\r\n";
+  const std::string body = Reception();
+  std::vector<std::unique_ptr<RawClient>> writes;
+  for (int i = 0; i < 2; ++i) {
+    writes.push_back(std::make_unique<RawClient>(*port));
+    writes.back()->Send(Head("POST /v1/cases", body.size(), bearer) + body);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Both workers wait; the io thread answers what it answers from memory.
+  for (const char* target : {"/healthz", "/", "/app.js"}) {
+    INFO(target);
+    RawClient c(*port);
+    c.Send(std::string("GET ") + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    CHECK(c.Status(std::chrono::milliseconds(1000)) == 200);
+  }
+  // A third request waits for a worker; a fourth finds the queue full.
+  RawClient queued(*port);
+  queued.Send(list);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  {
+    RawClient c(*port);
+    c.Send(list);
+    CHECK(c.Status(std::chrono::milliseconds(1000)) == 503);
+  }
+  // The file opens (empty: no officers, so the writes get 403) and everything goes on.
+  std::atomic<bool> done{false};
+  std::thread opener([&] {
+    while (!done) {  // every reader of the FIFO gets its end of file
+      int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+      if (fd >= 0) ::close(fd);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  for (auto& w : writes) CHECK(w->Status() == 403);
+  CHECK(queued.Status() == 200);
+  server.Stop();
+  done = true;
+  opener.join();
 }
