@@ -12,12 +12,6 @@ namespace hoso {
 
 namespace {
 
-void PutRawWinner(const CaseState& st, std::string_view field, std::string* out) {
-  const FieldState* f = st.Field(field);
-  const LiveWrite* w = f ? st.Winner(*f) : nullptr;
-  PutString(out, w ? std::string_view(w->value) : std::string_view());
-}
-
 // The index key of one raw winner, if its value is indexable.
 std::optional<std::string> IndexKey(char tag, std::string_view raw, std::string_view code) {
   std::string key;
@@ -42,25 +36,25 @@ std::optional<std::string> IndexKey(char tag, std::string_view raw, std::string_
   return key;
 }
 
-class CaseIndex final : public Projection {
+// One projection per indexed field, so a commit that moves the status decodes nothing of the
+// applicant (its summary, the raw winner, is unchanged).
+class FieldIndex final : public Projection {
  public:
+  FieldIndex(char tag, std::string_view field) : tag_(tag), field_(field) {}
   Kind kind() const override { return Kind::kEntries; }
   std::string Summary(const CaseState& st) const override {
-    std::string s;
-    PutRawWinner(st, "status", &s);
-    PutRawWinner(st, "due_at", &s);
-    PutRawWinner(st, "applicant", &s);
-    return s;
+    const FieldState* f = st.Field(field_);
+    const LiveWrite* w = f ? st.Winner(*f) : nullptr;
+    return w ? w->value : std::string();
   }
   void Keys(std::string_view summary, std::string_view code,
             std::vector<std::string>* keys) const override {
-    Reader in(summary);
-    for (char tag : {'s', 'd', 'n'}) {
-      std::string_view raw;
-      if (!in.String(&raw)) return;
-      if (auto k = IndexKey(tag, raw, code)) keys->push_back(std::move(*k));
-    }
+    if (auto k = IndexKey(tag_, summary, code)) keys->push_back(std::move(*k));
   }
+
+ private:
+  char tag_;
+  std::string_view field_;
 };
 
 std::string_view CaseOfIndexKey(std::string_view key) {
@@ -82,9 +76,10 @@ Result<std::vector<std::string>> Search(const Store& store, const std::string& l
 
 }  // namespace
 
-const Projection& CaseIndexProjection() {
-  static const CaseIndex index;
-  return index;
+const std::vector<const Projection*>& CaseIndexProjections() {
+  static const FieldIndex status('s', "status"), due('d', "due_at"), applicant('n', "applicant");
+  static const std::vector<const Projection*> all = {&status, &due, &applicant};
+  return all;
 }
 
 Result<std::vector<std::string>> CasesByStatus(const Store& store, std::string_view status,

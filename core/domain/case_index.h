@@ -6,8 +6,9 @@
 //   'n' folded_name 0x00 case       ; by applicant name without diacritics ("applicant"."name")
 //
 // (The store keeps 'o' channel 0x00 case itself: the cases of a channel, Store::CasesOfChannel.)
-// The projection's summary is the raw CBOR of the three winners, so a commit that changes
-// none of them decodes nothing. Thread-safety: pure functions; the searches read the store.
+// Each field is its own projection whose summary is the raw CBOR of the field's winner, so a
+// commit decodes only the fields it changed. Thread-safety: pure functions; the searches read the
+// store.
 #pragma once
 
 #include <string>
@@ -20,7 +21,8 @@
 
 namespace hoso {
 
-const Projection& CaseIndexProjection();
+// The index as three projections, one per field (status, due date, applicant).
+const std::vector<const Projection*>& CaseIndexProjections();
 
 // Case codes by index, at most `limit`, in index order.
 Result<std::vector<std::string>> CasesByStatus(const Store& store, std::string_view status,

@@ -11,7 +11,8 @@ namespace hoso {
 void UseCaseLogRules(StoreOptions* options) {
   options->check_event = CheckEventSchema;
   options->conflict_policy = &LifecycleConflictPolicy();
-  options->projections = {&CaseIndexProjection(), &ReportProjection()};
+  options->projections = CaseIndexProjections();
+  options->projections.push_back(&ReportProjection());
   options->system_channels = {std::string(kCatalogueChannel), std::string(kCalendarChannel)};
 }
 
