@@ -72,11 +72,14 @@ Attack Pings(const Target& t, int n, uint64_t first_epoch) {
   return a;
 }
 
-// 2. BATCH frames of ~8 KB whose events decompress to 64 MiB, from n sessions.
+// 2. BATCH frames of a few KB whose events decompress to just under the per-batch limit
+// (sync::kMaxBatchPlainBytes, 32 MiB; 64 MiB before it was lowered, when bombs of that size
+// were measured), from n sessions.
 Attack Bombs(const Target& t, int n, uint64_t first_epoch) {
   Attack a;
   a.name = "bomb_" + std::to_string(n);
-  a.about = "BATCH frames decompressing to 64 MiB";
+  a.about = "BATCH frames decompressing to just under " +
+            std::to_string(sync::kMaxBatchPlainBytes >> 20) + " MiB";
   a.attackers = n;
   a.cap_mb = 256;  // TlsConfig::max_inflight_batch_bytes
   auto bundles = std::make_shared<std::vector<std::string>>();
@@ -84,15 +87,18 @@ Attack Bombs(const Target& t, int n, uint64_t first_epoch) {
   for (int i = 0; i < n; ++i) bundles->push_back(t.Issue(first_epoch + i));
   a.prepare = [n, first_epoch, bundles, frames](Env& env) {
     sync::BatchMsg m;
-    // 1,032 events of 65,000 zero bytes: 63.98 MiB of CBOR, just under kMaxBatchPlainBytes.
-    m.batch.events.assign(1032, std::string(65000, '\0'));
-    m.batch.head.seq = 1032;
+    // Events of 65,000 zero bytes, as many as fit under kMaxBatchPlainBytes (516: 31.99 MiB
+    // of CBOR).
+    size_t count = (sync::kMaxBatchPlainBytes - 3) / (65000 + 3);
+    m.batch.events.assign(count, std::string(65000, '\0'));
+    m.batch.head.seq = count;
     m.batch.head.signature.assign(64, 'x');
     for (int i = 0; i < n; ++i) {
       m.batch.stream = {"30283", "30283", first_epoch + i};
       frames->push_back(sync::Frame(sync::EncodeMessage(m)));
     }
     env.Add("frame_bytes bytes", static_cast<double>(frames->front().size()));
+    env.Add("plain_bytes bytes", static_cast<double>(sync::BatchPlainBytes(m.batch.events)));
   };
   a.run = [&t, n, first_epoch, bundles, frames](Env& env) {
     env.Spawn(n, [&env, &t, first_epoch, bundles, frames](int i) {

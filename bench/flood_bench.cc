@@ -53,6 +53,8 @@ constexpr std::pair<const char*, const char*> kLogMarks[] = {
     {"too_many_streams", "announced more than"},
     {"replaced", "replaced by a new session"},
     {"refused_connection", "refused a connection"},
+    {"made_room", "closed the oldest connection not yet in TLS"},
+    {"no_tls", "no TLS within"},
     {"accept_failed", "accept failed"},
     {"login_busy", "POST /v1/login 503"}};
 

@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <memory>
 #include <type_traits>
 
@@ -58,7 +59,99 @@ std::string CompressEvents(const std::vector<std::string>& events) {
   return out;
 }
 
-Result<std::vector<std::string>> DecompressEvents(std::string_view z) {
+size_t HeaderSize(uint64_t arg) {
+  return arg < 24 ? 1 : arg <= 0xff ? 2 : arg <= 0xffff ? 3 : arg <= 0xffffffff ? 5 : 9;
+}
+
+// Reads the canonical CBOR array of byte strings that BATCH events decompress to, piece by
+// piece as the decompressor hands it out, straight into the events: nothing of the plain text
+// is kept but the events themselves (a CBOR tree of it would be a second copy, and the
+// events vector a third).
+class EventsReader {
+ public:
+  explicit EventsReader(std::vector<std::string>* events) : events_(events) {}
+
+  Status Feed(std::string_view in) {
+    while (!in.empty()) {
+      if (state_ == State::kDone) return Malformed("bytes after the last event");
+      if (state_ == State::kEvent) {
+        size_t n = std::min(in.size(), left_);
+        events_->back().append(in.data(), n);
+        in.remove_prefix(n);
+        left_ -= n;
+        if (left_ == 0) NextItem();
+        continue;
+      }
+      // A header: its first byte says how many follow.
+      head_[head_len_++] = static_cast<uint8_t>(in.front());
+      in.remove_prefix(1);
+      uint8_t info = head_[0] & 0x1f;
+      if (info > 27) return Malformed("an indefinite or reserved length");
+      size_t need = info < 24 ? 1 : 1 + (size_t{1} << (info - 24));
+      if (head_len_ < need) continue;
+      uint64_t arg = info;
+      if (info >= 24) {
+        arg = 0;
+        for (size_t i = 1; i < need; ++i) arg = arg << 8 | head_[i];
+      }
+      uint8_t major = head_[0] >> 5;
+      head_len_ = 0;
+      if (HeaderSize(arg) != need) return Malformed("a length not in its shortest form");
+      HOSO_RETURN_IF_ERROR(state_ == State::kArray ? OnArray(major, arg) : OnEvent(major, arg));
+    }
+    return Status::Ok();
+  }
+  Status Finish() const {
+    if (state_ != State::kDone) return Malformed("cut short");
+    return Status::Ok();
+  }
+
+ private:
+  enum class State { kArray, kEventHeader, kEvent, kDone };
+  static Status Malformed(const std::string& what) {
+    return Status::InvalidArgument("malformed BATCH events: " + what);
+  }
+  Status OnArray(uint8_t major, uint64_t count) {
+    if (major != 4 || count == 0) return Malformed("not a non-empty array");
+    if (count > kMaxEvents) {
+      return Status::OutOfRange("BATCH of " + std::to_string(count) + " events exceeds " +
+                                std::to_string(kMaxEvents));
+    }
+    count_ = count;
+    // The count is the sender's word: reserve no more than the store takes in one batch.
+    events_->reserve(std::min<uint64_t>(count, 10000));
+    state_ = State::kEventHeader;
+    return Status::Ok();
+  }
+  Status OnEvent(uint8_t major, uint64_t len) {
+    if (major != 2) return Malformed("an event that is not a byte string");
+    if (len > kMaxEventBytes) {
+      return Status::OutOfRange("BATCH event of " + std::to_string(len) + " bytes exceeds " +
+                                std::to_string(kMaxEventBytes));
+    }
+    events_->emplace_back().reserve(len);
+    left_ = len;
+    if (left_ == 0) {
+      NextItem();
+    } else {
+      state_ = State::kEvent;
+    }
+    return Status::Ok();
+  }
+  void NextItem() { state_ = events_->size() == count_ ? State::kDone : State::kEventHeader; }
+
+  static constexpr uint64_t kMaxEvents = 100000;
+  std::vector<std::string>* events_;
+  State state_ = State::kArray;
+  uint8_t head_[9] = {};
+  size_t head_len_ = 0;
+  uint64_t count_ = 0;
+  size_t left_ = 0;  // bytes of the current event still to come
+};
+
+// The size a BATCH's zstd frame declares for its events, checked against the limit before
+// anything is allocated for them.
+Result<uint64_t> DeclaredPlainBytes(std::string_view z) {
   unsigned long long size = ZSTD_getFrameContentSize(z.data(), z.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
     return Status::InvalidArgument("BATCH events are not a zstd frame with its size");
@@ -67,25 +160,46 @@ Result<std::vector<std::string>> DecompressEvents(std::string_view z) {
     return Status::OutOfRange("BATCH events of " + std::to_string(size) +
                               " bytes exceed the limit of " + std::to_string(kMaxBatchPlainBytes));
   }
-  std::string plain(size, '\0');
+  if (size == 0) return Status::InvalidArgument("malformed BATCH events: empty");
+  return static_cast<uint64_t>(size);
+}
+
+Result<std::vector<std::string>> DecompressEvents(std::string_view z, uint64_t declared) {
   thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(),
                                                                        ZSTD_freeDCtx);
-  size_t n = ZSTD_decompressDCtx(dctx.get(), plain.data(), plain.size(), z.data(), z.size());
-  if (ZSTD_isError(n) || n != size) return Status::InvalidArgument("corrupt zstd BATCH events");
-  cbor::Limits limits;
-  limits.max_input = kMaxBatchPlainBytes;
-  limits.max_depth = 2;
-  limits.max_string = kMaxEventBytes;
-  limits.max_collection = 100000;
-  limits.max_items = 100001;
-  HOSO_ASSIGN_OR_RETURN(Value v, cbor::Decode(plain, limits));
-  if (!v.is_array() || v.items().empty()) return Status::InvalidArgument("malformed BATCH events");
+  if (!dctx) return Status::IOError("no zstd decompression context");
+  ZSTD_DCtx_reset(dctx.get(), ZSTD_reset_session_only);
+  // The frame header may ask for a window of up to 2 GiB, allocated before a byte is output.
+  ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, kMaxBatchWindowLog);
   std::vector<std::string> events;
-  events.reserve(v.items().size());
-  for (auto& e : v.items()) {
-    if (!e.is_bytes()) return Status::InvalidArgument("malformed BATCH events");
-    events.push_back(std::move(e.str()));
+  EventsReader reader(&events);
+  std::string chunk(ZSTD_DStreamOutSize(), '\0');
+  ZSTD_inBuffer in{z.data(), z.size(), 0};
+  uint64_t produced = 0;
+  while (true) {
+    ZSTD_outBuffer out{chunk.data(), chunk.size(), 0};
+    size_t r = ZSTD_decompressStream(dctx.get(), &out, &in);
+    if (ZSTD_isError(r)) {
+      return Status::InvalidArgument(std::string("corrupt zstd BATCH events: ") +
+                                     ZSTD_getErrorName(r));
+    }
+    produced += out.pos;
+    // zstd checks the declared size only at the end of the frame; the events must not
+    // outgrow what was reserved for them meanwhile.
+    if (produced > declared) {
+      return Status::InvalidArgument("BATCH events longer than their zstd frame declares");
+    }
+    HOSO_RETURN_IF_ERROR(reader.Feed(std::string_view(chunk.data(), out.pos)));
+    if (r == 0) break;  // the frame is decoded and flushed
+    if (in.pos == in.size && out.pos < out.size) {
+      return Status::InvalidArgument("corrupt zstd BATCH events: cut short");
+    }
   }
+  if (in.pos != in.size) return Status::InvalidArgument("bytes after the BATCH's zstd frame");
+  if (produced != declared) {
+    return Status::InvalidArgument("BATCH events shorter than their zstd frame declares");
+  }
+  HOSO_RETURN_IF_ERROR(reader.Finish());
   return events;
 }
 
@@ -131,7 +245,9 @@ std::string EncodeMessage(const Message& m) {
         } else if constexpr (std::is_same_v<T, BatchMsg>) {
           v.Append(StreamValue(msg.batch.stream));
           v.Append(Value::Uint(msg.batch.head.seq));
-          v.Append(Value::Bytes(CompressEvents(msg.batch.events)));
+          // A deferred BATCH not inflated goes on as it came.
+          bool deferred = msg.batch.events.empty() && !msg.events_z.empty();
+          v.Append(Value::Bytes(deferred ? msg.events_z : CompressEvents(msg.batch.events)));
           v.Append(Value::Bytes(msg.batch.head.signature));
         } else if constexpr (std::is_same_v<T, Ack>) {
           v.Append(StreamValue(msg.stream));
@@ -154,7 +270,21 @@ std::string EncodeMessage(const Message& m) {
   return cbor::Encode(v);
 }
 
-Result<Message> DecodeMessage(std::string_view bytes, size_t max_frame) {
+size_t BatchPlainBytes(const std::vector<std::string>& events) {
+  size_t n = HeaderSize(events.size());
+  for (const auto& e : events) n += HeaderSize(e.size()) + e.size();
+  return n;
+}
+
+Status InflateBatch(BatchMsg* m) {
+  if (!m->batch.events.empty()) return Status::Ok();
+  HOSO_ASSIGN_OR_RETURN(m->batch.events, DecompressEvents(m->events_z, m->plain_bytes));
+  std::string().swap(m->events_z);
+  m->batch.head.id = Sha256(m->batch.events.back());
+  return Status::Ok();
+}
+
+Result<Message> DecodeMessage(std::string_view bytes, size_t max_frame, BatchEvents events) {
   cbor::Limits limits;
   limits.max_input = max_frame;
   limits.max_depth = 6;
@@ -165,7 +295,7 @@ Result<Message> DecodeMessage(std::string_view bytes, size_t max_frame) {
   if (!v.is_array() || v.items().empty() || !v.items()[0].is_uint()) {
     return Status::InvalidArgument("message is not an array starting with its type");
   }
-  const auto& f = v.items();
+  auto& f = v.items();  // not const: a BATCH's events are moved out of it
   const size_t n = f.size();
   switch (f[0].uint()) {
     case 0: {
@@ -211,8 +341,10 @@ Result<Message> DecodeMessage(std::string_view bytes, size_t max_frame) {
       HOSO_ASSIGN_OR_RETURN(StreamKey s, StreamFrom(f[1]));
       BatchMsg m;
       m.batch.stream = s;
-      HOSO_ASSIGN_OR_RETURN(m.batch.events, DecompressEvents(f[3].str()));
-      m.batch.head = SignedHead{s, f[2].uint(), Sha256(m.batch.events.back()), f[4].str()};
+      m.batch.head = SignedHead{s, f[2].uint(), Hash{}, f[4].str()};
+      HOSO_ASSIGN_OR_RETURN(m.plain_bytes, DeclaredPlainBytes(f[3].str()));
+      m.events_z = f[3].TakeStr();
+      if (events == BatchEvents::kInflate) HOSO_RETURN_IF_ERROR(InflateBatch(&m));
       return Message(std::move(m));
     }
     case 4: {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,9 +21,15 @@ namespace hoso::sync {
 
 constexpr uint64_t kProtocolVersion = 2;  // 2: receipts
 constexpr size_t kDefaultMaxFrame = 4 << 20;
-// A BATCH's events decompressed may not exceed this (a hostile peer's zstd bomb is refused
-// before anything is allocated).
-constexpr size_t kMaxBatchPlainBytes = 64 << 20;
+// A BATCH's events decompressed may not exceed this: a hostile peer's zstd bomb is refused
+// from the size its frame declares, before anything is allocated. Senders cut their batches
+// to fit (SyncSession), and it is also what one peer may hold at once on the receiver
+// (TlsConfig::max_session_batch_bytes), so a batch this large is always admitted in time.
+constexpr size_t kMaxBatchPlainBytes = 32 << 20;
+// The zstd window a BATCH may ask of its receiver (2^22, 4 MiB), which decompresses through
+// it: the frame header may not make it allocate more. Senders compress at level 1, whose
+// window is 512 KiB.
+constexpr int kMaxBatchWindowLog = 22;
 
 struct Hello {
   uint64_t version = kProtocolVersion;
@@ -46,6 +53,14 @@ struct OriginMsg {
 };
 struct BatchMsg {
   Batch batch;  // head.id is the id of the last event, recomputed on decode
+  // Decoded with BatchEvents::kDeferred: the events' zstd frame, still compressed, and the
+  // size it declares (already checked against kMaxBatchPlainBytes); InflateBatch turns them
+  // into batch.events and head.id.
+  std::string events_z;
+  uint64_t plain_bytes = 0;
+  // Lives exactly as long as the events: the transport's reservation of their bytes in its
+  // budgets, given back when the last copy of the message lets go of it.
+  std::shared_ptr<void> hold;
 };
 struct Ack {
   StreamKey stream;
@@ -74,9 +89,20 @@ struct ReceiptMsg {
 using Message = std::variant<Hello, Changes, OriginMsg, BatchMsg, Ack, Ping, Pong, ErrorMsg,
                              ReceiptRequest, ReceiptMsg>;
 
+// kInflate decompresses a BATCH's events while decoding it; kDeferred leaves them compressed
+// (BatchMsg::events_z) so the caller can reserve their declared size first, then InflateBatch.
+enum class BatchEvents { kInflate, kDeferred };
+
 std::string EncodeMessage(const Message& m);
-Result<Message> DecodeMessage(std::string_view bytes, size_t max_frame = kDefaultMaxFrame);
+Result<Message> DecodeMessage(std::string_view bytes, size_t max_frame = kDefaultMaxFrame,
+                              BatchEvents events = BatchEvents::kInflate);
 const char* MessageName(const Message& m);
+// Decompresses a deferred BATCH's events. It streams: what it allocates is the events
+// themselves (at most the declared size) and the bounded zstd window, never the plain text
+// or a CBOR tree of it.
+Status InflateBatch(BatchMsg* m);
+// The size of a batch's events decompressed: the CBOR array of their bytes a BATCH carries.
+size_t BatchPlainBytes(const std::vector<std::string>& events);
 
 // Frame = length(4, big-endian) || message.
 std::string Frame(std::string_view message);

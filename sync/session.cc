@@ -78,18 +78,27 @@ Status SyncSession::Fail(Status s, std::vector<Message>* out) {
   return s;
 }
 
-Status SyncSession::Handle(const Message& in, std::vector<Message>* out) {
+Status SyncSession::Handle(Message in, std::vector<Message>* out) {
   if (failed_) return Status::FailedPrecondition("session already ended");
   if (const auto* e = std::get_if<ErrorMsg>(&in)) {
     failed_ = true;
-    return Status::FailedPrecondition("peer " + peer_unit_ + " ended the session: " + e->code +
-                                      ": " + e->text);
+    // The peer's words go to the log and the status: a bounded line (a message may hold a
+    // MiB of text), cut on a character boundary.
+    auto cut = [](const std::string& t) {
+      constexpr size_t kMax = 256;
+      if (t.size() <= kMax) return t;
+      size_t n = kMax;
+      while (n > 0 && (static_cast<unsigned char>(t[n]) & 0xc0) == 0x80) --n;
+      return t.substr(0, n) + "...";
+    };
+    return Status::FailedPrecondition("peer " + peer_unit_ + " ended the session: " + cut(e->code) +
+                                      ": " + cut(e->text));
   }
   if (const auto* h = std::get_if<Hello>(&in)) return OnHello(*h, out);
   if (!hello_received_) {
     return Fail(Status::InvalidArgument(std::string(MessageName(in)) + " before HELLO"), out);
   }
-  if (const auto* b = std::get_if<BatchMsg>(&in)) return OnBatch(*b, out);
+  if (auto* b = std::get_if<BatchMsg>(&in)) return OnBatch(std::move(*b), out);
   if (const auto* a = std::get_if<Ack>(&in)) return OnAck(*a, out);
   if (const auto* o = std::get_if<OriginMsg>(&in)) return OnOrigin(*o, out);
   if (std::holds_alternative<ReceiptRequest>(in)) return OnReceiptRequest(out);
@@ -268,6 +277,12 @@ void SyncSession::Pump(std::vector<Message>* out) {
     uint64_t next = next_seq_[stream];
     if (!head || head->seq < next) continue;
     auto batch = store_->ReadBatch(stream, next, options_.max_batch_events);
+    // The receiver refuses a batch larger than kMaxBatchPlainBytes decompressed: fewer events
+    // until it fits (a batch ends at a signed head, so it may not shrink to the limit).
+    for (size_t max = options_.max_batch_events / 2;
+         batch.ok() && max > 0 && BatchPlainBytes(batch->events) > kMaxBatchPlainBytes; max /= 2) {
+      batch = store_->ReadBatch(stream, next, max);
+    }
     if (!batch.ok()) continue;  // not sendable as signed batches: the peer cannot verify it
     // The peer needs the origin's key unless it holds a stream of that origin already.
     auto origin = std::make_pair(stream.origin, stream.epoch);
@@ -290,7 +305,7 @@ void SyncSession::Pump(std::vector<Message>* out) {
   }
 }
 
-Status SyncSession::OnBatch(const BatchMsg& m, std::vector<Message>* out) {
+Status SyncSession::OnBatch(BatchMsg m, std::vector<Message>* out) {
   const Batch& b = m.batch;
   if (!Shared(b.stream.channel)) {
     return Fail(Status::PermissionDenied("peer " + peer_unit_ + " sent channel " +
@@ -303,7 +318,7 @@ Status SyncSession::OnBatch(const BatchMsg& m, std::vector<Message>* out) {
   if (sent.seq > known_[b.stream].seq) known_[b.stream] = sent;
   if (ingest_sink_) {
     ++ingests_pending_;
-    ingest_sink_(b);
+    ingest_sink_(std::move(m));
     return Status::Ok();
   }
   IngestStats st;

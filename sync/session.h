@@ -61,14 +61,16 @@ class SyncSession {
   // The opening HELLO.
   std::vector<Message> Start();
   // Handles one message from the peer, appending replies to *out. A non-OK Status ends the
-  // session; *out then ends with the ERROR to send.
-  Status Handle(const Message& in, std::vector<Message>* out);
+  // session; *out then ends with the ERROR to send. Taken by value: a BATCH moves on to the
+  // ingest sink without a copy of its events.
+  Status Handle(Message in, std::vector<Message>* out);
   // New commits in the store: pushes what the peer lacks.
   void OnCommit(std::vector<Message>* out);
 
   // By default Handle ingests each BATCH inline. A transport that ingests on worker threads
-  // sets a sink instead, and reports each outcome with OnIngested, in order per stream.
-  void SetIngestSink(std::function<void(Batch)> sink) { ingest_sink_ = std::move(sink); }
+  // sets a sink instead, and reports each outcome with OnIngested, in order per stream. The
+  // sink gets the message itself (its hold with it); OnIngested needs only its stream and head.
+  void SetIngestSink(std::function<void(BatchMsg)> sink) { ingest_sink_ = std::move(sink); }
   Status OnIngested(const Batch& b, const Status& result, const IngestStats& st,
                     std::vector<Message>* out);
 
@@ -85,7 +87,7 @@ class SyncSession {
   Status OnChanges(const Changes& c, std::vector<Message>* out);
   void Schedule();
   void Pump(std::vector<Message>* out);
-  Status OnBatch(const BatchMsg& m, std::vector<Message>* out);
+  Status OnBatch(BatchMsg m, std::vector<Message>* out);
   Status OnAck(const Ack& a, std::vector<Message>* out);
   Status OnOrigin(const OriginMsg& o, std::vector<Message>* out);
   Status OnReceiptRequest(std::vector<Message>* out);
@@ -112,7 +114,7 @@ class SyncSession {
   std::set<uint64_t> acked_counters_;  // the peer's commit counters our ACKs reported
   std::set<StreamKey> delivered_;      // streams the peer delivered since our last receipt
   SessionStats stats_;
-  std::function<void(Batch)> ingest_sink_;
+  std::function<void(BatchMsg)> ingest_sink_;
   size_t ingests_pending_ = 0;
 };
 

@@ -1,3 +1,6 @@
+#include <dlfcn.h>
+#include <malloc.h>
+
 #include "sync/tls_node_internal.h"
 
 namespace hoso::sync {
@@ -15,6 +18,22 @@ std::string PeerCertificatePem(SSL* ssl) {
   BIO_free(bio);
   X509_free(cert);
   return pem;
+}
+
+// Gives the pages of large freed blocks back to the system. jemalloc (the allocator RocksDB
+// brings into the node) keeps freed extents resident for its decay time and does not reuse
+// the large ones a batch of 64 KiB events leaves for the next batch's: under a flood of bombs
+// the node held more than twice what its budgets count (bomb_1: +80 MiB for a 32 MiB share).
+void ReleaseFreedMemory() {
+  using Mallctl = int (*)(const char*, void*, size_t*, void*, size_t);
+  static const auto mallctl = reinterpret_cast<Mallctl>(dlsym(RTLD_DEFAULT, "mallctl"));
+  if (mallctl) {
+    mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);  // 4096: every arena
+    return;
+  }
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
 }
 
 std::string VerifyFailure(SSL* ssl) {
@@ -111,6 +130,47 @@ awaitable<void> Keepalive(std::shared_ptr<Conn> c) {
   }
 }
 
+// Reserves a received BATCH's bytes at the size its zstd frame declares, then decompresses
+// it: nothing is allocated for the events before both reservations hold. First its peer's
+// share: past it the reader waits, the peer unread, for that identity's earlier batches to be
+// ingested. Then the node's budget: past it the session ends ("node busy").
+awaitable<Status> AdmitBatch(std::shared_ptr<Conn> c, BatchMsg* b) {
+  const TlsConfig& config = c->impl->config;
+  const uint64_t n = b->plain_bytes;
+  if (c->closed || c->close_after_flush) co_return Status::FailedPrecondition("connection closing");
+  if (n > config.max_session_batch_bytes) {
+    co_return Status::OutOfRange("BATCH of " + std::to_string(n) +
+                                 " bytes decompressed exceeds a session's share of " +
+                                 std::to_string(config.max_session_batch_bytes));
+  }
+  if (c->batch_bytes->load() + n > config.max_session_batch_bytes) {
+    // Waiting on our own workers, not on the peer: no deadline of the peer's runs meanwhile.
+    c->deadline = SteadyClock::time_point::max();
+    while (!c->closed && !c->close_after_flush &&
+           c->batch_bytes->load() + n > config.max_session_batch_bytes) {
+      // Woken by the completion of each of its batches; the period is a safety net.
+      c->share_wait.expires_after(std::chrono::milliseconds(100));
+      co_await c->share_wait.async_wait(kTuple);
+    }
+    if (c->closed || c->close_after_flush) {
+      co_return Status::FailedPrecondition("connection closing");
+    }
+    c->deadline = SteadyClock::now() + config.idle_timeout;
+    c->deadline_reason.clear();
+    c->watchdog.cancel();  // it now waits for that deadline
+  }
+  if (!c->impl->batch_budget->Reserve(n)) {
+    co_return Status::FailedPrecondition("node busy: received batches over " +
+                                         std::to_string(config.max_inflight_batch_bytes) +
+                                         " bytes across sessions, try again later");
+  }
+  b->hold = std::make_shared<BatchHold>(c->impl->batch_budget, c->batch_bytes, n);
+  // The pages of the batches freed before this one go back first: otherwise they stay
+  // resident beside this one's (the budgets count what is held, not what the allocator keeps).
+  if (n >= (1 << 20)) ReleaseFreedMemory();
+  co_return InflateBatch(b);
+}
+
 }  // namespace
 
 Status SyncNode::Impl::CheckOrigin(const OriginMsg& o) const {
@@ -132,10 +192,24 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
   }
   c->server = server;
   auto ex = c->stream.get_executor();
-  c->deadline = SteadyClock::now() + config.handshake_timeout;
+  const auto handshake_deadline = SteadyClock::now() + config.handshake_timeout;
+  c->deadline = handshake_deadline;
+  if (server) {
+    // A connection that opens and says nothing holds one of the few places before TLS: its
+    // ClientHello must start soon.
+    c->deadline = std::min(handshake_deadline, SteadyClock::now() + config.tls_start_timeout);
+    c->deadline_reason = "no TLS within " + std::to_string(config.tls_start_timeout.count()) +
+                         " ms of connecting, closed";
+  }
   asio::co_spawn(ex, Watchdog(c), asio::detached);
+  if (server) {
+    co_await c->stream.next_layer().async_wait(tcp::socket::wait_read, kTuple);
+    c->deadline = handshake_deadline;  // the watchdog, woken at the first, sees the later one
+    c->deadline_reason.clear();
+  }
   auto [hs] = co_await c->stream.async_handshake(
       server ? ssl::stream_base::server : ssl::stream_base::client, kTuple);
+  c->LeavePreTls();
   std::string peer_pem = hs ? "" : PeerCertificatePem(c->stream.native_handle());
   Result<CertificateInfo> peer = Status::PermissionDenied("no peer certificate");
   if (!hs) {
@@ -155,7 +229,13 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
                                       ", not the parent " + expected_unit);
     }
   }
-  if (hs || !peer.ok()) {
+  if (c->evicted) {
+    // Accept said so once for all of them (a line each would be the flood it makes room in).
+    Update(c->status, [](PeerStatus& p) { p.last_error = "closed before TLS to make room"; });
+    c->Close();
+  } else if (c->closed) {
+    // The watchdog closed it at a deadline and said which.
+  } else if (hs || !peer.ok()) {
     c->Fail(hs ? "TLS handshake failed: " + hs.message() + VerifyFailure(c->stream.native_handle())
                : peer.status().message());
     c->Close();
@@ -185,27 +265,25 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
         o->Close();
       }
     }
+    c->batch_bytes = ShareOf(peer->unit + "#" + std::to_string(peer->epoch));
     c->session = std::make_unique<SyncSession>(
         store, peer->unit, peer->epoch, [this](const OriginMsg& o) { return CheckOrigin(o); },
         clock, options);
     c->session->SetPeerIdentity(peer->public_key, peer_pem);
     std::weak_ptr<Conn> weak = c;
-    c->session->SetIngestSink([this, weak, ex](Batch batch) {
-      uint64_t bytes = 0;
-      for (const auto& e : batch.events) bytes += e.size();
-      if (!ReserveBatch(bytes)) {
-        if (auto conn = weak.lock()) {
-          conn->refused = "node busy: received batches over " +
-                          std::to_string(config.max_inflight_batch_bytes) +
-                          " bytes across sessions, try again later";
-        }
-        return;
-      }
-      std::string key = batch.stream.Encode();
-      ingest->Submit(std::move(key), [this, weak, ex, bytes, b = std::move(batch)]() mutable {
+    // Batches come here reserved and decompressed (AdmitBatch), and are moved, never copied.
+    c->session->SetIngestSink([this, weak, ex](BatchMsg batch) {
+      std::string key = batch.batch.stream.Encode();
+      ingest->Submit(std::move(key), [this, weak, ex, m = std::move(batch)]() mutable {
         IngestStats st;
-        Status s = store->Ingest(b, &st);
-        inflight_batch_bytes -= bytes;
+        Status s = store->Ingest(m.batch, &st);
+        // The events go now, their pages with them, then their bytes back to the budgets: the
+        // completion needs only the stream and head, and may wait behind other frames on the
+        // io thread.
+        Batch b{m.batch.stream, {}, m.batch.head};
+        std::vector<std::string>().swap(m.batch.events);
+        if (m.plain_bytes >= (1 << 20)) ReleaseFreedMemory();
+        m = BatchMsg{};
         if (s.ok() && st.clock_ahead) {
           // Stable text, so the rate limit holds it back; the figures are in the status.
           Log("warn", "origin " + b.stream.origin + "#" + std::to_string(b.stream.epoch) +
@@ -214,6 +292,7 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
         asio::post(ex, [weak, b = std::move(b), s, st] {
           auto conn = weak.lock();
           if (!conn || conn->closed || !conn->session) return;
+          conn->share_wait.cancel();  // a reader waiting for its share looks again
           std::vector<Message> out;
           Status r = conn->session->OnIngested(b, s, st, &out);
           conn->Send(out);
@@ -272,6 +351,8 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
         }
         break;
       }
+      // Ended while the read was completing (an ingest refused): the rest is not looked at.
+      if (c->closed || c->close_after_flush) break;
       Update(c->status, [n = n](PeerStatus& p) { p.bytes_received += n; });
       c->CountWire();
       Status s = c->reader.Append(std::string_view(buf.data(), n));
@@ -283,21 +364,31 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
           break;
         }
         if (!*next) break;
-        auto m = DecodeMessage(**next, config.max_frame);
+        auto m = DecodeMessage(**next, config.max_frame, BatchEvents::kDeferred);
         if (!m.ok()) {
           s = m.status();
           break;
         }
-        s = c->session->Handle(*m, &out);
-        if (s.ok() && !c->refused.empty()) s = Status::FailedPrecondition(c->refused);
+        if (auto* b = std::get_if<BatchMsg>(&*m)) {
+          auto waited_from = SteadyClock::now();
+          s = co_await AdmitBatch(c, b);
+          // Time spent waiting on our own workers is not the peer's to make up.
+          if (partial_since) *partial_since += SteadyClock::now() - waited_from;
+          if (!s.ok()) break;
+        }
+        s = c->session->Handle(std::move(*m), &out);
         if (!s.ok()) break;  // the session appended its ERROR to out
       }
-      if (!s.ok() && (out.empty() || !std::holds_alternative<ErrorMsg>(out.back()))) {
+      // Ended by someone else while a batch waited for its share: they said why, to the peer
+      // and in the log.
+      const bool ended_meanwhile = !s.ok() && (c->closed || c->close_after_flush);
+      if (!s.ok() && !ended_meanwhile &&
+          (out.empty() || !std::holds_alternative<ErrorMsg>(out.back()))) {
         out.push_back(ErrorMsg{CodeName(s.code()), s.message()});
       }
       c->Send(out);
       if (!s.ok()) {
-        c->Fail(s.message());
+        if (!ended_meanwhile) c->Fail(s.message());
         c->close_after_flush = true;
         c->wake.cancel();
         break;

@@ -68,16 +68,39 @@ awaitable<void> SyncNode::Impl::Accept() {
     auto remote = socket.remote_endpoint(rec);
     std::string host = rec ? "?" : remote.address().to_string();
     bool refused = false;
+    std::shared_ptr<Conn> evicted;
     {
       std::lock_guard lock(mu);
-      size_t& from = accepted_by_address[host];
-      if (from >= config.max_conns_per_address || accepted_total >= config.max_conns) {
+      auto from = accepted_by_address.find(host);
+      if (from != accepted_by_address.end() && from->second >= config.max_conns_per_address) {
         refused = true;
-        if (from == 0) accepted_by_address.erase(host);
       } else {
-        ++from;
-        ++accepted_total;
+        // Connections that never start TLS must not keep a certified peer out: the oldest of
+        // them makes room (each has had the longest to start).
+        while ((accepted_total >= config.max_conns || pre_tls.size() >= config.max_pre_tls_conns) &&
+               !pre_tls.empty() && !evicted) {
+          evicted = pre_tls.front().lock();
+          pre_tls.pop_front();
+          if (evicted) {
+            evicted->pre_tls_pos.reset();
+            evicted->UncountLocked();
+          }
+        }
+        if (accepted_total >= config.max_conns) {
+          refused = true;
+        } else {
+          ++accepted_by_address[host];
+          ++accepted_total;
+        }
       }
+    }
+    if (evicted) {
+      evicted->evicted = true;
+      evicted->Close();
+      // One stable line for all of them: a line each would be the flood itself.
+      Log("warn", "closed the oldest connection not yet in TLS to make room: over " +
+                      std::to_string(config.max_pre_tls_conns) + " not in TLS or " +
+                      std::to_string(config.max_conns) + " in total");
     }
     if (refused) {
       // Closed before any TLS: no descriptor, memory or handshake is spent on it.
@@ -103,6 +126,11 @@ awaitable<void> SyncNode::Impl::Accept() {
     }
     auto c = std::make_shared<Conn>(this, std::move(socket), Context(), status);
     c->counted_address = host;
+    c->log_address = host;  // the port changes with every connection: lines would not fold
+    {
+      std::lock_guard lock(mu);
+      c->pre_tls_pos = pre_tls.insert(pre_tls.end(), c);
+    }
     asio::co_spawn(
         io, [this, c]() -> awaitable<void> { co_await Run(c, true); }, asio::detached);
   }
@@ -151,6 +179,7 @@ SyncNode::SyncNode(Store* store, TlsConfig config, const Clock* clock, SessionOp
     : impl_(std::make_unique<Impl>()) {
   impl_->store = store;
   impl_->config = std::move(config);
+  impl_->batch_budget = std::make_shared<BatchBudget>(impl_->config.max_inflight_batch_bytes);
   impl_->clock = clock;
   impl_->options = options;
   impl_->crl_pem = impl_->config.crl_pem;
@@ -300,6 +329,8 @@ void SyncNode::Stop() {
   impl_->io.stop();
   impl_->thread.join();
 }
+
+uint64_t SyncNode::HeldBatchBytes() const { return impl_->batch_budget->held.load(); }
 
 std::vector<PeerStatus> SyncNode::Peers() const {
   std::lock_guard lock(impl_->mu);

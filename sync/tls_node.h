@@ -45,15 +45,27 @@ struct TlsConfig {
   // While a frame is partly received, the peer must deliver at least min_rate bytes/s averaged
   // since the frame began, checked once min_rate_window has passed; slower (slowloris) is cut.
   size_t min_rate = 1024;
-  // Received batches held by the node (decompressed, queued or being ingested), across all
-  // sessions; per session the window bounds them. A batch that would take the total past this
+  // Received batches held by the node (decompressed, queued or being ingested, counted at the
+  // size their zstd frame declares, reserved before they are decompressed and given back when
+  // their events are freed), across all sessions. A batch that would take the total past this
   // ends its session with ERROR (`node busy: ...`); its peer reconnects with backoff.
   size_t max_inflight_batch_bytes = size_t{256} << 20;
+  // One peer identity's share of them (its sessions together: a new one replacing an old
+  // one inherits what the old one still holds): a batch that would take it past this waits,
+  // the peer unread, until its earlier batches are ingested, so one peer cannot hold the
+  // node's whole budget. At least kMaxBatchPlainBytes, or batches past it are refused.
+  size_t max_session_batch_bytes = kMaxBatchPlainBytes;
   std::chrono::milliseconds min_rate_window{60000};
   // Accepted connections, handshakes in progress included: per remote address and in total.
-  // One past either is closed at once, before any TLS.
+  // One past the address's cap is closed at once, before any TLS.
   size_t max_conns_per_address = 8;
   size_t max_conns = 256;
+  // Of those, connections whose TLS handshake is not done (raw TCP, a ClientHello trickled):
+  // one accepted past this, or past max_conns, closes the oldest of them to make room, so
+  // connections that never start TLS cannot keep a certified peer out. Each must send its
+  // first byte within tls_start_timeout, and finish within handshake_timeout.
+  size_t max_pre_tls_conns = 64;
+  std::chrono::milliseconds tls_start_timeout{3000};
   // A failing accept (EMFILE: descriptors exhausted) waits this long, doubling up to the max.
   std::chrono::milliseconds accept_backoff_min{100};
   std::chrono::milliseconds accept_backoff_max{5000};
@@ -105,6 +117,8 @@ class SyncNode {
   Status ReloadCrl(const std::string& crl_pem);
   void Stop();
   std::vector<PeerStatus> Peers() const;
+  // Bytes of received batches held now (TlsConfig::max_inflight_batch_bytes).
+  uint64_t HeldBatchBytes() const;
 
  private:
   friend struct Conn;

@@ -16,6 +16,7 @@
 #include <boost/asio/ssl.hpp>
 #include <condition_variable>
 #include <deque>
+#include <list>
 #include <map>
 #include <mutex>
 #include <random>
@@ -41,6 +42,44 @@ Result<std::shared_ptr<ssl::context>> MakeContext(const TlsConfig& c, const std:
 
 struct Conn;
 
+// The bytes of received batches a node holds, against TlsConfig::max_inflight_batch_bytes.
+// Shared with every BatchHold, so a hold freed on a worker after its connection, or after the
+// node, still has somewhere to give its bytes back.
+struct BatchBudget {
+  explicit BatchBudget(uint64_t max) : max(max) {}
+  const uint64_t max;
+  std::atomic<uint64_t> held{0};
+  bool Reserve(uint64_t n) {
+    uint64_t cur = held.load();
+    do {
+      if (cur + n > max) return false;
+    } while (!held.compare_exchange_weak(cur, cur + n));
+    return true;
+  }
+};
+
+// `bytes` reserved in the node's budget and in one peer's share (BatchMsg::hold): given
+// back when the last copy of the batch lets go of it, wherever that is.
+class BatchHold {
+ public:
+  BatchHold(std::shared_ptr<BatchBudget> node, std::shared_ptr<std::atomic<uint64_t>> session,
+            uint64_t bytes)
+      : node_(std::move(node)), session_(std::move(session)), bytes_(bytes) {
+    *session_ += bytes_;
+  }
+  ~BatchHold() {
+    node_->held -= bytes_;
+    *session_ -= bytes_;
+  }
+  BatchHold(const BatchHold&) = delete;
+  BatchHold& operator=(const BatchHold&) = delete;
+
+ private:
+  std::shared_ptr<BatchBudget> node_;
+  std::shared_ptr<std::atomic<uint64_t>> session_;
+  uint64_t bytes_;
+};
+
 struct SyncNode::Impl {
   Store* store;
   TlsConfig config;
@@ -52,15 +91,7 @@ struct SyncNode::Impl {
   std::unique_ptr<WorkerPool> ingest = std::make_unique<WorkerPool>(2);
   std::thread thread;
   std::atomic<bool> stopping{false};
-  std::atomic<uint64_t> inflight_batch_bytes{0};  // TlsConfig::max_inflight_batch_bytes
-  // Reserves `n` bytes of the global budget of received batches.
-  bool ReserveBatch(uint64_t n) {
-    uint64_t cur = inflight_batch_bytes.load();
-    do {
-      if (cur + n > config.max_inflight_batch_bytes) return false;
-    } while (!inflight_batch_bytes.compare_exchange_weak(cur, cur + n));
-    return true;
-  }
+  std::shared_ptr<BatchBudget> batch_budget;  // set with the config
   std::optional<tcp::acceptor> acceptor;
 
   mutable std::mutex mu;  // guards everything below
@@ -84,6 +115,25 @@ struct SyncNode::Impl {
   // Accepted connections alive (handshakes included), per remote address and in total.
   std::map<std::string, size_t> accepted_by_address;
   size_t accepted_total = 0;
+  // Accepted connections whose TLS handshake is not done, oldest first
+  // (TlsConfig::max_pre_tls_conns).
+  std::list<std::weak_ptr<Conn>> pre_tls;
+  // Each peer identity's share of received batches (TlsConfig::max_session_batch_bytes), by
+  // unit#epoch, kept alive by its connections and the batches they hold: a session that
+  // replaces one of the same identity waits for that one's batches too, so reconnecting does
+  // not buy a fresh share while the old one's are still being ingested.
+  std::map<std::string, std::weak_ptr<std::atomic<uint64_t>>> shares;
+  std::shared_ptr<std::atomic<uint64_t>> ShareOf(const std::string& identity) {
+    std::lock_guard lock(mu);
+    auto& weak = shares[identity];
+    auto share = weak.lock();
+    if (!share) {
+      std::erase_if(shares, [](const auto& kv) { return kv.second.expired(); });
+      share = std::make_shared<std::atomic<uint64_t>>(0);
+      shares[identity] = share;
+    }
+    return share;
+  }
 
   // Identical lines are written at most once per log_repeat_interval, with the count of those
   // held back.
@@ -164,13 +214,16 @@ struct Conn : std::enable_shared_from_this<Conn> {
         watchdog(stream.get_executor()),
         wake(stream.get_executor()),
         pinger(stream.get_executor()),
+        share_wait(stream.get_executor()),
         status(std::move(peer)),
+        log_address(status->address),
         reader(impl->config.max_frame) {}
 
   SyncNode::Impl* impl;
   std::shared_ptr<ssl::context> ctx;
   ssl::stream<tcp::socket> stream;
-  asio::steady_timer watchdog, wake, pinger;
+  // share_wait: the reader waiting for the session's share of received batches to drain.
+  asio::steady_timer watchdog, wake, pinger, share_wait;
   SteadyClock::time_point deadline = SteadyClock::now();
   std::string deadline_reason;  // what passing `deadline` means ("" : "timed out")
   // While a write is blocked: when it times out.
@@ -186,11 +239,18 @@ struct Conn : std::enable_shared_from_this<Conn> {
   bool settled_once = false;
   std::unique_ptr<SyncSession> session;
   std::shared_ptr<PeerStatus> status;
+  // How log lines name the peer: an accepted one by its address without the port, which
+  // changes with every connection and would keep identical lines from folding.
+  std::string log_address;
   FrameReader reader;
   uint64_t listener = 0;
   bool server = false;          // accepted from a peer (not an upstream)
-  std::string refused;          // set by the ingest sink when a batch is over the global budget
   std::string counted_address;  // set while it counts against the accept caps
+  // Bytes of received batches its peer identity holds (Impl::shares), once authenticated.
+  std::shared_ptr<std::atomic<uint64_t>> batch_bytes = std::make_shared<std::atomic<uint64_t>>(0);
+  // Its place in Impl::pre_tls while its TLS handshake is not done.
+  std::optional<std::list<std::weak_ptr<Conn>>::iterator> pre_tls_pos;
+  bool evicted = false;  // closed before TLS to make room for a newer connection
 
   ~Conn() {
     // Also when the io context is torn down with this connection's coroutines unfinished.
@@ -198,14 +258,28 @@ struct Conn : std::enable_shared_from_this<Conn> {
   }
   // Gives back its place under the accept caps (once).
   void Uncount() {
-    if (counted_address.empty()) return;
     std::lock_guard lock(impl->mu);
+    UncountLocked();
+  }
+  void UncountLocked() {  // with impl->mu held
+    LeavePreTlsLocked();
+    if (counted_address.empty()) return;
     auto it = impl->accepted_by_address.find(counted_address);
     if (it != impl->accepted_by_address.end() && --it->second == 0) {
       impl->accepted_by_address.erase(it);
     }
     --impl->accepted_total;
     counted_address.clear();
+  }
+  // Its TLS handshake is over (done or failed): no longer among those that make room.
+  void LeavePreTls() {
+    std::lock_guard lock(impl->mu);
+    LeavePreTlsLocked();
+  }
+  void LeavePreTlsLocked() {
+    if (!pre_tls_pos) return;
+    impl->pre_tls.erase(*pre_tls_pos);
+    pre_tls_pos.reset();
   }
 
   void Send(std::vector<Message>& messages) {
@@ -241,6 +315,7 @@ struct Conn : std::enable_shared_from_this<Conn> {
     watchdog.cancel();
     wake.cancel();
     pinger.cancel();
+    share_wait.cancel();
     stream.lowest_layer().close(ec);
   }
   // Adds the TLS records moved since the last call to the peer's wire counters.
@@ -279,7 +354,7 @@ struct Conn : std::enable_shared_from_this<Conn> {
   }
   std::string Name() const {
     std::string unit = session ? status->unit : "";
-    return unit.empty() ? status->address : unit + " (" + status->address + ")";
+    return unit.empty() ? log_address : unit + " (" + log_address + ")";
   }
 };
 

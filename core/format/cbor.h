@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/base/status.h"
@@ -71,6 +72,9 @@ class Value {
   // Signed value of a uint or nint; false if it does not fit in int64.
   bool ToInt64(int64_t* out) const;
   const std::string& str() const { return str_; }  // bytes or text
+  // Moves the bytes or text out, leaving it empty: a decoded tree about to be dropped gives
+  // up a large string without copying it (str() is const).
+  std::string TakeStr() { return std::move(str_); }
 
   // Arrays: items. Maps: keys and values interleaved (k0, v0, k1, v1, ...).
   const std::vector<Value>& items() const { return items_; }

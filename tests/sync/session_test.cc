@@ -570,3 +570,16 @@ TEST_CASE("session: knowledge kept of a peer is bounded (issue 16)", "[session][
   CHECK(std::holds_alternative<ErrorMsg>(out.back()));
   CHECK(t.district->store->PeerKnowledge("30280#1").size() < 50);
 }
+
+TEST_CASE("session: a peer's ERROR text reaches the log and status bounded (issue 16)",
+          "[session]") {
+  Tree t;
+  auto s = Session(*t.district, "30280");
+  std::vector<Message> out = s->Start();
+  // A MiB of text, with a multi-byte character across the cut.
+  std::string text = std::string(255, 'x') + "ệ" + std::string(1 << 20, 'y');
+  Status st = s->Handle(ErrorMsg{"Hostile", text}, &out);
+  CHECK(st.code() == Code::kFailedPrecondition);
+  CHECK(st.message().size() < 600);
+  CHECK_THAT(st.message(), Catch::EndsWith(std::string(255, 'x') + "..."));
+}
