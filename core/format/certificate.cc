@@ -9,7 +9,7 @@
 
 #include <memory>
 
-#include "core/format/openssl_handles.h"
+#include "core/format/x509_util.h"
 
 namespace hoso {
 
@@ -23,13 +23,6 @@ Result<PkeyPtr> PrivatePkey(const SigningKey& key) {
                                          reinterpret_cast<const unsigned char*>(seed.data()), 32));
   if (!p) return Status::InvalidArgument(SslError("loading Ed25519 key"));
   return p;
-}
-
-Result<X509Ptr> ReadCert(std::string_view pem) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  if (!cert) return Status::InvalidArgument(SslError("reading certificate PEM"));
-  return cert;
 }
 
 Result<std::string> WritePem(int (*write)(BIO*, void*), void* object, const char* what) {
@@ -52,24 +45,6 @@ Status AddExt(X509* cert, X509* issuer, int nid, const std::string& value) {
   X509_add_ext(cert, ext, -1);
   X509_EXTENSION_free(ext);
   return Status::Ok();
-}
-
-Result<X509Ptr> NewCert(uint64_t serial, const std::string& cn, int64_t not_before,
-                        int64_t not_after, EVP_PKEY* subject_key) {
-  X509Ptr cert(X509_new());
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert.get()), serial);
-  ASN1_TIME_set(X509_getm_notBefore(cert.get()), static_cast<time_t>(not_before));
-  ASN1_TIME_set(X509_getm_notAfter(cert.get()), static_cast<time_t>(not_after));
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>("hoso"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  if (X509_set_pubkey(cert.get(), subject_key) != 1) {
-    return Status::InvalidArgument(SslError("setting certificate key"));
-  }
-  return cert;
 }
 
 Result<PkeyPtr> PublicPkey(std::string_view raw) {
@@ -166,7 +141,7 @@ Result<std::string> IssueWithSan(const SigningKey& ca_key, std::string_view ca_p
                                  std::string_view node_public_key, uint64_t serial,
                                  int64_t not_before, int64_t not_after) {
   HOSO_ASSIGN_OR_RETURN(PkeyPtr signer, PrivatePkey(ca_key));
-  HOSO_ASSIGN_OR_RETURN(X509Ptr ca, ReadCert(ca_pem));
+  HOSO_ASSIGN_OR_RETURN(X509Ptr ca, ReadCert(ca_pem, "certificate PEM"));
   HOSO_ASSIGN_OR_RETURN(PkeyPtr subject, PublicPkey(node_public_key));
   HOSO_ASSIGN_OR_RETURN(X509Ptr cert, NewCert(serial, cn, not_before, not_after, subject.get()));
   X509_set_issuer_name(cert.get(), X509_get_subject_name(ca.get()));
@@ -206,7 +181,7 @@ Result<std::string> MakeCrl(const SigningKey& ca_key, std::string_view ca_pem,
                             const std::vector<uint64_t>& revoked, int64_t this_update,
                             int64_t next_update) {
   HOSO_ASSIGN_OR_RETURN(PkeyPtr signer, PrivatePkey(ca_key));
-  HOSO_ASSIGN_OR_RETURN(X509Ptr ca, ReadCert(ca_pem));
+  HOSO_ASSIGN_OR_RETURN(X509Ptr ca, ReadCert(ca_pem, "certificate PEM"));
   CrlPtr crl(X509_CRL_new());
   X509_CRL_set_version(crl.get(), 1);
   X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca.get()));
@@ -233,7 +208,7 @@ Result<std::string> MakeCrl(const SigningKey& ca_key, std::string_view ca_pem,
 }
 
 Result<CertificateInfo> ParseCertificate(std::string_view pem) {
-  HOSO_ASSIGN_OR_RETURN(X509Ptr cert, ReadCert(pem));
+  HOSO_ASSIGN_OR_RETURN(X509Ptr cert, ReadCert(pem, "certificate PEM"));
   CertificateInfo info;
   info.identity_error = NodeIdentity(cert.get(), &info.unit, &info.epoch);
   EVP_PKEY* key = X509_get0_pubkey(cert.get());
@@ -257,8 +232,8 @@ Result<CertificateInfo> ParseCertificate(std::string_view pem) {
 
 Result<CertificateInfo> VerifyNodeCertificate(std::string_view pem, std::string_view ca_pem,
                                               std::string_view crl_pem, int64_t now) {
-  HOSO_ASSIGN_OR_RETURN(X509Ptr cert, ReadCert(pem));
-  HOSO_ASSIGN_OR_RETURN(X509Ptr ca, ReadCert(ca_pem));
+  HOSO_ASSIGN_OR_RETURN(X509Ptr cert, ReadCert(pem, "certificate PEM"));
+  HOSO_ASSIGN_OR_RETURN(X509Ptr ca, ReadCert(ca_pem, "certificate PEM"));
   StorePtr store(X509_STORE_new());
   X509_STORE_add_cert(store.get(), ca.get());
   unsigned long flags = 0;

@@ -12,19 +12,12 @@
 #include <cctype>
 #include <memory>
 
-#include "core/format/openssl_handles.h"
+#include "core/format/x509_util.h"
 
 namespace hoso {
 namespace {
 
 using namespace openssl;
-
-Result<X509Ptr> ReadCert(std::string_view pem, const char* what) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  if (!cert) return Status::InvalidArgument(SslError(std::string("reading ") + what));
-  return cert;
-}
 
 Result<PkeyPtr> ReadKey(std::string_view pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -69,22 +62,6 @@ Status AddExt(X509* cert, X509* issuer, int nid, const char* value) {
   return Status::Ok();
 }
 
-X509Ptr NewCert(uint64_t serial, const std::string& cn, int64_t not_before, int64_t not_after,
-                EVP_PKEY* key) {
-  X509Ptr cert(X509_new());
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert.get()), serial);
-  ASN1_TIME_set(X509_getm_notBefore(cert.get()), static_cast<time_t>(not_before));
-  ASN1_TIME_set(X509_getm_notAfter(cert.get()), static_cast<time_t>(not_after));
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>("hoso"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  X509_set_pubkey(cert.get(), key);
-  return cert;
-}
-
 bool IsIp(const std::string& s, unsigned char* out, int* len) {
   if (inet_pton(AF_INET, s.c_str(), out) == 1) {
     *len = 4;
@@ -107,8 +84,8 @@ int64_t ToUnix(const ASN1_TIME* t) {
 
 Result<WebKeyPair> MakeWebCa(std::string_view root_unit, int64_t not_before, int64_t not_after) {
   HOSO_ASSIGN_OR_RETURN(PkeyPtr key, NewKey());
-  X509Ptr cert =
-      NewCert(1, "hoso web CA " + std::string(root_unit), not_before, not_after, key.get());
+  HOSO_ASSIGN_OR_RETURN(X509Ptr cert, NewCert(1, "hoso web CA " + std::string(root_unit),
+                                              not_before, not_after, key.get()));
   X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
   // pathlen 0: it signs web certificates only, never another CA.
   HOSO_RETURN_IF_ERROR(
@@ -187,7 +164,8 @@ Result<WebKeyPair> IssueWebCertificate(std::string_view ca_key_pem, std::string_
     }
     sk_GENERAL_NAME_push(san.get(), gn);
   }
-  X509Ptr cert = NewCert(serial, seen.front(), not_before, not_after, key.get());
+  HOSO_ASSIGN_OR_RETURN(X509Ptr cert,
+                        NewCert(serial, seen.front(), not_before, not_after, key.get()));
   X509_NAME* subject = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(subject, "OU", MBSTRING_UTF8,
                              reinterpret_cast<const unsigned char*>(std::string(unit).c_str()), -1,
