@@ -2,14 +2,35 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "node/daemon.h"
 #include "tests/testing.h"
 #include "tools/local_network.h"
 
 namespace hoso::testing {
+
+// The node's log under its data directory ("" while there is none).
+inline std::string ReadLog(const std::string& dir) {
+  auto text = node::ReadTextFile(dir + "/node.log", "log");
+  return text.ok() ? *text : "";
+}
+
+// Polls `done` every 20 ms until it holds or `timeout` passes; its last answer.
+inline bool WaitFor(const std::function<bool()>& done,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
 
 // hoso-node processes for `members` (parents first) of SmallTree, under `dir`.
 inline std::unique_ptr<tools::LocalNetwork> ProcessNetwork(const std::string& dir,

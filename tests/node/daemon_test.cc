@@ -27,19 +27,8 @@ namespace json = boost::json;
 
 namespace {
 
-std::string ReadLog(const std::string& dir) {
-  auto text = node::ReadTextFile(dir + "/node.log", "log");
-  return text.ok() ? *text : "";
-}
-
-bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
+using testing::ReadLog;
+using testing::WaitFor;
 
 const char* kCase = R"({"officer":"nv.lan","procedure":"1.002668","channel":"counter",
                        "applicant":{"name":"Lê Thị Hoa","phone":"0912345678"}})";

@@ -23,19 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string ReadLog(const std::string& dir) {
-  auto text = node::ReadTextFile(dir + "/node.log", "log");
-  return text.ok() ? *text : "";
-}
-
-bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
+using testing::ReadLog;
+using testing::WaitFor;
 
 // Runs a command line; its exit code.
 int Run(const std::string& command) { return WEXITSTATUS(std::system(command.c_str())); }
