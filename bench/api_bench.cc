@@ -24,6 +24,7 @@
 #include <cstring>
 #include <thread>
 
+#include "bench/bench_network.h"
 #include "bench/bench_util.h"
 #include "core/base/text.h"
 #include "node/config.h"
@@ -197,20 +198,9 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   bench::ScratchDir scratch(flags.Text("dir"));
-  auto csv = node::ReadTextFile(std::string(HOSO_DATA_DIR) + "/units-an-giang.csv", "units");
-  Check(csv.status(), "reading the units");
-  auto units = ParseUnitsCsv(*csv);
-  Check(units.status(), "parsing the units");
-  tools::NetworkOptions o;
-  o.dir = scratch.path();
-  o.units = *units;
-  o.members = {"89"};
-  o.node_binary = flags.Text("node");
-  auto made = tools::LocalNetwork::Create(o);
-  Check(made.status(), "making the node");
+  auto made = bench::StartNetwork(scratch.path(), {"89"}, flags.Text("node"));
+  Check(made.status(), "starting the node");
   tools::LocalNetwork& net = **made;
-  Check(net.Start("89"), "starting the node");
-  Check(net.LoadDirectory(), "loading the directory");
   auto& node = net.node("89");
   auto api = node::ParseHostPort(node.api());
   Check(api.status(), "the node's API address");

@@ -25,6 +25,7 @@
 #include <fstream>
 #include <thread>
 
+#include "bench/bench_network.h"
 #include "bench/bench_util.h"
 #include "core/log/directory.h"
 
@@ -261,20 +262,10 @@ int main(int argc, char** argv) {
   }
 
   bench::ScratchDir scratch(flags.Text("dir"));
-  auto csv = node::ReadTextFile(std::string(HOSO_DATA_DIR) + "/units-an-giang.csv", "units");
-  Check(csv.status(), "reading the units");
-  auto units = ParseUnitsCsv(*csv);
-  Check(units.status(), "parsing the units");
-  tools::NetworkOptions o;
-  o.dir = scratch.path();
-  o.units = *units;
-  o.members = {"89", "883", "30280"};
-  o.node_binary = tools::ExecutableDir() + "/hoso-node";
-  auto made = tools::LocalNetwork::Create(o);
-  Check(made.status(), "making the network");
+  const std::vector<std::string> members = {"89", "883", "30280"};
+  auto made = bench::StartNetwork(scratch.path(), members, tools::ExecutableDir() + "/hoso-node");
+  Check(made.status(), "starting the network");
   tools::LocalNetwork& net = **made;
-  for (const auto& u : o.members) Check(net.Start(u), "starting " + u);
-  Check(net.LoadDirectory(), "loading the directory");
 
   Target t;
   t.net = &net;
@@ -323,6 +314,6 @@ int main(int argc, char** argv) {
                  r.probe.c_str(), r.p50_before, r.p50, r.p99, r.p50_after, r.probe_failures,
                  r.child_ms, r.bounds.c_str());
   }
-  for (auto it = o.members.rbegin(); it != o.members.rend(); ++it) (void)net.Stop(*it);
+  for (auto it = members.rbegin(); it != members.rend(); ++it) (void)net.Stop(*it);
   return 0;
 }
