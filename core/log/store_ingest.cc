@@ -194,11 +194,13 @@ Status Store::StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<In
   if (stats->clock_ahead) {
     stats->max_ahead_ms = latest_ahead_ms - now;
     NoteClockAhead(p, stream, latest_ahead_ms, now, stats->clock_ahead);
-  } else if (!events.empty()) {
+  } else {
     // The origin writes with a sane clock again: its record goes.
-    std::string origin = RevocationKey(stream.origin, stream.epoch);
     std::lock_guard lock(ahead_mu_);
-    if (origins_ahead_.erase(origin)) p.wb.Delete(cf_[kMeta], kMetaAheadPrefix + origin);
+    if (!origins_ahead_.empty()) {
+      std::string origin = RevocationKey(stream.origin, stream.epoch);
+      if (origins_ahead_.erase(origin)) p.wb.Delete(cf_[kMeta], kMetaAheadPrefix + origin);
+    }
   }
   std::string sig(AsView(batch.head.id));
   sig += batch.head.signature;
