@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "core/format/chain_verifier.h"
 #include "core/log/directory.h"
 
 namespace hoso::sync {
@@ -229,32 +230,28 @@ Result<std::vector<std::string>> VerifyBundle(std::string_view bytes, const Orig
     }
     keys[{o.unit, o.epoch}] = o.public_key;
   }
-  std::map<StreamKey, std::pair<uint64_t, Hash>> last;  // stream -> (seq, id) checked so far
+  std::map<StreamKey, ChainVerifier> chains;  // each stream's chain as checked so far
   for (const auto& b : p.batches) {
     std::string where = b.stream.ToString();
-    uint64_t first = b.head.seq - b.events.size() + 1;
-    auto it = last.find(b.stream);
-    std::optional<Hash> prev;
-    if (it != last.end()) {
-      if (it->second.first + 1 != first) {
-        problems.push_back(where + ": batches not consecutive at seq " + std::to_string(first));
-      }
-      prev = it->second.second;
-    } else if (first == 1) {
-      prev = Hash{};
+    uint64_t seq = b.head.seq - b.events.size() + 1;
+    auto it = chains.find(b.stream);
+    if (it == chains.end()) {
+      // A bundle made after a version vector starts a stream where the reader left off.
+      it = chains
+               .emplace(b.stream,
+                        seq == 1 ? ChainVerifier(b.stream) : ChainVerifier::Unanchored(b.stream))
+               .first;
     }
-    uint64_t seq = first;
+    ChainVerifier& chain = it->second;
     for (const auto& bytes_i : b.events) {
+      const Hash id = Sha256(bytes_i);
       auto e = DecodeEvent(bytes_i);
       if (!e.ok()) {
         problems.push_back(where + " seq " + std::to_string(seq) + ": " + e.status().message());
-      } else if (!(e->stream == b.stream) || e->seq != seq) {
-        problems.push_back(where + " seq " + std::to_string(seq) + ": event claims " +
-                           e->stream.ToString() + " seq " + std::to_string(e->seq));
-      } else if (prev && e->prev != *prev) {
-        problems.push_back(where + " seq " + std::to_string(seq) + ": chain broken");
+        chain.Skip(seq, id);
+      } else if (Status s = chain.Add(seq, *e, id); !s.ok()) {
+        problems.push_back(where + ": " + s.message());
       }
-      prev = Sha256(bytes_i);
       ++seq;
     }
     auto key = keys.find({b.stream.origin, b.stream.epoch});
@@ -264,7 +261,6 @@ Result<std::vector<std::string>> VerifyBundle(std::string_view bytes, const Orig
       problems.push_back(where + " seq " + std::to_string(b.head.seq) +
                          ": the signed head does not verify");
     }
-    last[b.stream] = {b.head.seq, b.head.id};
   }
   return problems;
 }

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "core/format/certificate.h"
+#include "core/format/chain_verifier.h"
 #include "core/log/case_state.h"
 #include "core/log/directory.h"
 
@@ -62,10 +63,9 @@ void ChannelAudit::CheckEvent(const StreamKey& stream, uint64_t seq, std::string
     return;
   }
   chain->prev[seq] = e->prev;
-  if (!(e->stream == stream) || e->seq != seq) {
+  if (Status place = CheckPlace(stream, seq, *e); !place.ok()) {
     t_->Find("chain", stream, seq, e->case_code,
-             "the event held here claims " + e->stream.ToString() + " seq " +
-                 std::to_string(e->seq) + ": events were moved or swapped");
+             place.message() + ": events were moved or swapped");
     return;
   }
   int64_t t_ms = static_cast<int64_t>(e->hlc >> 16);
@@ -107,33 +107,40 @@ void ChannelAudit::ReadEvents(const StreamKey& stream, Chain* chain) {
   }
 }
 
-// Walks the chain down from the head: every event must hash to what its successor (or the
-// signed head) commits to, so an altered, replaced or swapped event is named at its own seq.
+// Checks every link of the chain and the head: an event is named at its own seq when its hash
+// is not what its successor (or the signed head) commits to, so an altered, replaced or
+// swapped event is found where it is; a seq not held is named missing.
 void ChannelAudit::CheckChain(const StreamKey& stream, const Chain& chain, uint64_t held,
                               const std::vector<SignedHead>& heads) {
+  ChainVerifier verifier(stream);
+  for (uint64_t seq = 1; seq <= held; ++seq) {
+    if (!chain.held[seq]) continue;
+    const uint64_t after = verifier.seq();
+    if (verifier.Link(seq, chain.prev[seq], chain.id[seq]).ok()) continue;
+    if (verifier.broke() == ChainBreak::kGap) {
+      for (uint64_t missing = after + 1; missing < seq; ++missing) {
+        t_->Find(
+            "missing", stream, missing, "",
+            "event missing: the stream holds seq " + std::to_string(held) + " but not this one");
+      }
+    } else if (seq == 1) {
+      t_->Find("chain", stream, 1, "", "the first event of a stream must have an empty prev");
+    } else {
+      t_->Find("chain", stream, seq - 1, "",
+               "the event's hash is not what the next event's prev commits to: it was altered "
+               "or replaced");
+    }
+  }
   std::optional<Hash> expected;
   for (const auto& h : heads) {
     if (h.seq == held && !h.signature.empty()) expected = h.id;
   }
   auto head = store_.Head(stream);
   if (!expected && head) expected = head->id;
-  for (uint64_t seq = held; seq >= 1; --seq) {
-    if (!chain.held[seq]) {
-      t_->Find("missing", stream, seq, "",
-               "event missing: the stream holds seq " + std::to_string(held) + " but not this one");
-      expected.reset();
-      continue;
-    }
-    if (expected && chain.id[seq] != *expected) {
-      t_->Find("chain", stream, seq, "",
-               "the event's hash is not what " +
-                   std::string(seq == held ? "the signed head" : "the next event's prev") +
-                   " commits to: it was altered or replaced");
-    }
-    expected = chain.prev[seq];
-  }
-  if (held >= 1 && chain.held[1] && chain.prev[1] != Hash{}) {
-    t_->Find("chain", stream, 1, "", "the first event of a stream must have an empty prev");
+  if (held && expected && !verifier.CheckHead("signed head", held, *expected).ok()) {
+    t_->Find("chain", stream, held, "",
+             "the event's hash is not what the signed head commits to: it was altered or "
+             "replaced");
   }
 }
 

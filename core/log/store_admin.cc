@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "core/format/chain_verifier.h"
 #include "core/log/store.h"
 #include "core/log/store_internal.h"
 
@@ -19,8 +20,6 @@ Status Store::VerifyStream(const StreamKey& stream) const {
   HOSO_ASSIGN_OR_RETURN(std::string key, OriginKey(stream.origin, stream.epoch));
   std::optional<StreamHead> head = Head(stream);
   HOSO_ASSIGN_OR_RETURN(auto reader, ReadStream(stream, 1));
-  uint64_t expect = 1;
-  Hash prev{};
   std::map<uint64_t, Hash> ids;  // only at signed seqs
   std::set<uint64_t> signed_seqs;
   const std::string prefix = stream.Encode();
@@ -29,28 +28,19 @@ Status Store::VerifyStream(const StreamKey& stream) const {
         signed_seqs.insert(GetBig64(key.substr(prefix.size(), 8)));
         return true;
       }));
-  for (; reader->Valid(); reader->Next(), ++expect) {
-    std::string at = where + " seq " + std::to_string(expect);
-    if (reader->seq() != expect) {
-      return Status::Corruption(at + ": missing (next held is seq " +
-                                std::to_string(reader->seq()) + ")");
-    }
+  ChainVerifier chain(stream);
+  for (; reader->Valid(); reader->Next()) {
+    const uint64_t seq = reader->seq();
     auto e = DecodeEvent(reader->bytes());
-    if (!e.ok()) return e.status().Annotate(at);
-    if (!(e->stream == stream) || e->seq != expect) {
-      return Status::Corruption(at + ": event claims " + e->stream.ToString() + " seq " +
-                                std::to_string(e->seq));
-    }
-    if (e->prev != prev) return Status::Corruption(at + ": chain broken (prev mismatch)");
-    prev = Sha256(reader->bytes());
-    if (signed_seqs.count(expect)) ids[expect] = prev;
+    if (!e.ok()) return e.status().Annotate(where + " seq " + std::to_string(seq));
+    const Hash id = Sha256(reader->bytes());
+    HOSO_RETURN_IF_ERROR(chain.Add(seq, *e, id).Annotate(where));
+    if (signed_seqs.count(seq)) ids[seq] = id;
   }
   HOSO_RETURN_IF_ERROR(reader->status());
-  uint64_t held = expect - 1;
-  if (!head || head->seq != held || head->id != prev) {
-    return Status::Corruption(where + ": head record does not match the last event (seq " +
-                              std::to_string(held) + ")");
-  }
+  const uint64_t held = chain.seq();
+  if (!head) return Status::Corruption(where + ": no head record");
+  HOSO_RETURN_IF_ERROR(chain.CheckHead("head record", head->seq, head->id).Annotate(where));
   if (!signed_seqs.count(held)) {
     return Status::Corruption(where + ": no signature covers the head at seq " +
                               std::to_string(held));

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "core/format/chain_verifier.h"
 #include "core/log/store.h"
 #include "core/log/store_internal.h"
 
@@ -62,28 +63,23 @@ Status Store::Prepare(const Batch& batch, Prepared* out) const {
   auto& ids = out->ids;
   events.reserve(batch.events.size());
   ids.reserve(batch.events.size());
+  // What the store holds before the first event is checked when the batch is staged: a
+  // different history there is a fork (StageRemote), not a broken batch.
+  ChainVerifier chain = ChainVerifier::Unanchored(stream);
   for (size_t i = 0; i < batch.events.size(); ++i) {
     auto e = DecodeEvent(batch.events[i]);
     if (!e.ok()) return e.status().Annotate(where + ", event " + std::to_string(i));
+    // A request naming another stream's event is malformed, not corrupt.
     if (!(e->stream == stream)) {
       return Status::InvalidArgument(where + ": event " + std::to_string(i) +
                                      " belongs to stream " + e->stream.ToString());
     }
-    if (i > 0 && e->seq != events.back().seq + 1) {
-      return Status::InvalidArgument(where + ": seq " + std::to_string(e->seq) + " follows " +
-                                     std::to_string(events.back().seq));
-    }
-    if (i > 0 && e->prev != ids.back()) {
-      return Status::Corruption(where + ": chain broken at seq " + std::to_string(e->seq) +
-                                " (prev does not name the event before it)");
-    }
     ids.push_back(Sha256(batch.events[i]));
+    HOSO_RETURN_IF_ERROR(chain.Link(e->seq, e->prev, ids.back()).Annotate(where));
     events.push_back(std::move(e).value());
   }
-  if (batch.head.seq != events.back().seq || batch.head.id != ids.back()) {
-    return Status::Corruption(where + ": signed head does not cover the last event (seq " +
-                              std::to_string(events.back().seq) + ")");
-  }
+  HOSO_RETURN_IF_ERROR(
+      chain.CheckHead("signed head", batch.head.seq, batch.head.id).Annotate(where));
   return batch.head.Verify(out->origin_key).Annotate(where);
 }
 
