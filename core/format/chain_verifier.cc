@@ -27,18 +27,18 @@ Status ChainVerifier::Add(uint64_t seq, const Event& e, const Hash& id) {
 }
 
 Status ChainVerifier::Link(uint64_t seq, const Hash& prev, const Hash& id) {
-  const std::string at = std::to_string(seq);
   Status s;
   ChainBreak broke = ChainBreak::kNone;
   if (!Follows(seq)) {
     broke = ChainBreak::kGap;
+    const std::string at = std::to_string(seq);
     std::string what = seq_ == 0 ? "the stream starts at seq " + at
                                  : "seq " + at + " follows seq " + std::to_string(seq_);
     if (seq > seq_ + 1) what += " (seq " + std::to_string(seq_ + 1) + " is missing)";
     s = Status::Corruption(what);
   } else if (anchored_ && prev != id_) {
     broke = ChainBreak::kPrev;
-    s = Status::Corruption("chain broken at seq " + at +
+    s = Status::Corruption("chain broken at seq " + std::to_string(seq) +
                            (seq_ == 0 ? " (the first event of a stream must have an empty prev)"
                                       : " (prev does not name the event before it)"));
   }
