@@ -29,7 +29,7 @@
 #include "core/base/text.h"
 #include "node/config.h"
 #include "node/daemon.h"
-#include "tools/local_network.h"
+#include "tools/network/local_network.h"
 
 using namespace hoso;
 using hoso::bench::Emit;

@@ -10,7 +10,7 @@
 #include "core/base/status.h"
 #include "core/log/directory.h"
 #include "node/daemon.h"
-#include "tools/local_network.h"
+#include "tools/network/local_network.h"
 
 namespace hoso::bench {
 

@@ -32,7 +32,7 @@
 #include "core/base/worker_pool.h"
 #include "core/log/store.h"
 #include "core/log/store_tuning.h"
-#include "tools/stream_builder.h"
+#include "tests/testing/stream_builder.h"
 #include "tools/workload.h"
 
 using namespace hoso;

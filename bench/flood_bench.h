@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "bench/flood_clients.h"
-#include "tools/local_network.h"
+#include "tools/network/local_network.h"
 
 namespace hoso::bench::flood {
 

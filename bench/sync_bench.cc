@@ -22,7 +22,7 @@
 #include "core/domain/case_log.h"
 #include "core/format/certificate.h"
 #include "sync/tls_node.h"
-#include "tools/fault_proxy.h"
+#include "tests/testing/fault_proxy.h"
 
 using namespace hoso;
 using bench::Emit;

@@ -14,7 +14,7 @@
 
 #include "core/domain/case_log.h"
 #include "core/log/store.h"
-#include "tools/stream_builder.h"
+#include "tests/testing/stream_builder.h"
 #include "tools/workload.h"
 
 namespace hoso::bench {

@@ -8,9 +8,9 @@
 
 #include "core/domain/case_log.h"
 #include "core/format/certificate.h"
-#include "tests/raw_db.h"
-#include "tests/testing.h"
-#include "tools/stream_builder.h"
+#include "tests/testing/raw_db.h"
+#include "tests/testing/testing.h"
+#include "tests/testing/stream_builder.h"
 
 using namespace hoso;
 using testing::TempDir;

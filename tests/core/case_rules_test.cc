@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/domain/lifecycle.h"
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 using testing::Text;

@@ -10,7 +10,7 @@
 
 #include "core/domain/lifecycle.h"
 #include "core/format/hlc.h"
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 using testing::Body;

@@ -15,7 +15,7 @@
 #include "core/domain/case_index.h"
 #include "core/domain/case_log.h"
 #include "core/log/store.h"
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 

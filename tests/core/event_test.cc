@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "core/format/hlc.h"
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 

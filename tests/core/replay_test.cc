@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 using testing::TempDir;

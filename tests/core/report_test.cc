@@ -4,7 +4,7 @@
 
 #include "core/domain/calendar.h"
 #include "core/domain/lifecycle.h"
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 using testing::Body;

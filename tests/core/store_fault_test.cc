@@ -1,7 +1,6 @@
 // Faults injected under RocksDB through its FileSystem interface: a write whose WAL cannot be
 // written or synced is never acknowledged, and after a restart it is absent while everything
 // acknowledged before it is there; and settling the store outlasts a held compaction.
-#include <pthread.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
 
@@ -12,76 +11,12 @@
 
 #include "core/domain/case_log.h"
 #include "core/log/store.h"
-#include "tests/testing.h"
+#include "tests/testing/fault_injection_fs.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 
 namespace {
-
-class FaultyFileSystem : public rocksdb::FileSystemWrapper {
- public:
-  FaultyFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
-  const char* Name() const override { return "FaultyFileSystem"; }
-  std::atomic<bool> fail_wal{false};
-  // While set, a table file written by a compaction does not close (for at most 20 s, so a
-  // failed test cannot hang); flushes go on.
-  std::atomic<bool> hold_compactions{false};
-
-  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* file,
-                                    rocksdb::IODebugContext* dbg) override {
-    auto s = target()->NewWritableFile(name, options, file, dbg);
-    if (s.ok() && name.ends_with(".log")) {
-      *file = std::make_unique<WalFile>(std::move(*file), this);
-    }
-    if (s.ok() && name.ends_with(".sst")) {
-      *file = std::make_unique<TableFile>(std::move(*file), this);
-    }
-    return s;
-  }
-
- private:
-  class WalFile : public rocksdb::FSWritableFileOwnerWrapper {
-   public:
-    WalFile(std::unique_ptr<rocksdb::FSWritableFile>&& f, FaultyFileSystem* fs)
-        : FSWritableFileOwnerWrapper(std::move(f)), fs_(fs) {}
-    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
-                             rocksdb::IODebugContext* d) override {
-      if (fs_->fail_wal) return rocksdb::IOStatus::IOError("injected: disk full");
-      return FSWritableFileOwnerWrapper::Append(data, o, d);
-    }
-    rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
-      if (fs_->fail_wal) return rocksdb::IOStatus::IOError("injected: sync failed");
-      return FSWritableFileOwnerWrapper::Sync(o, d);
-    }
-    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
-      if (fs_->fail_wal) return rocksdb::IOStatus::IOError("injected: sync failed");
-      return FSWritableFileOwnerWrapper::Fsync(o, d);
-    }
-
-   private:
-    FaultyFileSystem* fs_;
-  };
-  class TableFile : public rocksdb::FSWritableFileOwnerWrapper {
-   public:
-    TableFile(std::unique_ptr<rocksdb::FSWritableFile>&& f, FaultyFileSystem* fs)
-        : FSWritableFileOwnerWrapper(std::move(f)), fs_(fs) {}
-    rocksdb::IOStatus Close(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
-      char thread[16] = "";
-      pthread_getname_np(pthread_self(), thread, sizeof thread);
-      // RocksDB names its compaction threads "rocksdb:low", its flush threads "rocksdb:high".
-      if (std::string_view(thread).starts_with("rocksdb:low")) {
-        for (int i = 0; i < 2000 && fs_->hold_compactions; ++i) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-      }
-      return FSWritableFileOwnerWrapper::Close(o, d);
-    }
-
-   private:
-    FaultyFileSystem* fs_;
-  };
-};
 
 StoreOptions Options(const std::string& path, FakeClock* clock, rocksdb::Env* env) {
   StoreOptions o;
@@ -103,7 +38,7 @@ LocalWrite Step(const std::string& code, const std::string& status) {
 TEST_CASE("store fault: a write the disk refuses is not acknowledged and not kept",
           "[store][fault]") {
   testing::TempDir dir;
-  auto fs = std::make_shared<FaultyFileSystem>();
+  auto fs = std::make_shared<testing::FaultInjectionFileSystem>();
   auto env = rocksdb::NewCompositeEnv(fs);
   FakeClock clock(1764000000000);
   const StreamKey stream{"30280", "89", 1};
@@ -136,7 +71,7 @@ TEST_CASE("store fault: a write the disk refuses is not acknowledged and not kep
 
 TEST_CASE("store fault: settling waits for background compactions", "[store][fault]") {
   testing::TempDir dir;
-  auto fs = std::make_shared<FaultyFileSystem>();
+  auto fs = std::make_shared<testing::FaultInjectionFileSystem>();
   auto env = rocksdb::NewCompositeEnv(fs);
   FakeClock clock(1764000000000);
   auto store = Store::Open(Options(dir.Sub("s"), &clock, env.get())).value();

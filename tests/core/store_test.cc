@@ -9,7 +9,7 @@
 #include "core/audit/replay.h"
 #include "core/base/text.h"
 #include "core/domain/case_index.h"
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 using testing::Body;

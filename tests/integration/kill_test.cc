@@ -8,9 +8,9 @@
 
 #include "node/config.h"
 #include "node/json.h"
-#include "tests/process_testing.h"
-#include "tools/fault_proxy.h"
-#include "tools/local_network.h"
+#include "tests/testing/process_testing.h"
+#include "tests/testing/fault_proxy.h"
+#include "tools/network/local_network.h"
 
 using namespace hoso;
 using namespace std::chrono_literals;

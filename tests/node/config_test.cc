@@ -4,7 +4,7 @@
 #include <fstream>
 
 #include "node/api_tls.h"
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 using namespace hoso::node;

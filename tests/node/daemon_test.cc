@@ -16,9 +16,9 @@
 
 #include "core/base/coding.h"
 #include "node/json.h"
-#include "tests/process_testing.h"
-#include "tests/raw_db.h"
-#include "tools/local_network.h"
+#include "tests/testing/process_testing.h"
+#include "tests/testing/raw_db.h"
+#include "tools/network/local_network.h"
 #include "tools/provision.h"
 
 using namespace hoso;

@@ -8,7 +8,7 @@
 #include "node/json.h"
 #include "node/local_api.h"
 #include "tests/node/test_officers.h"
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 #include "tools/catalogue_gen.h"
 
 using namespace hoso;

@@ -13,8 +13,8 @@
 #include "core/format/web_certificate.h"
 #include "node/daemon.h"
 #include "node/json.h"
-#include "tests/process_testing.h"
-#include "tools/local_network.h"
+#include "tests/testing/process_testing.h"
+#include "tools/network/local_network.h"
 #include "tools/provision.h"
 
 using namespace hoso;

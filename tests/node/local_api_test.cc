@@ -20,7 +20,7 @@
 #include "node/officers.h"
 #include "node/web_assets.h"
 #include "tests/node/test_officers.h"
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 using namespace hoso::node;

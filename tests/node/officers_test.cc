@@ -11,7 +11,7 @@
 #include "node/json.h"
 #include "node/local_api.h"
 #include "node/sessions.h"
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 using namespace hoso::node;

@@ -10,7 +10,7 @@
 #include <random>
 
 #include "tests/sync/alloc_counter.h"
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 using namespace hoso::sync;

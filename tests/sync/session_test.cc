@@ -6,7 +6,7 @@
 #include <deque>
 
 #include "sync/receipt.h"
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 using namespace hoso::sync;

@@ -19,8 +19,8 @@
 #include "core/format/certificate.h"
 #include "sync/tls_node.h"
 #include "tests/sync/alloc_counter.h"
-#include "tests/testing.h"
-#include "tools/fault_proxy.h"
+#include "tests/testing/testing.h"
+#include "tests/testing/fault_proxy.h"
 
 using namespace hoso;
 using namespace hoso::sync;

@@ -8,7 +8,7 @@
 
 #include "core/format/certificate.h"
 #include "sync/tls_node.h"
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 using namespace hoso::sync;

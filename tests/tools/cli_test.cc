@@ -14,8 +14,8 @@
 #include "node/daemon.h"
 #include "node/json.h"
 #include "node/officers.h"
-#include "tests/process_testing.h"
-#include "tools/local_network.h"
+#include "tests/testing/process_testing.h"
+#include "tools/network/local_network.h"
 #include "tools/provision.h"
 
 using namespace hoso;

@@ -1,4 +1,4 @@
-#include "tools/stream_builder.h"
+#include "tests/testing/stream_builder.h"
 
 namespace hoso {
 

@@ -18,7 +18,7 @@
 #include "core/format/event.h"
 #include "core/log/directory.h"
 #include "core/log/store.h"
-#include "tools/stream_builder.h"
+#include "tests/testing/stream_builder.h"
 
 namespace hoso::testing {
 

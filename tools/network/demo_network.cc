@@ -23,7 +23,7 @@
 #include "node/daemon.h"
 #include "node/json.h"
 #include "tools/catalogue_gen.h"
-#include "tools/local_network.h"
+#include "tools/network/local_network.h"
 #include "tools/workload.h"
 
 using namespace hoso;

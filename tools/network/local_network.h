@@ -18,7 +18,7 @@
 #include "core/base/status.h"
 #include "core/log/directory.h"
 #include "node/json.h"
-#include "tools/node_process.h"
+#include "tools/network/node_process.h"
 
 namespace hoso::tools {
 

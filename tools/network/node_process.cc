@@ -1,4 +1,4 @@
-#include "tools/node_process.h"
+#include "tools/network/node_process.h"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-#include "tools/local_network.h"
+#include "tools/network/local_network.h"
 
 #include <filesystem>
 #include <set>

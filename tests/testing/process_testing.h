@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "node/daemon.h"
-#include "tests/testing.h"
-#include "tools/local_network.h"
+#include "tests/testing/testing.h"
+#include "tools/network/local_network.h"
 
 namespace hoso::testing {
 
