@@ -102,6 +102,13 @@ bool WaitFor(const std::function<bool()>& done, double seconds) {
   return done();
 }
 
+// A node made by SyncNode::Create; the bench dies when its TLS context cannot be made.
+std::unique_ptr<SyncNode> Started(Store* store, TlsConfig config, const Clock* clock) {
+  auto node = SyncNode::Create(store, std::move(config), clock);
+  if (!node.ok()) Die(node.status().ToString());
+  return std::move(node).value();
+}
+
 sync::PeerStatus Peer(const SyncNode& n) {
   auto peers = n.Peers();
   return peers.empty() ? sync::PeerStatus{} : peers.back();
@@ -115,7 +122,8 @@ int SenderMain(const std::string& dir) {
   c.ca_pem = ReadFile(dir + "/ca.pem");
   c.cert_pem = ReadFile(dir + "/883.pem");
   c.key_pem = PrivateKeyPem(bench::KeyFor("883")).value();
-  SyncNode node(store.get(), c, SystemClock::Default());
+  auto node_node = Started(store.get(), c, SystemClock::Default());
+  SyncNode& node = *node_node;
   auto port = node.Listen("127.0.0.1", 0);
   if (!port.ok()) Die(port.status().ToString());
   std::printf("PORT %u\n", *port);
@@ -270,7 +278,8 @@ int main(int argc, char** argv) {
   const double sender_cpu_before = SenderCpuSeconds(child);
   const double receiver_cpu_before = bench::ProcessCpuSeconds();
   {
-    SyncNode node(receiver.get(), pki.For("89"), SystemClock::Default());
+    auto node_node = Started(receiver.get(), pki.For("89"), SystemClock::Default());
+    SyncNode& node = *node_node;
     Stopwatch t;
     node.ConnectTo("127.0.0.1", static_cast<uint16_t>(port));
     if (!WaitFor([&] { return TotalEvents(*receiver) == total; }, 600)) Die("cold sync stalled");
@@ -294,7 +303,8 @@ int main(int argc, char** argv) {
 
   // An idle round: a new connection finds nothing to do.
   {
-    SyncNode node(receiver.get(), pki.For("89"), SystemClock::Default());
+    auto node_node = Started(receiver.get(), pki.For("89"), SystemClock::Default());
+    SyncNode& node = *node_node;
     Stopwatch t;
     node.ConnectTo("127.0.0.1", static_cast<uint16_t>(port));
     if (!WaitFor([&] { return Peer(node).last_success_ms > 0; }, 30)) Die("idle round stalled");
@@ -330,14 +340,16 @@ int main(int argc, char** argv) {
     Batch b;
     while (source.Next(&b)) Check(sender->Ingest(b));
     auto fresh = Prepare(dir + "/resume-receiver", "89", *receiver, pki, workload);
-    SyncNode from(sender.get(), pki.For("883"), SystemClock::Default());
+    auto from_node = Started(sender.get(), pki.For("883"), SystemClock::Default());
+    SyncNode& from = *from_node;
     auto p = from.Listen("127.0.0.1", 0);
     Check(p.status());
     std::mt19937_64 rng(7);
     std::vector<uint64_t> cuts;
     for (int i = 0; i < 5; ++i) cuts.push_back(50'000 + rng() % 2'000'000);
     testing::FaultProxy proxy(*p, {std::chrono::milliseconds(0), 0, cuts});
-    SyncNode to(fresh.get(), pki.For("89"), SystemClock::Default());
+    auto to_node = Started(fresh.get(), pki.For("89"), SystemClock::Default());
+    SyncNode& to = *to_node;
     to.ConnectTo("127.0.0.1", proxy.port());
     if (!WaitFor([&] { return TotalEvents(*fresh) == 30000; }, 120)) Die("resume stalled");
     auto peer = Peer(to);
@@ -358,11 +370,13 @@ int main(int argc, char** argv) {
       }
     }
     auto district = Prepare(dir + "/day-district", "883", *receiver, pki, workload);
-    SyncNode to(district.get(), pki.For("883"), SystemClock::Default());
+    auto to_node = Started(district.get(), pki.For("883"), SystemClock::Default());
+    SyncNode& to = *to_node;
     auto p = to.Listen("127.0.0.1", 0);
     Check(p.status());
     testing::FaultProxy proxy(*p, {std::chrono::milliseconds(150), 1'000'000, {}});
-    SyncNode from(commune.get(), pki.For("30280"), SystemClock::Default());
+    auto from_node = Started(commune.get(), pki.For("30280"), SystemClock::Default());
+    SyncNode& from = *from_node;
     Stopwatch t;
     from.ConnectTo("127.0.0.1", proxy.port());
     if (!WaitFor([&] { return TotalEvents(*district) == 1200; }, 120)) Die("commune day stalled");

@@ -185,7 +185,12 @@ Status NodeDaemon::Impl::Open() {
   tls.log = [logger](std::string_view level, std::string_view message) {
     logger->Log(ParseLogLevel(level), "sync", message);
   };
-  sync = std::make_unique<sync::SyncNode>(store.get(), tls, SystemClock::Default());
+  auto made = sync::SyncNode::Create(store.get(), tls, SystemClock::Default());
+  if (!made.ok()) {
+    return made.status().Annotate("node certificate " + c.Path(c.cert) + ", key " + c.Path(c.key) +
+                                  " or CA " + c.Path(c.ca));
+  }
+  sync = std::move(made).value();
   sync->Hold("the store is checking itself");
   std::string listen_bound;
   if (!c.listen.empty()) {

@@ -107,7 +107,12 @@ class LocalApi {
   HttpResponse Scope(Call& call);
   HttpResponse Metrics(Call& call);
   std::vector<sync::PeerStatus> CurrentPeers() const;
-  uint64_t EventsBehind(const sync::PeerStatus& peer, const std::string& me) const;
+  // For each of `peers`, the events this node holds in both scopes that the peer lacks as
+  // far as sync knows (0 for a peer not yet identified). Each peer identity is looked up once
+  // a call, one knowledge record per stream we hold: a peer's announcements, up to
+  // SessionOptions::max_peer_streams, cost nothing here.
+  Result<std::vector<uint64_t>> EventsBehind(const std::vector<sync::PeerStatus>& peers,
+                                             const std::string& me) const;
 
   // Reference data (node/api/reference.cc).
   HttpResponse Catalogue(Call& call);

@@ -10,6 +10,7 @@ namespace hoso::sync {
 SyncSession::SyncSession(Store* store, std::string peer_unit, uint64_t peer_epoch,
                          OriginVerifier verifier, const Clock* clock, SessionOptions options)
     : store_(store),
+      peers_(store),
       peer_unit_(std::move(peer_unit)),
       peer_epoch_(peer_epoch),
       verifier_(std::move(verifier)),
@@ -18,7 +19,7 @@ SyncSession::SyncSession(Store* store, std::string peer_unit, uint64_t peer_epoc
       me_(store->options().identity ? store->options().identity->unit : ""),
       // Knowledge is per peer epoch: a node restored from a backup comes back under a new
       // epoch, and nothing we knew of its old self is assumed of it.
-      peer_key_(peer_unit_ + "#" + std::to_string(peer_epoch_)) {}
+      peer_key_(PeerKey(peer_unit_, peer_epoch_)) {}
 
 std::function<bool(const std::string&)> SyncSession::SharedFilter() const {
   // One directory snapshot serves every channel the filter is asked about.
@@ -45,31 +46,35 @@ Status CheckOriginCertificate(const OriginMsg& o, std::string_view ca_pem, std::
 
 bool SyncSession::Shared(const std::string& channel) const { return SharedFilter()(channel); }
 
-std::vector<Message> SyncSession::Start() {
-  known_ = store_->PeerKnowledge(peer_key_);
+Status SyncSession::Start(std::vector<Message>* out) {
+  auto known = peers_.Knowledge(peer_key_);
+  if (!known.ok()) return Fail(known.status(), out);
+  known_ = std::move(known).value();
   // Knowledge of "$..." streams that are no channel (stored before such CHANGES were ignored).
   auto invented = [this](const std::string& c) {
     return IsSystemChannel(c) && !store_->IsKnownSystemChannel(c);
   };
   if (std::erase_if(known_, [&](const auto& kv) { return invented(kv.first.channel); }) > 0) {
-    Status s = store_->ForgetPeerKnowledge(peer_key_, invented);
+    Status s = peers_.ForgetKnowledge(peer_key_, invented);
     (void)s;  // kept on disk, ignored in memory: the next session tries again
   }
+  auto seen = peers_.Counter(peer_key_);
+  if (!seen.ok()) return Fail(seen.status(), out);
   Hello h;
   h.unit = me_;
   h.epoch = store_->options().identity ? store_->options().identity->epoch : 0;
   h.wall_ms = clock_->NowMs();
   h.counter = store_->CommitCounter();
-  h.seen = store_->PeerCounter(peer_key_);
+  h.seen = *seen;
   hello_sent_ = true;
-  std::vector<Message> out{Message(h)};
+  out->push_back(Message(h));
   // Send at once what the peer lacks as far as we know, without waiting for its HELLO: its
   // certificate already proved who it is, and what we know of it came from its own
   // announcements and ACKs of durable commits (a restored node comes back under a new epoch,
   // of which we know nothing). On a slow link that saves a round trip on every connection.
   Schedule();
-  Pump(&out);
-  return out;
+  Pump(out);
+  return Status::Ok();
 }
 
 Status SyncSession::Fail(Status s, std::vector<Message>* out) {
@@ -175,7 +180,7 @@ Status SyncSession::OnReceipt(const ReceiptMsg& m, std::vector<Message>* out) {
   if (Status v = VerifyReceipt(m.body, m.signature, *key); !v.ok()) {
     return Fail(Status::PermissionDenied("RECEIPT signature does not verify"), out);
   }
-  Status s = store_->AddReceipt({peer_unit_, peer_epoch_, r->at_ms, m.body, m.signature});
+  Status s = peers_.AddReceipt({peer_unit_, peer_epoch_, r->at_ms, m.body, m.signature});
   if (!s.ok()) return Fail(s, out);
   ++stats_.receipts_received;
   return Status::Ok();
@@ -210,13 +215,15 @@ Status SyncSession::OnHello(const Hello& h, std::vector<Message>* out) {
     out->push_back(std::move(c));
   }
   // What changed there since we last saw it: CHANGES follows, unless nothing did.
-  uint64_t seen = store_->PeerCounter(peer_key_);
+  auto counter = peers_.Counter(peer_key_);
+  if (!counter.ok()) return Fail(counter.status(), out);
+  uint64_t seen = *counter;
   if (h.counter < seen) {
     // The peer went back in time (restored under its old epoch, against the rules): what we
     // knew of it no longer holds. A batch we already sent on that knowledge may not connect
     // to what it has: it refuses it and the session ends; the next one starts from scratch.
     known_.clear();
-    Status s = store_->ForgetPeerKnowledge(peer_key_, [](const std::string&) { return true; });
+    Status s = peers_.ForgetKnowledge(peer_key_, [](const std::string&) { return true; });
     if (!s.ok()) return Fail(s, out);
   }
   awaiting_changes_ = h.counter != seen;
@@ -245,8 +252,8 @@ Status SyncSession::OnChanges(const Changes& c, std::vector<Message>* out) {
                 out);
   }
   stats_.change_entries_received += entries.size();
-  Status s = store_->UpdatePeerKnowledge(peer_key_, entries);
-  if (s.ok()) s = store_->SetPeerCounter(peer_key_, c.counter);
+  Status s = peers_.UpdateKnowledge(peer_key_, entries);
+  if (s.ok()) s = peers_.SetCounter(peer_key_, c.counter);
   if (!s.ok()) return Fail(s, out);
   for (auto& [stream, head] : entries) known_[stream] = head;
   Schedule();
@@ -344,7 +351,7 @@ Status SyncSession::OnIngested(const Batch& b, const Status& result, const Inges
   StreamHead head{b.head.seq, b.head.id, false};
   known_[b.stream] = head;
   delivered_.insert(b.stream);
-  Status s = store_->UpdatePeerKnowledge(peer_key_, {{b.stream, head}});
+  Status s = peers_.UpdateKnowledge(peer_key_, {{b.stream, head}});
   if (!s.ok()) return Fail(s, out);
   // The counter of the commit that stored this batch (not the store's current one, which other
   // lanes may have moved on): the peer advances its view of us only over counters it knows.
@@ -363,16 +370,19 @@ Status SyncSession::OnAck(const Ack& a, std::vector<Message>* out) {
   in_flight_.erase(it);
   auto& k = known_[a.stream];
   if (head.seq > k.seq) k = head;
-  Status s = store_->UpdatePeerKnowledge(peer_key_, {{a.stream, k}});
+  Status s = peers_.UpdateKnowledge(peer_key_, {{a.stream, k}});
+  if (!s.ok()) return Fail(s, out);
   // While the peer's commits since the counter we saw are all ACKs of our batches (counters
   // arrive out of order when the peer ingests on several lanes), we know all they changed.
   acked_counters_.insert(a.counter);
-  uint64_t seen = store_->PeerCounter(peer_key_), advanced = seen;
+  auto counter = peers_.Counter(peer_key_);
+  if (!counter.ok()) return Fail(counter.status(), out);
+  uint64_t seen = *counter, advanced = seen;
   while (!awaiting_changes_ && acked_counters_.count(advanced + 1)) {
     acked_counters_.erase(++advanced);
   }
   std::erase_if(acked_counters_, [&](uint64_t c) { return c <= advanced; });
-  if (s.ok() && advanced != seen) s = store_->SetPeerCounter(peer_key_, advanced);
+  if (advanced != seen) s = peers_.SetCounter(peer_key_, advanced);
   if (!s.ok()) return Fail(s, out);
   Pump(out);
   // Everything we sent is acknowledged: ask the parent to sign what it now holds.

@@ -3,8 +3,8 @@
 // It consumes the peer's messages and produces its own; it never touches a socket, so tests
 // drive two sessions over an in-memory duplex and the TLS transport is a thin layer under it.
 // It reads and writes the node's Store: outgoing batches come from it, incoming ones go
-// through Store::Ingest (which verifies them in full), and the per-peer knowledge of what the
-// peer holds is kept in it, so a cut session resumes where it stopped.
+// through Store::Ingest (which verifies them in full), and what the peer holds is kept in the
+// store's meta (sync/peer_state.h), so a cut session resumes where it stopped.
 // Thread-safety: a session is used by one thread at a time.
 #pragma once
 
@@ -20,6 +20,7 @@
 #include "core/base/clock.h"
 #include "core/log/store.h"
 #include "sync/messages.h"
+#include "sync/peer_state.h"
 
 namespace hoso::sync {
 
@@ -58,8 +59,10 @@ class SyncSession {
   // trusted origin (its receipts are verified with that key).
   void SetPeerIdentity(std::string public_key, std::string certificate);
 
-  // The opening HELLO.
-  std::vector<Message> Start();
+  // The opening HELLO, appended to *out with what can be sent before the peer's. A non-OK
+  // Status (what is known of the peer could not be read) ends the session; *out then ends
+  // with the ERROR to send.
+  Status Start(std::vector<Message>* out);
   // Handles one message from the peer, appending replies to *out. A non-OK Status ends the
   // session; *out then ends with the ERROR to send. Taken by value: a BATCH moves on to the
   // ingest sink without a copy of its events.
@@ -96,6 +99,7 @@ class SyncSession {
   Status Fail(Status s, std::vector<Message>* out);
 
   Store* store_;
+  PeerState peers_;
   std::string peer_unit_;
   uint64_t peer_epoch_;
   OriginVerifier verifier_;

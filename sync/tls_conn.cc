@@ -307,8 +307,13 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
         });
       });
     });
-    std::vector<Message> out = c->session->Start();
-    c->Send(out);
+    std::vector<Message> out;
+    Status started = c->session->Start(&out);
+    c->Send(out);  // on failure it ends with the ERROR, flushed before the connection closes
+    if (!started.ok()) {
+      c->Fail(started.message());
+      c->close_after_flush = true;
+    }
     c->listener = store->AddCommitListener([weak, ex](const std::vector<StreamKey>&) {
       if (weak.expired()) return;  // the connection (and maybe its io context) is gone
       asio::post(ex, [weak] {

@@ -175,14 +175,23 @@ awaitable<void> SyncNode::Impl::Upstream(std::string host, uint16_t port, std::s
   backoff_timers.erase(&timer);
 }
 
-SyncNode::SyncNode(Store* store, TlsConfig config, const Clock* clock, SessionOptions options)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->store = store;
-  impl_->config = std::move(config);
-  impl_->batch_budget = std::make_shared<BatchBudget>(impl_->config.max_inflight_batch_bytes);
-  impl_->clock = clock;
-  impl_->options = options;
-  impl_->crl_pem = impl_->config.crl_pem;
+Result<std::unique_ptr<SyncNode>> SyncNode::Create(Store* store, TlsConfig config,
+                                                   const Clock* clock, SessionOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->store = store;
+  impl->config = std::move(config);
+  impl->clock = clock;
+  impl->options = options;
+  impl->crl_pem = impl->config.crl_pem;
+  auto ctx = MakeContext(impl->config, impl->crl_pem);
+  if (!ctx.ok()) return ctx.status().Annotate("sync TLS");
+  impl->ctx = std::move(ctx).value();
+  impl->batch_budget = std::make_shared<BatchBudget>(impl->config.max_inflight_batch_bytes);
+  return std::unique_ptr<SyncNode>(new SyncNode(std::move(impl)));
+}
+
+SyncNode::SyncNode(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  Store* store = impl_->store;
   impl_->WarnCrl(impl_->crl_pem);
   // A revocation takes effect on live sessions as soon as it is stored.
   impl_->revocation_listener =
@@ -194,8 +203,6 @@ SyncNode::SyncNode(Store* store, TlsConfig config, const Clock* clock, SessionOp
           }
         }
       });
-  auto ctx = MakeContext(impl_->config, impl_->crl_pem);
-  if (ctx.ok()) impl_->ctx = *ctx;
   // Our own certificate travels with our streams (ORIGIN), so record it with our key.
   auto own = ParseCertificate(impl_->config.cert_pem);
   const auto& id = store->options().identity;
@@ -213,10 +220,6 @@ SyncNode::SyncNode(Store* store, TlsConfig config, const Clock* clock, SessionOp
 SyncNode::~SyncNode() { Stop(); }
 
 Result<uint16_t> SyncNode::Listen(const std::string& address, uint16_t port) {
-  if (!impl_->Context()) {
-    auto ctx = MakeContext(impl_->config, impl_->crl_pem);
-    if (!ctx.ok()) return ctx.status();
-  }
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(address, ec);
   if (ec) return Status::InvalidArgument("listen address '" + address + "': " + ec.message());

@@ -95,7 +95,11 @@ struct Conn;
 
 class SyncNode {
  public:
-  SyncNode(Store* store, TlsConfig config, const Clock* clock, SessionOptions options = {});
+  // Makes the TLS context from `config` (certificate, key matching it, CA, CRL) and starts the
+  // io thread; fails, naming what is wrong, when the context cannot be made. `store` and
+  // `clock` must outlive the node.
+  static Result<std::unique_ptr<SyncNode>> Create(Store* store, TlsConfig config,
+                                                  const Clock* clock, SessionOptions options = {});
   ~SyncNode();
   SyncNode(const SyncNode&) = delete;
   SyncNode& operator=(const SyncNode&) = delete;
@@ -123,6 +127,8 @@ class SyncNode {
  private:
   friend struct Conn;
   struct Impl;
+  // Starts the node Create configured.
+  explicit SyncNode(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -7,9 +7,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/base/coding.h"
 #include "core/format/crypto.h"
 #include "core/format/event.h"
 
@@ -27,6 +30,21 @@ struct StreamHead {
   bool frozen = false;
   uint64_t ver = 0;  // the store's commit counter when this head last moved
 };
+
+// A head as its 48-byte record, u64be(seq) id u64be(ver), without `frozen`: the value of the
+// store's `heads` family and of sync's `peer/` records (docs/storage-format.md).
+inline std::string EncodeHeadRecord(const StreamHead& h) {
+  std::string v;
+  PutBig64(&v, h.seq);
+  v.append(AsView(h.id));
+  PutBig64(&v, h.ver);
+  return v;
+}
+// nullopt unless exactly 48 bytes.
+inline std::optional<StreamHead> DecodeHeadRecord(std::string_view v) {
+  if (v.size() != 48) return std::nullopt;
+  return StreamHead{GetBig64(v), HashFromView(v.substr(8, 32)), false, GetBig64(v.substr(40))};
+}
 
 // Streams and their heads: what a node holds of a scope.
 using VersionVector = std::map<StreamKey, StreamHead>;

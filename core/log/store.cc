@@ -131,7 +131,7 @@ Status Store::Load() {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kHeads]));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto key = StreamKey::Decode(std::string_view(it->key().data(), it->key().size()));
-    auto head = ParseHead(std::string_view(it->value().data(), it->value().size()));
+    auto head = DecodeHeadRecord(std::string_view(it->value().data(), it->value().size()));
     if (!key.ok() || !head) return Status::Corruption("bad head record");
     heads_[*key] = *head;
   }

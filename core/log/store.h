@@ -164,6 +164,24 @@ constexpr size_t kMaxCaseEvents = 4096;
 constexpr size_t kMaxCaseFields = 256;
 constexpr size_t kMaxCaseStateBytes = 1 << 20;
 
+// Puts and deletes of meta keys that Store::WriteMeta writes together.
+class MetaBatch {
+ public:
+  void Put(std::string_view key, std::string_view value) {
+    ops_.push_back({std::string(key), std::string(value), true});
+  }
+  void Delete(std::string_view key) { ops_.push_back({std::string(key), {}, false}); }
+  bool empty() const { return ops_.empty(); }
+
+ private:
+  friend class Store;
+  struct Op {
+    std::string key, value;
+    bool put;
+  };
+  std::vector<Op> ops_;
+};
+
 class Store {
  public:
   static Result<std::unique_ptr<Store>> Open(StoreOptions options);
@@ -216,26 +234,23 @@ class Store {
   // max_events if there is one, else the first one after (a batch as its origin signed it).
   Result<Batch> ReadBatch(const StreamKey& stream, uint64_t from_seq, size_t max_events) const;
 
-  // What this node knows a peer holds (sync's per-peer checkpoint), in meta. Updates are not
-  // synced: a lost one costs a re-sent batch, never data.
-  VersionVector PeerKnowledge(std::string_view peer) const;
-  // The last commit counter of the peer whose changes this node has applied (0: none).
-  uint64_t PeerCounter(std::string_view peer) const;
-  Status SetPeerCounter(std::string_view peer, uint64_t counter);
-  Status UpdatePeerKnowledge(std::string_view peer, const VersionVector& heads);
-  Status ForgetPeerKnowledge(std::string_view peer,
-                             const std::function<bool(const std::string&)>& channels);
-
-  // Receipts a parent signed for what this node delivered (sync/receipt.h), kept as evidence.
-  // The store keeps them opaque: the signed body and its signature, by holder and time.
-  struct StoredReceipt {
-    std::string holder;  // the signing node's unit
-    uint64_t holder_epoch = 0;
-    int64_t at_ms = 0;
-    std::string body, signature;
-  };
-  Status AddReceipt(const StoredReceipt& receipt);  // WAL-synced
-  std::vector<StoredReceipt> Receipts() const;
+  // ---- meta: a small key-value space of the store's users, beside the log
+  // Keys and values are bytes, kept in the meta family (docs/storage-format.md, "Meta") and
+  // written outside the log's commits; the log reads none of them, and no purge, rebuild or
+  // sync of the log touches them. Sync keeps its records of its peers there
+  // (sync/peer_state.h). The store's own meta records (format, counters, origins,
+  // fingerprints, marks) are not writable here: a write naming one is refused
+  // (InvalidArgument), as is any write to a read-only store. As in leveldb: GetMeta answers
+  // NotFound for an absent key, a MetaBatch is written atomically, and a `sync` write returns
+  // once the WAL is synced (unless the store was opened with sync_writes off).
+  Status GetMeta(std::string_view key, std::string* value) const;
+  Status PutMeta(std::string_view key, std::string_view value, bool sync);
+  Status WriteMeta(const MetaBatch& batch, bool sync);
+  // Calls fn(key, value) for the meta keys starting with `prefix`, in byte order, until it
+  // returns false.
+  Status ScanMeta(
+      std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
 
   // Called after every commit with the streams whose heads moved (from the committing
   // thread, outside the store's locks). Returns an id for RemoveCommitListener.
@@ -283,7 +298,7 @@ class Store {
     uint64_t events = 0, cases = 0;
   };
   Result<std::vector<Purge>> PurgeOutOfScope();
-  std::vector<Purge> Purges() const;
+  Result<std::vector<Purge>> Purges() const;
 
   // Origins whose events arrived stamped too far ahead of this node's clock (beyond the HLC's
   // drift): a commune's wrong clock, seen by every node its events reach, not only its parent.

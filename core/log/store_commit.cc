@@ -126,7 +126,7 @@ Status Store::Write(Pending& p) {
   p.counter = ver;
   for (auto& [stream, head] : p.heads) {
     head.ver = ver;
-    p.wb.Put(cf_[kHeads], stream.Encode(), HeadValue(head));
+    p.wb.Put(cf_[kHeads], stream.Encode(), EncodeHeadRecord(head));
   }
   p.wb.Put(cf_[kMeta], kMetaCommitCounter, Big64String(ver));
   p.wb.Put(cf_[kMeta], kMetaHlc, Big64String(hlc_.high_water()));

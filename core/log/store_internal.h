@@ -43,7 +43,6 @@ constexpr std::string_view kMetaHlc = "hlc";
 constexpr std::string_view kMetaCaseCount = "case_count";
 constexpr std::string_view kMetaIdentity = "identity";
 constexpr std::string_view kMetaCommitCounter = "commit_counter";
-inline const std::string kMetaPeerCounterPrefix = "peerseen/";
 inline const std::string kMetaOriginPrefix = "origin/";
 inline const std::string kMetaOriginCertPrefix = "origincert/";
 inline const std::string kMetaFpPrefix = "fp/";
@@ -52,15 +51,22 @@ inline const std::string kMetaFrozenPrefix = "frozen/";
 inline const std::string kMetaRevokedPrefix = "revoked/";
 // ahead/<unit>#<epoch> -> latest_event_ms(8) max_ahead_ms(8) noticed_ms(8) events(8)
 inline const std::string kMetaAheadPrefix = "ahead/";
-inline const std::string kMetaPurgedPrefix = "purged/";    // channel -> at_ms(8) events(8) cases(8)
-inline const std::string kMetaReceiptPrefix = "receipt/";  // holder 0x00 epoch(8) at(8) -> str sig
-inline const std::string kMetaPeerPrefix = "peer/";        // peer 0x00 stream_key -> seq(8) id(32)
+inline const std::string kMetaPurgedPrefix = "purged/";  // channel -> at_ms(8) events(8) cases(8)
 
-inline std::string PeerPrefix(std::string_view peer) {
-  std::string key = kMetaPeerPrefix;
-  key += peer;
-  key.push_back('\0');
-  return key;
+// Whether a meta key is one of the store's own records (the keys above, and those starting
+// with a prefix above): the meta API (Store::PutMeta, WriteMeta) refuses to write them. The
+// rest of the family is its users' (sync's `peer/`, `peerseen/` and `receipt/` records).
+inline bool IsStoreMetaKey(std::string_view key) {
+  for (std::string_view own :
+       {kMetaRoot, kMetaFormat, kMetaHlc, kMetaCaseCount, kMetaIdentity, kMetaCommitCounter}) {
+    if (key == own) return true;
+  }
+  for (const std::string* prefix :
+       {&kMetaOriginPrefix, &kMetaOriginCertPrefix, &kMetaFpPrefix, &kMetaFrozenPrefix,
+        &kMetaRevokedPrefix, &kMetaAheadPrefix, &kMetaPurgedPrefix}) {
+    if (key.starts_with(*prefix)) return true;
+  }
+  return false;
 }
 
 inline Status FromRocks(const rocksdb::Status& s, const std::string& what) {
@@ -88,19 +94,6 @@ inline std::string Big64String(uint64_t v) {
   std::string s;
   PutBig64(&s, v);
   return s;
-}
-
-// seq(8) id(32) ver(8)
-inline std::string HeadValue(const StreamHead& h) {
-  std::string v = Big64String(h.seq);
-  v.append(AsView(h.id));
-  PutBig64(&v, h.ver);
-  return v;
-}
-
-inline std::optional<StreamHead> ParseHead(std::string_view v) {
-  if (v.size() != 48) return std::nullopt;
-  return StreamHead{GetBig64(v), HashFromView(v.substr(8, 32)), false, GetBig64(v.substr(40))};
 }
 
 // A signatures-family record under the iterator: key stream_key seq(8), value id(32) sig(64).

@@ -297,7 +297,7 @@ Result<std::vector<Store::ClockAhead>> Store::OriginsAhead() const {
   return out;
 }
 
-std::vector<Store::Purge> Store::Purges() const {
+Result<std::vector<Store::Purge>> Store::Purges() const {
   std::vector<Purge> out;
   Status s = Scan(kMeta, kMetaPurgedPrefix, PrefixUpperBound(kMetaPurgedPrefix),
                   [&](std::string_view key, std::string_view v) {
@@ -308,7 +308,7 @@ std::vector<Store::Purge> Store::Purges() const {
                     }
                     return true;
                   });
-  (void)s;
+  if (!s.ok()) return s.Annotate("reading the purges");
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "core/log/directory.h"
 #include "node/api/responses.h"
 #include "node/local_api.h"
+#include "sync/peer_state.h"
 
 namespace hoso::node {
 
@@ -53,32 +54,44 @@ std::vector<sync::PeerStatus> LocalApi::CurrentPeers() const {
   return view_.peers ? OnePerPeer(view_.peers()) : std::vector<sync::PeerStatus>{};
 }
 
-uint64_t LocalApi::EventsBehind(const sync::PeerStatus& peer, const std::string& me) const {
-  if (peer.unit.empty()) return 0;
+Result<std::vector<uint64_t>> LocalApi::EventsBehind(const std::vector<sync::PeerStatus>& peers,
+                                                     const std::string& me) const {
   auto dir = store_->DirectorySnapshot();
   int64_t now = clock_->NowMs();
-  VersionVector ours = store_->Vector([&](const std::string& channel) {
-    return IsSystemChannel(channel) ||
-           (dir->InScope(peer.unit, channel, now) && dir->InScope(me, channel, now));
-  });
-  VersionVector known = store_->PeerKnowledge(peer.unit + "#" + std::to_string(peer.epoch));
-  uint64_t behind = 0;
-  for (const auto& [stream, head] : ours) {
-    auto it = known.find(stream);
-    uint64_t theirs = it == known.end() ? 0 : it->second.seq;
-    if (head.seq > theirs) behind += head.seq - theirs;
+  sync::PeerState state(store_);
+  std::map<std::string, uint64_t> by_peer;  // unit#epoch -> behind
+  std::vector<uint64_t> out;
+  for (const auto& peer : peers) {
+    if (peer.unit.empty()) {
+      out.push_back(0);
+      continue;
+    }
+    const std::string key = sync::PeerKey(peer.unit, peer.epoch);
+    auto done = by_peer.find(key);
+    if (done == by_peer.end()) {
+      VersionVector ours = store_->Vector([&](const std::string& channel) {
+        return IsSystemChannel(channel) ||
+               (dir->InScope(peer.unit, channel, now) && dir->InScope(me, channel, now));
+      });
+      HOSO_ASSIGN_OR_RETURN(uint64_t behind, state.EventsBehind(key, ours));
+      done = by_peer.emplace(key, behind).first;
+    }
+    out.push_back(done->second);
   }
-  return behind;
+  return out;
 }
 
 HttpResponse LocalApi::SyncStatus(Call&) {
   std::vector<sync::PeerStatus> peers = CurrentPeers();
   const std::string me = store_->options().identity ? store_->options().identity->unit : "";
+  auto behind = EventsBehind(peers, me);
+  if (!behind.ok()) return FromStatus(behind.status());
   json::array list;
   bool online = false;
   int64_t since = view_.started_ms;
   int64_t last_success = 0;
-  for (const auto& p : peers) {
+  for (size_t i = 0; i < peers.size(); ++i) {
+    const sync::PeerStatus& p = peers[i];
     json::object o;
     o["address"] = p.address;
     o["unit"] = p.unit;
@@ -87,7 +100,7 @@ HttpResponse LocalApi::SyncStatus(Call&) {
     o["connected"] = p.connected;
     if (p.since_ms) o["since"] = FormatTime(p.since_ms);
     if (p.last_success_ms) o["last_success"] = FormatTime(p.last_success_ms);
-    o["events_behind"] = EventsBehind(p, me);
+    o["events_behind"] = (*behind)[i];
     o["clock_skew_ms"] = p.clock_skew_ms;
     o["bytes_sent"] = p.bytes_sent;
     o["bytes_received"] = p.bytes_received;
@@ -239,6 +252,8 @@ HttpResponse LocalApi::Metrics(Call&) {
   line("hoso_uptime_seconds", "", static_cast<double>(clock_->NowMs() - view_.started_ms) / 1000);
   std::vector<sync::PeerStatus> peers = CurrentPeers();
   const std::string me = store_->options().identity ? store_->options().identity->unit : "";
+  // Unreadable knowledge leaves the gauge out, as an unreadable store leaves out the clocks.
+  auto behind = EventsBehind(peers, me);
   struct PeerMetric {
     const char* name;
     const char* type;
@@ -249,7 +264,9 @@ HttpResponse LocalApi::Metrics(Call&) {
       {"hoso_peer_connected", "gauge", "1 while the peer is connected.",
        [](const auto& p) { return p.connected ? 1.0 : 0.0; }},
       {"hoso_peer_events_behind", "gauge", "Events this node holds that the peer lacks.",
-       [&](const auto& p) { return static_cast<double>(EventsBehind(p, me)); }},
+       behind.ok() ? [&](const auto& p) {
+         return static_cast<double>((*behind)[&p - peers.data()]);  // p is an element of peers
+       } : std::function<double(const sync::PeerStatus&)>()},
       {"hoso_peer_clock_skew_ms", "gauge", "The peer's clock minus ours.",
        [](const auto& p) { return static_cast<double>(p.clock_skew_ms); }},
       {"hoso_peer_bytes_sent_total", "counter", "Protocol bytes sent to the peer.",
@@ -262,6 +279,7 @@ HttpResponse LocalApi::Metrics(Call&) {
        [](const auto& p) { return static_cast<double>(p.events_received); }},
   };
   for (const auto& m : peer_metrics) {
+    if (!m.value) continue;
     metric(m.name, m.type, m.help);
     for (const auto& p : peers) {
       std::string labels = "peer=\"" + (p.unit.empty() ? std::string("unknown") : p.unit) +

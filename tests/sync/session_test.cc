@@ -53,9 +53,10 @@ LinkResult RunLink(SyncSession& a, SyncSession& b, uint64_t cut_after = UINT64_M
     }
     msgs.clear();
   };
-  std::vector<Message> out = a.Start();
+  std::vector<Message> out;
+  r.a = a.Start(&out);
   send(out, ab);
-  out = b.Start();
+  r.b = b.Start(&out);
   send(out, ba);
   auto deliver = [&](Direction& from, Direction& back, SyncSession& to, Status& st) {
     if (from.wire.empty()) return;
@@ -235,7 +236,8 @@ TEST_CASE("session: a peer pushing an out-of-scope channel is refused, nothing s
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.other, "30283").a.ok());
   auto s = Session(*t.commune, "883");
-  std::vector<Message> out = s->Start();
+  std::vector<Message> out;
+  REQUIRE(s->Start(&out).ok());
   Hello h;
   h.unit = "883";
   h.epoch = 1;
@@ -257,7 +259,8 @@ TEST_CASE("session: a peer claiming another identity than its certificate is ref
           "[session]") {
   Tree t;
   auto s = Session(*t.district, "30280");
-  std::vector<Message> out = s->Start();
+  std::vector<Message> out;
+  REQUIRE(s->Start(&out).ok());
   Hello h;
   h.unit = "30283";  // the certificate says 30280
   h.epoch = 1;
@@ -269,7 +272,8 @@ TEST_CASE("session: a peer claiming another identity than its certificate is ref
 TEST_CASE("session: an origin key the CA never issued is refused", "[session]") {
   Tree t;
   auto s = Session(*t.province, "883");
-  std::vector<Message> out = s->Start();
+  std::vector<Message> out;
+  REQUIRE(s->Start(&out).ok());
   Hello h;
   h.unit = "883";
   h.epoch = 1;
@@ -337,14 +341,17 @@ TEST_CASE("session: the first batches go out with the HELLO, not after the peer'
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
   REQUIRE(testing::ReceiveCases(*t.commune->store, "30280", "30280-C", 0, 5).ok());
   auto sc = Session(*t.commune, "883");
-  std::vector<Message> out = sc->Start();
+  std::vector<Message> out;
+  REQUIRE(sc->Start(&out).ok());
   std::vector<std::string> names;
   for (const Message& m : out) names.emplace_back(MessageName(m));
   // The district holds no stream of the commune's origin yet: its key travels first.
   CHECK(names == std::vector<std::string>{"HELLO", "ORIGIN", "BATCH"});
   // Nothing new: the HELLO goes alone.
   auto sd = Session(*t.district, "30280");
-  CHECK(sd->Start().size() == 1);
+  out.clear();
+  REQUIRE(sd->Start(&out).ok());
+  CHECK(out.size() == 1);
 }
 
 TEST_CASE("session: a peer restored under its old epoch is caught up by the next session",
@@ -392,7 +399,8 @@ TEST_CASE("session: unwritable channel, altered event, bad signature and fork ar
   const uint64_t hlc = HlcPack(testing::kTestNow, 0);
   auto refused = [&](const Batch& b, Code code, const std::string& why) {
     auto s = Session(*t.district, "30280");
-    std::vector<Message> out = s->Start();
+    std::vector<Message> out;
+    REQUIRE(s->Start(&out).ok());
     Hello h;
     h.unit = "30280";
     h.epoch = 1;
@@ -424,7 +432,8 @@ TEST_CASE("session: unwritable channel, altered event, bad signature and fork ar
 
   // A fork: a second, signed history for the same stream.
   auto s = Session(*t.district, "30280");
-  std::vector<Message> out = s->Start();
+  std::vector<Message> out;
+  REQUIRE(s->Start(&out).ok());
   Hello h;
   h.unit = "30280";
   h.epoch = 1;
@@ -479,7 +488,9 @@ TEST_CASE("session: the parent signs a receipt of what the child delivered, the 
   REQUIRE(r.b.ok());
   CHECK(sd->stats().receipts_sent == 1);
   CHECK(sc->stats().receipts_received == 1);
-  auto kept = t.commune->store->Receipts();
+  auto receipts = PeerState(t.commune->store.get()).Receipts();
+  REQUIRE(receipts.ok());
+  const std::vector<StoredReceipt>& kept = *receipts;
   REQUIRE(kept.size() == 1);
   CHECK(kept[0].holder == "883");
   auto receipt = DecodeReceipt(kept[0].body);
@@ -492,7 +503,7 @@ TEST_CASE("session: the parent signs a receipt of what the child delivered, the 
   CHECK(receipt->heads[0].second.id == t.commune->store->Head(mine)->id);
   CHECK(VerifyReceipt(kept[0].body, kept[0].signature, testing::KeyFor(883).public_key()).ok());
   // The district asks nothing of the commune, a child: no receipt flows down.
-  CHECK(t.district->store->Receipts().empty());
+  CHECK(PeerState(t.district->store.get()).Receipts()->empty());
 
   // A forged receipt (signed by someone else) ends the session with a clear error.
   auto forged_by = testing::KeyFor(12345);
@@ -501,7 +512,8 @@ TEST_CASE("session: the parent signs a receipt of what the child delivered, the 
   auto sig = SignReceipt(body, forged_by);
   REQUIRE(sig.ok());
   auto victim = Session(*t.commune, "883");
-  std::vector<Message> out = victim->Start();
+  std::vector<Message> out;
+  REQUIRE(victim->Start(&out).ok());
   out.clear();
   Hello h;
   h.unit = "883";
@@ -512,7 +524,7 @@ TEST_CASE("session: the parent signs a receipt of what the child delivered, the 
   Status s = victim->Handle(ReceiptMsg{body, *sig}, &out);
   CHECK(s.code() == Code::kPermissionDenied);
   CHECK_THAT(s.message(), Catch::Contains("does not verify"));
-  CHECK(t.commune->store->Receipts().size() == 1);
+  CHECK(PeerState(t.commune->store.get()).Receipts()->size() == 1);
 }
 
 TEST_CASE("session: CHANGES naming invented system channels is not stored (issue 16)",
@@ -521,7 +533,8 @@ TEST_CASE("session: CHANGES naming invented system channels is not stored (issue
   REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
   auto s = Session(*t.district, "30280");
-  std::vector<Message> out = s->Start();
+  std::vector<Message> out;
+  REQUIRE(s->Start(&out).ok());
   Hello h;
   h.unit = "30280";
   h.epoch = 1;
@@ -538,7 +551,9 @@ TEST_CASE("session: CHANGES naming invented system channels is not stored (issue
   out.clear();
   Status st = s->Handle(c, &out);
   INFO(st.message());
-  VersionVector known = t.district->store->PeerKnowledge("30280#1");
+  auto read = PeerState(t.district->store.get()).Knowledge("30280#1");
+  REQUIRE(read.ok());
+  const VersionVector& known = *read;
   for (const auto& [stream, head] : known) {
     INFO(stream.ToString());
     CHECK(stream.channel.rfind("$x", 0) != 0);
@@ -553,7 +568,8 @@ TEST_CASE("session: knowledge kept of a peer is bounded (issue 16)", "[session][
   SessionOptions small;
   small.max_peer_streams = 50;
   auto s = Session(*t.district, "30280", small);
-  std::vector<Message> out = s->Start();
+  std::vector<Message> out;
+  REQUIRE(s->Start(&out).ok());
   Hello h;
   h.unit = "30280";
   h.epoch = 1;
@@ -568,14 +584,15 @@ TEST_CASE("session: knowledge kept of a peer is bounded (issue 16)", "[session][
   CHECK(st.code() == Code::kOutOfRange);
   REQUIRE(!out.empty());
   CHECK(std::holds_alternative<ErrorMsg>(out.back()));
-  CHECK(t.district->store->PeerKnowledge("30280#1").size() < 50);
+  CHECK(PeerState(t.district->store.get()).Knowledge("30280#1")->size() < 50);
 }
 
 TEST_CASE("session: a peer's ERROR text reaches the log and status bounded (issue 16)",
           "[session]") {
   Tree t;
   auto s = Session(*t.district, "30280");
-  std::vector<Message> out = s->Start();
+  std::vector<Message> out;
+  REQUIRE(s->Start(&out).ok());
   // A MiB of text, with a multi-byte character across the cut.
   std::string text = std::string(255, 'x') + "ệ" + std::string(1 << 20, 'y');
   Status st = s->Handle(ErrorMsg{"Hostile", text}, &out);

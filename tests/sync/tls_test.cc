@@ -150,6 +150,15 @@ struct LogLines {
   }
 };
 
+// A node made by SyncNode::Create; the test stops when its TLS context cannot be made.
+std::unique_ptr<SyncNode> Started(Store* store, TlsConfig config, const Clock* clock,
+                                  SessionOptions options = {}) {
+  auto node = SyncNode::Create(store, std::move(config), clock, options);
+  INFO(node.status().message());
+  REQUIRE(node.ok());
+  return std::move(node).value();
+}
+
 std::string LastError(const SyncNode& node) {
   std::string all;
   for (const auto& p : node.Peers()) all += p.last_error + " | ";
@@ -165,10 +174,14 @@ TEST_CASE("tls: a commune and its district converge, then new events are pushed 
         net.commune->store->Append(ReceiveWrite("30280", "30280-C" + std::to_string(i), "An", i))
             .ok());
   }
-  SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  auto district_node =
+      Started(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
-  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  auto commune_node =
+      Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  SyncNode& commune = *commune_node;
   commune.ConnectTo("127.0.0.1", *port);
   REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 40; }));
   REQUIRE(WaitFor([&] { return net.commune->store->DirectorySnapshot()->size() == 6; }));
@@ -192,6 +205,33 @@ TEST_CASE("tls: a commune and its district converge, then new events are pushed 
   district.Stop();
 }
 
+TEST_CASE("tls: Create refuses a key or certificate it cannot use, saying which", "[tls]") {
+  Net net;
+  TlsConfig good = net.ca.For("883", 2);
+  auto fails = [&](const TlsConfig& c) {
+    auto node = SyncNode::Create(net.district->store.get(), c, &net.district->clock);
+    REQUIRE_FALSE(node.ok());
+    CHECK(node.status().code() == Code::kInvalidArgument);
+    return node.status().message();
+  };
+  TlsConfig bad = good;
+  bad.key_pem = "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n";
+  CHECK_THAT(fails(bad), Catch::Contains("sync TLS") && Catch::Contains("node key"));
+  bad = good;
+  bad.key_pem = net.ca.For("30280", 3).key_pem;  // a valid key, of another node
+  CHECK_THAT(fails(bad), Catch::Contains("node key: key values mismatch"));
+  bad = good;
+  bad.cert_pem = "garbage";
+  CHECK_THAT(fails(bad), Catch::Contains("node certificate"));
+  bad = good;
+  bad.ca_pem.clear();
+  CHECK_THAT(fails(bad), Catch::Contains("CA certificate"));
+  bad = good;
+  bad.crl_pem = "not a CRL";
+  CHECK_THAT(fails(bad), Catch::Contains("CRL is not PEM"));
+  CHECK(SyncNode::Create(net.district->store.get(), good, &net.district->clock).ok());
+}
+
 TEST_CASE("tls: certificates from another CA, expired or revoked are refused", "[tls]") {
   Net net;
   REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-C1", "An", 1)).ok());
@@ -199,20 +239,26 @@ TEST_CASE("tls: certificates from another CA, expired or revoked are refused", "
     Ca rogue(9100);
     TlsConfig bad = rogue.For("30280", 3);
     bad.ca_pem = net.ca.pem;  // trusts the real CA, but its own certificate is the rogue's
-    SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+    auto district_node =
+        Started(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+    SyncNode& district = *district_node;
     auto port = district.Listen("127.0.0.1", 0);
     REQUIRE(port.ok());
-    SyncNode commune(net.commune->store.get(), bad, &net.commune->clock);
+    auto commune_node = Started(net.commune->store.get(), bad, &net.commune->clock);
+    SyncNode& commune = *commune_node;
     commune.ConnectTo("127.0.0.1", *port);
     REQUIRE(WaitFor([&] { return LastError(district).find("certificate") != std::string::npos; }));
     CHECK(net.district->store->CaseCount() == 0);
   }
   SECTION("expired") {
-    SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+    auto district_node =
+        Started(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+    SyncNode& district = *district_node;
     auto port = district.Listen("127.0.0.1", 0);
     REQUIRE(port.ok());
-    SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3, kFrom + 86400),
-                     &net.commune->clock);
+    auto commune_node = Started(net.commune->store.get(), net.ca.For("30280", 3, kFrom + 86400),
+                                &net.commune->clock);
+    SyncNode& commune = *commune_node;
     commune.ConnectTo("127.0.0.1", *port);
     REQUIRE(WaitFor([&] { return LastError(district).find("expired") != std::string::npos; }));
     CHECK(net.district->store->CaseCount() == 0);
@@ -220,10 +266,13 @@ TEST_CASE("tls: certificates from another CA, expired or revoked are refused", "
   SECTION("revoked") {
     TlsConfig dc = net.ca.For("883", 2);
     dc.crl_pem = MakeCrl(net.ca.key, net.ca.pem, {3}, kFrom, kTo).value();
-    SyncNode district(net.district->store.get(), dc, &net.district->clock);
+    auto district_node = Started(net.district->store.get(), dc, &net.district->clock);
+    SyncNode& district = *district_node;
     auto port = district.Listen("127.0.0.1", 0);
     REQUIRE(port.ok());
-    SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+    auto commune_node =
+        Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+    SyncNode& commune = *commune_node;
     commune.ConnectTo("127.0.0.1", *port);
     REQUIRE(WaitFor([&] { return LastError(district).find("revoked") != std::string::npos; }));
     CHECK(net.district->store->CaseCount() == 0);
@@ -235,7 +284,9 @@ TEST_CASE("tls: garbage after the handshake and silent peers are closed, service
   namespace asio = boost::asio;
   namespace ssl = asio::ssl;
   Net net;
-  SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  auto district_node =
+      Started(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   // Hostile clients with a valid certificate, driven by hand.
@@ -275,7 +326,9 @@ TEST_CASE("tls: garbage after the handshake and silent peers are closed, service
   CHECK(errors.find("exceeds the limit") != std::string::npos);  // random length header
   // A legitimate commune is still served.
   REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-OK1", "An", 1)).ok());
-  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  auto commune_node =
+      Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  SyncNode& commune = *commune_node;
   commune.ConnectTo("127.0.0.1", *port);
   REQUIRE(WaitFor([&] { return net.district->store->GetCaseState("30280-OK1").ok(); }));
 }
@@ -283,12 +336,16 @@ TEST_CASE("tls: garbage after the handshake and silent peers are closed, service
 TEST_CASE("tls: a node restored from an old backup comes back under a new epoch, no fork",
           "[tls]") {
   Net net;
-  SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  auto district_node =
+      Started(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   const std::string backup = net.dir.Sub("backup");
   {
-    SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+    auto commune_node =
+        Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+    SyncNode& commune = *commune_node;
     commune.ConnectTo("127.0.0.1", *port);
     for (int i = 0; i < 10; ++i) {
       REQUIRE(
@@ -316,7 +373,8 @@ TEST_CASE("tls: a node restored from an old backup comes back under a new epoch,
           .value();
   cfg.key_pem = PrivateKeyPem(key2).value();
   REQUIRE(restored->store->CaseCount() == 10);
-  SyncNode commune(restored->store.get(), cfg, &restored->clock);
+  auto commune_node = Started(restored->store.get(), cfg, &restored->clock);
+  SyncNode& commune = *commune_node;
   commune.ConnectTo("127.0.0.1", *port);
   // It learns its old streams back from upstream...
   bool learned = WaitFor([&] { return restored->store->CaseCount() == 20; });
@@ -347,7 +405,9 @@ TEST_CASE("tls: through a slow, cutting proxy everything converges with no loss 
         net.commune->store->Append(ReceiveWrite("30280", "30280-P" + std::to_string(i), "An", i))
             .ok());
   }
-  SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  auto district_node =
+      Started(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   // 256 kbit/s, 600 ms round trip, and the first three connections cut mid-way.
@@ -355,7 +415,9 @@ TEST_CASE("tls: through a slow, cutting proxy everything converges with no loss 
   SessionOptions small;
   small.max_batch_events = 20;
   small.window = 4;
-  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock, small);
+  auto commune_node =
+      Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock, small);
+  SyncNode& commune = *commune_node;
   commune.ConnectTo("127.0.0.1", proxy.port());
   REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 300; }, 60000));
   CHECK(proxy.connections() >= 4);  // the cuts happened and the commune reconnected
@@ -395,7 +457,9 @@ struct RawClient {
 TEST_CASE("tls: a peer that sends PINGs and never reads is disconnected, service goes on",
           "[tls][bounds]") {
   Net net;
-  SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  auto district_node =
+      Started(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   RawClient client(net.ca.For("30283", 4));
@@ -421,7 +485,9 @@ TEST_CASE("tls: a peer that sends PINGs and never reads is disconnected, service
   hostile.reset();
   // A legitimate commune is still served.
   REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-OK2", "An", 1)).ok());
-  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  auto commune_node =
+      Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  SyncNode& commune = *commune_node;
   commune.ConnectTo("127.0.0.1", *port);
   REQUIRE(WaitFor([&] { return net.district->store->GetCaseState("30280-OK2").ok(); }));
   commune.Stop();
@@ -435,7 +501,8 @@ TEST_CASE("tls: a write blocked past the write timeout disconnects the peer", "[
   dc.write_timeout = std::chrono::milliseconds(1000);
   dc.max_queued_bytes = size_t{1} << 30;  // only the write timeout trips here
   dc.max_queued_frames = size_t{1} << 30;
-  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto district_node = Started(net.district->store.get(), dc, &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   RawClient client(net.ca.For("30283", 4));
@@ -460,7 +527,8 @@ TEST_CASE("tls: a new session from the same certificate identity replaces the ol
   TlsConfig dc = net.ca.For("883", 2);
   dc.idle_timeout = std::chrono::milliseconds(30000);
   dc.keepalive = std::chrono::milliseconds(200);
-  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto district_node = Started(net.district->store.get(), dc, &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   RawClient client(net.ca.For("30283", 4));
@@ -504,20 +572,24 @@ TEST_CASE("tls: an expired CRL still revokes what it lists and refuses no one el
   TlsConfig dc = net.ca.For("883", 2);
   dc.crl_pem = expired;
   dc.log = log.Sink();
-  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto district_node = Started(net.district->store.get(), dc, &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   CHECK(log.Count("the CRL expired") == 1);
   SECTION("a peer it does not list syncs, both ways") {
     TlsConfig cc = net.ca.For("30280", 3);
     cc.crl_pem = expired;
-    SyncNode commune(net.commune->store.get(), cc, &net.commune->clock);
+    auto commune_node = Started(net.commune->store.get(), cc, &net.commune->clock);
+    SyncNode& commune = *commune_node;
     commune.ConnectTo("127.0.0.1", *port);
     REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 1; }));
     CHECK(LastError(district).find("certificate") == std::string::npos);
   }
   SECTION("a peer it lists is refused") {
-    SyncNode commune(net.commune->store.get(), net.ca.For("30280", 7), &net.commune->clock);
+    auto commune_node =
+        Started(net.commune->store.get(), net.ca.For("30280", 7), &net.commune->clock);
+    SyncNode& commune = *commune_node;
     commune.ConnectTo("127.0.0.1", *port);
     REQUIRE(WaitFor([&] { return LastError(district).find("revoked") != std::string::npos; }));
     CHECK(net.district->store->CaseCount() == 0);
@@ -528,11 +600,15 @@ TEST_CASE("tls: an upstream whose certificate names another unit than the parent
           "[tls][bounds]") {
   Net net;
   REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-C1", "An", 1)).ok());
-  SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  auto district_node =
+      Started(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   SECTION("another unit") {
-    SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+    auto commune_node =
+        Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+    SyncNode& commune = *commune_node;
     commune.ConnectTo("127.0.0.1", *port, "884");
     REQUIRE(WaitFor(
         [&] { return LastError(commune).find("not the parent 884") != std::string::npos; }));
@@ -540,7 +616,9 @@ TEST_CASE("tls: an upstream whose certificate names another unit than the parent
     CHECK(net.district->store->CaseCount() == 0);
   }
   SECTION("the parent") {
-    SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+    auto commune_node =
+        Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+    SyncNode& commune = *commune_node;
     commune.ConnectTo("127.0.0.1", *port, "883");
     REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 1; }));
   }
@@ -558,7 +636,8 @@ TEST_CASE("tls: connections are capped per address and in total on accept, a pee
   dc.max_conns = 6;
   dc.log_repeat_interval = std::chrono::milliseconds(300);
   dc.log = log.Sink();
-  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto district_node = Started(net.district->store.get(), dc, &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   std::vector<int> fds;
@@ -570,7 +649,9 @@ TEST_CASE("tls: connections are capped per address and in total on accept, a pee
   CHECK(ClosedOf("127.0.0.2", *port, 1, &fds) == 1);
   REQUIRE(WaitFor([&] { return log.Count("(repeated 5 times)") == 1; }, 2000));
   // A real peer from another address is served meanwhile.
-  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  auto commune_node =
+      Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  SyncNode& commune = *commune_node;
   commune.ConnectTo("127.0.0.1", *port);
   REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 1; }));
   // In total: 3 + the commune hold places and 2 more from a third address fit; the one after
@@ -602,7 +683,8 @@ TEST_CASE("tls: a peer that trickles a frame slower than the minimum rate is cut
   dc.keepalive = std::chrono::milliseconds(5000);
   dc.min_rate_window = std::chrono::milliseconds(1000);
   dc.min_rate = 1024;
-  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto district_node = Started(net.district->store.get(), dc, &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   TlsConfig cfg = net.ca.For("30283", 4);
@@ -635,10 +717,13 @@ TEST_CASE("tls: received batches are bounded across sessions", "[tls][bounds]") 
   REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-C1", "An", 1)).ok());
   TlsConfig dc = net.ca.For("883", 2);
   dc.max_inflight_batch_bytes = 100;  // smaller than any batch of a case
-  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto district_node = Started(net.district->store.get(), dc, &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
-  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  auto commune_node =
+      Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  SyncNode& commune = *commune_node;
   commune.ConnectTo("127.0.0.1", *port);
   REQUIRE(WaitFor([&] { return LastError(district).find("node busy") != std::string::npos; }));
   INFO(LastError(commune));
@@ -650,10 +735,14 @@ TEST_CASE("tls: a revocation closes the origin's live session at once and refuse
           "[tls][revocation]") {
   Net net;
   REQUIRE(net.commune->store->Append(ReceiveWrite("30280", "30280-C1", "An", 1)).ok());
-  SyncNode district(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  auto district_node =
+      Started(net.district->store.get(), net.ca.For("883", 2), &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
-  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  auto commune_node =
+      Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  SyncNode& commune = *commune_node;
   commune.ConnectTo("127.0.0.1", *port);
   REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 1; }));
   auto connected = [&] {
@@ -720,7 +809,8 @@ TEST_CASE("tls: decompression bombs are held within a session's share and the no
   dc.max_session_batch_bytes = size_t{8} << 20;
   dc.max_inflight_batch_bytes = size_t{16} << 20;
   dc.idle_timeout = std::chrono::milliseconds(10000);
-  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto district_node = Started(net.district->store.get(), dc, &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   // Frames of a few KB whose events decompress to just under a session's share, sent as fast
@@ -787,7 +877,9 @@ TEST_CASE("tls: decompression bombs are held within a session's share and the no
   }
   // Every byte is given back, and a legitimate peer syncs.
   CHECK(WaitFor([&] { return district.HeldBatchBytes() == 0; }, 5000));
-  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  auto commune_node =
+      Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  SyncNode& commune = *commune_node;
   commune.ConnectTo("127.0.0.1", *port);
   REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 1; }));
   commune.Stop();
@@ -805,12 +897,15 @@ TEST_CASE("tls: a session's share holds its reader back, legitimate sync goes on
   SECTION("batches wait for the earlier ones of their session") {
     TlsConfig dc = net.ca.For("883", 2);
     dc.max_session_batch_bytes = 8 << 10;  // a few batches of 5 events
-    SyncNode district(net.district->store.get(), dc, &net.district->clock);
+    auto district_node = Started(net.district->store.get(), dc, &net.district->clock);
+    SyncNode& district = *district_node;
     auto port = district.Listen("127.0.0.1", 0);
     REQUIRE(port.ok());
     SessionOptions small;
     small.max_batch_events = 5;
-    SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock, small);
+    auto commune_node =
+        Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock, small);
+    SyncNode& commune = *commune_node;
     commune.ConnectTo("127.0.0.1", *port);
     REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 200; }, 30000));
     CHECK(Fp(*net.district, "30280") == Fp(*net.commune, "30280"));
@@ -820,10 +915,13 @@ TEST_CASE("tls: a session's share holds its reader back, legitimate sync goes on
   SECTION("a batch larger than the share is refused") {
     TlsConfig dc = net.ca.For("883", 2);
     dc.max_session_batch_bytes = 100;
-    SyncNode district(net.district->store.get(), dc, &net.district->clock);
+    auto district_node = Started(net.district->store.get(), dc, &net.district->clock);
+    SyncNode& district = *district_node;
     auto port = district.Listen("127.0.0.1", 0);
     REQUIRE(port.ok());
-    SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+    auto commune_node =
+        Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+    SyncNode& commune = *commune_node;
     commune.ConnectTo("127.0.0.1", *port);
     REQUIRE(
         WaitFor([&] { return LastError(district).find("session's share") != std::string::npos; }));
@@ -844,7 +942,8 @@ TEST_CASE("tls: a certified peer gets in while raw TCP connections hold every pl
   dc.max_conns = 12;
   dc.max_pre_tls_conns = 8;
   dc.log = log.Sink();
-  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto district_node = Started(net.district->store.get(), dc, &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   std::vector<int> fds;
@@ -860,7 +959,9 @@ TEST_CASE("tls: a certified peer gets in while raw TCP connections hold every pl
   for (int fd : fds) closed += ClosedWithin(fd, 300) ? 1 : 0;
   CHECK(closed == 4);
   CHECK(ClosedWithin(fds[0], 10));
-  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  auto commune_node =
+      Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  SyncNode& commune = *commune_node;
   commune.ConnectTo("127.0.0.1", *port);
   CHECK(WaitFor([&] { return net.district->store->CaseCount() == 1; }, 5000));
   // Said once (identical lines fold), not once per connection closed.
@@ -877,7 +978,8 @@ TEST_CASE("tls: a connection that never starts TLS is closed at its first-byte d
   TlsConfig dc = net.ca.For("883", 2);
   dc.handshake_timeout = std::chrono::milliseconds(20000);
   dc.tls_start_timeout = std::chrono::milliseconds(300);
-  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto district_node = Started(net.district->store.get(), dc, &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   int fd = RawConnect("127.0.0.2", *port);
@@ -889,7 +991,9 @@ TEST_CASE("tls: a connection that never starts TLS is closed at its first-byte d
   CHECK(WaitFor(
       [&] { return LastError(district).find("no TLS within 300 ms") != std::string::npos; }, 2000));
   // A peer's ClientHello comes at once: it is not cut.
-  SyncNode commune(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  auto commune_node =
+      Started(net.commune->store.get(), net.ca.For("30280", 3), &net.commune->clock);
+  SyncNode& commune = *commune_node;
   commune.ConnectTo("127.0.0.1", *port);
   REQUIRE(WaitFor([&] { return net.district->store->CaseCount() == 1; }));
   commune.Stop();
@@ -902,7 +1006,8 @@ TEST_CASE("tls: repeated lines about one peer fold whatever port it came from", 
   TlsConfig dc = net.ca.For("883", 2);
   dc.idle_timeout = std::chrono::milliseconds(30000);
   dc.log = log.Sink();  // identical lines once per 10 s
-  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto district_node = Started(net.district->store.get(), dc, &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   RawClient client(net.ca.For("30283", 4));
@@ -986,7 +1091,8 @@ TEST_CASE("tls: a peer's flood of bombs keeps the node's resident memory within 
   Net net;
   TlsConfig dc = net.ca.For("883", 2);
   dc.idle_timeout = std::chrono::milliseconds(10000);
-  SyncNode district(net.district->store.get(), dc, &net.district->clock);
+  auto district_node = Started(net.district->store.get(), dc, &net.district->clock);
+  SyncNode& district = *district_node;
   auto port = district.Listen("127.0.0.1", 0);
   REQUIRE(port.ok());
   // Just under the 32 MiB a batch and a peer may hold.

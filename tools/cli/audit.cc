@@ -19,6 +19,7 @@
 #include "node/daemon.h"
 #include "node/json.h"
 #include "sync/bundle.h"
+#include "sync/peer_state.h"
 #include "sync/receipt.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/node_api.h"
@@ -333,7 +334,9 @@ int AuditReceiptsCmd(const Args& a) {
   if (Status s = OpenForAudit(a, &t); !s.ok()) return FromStatus(s);
   json::array list;
   size_t bad = 0;
-  for (const auto& stored : t.store->Receipts()) {
+  auto receipts = sync::PeerState(t.store.get()).Receipts();
+  if (!receipts.ok()) return FromStatus(receipts.status());
+  for (const auto& stored : *receipts) {
     std::string problem;
     auto r = sync::DecodeReceipt(stored.body);
     auto key = t.store->OriginKey(stored.holder, stored.holder_epoch);
