@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/base/coding.h"
-#include "tests/testing.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 using namespace hoso::sync;
