@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/base/sync_point.h"
+
 namespace hoso::node {
 
 namespace asio = boost::asio;
@@ -410,6 +412,8 @@ struct ApiServer::Impl {
           co_return;
         }
       }
+      // Its bytes are reserved (or it has none to read): a test may now fill the budget.
+      HOSO_SYNC_POINT("ApiServer::BodyAdmitted");
       beast::error_code ec;
       if (length && *length > limit) {
         ec = http::error::body_limit;
@@ -450,6 +454,7 @@ struct ApiServer::Impl {
         if (logins.fetch_add(1) >= options.login_queue) {
           out = Busy("too many logins are being checked");
         } else {
+          HOSO_SYNC_POINT("ApiServer::LoginQueued");
           out = co_await asio::co_spawn(login_pool, handle, asio::use_awaitable);
         }
         --logins;
@@ -459,6 +464,7 @@ struct ApiServer::Impl {
         if (jobs.fetch_add(1) >= options.worker_queue) {
           out = Busy("too many requests are waiting for the store");
         } else {
+          HOSO_SYNC_POINT("ApiServer::JobQueued");
           out = co_await asio::co_spawn(*workers, handle, asio::use_awaitable);
         }
         --jobs;

@@ -590,9 +590,10 @@ TEST_CASE("API server: authentication from the headers before any body, bodies b
   }
   // One client is sending a 1 MiB body slowly; a second one over the total budget gets 503;
   // once the first is done, the budget is free again.
+  testing::SyncPointsOn points;
   RawClient slow(*port);
   slow.Send(Head("POST /v1/cases", 1 << 20, bearer) + "{");
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  REQUIRE(points.Reached("ApiServer::BodyAdmitted"));
   {
     RawClient c(*port);
     c.Send(Head("POST /v1/cases", 1 << 20, bearer));
@@ -607,8 +608,9 @@ TEST_CASE("API server: authentication from the headers before any body, bodies b
   }
   // A second bundle while one is being read: 503.
   RawClient bundle(*port);
+  const int admitted = SyncPoints::Count("ApiServer::BodyAdmitted");
   bundle.Send(Head("POST /v1/bundle", 1 << 20, bearer) + "x");
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  REQUIRE(points.Reached("ApiServer::BodyAdmitted", admitted + 1));
   {
     RawClient c(*port);
     c.Send(Head("POST /v1/bundle", 10, bearer));
@@ -637,12 +639,13 @@ TEST_CASE("API server: logins are checked off the API's threads, on a bounded qu
   auto port = server.Start("127.0.0.1", 0, 2);
   REQUIRE(port.ok());
   const std::string body = R"({"login":"nv.lan","password":"mat-khau-dai-1"})";
+  testing::SyncPointsOn points;
   std::vector<std::unique_ptr<RawClient>> logins;
   for (int i = 0; i < 2; ++i) {
     logins.push_back(std::make_unique<RawClient>(*port));
     logins.back()->Send(Head("POST /v1/login", body.size()) + body);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  REQUIRE(points.Reached("ApiServer::LoginQueued", 2));
   {
     RawClient third(*port);
     third.Send(Head("POST /v1/login", body.size()) + body);
@@ -754,12 +757,13 @@ TEST_CASE("API server: requests run on workers with a bounded queue, off the io 
   const std::string bearer = std::string("Authorization: Bearer ") + kToken + "\r\n";
   const std::string list = "GET /v1/cases HTTP/1.1\r\nHost: 127.0.0.1\r\n" + bearer + "\r\n";
   const std::string body = Reception();
+  testing::SyncPointsOn points;
   std::vector<std::unique_ptr<RawClient>> writes;
   for (int i = 0; i < 2; ++i) {
     writes.push_back(std::make_unique<RawClient>(*port));
     writes.back()->Send(Head("POST /v1/cases", body.size(), bearer) + body);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  REQUIRE(points.Reached("ApiServer::JobQueued", 2));
   // Both workers wait; the io thread answers what it answers from memory.
   for (const char* target : {"/healthz", "/", "/app.js"}) {
     INFO(target);
@@ -770,7 +774,7 @@ TEST_CASE("API server: requests run on workers with a bounded queue, off the io 
   // A third request waits for a worker; a fourth finds the queue full.
   RawClient queued(*port);
   queued.Send(list);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  REQUIRE(points.Reached("ApiServer::JobQueued", 3));
   {
     RawClient c(*port);
     c.Send(list);

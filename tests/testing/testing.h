@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/base/sync_point.h"
 #include "core/domain/case_log.h"
 #include "core/format/certificate.h"
 #include "core/format/crypto.h"
@@ -21,6 +23,20 @@
 #include "tests/testing/stream_builder.h"
 
 namespace hoso::testing {
+
+// Counts sync points (core/base/sync_point.h) while alive: a test waits for what a thread has
+// reached instead of sleeping.
+class SyncPointsOn {
+ public:
+  SyncPointsOn() { SyncPoints::Enable(); }
+  ~SyncPointsOn() { SyncPoints::Disable(); }
+  SyncPointsOn(const SyncPointsOn&) = delete;
+  SyncPointsOn& operator=(const SyncPointsOn&) = delete;
+  // Waits (up to 10 s) until `name` was reached `times` times.
+  [[nodiscard]] bool Reached(std::string_view name, int times = 1) const {
+    return SyncPoints::WaitFor(name, times, std::chrono::seconds(10));
+  }
+};
 
 class TempDir {
  public:
