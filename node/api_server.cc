@@ -15,7 +15,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/base/repeated_lines.h"
 #include "core/base/sync_point.h"
+#include "node/api/responses.h"
 
 namespace hoso::node {
 
@@ -33,6 +35,8 @@ constexpr size_t kMaxBundle = size_t{1} << 30;
 constexpr auto kIdle = std::chrono::seconds(30);
 constexpr auto kHandshake = std::chrono::seconds(10);
 constexpr auto kDrain = std::chrono::seconds(10);
+// A request's headers (what a client not yet authenticated gets read at the most).
+constexpr uint32_t kMaxHeader = 8 * 1024;
 // A failing accept (EMFILE: descriptors exhausted) waits this long, doubling up to the max.
 constexpr auto kAcceptBackoffMin = std::chrono::milliseconds(100);
 constexpr auto kAcceptBackoffMax = std::chrono::milliseconds(5000);
@@ -111,53 +115,45 @@ HttpResponse Misdirected(std::string_view host) {
   for (char& c : shown) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && !std::strchr(".:-_[]", c)) c = '?';
   }
-  HttpResponse r;
-  r.status = 421;
-  r.body =
-      "{\"error\":\"misdirected\",\"field\":\"Host\",\"reason\":\"this node does not "
-      "answer to the name in the request's Host header (" +
-      shown +
-      "); if it is this node's, add it to the api_names option\",\"message\":\"Địa chỉ "
-      "truy cập không phải của máy chủ này: hãy dùng địa chỉ do bộ phận công nghệ thông "
-      "tin cung cấp.\"}\n";
-  return r;
+  return api::Error(421, "misdirected", "Host",
+                    "this node does not answer to the name in the request's Host header (" + shown +
+                        "); if it is this node's, add it to the api_names option",
+                    "Địa chỉ truy cập không phải của máy chủ này: hãy dùng địa chỉ do bộ phận "
+                    "công nghệ thông tin cung cấp.");
 }
 
 // A handler that threw (it should not: errors are Status) answers 500, and the exception
 // goes no further than the request.
 HttpResponse Internal() {
-  HttpResponse r;
-  r.status = 500;
-  r.body =
-      "{\"error\":\"internal\",\"reason\":\"the request failed inside the node (see its "
-      "log)\",\"message\":\"Lỗi hệ thống, vui lòng báo bộ phận công nghệ thông tin.\"}\n";
-  return r;
+  return api::Error(500, "internal", "", "the request failed inside the node (see its log)",
+                    "Lỗi hệ thống, vui lòng báo bộ phận công nghệ thông tin.");
 }
-}  // namespace
 
 HttpResponse Busy(std::string_view reason) {
-  HttpResponse r;
-  r.status = 503;
-  r.body = "{\"error\":\"busy\",\"reason\":\"" + std::string(reason) +
-           ": try again shortly\",\"message\":\"Máy chủ đang bận, vui lòng thử lại sau ít "
-           "phút.\"}\n";
-  return r;
+  return api::Error(503, "busy", "", std::string(reason) + ": try again shortly",
+                    "Máy chủ đang bận, vui lòng thử lại sau ít phút.");
 }
 
 HttpResponse LengthRequired() {
-  HttpResponse r;
-  r.status = 411;
-  r.body =
-      "{\"error\":\"length_required\",\"field\":\"Content-Length\",\"reason\":\"a bundle "
-      "must be sent with a Content-Length\",\"message\":\"Thiếu độ dài dữ liệu gửi "
-      "lên.\"}\n";
-  return r;
+  return api::Error(411, "length_required", "Content-Length",
+                    "a bundle must be sent with a Content-Length", "Thiếu độ dài dữ liệu gửi lên.");
 }
+}  // namespace
 
 struct ApiServer::Impl {
   LocalApi* api;
   Logger* log;
   ApiServerOptions options;
+  // Before io: connections destroyed with it give their places back here.
+  std::unique_ptr<ConnectionLimiter> limiter;
+  std::unique_ptr<RepeatedLines> repeats;
+
+  // A line that a flood would repeat: identical ones within log_repeat_interval are counted.
+  void LogFolded(LogLevel level, const std::string& key, std::string_view detail = "") {
+    if (auto held = repeats->Admit(key)) {
+      log->Log(level, "api", key + std::string(detail) + RepeatedLines::Suffix(*held));
+    }
+  }
   std::atomic<size_t> buffered{0};  // body bytes reserved by requests being read or handled
   std::atomic<bool> bundle_busy{false};
   asio::thread_pool login_pool{1};             // password checks, off the io threads
@@ -216,24 +212,48 @@ struct ApiServer::Impl {
       }
       backoff = kAcceptBackoffMin;
       auto ex = socket.get_executor();
-      beast::tcp_stream stream(std::move(socket));
-      if (TlsContext()) {
-        asio::co_spawn(ex, ServeTls(std::move(stream)), asio::detached);
-      } else {
-        asio::co_spawn(ex, ServeStream(std::move(stream)), asio::detached);
+      beast::error_code rec;
+      auto ep = socket.remote_endpoint(rec);
+      auto place = AdmitConnection(limiter.get(), rec ? "?" : ep.address().to_string(), ex,
+                                   [this](const std::string& l) { LogFolded(LogLevel::kWarn, l); });
+      if (!place) {
+        socket.close(rec);  // before anything is read: no buffer, no TLS handshake spent on it
+        continue;
       }
+      asio::co_spawn(ex, Connection(beast::tcp_stream(std::move(socket)), std::move(place)),
+                     asio::detached);
     }
   }
 
-  asio::awaitable<void> ServeStream(beast::tcp_stream stream) {
-    co_await Serve(stream, beast::flat_buffer(), false);
+  // A connection: its first byte within options.first_byte, then HTTPS or plain HTTP.
+  asio::awaitable<void> Connection(beast::tcp_stream stream, std::shared_ptr<ConnPlace> place) {
+    place->tcp = &stream;
+    beast::flat_buffer buffer;
+    stream.expires_after(options.first_byte);
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kMaxHeader), kTuple);
+    if (ec) {
+      if (ec == beast::error::timeout) {
+        LogFolded(LogLevel::kInfo, "closed a connection from " + place->remote +
+                                       ": nothing received within " +
+                                       std::to_string(options.first_byte.count()) + " ms");
+      }
+      co_return;
+    }
+    buffer.commit(n);
+    if (TlsContext()) {
+      co_await ServeTls(std::move(stream), std::move(buffer), *place);
+    } else {
+      co_await Serve(stream, std::move(buffer), false, *place);
+    }
+    place->tcp = nullptr;
   }
 
   // HTTPS: a TLS handshake within kHandshake, else (a plain HTTP request) a redirect.
-  asio::awaitable<void> ServeTls(beast::tcp_stream tcp_stream) {
+  asio::awaitable<void> ServeTls(beast::tcp_stream tcp_stream, beast::flat_buffer buffer,
+                                 ConnPlace& place) {
+    place.tcp = &tcp_stream;
     std::shared_ptr<ssl::context> context = TlsContext();  // held for the connection's life
     if (options.tls_state) options.tls_state->WarnIfDue(NowSeconds());
-    beast::flat_buffer buffer;
     tcp_stream.expires_after(kHandshake);
     auto [dec, is_tls] = co_await beast::async_detect_ssl(tcp_stream, buffer, kTuple);
     if (dec) co_return;
@@ -242,6 +262,7 @@ struct ApiServer::Impl {
       co_return;
     }
     TlsStream stream(std::move(tcp_stream), *context);
+    place.tcp = &stream.next_layer();
     auto [hec, used] =
         co_await stream.async_handshake(ssl::stream_base::server, buffer.data(), kTuple);
     if (hec) {
@@ -249,7 +270,8 @@ struct ApiServer::Impl {
       co_return;
     }
     buffer.consume(used);
-    co_await Serve(stream, std::move(buffer), true);
+    co_await Serve(stream, std::move(buffer), true, place);
+    place.tcp = nullptr;
   }
 
   // Plain HTTP on the HTTPS port (a clerk typed http://, an old bookmark): a GET or HEAD to
@@ -257,7 +279,7 @@ struct ApiServer::Impl {
   // Nothing of the API is answered over plain HTTP.
   asio::awaitable<void> RedirectPlain(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
     http::request_parser<http::empty_body> parser;
-    parser.header_limit(16 * 1024);
+    parser.header_limit(kMaxHeader);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
     if (ec) co_return;
     const auto& req = parser.get();
@@ -273,11 +295,8 @@ struct ApiServer::Impl {
                  std::string(req.target());
       out.body = "{\"error\":\"https_required\",\"location\":\"" + location + "\"}\n";
     } else {
-      out.status = 400;
-      out.body =
-          "{\"error\":\"https_required\",\"reason\":\"this node's API speaks HTTPS only: "
-          "use https://\",\"message\":\"Máy chủ chỉ nhận kết nối an toàn: hãy dùng địa chỉ "
-          "bắt đầu bằng https://.\"}\n";
+      out = api::Error(400, "https_required", "", "this node's API speaks HTTPS only: use https://",
+                       "Máy chủ chỉ nhận kết nối an toàn: hãy dùng địa chỉ bắt đầu bằng https://.");
     }
     log->Log(LogLevel::kDebug, "api",
              "plain HTTP on the HTTPS port: " + std::to_string(out.status));
@@ -338,28 +357,26 @@ struct ApiServer::Impl {
   // 413, then a lingering close (what the client is still sending, up to 16 MiB).
   template <class Stream>
   asio::awaitable<void> RefuseTooLarge(Stream& stream, size_t limit, bool tls) {
-    HttpResponse out;
-    out.status = 413;
-    out.body = "{\"error\":\"too_large\",\"reason\":\"the body is over " +
-               std::to_string(limit >> 20) + " MiB\",\"message\":\"Dữ liệu gửi lên quá lớn.\"}\n";
-    auto res = ToBeast(std::move(out), false, tls);
+    auto res = ToBeast(
+        api::Error(413, "too_large", "", "the body is over " + std::to_string(limit >> 20) + " MiB",
+                   "Dữ liệu gửi lên quá lớn."),
+        false, tls);
     co_await http::async_write(stream, res, kTuple);
     co_await LingerClose(Tcp(stream), 16u << 20);
   }
 
   template <class Stream>
-  asio::awaitable<void> Serve(Stream& stream, beast::flat_buffer buffer, bool tls) {
-    std::string remote;
-    {
-      beast::error_code rec;
-      auto ep = Tcp(stream).socket().remote_endpoint(rec);
-      if (!rec) remote = ep.address().to_string();
-    }
+  asio::awaitable<void> Serve(Stream& stream, beast::flat_buffer buffer, bool tls,
+                              ConnPlace& place) {
+    const std::string& remote = place.remote;
     for (;;) {
       http::request_parser<http::string_body> parser;
+      parser.header_limit(kMaxHeader);
       parser.body_limit(kMaxBundle);  // the header decides the route's own limit below
       Tcp(stream).expires_after(kIdle);
+      place.slot->SetWaiting(true);  // not yet authenticated, it may be cut meanwhile
       auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+      place.slot->SetWaiting(false);
       if (hec) break;
       if (!HostAllowed(parser.get()[http::field::host])) {
         co_await RefuseEarly(stream, Misdirected(parser.get()[http::field::host]), "bad Host", tls);
@@ -375,6 +392,7 @@ struct ApiServer::Impl {
           co_await RefuseEarly(stream, std::move(*refused), "unauthenticated", tls);
           co_return;
         }
+        if (!LocalApi::IsPublic(head)) place.slot->Authenticated();
       }
       // Bundles (a scope's streams from a USB stick) may be large; nothing else is.
       bool bundle = parser.get().method() == http::verb::post &&
@@ -475,11 +493,15 @@ struct ApiServer::Impl {
       }
       double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      std::string path = in.target.substr(0, in.target.find('?'));
+      std::string line = in.method + " " + in.target.substr(0, in.target.find('?')) + " " +
+                         std::to_string(out.status);
       char took[32];
-      std::snprintf(took, sizeof took, "%.2f", ms);
-      log->Log(out.status >= 500 ? LogLevel::kError : LogLevel::kDebug, "api",
-               in.method + " " + path + " " + std::to_string(out.status) + " " + took + " ms");
+      std::snprintf(took, sizeof took, " %.2f ms", ms);
+      if (out.status >= 500) {
+        LogFolded(LogLevel::kError, line, took);  // a flood of 503s: a line per interval
+      } else {
+        log->Log(LogLevel::kDebug, "api", line + took);
+      }
       auto res = ToBeast(std::move(out), keep_alive, tls);
       Tcp(stream).expires_after(kIdle);
       auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
@@ -494,6 +516,8 @@ ApiServer::ApiServer(LocalApi* api, Logger* log, ApiServerOptions options)
   impl_->api = api;
   impl_->log = log;
   impl_->options = std::move(options);
+  impl_->limiter = std::make_unique<ConnectionLimiter>(impl_->options.connections);
+  impl_->repeats = std::make_unique<RepeatedLines>(impl_->options.log_repeat_interval);
 }
 
 ApiServer::~ApiServer() { Stop(); }

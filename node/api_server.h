@@ -8,13 +8,17 @@
 // may hold personal data). With ApiServerOptions::tls the port speaks HTTPS only
 // (node/api_tls.h): a plain HTTP request there gets a redirect to https:// (GET, HEAD) or a
 // 400, never an answer of the API; responses carry Strict-Transport-Security and cookies
-// Secure. Requests that read the store or a file run on a pool of workers
+// Secure. Connections are capped per remote address and in total, those not yet
+// authenticated cut oldest first to make room, each with a deadline for its first byte
+// (node/api_limits.h); 5xx lines and the caps' lines are folded (core/base/repeated_lines.h).
+// Requests that read the store or a file run on a pool of workers
 // (ApiServerOptions::workers), logins on a thread of their own: the io threads never wait for
 // a disk. Stop() stops accepting, lets the requests being handled finish (bounded), then
 // closes. Thread-safety: Start, ReloadTls and Stop from one thread; requests run on the
 // server's own threads, each connection on a strand of its own.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -22,6 +26,7 @@
 #include <vector>
 
 #include "core/base/status.h"
+#include "node/api_limits.h"
 #include "node/api_tls.h"
 #include "node/local_api.h"
 #include "node/log.h"
@@ -48,6 +53,14 @@ struct ApiServerOptions {
   int workers = 4;
   // At most this many requests wait for or run on the workers; a further one gets 503 busy.
   int worker_queue = 64;
+  // Connections per remote address, in total and not yet authenticated (config
+  // api_max_conns_per_address, api_max_conns, api_max_pending_conns; node/api_limits.h).
+  ConnectionLimits connections;
+  // A connection that sends no byte within this is closed (config api_first_byte_ms).
+  std::chrono::milliseconds first_byte{3000};
+  // Identical 5xx and connection-limit lines within this are counted, not written; the next
+  // one after it says "(repeated N times)".
+  std::chrono::milliseconds log_repeat_interval{10000};
   // HTTPS with this certificate and key; unset: plain HTTP (the daemon allows that on
   // loopback only).
   std::optional<ApiTls> tls;

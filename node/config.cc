@@ -10,6 +10,7 @@
 
 #include "core/base/text.h"
 #include "core/format/event.h"
+#include "sync/messages.h"
 
 namespace hoso::node {
 namespace {
@@ -18,6 +19,11 @@ Status Bad(std::string_view where, std::string_view name, const std::string& why
   return Status::InvalidArgument(std::string(where) + ": option '" + std::string(name) +
                                  "': " + why);
 }
+
+// The most connections a cap may name: the systemd unit's descriptor limit.
+constexpr int64_t kMaxConns = 65536;
+// A batch is up to 32 MiB decompressed (sync/messages.h): a smaller budget refuses them all.
+constexpr int64_t kMinBatchMib = int64_t{sync::kMaxBatchPlainBytes >> 20};
 
 struct Option {
   std::string_view name;
@@ -136,6 +142,17 @@ const std::vector<Option>& Options() {
       Count("api_workers", &NodeConfig::api_workers, 1, 64,
             "threads the API's requests run on, off the threads that read and write the "
             "connections (writes at different cases commit together)"),
+      Count("api_max_conns", &NodeConfig::api_max_conns, 1, kMaxConns,
+            "connections the API holds at once; past it the oldest not yet authenticated "
+            "and waiting for a request is closed to make room, else the new one"),
+      Count("api_max_conns_per_address", &NodeConfig::api_max_conns_per_address, 1, kMaxConns,
+            "connections the API holds from one remote address; past it that address's oldest "
+            "not yet authenticated is closed to make room, else the new one"),
+      Count("api_max_pending_conns", &NodeConfig::api_max_pending_conns, 1, kMaxConns,
+            "API connections not yet authenticated; past it the oldest waiting for a request is "
+            "closed to make room"),
+      Millis("api_first_byte_ms", &NodeConfig::api_first_byte_ms,
+             "an API connection that sends nothing in this time is closed"),
       {"log_level", "debug, info, warn or error; reloaded on SIGHUP",
        [](NodeConfig* c, std::string_view v, std::string_view where) {
          static const std::set<std::string_view> levels = {"debug", "info", "warn", "error"};
@@ -157,6 +174,19 @@ const std::vector<Option>& Options() {
              "first delay before reconnecting to an upstream"),
       Millis("backoff_max_ms", &NodeConfig::backoff_max_ms,
              "longest delay between reconnection attempts"),
+      Count("sync_max_conns", &NodeConfig::sync_max_conns, 1, kMaxConns,
+            "peer connections the sync port holds at once, handshakes included"),
+      Count("sync_max_conns_per_address", &NodeConfig::sync_max_conns_per_address, 1, kMaxConns,
+            "peer connections from one remote address; one past it is closed before TLS"),
+      Count("sync_max_pre_tls_conns", &NodeConfig::sync_max_pre_tls_conns, 1, kMaxConns,
+            "peer connections not yet through TLS; past it the oldest is closed to make room"),
+      Millis("sync_tls_start_timeout_ms", &NodeConfig::sync_tls_start_timeout_ms,
+             "a peer connection that sends nothing in this time is closed"),
+      Count("sync_batch_budget_mib", &NodeConfig::sync_batch_budget_mib, kMinBatchMib, 65536,
+            "MiB of received batches held at once across all peers (decompressed, queued or "
+            "being ingested); past it a session ends with \"node busy\""),
+      Count("sync_identity_batch_mib", &NodeConfig::sync_identity_batch_mib, kMinBatchMib, 65536,
+            "MiB of those one peer identity may hold; past it its reader waits"),
   };
   return options;
 }
@@ -301,10 +331,33 @@ Status Validate(const NodeConfig& c) {
     auto listen = ParseHostPort(c.listen);
     if (!listen.ok()) return listen.status().Annotate("option 'listen'");
   }
-  if (c.backoff_min_ms > c.backoff_max_ms) {
-    return Status::InvalidArgument("backoff_min_ms (" + std::to_string(c.backoff_min_ms) +
-                                   ") is above backoff_max_ms (" +
-                                   std::to_string(c.backoff_max_ms) + ")");
+  // Each part no larger than its whole.
+  struct AtMost {
+    const char* part;
+    int64_t value;
+    const char* whole;
+    int64_t limit;
+  };
+  for (const AtMost& a : {
+           AtMost{"backoff_min_ms", c.backoff_min_ms, "backoff_max_ms", c.backoff_max_ms},
+           AtMost{"api_max_conns_per_address", c.api_max_conns_per_address, "api_max_conns",
+                  c.api_max_conns},
+           AtMost{"api_max_pending_conns", c.api_max_pending_conns, "api_max_conns",
+                  c.api_max_conns},
+           AtMost{"sync_max_conns_per_address", c.sync_max_conns_per_address, "sync_max_conns",
+                  c.sync_max_conns},
+           AtMost{"sync_max_pre_tls_conns", c.sync_max_pre_tls_conns, "sync_max_conns",
+                  c.sync_max_conns},
+           AtMost{"sync_tls_start_timeout_ms", c.sync_tls_start_timeout_ms, "handshake_timeout_ms",
+                  c.handshake_timeout_ms},
+           AtMost{"sync_identity_batch_mib", c.sync_identity_batch_mib, "sync_batch_budget_mib",
+                  c.sync_batch_budget_mib},
+       }) {
+    if (a.value > a.limit) {
+      return Status::InvalidArgument(std::string(a.part) + " (" + std::to_string(a.value) +
+                                     ") is above " + a.whole + " (" + std::to_string(a.limit) +
+                                     ")");
+    }
   }
   return Status::Ok();
 }

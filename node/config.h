@@ -69,6 +69,13 @@ struct NodeConfig {
   std::string api_key = "tls/web.key";    // its key, mode 0600
   std::string api_ca = "tls/web-ca.pem";  // the root that signed it, for the hoso CLI
   int64_t api_workers = 4;  // threads the API's requests run on (ApiServerOptions::workers)
+  // The API port's connections (ApiServerOptions::connections, node/api_limits.h): in total,
+  // per remote address, not yet authenticated (the oldest waiting makes room); each sends its
+  // first byte within api_first_byte_ms.
+  int64_t api_max_conns = 512;
+  int64_t api_max_conns_per_address = 32;
+  int64_t api_max_pending_conns = 64;
+  int64_t api_first_byte_ms = 3000;
   std::string log_level = "info";
   std::string pid_file;
   int64_t handshake_timeout_ms = 10000;
@@ -76,6 +83,15 @@ struct NodeConfig {
   int64_t keepalive_ms = 30000;
   int64_t backoff_min_ms = 200;
   int64_t backoff_max_ms = 30000;
+  // The sync port's connections and received batches (sync::TlsConfig, same defaults):
+  // max_conns, max_conns_per_address, max_pre_tls_conns, tls_start_timeout,
+  // max_inflight_batch_bytes and max_session_batch_bytes (in MiB).
+  int64_t sync_max_conns = 256;
+  int64_t sync_max_conns_per_address = 8;
+  int64_t sync_max_pre_tls_conns = 64;
+  int64_t sync_tls_start_timeout_ms = 3000;
+  int64_t sync_batch_budget_mib = 256;
+  int64_t sync_identity_batch_mib = 32;
 
   // A path option resolved against the data directory.
   std::string Path(const std::string& p) const;

@@ -181,6 +181,12 @@ Status NodeDaemon::Impl::Open() {
   tls.keepalive = std::chrono::milliseconds(c.keepalive_ms);
   tls.backoff_min = std::chrono::milliseconds(c.backoff_min_ms);
   tls.backoff_max = std::chrono::milliseconds(c.backoff_max_ms);
+  tls.max_conns = static_cast<size_t>(c.sync_max_conns);
+  tls.max_conns_per_address = static_cast<size_t>(c.sync_max_conns_per_address);
+  tls.max_pre_tls_conns = static_cast<size_t>(c.sync_max_pre_tls_conns);
+  tls.tls_start_timeout = std::chrono::milliseconds(c.sync_tls_start_timeout_ms);
+  tls.max_inflight_batch_bytes = static_cast<size_t>(c.sync_batch_budget_mib) << 20;
+  tls.max_session_batch_bytes = static_cast<size_t>(c.sync_identity_batch_mib) << 20;
   Logger* logger = log;
   tls.log = [logger](std::string_view level, std::string_view message) {
     logger->Log(ParseLogLevel(level), "sync", message);
@@ -235,6 +241,10 @@ Status NodeDaemon::Impl::Open() {
   api = std::make_unique<LocalApi>(store.get(), SystemClock::Default(), token, view);
   server_options.names = c.api_names;
   server_options.workers = static_cast<int>(c.api_workers);
+  server_options.connections = {static_cast<size_t>(c.api_max_conns),
+                                static_cast<size_t>(c.api_max_conns_per_address),
+                                static_cast<size_t>(c.api_max_pending_conns)};
+  server_options.first_byte = std::chrono::milliseconds(c.api_first_byte_ms);
   server = std::make_unique<ApiServer>(api.get(), log, server_options);
   HOSO_ASSIGN_OR_RETURN(HostPort api_hp, ParseHostPort(c.api));
   auto api_port = server->Start(api_hp.host, api_hp.port);

@@ -130,18 +130,20 @@ bool LocalApi::AnswersFromMemory(const HttpRequest& request) {
   return p == "/healthz" || (request.method == "GET" && p.rfind("/v1/", 0) != 0 && p != "/metrics");
 }
 
+bool LocalApi::IsPublic(const HttpRequest& request) {
+  if (AnswersFromMemory(request)) return true;
+  std::string_view target = request.target;
+  return request.method == "POST" &&
+         PercentDecode(target.substr(0, target.find('?'))) == "/v1/login";
+}
+
 std::optional<HttpResponse> LocalApi::Admit(const HttpRequest& request) {
+  if (IsPublic(request)) return std::nullopt;
   Call call{request, "", {}};
   std::string_view target = request.target;
   call.path = PercentDecode(target.substr(0, target.find('?')));
-  const std::string& m = request.method;
   const std::string& p = call.path;
-  std::optional<HttpResponse> refused;
-  if (p == "/healthz" || (m == "GET" && p.rfind("/v1/", 0) != 0 && p != "/metrics") ||
-      (p == "/v1/login" && m == "POST")) {
-    return std::nullopt;  // public
-  }
-  refused = Authenticate(call);
+  std::optional<HttpResponse> refused = Authenticate(call);
   if (!refused && call.session && p.rfind("/v1/bundle", 0) == 0) {
     refused = Error(403, "forbidden", "",
                     "bundles are imported with the node's API token, not an officer's session",

@@ -75,6 +75,9 @@ class LocalApi {
   // nothing when it may, else the refusal to send without reading its body (401 without a
   // token or a live session; 403 for a session on the token-only bundle route).
   std::optional<HttpResponse> Admit(const HttpRequest& request);
+  // Whether the request is answered without authentication (the web app's files, /healthz,
+  // a login): Admit passes it whatever its headers say.
+  static bool IsPublic(const HttpRequest& request);
   // Whether the request is answered from memory, never reading the store or a file (/healthz,
   // the web app's files): ApiServer answers those on its io threads, the rest on its workers.
   static bool AnswersFromMemory(const HttpRequest& request);

@@ -187,6 +187,7 @@ Result<std::unique_ptr<SyncNode>> SyncNode::Create(Store* store, TlsConfig confi
   if (!ctx.ok()) return ctx.status().Annotate("sync TLS");
   impl->ctx = std::move(ctx).value();
   impl->batch_budget = std::make_shared<BatchBudget>(impl->config.max_inflight_batch_bytes);
+  impl->repeats = std::make_unique<RepeatedLines>(impl->config.log_repeat_interval);
   return std::unique_ptr<SyncNode>(new SyncNode(std::move(impl)));
 }
 

@@ -24,6 +24,7 @@
 #include <thread>
 #include <utility>
 
+#include "core/base/repeated_lines.h"
 #include "core/base/worker_pool.h"
 #include "core/format/certificate.h"
 #include "sync/tls_node.h"
@@ -137,42 +138,12 @@ struct SyncNode::Impl {
 
   // Identical lines are written at most once per log_repeat_interval, with the count of those
   // held back.
-  struct Repeat {
-    SteadyClock::time_point last;
-    uint64_t held = 0;
-  };
-  mutable std::mutex log_mu;
-  mutable std::map<std::string, Repeat, std::less<>> repeats;
-  int64_t crl_warned_ms = 0;  // guarded by mu
+  std::unique_ptr<RepeatedLines> repeats;  // set with the config
+  int64_t crl_warned_ms = 0;               // guarded by mu
 
   void Log(std::string_view level, const std::string& message) const {
     if (!config.log) return;
-    std::string line = message;
-    {
-      std::lock_guard lock(log_mu);
-      auto now = SteadyClock::now();
-      auto it = repeats.find(message);
-      if (it != repeats.end() && now - it->second.last < config.log_repeat_interval) {
-        ++it->second.held;
-        return;
-      }
-      if (it != repeats.end() && it->second.held) {
-        line += " (repeated " + std::to_string(it->second.held) + " times)";
-      }
-      if (it == repeats.end()) {
-        if (repeats.size() >= 4096) {
-          // Bounded: forget lines not seen for an interval, else all.
-          std::erase_if(repeats, [&](const auto& r) {
-            return now - r.second.last >= config.log_repeat_interval;
-          });
-          if (repeats.size() >= 4096) repeats.clear();
-        }
-        it = repeats.emplace(message, Repeat{}).first;
-      }
-      it->second.last = now;
-      it->second.held = 0;
-    }
-    config.log(level, line);
+    if (auto line = repeats->Fold(message)) config.log(level, *line);
   }
   // Warns, at most once an hour, while the CRL expires within 30 days or has expired.
   void WarnCrl(const std::string& crl) {

@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "node/api_server.h"
 #include "node/api_tls.h"
+#include "sync/tls_node.h"
 #include "tests/testing/testing.h"
 
 using namespace hoso;
@@ -180,4 +182,68 @@ TEST_CASE(
   CHECK_THAT(tls.status().message(),
              Catch::Contains("hoso cert web --ca CA_DIR --dir " + dir.path()));
   CHECK_THAT(tls.status().message(), Catch::Contains("or bind the API to 127.0.0.1"));
+}
+
+// Issue 16: the connection caps of both ports and the received-batch limits are options, with
+// the transport's own defaults, and values that make no sense are refused by name.
+TEST_CASE("config: connection caps and batch limits default to the transport's, nonsense refused",
+          "[node][config][bounds]") {
+  NodeConfig c;
+  sync::TlsConfig tls;
+  CHECK(c.sync_max_conns == static_cast<int64_t>(tls.max_conns));
+  CHECK(c.sync_max_conns_per_address == static_cast<int64_t>(tls.max_conns_per_address));
+  CHECK(c.sync_max_pre_tls_conns == static_cast<int64_t>(tls.max_pre_tls_conns));
+  CHECK(c.sync_tls_start_timeout_ms == tls.tls_start_timeout.count());
+  CHECK(c.sync_batch_budget_mib << 20 == static_cast<int64_t>(tls.max_inflight_batch_bytes));
+  CHECK(c.sync_identity_batch_mib << 20 == static_cast<int64_t>(tls.max_session_batch_bytes));
+  ApiServerOptions api;
+  CHECK(c.api_max_conns == static_cast<int64_t>(api.connections.total));
+  CHECK(c.api_max_conns_per_address == static_cast<int64_t>(api.connections.per_address));
+  CHECK(c.api_max_pending_conns == static_cast<int64_t>(api.connections.pending));
+  CHECK(c.api_first_byte_ms == api.first_byte.count());
+
+  REQUIRE(ParseConfigText("root = 89\nsync_max_conns = 1000\nsync_max_conns_per_address = 16\n"
+                          "sync_max_pre_tls_conns = 128\nsync_tls_start_timeout_ms = 5000\n"
+                          "sync_batch_budget_mib = 1024\nsync_identity_batch_mib = 64\n"
+                          "api_max_conns = 2048\napi_max_conns_per_address = 256\n"
+                          "api_max_pending_conns = 100\napi_first_byte_ms = 2000\n",
+                          "hoso.conf", &c)
+              .ok());
+  CHECK(Validate(c).ok());
+  CHECK(c.sync_max_conns == 1000);
+  CHECK(c.sync_identity_batch_mib == 64);
+  CHECK(c.api_max_pending_conns == 100);
+  CHECK(c.api_first_byte_ms == 2000);
+
+  struct Bad {
+    const char* text;
+    const char* expect;
+  };
+  for (const auto& b : {
+           Bad{"sync_max_conns = 0\n", "option 'sync_max_conns': expected a whole number from 1"},
+           Bad{"api_max_conns = -5\n", "option 'api_max_conns': expected a whole number from 1"},
+           Bad{"api_max_pending_conns = many\n", "option 'api_max_pending_conns'"},
+           Bad{"api_first_byte_ms = 0\n", "option 'api_first_byte_ms': expected milliseconds"},
+           Bad{"sync_identity_batch_mib = 16\n", "expected a whole number from 32"},
+           Bad{"sync_batch_budget_mib = 0\n", "expected a whole number from 32"},
+           Bad{"sync_identity_batch_mib = 512\n",
+               "sync_identity_batch_mib (512) is above sync_batch_budget_mib (256)"},
+           Bad{"sync_max_conns_per_address = 300\n",
+               "sync_max_conns_per_address (300) is above sync_max_conns (256)"},
+           Bad{"sync_max_pre_tls_conns = 257\n",
+               "sync_max_pre_tls_conns (257) is above sync_max_conns (256)"},
+           Bad{"sync_tls_start_timeout_ms = 20000\n",
+               "sync_tls_start_timeout_ms (20000) is above handshake_timeout_ms (10000)"},
+           Bad{"api_max_conns = 16\n",
+               "api_max_conns_per_address (32) is above api_max_conns (16)"},
+           Bad{"api_max_conns = 48\n", "api_max_pending_conns (64) is above api_max_conns (48)"},
+       }) {
+    INFO(b.text);
+    NodeConfig bad;
+    Status s = ParseConfigText(std::string("root = 89\n") + b.text, "hoso.conf", &bad);
+    if (s.ok()) s = Validate(bad);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.code() == Code::kInvalidArgument);
+    CHECK_THAT(s.message(), Catch::Contains(b.expect));
+  }
 }

@@ -19,6 +19,7 @@
 #include "core/format/certificate.h"
 #include "sync/tls_node.h"
 #include "tests/sync/alloc_counter.h"
+#include "tests/testing/raw_socket.h"
 #include "tests/testing/testing.h"
 #include "tests/testing/fault_proxy.h"
 
@@ -93,32 +94,8 @@ struct Net {
   }
 };
 
-// A raw TCP connection from `from` (a loopback address) to 127.0.0.1:port; -1 on failure.
-int RawConnect(const char* from, uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  ::inet_pton(AF_INET, from, &a.sin_addr);
-  sockaddr_in b{};
-  b.sin_family = AF_INET;
-  b.sin_port = htons(port);
-  ::inet_pton(AF_INET, "127.0.0.1", &b.sin_addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::connect(fd, reinterpret_cast<sockaddr*>(&b), sizeof b) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// Whether the other side closed `fd` within `ms`.
-bool ClosedWithin(int fd, int ms) {
-  pollfd p{fd, POLLIN, 0};
-  if (::poll(&p, 1, ms) <= 0) return false;
-  char c;
-  return ::recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
-}
+using testing::ClosedWithin;
+using testing::RawConnect;
 
 // Counts of raw connections from `from` closed at once, of `n`.
 int ClosedOf(const char* from, uint16_t port, int n, std::vector<int>* fds) {
