@@ -156,6 +156,11 @@ class LocalApi {
   // allowed) and committed while the request holds the case's code, so two requests cannot
   // pass the same check, and writes at other cases share one group commit.
   api::CaseLocks case_locks_;
+  // Minting (MintCaseCode): the day whose codes were read, and the highest number of that
+  // day read or minted since, so a reception does not read every code of its day.
+  std::mutex mint_mu_;
+  std::string mint_prefix_;  // guarded by mint_mu_; empty until read
+  uint64_t mint_last_ = 0;   // guarded by mint_mu_
   mutable std::mutex reference_mu_;
   mutable std::shared_ptr<const ReferenceData> reference_;
   mutable uint64_t reference_version_ = 0;

@@ -150,25 +150,31 @@ std::string CaseCodePrefix(const std::string& unit, uint64_t epoch, int64_t now_
   return unit + (epoch > 1 ? "e" + std::to_string(epoch) : "") + "-" + day + "-";
 }
 
-Result<std::string> NextCaseCode(const std::string& prefix, const std::vector<std::string>& held,
-                                 const std::function<Result<bool>(const std::string&)>& is_free) {
-  // A day's numbers stay below kMaxDaily: a larger one (an ancestor may write any code in
-  // this channel) must not make the sequence wrap around to codes already held.
+std::optional<uint64_t> CaseCodeNumber(const std::string& prefix, std::string_view code) {
   constexpr uint64_t kMaxDaily = 100'000'000;
-  uint64_t last = 0;
-  for (const auto& code : held) {
-    if (code.size() <= prefix.size() || code.compare(0, prefix.size(), prefix) != 0) continue;
-    uint64_t n = 0;
-    std::string_view digits = std::string_view(code).substr(prefix.size());
-    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-    if (ec == std::errc() && p == digits.data() + digits.size() && n < kMaxDaily) {
-      last = std::max(last, n);
-    }
+  if (code.size() <= prefix.size() || code.substr(0, prefix.size()) != prefix) return std::nullopt;
+  uint64_t n = 0;
+  std::string_view digits = code.substr(prefix.size());
+  auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (ec != std::errc() || p != digits.data() + digits.size() || n >= kMaxDaily) {
+    return std::nullopt;
   }
-  for (uint64_t n = last + 1; n < kMaxDaily && n <= last + 64; ++n) {
+  return n;
+}
+
+uint64_t HighestCaseNumber(const std::string& prefix, const std::vector<std::string>& held) {
+  uint64_t last = 0;
+  for (const auto& code : held) last = std::max(last, CaseCodeNumber(prefix, code).value_or(0));
+  return last;
+}
+
+Result<std::string> NextCaseCode(const std::string& prefix, uint64_t last,
+                                 const std::function<Result<bool>(const std::string&)>& is_free) {
+  for (uint64_t n = last + 1; n <= last + 64; ++n) {
     char seq[24];
     std::snprintf(seq, sizeof seq, "%04llu", static_cast<unsigned long long>(n));
     std::string code = prefix + seq;
+    if (!CaseCodeNumber(prefix, code)) break;  // past the day's numbers
     HOSO_ASSIGN_OR_RETURN(bool free, is_free(code));
     if (free) return code;
   }

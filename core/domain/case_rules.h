@@ -11,7 +11,7 @@
 //              the supplement clock (the due date moves by the working time spent waiting)
 //              and the finish time
 //   case code  <unit>[e<epoch>]-<yymmdd>-<nnnn> in Vietnam's date, the next number after the
-//              day's highest, never one held
+//              day's highest (or a mark of it), never one held
 // Thread-safety: pure functions.
 #pragma once
 
@@ -64,9 +64,17 @@ bool IsOverdue(const CaseState& state, int64_t now_ms);
 
 // "<unit>[e<epoch>]-<yymmdd>-": the prefix of the codes a node mints on the day of `now_ms`.
 std::string CaseCodePrefix(const std::string& unit, uint64_t epoch, int64_t now_ms);
-// The next code after the highest of `held` (codes with `prefix`); `is_free` is asked before
-// a code is returned (a code some scan missed must never be minted twice).
-Result<std::string> NextCaseCode(const std::string& prefix, const std::vector<std::string>& held,
+// The number of `code` as minted under `prefix`, or nothing: a code of another prefix or
+// shape, or a number of 10^8 or more (an ancestor may write any code in this channel; such a
+// number must not make the sequence wrap around to codes already held).
+std::optional<uint64_t> CaseCodeNumber(const std::string& prefix, std::string_view code);
+// The highest number of `held` (codes of any prefix or shape; 0: none of this prefix).
+uint64_t HighestCaseNumber(const std::string& prefix, const std::vector<std::string>& held);
+// The first code numbered after `last` for which `is_free` answers true, asking it of at most
+// 64 numbers (AlreadyExists beyond). `last` may be a mark the caller keeps rather than the
+// store's highest: `is_free` is asked before a code is returned, so a code some scan or mark
+// missed is never minted twice, and its error is passed on, never taken as free.
+Result<std::string> NextCaseCode(const std::string& prefix, uint64_t last,
                                  const std::function<Result<bool>(const std::string&)>& is_free);
 
 }  // namespace hoso

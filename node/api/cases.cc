@@ -114,12 +114,11 @@ std::optional<HttpResponse> ReadDocuments(const json::object& in, cbor::Value* d
 Result<std::string> LocalApi::MintCaseCode(int64_t now_ms, api::CaseLocks::Held* held) {
   const Identity& id = *store_->options().identity;
   const std::string prefix = CaseCodePrefix(id.unit, id.epoch, now_ms);
-  HOSO_ASSIGN_OR_RETURN(std::vector<std::string> codes, store_->CaseCodes(prefix, SIZE_MAX));
   // A code is free when no other request holds it (one may be committing it, unseen by the
   // scan) and the store does not hold it. The hold is taken first: a request lets go of a
   // code only once its commit can be read. Only "not found" makes a code free: a read error
   // is passed on.
-  return NextCaseCode(prefix, codes, [&](const std::string& code) -> Result<bool> {
+  auto is_free = [&](const std::string& code) -> Result<bool> {
     api::CaseLocks::Held candidate = case_locks_.TryLock(code);
     if (!candidate) return false;
     auto state = store_->GetCaseState(code);
@@ -129,7 +128,33 @@ Result<std::string> LocalApi::MintCaseCode(int64_t now_ms, api::CaseLocks::Held*
     }
     if (!state.ok()) return state.status();
     return false;
-  });
+  };
+  // Reading every code of the day for each reception cost more than its commit past a few
+  // thousand codes: the day's highest number is read once and then kept as a mark. The mark
+  // may lag what others write in the day's numbers (a code given in a request, an ancestor's
+  // events): NextCaseCode skips what is not free, and when the 64 numbers after the mark are
+  // all taken the day's codes are read again. One minting at a time: each reads a code or two.
+  std::lock_guard lock(mint_mu_);
+  auto read_highest = [&]() -> Status {
+    HOSO_ASSIGN_OR_RETURN(std::vector<std::string> codes, store_->CaseCodes(prefix, SIZE_MAX));
+    mint_last_ = HighestCaseNumber(prefix, codes);
+    mint_prefix_ = prefix;
+    return Status::Ok();
+  };
+  bool read = false;
+  if (mint_prefix_ != prefix) {  // a new day (or a failed read before)
+    HOSO_RETURN_IF_ERROR(read_highest());
+    read = true;
+  }
+  Result<std::string> code = NextCaseCode(prefix, mint_last_, is_free);
+  if (!read && code.status().code() == Code::kAlreadyExists) {
+    HOSO_RETURN_IF_ERROR(read_highest());
+    code = NextCaseCode(prefix, mint_last_, is_free);
+  }
+  // A number taken and then not committed (the commit failed) stays unused: minting has
+  // always skipped a code held by a request whatever became of its write.
+  if (code.ok()) mint_last_ = CaseCodeNumber(prefix, *code).value_or(mint_last_);
+  return code;
 }
 
 HttpResponse LocalApi::ReceiveCase(Call& call) {

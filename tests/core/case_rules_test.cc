@@ -197,17 +197,39 @@ TEST_CASE("rules: minting follows the day's highest number and never returns a h
           "[rules]") {
   const std::string prefix = "30280-251124-";
   auto free_all = [](const std::string&) -> Result<bool> { return true; };
-  CHECK(NextCaseCode(prefix, {}, free_all).value() == "30280-251124-0001");
+  CHECK(NextCaseCode(prefix, 0, free_all).value() == "30280-251124-0001");
   // Numbers past 10^8 (an ancestor may write any code) and other shapes are ignored.
   std::vector<std::string> held = {prefix + "0001", prefix + "0003", prefix + "999999999",
                                    prefix + "12x", "30283-251124-0042"};
-  CHECK(NextCaseCode(prefix, held, free_all).value() == "30280-251124-0004");
-  // A code the scan missed is skipped.
+  CHECK(HighestCaseNumber(prefix, held) == 3);
+  CHECK(HighestCaseNumber(prefix, {}) == 0);
+  CHECK(CaseCodeNumber(prefix, prefix + "0042") == 42u);
+  CHECK(CaseCodeNumber(prefix, prefix + "12345") == 12345u);
+  CHECK(CaseCodeNumber(prefix, prefix + "99999999") == 99'999'999u);
+  for (const std::string& other :
+       std::vector<std::string>{prefix + "100000000", prefix + "18446744073709551616",
+                                prefix + "12x", prefix + "-1", prefix, "30283-251124-0042"}) {
+    INFO(other);
+    CHECK_FALSE(CaseCodeNumber(prefix, other).has_value());
+  }
+  const uint64_t last = HighestCaseNumber(prefix, held);
+  CHECK(NextCaseCode(prefix, last, free_all).value() == "30280-251124-0004");
+  // A code the scan (or the caller's mark) missed is skipped.
   auto taken = [&](const std::string& code) -> Result<bool> { return code != prefix + "0004"; };
-  CHECK(NextCaseCode(prefix, held, taken).value() == "30280-251124-0005");
+  CHECK(NextCaseCode(prefix, last, taken).value() == "30280-251124-0005");
   // A failed read is passed on, never taken as free.
   auto broken = [](const std::string&) -> Result<bool> { return Status::IOError("disk"); };
-  CHECK(NextCaseCode(prefix, held, broken).status().code() == Code::kIOError);
-  auto none = [](const std::string&) -> Result<bool> { return false; };
-  CHECK(NextCaseCode(prefix, held, none).status().code() == Code::kAlreadyExists);
+  CHECK(NextCaseCode(prefix, last, broken).status().code() == Code::kIOError);
+  // At most 64 numbers are asked, and never one past the day's numbers (no wrap around).
+  int asked = 0;
+  auto none = [&](const std::string&) -> Result<bool> {
+    ++asked;
+    return false;
+  };
+  CHECK(NextCaseCode(prefix, last, none).status().code() == Code::kAlreadyExists);
+  CHECK(asked == 64);
+  asked = 0;
+  CHECK(NextCaseCode(prefix, 99'999'990, none).status().code() == Code::kAlreadyExists);
+  CHECK(asked == 9);
+  CHECK(NextCaseCode(prefix, 99'999'998, free_all).value() == prefix + "99999999");
 }
