@@ -143,7 +143,7 @@ std::optional<HttpResponse> LocalApi::Admit(const HttpRequest& request) {
   std::string_view target = request.target;
   call.path = PercentDecode(target.substr(0, target.find('?')));
   const std::string& p = call.path;
-  std::optional<HttpResponse> refused = Authenticate(call);
+  std::optional<HttpResponse> refused = Authenticate(call, /*check_account=*/false);
   if (!refused && call.session && p.rfind("/v1/bundle", 0) == 0) {
     refused = Error(403, "forbidden", "",
                     "bundles are imported with the node's API token, not an officer's session",
@@ -165,7 +165,7 @@ HttpResponse LocalApi::Route(Call& call) {
     if (auto refused = CrossSiteCheck(call.req, true)) return *refused;
     return Login(call);
   }
-  if (auto denied = Authenticate(call)) return *denied;
+  if (auto denied = Authenticate(call, /*check_account=*/true)) return *denied;
   if (call.session) {
     // The web app's logout sends no body (and so no Content-Type): only its Origin is checked.
     bool bodyless_logout = p == "/v1/logout" && call.req.body.empty();

@@ -73,7 +73,9 @@ class LocalApi {
   HttpResponse Handle(const HttpRequest& request);
   // Decides from the headers alone (request.body is ignored) whether a request may go on:
   // nothing when it may, else the refusal to send without reading its body (401 without a
-  // token or a live session; 403 for a session on the token-only bundle route).
+  // token or a live session; 403 for a session on the token-only bundle route). It runs on
+  // ApiServer's io threads and so reads no file and no store: a live session of an account
+  // removed since passes it, and Handle refuses it.
   std::optional<HttpResponse> Admit(const HttpRequest& request);
   // Whether the request is answered without authentication (the web app's files, /healthz,
   // a login): Admit passes it whatever its headers say.
@@ -134,7 +136,11 @@ class LocalApi {
   std::shared_ptr<const ReferenceData> Reference() const;
 
   // Officers and sessions (node/api/auth.cc).
-  std::optional<HttpResponse> Authenticate(Call& call);
+  // The bearer token or a live session, else the 401. With `check_account`, a session's
+  // account is checked against officers.json as it is now (a stat, and a read when the file
+  // changed): Admit, on an io thread, which must not wait for the disk, asks the session
+  // table only; Route, on a worker, checks the account too before anything is answered.
+  std::optional<HttpResponse> Authenticate(Call& call, bool check_account);
   HttpResponse Login(Call& call);
   HttpResponse Logout(Call& call);
   HttpResponse Me(Call& call);
@@ -161,6 +167,10 @@ class LocalApi {
   std::mutex mint_mu_;
   std::string mint_prefix_;  // guarded by mint_mu_; empty until read
   uint64_t mint_last_ = 0;   // guarded by mint_mu_
+  // The root's writes of revocations and the directory check what they change (an origin not
+  // yet revoked; whether the directory is empty) and commit one at a time, as case writes
+  // hold their code; they are rare, so one lock serves them all.
+  std::mutex reference_writes_mu_;
   mutable std::mutex reference_mu_;
   mutable std::shared_ptr<const ReferenceData> reference_;
   mutable uint64_t reference_version_ = 0;

@@ -38,7 +38,7 @@ std::string SessionToken(std::string_view cookie_header) {
 
 }  // namespace
 
-std::optional<HttpResponse> LocalApi::Authenticate(Call& call) {
+std::optional<HttpResponse> LocalApi::Authenticate(Call& call, bool check_account) {
   std::string expected = "Bearer " + token_;
   const std::string& got = call.req.authorization;
   if (!token_.empty() && got.size() == expected.size() &&
@@ -47,6 +47,7 @@ std::optional<HttpResponse> LocalApi::Authenticate(Call& call) {
   }
   std::string token = SessionToken(call.req.cookie);
   if (!token.empty()) call.session = sessions_.Lookup(token);
+  if (call.session && !check_account) return std::nullopt;  // Route checks it, on a worker
   if (call.session) {
     // A removed or changed account (hoso officer remove, passwd, a new role) ends its
     // sessions at once.

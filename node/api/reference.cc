@@ -238,7 +238,8 @@ HttpResponse LocalApi::LoadDirectory(Call& call) {
   if (officer == call.query.end() || officer->second.empty()) return Missing("officer");
   if (auto e = ReferenceOfficer(officer->second)) return *e;
   // The first load describes the tree as it has always been; a later one is a re-draw from
-  // now on, unless valid_from says otherwise.
+  // now on, unless valid_from says otherwise. Two loads at once must not both be the first.
+  std::lock_guard lock(reference_writes_mu_);
   int64_t valid_from = store_->DirectorySnapshot()->size() == 0 ? 0 : clock_->NowMs();
   if (auto it = call.query.find("valid_from"); it != call.query.end()) {
     auto t = ParseTime(it->second);
@@ -285,6 +286,10 @@ HttpResponse LocalApi::Revoke(Call& call) {
     return Invalid("epoch", "must be a whole number, 1 or more", "phải là số nguyên từ 1 trở lên");
   }
   const auto e = static_cast<uint64_t>(epoch->value().get_int64());
+  // From the check to the commit: of two revocations of one origin at once, the second
+  // answers 409 (the earliest stands) instead of writing another and answering 201 with a
+  // time and reason that do not count.
+  std::lock_guard lock(reference_writes_mu_);
   if (store_->RevocationsSnapshot()->Find(unit, e)) {
     return Error(409, "exists", "unit", "origin " + RevocationKey(unit, e) + " is already revoked",
                  "Đơn vị " + unit + " (lần cài đặt " + std::to_string(e) + ") đã bị thu hồi.");

@@ -837,3 +837,75 @@ TEST_CASE("local API: minting keeps a mark of the day's highest number and skips
   LocalApi again(&store, &o.commune->clock, kToken, view);
   CHECK(Minted(again) == "30280-251124-0103");
 }
+
+// Issue 17: a revocation was checked (the origin not yet revoked) and written without holding
+// anything, so two at once both wrote one and both answered 201.
+TEST_CASE("local API: concurrent revocations of one origin: one is recorded, the others 409",
+          "[node][api]") {
+  Office o;
+  constexpr int kThreads = 8;
+  const std::string revoke =
+      R"({"officer":"system","unit":"30280","epoch":1,"reason":"máy bị mất"})";
+  std::vector<int> status(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back(
+        [&, t] { status[t] = Call(*o.province_api, "POST", "/v1/revocations", revoke).status; });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(std::count(status.begin(), status.end(), 201) == 1);
+  CHECK(std::count(status.begin(), status.end(), 409) == kThreads - 1);
+  auto head = o.province->store->Head(StreamKey{std::string(kRevocationsChannel), "89", 1});
+  REQUIRE(head);
+  CHECK(head->seq == 1);
+}
+
+// Issue 17: Admit runs on an io thread before the body is read; for a session it checked the
+// account against the officers file, a stat and, when the file changed, a read, so a slow
+// disk stalled the io thread. It asks the session table only; the worker checks the account.
+TEST_CASE("API server: admitting a session reads no file on the io thread", "[node][api]") {
+  Office o;
+  TempDir dir;
+  const std::string file = dir.Sub("officers.json");
+  testing::WriteTestOfficers(file);
+  NodeView view;
+  view.officers_file = file;
+  LocalApi api(o.commune->store.get(), &o.commune->clock, kToken, view);
+  auto login =
+      api.Handle({"POST", "/v1/login", "", R"({"login":"nv.lan","password":"mat-khau-thu-nghiem"})",
+                  "", "application/json"});
+  REQUIRE(login.status == 200);
+  const std::string cookie = login.set_cookie.substr(0, login.set_cookie.find(';'));
+  // The officers file becomes a FIFO: whoever reads it waits until the test opens it.
+  const std::string fifo = dir.Sub("fifo");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  REQUIRE(::rename(fifo.c_str(), file.c_str()) == 0);
+  Logger log(stderr);
+  ApiServerOptions options;
+  options.workers = 1;
+  ApiServer server(&api, &log, options);
+  auto port = server.Start("127.0.0.1", 0, 1);  // one io thread
+  REQUIRE(port.ok());
+  testing::SyncPointsOn points;
+  RawClient session(*port);
+  session.Send("GET /v1/cases HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + cookie + "\r\n\r\n");
+  // (CHECK, not REQUIRE: the FIFO must be opened below whatever happened, or nothing ends.)
+  CHECK(points.Reached("ApiServer::JobQueued"));
+  {
+    RawClient c(*port);
+    c.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    CHECK(c.Status(std::chrono::milliseconds(1000)) == 200);
+  }
+  std::atomic<bool> done{false};
+  std::thread opener([&] {
+    while (!done) {  // the reader gets its end of file: no officers, the session ends
+      int fd = ::open(file.c_str(), O_WRONLY | O_NONBLOCK);
+      if (fd >= 0) ::close(fd);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  CHECK(session.Status() == 401);
+  server.Stop();
+  done = true;
+  opener.join();
+}
