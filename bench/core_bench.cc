@@ -113,7 +113,7 @@ class BatchFile {
 };
 
 // Ingests every batch of the file with `threads` concurrent callers, driven the way the sync
-// transport drives the store (sync/tls_node.cc): a WorkerPool keyed by stream, so a stream's
+// transport drives the store (sync/tls/node.cc): a WorkerPool keyed by stream, so a stream's
 // batches commit in order while any idle caller takes the next batch of another stream, with
 // a bounded number of batches waiting, like a session's window.
 double IngestAll(Store& store, const std::string& path, int threads) {

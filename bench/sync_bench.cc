@@ -21,7 +21,7 @@
 #include "bench/workload_batches.h"
 #include "core/domain/case_log.h"
 #include "core/format/certificate.h"
-#include "sync/tls_node.h"
+#include "sync/tls/node.h"
 #include "tests/testing/fault_proxy.h"
 
 using namespace hoso;

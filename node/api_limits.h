@@ -1,5 +1,5 @@
 // ConnectionLimiter: the API port's places (docs/security.md, "Bounded resources"), like the
-// sync port's before TLS (sync/tls_node.h, TlsConfig::max_pre_tls_conns). Every accepted
+// sync port's before TLS (sync/tls/node.h, TlsConfig::max_pre_tls_conns). Every accepted
 // connection holds a place, at most `per_address` from one remote address and `total` in
 // all. A connection is *pending* until one of its requests is authenticated (the API token
 // or an officer's session; the web app's files, /healthz and logins are answered without):

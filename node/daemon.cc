@@ -20,7 +20,7 @@
 #include "node/api_tls.h"
 #include "node/json.h"
 #include "node/local_api.h"
-#include "sync/tls_node.h"
+#include "sync/tls/node.h"
 
 namespace hoso::node {
 

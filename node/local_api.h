@@ -29,7 +29,7 @@
 #include "node/self_check.h"
 #include "node/sessions.h"
 #include "sync/session.h"
-#include "sync/tls_node.h"
+#include "sync/tls/node.h"
 
 namespace hoso::node {
 

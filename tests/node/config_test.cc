@@ -5,7 +5,7 @@
 
 #include "node/api_server.h"
 #include "node/api_tls.h"
-#include "sync/tls_node.h"
+#include "sync/tls/node.h"
 #include "tests/testing/testing.h"
 
 using namespace hoso;

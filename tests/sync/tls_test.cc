@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "core/format/certificate.h"
-#include "sync/tls_node.h"
+#include "sync/tls/node.h"
 #include "tests/sync/alloc_counter.h"
 #include "tests/testing/raw_socket.h"
 #include "tests/testing/testing.h"

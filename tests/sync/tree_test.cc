@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "core/format/certificate.h"
-#include "sync/tls_node.h"
+#include "sync/tls/node.h"
 #include "tests/testing/testing.h"
 
 using namespace hoso;

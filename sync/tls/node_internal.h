@@ -1,8 +1,8 @@
-// The TLS transport's internals, shared by its two implementation files: tls_node.cc (the
-// node: listening, dialling, holding, stopping) and tls_conn.cc (one connection: handshake,
+// The TLS transport's internals, shared by its two implementation files: node.cc (the node:
+// listening, dialling, holding, stopping) and connection.cc (one connection: handshake,
 // identity, the session's reader, writer, watchdog and keepalive).
 // Not part of the sync module's interface; include only from those two files.
-// Thread-safety: as SyncNode (sync/tls_node.h): connections run on the io thread; Impl's
+// Thread-safety: as SyncNode (sync/tls/node.h): connections run on the io thread; Impl's
 // members below `mu` are guarded by it.
 #pragma once
 
@@ -27,7 +27,7 @@
 #include "core/base/repeated_lines.h"
 #include "core/base/worker_pool.h"
 #include "core/format/certificate.h"
-#include "sync/tls_node.h"
+#include "sync/tls/node.h"
 
 namespace hoso::sync {
 
@@ -39,7 +39,6 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 // The TLS context for this node's certificate and key, verifying peers against the CA and CRL.
-Result<std::shared_ptr<ssl::context>> MakeContext(const TlsConfig& c, const std::string& crl);
 
 struct Conn;
 

@@ -1,24 +1,12 @@
 #include <dlfcn.h>
 #include <malloc.h>
 
-#include "sync/tls_node_internal.h"
+#include "sync/tls/context.h"
+#include "sync/tls/node_internal.h"
 
 namespace hoso::sync {
 
 namespace {
-
-std::string PeerCertificatePem(SSL* ssl) {
-  X509* cert = SSL_get1_peer_certificate(ssl);
-  if (!cert) return "";
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(bio, cert);
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio, &data);
-  std::string pem(data, static_cast<size_t>(n));
-  BIO_free(bio);
-  X509_free(cert);
-  return pem;
-}
 
 // Gives the pages of large freed blocks back to the system. jemalloc (the allocator RocksDB
 // brings into the node) keeps freed extents resident for its decay time and does not reuse
@@ -34,12 +22,6 @@ void ReleaseFreedMemory() {
 #ifdef __GLIBC__
   malloc_trim(0);
 #endif
-}
-
-std::string VerifyFailure(SSL* ssl) {
-  long r = SSL_get_verify_result(ssl);
-  if (r == X509_V_OK) return "";
-  return std::string(" (certificate: ") + X509_verify_cert_error_string(r) + ")";
 }
 
 }  // namespace
