@@ -288,7 +288,7 @@ Result<Message> DecodeMessage(std::string_view bytes, size_t max_frame, BatchEve
   cbor::Limits limits;
   limits.max_input = max_frame;
   limits.max_depth = 6;
-  limits.max_string = 1 << 20;
+  limits.max_string = kMaxBatchCompressedBytes;
   limits.max_collection = 100000;
   limits.max_items = 1 << 20;
   HOSO_ASSIGN_OR_RETURN(Value v, cbor::Decode(bytes, limits));

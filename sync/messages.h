@@ -26,6 +26,8 @@ constexpr size_t kDefaultMaxFrame = 4 << 20;
 // to fit (SyncSession), and it is also what one peer may hold at once on the receiver
 // (TlsConfig::max_session_batch_bytes), so a batch this large is always admitted in time.
 constexpr size_t kMaxBatchPlainBytes = 32 << 20;
+// A BATCH's compressed events are one CBOR byte string of at most this many bytes.
+constexpr size_t kMaxBatchCompressedBytes = 1 << 20;
 // The zstd window a BATCH may ask of its receiver (2^22, 4 MiB), which decompresses through
 // it: the frame header may not make it allocate more. Senders compress at level 1, whose
 // window is 512 KiB.

@@ -276,6 +276,18 @@ void SyncSession::Schedule() {
   }
 }
 
+bool SyncSession::FitsAFrame(const Batch& batch) const {
+  size_t plain = BatchPlainBytes(batch.events);
+  if (plain > kMaxBatchPlainBytes) return false;
+  // The compressed events are one byte string of a frame, bounded by both limits. Up to half
+  // of that, compressed or not, they fit with their head (zstd adds under 1% to what it cannot
+  // compress). Beyond, events that do not compress (an origin may write 64 KiB of random bytes
+  // in a field no rule names) could overflow it, so the batch is encoded once to learn its size.
+  const size_t limit = std::min(options_.max_frame, kMaxBatchCompressedBytes);
+  if (plain <= limit / 2) return true;
+  return EncodeMessage(BatchMsg{batch}).size() <= limit;
+}
+
 void SyncSession::Pump(std::vector<Message>* out) {
   while (in_flight_.size() < options_.window && !queue_.empty()) {
     StreamKey stream = queue_.front();
@@ -284,10 +296,11 @@ void SyncSession::Pump(std::vector<Message>* out) {
     uint64_t next = next_seq_[stream];
     if (!head || head->seq < next) continue;
     auto batch = store_->ReadBatch(stream, next, options_.max_batch_events);
-    // The receiver refuses a batch larger than kMaxBatchPlainBytes decompressed: fewer events
-    // until it fits (a batch ends at a signed head, so it may not shrink to the limit).
-    for (size_t max = options_.max_batch_events / 2;
-         batch.ok() && max > 0 && BatchPlainBytes(batch->events) > kMaxBatchPlainBytes; max /= 2) {
+    // The receiver refuses a batch larger than kMaxBatchPlainBytes decompressed or a frame
+    // larger than its max_frame: fewer events until it fits (a batch ends at a signed head, so
+    // it may not shrink to the limit).
+    for (size_t max = options_.max_batch_events / 2; batch.ok() && max > 0 && !FitsAFrame(*batch);
+         max /= 2) {
       batch = store_->ReadBatch(stream, next, max);
     }
     if (!batch.ok()) continue;  // not sendable as signed batches: the peer cannot verify it

@@ -38,6 +38,8 @@ struct SessionOptions {
   size_t window = 8;  // batches in flight
   // Streams this node keeps knowledge of per peer: a peer announcing more ends the session.
   size_t max_peer_streams = 100000;
+  // The largest frame the peer reads (its TlsConfig::max_frame): batches are cut to fit.
+  size_t max_frame = kDefaultMaxFrame;
 };
 
 struct SessionStats {
@@ -90,6 +92,9 @@ class SyncSession {
   Status OnChanges(const Changes& c, std::vector<Message>* out);
   void Schedule();
   void Pump(std::vector<Message>* out);
+  // Whether the peer reads `batch` in one frame: within kMaxBatchPlainBytes decompressed, and
+  // its compressed events within kMaxBatchCompressedBytes and max_frame.
+  bool FitsAFrame(const Batch& batch) const;
   Status OnBatch(BatchMsg m, std::vector<Message>* out);
   Status OnAck(const Ack& a, std::vector<Message>* out);
   Status OnOrigin(const OriginMsg& o, std::vector<Message>* out);

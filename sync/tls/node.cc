@@ -141,6 +141,8 @@ Result<std::unique_ptr<SyncNode>> SyncNode::Create(Store* store, TlsConfig confi
   impl->config = std::move(config);
   impl->clock = clock;
   impl->options = options;
+  // Frames are cut to what the peer reads, taken to be no less than what this node reads.
+  impl->options.max_frame = std::min(options.max_frame, impl->config.max_frame);
   impl->crl_pem = impl->config.crl_pem;
   auto ctx = MakeContext(impl->config, impl->crl_pem);
   if (!ctx.ok()) return ctx.status().Annotate("sync TLS");

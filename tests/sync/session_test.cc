@@ -600,3 +600,33 @@ TEST_CASE("session: a peer's ERROR text reaches the log and status bounded (issu
   CHECK(st.message().size() < 600);
   CHECK_THAT(st.message(), Catch::EndsWith(std::string(255, 'x') + "..."));
 }
+
+// Issue 16: the sender cut batches to the 32 MiB decompressed limit only, so events that do not
+// compress (an origin may write up to 64 KiB of random bytes in a field no rule names) made
+// frames beyond the 4 MiB a peer reads: every session of the relay refused, the stream never
+// synced. Batches are cut to fit a frame too.
+TEST_CASE("session: batches of events that do not compress are cut to fit the peer's frame",
+          "[session][bounds]") {
+  Tree t;
+  REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
+  REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
+  std::mt19937_64 rng(7);
+  constexpr int kEvents = 150;  // 150 x 60 KB: 9 MB that zstd cannot shrink
+  for (int i = 0; i < kEvents; ++i) {
+    std::string noise(60000, '\0');
+    for (char& c : noise) c = static_cast<char>(rng());
+    LocalWrite w = ReceiveWrite("30280", "30280-N" + std::to_string(i), "An", i);
+    w.body.Set("scan", cbor::Value::Bytes(std::move(noise)));
+    REQUIRE(t.commune->store->Append(w).ok());
+  }
+  auto sd = Session(*t.district, "30280");
+  auto sc = Session(*t.commune, "883");
+  auto r = RunLink(*sd, *sc);  // its FrameReader refuses a frame over kDefaultMaxFrame
+  CHECK(r.a.ok());
+  CHECK(r.b.ok());
+  CHECK(r.settled);
+  CHECK(r.counts_ba["BATCH"] >= 3);
+  CHECK(sd->stats().events_received == kEvents);
+  CHECK(t.district->store->Head({"30280", "30280", 1})->seq ==
+        t.commune->store->Head({"30280", "30280", 1})->seq);
+}
