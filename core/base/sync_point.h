@@ -40,7 +40,7 @@ class SyncPoints {
 
 }  // namespace hoso
 
-#define HOSO_SYNC_POINT(name)                                 \
-  do {                                                        \
+#define HOSO_SYNC_POINT(name)                                           \
+  do {                                                                  \
     if (::hoso::SyncPoints::enabled()) ::hoso::SyncPoints::Reach(name); \
   } while (0)

@@ -19,9 +19,9 @@
 #include "core/format/certificate.h"
 #include "sync/tls/node.h"
 #include "tests/sync/alloc_counter.h"
+#include "tests/testing/fault_proxy.h"
 #include "tests/testing/raw_socket.h"
 #include "tests/testing/testing.h"
-#include "tests/testing/fault_proxy.h"
 
 using namespace hoso;
 using namespace hoso::sync;
