@@ -29,6 +29,7 @@ SelfCheck::SelfCheck(const Store* store, const Clock* clock,
 }
 
 SelfCheck::~SelfCheck() {
+  stop_ = true;  // a node being stopped does not wait for the check to end
   if (thread_.joinable()) thread_.join();
 }
 
@@ -45,7 +46,9 @@ void SelfCheck::Run(const Store* store, const Clock* clock,
   AuditOptions options;
   options.check_states = true;
   options.threads = 1;
+  options.stop = &stop_;
   auto audit = AuditStore(*store, options);
+  if (stop_) return;  // stopped: neither passed nor damaged, and sync is going away
   SelfCheckReport r = Current();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.finished_ms = clock->NowMs();

@@ -12,6 +12,7 @@
 // thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -39,7 +40,7 @@ class SelfCheck {
   // Starts checking `store`; `done` is called once with the final report.
   SelfCheck(const Store* store, const Clock* clock,
             std::function<void(const SelfCheckReport&)> done);
-  ~SelfCheck();  // waits for the check to end
+  ~SelfCheck();  // stops the check and waits for it (within one event's work)
   SelfCheck(const SelfCheck&) = delete;
   SelfCheck& operator=(const SelfCheck&) = delete;
 
@@ -51,6 +52,7 @@ class SelfCheck {
 
   mutable std::mutex mu_;
   SelfCheckReport report_;  // guarded by mu_
+  std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 

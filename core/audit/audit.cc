@@ -20,6 +20,9 @@ struct Tally {
   uint64_t events = 0, signatures = 0, cases = 0;
   std::vector<AuditFinding> findings;
   std::map<OriginId, int64_t> origin_last_ms;  // the latest event time of each origin
+  const std::atomic<bool>* stop = nullptr;
+
+  bool Stopped() const { return stop && stop->load(std::memory_order_relaxed); }
 
   void Find(std::string kind, const StreamKey& stream, uint64_t seq, std::string case_code,
             std::string message) {
@@ -84,7 +87,7 @@ void ChannelAudit::ReadEvents(const StreamKey& stream, Chain* chain) {
     t_->Find("missing", stream, 0, "", reader.status().message());
     return;
   }
-  for (; (*reader)->Valid(); (*reader)->Next()) {
+  for (; (*reader)->Valid() && !t_->Stopped(); (*reader)->Next()) {
     uint64_t seq = (*reader)->seq();
     if (seq == 0 || seq > (1u << 31)) {
       t_->Find("chain", stream, seq, "", "an event is stored at an impossible seq");
@@ -185,6 +188,7 @@ void ChannelAudit::States() {
   if (IsSystemChannel(channel_)) return;
   Hash channel_fp{};
   for (const auto& [code, fresh] : states_) {
+    if (t_->Stopped()) return;
     ++t_->cases;
     XorInto(&channel_fp, fresh.Fingerprint());
     auto stored = store_.GetCaseState(code);
@@ -276,7 +280,8 @@ Result<AuditReport> AuditStore(const Store& store, const AuditOptions& options) 
   Tally total;
   auto run = [&] {
     Tally mine;
-    for (size_t i; (i = next.fetch_add(1)) < work.size();) {
+    mine.stop = options.stop;
+    for (size_t i; !mine.Stopped() && (i = next.fetch_add(1)) < work.size();) {
       ChannelAudit audit(store, *dir, work[i]->first, &mine);
       for (const auto& stream : work[i]->second) audit.Stream(stream);
       if (options.check_states) audit.States();
@@ -294,6 +299,9 @@ Result<AuditReport> AuditStore(const Store& store, const AuditOptions& options) 
   for (int i = 1; i < std::max(1, options.threads); ++i) threads.emplace_back(run);
   run();
   for (auto& t : threads) t.join();
+  if (options.stop && *options.stop) {
+    return Status::FailedPrecondition("the audit was stopped before it ended");
+  }
 
   AuditReport report;
   report.streams = all.size();

@@ -14,6 +14,7 @@
 // Thread-safety: reads the store from `threads` threads; the store may be in use.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct AuditOptions {
   std::string crl_pem;  // may be empty
   bool check_states = true;
   int threads = 2;
+  // When set and it becomes true, the audit ends within an event's work and answers
+  // FailedPrecondition ("stopped"): a node being stopped does not wait for its self-check.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct AuditReport {

@@ -9,8 +9,8 @@
 #include "core/domain/case_log.h"
 #include "core/format/certificate.h"
 #include "tests/testing/raw_db.h"
-#include "tests/testing/testing.h"
 #include "tests/testing/stream_builder.h"
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 using testing::TempDir;
@@ -97,6 +97,31 @@ TEST_CASE("audit: a clean store has no findings, and counts what it checked", "[
   CHECK(r.origins == 2);
   CHECK(r.cases == 6);
   CHECK(r.events == testing::SmallTree().size() + 6);
+}
+
+// A node stopped during its self-check waited for the whole audit (minutes on a large store).
+TEST_CASE("audit: a stop flag ends it early, answering that it was stopped", "[audit]") {
+  TempDir dir;
+  Pki pki;
+  BuildProvince(dir.path(), pki);
+  StoreOptions o;
+  o.path = dir.Sub("89");
+  o.read_only = true;
+  o.enforce_scope = false;
+  UseCaseLogRules(&o);
+  auto store = Store::Open(o);
+  REQUIRE(store.ok());
+  std::atomic<bool> stop{false};
+  AuditOptions options{pki.ca, "", true, 2};
+  options.stop = &stop;
+  auto running = AuditStore(**store, options);
+  REQUIRE(running.ok());  // a flag not raised changes nothing
+  CHECK(running->ok());
+  CHECK(running->events == testing::SmallTree().size() + 6);
+  stop = true;
+  auto stopped = AuditStore(**store, options);
+  CHECK(stopped.status().code() == Code::kFailedPrecondition);
+  CHECK_THAT(stopped.status().message(), Catch::Contains("stopped"));
 }
 
 TEST_CASE("audit: every kind of tampering is named with its stream and seq", "[audit]") {
