@@ -23,15 +23,10 @@ Result<std::shared_ptr<ssl::context>> MakeContext(const TlsConfig& c, const std:
   if (ec) return Status::InvalidArgument("node key: " + ec.message());
   ctx->add_certificate_authority(asio::buffer(c.ca_pem), ec);
   if (ec) return Status::InvalidArgument("CA certificate: " + ec.message());
+  // add_certificate_authority put the CA in the context's store, where the CRL goes too.
   X509_STORE* store = SSL_CTX_get_cert_store(native);
-  BIO* bio = BIO_new_mem_buf(c.ca_pem.data(), static_cast<int>(c.ca_pem.size()));
-  X509* ca = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  if (!ca) return Status::InvalidArgument("CA certificate is not PEM");
-  X509_STORE_add_cert(store, ca);
-  X509_free(ca);
   if (!crl.empty()) {
-    bio = BIO_new_mem_buf(crl.data(), static_cast<int>(crl.size()));
+    BIO* bio = BIO_new_mem_buf(crl.data(), static_cast<int>(crl.size()));
     X509_CRL* x = PEM_read_bio_X509_CRL(bio, nullptr, nullptr, nullptr);
     BIO_free(bio);
     if (!x) return Status::InvalidArgument("CRL is not PEM");

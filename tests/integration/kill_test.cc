@@ -8,8 +8,8 @@
 
 #include "node/config.h"
 #include "node/json.h"
-#include "tests/testing/process_testing.h"
 #include "tests/testing/fault_proxy.h"
+#include "tests/testing/process_testing.h"
 #include "tools/network/local_network.h"
 
 using namespace hoso;

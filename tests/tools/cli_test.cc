@@ -126,6 +126,17 @@ class FakeApi {
   std::string last_body_;
 };
 
+// A node's data directory whose config and token point the CLI at `api`.
+std::string NodeDirOf(testing::TempDir& tmp, const FakeApi& api) {
+  std::string dir = tmp.Sub("node");
+  std::filesystem::create_directories(dir);
+  REQUIRE(tools::WriteFileAtomic(dir + "/hoso.conf",
+                                 "root = 89\napi = 127.0.0.1:" + std::to_string(api.port()) + "\n")
+              .ok());
+  REQUIRE(tools::WriteFileAtomic(dir + "/api-token", "token\n", 0600).ok());
+  return dir;
+}
+
 }  // namespace
 
 TEST_CASE("hoso CLI: usage errors exit 2 and say what to do", "[tools][cli]") {
@@ -491,12 +502,7 @@ TEST_CASE("hoso CLI: a malformed answer from the node names the field and exits 
           "[tools][cli]") {
   testing::TempDir tmp;
   FakeApi api;
-  std::string dir = tmp.Sub("node");
-  std::filesystem::create_directories(dir);
-  REQUIRE(tools::WriteFileAtomic(dir + "/hoso.conf",
-                                 "root = 89\napi = 127.0.0.1:" + std::to_string(api.port()) + "\n")
-              .ok());
-  REQUIRE(tools::WriteFileAtomic(dir + "/api-token", "token\n", 0600).ok());
+  const std::string dir = NodeDirOf(tmp, api);
   struct Case {
     std::vector<std::string> args;
     std::string answer, message;
@@ -578,12 +584,7 @@ TEST_CASE("hoso CLI: a malformed answer from the node names the field and exits 
 TEST_CASE("hoso calendar set sends the days and sessions given", "[tools][cli]") {
   testing::TempDir tmp;
   FakeApi api;
-  std::string dir = tmp.Sub("node");
-  std::filesystem::create_directories(dir);
-  REQUIRE(tools::WriteFileAtomic(dir + "/hoso.conf",
-                                 "root = 89\napi = 127.0.0.1:" + std::to_string(api.port()) + "\n")
-              .ok());
-  REQUIRE(tools::WriteFileAtomic(dir + "/api-token", "token\n", 0600).ok());
+  const std::string dir = NodeDirOf(tmp, api);
   api.Answer(R"({"key":"2026"})");
   // Lists longer than a short string's inline buffer: their items once pointed into a freed
   // temporary.
