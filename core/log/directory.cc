@@ -69,10 +69,18 @@ cbor::Value UnitMergeBody(std::string_view into, int64_t valid_from_ms) {
   return body;
 }
 
+cbor::Value UnitLeaveBody(std::string_view to, std::string_view province, int64_t valid_from_ms) {
+  cbor::Value body = cbor::Value::Map();
+  body.Set("province", cbor::Value::Text(province));
+  body.Set("to", cbor::Value::Text(to));
+  body.Set("valid_from", cbor::Value::Uint(static_cast<uint64_t>(valid_from_ms)));
+  return body;
+}
+
 Status Directory::ValidateEvent(const Event& e) {
   std::string where = "directory event " + e.stream.ToString() + " seq " + std::to_string(e.seq);
   HOSO_RETURN_IF_ERROR(ValidateName("unit code", e.case_code).Annotate(where));
-  if (e.type != "unit.set" && e.type != "unit.merge") {
+  if (e.type != "unit.set" && e.type != "unit.merge" && e.type != "unit.leave") {
     return Status::InvalidArgument(where + ": unknown directory event type '" + e.type + "'");
   }
   const cbor::Value* from = e.body.Find("valid_from");
@@ -95,6 +103,14 @@ Status Directory::ValidateEvent(const Event& e) {
     if (!into) return Status::InvalidArgument(where + ": body.into must be text");
     HOSO_RETURN_IF_ERROR(ValidateName("into", *into).Annotate(where));
     if (*into == e.case_code) return Status::InvalidArgument(where + ": unit merged into itself");
+    return Status::Ok();
+  }
+  if (e.type == "unit.leave") {
+    for (const char* k : {"to", "province"}) {
+      const std::string* v = TextField(e.body, k);
+      if (!v) return Status::InvalidArgument(where + ": body." + k + " must be text");
+      HOSO_RETURN_IF_ERROR(ValidateName(k, *v).Annotate(where));
+    }
     return Status::Ok();
   }
   return Status::InvalidArgument(where + ": unknown directory event type '" + e.type + "'");
@@ -122,14 +138,18 @@ Status Directory::Apply(const Event& e) {
     v.name = *TextField(e.body, "name");
     v.type = *TextField(e.body, "type");
   } else {
-    // A merge keeps the unit's name and type and hangs it under `into`.
+    // A merge or a departure keeps the unit's name and type; a merge hangs it under `into`.
     const Version* before = VersionAt(e.case_code, v.valid_from);
     if (before) {
       v.name = before->name;
       v.type = before->type;
     }
-    v.parent = *TextField(e.body, "into");
-    v.merged_into = v.parent;
+    if (e.type == "unit.merge") {
+      v.parent = *TextField(e.body, "into");
+      v.merged_into = v.parent;
+    } else {
+      v.left_to = *TextField(e.body, "to") + "@" + *TextField(e.body, "province");
+    }
   }
   AddVersion(e.case_code, std::move(v));
   return Status::Ok();
@@ -153,18 +173,63 @@ const Directory::Version* Directory::VersionAt(std::string_view unit, int64_t t_
   return found;
 }
 
+const Directory::Version* Directory::PresentAt(std::string_view unit, int64_t t_ms) const {
+  const Version* v = VersionAt(unit, t_ms);
+  return v && v->left_to.empty() ? v : nullptr;
+}
+
 bool Directory::Exists(std::string_view unit, int64_t t_ms) const {
-  return VersionAt(unit, t_ms) != nullptr;
+  return PresentAt(unit, t_ms) != nullptr;
+}
+
+std::optional<std::string> Directory::LeftTo(std::string_view unit, int64_t t_ms) const {
+  const Version* v = VersionAt(unit, t_ms);
+  if (!v || v->left_to.empty()) return std::nullopt;
+  return v->left_to;
+}
+
+std::optional<std::string> Directory::MergedInto(std::string_view unit, int64_t t_ms) const {
+  const Version* v = PresentAt(unit, t_ms);
+  if (!v || v->merged_into.empty()) return std::nullopt;
+  return v->merged_into;
+}
+
+bool Directory::IsRelay(std::string_view unit, int64_t t_ms) const {
+  const Version* v = PresentAt(unit, t_ms);
+  return v && v->type == kRelayType;
+}
+
+std::string Directory::RootAt(int64_t t_ms) const {
+  std::string cur = root_;
+  // Each succession hangs the root under a new parentless unit; the bound guards a cycle.
+  for (size_t depth = 0; depth < 64; ++depth) {
+    const Version* v = PresentAt(cur, t_ms);
+    if (!v || v->merged_into.empty()) break;
+    const Version* successor = PresentAt(v->merged_into, t_ms);
+    if (!successor || !successor->parent.empty()) break;
+    cur = v->merged_into;
+  }
+  return cur;
+}
+
+std::optional<int64_t> Directory::NextChangeAfter(int64_t t_ms) const {
+  std::optional<int64_t> next;
+  for (const auto& [unit, versions] : units_) {
+    for (const Version& v : versions) {
+      if (v.valid_from > t_ms && (!next || v.valid_from < *next)) next = v.valid_from;
+    }
+  }
+  return next;
 }
 
 std::optional<std::string> Directory::ParentAt(std::string_view unit, int64_t t_ms) const {
-  const Version* v = VersionAt(unit, t_ms);
+  const Version* v = PresentAt(unit, t_ms);
   if (!v) return std::nullopt;
   return v->parent;
 }
 
 std::optional<UnitRecord> Directory::UnitAt(std::string_view unit, int64_t t_ms) const {
-  const Version* v = VersionAt(unit, t_ms);
+  const Version* v = PresentAt(unit, t_ms);
   if (!v) return std::nullopt;
   return UnitRecord{std::string(unit), v->parent, v->name, v->type};
 }
@@ -174,7 +239,7 @@ bool Directory::IsAncestorOrSelf(std::string_view ancestor, std::string_view uni
   std::string_view cur = unit;  // then views of parents held by the directory
   // The depth bound guards against a cycle a bad re-draw could create.
   for (size_t depth = 0; depth < 64; ++depth) {
-    const Version* v = VersionAt(cur, t_ms);
+    const Version* v = PresentAt(cur, t_ms);
     if (!v) return false;
     if (cur == ancestor) return true;
     if (v->parent.empty()) return false;
@@ -186,10 +251,11 @@ bool Directory::IsAncestorOrSelf(std::string_view ancestor, std::string_view uni
 Status Directory::CheckWrite(std::string_view origin, std::string_view channel,
                              int64_t t_ms) const {
   if (IsSystemChannel(channel)) {
-    if (origin == root_) return Status::Ok();
-    return Status::PermissionDenied("unit " + std::string(origin) +
-                                    " may not write system channel " + std::string(channel) +
-                                    " (only the root authority " + root_ + " may)");
+    std::string root = RootAt(t_ms);
+    if (origin == root) return Status::Ok();
+    return Status::PermissionDenied(
+        "unit " + std::string(origin) + " may not write system channel " + std::string(channel) +
+        " (only the root authority " + root + " may at the event's time)");
   }
   if (!Exists(origin, t_ms)) {
     return Status::PermissionDenied("unit " + std::string(origin) +
@@ -198,6 +264,15 @@ Status Directory::CheckWrite(std::string_view origin, std::string_view channel,
   if (!Exists(channel, t_ms)) {
     return Status::PermissionDenied("channel " + std::string(channel) +
                                     " is not a unit in the directory at the event's time");
+  }
+  if (IsRelay(origin, t_ms)) {
+    return Status::PermissionDenied("unit " + std::string(origin) +
+                                    " is a relay at the event's time: it writes no channel");
+  }
+  if (IsRelay(channel, t_ms)) {
+    return Status::PermissionDenied("channel " + std::string(channel) +
+                                    " is a relay's at the event's time: a relay has no channel "
+                                    "of its own");
   }
   if (IsAncestorOrSelf(origin, channel, t_ms)) return Status::Ok();
   return Status::PermissionDenied("unit " + std::string(origin) + " may not write channel " +

@@ -1,16 +1,23 @@
 // The directory of units: the administrative tree as replicated, time-versioned data.
 //
 // The tree is the fold of the "$directory" system channel, which only the deployment's root
-// authority writes. Two event types (case code = the unit's code, time in the body):
+// authority writes. Three event types (case code = the unit's code, time in the body):
 //
 //   "unit.set"   body { "parent": tstr ("" for the root), "name": tstr, "type": tstr,
 //                       "valid_from": uint (ms since the Unix epoch) }
 //   "unit.merge" body { "into": tstr, "valid_from": uint }   ; unit now belongs to `into`
+//   "unit.leave" body { "to": tstr, "province": tstr, "valid_from": uint }
+//                ; unit left this deployment: it became `to` of another province
 //
 // Every query takes a time: the write rule is judged against the tree as it stood at the
 // event's time, so history stays valid after a re-draw; scopes use the tree as it stands now.
 // A node's scope is every channel whose unit lies in its subtree (itself, descendants, and
-// units merged into them), plus the system channels.
+// units merged into them), plus the system channels. A unit that left is in nobody's scope.
+//
+// The root authority is the deployment's founding root (the store's root unit) until a
+// "unit.merge" hangs it under a unit with no parent: from then on that unit is the root (the
+// province's succession 89 -> 91 of 2025). A unit of type "relay" (kRelayType) is a node with
+// no channel of its own: it holds and forwards its subtree's channels and writes none.
 // Thread-safety: const methods may run concurrently; Apply needs exclusive access.
 #pragma once
 
@@ -26,6 +33,9 @@
 #include "core/format/event.h"
 
 namespace hoso {
+
+// The type of a relay: a former district server that forwards its communes' streams.
+inline constexpr std::string_view kRelayType = "relay";
 
 struct UnitRecord {  // one line of a units CSV
   std::string code;
@@ -43,6 +53,7 @@ std::string UnitsCsv(const std::vector<UnitRecord>& units);
 // Body of a "unit.set" event for a record.
 cbor::Value UnitSetBody(const UnitRecord& unit, int64_t valid_from_ms);
 cbor::Value UnitMergeBody(std::string_view into, int64_t valid_from_ms);
+cbor::Value UnitLeaveBody(std::string_view to, std::string_view province, int64_t valid_from_ms);
 
 class Directory {
  public:
@@ -58,7 +69,17 @@ class Directory {
   // Convenience for tests and bootstrap: applies records as unit.set at valid_from_ms.
   void Load(const std::vector<UnitRecord>& units, int64_t valid_from_ms);
 
+  // The unit is in the tree at t (a unit that left is not).
   bool Exists(std::string_view unit, int64_t t_ms) const;
+  // Where a unit that left at or before t went ("30259@82"), or nothing.
+  std::optional<std::string> LeftTo(std::string_view unit, int64_t t_ms) const;
+  // The unit a merged unit belongs to at t, or nothing when it was not merged.
+  std::optional<std::string> MergedInto(std::string_view unit, int64_t t_ms) const;
+  bool IsRelay(std::string_view unit, int64_t t_ms) const;
+  // The root authority at t: the founding root or its successor.
+  std::string RootAt(int64_t t_ms) const;
+  // The first valid_from after t at which the tree changes (scopes may move then), or nothing.
+  std::optional<int64_t> NextChangeAfter(int64_t t_ms) const;
   std::optional<std::string> ParentAt(std::string_view unit, int64_t t_ms) const;
   std::optional<UnitRecord> UnitAt(std::string_view unit, int64_t t_ms) const;
   bool IsAncestorOrSelf(std::string_view ancestor, std::string_view unit, int64_t t_ms) const;
@@ -82,8 +103,10 @@ class Directory {
     std::string name;
     std::string type;
     std::string merged_into;
+    std::string left_to;  // "to@province" once the unit left the deployment
   };
   const Version* VersionAt(std::string_view unit, int64_t t_ms) const;
+  const Version* PresentAt(std::string_view unit, int64_t t_ms) const;  // not left
   void AddVersion(const std::string& unit, Version v);
 
   std::string root_;
