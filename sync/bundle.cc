@@ -112,28 +112,19 @@ Result<Parsed> Parse(std::string_view bytes) {
 
 void Append(std::string* out, const cbor::Value& v) { out->append(cbor::Encode(v)); }
 
-}  // namespace
-
-Result<std::string> ExportBundle(const Store& store, const std::string& scope_unit,
-                                 const VersionVector& since, BundleSummary* summary) {
-  auto dir = store.DirectorySnapshot();
-  int64_t now = SystemClock::Default()->NowMs();
-  if (!dir->Exists(scope_unit, now)) {
-    return Status::NotFound("unit " + scope_unit + " is not in the directory");
-  }
-  VersionVector held = store.Vector([&](const std::string& c) {
-    return IsSystemChannel(c) || dir->IsAncestorOrSelf(scope_unit, c, now);
-  });
+// The streams `held` beyond `since`, labelled `scope` in the header.
+Result<std::string> Export(const Store& store, const std::string& scope, const VersionVector& held,
+                           const VersionVector& since, int64_t now, BundleSummary* summary) {
   std::vector<StreamKey> order;
   for (const auto& [stream, head] : held) order.push_back(stream);
   std::stable_partition(order.begin(), order.end(),
                         [](const StreamKey& s) { return IsSystemChannel(s.channel); });
   const Identity* me = store.options().identity ? &*store.options().identity : nullptr;
-  BundleSummary sum{scope_unit, me ? me->unit : "", me ? me->epoch : 0, now};
+  BundleSummary sum{scope, me ? me->unit : "", me ? me->epoch : 0, now};
   std::string out;
   cbor::Value header = cbor::Value::Array();
   header.Append(cbor::Value::Text(kMagic));
-  header.Append(cbor::Value::Text(scope_unit));
+  header.Append(cbor::Value::Text(scope));
   header.Append(cbor::Value::Text(sum.exporter));
   header.Append(cbor::Value::Uint(sum.exporter_epoch));
   header.Append(cbor::Value::Uint(static_cast<uint64_t>(now)));
@@ -188,6 +179,68 @@ Result<std::string> ExportBundle(const Store& store, const std::string& scope_un
   Append(&out, trailer);
   if (summary) *summary = sum;
   return out;
+}
+
+}  // namespace
+
+Result<std::string> ExportBundle(const Store& store, const std::string& scope_unit,
+                                 const VersionVector& since, BundleSummary* summary) {
+  auto dir = store.DirectorySnapshot();
+  int64_t now = SystemClock::Default()->NowMs();
+  if (!dir->Exists(scope_unit, now)) {
+    return Status::NotFound("unit " + scope_unit + " is not in the directory");
+  }
+  VersionVector held = store.Vector([&](const std::string& c) {
+    return IsSystemChannel(c) || dir->IsAncestorOrSelf(scope_unit, c, now);
+  });
+  return Export(store, scope_unit, held, since, now, summary);
+}
+
+Result<std::string> ExportSystemBundle(const Store& store, BundleSummary* summary) {
+  VersionVector held =
+      store.Vector([&](const std::string& c) { return store.IsKnownSystemChannel(c); });
+  return Export(store, std::string(kSystemScope), held, {}, SystemClock::Default()->NowMs(),
+                summary);
+}
+
+Result<std::set<std::string>> CheckSystemBundle(std::string_view bytes,
+                                                const OriginVerifier& verify,
+                                                std::string_view root_unit,
+                                                BundleSummary* summary) {
+  HOSO_ASSIGN_OR_RETURN(Parsed p, Parse(bytes));
+  if (summary) *summary = p.summary;
+  std::set<std::string> channels;
+  for (const auto& b : p.batches) {
+    if (!IsSystemChannel(b.stream.channel)) {
+      return Status::InvalidArgument("not a set-up bundle: it carries channel " + b.stream.channel +
+                                     ", not only the system channels");
+    }
+    if (b.stream.origin != root_unit) {
+      return Status::PermissionDenied("stream " + b.stream.ToString() + " is signed by unit " +
+                                      b.stream.origin + ", not by the root authority " +
+                                      std::string(root_unit));
+    }
+    channels.insert(b.stream.channel);
+  }
+  for (const auto& o : p.origins) {
+    if (o.unit != root_unit) {
+      return Status::PermissionDenied("origin " + o.unit + "#" + std::to_string(o.epoch) +
+                                      " is not the root authority " + std::string(root_unit));
+    }
+  }
+  HOSO_ASSIGN_OR_RETURN(std::vector<std::string> problems, VerifyBundle(bytes, verify, nullptr));
+  if (!problems.empty()) {
+    return Status::PermissionDenied(
+        problems.front() +
+        (problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) + " more)" : ""));
+  }
+  return channels;
+}
+
+Result<ImportStats> ImportSystemBundle(Store& store, std::string_view bytes,
+                                       const OriginVerifier& verify) {
+  HOSO_RETURN_IF_ERROR(CheckSystemBundle(bytes, verify, store.options().root_unit).status());
+  return ImportBundle(store, bytes, verify);
 }
 
 Result<ImportStats> ImportBundle(Store& store, std::string_view bytes,

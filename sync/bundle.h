@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,11 +40,34 @@ struct BundleSummary {
 Result<std::string> ExportBundle(const Store& store, const std::string& scope_unit,
                                  const VersionVector& since, BundleSummary* summary = nullptr);
 
+constexpr std::string_view kSystemScope = "$system";
+
 struct ImportStats {
   BundleSummary bundle;
   uint64_t applied = 0, duplicates = 0;
   std::vector<std::string> refused;  // batches not stored, each with its reason
 };
+
+// The system channels alone (the directory, the revocations and the store's other system
+// channels: the catalogue and the calendar of a case log), whole: the set-up bundle that
+// `hoso ca issue` puts beside a new office's certificate so that the office works before its
+// first sync. Its header's scope is "$system".
+Result<std::string> ExportSystemBundle(const Store& store, BundleSummary* summary = nullptr);
+
+// Checks a set-up bundle without a store, as far as a file can be checked: VerifyBundle finds
+// nothing (structure, digest, chains, signatures, origin certificates through `verify`), every
+// stream is of a system channel ("$...") and every origin is `root_unit`. The error names the
+// first problem. Returns the system channels the file carries.
+Result<std::set<std::string>> CheckSystemBundle(std::string_view bytes,
+                                                const OriginVerifier& verify,
+                                                std::string_view root_unit,
+                                                BundleSummary* summary = nullptr);
+
+// Imports a set-up bundle into a node's store: CheckSystemBundle with the store's root unit,
+// refusing the whole file on any problem (nothing stored), then ImportBundle, which ingests
+// every batch as sync does (Store::Ingest: chain, signature, write rule, forks).
+Result<ImportStats> ImportSystemBundle(Store& store, std::string_view bytes,
+                                       const OriginVerifier& verify);
 
 // Checks the whole file first (items, digest); then trusts origins through `verify` and
 // ingests every batch. A batch that fails is reported and skipped; the others are stored.

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/domain/reference_data.h"
+#include "tests/testing/bundle_testing.h"
 #include "tests/testing/testing.h"
 
 using namespace hoso;
@@ -177,4 +179,64 @@ TEST_CASE("bundle: verified on its own, without a store", "[sync][bundle][audit]
       &sum);
   REQUIRE(wrong_ca.ok());
   CHECK(wrong_ca->size() == 1);
+}
+
+TEST_CASE("bundle: the set-up bundle is the root's system channels, checked whole before storing",
+          "[sync][bundle][setup]") {
+  Offices o;
+  Store& p = *o.province->store;
+  Procedure passport{"1.001193", "Cấp hộ chiếu", "Công an tỉnh", 8, true, true, 200000, {}};
+  REQUIRE(p.Append(CatalogueWrites({passport}, "it")).ok());
+  REQUIRE(p.Append(testing::ReceiveWrite("89", "89-C1", "Lâm Văn Tư", testing::kTestNow)).ok());
+  BundleSummary sum;
+  auto setup = ExportSystemBundle(p, &sum);
+  REQUIRE(setup.ok());
+  CHECK(sum.scope == "$system");
+  CHECK(sum.streams == 2);  // $catalogue and $directory, never a unit's channel
+  CHECK(sum.events == testing::SmallTree().size() + 1);
+  auto channels = CheckSystemBundle(*setup, o.verify, "89");
+  REQUIRE(channels.ok());
+  CHECK(*channels == std::set<std::string>{"$catalogue", "$directory"});
+
+  // A fresh commune imports it as sync would: the directory and the catalogue, no case.
+  auto fresh = testing::OpenTestNode(o.dir.Sub("fresh"), "30280");
+  Store& f = *fresh->store;
+  auto in = ImportSystemBundle(f, *setup, o.verify);
+  REQUIRE(in.ok());
+  CHECK(in->refused.empty());
+  CHECK(in->applied == sum.events);
+  CHECK(f.DirectorySnapshot()->size() == testing::SmallTree().size());
+  CHECK(f.CaseCount() == 0);
+  auto again = ImportSystemBundle(f, *setup, o.verify);
+  REQUIRE(again.ok());
+  CHECK(again->duplicates == sum.events);
+
+  // Refused whole, nothing stored: altered (with a matching digest), from another CA, for
+  // another root, or holding a unit's channel.
+  auto blank = testing::OpenTestNode(o.dir.Sub("blank"), "30280");
+  Store& b = *blank->store;
+  const uint64_t before = b.CommitCounter();
+  std::string altered = testing::TamperedBundle(*setup, "Phường Mỹ Bình");
+  auto a = ImportSystemBundle(b, altered, o.verify);
+  REQUIRE_FALSE(a.ok());
+  CHECK(a.status().code() == Code::kPermissionDenied);
+  CHECK_THAT(a.status().message(), Catch::Contains("$directory"));
+  testing::TestPki rogue;
+  rogue.ca_key = testing::KeyFor(666);
+  rogue.ca = MakeCaCertificate(rogue.ca_key, "89", rogue.kFrom, rogue.kTo).value();
+  auto foreign = ImportSystemBundle(b, *setup, [&](const OriginMsg& m) {
+    return CheckOriginCertificate(m, rogue.ca, "", testing::kTestNow / 1000);
+  });
+  REQUIRE_FALSE(foreign.ok());
+  CHECK_THAT(foreign.status().message(), Catch::Contains("origin 89#1"));
+  auto other_root = CheckSystemBundle(*setup, o.verify, "91");
+  REQUIRE_FALSE(other_root.ok());
+  CHECK_THAT(other_root.status().message(), Catch::Contains("not by the root authority 91"));
+  auto scope = ExportBundle(p, "89", {});
+  REQUIRE(scope.ok());
+  auto not_setup = ImportSystemBundle(b, *scope, o.verify);
+  REQUIRE_FALSE(not_setup.ok());
+  CHECK_THAT(not_setup.status().message(), Catch::Contains("carries channel 89"));
+  CHECK(b.CommitCounter() == before);
+  CHECK(b.DirectorySnapshot()->size() == 0);
 }
