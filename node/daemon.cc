@@ -20,6 +20,7 @@
 #include "node/api_tls.h"
 #include "node/json.h"
 #include "node/local_api.h"
+#include "sync/bundle.h"
 #include "sync/tls/node.h"
 
 namespace hoso::node {
@@ -99,6 +100,9 @@ struct NodeDaemon::Impl {
   std::string run_file;
 
   Status Open();
+  // The set-up bundle of system channels (<dir>/system.bundle, from hoso ca issue and hoso
+  // init), imported before anything serves; a refused one is logged and the node goes on.
+  void ImportSetupBundle(const CertificateInfo& id);
   // The end of the store's check at start: sync goes on, or stays held on damage.
   void Checked(const SelfCheckReport& r);
 };
@@ -133,6 +137,40 @@ Result<std::string> ReadCrl(const NodeConfig& c) {
 int64_t NowSeconds() { return SystemClock::Default()->NowMs() / 1000; }
 
 }  // namespace
+
+void NodeDaemon::Impl::ImportSetupBundle(const CertificateInfo& id) {
+  const std::string path = config.dir + "/" + std::string(kSystemBundleFile);
+  if (!std::filesystem::exists(path)) return;
+  auto bytes = ReadTextFile(path, "set-up bundle");
+  std::string digest = bytes.ok() ? Hex(AsView(Sha256(*bytes))) : "";
+  std::string done;
+  if (bytes.ok() && store->GetMeta(kSetupBundleMeta, &done).ok() && done == digest) return;
+  auto refuse = [&](const std::string& why) {
+    log->Log(LogLevel::kError, "node",
+             "set-up bundle " + path + " refused: " + why +
+                 "; nothing of it was stored. The node starts without it and learns the system "
+                 "channels from upstream at its first sync (docs/operations.md, section 3)");
+  };
+  if (!bytes.ok()) return refuse(bytes.status().message());
+  auto stats = sync::ImportSystemBundle(*store, *bytes, [&](const sync::OriginMsg& o) {
+    return sync::CheckOriginCertificate(o, ca_pem, crl_pem, NowSeconds());
+  });
+  if (!stats.ok()) return refuse(stats.status().message());
+  if (!stats->refused.empty()) {
+    log->Log(LogLevel::kError, "node",
+             "set-up bundle " + path + ": " + std::to_string(stats->refused.size()) +
+                 " part(s) refused, the first: " + stats->refused.front() +
+                 "; the node learns the rest at its first sync");
+    return;
+  }
+  Status s = store->PutMeta(kSetupBundleMeta, digest, /*sync=*/true);
+  if (!s.ok()) log->Log(LogLevel::kWarn, "node", "recording the set-up bundle: " + s.message());
+  log->Log(LogLevel::kInfo, "node",
+           "set-up bundle imported before the first sync: " + std::to_string(stats->applied) +
+               " events of the system channels (" + std::to_string(stats->duplicates) +
+               " already held), " + std::to_string(store->DirectorySnapshot()->size()) +
+               " units in the directory; node " + id.unit + " receives cases offline");
+}
 
 Status NodeDaemon::Impl::Open() {
   const NodeConfig& c = config;
@@ -170,6 +208,7 @@ Status NodeDaemon::Impl::Open() {
   auto opened = Store::Open(so);
   if (!opened.ok()) return opened.status().Annotate("opening the case log " + so.path);
   store = std::move(opened).value();
+  ImportSetupBundle(*id);
 
   sync::TlsConfig tls;
   tls.ca_pem = ca_pem;

@@ -11,11 +11,19 @@
 // On start the node writes <dir>/run.json: {"pid", "api", "api_scheme", "listen", "unit",
 // "epoch"}, the addresses actually bound (port 0 in the config picks a free one) and "http" or
 // "https", for the CLI and tests.
+// Before sync or the API start, a set-up bundle in <dir>/system.bundle (the root's system
+// channels: directory, catalogue, calendar, revocations; tools/provision.h) is imported as a
+// bundle from sync would be (sync::ImportSystemBundle), so a new office receives cases before
+// its first sync. Each file is imported once (its SHA-256 is kept in the meta key
+// "setup/system-bundle"). A file that does not verify is refused whole and logged as an
+// error, and the node starts as it would without one: it stores nothing from the file, and
+// learns the channels by sync.
 // Thread-safety: Start, ReloadCrl, ReloadApiCertificate and Stop from one thread.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/base/status.h"
 #include "node/config.h"
@@ -40,6 +48,11 @@ class NodeDaemon {
   explicit NodeDaemon(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The set-up bundle's file name, in a node bundle and in a data directory.
+inline constexpr std::string_view kSystemBundleFile = "system.bundle";
+// The meta key holding the hex SHA-256 of the last set-up bundle imported.
+inline constexpr std::string_view kSetupBundleMeta = "setup/system-bundle";
 
 // <data dir>/run.json, written by a node once it listens (see NodeDaemon).
 struct RunFile {

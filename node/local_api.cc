@@ -204,6 +204,8 @@ HttpResponse LocalApi::Route(Call& call) {
     return Backup(call);
   } else if (p == "/v1/bundle" && m == "POST") {
     return ImportBundle(call);
+  } else if (p == "/v1/bundle/system" && m == "GET") {
+    return ExportSystemBundle(call);
   } else if (p == "/v1/report" && m == "GET") {
     return Report(call);
   } else if (p == "/v1/catalogue") {

@@ -152,6 +152,7 @@ class LocalApi {
   // The IT team's routes (node/api/admin.cc).
   HttpResponse Backup(Call& call);
   HttpResponse ImportBundle(Call& call);
+  HttpResponse ExportSystemBundle(Call& call);
   HttpResponse Report(Call& call);
 
   Store* store_;

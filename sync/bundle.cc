@@ -117,8 +117,14 @@ Result<std::string> Export(const Store& store, const std::string& scope, const V
                            const VersionVector& since, int64_t now, BundleSummary* summary) {
   std::vector<StreamKey> order;
   for (const auto& [stream, head] : held) order.push_back(stream);
-  std::stable_partition(order.begin(), order.end(),
-                        [](const StreamKey& s) { return IsSystemChannel(s.channel); });
+  // The directory first, then the other system channels, then the units' channels: an
+  // importer judges every other event by the directory, the root's succession included.
+  std::stable_sort(order.begin(), order.end(), [](const StreamKey& a, const StreamKey& b) {
+    auto rank = [](const StreamKey& s) {
+      return s.channel == kDirectoryChannel ? 0 : IsSystemChannel(s.channel) ? 1 : 2;
+    };
+    return rank(a) < rank(b);
+  });
   const Identity* me = store.options().identity ? &*store.options().identity : nullptr;
   BundleSummary sum{scope, me ? me->unit : "", me ? me->epoch : 0, now};
   std::string out;
@@ -215,24 +221,33 @@ Result<std::set<std::string>> CheckSystemBundle(std::string_view bytes,
       return Status::InvalidArgument("not a set-up bundle: it carries channel " + b.stream.channel +
                                      ", not only the system channels");
     }
-    if (b.stream.origin != root_unit) {
-      return Status::PermissionDenied("stream " + b.stream.ToString() + " is signed by unit " +
-                                      b.stream.origin + ", not by the root authority " +
-                                      std::string(root_unit));
-    }
     channels.insert(b.stream.channel);
-  }
-  for (const auto& o : p.origins) {
-    if (o.unit != root_unit) {
-      return Status::PermissionDenied("origin " + o.unit + "#" + std::to_string(o.epoch) +
-                                      " is not the root authority " + std::string(root_unit));
-    }
   }
   HOSO_ASSIGN_OR_RETURN(std::vector<std::string> problems, VerifyBundle(bytes, verify, nullptr));
   if (!problems.empty()) {
     return Status::PermissionDenied(
         problems.front() +
         (problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) + " more)" : ""));
+  }
+  // The write rule as Store::Ingest applies it, against the directory the file carries: the
+  // root authority at each event's time (the founding root, or its successor) alone writes.
+  Directory dir{std::string(root_unit)};
+  std::vector<Event> events;
+  for (const auto& b : p.batches) {
+    for (const auto& e : b.events) {
+      HOSO_ASSIGN_OR_RETURN(Event event, DecodeEvent(e));  // VerifyBundle decoded it
+      if (event.stream.channel == kDirectoryChannel && Directory::ValidateEvent(event).ok()) {
+        HOSO_RETURN_IF_ERROR(dir.Apply(event));
+      }
+      events.push_back(std::move(event));
+    }
+  }
+  for (const auto& e : events) {
+    if (Status rule = dir.CheckWrite(e.stream.origin, e.stream.channel, HlcMillis(e.hlc));
+        !rule.ok()) {
+      return Status::PermissionDenied("stream " + e.stream.ToString() + " seq " +
+                                      std::to_string(e.seq) + ": " + rule.message());
+    }
   }
   return channels;
 }

@@ -54,10 +54,12 @@ struct ImportStats {
 // first sync. Its header's scope is "$system".
 Result<std::string> ExportSystemBundle(const Store& store, BundleSummary* summary = nullptr);
 
-// Checks a set-up bundle without a store, as far as a file can be checked: VerifyBundle finds
-// nothing (structure, digest, chains, signatures, origin certificates through `verify`), every
-// stream is of a system channel ("$...") and every origin is `root_unit`. The error names the
-// first problem. Returns the system channels the file carries.
+// Checks a set-up bundle without a store, as far as a file can be checked: every stream is of
+// a system channel ("$..."), VerifyBundle finds nothing (structure, digest, chains,
+// signatures, origin certificates through `verify`), and every event passes the write rule
+// against the directory the file carries: the root authority at its time (`root_unit`, the
+// deployment's founding root, or its successor) wrote it. The error names the first problem.
+// Returns the system channels the file carries.
 Result<std::set<std::string>> CheckSystemBundle(std::string_view bytes,
                                                 const OriginVerifier& verify,
                                                 std::string_view root_unit,

@@ -14,6 +14,8 @@
 #include "core/format/certificate.h"
 #include "core/format/crypto.h"
 #include "node/daemon.h"
+#include "sync/bundle.h"
+#include "tools/api_client.h"
 #include "tools/web_cert.h"
 
 namespace hoso::tools {
@@ -54,6 +56,36 @@ Status CopyFile(const std::string& from, const std::string& to, unsigned mode) {
   return node::WriteFileAtomic(to, data, mode);
 }
 
+// How a set-up bundle's origins are trusted: against the deployment's CA and CRL, as sync.
+sync::OriginVerifier TrustedBy(std::string ca_pem, std::string crl_pem) {
+  return [ca = std::move(ca_pem), crl = std::move(crl_pem)](const sync::OriginMsg& o) {
+    return sync::CheckOriginCertificate(o, ca, crl, Now());
+  };
+}
+
+// The CRL beside a CA certificate, "" when there is none.
+Result<std::string> CrlIn(const std::string& dir) {
+  if (!fs::exists(dir + "/crl.pem")) return std::string();
+  return node::ReadTextFile(dir + "/crl.pem", "CRL");
+}
+
+// A node bundle's set-up bundle, checked against the bundle's CA for `root`: "" when it has
+// none.
+Result<std::string> CheckedSetupBundle(const std::string& tls_bundle, const std::string& ca_pem,
+                                       const std::string& root) {
+  const std::string file = tls_bundle + "/" + std::string(node::kSystemBundleFile);
+  if (!fs::exists(file)) return std::string();
+  HOSO_ASSIGN_OR_RETURN(std::string bytes, node::ReadTextFile(file, "set-up bundle"));
+  HOSO_ASSIGN_OR_RETURN(std::string crl, CrlIn(tls_bundle));
+  auto checked = sync::CheckSystemBundle(bytes, TrustedBy(ca_pem, crl), root);
+  if (!checked.ok()) {
+    return checked.status().Annotate("the set-up bundle " + file +
+                                     " is refused and nothing was written (issue the office's "
+                                     "bundle again with hoso ca issue --root-node)");
+  }
+  return bytes;
+}
+
 }  // namespace
 
 Status CaInit(const std::string& ca_dir, const std::string& root_unit, int years) {
@@ -91,8 +123,52 @@ Result<std::vector<Issued>> CaIssued(const std::string& ca_dir) {
   return out;
 }
 
+Result<std::string> CaRootUnit(const std::string& ca_dir) {
+  HOSO_ASSIGN_OR_RETURN(std::string ca_pem, node::ReadTextFile(ca_dir + "/ca.pem", "CA"));
+  std::string root = RootUnitOf(ca_pem);
+  if (root.empty()) return Status::InvalidArgument(ca_dir + "/ca.pem is not a hoso CA");
+  return root;
+}
+
+Result<SystemBundle> FetchSystemBundle(const std::string& ca_dir, const std::string& root_dir) {
+  HOSO_ASSIGN_OR_RETURN(std::string ca_pem, node::ReadTextFile(ca_dir + "/ca.pem", "CA"));
+  HOSO_ASSIGN_OR_RETURN(std::string root, CaRootUnit(ca_dir));
+  HOSO_ASSIGN_OR_RETURN(std::string crl_pem, CrlIn(ca_dir));
+  auto client = ApiClient::ForNode(root_dir);
+  if (!client.ok()) {
+    return Status::FailedPrecondition(root_dir + " is not the data directory of the root node " +
+                                      root + ": " + client.status().message());
+  }
+  auto reply = client->Call("GET", "/v1/bundle/system");
+  if (!reply.ok()) {
+    return Status::IOError("cannot reach the root node " + root + " (" + root_dir +
+                           "): " + reply.status().message());
+  }
+  if (reply->status != 200) {
+    return Status::FailedPrecondition("the node at " + root_dir +
+                                      " did not give its system channels: HTTP " +
+                                      std::to_string(reply->status) + " " + reply->body);
+  }
+  SystemBundle out;
+  sync::BundleSummary summary;
+  auto channels = sync::CheckSystemBundle(reply->body, TrustedBy(ca_pem, crl_pem), root, &summary);
+  if (!channels.ok()) {
+    return channels.status().Annotate("the system channels of the node at " + root_dir);
+  }
+  if (!channels->count("$directory")) {
+    return Status::FailedPrecondition(
+        "the node at " + root_dir +
+        " holds no directory of units yet: load it first (hoso directory load --dir " + root_dir +
+        " ...), so that the office can receive cases");
+  }
+  out.bytes = std::move(reply->body);
+  out.channels = std::move(channels).value();
+  out.events = summary.events;
+  return out;
+}
+
 Result<Issued> CaIssue(const std::string& ca_dir, const std::string& unit, uint64_t epoch,
-                       const std::string& out_dir, int years) {
+                       const std::string& out_dir, int years, const std::string& system_bundle) {
   HOSO_RETURN_IF_ERROR(ValidateName("unit", unit));
   if (epoch == 0) return Status::InvalidArgument("the epoch starts at 1");
   HOSO_ASSIGN_OR_RETURN(SigningKey ca_key, CaKey(ca_dir));
@@ -127,6 +203,10 @@ Result<Issued> CaIssue(const std::string& ca_dir, const std::string& unit, uint6
   HOSO_RETURN_IF_ERROR(CopyFile(ca_dir + "/crl.pem", out_dir + "/crl.pem", 0644));
   if (fs::exists(ca_dir + "/web-ca.pem")) {  // for the hoso CLI to check the node's HTTPS
     HOSO_RETURN_IF_ERROR(CopyFile(ca_dir + "/web-ca.pem", out_dir + "/web-ca.pem", 0644));
+  }
+  if (!system_bundle.empty()) {  // public reference data, no personal data
+    HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(out_dir + "/" + std::string(node::kSystemBundleFile),
+                                               system_bundle, 0644));
   }
   HOSO_ASSIGN_OR_RETURN(std::string list,
                         node::ReadTextFile(ca_dir + "/issued.tsv", "issued list"));
@@ -187,6 +267,7 @@ Status RestoreNode(const std::string& dir, const std::string& backup,
                                    std::to_string(before.epoch) + ": hoso ca issue --unit " +
                                    before.unit + " --epoch " + std::to_string(before.epoch + 1));
   }
+  HOSO_ASSIGN_OR_RETURN(std::string setup, CheckedSetupBundle(tls_bundle, ca, config->root));
   std::string db = config->Path(config->db);
   std::error_code ec;
   if (fs::exists(db)) {
@@ -199,6 +280,10 @@ Status RestoreNode(const std::string& dir, const std::string& backup,
   HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(config->Path(config->key), new_key, 0600));
   if (fs::exists(tls_bundle + "/crl.pem")) {
     HOSO_RETURN_IF_ERROR(CopyFile(tls_bundle + "/crl.pem", config->Path(config->crl), 0644));
+  }
+  if (!setup.empty()) {  // newer system channels than the backup's, before the first sync
+    HOSO_RETURN_IF_ERROR(
+        node::WriteFileAtomic(dir + "/" + std::string(node::kSystemBundleFile), setup, 0644));
   }
   return Status::Ok();
 }
@@ -216,6 +301,7 @@ Status InitNode(const node::NodeConfig& config, const std::string& tls_bundle) {
                         node::ReadPrivateFile(tls_bundle + "/node.key", "node key"));
   auto id = VerifyNodeCertificate(cert, ca, "", Now());
   if (!id.ok()) return id.status().Annotate(tls_bundle + "/node.pem");
+  HOSO_ASSIGN_OR_RETURN(std::string setup, CheckedSetupBundle(tls_bundle, ca, config.root));
   std::error_code ec;
   fs::create_directories(dir + "/tls", ec);
   if (ec) return Status::IOError("cannot create " + dir + "/tls: " + ec.message());
@@ -236,6 +322,10 @@ Status InitNode(const node::NodeConfig& config, const std::string& tls_bundle) {
     HOSO_ASSIGN_OR_RETURN(std::string web_key,
                           node::ReadPrivateFile(tls_bundle + "/web.key", "web key"));
     HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(config.Path(config.api_key), web_key, 0600));
+  }
+  if (!setup.empty()) {  // imported at the node's first start (node/daemon.h)
+    HOSO_RETURN_IF_ERROR(
+        node::WriteFileAtomic(dir + "/" + std::string(node::kSystemBundleFile), setup, 0644));
   }
   unsigned char random[24];
   if (RAND_bytes(random, sizeof random) != 1) return Status::IOError("no randomness");

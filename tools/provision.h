@@ -9,15 +9,18 @@
 //   crl.pem     the CRL signed by the CA, rewritten on every revocation
 //   web-ca.key, web-ca.pem, web-issued.tsv   the web root (tools/web_cert.h)
 // Node bundle (what `hoso ca issue --out` writes and `hoso init --tls` takes):
-//   ca.pem, crl.pem, node.pem, node.key (0600), web-ca.pem; web.pem and web.key (0600) once
+//   ca.pem, crl.pem, node.pem, node.key (0600), web-ca.pem; system.bundle, the root node's
+//   system channels (directory, catalogue, calendar, revocations) for an office other than
+//   the root, unless issued with --no-system; web.pem and web.key (0600) once
 //   `hoso cert web --out` wrote them
 // Data directory (what `hoso init` writes; the node adds db/ and run.json):
-//   hoso.conf, api-token (0600), tls/{ca.pem, crl.pem, node.pem, node.key, web-ca.pem,
-//   web.pem, web.key}
+//   hoso.conf, api-token (0600), system.bundle (imported at the node's first start,
+//   node/daemon.h), tls/{ca.pem, crl.pem, node.pem, node.key, web-ca.pem, web.pem, web.key}
 // Thread-safety: functions on the filesystem; callers do not run two on one directory at once.
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,22 +39,41 @@ struct Issued {
   int64_t not_after = 0;
 };
 Result<std::vector<Issued>> CaIssued(const std::string& ca_dir);
-// A new key and certificate for (unit, epoch), written as a node bundle in out_dir.
+// A new key and certificate for (unit, epoch), written as a node bundle in out_dir, with
+// `system_bundle` (FetchSystemBundle) as its system.bundle unless it is empty.
 Result<Issued> CaIssue(const std::string& ca_dir, const std::string& unit, uint64_t epoch,
-                       const std::string& out_dir, int years);
+                       const std::string& out_dir, int years,
+                       const std::string& system_bundle = "");
+
+// The root unit a CA was made for (the subject of its ca.pem).
+Result<std::string> CaRootUnit(const std::string& ca_dir);
+
+struct SystemBundle {
+  std::string bytes;
+  std::set<std::string> channels;  // the system channels it carries; "$directory" always
+  uint64_t events = 0;
+};
+// The set-up bundle of a new office: the system channels of the running root node whose data
+// directory is `root_dir` (GET /v1/bundle/system), checked against the CA and CRL of `ca_dir`
+// (sync::CheckSystemBundle). IOError when the node's API does not answer; FailedPrecondition
+// when it is not the CA's root or holds no directory of units yet.
+Result<SystemBundle> FetchSystemBundle(const std::string& ca_dir, const std::string& root_dir);
 // Revokes a serial and rewrites crl.pem. Returns the CRL path.
 Result<std::string> CaRevoke(const std::string& ca_dir, uint64_t serial);
 
-// Makes a node's data directory from a node bundle: copies the TLS files, writes a fresh API
-// token and hoso.conf with `config`'s options (config.dir is the directory to make; it may
-// exist but must not hold a hoso.conf).
+// Makes a node's data directory from a node bundle: copies the TLS files and the set-up
+// bundle, writes a fresh API token and hoso.conf with `config`'s options (config.dir is the
+// directory to make; it may exist but must not hold a hoso.conf). A set-up bundle that does
+// not verify against the bundle's CA, or whose channels are not all the root's
+// (config.root), is refused, and nothing is written.
 Status InitNode(const node::NodeConfig& config, const std::string& tls_bundle);
 
 // Restores a stopped node's data directory from a backup (a checkpoint made by the node):
 // the old db/ is kept as db.before-restore-<time>, the backup copied in, and the node's
 // certificate and key replaced by the bundle's, which must be for the same unit at a higher
 // epoch: events the node signed after the backup are still out there under the old epoch,
-// and the restored node must never sign different events at the same positions.
+// and the restored node must never sign different events at the same positions. The
+// bundle's set-up bundle, if it has one that verifies, replaces the data directory's.
 Status RestoreNode(const std::string& dir, const std::string& backup,
                    const std::string& tls_bundle);
 

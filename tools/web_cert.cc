@@ -30,8 +30,8 @@ const char* const kLoopback[] = {"localhost", "127.0.0.1", "::1"};
 
 int64_t Now() { return static_cast<int64_t>(::time(nullptr)); }
 
-// The root unit of a CA made before the web root existed, from its certificate's subject
-// ("hoso CA 89").
+}  // namespace
+
 std::string RootUnitOf(const std::string& ca_pem) {
   BIO* bio = BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size()));
   X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
@@ -43,6 +43,8 @@ std::string RootUnitOf(const std::string& ca_pem) {
   std::string s = cn;
   return s.rfind("hoso CA ", 0) == 0 ? s.substr(8) : s;
 }
+
+namespace {
 
 Result<uint64_t> RandomSerial() {
   uint64_t serial = 0;

@@ -22,6 +22,10 @@
 
 namespace hoso::tools {
 
+// The root unit of a deployment's CA certificate, from its subject ("hoso CA 89"); "" when
+// the PEM is no certificate.
+std::string RootUnitOf(const std::string& ca_pem);
+
 // Makes web-ca.key and web-ca.pem in ca_dir unless they exist. `root_unit` names the
 // deployment in the root's subject; `years` its validity.
 Status WebCaInit(const std::string& ca_dir, const std::string& root_unit, int years);

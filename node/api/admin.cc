@@ -1,5 +1,5 @@
-// Backup and bundle import (the IT team's, with the API token) and the report (docs/api.md:
-// /v1/backup, /v1/bundle, /v1/report).
+// Backup, bundle import, the system channels' set-up bundle (the IT team's, with the API
+// token) and the report (docs/api.md: /v1/backup, /v1/bundle, /v1/bundle/system, /v1/report).
 #include <set>
 
 #include "core/base/text.h"
@@ -54,6 +54,16 @@ HttpResponse LocalApi::ImportBundle(Call& call) {
                                 {"applied", stats->applied},
                                 {"duplicates", stats->duplicates},
                                 {"refused", std::move(refused)}});
+}
+
+// The set-up bundle of a new office (hoso ca issue --root-node): the system channels whole.
+HttpResponse LocalApi::ExportSystemBundle(Call&) {
+  auto bundle = sync::ExportSystemBundle(*store_);
+  if (!bundle.ok()) return FromStatus(bundle.status());
+  HttpResponse r;
+  r.content_type = "application/cbor-seq";
+  r.body = std::move(bundle).value();
+  return r;
 }
 
 HttpResponse LocalApi::Report(Call& call) {

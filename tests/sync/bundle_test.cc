@@ -5,6 +5,7 @@
 
 #include "core/domain/reference_data.h"
 #include "tests/testing/bundle_testing.h"
+#include "tests/testing/stream_builder.h"
 #include "tests/testing/testing.h"
 
 using namespace hoso;
@@ -231,7 +232,32 @@ TEST_CASE("bundle: the set-up bundle is the root's system channels, checked whol
   CHECK_THAT(foreign.status().message(), Catch::Contains("origin 89#1"));
   auto other_root = CheckSystemBundle(*setup, o.verify, "91");
   REQUIRE_FALSE(other_root.ok());
-  CHECK_THAT(other_root.status().message(), Catch::Contains("not by the root authority 91"));
+  CHECK_THAT(other_root.status().message(), Catch::Contains("only the root authority 91 may"));
+  // A commune's own signed stream of the catalogue, with its valid certificate: the write
+  // rule refuses it as Store::Ingest would.
+  StreamBuilder forged({"$catalogue", "30280", 1}, testing::KeyFor(30280));
+  forged.Next("1.001193", "procedure.set", cbor::Value::Map(), testing::kTestNow << 16);
+  Batch batch = forged.Seal();
+  auto record = [](std::vector<cbor::Value> items) {
+    cbor::Value r = cbor::Value::Array();
+    for (auto& v : items) r.Append(std::move(v));
+    return cbor::Encode(r);
+  };
+  using V = cbor::Value;
+  std::string file =
+      record({V::Text("hoso/bundle/v1"), V::Text("$system"), V::Text(""), V::Uint(0), V::Uint(0)});
+  file += record({V::Uint(1), V::Text("30280"), V::Uint(1),
+                  V::Bytes(testing::KeyFor(30280).public_key()), V::Text(o.pki.CertFor("30280"))});
+  V events = V::Array();
+  events.Append(V::Bytes(batch.events[0]));
+  file += record({V::Uint(2), V::Text("$catalogue"), V::Text("30280"), V::Uint(1), V::Uint(1),
+                  V::Bytes(batch.head.signature), std::move(events)});
+  file += record({V::Uint(3), V::Uint(1), V::Uint(1), V::Bytes(AsView(Sha256(file)))});
+  REQUIRE(VerifyBundle(file, o.verify, nullptr).value().empty());  // sound as a bundle
+  auto by_commune = ImportSystemBundle(b, file, o.verify);
+  REQUIRE_FALSE(by_commune.ok());
+  CHECK_THAT(by_commune.status().message(),
+             Catch::Contains("unit 30280 may not write system channel $catalogue"));
   auto scope = ExportBundle(p, "89", {});
   REQUIRE(scope.ok());
   auto not_setup = ImportSystemBundle(b, *scope, o.verify);

@@ -15,6 +15,7 @@
 #include "node/json.h"
 #include "node/officers.h"
 #include "tests/testing/process_testing.h"
+#include "tests/tools/hoso_cli.h"
 #include "tools/network/local_network.h"
 #include "tools/provision.h"
 
@@ -23,29 +24,8 @@ namespace json = boost::json;
 
 namespace {
 
-struct Run {
-  int rc;
-  std::string out, err;
-};
-
-Run Hoso(const testing::TempDir& tmp, std::vector<std::string> args) {
-  std::string cmd = HOSO_BIN_DIR "/hoso";
-  for (const auto& a : args) {
-    std::string quoted;
-    for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    cmd += " '" + quoted + "'";
-  }
-  cmd += " >" + tmp.Sub("out.txt") + " 2>" + tmp.Sub("err.txt");
-  int status = std::system(cmd.c_str());
-  return {WEXITSTATUS(status), node::ReadTextFile(tmp.Sub("out.txt"), "out").value(),
-          node::ReadTextFile(tmp.Sub("err.txt"), "err").value()};
-}
-
-json::value Json(const Run& r) {
-  auto v = node::ParseJson(r.out);
-  REQUIRE(v.ok());
-  return std::move(v).value();
-}
+using testing::Hoso;
+using testing::Json;
 
 // A stand-in for a node's API on loopback that answers every request with 200 and the body
 // it is given: what a broken node, or a node of another version, might send.
@@ -182,7 +162,7 @@ TEST_CASE("hoso CLI: the CA, a node's data directory, cases, and exit codes", "[
   CHECK(twice.rc == 1);
   CHECK_THAT(twice.err, Catch::Contains("next epoch"));
   REQUIRE(Hoso(tmp, {"ca", "issue", "--ca", ca, "--unit", "30280", "--epoch", "2", "--out",
-                     tmp.Sub("b30280")})
+                     tmp.Sub("b30280"), "--no-system"})
               .rc == 0);
   auto revoked = Hoso(tmp, {"ca", "revoke", "--ca", ca, "--unit", "30280", "--epoch", "2"});
   CHECK(revoked.rc == 0);
@@ -307,9 +287,11 @@ TEST_CASE("hoso backup and restore: the node comes back under a new epoch, with 
                                net_dir + "/bundles/30280"});
   CHECK(same_epoch.rc == 1);
   CHECK_THAT(same_epoch.err, Catch::Contains("--epoch 2"));
+  // Re-issued with the root's system channels, as for a new office: restore takes them too.
   REQUIRE(Hoso(tmp, {"ca", "issue", "--ca", net_dir + "/ca", "--unit", "30280", "--epoch", "2",
-                     "--out", tmp.Sub("b30280e2")})
+                     "--out", tmp.Sub("b30280e2"), "--root-node", net.NodeDir("89")})
               .rc == 0);
+  CHECK(std::filesystem::exists(tmp.Sub("b30280e2") + "/system.bundle"));
   REQUIRE(Hoso(tmp, {"restore", "--dir", node_dir, "--from", tmp.Sub("backup"), "--tls",
                      tmp.Sub("b30280e2")})
               .rc == 0);

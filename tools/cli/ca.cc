@@ -40,20 +40,66 @@ int CaIssueCmd(const Args& a) {
   int years = static_cast<int>(ParseNumber(a.Get("years", "3"), &ok_years));
   if (!ok_epoch || epoch == 0) return Fail(kUsage, "--epoch must be a number from 1");
   if (!ok_years || years < 1 || years > 20) return Fail(kUsage, "--years must be 1 to 20");
-  auto issued = tools::CaIssue(a.Get("ca"), a.Get("unit"), epoch, a.Get("out"), years);
+  if (a.Has("root-node") && a.Has("no-system")) {
+    return Fail(kUsage, "give --root-node DIR or --no-system, not both");
+  }
+  auto root = tools::CaRootUnit(a.Get("ca"));
+  if (!root.ok()) return FromStatus(root.status());
+  const bool is_root = a.Get("unit") == *root;
+  // The office's set-up bundle: the root node's system channels, fetched before anything is
+  // written, so a root that does not answer leaves the CA and BUNDLE as they were.
+  tools::SystemBundle system;
+  if (!is_root && !a.Has("no-system")) {
+    if (!a.Has("root-node")) {
+      return Fail(kUsage,
+                  "give --root-node DIR, the root node " + *root +
+                      "'s data directory: its system channels (directory, catalogue, calendar, "
+                      "revocations) go into the bundle so the office receives cases before its "
+                      "first sync; or --no-system to issue without them. Nothing was written");
+    }
+    auto fetched = tools::FetchSystemBundle(a.Get("ca"), a.Get("root-node"));
+    if (!fetched.ok()) {
+      const bool down = fetched.status().code() == Code::kIOError;
+      std::string why = fetched.status().message() +
+                        "\nNo certificate was issued and nothing was written." +
+                        (down ? " Start the root node and run this again, or give --no-system "
+                                "(the office then refuses cases until its first sync)."
+                              : "");
+      return Fail(down ? kUnreachable : kFailed, why);
+    }
+    system = std::move(fetched).value();
+  }
+  auto issued =
+      tools::CaIssue(a.Get("ca"), a.Get("unit"), epoch, a.Get("out"), years, system.bytes);
   if (!issued.ok()) return FromStatus(issued.status());
+  json::array channels;
+  for (const auto& c : system.channels) channels.push_back(json::value(c));
   if (a.json) {
     PrintJson(json::object{{"serial", issued->serial},
                            {"unit", issued->unit},
                            {"epoch", issued->epoch},
-                           {"bundle", a.Get("out")}});
+                           {"bundle", a.Get("out")},
+                           {"system_channels", std::move(channels)},
+                           {"system_events", system.events}});
+    return kOk;
+  }
+  std::printf("certificate %llu for unit %s epoch %llu in %s (node.pem, node.key, ca.pem, crl.pem",
+              static_cast<unsigned long long>(issued->serial), issued->unit.c_str(),
+              static_cast<unsigned long long>(issued->epoch), a.Get("out").c_str());
+  if (!system.bytes.empty()) {
+    std::string names;
+    for (const auto& c : system.channels) names += (names.empty() ? "" : ", ") + c;
+    std::printf(", system.bundle: %llu events of %s from the root node)\n",
+                static_cast<unsigned long long>(system.events), names.c_str());
+  } else if (is_root) {
+    std::printf(")\nThe root node writes the system channels itself (hoso directory load).\n");
   } else {
     std::printf(
-        "certificate %llu for unit %s epoch %llu in %s (node.pem, node.key, ca.pem, crl.pem)\n"
-        "Next, on the office's machine: hoso init --dir DATA_DIR --tls %s --root ROOT ...\n",
-        static_cast<unsigned long long>(issued->serial), issued->unit.c_str(),
-        static_cast<unsigned long long>(issued->epoch), a.Get("out").c_str(), a.Get("out").c_str());
+        ")\nWithout system channels (--no-system): the office refuses cases until its first "
+        "sync.\n");
   }
+  std::printf("Next, on the office's machine: hoso init --dir DATA_DIR --tls %s --root %s ...\n",
+              a.Get("out").c_str(), root->c_str());
   return kOk;
 }
 

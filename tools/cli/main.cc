@@ -46,12 +46,17 @@ std::vector<Command> Commands() {
        0,
        CaInitCmd},
       {"ca issue",
-       "--ca DIR --unit UNIT [--epoch 1] --out BUNDLE [--years 3]",
+       "--ca DIR --unit UNIT [--epoch 1] --out BUNDLE (--root-node DIR | --no-system) "
+       "[--years 3]",
        "Makes a node key and a certificate for UNIT at EPOCH, written with the CA certificate "
-       "and CRL to the BUNDLE directory for `hoso init --tls`. A node restored from a backup "
-       "or re-installed gets the next epoch.",
-       {"ca", "unit", "epoch", "out", "years"},
-       {},
+       "and CRL to the BUNDLE directory for `hoso init --tls`, and, for an office other than "
+       "the root, the running root node's system channels (directory, catalogue, calendar, "
+       "revocations; --root-node names its data directory) as system.bundle, so the office "
+       "receives cases from its first start. If the root node does not answer nothing is "
+       "written; --no-system issues without them. A node restored from a backup or "
+       "re-installed gets the next epoch.",
+       {"ca", "unit", "epoch", "out", "years", "root-node"},
+       {"no-system"},
        {"ca", "unit", "out"},
        0,
        0,
@@ -89,7 +94,8 @@ std::vector<Command> Commands() {
        [](const Args& a) { return tools::CertWebCommand(a.flags, a.json); }},
       {"init",
        "--dir DIR --tls BUNDLE --root UNIT [--listen H:P] [--upstream UNIT@H:P] [--api H:P] ...",
-       "Makes a node's data directory: copies the TLS files from BUNDLE, writes a fresh API "
+       "Makes a node's data directory: copies the TLS files and the set-up bundle of system "
+       "channels (system.bundle, checked against the CA) from BUNDLE, writes a fresh API "
        "token (0600) and hoso.conf. Any hoso-node option may be given as a flag "
        "(hoso-node --help lists them).",
        init_flags,

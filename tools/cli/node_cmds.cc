@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/base/text.h"
+#include "core/format/certificate.h"
 #include "node/config.h"
 #include "node/daemon.h"
 #include "node/officers.h"
@@ -17,6 +18,17 @@
 namespace hoso::cli {
 
 namespace json = boost::json;
+
+namespace {
+
+// Whether the certificate of a node's data directory names the root unit of its config.
+bool IsRootNode(const node::NodeConfig& config) {
+  auto cert = node::ReadTextFile(config.Path(config.cert), "node certificate");
+  auto info = cert.ok() ? ParseCertificate(*cert) : Result<CertificateInfo>(cert.status());
+  return info.ok() && info->unit == config.root;
+}
+
+}  // namespace
 
 int InitCmd(const Args& a) {
   node::NodeConfig config;
@@ -36,14 +48,26 @@ int InitCmd(const Args& a) {
                    u.c_str(), u.c_str());
     }
   }
+  const bool setup =
+      std::filesystem::exists(config.dir + "/" + std::string(node::kSystemBundleFile));
   if (a.json) {
-    PrintJson(json::object{{"dir", config.dir}});
-  } else {
-    std::printf(
-        "node data directory %s made: hoso.conf, api-token (0600), tls/\n"
-        "Start it with: hoso-node --dir %s   (or the systemd unit, docs/operations.md)\n",
-        config.dir.c_str(), config.dir.c_str());
+    PrintJson(json::object{{"dir", config.dir}, {"system_bundle", setup}});
+    return kOk;
   }
+  std::printf("node data directory %s made: hoso.conf, api-token (0600), tls/%s\n",
+              config.dir.c_str(), setup ? ", system.bundle" : "");
+  if (setup) {
+    std::printf(
+        "At its first start the node imports the root's system channels (system.bundle) and "
+        "receives cases before its first sync.\n");
+  } else if (!IsRootNode(config)) {
+    std::fprintf(stderr,
+                 "hoso: note: %s has no system.bundle: the node refuses cases until its first "
+                 "sync brings the directory of units (hoso ca issue --root-node DIR writes one)\n",
+                 a.Get("tls").c_str());
+  }
+  std::printf("Start it with: hoso-node --dir %s   (or the systemd unit, docs/operations.md)\n",
+              config.dir.c_str());
   return kOk;
 }
 

@@ -55,6 +55,20 @@ Status LocalNetwork::Start(const std::string& unit, bool online, std::vector<std
       }
       c.upstream = {up + "@" + listen_[up]};  // pinned: only that unit's node is the parent
     }
+    // As an operator issues an office's bundle once the root is set up: with the root's
+    // system channels, so the node receives cases before its first sync. A root not running,
+    // or holding no directory yet, leaves the bundle without them (the node syncs them).
+    const std::string& root = options_.members[0];
+    if (unit != root && nodes_.count(root) && nodes_[root]->running()) {
+      auto system = FetchSystemBundle(options_.dir + "/ca", NodeDir(root));
+      if (system.ok()) {
+        HOSO_RETURN_IF_ERROR(WriteFileAtomic(
+            options_.dir + "/bundles/" + unit + "/" + std::string(node::kSystemBundleFile),
+            system->bytes));
+      } else if (system.status().code() != Code::kFailedPrecondition) {
+        return system.status();
+      }
+    }
     HOSO_RETURN_IF_ERROR(InitNode(c, options_.dir + "/bundles/" + unit));
     // Every event names a known officer (docs/api.md): the officers the workload and the
     // demo write as, with role head and 1,000 PBKDF2 iterations (a loopback test network

@@ -4,6 +4,8 @@
 //
 // Units are given parents first. Nodes with children listen for peers; a node's upstream is
 // its parent's peer address, fixed at its first start (a restarted parent keeps its port).
+// A node first started while the root runs and holds a directory gets the root's system
+// channels in its bundle (FetchSystemBundle), as `hoso ca issue --root-node` gives them.
 // Everything lives under one directory: ca/, bundles/<unit>, nodes/<unit>.
 // Thread-safety: one owner thread.
 #pragma once
