@@ -170,6 +170,8 @@ const std::vector<Option>& Options() {
       Millis("idle_timeout_ms", &NodeConfig::idle_timeout_ms,
              "a peer silent for this long is disconnected"),
       Millis("keepalive_ms", &NodeConfig::keepalive_ms, "a PING is sent after this much quiet"),
+      Millis("health_interval_ms", &NodeConfig::health_interval_ms,
+             "this node's health report goes to its parent this often (paced by the keepalive)"),
       Millis("backoff_min_ms", &NodeConfig::backoff_min_ms,
              "first delay before reconnecting to an upstream"),
       Millis("backoff_max_ms", &NodeConfig::backoff_max_ms,

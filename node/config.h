@@ -81,6 +81,7 @@ struct NodeConfig {
   int64_t handshake_timeout_ms = 10000;
   int64_t idle_timeout_ms = 90000;
   int64_t keepalive_ms = 30000;
+  int64_t health_interval_ms = 60000;  // office health: a report to the parent this often
   int64_t backoff_min_ms = 200;
   int64_t backoff_max_ms = 30000;
   // The sync port's connections and received batches (sync::TlsConfig, same defaults):

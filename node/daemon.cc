@@ -18,9 +18,11 @@
 #include "core/log/store.h"
 #include "node/api_server.h"
 #include "node/api_tls.h"
+#include "node/health_source.h"
 #include "node/json.h"
 #include "node/local_api.h"
 #include "sync/bundle.h"
+#include "sync/health.h"
 #include "sync/tls/node.h"
 
 namespace hoso::node {
@@ -97,6 +99,12 @@ struct NodeDaemon::Impl {
   std::unique_ptr<LocalApi> api;
   std::unique_ptr<ApiServer> server;
   std::unique_ptr<ApiTlsState> api_tls;
+  // Office health (sync/health.h): what this node's children report, shared with sync's
+  // sessions; its source reads sync and the self-check, so it is stopped before them.
+  std::shared_ptr<sync::HealthBook> health;
+  ~Impl() {
+    if (health) health->SetLocalSource({});  // before the members its source reads go
+  }
   std::string run_file;
 
   Status Open();
@@ -230,7 +238,12 @@ Status NodeDaemon::Impl::Open() {
   tls.log = [logger](std::string_view level, std::string_view message) {
     logger->Log(ParseLogLevel(level), "sync", message);
   };
-  auto made = sync::SyncNode::Create(store.get(), tls, SystemClock::Default());
+  sync::HealthOptions health_options;
+  health_options.interval = std::chrono::milliseconds(c.health_interval_ms);
+  health = std::make_shared<sync::HealthBook>(store.get(), SystemClock::Default(), health_options);
+  sync::SessionOptions session_options;
+  session_options.health = health;
+  auto made = sync::SyncNode::Create(store.get(), tls, SystemClock::Default(), session_options);
   if (!made.ok()) {
     return made.status().Annotate("node certificate " + c.Path(c.cert) + ", key " + c.Path(c.key) +
                                   " or CA " + c.Path(c.ca));
@@ -277,6 +290,12 @@ Status NodeDaemon::Impl::Open() {
   view.api_tls_metrics = [self] { return self->api_tls->Metrics(NowSeconds()); };
   self_check = std::make_unique<SelfCheck>(store.get(), SystemClock::Default(),
                                            [self](const SelfCheckReport& r) { self->Checked(r); });
+  view.health = [h = health] { return h->Held(); };
+  view.local_health = [h = health] { return h->Local(); };
+  health->SetLocalSource([self] {
+    return CollectLocalHealth(*self->store, self->sync->Peers(), self->self_check->Current(),
+                              self->config.dir);
+  });
   api = std::make_unique<LocalApi>(store.get(), SystemClock::Default(), token, view);
   server_options.names = c.api_names;
   server_options.workers = static_cast<int>(c.api_workers);
@@ -364,12 +383,14 @@ Status NodeDaemon::ReloadApiCertificate() {
 void NodeDaemon::Stop() {
   if (!impl_ || !impl_->store) return;
   impl_->log->Log(LogLevel::kInfo, "node", "stopping");
+  if (impl_->health) impl_->health->SetLocalSource({});  // it reads sync and the self-check
   impl_->self_check.reset();  // waits for a check still running
   impl_->server->Stop();      // requests being handled finish; their writes are committed
   impl_->sync->Stop();        // closes peers; a batch being ingested commits or is re-sent later
   impl_->sync.reset();
   impl_->server.reset();
   impl_->api.reset();
+  impl_->health.reset();  // writes what it holds, then its thread ends
   Status flushed = impl_->store->Flush();
   if (!flushed.ok()) impl_->log->Log(LogLevel::kError, "node", flushed.message());
   impl_->store.reset();

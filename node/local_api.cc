@@ -200,6 +200,8 @@ HttpResponse LocalApi::Route(Call& call) {
     return NodeInfo(call);
   } else if (p == "/v1/scope" && m == "GET") {
     return Scope(call);
+  } else if (p == "/v1/network" && m == "GET") {
+    return Network(call);
   } else if (p == "/v1/backup" && m == "POST") {
     return Backup(call);
   } else if (p == "/v1/bundle" && m == "POST") {

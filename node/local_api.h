@@ -28,6 +28,7 @@
 #include "node/api/case_locks.h"
 #include "node/self_check.h"
 #include "node/sessions.h"
+#include "sync/health.h"
 #include "sync/session.h"
 #include "sync/tls/node.h"
 
@@ -65,6 +66,10 @@ struct NodeView {
   // empty.
   std::function<boost::json::object()> api_tls;
   std::function<std::string()> api_tls_metrics;
+  // Office health (sync/health.h): the reports this node holds of its scope, and its own
+  // state; either may be empty (GET /v1/network then lists the offices without reports).
+  std::function<std::vector<sync::HeldHealth>()> health;
+  std::function<sync::LocalHealth()> local_health;
 };
 
 class LocalApi {
@@ -112,6 +117,17 @@ class LocalApi {
   HttpResponse Scope(Call& call);
   HttpResponse Metrics(Call& call);
   std::vector<sync::PeerStatus> CurrentPeers() const;
+  // Office health (node/api/network.cc): every unit of this node's scope, itself included,
+  // with its latest report (this node's own as it would make it now).
+  struct Office {
+    std::string unit;
+    UnitRecord record;
+    bool self = false;
+    std::optional<sync::HeldHealth> held;
+  };
+  std::vector<Office> Offices() const;
+  HttpResponse Network(Call& call);
+  std::string NetworkMetrics() const;  // the per-office lines of /metrics
   // For each of `peers`, the events this node holds in both scopes that the peer lacks as
   // far as sync knows (0 for a peer not yet identified). Each peer identity is looked up once
   // a call, one knowledge record per stream we hold: a peer's announcements, up to

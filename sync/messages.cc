@@ -208,8 +208,8 @@ bool ToInt(const Value& v, int64_t* out) { return v.ToInt64(out); }
 }  // namespace
 
 const char* MessageName(const Message& m) {
-  static const char* kNames[] = {"HELLO", "CHANGES", "ORIGIN", "BATCH",           "ACK",
-                                 "PING",  "PONG",    "ERROR",  "RECEIPT_REQUEST", "RECEIPT"};
+  static const char* kNames[] = {"HELLO", "CHANGES", "ORIGIN",          "BATCH",   "ACK",   "PING",
+                                 "PONG",  "ERROR",   "RECEIPT_REQUEST", "RECEIPT", "HEALTH"};
   return kNames[m.index()];
 }
 
@@ -264,6 +264,15 @@ std::string EncodeMessage(const Message& m) {
         } else if constexpr (std::is_same_v<T, ReceiptMsg>) {
           v.Append(Value::Bytes(msg.body));
           v.Append(Value::Bytes(msg.signature));
+        } else if constexpr (std::is_same_v<T, HealthMsg>) {
+          Value reports = Value::Array();
+          for (const auto& r : msg.reports) {
+            Value e = Value::Array();
+            e.Append(Value::Bytes(r.body));
+            e.Append(Value::Bytes(r.signature));
+            reports.Append(std::move(e));
+          }
+          v.Append(std::move(reports));
         }
       },
       m);
@@ -373,6 +382,23 @@ Result<Message> DecodeMessage(std::string_view bytes, size_t max_frame, BatchEve
         return Shape("RECEIPT");
       }
       return Message(ReceiptMsg{f[1].str(), f[2].str()});
+    case 10: {
+      // The reports' bodies are checked by sync/health.h; here only their count and sizes.
+      if (n != 2 || !f[1].is_array() || f[1].items().empty() ||
+          f[1].items().size() > kMaxHealthReports) {
+        return Shape("HEALTH");
+      }
+      HealthMsg m;
+      for (const Value& e : f[1].items()) {
+        if (!e.is_array() || e.items().size() != 2 || !e.items()[0].is_bytes() ||
+            e.items()[0].str().size() > kMaxHealthReportBytes || !e.items()[1].is_bytes() ||
+            e.items()[1].str().size() != kSignatureSize) {
+          return Shape("HEALTH");
+        }
+        m.reports.push_back({e.items()[0].str(), e.items()[1].str()});
+      }
+      return Message(std::move(m));
+    }
     default:
       return Status::InvalidArgument("unknown message type " + std::to_string(f[0].uint()));
   }

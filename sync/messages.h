@@ -87,9 +87,24 @@ struct ReceiptMsg {
   std::string body;
   std::string signature;
 };
+// Office health (sync/health.h): child to parent, each report signed by the office it names.
+//   HEALTH = [10, [+ [report: bstr, signature: bstr .size 64]]]   ; 1 .. 256 reports
+// Sent only to a peer that announced kFeatureHealth: a PONG whose echoed time is
+// kFeaturesPong carries the sender's features in its wall_ms (older nodes ignore every PONG).
+constexpr int64_t kFeaturesPong = -1;
+constexpr int64_t kFeatureHealth = 1;
+constexpr size_t kMaxHealthReports = 256;      // reports in one HEALTH message
+constexpr size_t kMaxHealthReportBytes = 512;  // one report's encoded body
+struct SignedReport {
+  std::string body;
+  std::string signature;
+};
+struct HealthMsg {
+  std::vector<SignedReport> reports;
+};
 
 using Message = std::variant<Hello, Changes, OriginMsg, BatchMsg, Ack, Ping, Pong, ErrorMsg,
-                             ReceiptRequest, ReceiptMsg>;
+                             ReceiptRequest, ReceiptMsg, HealthMsg>;
 
 // kInflate decompresses a BATCH's events while decoding it; kDeferred leaves them compressed
 // (BatchMsg::events_z) so the caller can reserve their declared size first, then InflateBatch.

@@ -70,6 +70,7 @@ Status SyncSession::Start(std::vector<Message>* out) {
   h.seen = *seen;
   hello_sent_ = true;
   out->push_back(Message(h));
+  if (options_.health) out->push_back(Pong{kFeaturesPong, kFeatureHealth});  // reads HEALTH
   // Send at once what the peer lacks as far as we know, without waiting for its HELLO: its
   // certificate already proved who it is, and what we know of it came from its own
   // announcements and ACKs of durable commits (a restored node comes back under a new epoch,
@@ -85,7 +86,7 @@ Status SyncSession::Fail(Status s, std::vector<Message>* out) {
   return s;
 }
 
-Status SyncSession::Handle(Message in, std::vector<Message>* out) {
+Status SyncSession::HandleMessage(Message in, std::vector<Message>* out) {
   if (failed_) return Status::FailedPrecondition("session already ended");
   if (const auto* e = std::get_if<ErrorMsg>(&in)) {
     failed_ = true;
@@ -110,6 +111,11 @@ Status SyncSession::Handle(Message in, std::vector<Message>* out) {
   if (const auto* o = std::get_if<OriginMsg>(&in)) return OnOrigin(*o, out);
   if (std::holds_alternative<ReceiptRequest>(in)) return OnReceiptRequest(out);
   if (const auto* r = std::get_if<ReceiptMsg>(&in)) return OnReceipt(*r, out);
+  if (const auto* hm = std::get_if<HealthMsg>(&in)) return OnHealth(*hm, out);
+  if (const auto* po = std::get_if<Pong>(&in); po && po->echoed_ms == kFeaturesPong) {
+    peer_reads_health_ = (po->wall_ms & kFeatureHealth) != 0;
+    return Status::Ok();
+  }
   if (const auto* c = std::get_if<Changes>(&in)) return OnChanges(*c, out);
   if (const auto* p = std::get_if<Ping>(&in)) {
     out->push_back(Pong{p->wall_ms, clock_->NowMs()});

@@ -24,6 +24,8 @@
 
 namespace hoso::sync {
 
+class HealthBook;  // sync/health.h
+
 // Decides whether an origin's key may be trusted (its certificate chains to the deployment's
 // CA and names that unit and epoch). Returns the reason when not.
 using OriginVerifier = std::function<Status(const OriginMsg&)>;
@@ -40,6 +42,9 @@ struct SessionOptions {
   size_t max_peer_streams = 100000;
   // The largest frame the peer reads (its TlsConfig::max_frame): batches are cut to fit.
   size_t max_frame = kDefaultMaxFrame;
+  // Office health (sync/health.h): with a book, the session announces the feature, keeps what
+  // its children report, and reports to its parent (its own state and what it holds).
+  std::shared_ptr<HealthBook> health;
 };
 
 struct SessionStats {
@@ -48,6 +53,7 @@ struct SessionStats {
   uint64_t change_entries_received = 0;
   uint64_t purged_channels = 0;
   uint64_t receipts_sent = 0, receipts_received = 0;
+  uint64_t health_reports_sent = 0, health_reports_received = 0;
   int64_t clock_skew_ms = 0;  // peer's wall clock minus ours, from HELLO
 };
 
@@ -102,6 +108,10 @@ class SyncSession {
   bool PeerIsParent() const;  // an ancestor: it owes us receipts
   Status OnReceipt(const ReceiptMsg& m, std::vector<Message>* out);
   Status Fail(Status s, std::vector<Message>* out);
+  // Office health (sync/session_health.cc).
+  Status HandleMessage(Message in, std::vector<Message>* out);
+  Status OnHealth(const HealthMsg& m, std::vector<Message>* out);
+  void MaybeSendHealth(std::vector<Message>* out);
 
   Store* store_;
   PeerState peers_;
@@ -125,6 +135,13 @@ class SyncSession {
   SessionStats stats_;
   std::function<void(BatchMsg)> ingest_sink_;
   size_t ingests_pending_ = 0;
+  // Office health: the peer announced it reads HEALTH; when our own report last went; the
+  // book's generation last looked at; what of each unit we sent (epoch, seq).
+  bool peer_reads_health_ = false;
+  int64_t health_own_sent_ms_ = 0;
+  bool health_own_sent_ = false;
+  uint64_t health_generation_ = 0;
+  std::map<std::string, std::pair<uint64_t, uint64_t>> health_sent_;
 };
 
 }  // namespace hoso::sync

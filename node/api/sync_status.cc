@@ -298,6 +298,7 @@ HttpResponse LocalApi::Metrics(Call&) {
            static_cast<double>(a.max_ahead_ms));
     }
   }
+  out += NetworkMetrics();  // the offices of this node's scope (node/api/network.cc)
   metric("hoso_api_responses_total", "counter", "Local API responses by HTTP status.");
   {
     std::lock_guard lock(counts_mu_);

@@ -5,6 +5,7 @@
 import { $, el, show, str, arr, obj, label, fmtTime, api, showError, session } from "./dom.js";
 import { viewSlip, viewCase, STATUS } from "./case.js";
 import { viewReports } from "./reports.js";
+import { viewNetwork } from "./network.js";
 
 const ROLE = { reception: "Cán bộ tiếp nhận", processing: "Cán bộ xử lý", head: "Lãnh đạo",
                auditor: "Thanh tra (chỉ xem)" };
@@ -229,6 +230,7 @@ async function route() {
     else if (page === "hang-doi") await viewQueues(arg);
     else if (page === "ho-so") await viewCase(main(), decodeURIComponent(arg));
     else if (page === "bao-cao") await viewReports(main());
+    else if (page === "mang-luoi") await viewNetwork(main());
     else if (page === "dang-nhap") viewLogin();
     else viewReception();
   } catch (e) { showError(main(), e); }

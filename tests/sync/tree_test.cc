@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/format/certificate.h"
+#include "sync/health.h"
 #include "sync/tls/node.h"
 #include "tests/testing/testing.h"
 
@@ -36,6 +37,9 @@ struct Network {
   std::string ca_pem = MakeCaCertificate(ca_key, "89", kFrom, kTo).value();
   std::map<std::string, Member> m;
   uint64_t serial = 100;
+  // Office health: a node with a book reads and sends HEALTH (sync/health.h).
+  std::map<std::string, std::shared_ptr<HealthBook>> health;
+  std::chrono::milliseconds keepalive{30000};
 
   Network() {
     for (const auto& u : Tree7()) {
@@ -71,6 +75,7 @@ struct Network {
     c.backoff_min = std::chrono::milliseconds(20);
     c.backoff_max = std::chrono::milliseconds(200);
     c.shutdown_timeout = std::chrono::milliseconds(300);
+    c.keepalive = keepalive;
     return c;
   }
   std::set<std::string> offline;  // nodes not started
@@ -81,7 +86,9 @@ struct Network {
   void Start(std::mt19937_64& rng) {
     for (auto& [unit, x] : m) {
       if (offline.count(unit)) continue;
-      auto made = SyncNode::Create(x.node->store.get(), Config(unit), &x.node->clock);
+      SessionOptions options;
+      if (health.count(unit)) options.health = health[unit];
+      auto made = SyncNode::Create(x.node->store.get(), Config(unit), &x.node->clock, options);
       REQUIRE(made.ok());
       x.sync = std::move(made).value();
       if (unit.size() <= 3) {
@@ -267,5 +274,53 @@ TEST_CASE("tree: a commune's clock far ahead is named at the province, two hops 
   // Its clock did not drag the province's into the future.
   CHECK(HlcMillis(net.m["89"].node->store->ClockHighWater()) < testing::kTestNow + 3'600'000);
   CHECK(net.m["89"].node->store->ClockHighWater() >= province_clock);
+  net.Stop();
+}
+
+TEST_CASE("tree: a commune's health report reaches the province through its district, with skew",
+          "[tree]") {
+  Network net;
+  std::mt19937_64 rng(std::random_device{}());
+  net.keepalive = std::chrono::milliseconds(100);  // paces the relaying of reports
+  for (auto& [unit, x] : net.m) {
+    net.health[unit] = std::make_shared<HealthBook>(x.node->store.get(), &x.node->clock,
+                                                    HealthOptions{std::chrono::milliseconds(200)});
+    net.health[unit]->SetLocalSource([] {
+      LocalHealth h;
+      h.version = "hoso protocol 2, store format 1";
+      h.store_format = "1";
+      h.self_check = "passed";
+      h.disk_free_bytes = uint64_t{7} << 30;
+      return h;
+    });
+  }
+  constexpr int64_t k300Days = int64_t{300} * 86'400'000;
+  net.m["30280"].node->clock.Set(testing::kTestNow + k300Days);
+  net.Start(rng);
+  auto report_at = [&](const std::string& holder, const std::string& unit) {
+    for (const HeldHealth& h : net.health[holder]->Held()) {
+      if (h.report.unit == unit) return std::optional<HeldHealth>(h);
+    }
+    return std::optional<HeldHealth>();
+  };
+  // Every office of the province reports there, the communes through their districts.
+  REQUIRE(WaitFor([&] {
+    for (const char* u : {"883", "884", "30280", "30283", "30316", "30319"}) {
+      if (!report_at("89", u)) return false;
+    }
+    return true;
+  }));
+  auto far = report_at("89", "30280");
+  CHECK(far->relayed_by == "883");
+  CHECK(far->report.clock_skew_ms > k300Days - 60'000);
+  CHECK(far->report.made_at_ms >= testing::kTestNow + k300Days);
+  CHECK(far->report.self_check == "passed");
+  CHECK(far->report.disk_free_bytes == uint64_t{7} << 30);
+  CHECK(report_at("883", "30280")->relayed_by == "30280");
+  CHECK(report_at("89", "883")->relayed_by == "883");
+  CHECK(std::abs(report_at("89", "30283")->report.clock_skew_ms) < 60'000);
+  // A district holds only its own subtree's reports; a commune holds none.
+  CHECK_FALSE(report_at("883", "30316"));
+  CHECK(net.health["30280"]->Held().empty());
   net.Stop();
 }
