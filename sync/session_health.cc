@@ -32,7 +32,14 @@ void SyncSession::MaybeSendHealth(std::vector<Message>* out) {
                        now < health_own_sent_ms_;  // a clock set back
   const uint64_t generation = book->generation();
   if (!own_due && generation == health_generation_) return;
-  if (!PeerIsParent()) return;  // judged now: a fresh node learns the directory in a session
+  if (!PeerIsParent()) {
+    // Judged again at the next interval or report held (a fresh node learns the directory in
+    // a session), not at every message of a child's session.
+    health_own_sent_ = true;
+    health_own_sent_ms_ = now;
+    health_generation_ = generation;
+    return;
+  }
   std::vector<SignedReport> reports;
   std::vector<OriginMsg> origins;
   if (own_due) {
