@@ -330,7 +330,14 @@ Result<Message> DecodeMessage(std::string_view bytes, size_t max_frame, BatchEve
           return Shape("CHANGES");
         }
         HOSO_ASSIGN_OR_RETURN(StreamKey s, StreamFrom(e.items()[0]));
-        m.entries[s] = StreamHead{e.items()[1].uint(), HashFromView(e.items()[2].str()), false};
+        // In stream order, each stream once, as EncodeMessage writes them: one message has
+        // one encoding, and a stream announced twice does not leave the receiver to pick one.
+        if (!m.entries.empty() && !(m.entries.rbegin()->first < s)) {
+          return Status::InvalidArgument("CHANGES entries out of stream order or repeated");
+        }
+        m.entries.emplace_hint(
+            m.entries.end(), std::move(s),
+            StreamHead{e.items()[1].uint(), HashFromView(e.items()[2].str()), false});
       }
       return Message(std::move(m));
     }

@@ -1,6 +1,7 @@
 #include "core/format/event.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace hoso {
 
@@ -162,6 +163,15 @@ Result<Event> DecodeEvent(std::string_view bytes) {
   }
   e.body = std::move(v.items()[21]);  // the body, moved rather than copied
   return e;
+}
+
+Status CheckEncodable(const Event& e) {
+  Event worst = e;
+  worst.seq = std::numeric_limits<uint64_t>::max();
+  worst.prev = Hash{};
+  worst.deps.assign(kMaxDeps, Hash{});
+  for (size_t i = 0; i < kMaxDeps; ++i) worst.deps[i][0] = static_cast<uint8_t>(i + 1);
+  return DecodeEvent(EncodeEvent(worst)).status().Annotate("the event cannot be written");
 }
 
 std::string SignedHead::Message() const {

@@ -82,6 +82,13 @@ std::string EncodeEvent(const Event& e);
 Result<Event> DecodeEvent(std::string_view bytes);
 void NormalizeDeps(std::vector<Hash>* deps);
 
+// OK when `e` encodes to bytes DecodeEvent accepts at whatever place in its stream it takes:
+// any seq and prev, up to kMaxDeps deps (the worst case is what is checked). The store checks
+// each local write with it before it signs it: bytes its own decoder refuses (text that is not
+// UTF-8, a list over the decoder's limits, an event over kMaxEventBytes) would be refused by
+// every peer, and the stream would sync no further.
+Status CheckEncodable(const Event& e);
+
 // Checks identifiers: unit codes and channel names are 1..64 bytes of [0-9A-Za-z._-],
 // system channels start with '$'.
 Status ValidateName(std::string_view what, std::string_view name);

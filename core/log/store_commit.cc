@@ -229,6 +229,8 @@ Status Store::CommitLocal(std::deque<Writer*>& group) {
       }
       if (s.ok() && e.stream.channel == kDirectoryChannel) s = Directory::ValidateEvent(e);
       if (s.ok() && options_.check_event) s = options_.check_event(e);
+      // What peers could not decode is never signed (a stream would stop syncing there).
+      if (s.ok()) s = CheckEncodable(e);
       if (s.ok() && !IsSystemChannel(e.stream.channel)) {
         s = CheckCaseChannel(p, events, e.case_code, e.stream.channel);
       }

@@ -43,12 +43,35 @@ std::string Label(std::string_view field) {
   return std::string(field);
 }
 
+// Boost.JSON writes a string's bytes as they are, and text from a request (a path, a query, a
+// code named in a store's message) need not be UTF-8, which JSON must be (RFC 8259): a client
+// would refuse the whole answer. Each byte of a sequence that is not UTF-8 becomes U+FFFD;
+// such bytes can only be inside a string, so the JSON around them stays as it was.
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+    if (n <= s.size() - i && cbor::IsValidUtf8(s.substr(i, n))) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 HttpResponse Json(int status, const json::value& v) {
   HttpResponse r;
   r.status = status;
-  r.body = json::serialize(v) + "\n";
+  r.body = json::serialize(v);
+  if (!cbor::IsValidUtf8(r.body)) r.body = ValidUtf8(r.body);
+  r.body += "\n";
   return r;
 }
 

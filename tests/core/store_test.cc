@@ -9,6 +9,7 @@
 #include "core/audit/replay.h"
 #include "core/base/text.h"
 #include "core/domain/case_index.h"
+#include "core/domain/reference_data.h"
 #include "tests/testing/testing.h"
 
 using namespace hoso;
@@ -152,6 +153,39 @@ TEST_CASE("store: refused local writes change nothing and say why", "[store]") {
                       UnitSetBody({"30280", "", "x", "y"}, 0), "it"})
             .status()
             .code() == Code::kPermissionDenied);
+}
+
+// Found by the units and catalogue CSV fuzz targets (docs/fuzzing.md): a unit type or a
+// procedure's document that is not UTF-8 passed every check and was signed, in bytes that
+// DecodeEvent, and so every peer, refuses: the root's "$directory" stream would sync no
+// further. Such a write is now refused before it is signed.
+TEST_CASE("store: a local write its own decoder would refuse is never signed", "[store]") {
+  TempDir dir;
+  auto p = OpenNode(dir.Sub("p"), "89");
+  WriteDirectory(*p->store);
+  Snapshot before(*p->store);
+  auto unit = p->store->Append({std::string(kDirectoryChannel), "30281", "unit.set",
+                                UnitSetBody({"30281", "883", "Phường Mới", "Ph\xc6"}, 0), "it"});
+  CHECK(unit.status().code() == Code::kInvalidArgument);
+  CHECK_THAT(unit.status().message(), Catch::Contains("UTF-8"));
+  Procedure proc{"1.000001", "Thủ tục", "UBND", 3, true, true, 0, {"T\xe1\xbb"}};
+  auto procedure = p->store->Append(CatalogueWrites({proc}, "it"));
+  CHECK(procedure.status().code() == Code::kInvalidArgument);
+  CHECK(Snapshot(*p->store) == before);
+  // Nested deeper than the decoder reads.
+  cbor::Value deep = cbor::Value::Map();
+  for (int i = 0; i < 10; ++i) {
+    cbor::Value outer = cbor::Value::Map();
+    outer.Set("x", std::move(deep));
+    deep = std::move(outer);
+  }
+  LocalWrite nested = Receive("89", "89-1", "A", 1);
+  nested.body.Set("extra", deep);
+  CHECK_FALSE(p->store->Append(nested).ok());
+  CHECK(Snapshot(*p->store) == before);
+  // What decodes is written as before.
+  proc.documents = {"Tờ khai"};
+  CHECK(p->store->Append(CatalogueWrites({proc}, "it")).ok());
 }
 
 TEST_CASE("store: remote batches replicate and converge", "[store]") {

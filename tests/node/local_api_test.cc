@@ -187,6 +187,23 @@ TEST_CASE("local API: bad requests get a 4xx naming the field, and write nothing
   CHECK(store.CommitCounter() == after_one);
 }
 
+// Found by the api fuzz target (docs/fuzzing.md): a 404 echoed a path that was not UTF-8
+// into its JSON, which a client's parser then refused whole. Answers are UTF-8 JSON always.
+TEST_CASE("local API: an answer naming request bytes that are not UTF-8 is still JSON",
+          "[node][api]") {
+  Office o;
+  auto r = Call(*o.commune_api, "GET", "/v1/\xff\xfe");
+  CHECK(r.status == 404);
+  CHECK(cbor::IsValidUtf8(r.body));
+  CHECK(ParseJson(r.body).ok());
+  CHECK_THAT(r.body, Catch::Contains("/v1/\xEF\xBF\xBD\xEF\xBF\xBD"));
+  for (const std::string target : {"/v1/cases/30280-%C3%28", "/v1/x%F0%9F", "/v1/cases?q=%E1%BB"}) {
+    r = Call(*o.commune_api, "GET", target);
+    CHECK(cbor::IsValidUtf8(r.body));
+    CHECK(ParseJson(r.body).ok());
+  }
+}
+
 TEST_CASE("local API: the bearer token guards every route but /healthz", "[node][api]") {
   Office o;
   CHECK(o.commune_api->Handle({"GET", "/healthz", "", ""}).status == 200);

@@ -127,6 +127,40 @@ TEST_CASE("messages: every type round-trips through frames", "[messages]") {
   CHECK(batch.head.Verify(testing::KeyFor(883).public_key()).ok());
 }
 
+// Found by the sync_message fuzz target (docs/fuzzing.md): CHANGES with its entries out of
+// stream order, or one stream twice, was accepted (the last entry winning), so one message
+// had several encodings. EncodeMessage writes them in order, once each; nothing else is read.
+TEST_CASE("messages: CHANGES out of stream order or with a stream twice is refused", "[messages]") {
+  StreamKey a{"30280", "30280", 1}, b{"30283", "30283", 1};
+  VersionVector vv{{a, StreamHead{5, Sha256("a"), false}}, {b, StreamHead{7, Sha256("b"), false}}};
+  const std::string ordered = EncodeMessage(Changes{3, vv});
+  REQUIRE(DecodeMessage(ordered).ok());
+  auto entry = [](const StreamKey& s, uint64_t seq, const Hash& id) {
+    cbor::Value e = cbor::Value::Array();
+    cbor::Value key = cbor::Value::Array();
+    key.Append(cbor::Value::Text(s.channel));
+    key.Append(cbor::Value::Text(s.origin));
+    key.Append(cbor::Value::Uint(s.epoch));
+    e.Append(std::move(key));
+    e.Append(cbor::Value::Uint(seq));
+    e.Append(cbor::Value::Bytes(AsView(id)));
+    return e;
+  };
+  for (const auto& [first, second] :
+       {std::pair{b, a}, std::pair{a, a}}) {  // out of order; the same stream twice
+    cbor::Value m = cbor::Value::Array();
+    m.Append(cbor::Value::Uint(1));
+    m.Append(cbor::Value::Uint(3));
+    cbor::Value entries = cbor::Value::Array();
+    entries.Append(entry(first, 5, Sha256("a")));
+    entries.Append(entry(second, 7, Sha256("b")));
+    m.Append(std::move(entries));
+    auto got = DecodeMessage(cbor::Encode(m));
+    CHECK(got.status().code() == Code::kInvalidArgument);
+    CHECK_THAT(got.status().message(), Catch::Contains("CHANGES entries out of stream order"));
+  }
+}
+
 TEST_CASE("messages: oversize, empty and malformed frames are refused", "[messages]") {
   FrameReader reader(1024);
   CHECK(reader.Append(std::string("\x00\x00\x04\x01", 4)).code() == Code::kOutOfRange);
