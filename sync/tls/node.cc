@@ -117,10 +117,13 @@ awaitable<void> SyncNode::Impl::Upstream(std::string host, uint16_t port, std::s
         auto c = std::make_shared<Conn>(this, std::move(socket), Context(), status);
         settled = co_await Run(c, false, expected_unit);
       } else {
-        Update(status, [&](PeerStatus& p) { p.last_error = "connect failed: " + cec.message(); });
+        // The message by value: clang 14 cannot capture a structured binding (C++20, P1091).
+        Update(status,
+               [msg = cec.message()](PeerStatus& p) { p.last_error = "connect failed: " + msg; });
       }
     } else {
-      Update(status, [&](PeerStatus& p) { p.last_error = "resolve failed: " + rec.message(); });
+      Update(status,
+             [msg = rec.message()](PeerStatus& p) { p.last_error = "resolve failed: " + msg; });
     }
     if (stopping) break;
     if (settled) backoff = config.backoff_min;
