@@ -21,6 +21,8 @@
 #include "node/health_source.h"
 #include "node/json.h"
 #include "node/local_api.h"
+#include "node/router.h"
+#include "node/scope_watch.h"
 #include "sync/bundle.h"
 #include "sync/health.h"
 #include "sync/tls/node.h"
@@ -95,7 +97,9 @@ struct NodeDaemon::Impl {
   std::string crl_pem;  // the current CRL, for bundles (sync keeps its own copy)
   std::unique_ptr<Store> store;
   std::unique_ptr<sync::SyncNode> sync;
-  std::unique_ptr<SelfCheck> self_check;  // joined before sync and the store go
+  std::unique_ptr<SelfCheck> self_check;    // joined before sync and the store go
+  std::unique_ptr<ScopeWatch> scope_watch;  // likewise
+  std::unique_ptr<Router> router;           // likewise
   std::unique_ptr<LocalApi> api;
   std::unique_ptr<ApiServer> server;
   std::unique_ptr<ApiTlsState> api_tls;
@@ -124,6 +128,10 @@ void NodeDaemon::Impl::Checked(const SelfCheckReport& r) {
                  " streams, " + std::to_string(r.events) + " events, " + std::to_string(r.cases) +
                  " cases; sync starts");
     sync->Release();
+    // Purges only once the check is done: a channel purged under the auditor reads as damage.
+    scope_watch = std::make_unique<ScopeWatch>(store.get(), SystemClock::Default(), log);
+    router = std::make_unique<Router>(
+        store.get(), SystemClock::Default(), [self = this] { return self->api->Reference(); }, log);
     return;
   }
   sync->Hold("the store failed its self-check");
@@ -385,8 +393,10 @@ void NodeDaemon::Stop() {
   impl_->log->Log(LogLevel::kInfo, "node", "stopping");
   if (impl_->health) impl_->health->SetLocalSource({});  // it reads sync and the self-check
   impl_->self_check.reset();  // waits for a check still running
-  impl_->server->Stop();      // requests being handled finish; their writes are committed
-  impl_->sync->Stop();        // closes peers; a batch being ingested commits or is re-sent later
+  impl_->scope_watch.reset();
+  impl_->router.reset();
+  impl_->server->Stop();  // requests being handled finish; their writes are committed
+  impl_->sync->Stop();    // closes peers; a batch being ingested commits or is re-sent later
   impl_->sync.reset();
   impl_->server.reset();
   impl_->api.reset();

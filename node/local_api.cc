@@ -216,6 +216,8 @@ HttpResponse LocalApi::Route(Call& call) {
   } else if (p == "/v1/calendar") {
     if (m == "GET") return Calendar(call);
     if (m == "POST") return SetCalendar(call);
+  } else if (p == "/v1/directory/redraw" && m == "POST") {
+    return Redraw(call);
   } else if (p == "/v1/directory") {
     if (m == "GET") return Directory(call);
     if (m == "POST") return LoadDirectory(call);

@@ -76,6 +76,8 @@ class LocalApi {
  public:
   LocalApi(Store* store, const Clock* clock, std::string token, NodeView view);
   HttpResponse Handle(const HttpRequest& request);
+  // The catalogue and calendars as the store holds them now (cached; any thread).
+  std::shared_ptr<const ReferenceData> Reference() const;
   // Decides from the headers alone (request.body is ignored) whether a request may go on:
   // nothing when it may, else the refusal to send without reading its body (401 without a
   // token or a live session; 403 for a session on the token-only bundle route). It runs on
@@ -142,14 +144,13 @@ class LocalApi {
   HttpResponse SetCalendar(Call& call);
   HttpResponse Directory(Call& call);
   HttpResponse LoadDirectory(Call& call);
+  HttpResponse Redraw(Call& call);
   HttpResponse Revocations(Call& call);
   HttpResponse Revoke(Call& call);
   std::optional<HttpResponse> RootOnly(const char* what) const;
   // The officer of a reference-data write (directory, catalogue, calendar) with the API
   // token: "system" or an officer of this node with role head.
   std::optional<HttpResponse> ReferenceOfficer(const std::string& officer) const;
-  // The catalogue and calendars as the store holds them now (cached).
-  std::shared_ptr<const ReferenceData> Reference() const;
 
   // Officers and sessions (node/api/auth.cc).
   // The bearer token or a live session, else the 401. With `check_account`, a session's

@@ -271,15 +271,21 @@ Status SyncSession::OnChanges(const Changes& c, std::vector<Message>* out) {
 
 void SyncSession::Schedule() {
   if (!hello_sent_) return;
-  // Vectors are ordered by stream key and system channels ("$...") sort first: the directory
-  // is sent before anything whose scope it decides.
-  for (const auto& [stream, head] : store_->Vector(SharedFilter())) {
-    auto k = known_.find(stream);
-    uint64_t peer_has = k == known_.end() ? 0 : k->second.seq;
-    uint64_t& next = next_seq_[stream];
-    next = std::max(next, peer_has + 1);
-    if (head.seq >= next && std::find(queue_.begin(), queue_.end(), stream) == queue_.end()) {
-      queue_.push_back(stream);
+  // The directory first: it decides scopes and who the root authority is, so the other
+  // system channels ("$calendar", "$catalogue" sort before it) written by a successor root
+  // (91 after 89) are refused by a peer that has not learned the succession yet. Then the
+  // rest in stream-key order (system channels, "$...", sort before units).
+  VersionVector vector = store_->Vector(SharedFilter());
+  for (bool directory : {true, false}) {
+    for (const auto& [stream, head] : vector) {
+      if ((stream.channel == kDirectoryChannel) != directory) continue;
+      auto k = known_.find(stream);
+      uint64_t peer_has = k == known_.end() ? 0 : k->second.seq;
+      uint64_t& next = next_seq_[stream];
+      next = std::max(next, peer_has + 1);
+      if (head.seq >= next && std::find(queue_.begin(), queue_.end(), stream) == queue_.end()) {
+        queue_.push_back(stream);
+      }
     }
   }
 }

@@ -5,6 +5,7 @@
 #include "core/domain/lifecycle.h"
 #include "core/domain/reference_data.h"
 #include "core/domain/report.h"
+#include "core/domain/routing.h"
 
 namespace hoso {
 
@@ -13,6 +14,7 @@ void UseCaseLogRules(StoreOptions* options) {
   options->conflict_policy = &LifecycleConflictPolicy();
   options->projections = CaseIndexProjections();
   options->projections.push_back(&ReportProjection());
+  options->projections.push_back(&RoutingProjection());
   options->system_channels = {std::string(kCatalogueChannel), std::string(kCalendarChannel)};
 }
 

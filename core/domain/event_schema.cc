@@ -234,6 +234,11 @@ const std::vector<Rule>& CaseFields() {
       Text("return_address", kLong),
       Text("note", kLong),
       Text("tracking", kShort),
+      // Routing (docs/routing.md): units and case codes.
+      Text("residence", kShort),
+      Text("route_to", kShort),
+      Text("linked", kShort),
+      Text("source", kShort),
   };
   return rules;
 }
@@ -254,7 +259,7 @@ Status CheckCaseEvent(const Event& e) {
   }
   HOSO_RETURN_IF_ERROR(CheckFields(CaseFields(), e.body, "body"));
   // Codes a clerk types into searches and a spreadsheet reads: names only (no "=..." formula).
-  for (const char* code : {"procedure", "tracking"}) {
+  for (const char* code : {"procedure", "tracking", "residence", "route_to", "linked", "source"}) {
     const cbor::Value* v = e.body.Find(code);
     if (v && !v->str().empty() && !ValidateName(code, v->str()).ok()) {
       return Status::InvalidArgument(std::string("body.") + code +
@@ -294,7 +299,8 @@ Status CheckReferenceEvent(const Event& e) {
                                               Bool("working_days"),
                                               Bool("postal"),
                                               Uint("fee", 1'000'000'000'000),
-                                              Array("documents", 200, Text("", kLong))};
+                                              Array("documents", 200, Text("", kLong)),
+                                              Text("competent", kShort)};
   static const std::vector<Rule> year = {Required(Uint("year", 2200, 1900)),
                                          Array("holidays", 366, Text("", 10)),
                                          Array("working_days", 366, Text("", 10))};

@@ -48,6 +48,7 @@ Result<Procedure> ProcedureFrom(const Event& e) {
   p.postal = postal->boolean();
   if (const Value* f = Get(b, "fee", Value::Kind::kUint)) p.fee = f->uint();
   p.documents = TextList(Get(b, "documents", Value::Kind::kArray));
+  if (const Value* c = Get(b, "competent", Value::Kind::kText)) p.competent = c->str();
   return p;
 }
 
@@ -87,10 +88,11 @@ Result<std::map<std::string, Event>> Latest(const Store& store, std::string_view
   return latest;
 }
 
-Result<Procedure> ProcedureFromCsv(const std::vector<std::string>& f, const std::string& where) {
-  if (f.size() != 8) {
-    return Status::InvalidArgument(where + ": expected 8 fields, found " +
-                                   std::to_string(f.size()));
+Result<Procedure> ProcedureFromCsv(const std::vector<std::string>& f, size_t columns,
+                                   const std::string& where) {
+  if (f.size() != columns) {
+    return Status::InvalidArgument(where + ": expected " + std::to_string(columns) +
+                                   " fields, found " + std::to_string(f.size()));
   }
   Procedure p;
   p.code = f[0];
@@ -123,6 +125,12 @@ Result<Procedure> ProcedureFromCsv(const std::vector<std::string>& f, const std:
     docs = semi == std::string_view::npos ? std::string_view() : docs.substr(semi + 1);
     if (!d.empty()) p.documents.emplace_back(d);
   }
+  if (columns > 8 && f[8] != "receiving") p.competent = f[8];
+  if (!p.competent.empty() && p.competent != "residence" &&
+      !ValidateName("competent", p.competent).ok()) {
+    return Status::InvalidArgument(where +
+                                   ": competent must be receiving, residence or a unit code");
+  }
   return p;
 }
 
@@ -130,16 +138,20 @@ Result<Procedure> ProcedureFromCsv(const std::vector<std::string>& f, const std:
 
 Result<std::vector<Procedure>> ParseCatalogueCsv(std::string_view text) {
   std::vector<Procedure> out;
+  size_t columns = 8;
   HOSO_RETURN_IF_ERROR(ForEachCsvLine(text, [&](size_t line_no, const auto& f) {
     std::string where = "catalogue CSV line " + std::to_string(line_no);
     if (line_no == 1) {
-      if (f.size() != 8 || f[0] != "code") {
-        return Status::InvalidArgument(
-            where + ": expected header code,name,agency,days,day_kind,postal,fee,documents");
+      bool with_competent = f.size() == 9 && f[8] == "competent";
+      if ((f.size() != 8 && !with_competent) || f[0] != "code") {
+        return Status::InvalidArgument(where +
+                                       ": expected header code,name,agency,days,day_kind,postal,"
+                                       "fee,documents[,competent]");
       }
+      columns = f.size();
       return Status::Ok();
     }
-    HOSO_ASSIGN_OR_RETURN(Procedure p, ProcedureFromCsv(f, where));
+    HOSO_ASSIGN_OR_RETURN(Procedure p, ProcedureFromCsv(f, columns, where));
     out.push_back(std::move(p));
     return Status::Ok();
   }));
@@ -148,13 +160,19 @@ Result<std::vector<Procedure>> ParseCatalogueCsv(std::string_view text) {
 }
 
 std::string CatalogueCsv(const std::vector<Procedure>& procedures) {
-  std::string out = "code,name,agency,days,day_kind,postal,fee,documents\n";
+  // The 9th column only when some procedure needs it: older nodes read 8-column files.
+  bool competent = std::any_of(procedures.begin(), procedures.end(),
+                               [](const Procedure& p) { return !p.competent.empty(); });
+  std::string out = "code,name,agency,days,day_kind,postal,fee,documents";
+  out += competent ? ",competent\n" : "\n";
   for (const auto& p : procedures) {
     std::string docs;
     for (const auto& d : p.documents) docs += (docs.empty() ? "" : ";") + d;
     out += CsvField(p.code) + "," + CsvField(p.name) + "," + CsvField(p.agency) + "," +
            std::to_string(p.days) + "," + (p.working_days ? "working" : "calendar") + "," +
-           (p.postal ? "yes" : "no") + "," + std::to_string(p.fee) + "," + CsvField(docs) + "\n";
+           (p.postal ? "yes" : "no") + "," + std::to_string(p.fee) + "," + CsvField(docs);
+    if (competent) out += "," + CsvField(p.competent.empty() ? "receiving" : p.competent);
+    out += "\n";
   }
   return out;
 }
@@ -171,6 +189,7 @@ std::vector<LocalWrite> CatalogueWrites(const std::vector<Procedure>& procedures
     body.Set("postal", Value::Bool(p.postal));
     body.Set("fee", Value::Uint(p.fee));
     body.Set("documents", TextArray(p.documents));
+    if (!p.competent.empty()) body.Set("competent", Value::Text(p.competent));
     out.push_back(
         {std::string(kCatalogueChannel), p.code, "procedure.set", std::move(body), officer});
   }

@@ -36,10 +36,13 @@ struct Procedure {
   bool postal = true;
   uint64_t fee = 0;
   std::vector<std::string> documents;
+  // Who processes a case of it (docs/routing.md): "" (the receiving unit), "residence" (the
+  // citizen's commune of residence) or a unit code (a provincial department, the province).
+  std::string competent;
 };
 
 // CSV: code,name,agency,days,day_kind (working|calendar),postal (yes|no),fee,documents
-// (separated by ';'), with a header line; fields may be double-quoted.
+// (separated by ';')[,competent], with a header line; fields may be double-quoted.
 Result<std::vector<Procedure>> ParseCatalogueCsv(std::string_view text);
 std::string CatalogueCsv(const std::vector<Procedure>& procedures);
 std::vector<LocalWrite> CatalogueWrites(const std::vector<Procedure>& procedures,

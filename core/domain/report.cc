@@ -70,6 +70,10 @@ struct Bucket {
   std::string office, procedure;
   uint16_t received, due, finished;
   char channel, post, outcome;
+  // A routed case counts twice in the log and once in a report (docs/routing.md): 'S' the
+  // source case once linked (received here, processed elsewhere), 'P' the linked case
+  // (processed here, received elsewhere), '-' every other case.
+  char role = '-';
 };
 
 std::optional<Bucket> DecodeBucket(std::string_view key) {
@@ -78,7 +82,10 @@ std::optional<Bucket> DecodeBucket(std::string_view key) {
   size_t a = key.find('\0');
   if (a == std::string_view::npos) return std::nullopt;
   size_t b = key.find('\0', a + 1);
-  if (b == std::string_view::npos || key.size() != b + 1 + 9) return std::nullopt;
+  // Keys of cases not routed have no role byte (as before routing existed).
+  if (b == std::string_view::npos || (key.size() != b + 1 + 9 && key.size() != b + 1 + 10)) {
+    return std::nullopt;
+  }
   std::string_view rest = key.substr(b + 1);
   return Bucket{std::string(key.substr(0, a)),
                 std::string(key.substr(a + 1, b - a - 1)),
@@ -87,19 +94,21 @@ std::optional<Bucket> DecodeBucket(std::string_view key) {
                 GetU16(rest.substr(4)),
                 rest[6],
                 rest[7],
-                rest[8]};
+                rest[8],
+                rest.size() > 9 ? rest[9] : '-'};
 }
 
 // What one bucket of n cases adds to a period [m1, m2].
 void Count(const Bucket& b, uint64_t n, int m1, int m2, ReportFigures* f) {
   const bool open = b.finished == kNone;
-  if (b.received >= m1 && b.received <= m2) {
+  if (b.role != 'P' && b.received >= m1 && b.received <= m2) {
     f->received += n;
     if (b.channel == 'o') f->received_online += n;
     if (b.channel == 'c') f->received_in_person += n;
     if (b.channel == 'p') f->received_postal += n;
     if (b.post == '1') f->postal += n;
   }
+  if (b.role == 'S') return;  // its processing is counted on the linked case
   if (b.received < m1 && (open || b.finished >= m1)) f->carried_over += n;
   if (!open && b.finished >= m1 && b.finished <= m2) {
     f->resolved += n;
@@ -182,6 +191,11 @@ std::optional<std::string> ReportBucketKey(const CaseState& st) {
                                        : '?');
   key.push_back(post ? '1' : '0');
   key.push_back(outcome);
+  if (!Text(st, "source").empty()) {
+    key.push_back('P');
+  } else if (!Text(st, "linked").empty()) {
+    key.push_back('S');
+  }
   return key;
 }
 

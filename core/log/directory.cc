@@ -199,17 +199,21 @@ bool Directory::IsRelay(std::string_view unit, int64_t t_ms) const {
   return v && v->type == kRelayType;
 }
 
-std::string Directory::RootAt(int64_t t_ms) const {
-  std::string cur = root_;
+std::string Directory::RootAt(int64_t t_ms) const { return std::string(AuthorityAt(t_ms, "")); }
+
+std::string_view Directory::AuthorityAt(int64_t t_ms, std::string_view unit) const {
+  std::string_view cur = root_;
   // Each succession hangs the root under a new parentless unit; the bound guards a cycle.
+  bool former = false;
   for (size_t depth = 0; depth < 64; ++depth) {
     const Version* v = PresentAt(cur, t_ms);
     if (!v || v->merged_into.empty()) break;
     const Version* successor = PresentAt(v->merged_into, t_ms);
     if (!successor || !successor->parent.empty()) break;
+    former = former || cur == unit;
     cur = v->merged_into;
   }
-  return cur;
+  return unit.empty() || former ? cur : unit;
 }
 
 std::optional<int64_t> Directory::NextChangeAfter(int64_t t_ms) const {
@@ -236,7 +240,8 @@ std::optional<UnitRecord> Directory::UnitAt(std::string_view unit, int64_t t_ms)
 
 bool Directory::IsAncestorOrSelf(std::string_view ancestor, std::string_view unit,
                                  int64_t t_ms) const {
-  std::string_view cur = unit;  // then views of parents held by the directory
+  ancestor = AuthorityAt(t_ms, ancestor);  // a former root acts as its successor
+  std::string_view cur = unit;             // then views of parents held by the directory
   // The depth bound guards against a cycle a bad re-draw could create.
   for (size_t depth = 0; depth < 64; ++depth) {
     const Version* v = PresentAt(cur, t_ms);
@@ -252,7 +257,7 @@ Status Directory::CheckWrite(std::string_view origin, std::string_view channel,
                              int64_t t_ms) const {
   if (IsSystemChannel(channel)) {
     std::string root = RootAt(t_ms);
-    if (origin == root) return Status::Ok();
+    if (IsRootAuthority(origin, t_ms)) return Status::Ok();
     return Status::PermissionDenied(
         "unit " + std::string(origin) + " may not write system channel " + std::string(channel) +
         " (only the root authority " + root + " may at the event's time)");

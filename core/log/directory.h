@@ -16,9 +16,11 @@
 //
 // The root authority is the deployment's founding root (the store's root unit) until a
 // "unit.merge" hangs it under a unit with no parent: from then on that unit is the root (the
-// province's succession 89 -> 91 of 2025). A unit of type "relay" (kRelayType) is a node with
-// no channel of its own: it holds and forwards its subtree's channels and writes none.
-// Thread-safety: const methods may run concurrently; Apply needs exclusive access.
+// province's succession 89 -> 91 of 2025). A former root keeps acting as the root it became
+// (the same authority and machine, before its operator switches it to the new certificate):
+// it writes what the root writes and holds what the root holds. A unit of type "relay" (kRelayType)
+// is a node with no channel of its own: it holds and forwards its subtree's channels and writes
+// none. Thread-safety: const methods may run concurrently; Apply needs exclusive access.
 #pragma once
 
 #include <cstdint>
@@ -78,6 +80,10 @@ class Directory {
   bool IsRelay(std::string_view unit, int64_t t_ms) const;
   // The root authority at t: the founding root or its successor.
   std::string RootAt(int64_t t_ms) const;
+  // `unit` is the root authority at t, or a former root acting as it.
+  bool IsRootAuthority(std::string_view unit, int64_t t_ms) const {
+    return AuthorityAt(t_ms, unit) == RootAt(t_ms);
+  }
   // The first valid_from after t at which the tree changes (scopes may move then), or nothing.
   std::optional<int64_t> NextChangeAfter(int64_t t_ms) const;
   std::optional<std::string> ParentAt(std::string_view unit, int64_t t_ms) const;
@@ -107,6 +113,8 @@ class Directory {
   };
   const Version* VersionAt(std::string_view unit, int64_t t_ms) const;
   const Version* PresentAt(std::string_view unit, int64_t t_ms) const;  // not left
+  // The root at t when `unit` is it or a former root; else `unit` ("": the root at t).
+  std::string_view AuthorityAt(int64_t t_ms, std::string_view unit) const;
   void AddVersion(const std::string& unit, Version v);
 
   std::string root_;

@@ -136,6 +136,9 @@ Result<std::vector<Store::Purge>> Store::PurgeOutOfScope() {
   std::vector<Purge> done;
   for (const std::string& channel : channels) {
     if (!s.ok()) break;
+    // Never its own channel: an office whose unit left for another province keeps its
+    // records, to hand them over by bundle.
+    if (channel == options_.identity->unit) continue;
     if (dir->InScope(options_.identity->unit, channel, now)) continue;
     auto purged = PurgeChannel(channel);
     if (!purged.ok()) {

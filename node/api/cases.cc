@@ -7,6 +7,7 @@
 #include "core/domain/case_rules.h"
 #include "core/domain/event_schema.h"
 #include "core/domain/lifecycle.h"
+#include "core/domain/routing.h"
 #include "core/log/case_state.h"
 #include "node/api/responses.h"
 #include "node/json.h"
@@ -160,15 +161,16 @@ Result<std::string> LocalApi::MintCaseCode(int64_t now_ms, api::CaseLocks::Held*
 HttpResponse LocalApi::ReceiveCase(Call& call) {
   if (!store_->options().identity) return FromStatus(Status::FailedPrecondition("no identity"));
   json::object in;
-  if (auto e =
-          ParseBody(call.req,
-                    {"officer", "code", "procedure", "procedure_name", "applicant", "documents",
-                     "channel", "return_by_post", "return_address", "due_at", "fee", "note"},
-                    &in)) {
+  if (auto e = ParseBody(
+          call.req,
+          {"officer", "code", "procedure", "procedure_name", "applicant", "documents", "channel",
+           "return_by_post", "return_address", "due_at", "fee", "note", "residence"},
+          &in)) {
     return *e;
   }
-  std::string officer, code, procedure, procedure_name, channel, return_address, note;
+  std::string officer, code, procedure, procedure_name, channel, return_address, note, residence;
   if (auto e = ActingOfficer(call, in, "received", &officer)) return *e;
+  if (auto e = TextField(in, "residence", "residence", false, kMaxShortText, &residence)) return *e;
   if (auto e = TextField(in, "code", "code", false, kMaxShortText, &code)) return *e;
   if (auto e = TextField(in, "procedure", "procedure", true, kMaxShortText, &procedure)) return *e;
   if (auto e = TextField(in, "procedure_name", "procedure_name", false, kMaxText, &procedure_name))
@@ -218,10 +220,21 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
   }
   const int64_t now = clock_->NowMs();
   const std::string& unit = store_->options().identity->unit;
+  auto dir = store_->DirectorySnapshot();
+  if (dir->IsRelay(unit, now)) {
+    return Error(409, "relay", "", "this node is a relay: it receives no case",
+                 "Máy chủ chuyển tiếp không tiếp nhận hồ sơ.");
+  }
+  auto ref = Reference();
   cbor::Value body;
-  if (auto refused = BuildReception(request, *Reference(), unit, now, &body)) {
+  if (auto refused = BuildReception(request, *ref, unit, now, &body)) return Refused(*refused);
+  std::string competent;
+  if (auto refused = ChooseCompetentUnit(ref->FindProcedure(procedure), residence, unit, *dir, now,
+                                         &competent)) {
     return Refused(*refused);
   }
+  if (!residence.empty()) body.Set("residence", cbor::Value::Text(residence));
+  if (competent != unit) body.Set("route_to", cbor::Value::Text(competent));
   api::CaseLocks::Held held;  // from the check that the code is free to the commit
   if (code.empty()) {
     auto minted = MintCaseCode(now, &held);

@@ -6,6 +6,7 @@
 
 #include "core/base/text.h"
 #include "core/domain/calendar.h"
+#include "core/domain/redraw.h"
 #include "core/domain/reference_data.h"
 #include "core/log/directory.h"
 #include "node/api/responses.h"
@@ -75,11 +76,14 @@ std::optional<HttpResponse> LocalApi::ReferenceOfficer(const std::string& office
 }
 
 std::optional<HttpResponse> LocalApi::RootOnly(const char* what) const {
+  // The root authority as it stands now: after the province's succession (89 -> 91), 91.
   const auto& o = store_->options();
-  if (o.identity && o.identity->unit == o.root_unit) return std::nullopt;
+  auto dir = store_->DirectorySnapshot();
+  std::string root = dir->RootAt(clock_->NowMs());
+  if (o.identity && dir->IsRootAuthority(o.identity->unit, clock_->NowMs())) return std::nullopt;
   return Error(403, "forbidden", "",
-               std::string("only the root node (") + o.root_unit + ") writes the " + what,
-               "Chỉ đơn vị gốc (" + o.root_unit + ") được cập nhật dữ liệu này.");
+               std::string("only the root node (") + root + ") writes the " + what,
+               "Chỉ máy chủ cấp tỉnh (" + root + ") được cập nhật dữ liệu này.");
 }
 
 HttpResponse LocalApi::Catalogue(Call& call) {
@@ -229,7 +233,7 @@ HttpResponse LocalApi::Directory(Call&) {
     units.push_back(json::object{
         {"code", u->code}, {"parent", u->parent}, {"name", u->name}, {"type", u->type}});
   }
-  return Json(200, json::object{{"root", dir->root()}, {"units", std::move(units)}});
+  return Json(200, json::object{{"root", dir->RootAt(now)}, {"units", std::move(units)}});
 }
 
 HttpResponse LocalApi::LoadDirectory(Call& call) {
@@ -257,6 +261,76 @@ HttpResponse LocalApi::LoadDirectory(Call& call) {
   return Json(201, json::object{{"units", units->size()},
                                 {"events", events},
                                 {"valid_from", FormatTime(valid_from)}});
+}
+
+namespace {
+
+json::array Pairs(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  json::array out;
+  for (const auto& [from, to] : pairs) out.push_back(json::object{{"unit", from}, {"into", to}});
+  return out;
+}
+
+json::value PlanJson(const RedrawPlan& plan, int64_t at_ms, bool written) {
+  json::array split;
+  for (const auto& shares : plan.split) {
+    split.push_back(json::array(shares.begin(), shares.end()));
+  }
+  json::array left;
+  for (const auto& [from, to] : plan.left) {
+    auto at = to.find('@');
+    left.push_back(
+        json::object{{"unit", from}, {"to", to.substr(0, at)}, {"province", to.substr(at + 1)}});
+  }
+  return json::object{{"written", written},
+                      {"at", FormatTime(at_ms)},
+                      {"old_root", plan.old_root},
+                      {"new_root", plan.new_root},
+                      {"events", plan.writes.size()},
+                      {"set", json::array(plan.set.begin(), plan.set.end())},
+                      {"merged", Pairs(plan.merged)},
+                      {"dissolved", Pairs(plan.dissolved)},
+                      {"left", std::move(left)},
+                      {"split", std::move(split)},
+                      {"rows_not_held", plan.rows_not_held}};
+}
+
+}  // namespace
+
+HttpResponse LocalApi::Redraw(Call& call) {
+  if (auto e = RootOnly("directory")) return *e;
+  auto officer = call.query.find("officer");
+  if (officer == call.query.end() || officer->second.empty()) return Missing("officer");
+  if (auto e = ReferenceOfficer(officer->second)) return *e;
+  auto at_text = call.query.find("at");
+  if (at_text == call.query.end() || at_text->second.empty()) return Missing("at");
+  auto at = ParseTime(at_text->second);
+  if (!at.ok()) return Invalid("at", at.status().message(), kViTime);
+  bool dry_run = call.query.count("dry_run") && call.query.at("dry_run") != "0";
+  // Events written under the old tree after `at` would be judged against the new one and
+  // refused: a re-draw takes effect from now on, announced ahead so offline offices learn it.
+  if (*at <= clock_->NowMs()) {
+    return Invalid("at",
+                   "the re-draw must take effect after now (" + FormatTime(clock_->NowMs()) +
+                       "): events written since under the old tree must stay valid",
+                   "Thời điểm áp dụng phải sau thời điểm hiện tại.");
+  }
+  auto rows = ParseRedrawCsv(call.req.body);
+  if (!rows.ok()) return FromStatus(rows.status(), "body");
+  std::lock_guard lock(reference_writes_mu_);
+  auto dir = store_->DirectorySnapshot();
+  if (dir->NextChangeAfter(clock_->NowMs())) {
+    return Error(409, "conflict", "at",
+                 "a change of the directory is already scheduled: it must take effect first",
+                 "Đã có một thay đổi danh mục đơn vị đang chờ áp dụng.");
+  }
+  auto plan = PlanRedraw(*rows, *dir, *at, officer->second);
+  if (!plan.ok()) return FromStatus(plan.status(), "body");
+  if (dry_run) return Json(200, PlanJson(*plan, *at, false));
+  // One commit: a re-draw half written would be planned differently the second time.
+  auto appended = store_->Append(plan->writes);
+  if (!appended.ok()) return FromStatus(appended.status(), "body");
+  return Json(201, PlanJson(*plan, *at, true));
 }
 
 HttpResponse LocalApi::Revocations(Call&) {

@@ -216,10 +216,20 @@ HttpResponse LocalApi::Scope(Call&) {
     if (!cases.ok()) return FromStatus(cases.status());
     if (!cases->empty()) by_status[s] = cases->size();
   }
+  auto purges = store_->Purges();
+  if (!purges.ok()) return FromStatus(purges.status());
+  json::array purged;
+  for (const Store::Purge& p : *purges) {
+    purged.push_back(json::object{{"channel", p.channel},
+                                  {"at", FormatTime(p.at_ms)},
+                                  {"events", p.events},
+                                  {"cases", p.cases}});
+  }
   json::object out;
   out["cases"] = store_->CaseCount();
   out["by_status"] = std::move(by_status);
   out["channels"] = std::move(list);
+  out["purged"] = std::move(purged);
   return Json(200, out);
 }
 

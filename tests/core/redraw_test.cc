@@ -3,9 +3,9 @@
 #include "core/domain/redraw.h"
 
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <set>
-#include <sstream>
+
+#include "tests/testing/testing.h"
 
 using namespace hoso;
 
@@ -15,10 +15,7 @@ constexpr int64_t kAt = 1751302800000;  // 2025-07-01T00:00:00+07:00
 constexpr int64_t kBefore = kAt - 1;
 
 std::string ReadData(const std::string& name) {
-  std::ifstream in(std::string(HOSO_DATA_DIR) + "/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return testing::ReadWholeFile(std::string(HOSO_DATA_DIR) + "/" + name);
 }
 
 Directory Tree2019() {
@@ -91,12 +88,17 @@ TEST_CASE("redraw: after it the tree is the 2025 units file, and history stays v
   }
 
   // The root's succession: the same authority under the new code from the instant it takes
-  // effect; 89's directory events before it stay valid.
+  // effect; 89's events before it stay valid, and 89 keeps acting as the root it became
+  // (nothing breaks at the instant, before the province node switches certificates).
   CHECK(dir.RootAt(kBefore) == "89");
   CHECK(dir.RootAt(kAt) == "91");
   CHECK(dir.CheckWrite("89", kDirectoryChannel, kBefore).ok());
-  CHECK_FALSE(dir.CheckWrite("89", kDirectoryChannel, kAt).ok());
   CHECK(dir.CheckWrite("91", kDirectoryChannel, kAt).ok());
+  CHECK(dir.CheckWrite("89", kDirectoryChannel, kAt).ok());
+  CHECK(dir.CheckWrite("89", "30307", kAt).ok());
+  CHECK_FALSE(dir.CheckWrite("91", kDirectoryChannel, kBefore).ok());
+  CHECK(dir.ScopeOf("89", kAt) == dir.ScopeOf("91", kAt));
+  CHECK_FALSE(dir.CheckWrite("30280", kDirectoryChannel, kAt).ok());
 
   // A reused code: 30307 was Mỹ Hòa and is now Long Xuyên; its old history keeps its old name.
   CHECK(dir.UnitAt("30307", kBefore)->name == "Phường Mỹ Hòa");

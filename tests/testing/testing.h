@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -134,18 +136,27 @@ struct TestPki {
   std::string CertFor(const std::string& unit) { return CertFor(unit, KeyFor(std::stoi(unit))); }
 };
 
-// A store with a node identity and a fake clock, under root 89.
+// The bytes of a file ("" when it cannot be read): the data files tests load.
+inline std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A store with a node identity and a fake clock, under root 89 unless told.
 struct TestNode {
   FakeClock clock{kTestNow};
   std::unique_ptr<Store> store;
 };
 
 inline std::unique_ptr<TestNode> OpenTestNode(const std::string& path, const std::string& unit,
-                                              int key = 0, uint64_t epoch = 1) {
+                                              int key = 0, uint64_t epoch = 1,
+                                              const std::string& root = "89") {
   auto node = std::make_unique<TestNode>();
   StoreOptions o;
   o.path = path;
-  o.root_unit = "89";
+  o.root_unit = root;
   o.identity = Identity{unit, epoch, KeyFor(key ? key : std::stoi(unit))};
   o.clock = &node->clock;
   UseCaseLogRules(&o);

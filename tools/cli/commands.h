@@ -39,6 +39,7 @@ int CatalogueSearchCmd(const Args& a);
 int CalendarSetCmd(const Args& a);
 int CalendarShowCmd(const Args& a);
 int DirectoryLoadCmd(const Args& a);
+int DirectoryRedrawCmd(const Args& a);
 int DirectoryShowCmd(const Args& a);
 int RevokeCmd(const Args& a);
 

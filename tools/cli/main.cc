@@ -301,6 +301,19 @@ std::vector<Command> Commands() {
        1,
        1,
        DirectoryLoadCmd},
+      {"directory redraw",
+       "[--dir DIR] --officer ID --at TIME [--dry-run] FILE.csv",
+       "Applies a re-draw of the province (old_province,old_code,old_name,new_code,new_name,"
+       "new_province,share, as data/redraw-2025-07-01.csv) from TIME on: the province's "
+       "succession, new units, merges into successors, districts dissolved, units gone to "
+       "another province. TIME must be ahead, so every office learns it before it applies. "
+       "Only on the root node; --dry-run prints the plan and writes nothing.",
+       with(node_flags, {"officer", "at"}),
+       {"dry-run"},
+       {"officer", "at"},
+       1,
+       1,
+       DirectoryRedrawCmd},
       {"revoke",
        "[--dir DIR] --officer ID --unit U [--epoch E] --reason TEXT",
        "Revokes a node (its unit and epoch) as data, in the $revocations channel. Only on the "

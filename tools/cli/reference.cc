@@ -209,6 +209,65 @@ int DirectoryLoadCmd(const Args& a) {
   return kOk;
 }
 
+int DirectoryRedrawCmd(const Args& a) {
+  auto csv = node::ReadTextFile(a.positional[0], "re-draw CSV");
+  if (!csv.ok()) return FromStatus(csv.status());
+  std::string target = "/v1/directory/redraw?officer=" + tools::UrlEncode(a.Get("officer")) +
+                       "&at=" + tools::UrlEncode(a.Get("at"));
+  if (a.Has("dry-run")) target += "&dry_run=1";
+  json::value out;
+  if (int rc = CallNode(a, "POST", target, *csv, &out, "text/csv"); rc != kOk) return rc;
+  if (a.json) {
+    PrintJson(out);
+    return kOk;
+  }
+  Answer answer(out);
+  auto at = answer.Field("at");
+  if (!at.ok()) return BadAnswer(at.status());
+  auto count = [&](const char* key) {
+    auto list = answer.Elements(key);
+    return list.ok() ? list->size() : 0;
+  };
+  std::printf("%s from %s: province %s -> %s, %s events\n",
+              a.Has("dry-run") ? "re-draw planned (nothing written)" : "re-draw written",
+              Local(at->value()).c_str(), answer.Str("old_root").c_str(),
+              answer.Str("new_root").c_str(), answer.Str("events").c_str());
+  std::printf("  %zu units set, %zu merged into a successor, %zu dissolved into the province\n",
+              count("set"), count("merged"), count("dissolved"));
+  if (auto left = answer.Elements("left"); left.ok()) {
+    for (const Answer& l : *left) {
+      std::printf(
+          "  %s leaves for %s (province %s): purged from every node then; before, "
+          "export its cases for that province with `hoso export --scope %s`\n",
+          l.Str("unit").c_str(), l.Str("to").c_str(), l.Str("province").c_str(),
+          l.Str("unit").c_str());
+    }
+  }
+  if (auto split = answer.Elements("split"); split.ok()) {
+    for (const Answer& one : *split) {
+      auto shares = one.Elements();
+      if (!shares.ok()) return BadAnswer(shares.status());
+      std::string line;
+      for (const Answer& share : *shares) {
+        auto code = share.Text();
+        if (!code.ok()) return BadAnswer(code.status());
+        line += (line.empty()                             ? ""
+                 : line.find(" -> ") == std::string::npos ? " -> "
+                                                          : ", ") +
+                *code;
+      }
+      std::printf("  split: %s (the first successor holds the old channel)\n", line.c_str());
+    }
+  }
+  if (std::string n = answer.Str("rows_not_held"); n != "0") {
+    std::printf(
+        "  %s rows name units this deployment never held: only their new units are "
+        "made\n",
+        n.c_str());
+  }
+  return kOk;
+}
+
 int RevokeCmd(const Args& a) {
   uint64_t epoch = 1;
   if (a.Has("epoch")) {

@@ -1,15 +1,20 @@
 // hoso-demo: the quick start's network: one hoso-node process per office on loopback, with
 // real mutual TLS, set up the way an operator would (docs/operations.md).
 //
-//   hoso-demo [--units FILE] [--cases N] [--dir DIR] [--keep]
+//   hoso-demo [--tree 2025|2019] [--units FILE] [--cases N] [--dir DIR] [--keep]
 //
-// Province 89, districts 883 and 884, communes 30280, 30283 (883) and 30316 (884), from the
-// project's An Giang units. A CA is made, every office gets a certificate and a data
-// directory, the province loads the units, and every node receives them by sync. Commune
-// 30316 then goes offline; the communes receive N cases (default 200) through their local
-// API, a third of them forwarded at once; 30316 comes back online. The program prints every
-// node's cases by status and whether each commune's fingerprint agrees at its district and
-// the province, then stops the nodes with SIGTERM. Exit status 1 if the network has not
+// The two-tier province of 2025 (default): province 91, a relay 883 (the former district
+// server of Long Xuyên) forwarding communes 30307 and 30316, and commune 30325 under the
+// province, from the project's 2025 units. --tree 2019 runs the three-tier history instead:
+// province 89, districts 883 and 884, communes 30280, 30283 (883) and 30316 (884). A CA is
+// made, every office gets a certificate and a data directory, the province loads the units,
+// and every node receives them by sync. The last commune then goes offline; the communes
+// receive N cases (default 200) through their local API, a third of them forwarded at once;
+// it comes back online. In the two-tier province a citizen of 30307 then applies at 30325's
+// counter while 30307 is offline: the province routes the case, 30307 processes it when it
+// is back, and 30325 returns the result (docs/routing.md); each hop is timed. The program
+// prints every node's cases by status and whether each commune's fingerprint agrees at every
+// node above it, then stops the nodes with SIGTERM. Exit status 1 if the network has not
 // converged within 60 s or a node did not stop cleanly. --keep leaves the nodes running and
 // prints their API addresses and tokens.
 #include <chrono>
@@ -20,6 +25,7 @@
 #include <sstream>
 
 #include "core/base/text.h"
+#include "core/domain/routing.h"
 #include "node/daemon.h"
 #include "node/json.h"
 #include "tools/catalogue_gen.h"
@@ -41,7 +47,7 @@ void Check(const Status& s) {
 }
 
 // Case i of the benchmark workload as a reception request of the local API.
-std::string ReceptionRequest(const CaseWorkload& work, uint64_t i) {
+std::string ReceptionJson(const CaseWorkload& work, uint64_t i) {
   LocalWrite w = work.Reception(i);
   auto text = [&](const cbor::Value& m, const char* k) {
     const cbor::Value* v = m.Find(k);
@@ -67,10 +73,110 @@ std::string ReceptionRequest(const CaseWorkload& work, uint64_t i) {
   return json::serialize(req);
 }
 
+struct DemoTree {
+  std::string units_file, root;
+  std::vector<std::string> members, communes;  // members parents first; communes receive
+  std::vector<UnitRecord> relays;              // added to the units, with their communes
+  std::map<std::string, std::string> behind;   // commune -> relay
+};
+
+DemoTree TwoTier() {
+  return {
+      std::string(HOSO_DATA_DIR) + "/units-an-giang-2025.csv",
+      "91",
+      {"91", "883", "30307", "30316", "30325"},
+      {"30307", "30316", "30325"},
+      {{"883", "91", "Trạm chuyển tiếp Long Xuyên (máy chủ huyện cũ)", std::string(kRelayType)}},
+      {{"30307", "883"}, {"30316", "883"}}};
+}
+
+DemoTree History2019() {
+  return {std::string(HOSO_DATA_DIR) + "/units-an-giang.csv",
+          "89",
+          {"89", "883", "884", "30280", "30283", "30316"},
+          {"30280", "30283", "30316"},
+          {},
+          {}};
+}
+
+// The procedure the routed case is for: processed by the citizen's commune of residence.
+const Procedure& ResidenceProcedure() {
+  static const Procedure p{"9.000001",
+                           "Đăng ký thường trú",
+                           "Công an cấp xã",
+                           3,
+                           true,
+                           true,
+                           0,
+                           {"Tờ khai thay đổi thông tin cư trú"},
+                           "residence"};
+  return p;
+}
+
+std::string StatusAt(tools::LocalNetwork& net, const std::string& unit, const std::string& code) {
+  auto c = net.Call(unit, "GET", "/v1/cases/" + code);
+  return c.ok() ? std::string(c->at("fields").at("status").as_string()) : "";
+}
+
+// Seconds until `unit` holds `code` at `status` (60 s at most, else the demo fails).
+double Until(tools::LocalNetwork& net, const std::string& unit, const std::string& code,
+             const std::string& status) {
+  auto t0 = std::chrono::steady_clock::now();
+  while (StatusAt(net, unit, code) != status) {
+    if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(60)) {
+      Die(code + " did not reach " + status + " at " + unit + " within 60 s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void Step(tools::LocalNetwork& net, const std::string& unit, const std::string& code,
+          const std::string& status) {
+  json::object step{{"officer", "nv.lan"}, {"status", status}};
+  Check(net.Call(unit, "POST", "/v1/cases/" + code + "/steps", json::serialize(step)).status());
+}
+
+// A citizen of A applies at B's counter while A is offline; A processes it once back.
+void RoutedCase(tools::LocalNetwork& net, const std::string& a, const std::string& b) {
+  std::printf("\na citizen of %s applies at %s's counter while %s is offline:\n", a.c_str(),
+              b.c_str(), a.c_str());
+  auto stopped = net.Stop(a);
+  if (!stopped.ok() || *stopped != 0) Die(a + " did not stop cleanly");
+  json::object req{
+      {"officer", "nv.lan"},
+      {"procedure", ResidenceProcedure().code},
+      {"residence", a},
+      {"applicant", json::object{{"name", "Phan Thị Ngọc Hân"}}},
+      {"channel", "counter"},
+      {"documents", json::array{json::object{{"name", ResidenceProcedure().documents[0]},
+                                             {"kind", "original"}}}}};
+  auto received = net.Call(b, "POST", "/v1/cases", json::serialize(req));
+  if (!received.ok()) Die(received.status().message());
+  std::string code(received->at("code").as_string());
+  std::string linked = LinkedCaseCode(a, code);
+  double routed = Until(net, b, code, "forwarded");
+  std::printf("  %s received at %s; routed by the province to %s as %s: %.2f s\n", code.c_str(),
+              b.c_str(), a.c_str(), linked.c_str(), routed);
+  Check(net.Start(a));
+  double arrived = Until(net, a, linked, "forwarded");
+  std::printf("  %s back online: it holds %s after %.2f s\n", a.c_str(), linked.c_str(), arrived);
+  Step(net, a, linked, "processing");
+  Step(net, a, linked, "result_ready");
+  double result = Until(net, b, code, "result_ready");
+  std::printf("  %s finished it: the result is ready at %s's counter after %.2f s\n", a.c_str(),
+              b.c_str(), result);
+  Step(net, b, code, "returned");
+  double back = Until(net, a, linked, "returned");
+  std::printf("  %s returned it to the citizen: %s shows it returned after %.2f s\n", b.c_str(),
+              a.c_str(), back);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string units_file = std::string(HOSO_DATA_DIR) + "/units-an-giang.csv";
+  DemoTree tree = TwoTier();
+  std::string units_file;
   std::string dir;
   uint64_t cases = 200;
   bool keep = false;
@@ -80,7 +186,11 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) Die(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--units") {
+    if (a == "--tree") {
+      std::string t = value();
+      if (t != "2025" && t != "2019") Die("--tree is 2025 (two tiers) or 2019 (three tiers)");
+      tree = t == "2025" ? TwoTier() : History2019();
+    } else if (a == "--units") {
       units_file = value();
     } else if (a == "--cases") {
       cases = std::stoull(value());
@@ -89,16 +199,23 @@ int main(int argc, char** argv) {
     } else if (a == "--keep") {
       keep = true;
     } else if (a == "--help" || a == "-h") {
-      std::printf("Usage: hoso-demo [--units FILE] [--cases N] [--dir DIR] [--keep]\n");
+      std::printf(
+          "Usage: hoso-demo [--tree 2025|2019] [--units FILE] [--cases N] [--dir DIR] "
+          "[--keep]\n");
       return 0;
     } else {
       Die("unknown argument " + a + " (hoso-demo --help)");
     }
   }
+  if (units_file.empty()) units_file = tree.units_file;
   auto csv = node::ReadTextFile(units_file, "units CSV");
   if (!csv.ok()) Die(csv.status().message());
   auto units = ParseUnitsCsv(*csv);
   if (!units.ok()) Die(units.status().message());
+  for (auto& u : *units) {
+    if (auto relay = tree.behind.find(u.code); relay != tree.behind.end()) u.parent = relay->second;
+  }
+  units->insert(units->end(), tree.relays.begin(), tree.relays.end());
   std::map<std::string, std::string> names;
   for (const auto& u : *units) names[u.code] = u.name;
   bool temp_dir = dir.empty();
@@ -110,21 +227,23 @@ int main(int argc, char** argv) {
   tools::NetworkOptions o;
   o.dir = dir;
   o.units = *units;
-  o.members = {"89", "883", "884", "30280", "30283", "30316"};
+  o.members = tree.members;
   o.node_binary = tools::ExecutableDir() + "/hoso-node";
   o.detach = keep;
   auto made = tools::LocalNetwork::Create(o);
   if (!made.ok()) Die(made.status().message());
   tools::LocalNetwork& net = **made;
   for (const auto& unit : o.members) Check(net.Start(unit));
-  std::printf("hoso demo: CA and 6 nodes (hoso-node processes, TLS on loopback) in %s\n",
-              dir.c_str());
+  std::printf("hoso demo: CA and %zu nodes (hoso-node processes, TLS on loopback) in %s\n",
+              o.members.size(), dir.c_str());
   Check(net.LoadDirectory());
   std::printf("the province loaded %zu units; every node received them by sync\n", units->size());
   // The procedure catalogue (a generated sample of 1,000) goes the same way; due dates are
   // computed from it and the working calendar.
   auto catalogue = GenerateCatalogue(1, 1000);
-  auto loaded = net.Call("89", "POST", "/v1/catalogue?officer=system", CatalogueCsv(catalogue));
+  catalogue.push_back(ResidenceProcedure());
+  auto loaded =
+      net.Call(tree.root, "POST", "/v1/catalogue?officer=system", CatalogueCsv(catalogue));
   if (!loaded.ok()) Die(loaded.status().message());
   Check(net.WaitForEveryNode(
       [&](const std::string& unit) {
@@ -135,17 +254,18 @@ int main(int argc, char** argv) {
   std::printf("the province loaded %zu procedures into the catalogue; every node has them\n",
               catalogue.size());
 
-  // 30316 goes offline; the communes keep receiving cases.
-  auto stopped = net.Stop("30316");
-  if (!stopped.ok() || *stopped != 0) Die("30316 did not stop cleanly");
-  Check(net.Start("30316", /*online=*/false));
-  std::printf("30316 is offline (no upstream); receiving %llu cases at the communes\n",
-              static_cast<unsigned long long>(cases));
-  CaseWorkload work(7, {"30280", "30283", "30316"});
+  // The last commune goes offline; the communes keep receiving cases.
+  const std::string offline = tree.communes.back();
+  auto stopped = net.Stop(offline);
+  if (!stopped.ok() || *stopped != 0) Die(offline + " did not stop cleanly");
+  Check(net.Start(offline, /*online=*/false));
+  std::printf("%s is offline (no upstream); receiving %llu cases at the communes\n",
+              offline.c_str(), static_cast<unsigned long long>(cases));
+  CaseWorkload work(7, tree.communes);
   auto t_receive = std::chrono::steady_clock::now();
   for (uint64_t i = 0; i < cases; ++i) {
     std::string office = work.Office(i);
-    auto c = net.Call(office, "POST", "/v1/cases", ReceptionRequest(work, i));
+    auto c = net.Call(office, "POST", "/v1/cases", ReceptionJson(work, i));
     if (!c.ok()) Die(c.status().message());
     if (i % 3 == 0) {
       std::string code(c->at("code").as_string());
@@ -156,14 +276,18 @@ int main(int argc, char** argv) {
   }
   double receive_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t_receive).count();
-  std::printf("received %llu cases in %.2f s; bringing 30316 online\n",
-              static_cast<unsigned long long>(cases), receive_s);
-  stopped = net.Stop("30316");
-  if (!stopped.ok() || *stopped != 0) Die("30316 did not stop cleanly");
+  std::printf("received %llu cases in %.2f s; bringing %s online\n",
+              static_cast<unsigned long long>(cases), receive_s, offline.c_str());
+  stopped = net.Stop(offline);
+  if (!stopped.ok() || *stopped != 0) Die(offline + " did not stop cleanly");
   auto t0 = std::chrono::steady_clock::now();
-  Check(net.Start("30316"));
+  Check(net.Start(offline));
   Status converged = net.WaitConverged(std::chrono::seconds(60));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (converged.ok() && tree.root == "91") {
+    RoutedCase(net, tree.communes.front(), tree.communes.back());
+    converged = net.WaitConverged(std::chrono::seconds(60));
+  }
 
   std::printf("\n%-6s %s %6s  %s\n", "node", PadUtf8("unit", 26).c_str(), "cases", "by status");
   for (const auto& unit : o.members) {
@@ -176,21 +300,25 @@ int main(int argc, char** argv) {
     std::printf("%-6s %s %6s  %s\n", unit.c_str(), PadUtf8(names[unit], 26).c_str(),
                 json::serialize(scope->at("cases")).c_str(), by_status.c_str());
   }
-  std::printf(
-      "\nfingerprint of each commune's cases, at the commune, its district, the province:\n");
-  for (std::string commune : {"30280", "30283", "30316"}) {
-    std::string district = net.parent(commune);
-    auto a = net.Fingerprints(commune), b = net.Fingerprints(district), c = net.Fingerprints("89");
-    if (!a.ok() || !b.ok() || !c.ok()) Die("reading fingerprints failed");
-    std::string fp = (*a)[commune];
-    bool same = fp == (*b)[commune] && fp == (*c)[commune];
-    std::printf("  %-6s %s  %s (%s, 89)\n", commune.c_str(), fp.substr(0, 16).c_str(),
-                same ? "agree" : "DIFFER", district.c_str());
+  std::printf("\nfingerprint of each commune's cases, at the commune and every node above it:\n");
+  for (const std::string& commune : tree.communes) {
+    auto own = net.Fingerprints(commune);
+    if (!own.ok()) Die("reading fingerprints failed");
+    std::string fp = (*own)[commune], above;
+    bool same = true;
+    for (std::string up = net.parent(commune); !up.empty(); up = net.parent(up)) {
+      auto theirs = net.Fingerprints(up);
+      if (!theirs.ok()) Die("reading fingerprints failed");
+      same = same && (*theirs)[commune] == fp;
+      above += (above.empty() ? "" : ", ") + up;
+    }
+    std::printf("  %-6s %s  %s (%s)\n", commune.c_str(), fp.substr(0, 16).c_str(),
+                same ? "agree" : "DIFFER", above.c_str());
   }
   if (!converged.ok()) {
     std::printf("\n%s\n", converged.message().c_str());
   } else {
-    std::printf("\nconverged in %.2f s after 30316 came online\n", secs);
+    std::printf("\nconverged in %.2f s after %s came online\n", secs, offline.c_str());
   }
   if (keep) {
     std::printf("\nThe nodes keep running (--keep). Local APIs:\n");
@@ -201,9 +329,9 @@ int main(int argc, char** argv) {
       net.node(unit).Forget();
     }
     std::printf(
-        "Try: build/bin/hoso case list --dir %s/nodes/30280\n"
+        "Try: build/bin/hoso case list --dir %s/nodes/%s\n"
         "Stop them with: kill $(cat %s/nodes/*/run.json | sed 's/.*\"pid\":\\([0-9]*\\).*/\\1/')\n",
-        dir.c_str(), dir.c_str());
+        dir.c_str(), tree.communes.front().c_str(), dir.c_str());
     return converged.ok() ? 0 : 1;
   }
   bool clean = true;
