@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "node/json.h"
+#include "sync/bundle.h"
 #include "tests/testing/process_testing.h"
 #include "tools/network/local_network.h"
 
@@ -80,6 +81,23 @@ TEST_CASE("redraw: a running 2019 deployment applies the real 2025 re-draw, no o
                  },
                  "the re-draw", 30s)
               .ok());
+  // Before the instant, the province exports the leaving commune's records for its new
+  // province: a bundle verified exactly as sync (docs/bundle-format.md).
+  std::string bundle = dir.path() + "/30622.bundle";
+  std::string export_cmd = std::string(HOSO_BIN_DIR) + "/hoso export --data " + net.NodeDir("89") +
+                           " --scope 30622 --out " + bundle + " > " + dir.path() +
+                           "/export.txt 2>&1";
+  int exported = std::system(export_cmd.c_str());
+  INFO(testing::ReadWholeFile(dir.path() + "/export.txt"));
+  CHECK(exported == 0);
+  sync::BundleSummary summary;
+  auto problems = sync::VerifyBundle(
+      testing::ReadWholeFile(bundle), [](const sync::OriginMsg&) { return Status::Ok(); },
+      &summary);
+  REQUIRE(problems.ok());
+  CHECK(problems->empty());
+  CHECK(summary.scope == "30622");
+  CHECK(summary.events > 1);  // the directory's and the commune's
   std::this_thread::sleep_until(at + 1500ms);
 
   // At the instant: what left each node's scope is purged and recorded, nothing else.

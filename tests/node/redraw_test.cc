@@ -144,3 +144,22 @@ TEST_CASE("redraw API: the real file at the root, planned, written once, refused
       province.Call("POST", RedrawTarget(province.node->clock.NowMs() + kHour, true), csv).status !=
       403);
 }
+
+TEST_CASE("redraw API: a relay node receives no case", "[node][redraw]") {
+  TempDir dir;
+  Office relay(dir, "883");
+  auto province = testing::OpenTestNode(dir.Sub("89"), "89");
+  REQUIRE(province->store
+              ->Append(DirectoryWrites({{"89", "", "Tỉnh An Giang", "Tỉnh"},
+                                        {"883", "89", "Trạm chuyển tiếp", std::string(kRelayType)},
+                                        {"30280", "883", "Phường Mỹ Bình", "Phường"}},
+                                       0, "it"))
+              .ok());
+  REQUIRE(testing::CopyAll(*province->store, *relay.node->store, [](const std::string& c) {
+            return c == kDirectoryChannel;
+          }).ok());
+  auto r = relay.Call("POST", "/v1/cases", Reception());
+  CHECK(r.status == 409);
+  CHECK(Body(r).at("error").as_string() == "relay");
+  CHECK(relay.node->store->CaseCount() == 0);
+}
