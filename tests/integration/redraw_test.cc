@@ -43,19 +43,12 @@ TEST_CASE("redraw: a running 2019 deployment applies the real 2025 re-draw, no o
   testing::TempDir dir;
   auto units = ParseUnitsCsv(Data("units-an-giang.csv"));
   REQUIRE(units.ok());
-  tools::NetworkOptions o;
-  o.dir = dir.path();
-  o.units = *units;
   // Long Xuyên's district with two of its wards (30280 merges into 30307, which keeps its
   // code as the new Phường Long Xuyên), and Châu Thành's district with the commune that
   // leaves for Đồng Tháp.
-  o.members = {"89", "883", "892", "30280", "30307", "30622"};
-  o.node_binary = HOSO_BIN_DIR "/hoso-node";
-  auto created = tools::LocalNetwork::Create(o);
-  REQUIRE(created.ok());
-  auto& net = **created;
-  for (const auto& unit : o.members) REQUIRE(net.Start(unit).ok());
-  REQUIRE(net.LoadDirectory().ok());
+  auto running =
+      testing::RunningNetwork(dir.path(), {"89", "883", "892", "30280", "30307", "30622"}, *units);
+  auto& net = *running;
   std::map<std::string, std::string> codes;
   for (const char* unit : {"30280", "30307", "30622"}) {
     auto c = net.Call(unit, "POST", "/v1/cases", CaseRequest("Lê Văn Tám"));
@@ -134,7 +127,7 @@ TEST_CASE("redraw: a running 2019 deployment applies the real 2025 re-draw, no o
   CHECK(testing::WaitFor([&] { return agree("30280") && agree("30307"); }, 30s));
 
   // Every old event stays valid under the tree of its time: the auditor passes everywhere.
-  for (const auto& unit : o.members) {
+  for (const auto& unit : net.members()) {
     std::string cmd = std::string(HOSO_BIN_DIR) + "/hoso audit verify --data " + net.NodeDir(unit) +
                       " > " + dir.path() + "/audit-" + unit + ".txt 2>&1";
     int rc = std::system(cmd.c_str());

@@ -42,16 +42,8 @@ TEST_CASE("routing: a citizen of A applies at B's counter while A is offline, B 
   auto units = ParseUnitsCsv(
       testing::ReadWholeFile(std::string(HOSO_DATA_DIR) + "/units-an-giang-2025.csv"));
   REQUIRE(units.ok());
-  tools::NetworkOptions o;
-  o.dir = dir.path();
-  o.units = *units;
-  o.members = {"91", A, B, C, D};
-  o.node_binary = HOSO_BIN_DIR "/hoso-node";
-  auto created = tools::LocalNetwork::Create(o);
-  REQUIRE(created.ok());
-  auto& net = **created;
-  for (const auto& unit : o.members) REQUIRE(net.Start(unit).ok());
-  REQUIRE(net.LoadDirectory().ok());
+  auto running = testing::RunningNetwork(dir.path(), {"91", A, B, C, D}, *units);
+  auto& net = *running;
   Procedure residence{"1.004222",
                       "Đăng ký thường trú",
                       "Công an xã",

@@ -32,12 +32,14 @@ inline bool WaitFor(const std::function<bool()>& done,
   return done();
 }
 
-// hoso-node processes for `members` (parents first) of SmallTree, under `dir`.
+// hoso-node processes for `members` (parents first) of `units` (SmallTree unless given),
+// under `dir`.
 inline std::unique_ptr<tools::LocalNetwork> ProcessNetwork(const std::string& dir,
-                                                           std::vector<std::string> members) {
+                                                           std::vector<std::string> members,
+                                                           std::vector<UnitRecord> units = {}) {
   tools::NetworkOptions o;
   o.dir = dir;
-  o.units = SmallTree();
+  o.units = units.empty() ? SmallTree() : std::move(units);
   o.members = std::move(members);
   o.node_binary = HOSO_BIN_DIR "/hoso-node";
   auto net = tools::LocalNetwork::Create(o);
@@ -48,8 +50,9 @@ inline std::unique_ptr<tools::LocalNetwork> ProcessNetwork(const std::string& di
 // ProcessNetwork with every member started (in order) and the directory loaded at the root:
 // the common starting point of a test.
 inline std::unique_ptr<tools::LocalNetwork> RunningNetwork(const std::string& dir,
-                                                           std::vector<std::string> members) {
-  auto net = ProcessNetwork(dir, members);
+                                                           std::vector<std::string> members,
+                                                           std::vector<UnitRecord> units = {}) {
+  auto net = ProcessNetwork(dir, members, std::move(units));
   for (const auto& unit : members) REQUIRE(net->Start(unit).ok());
   REQUIRE(net->LoadDirectory().ok());
   return net;
