@@ -392,7 +392,7 @@ void NodeDaemon::Stop() {
   if (!impl_ || !impl_->store) return;
   impl_->log->Log(LogLevel::kInfo, "node", "stopping");
   if (impl_->health) impl_->health->SetLocalSource({});  // it reads sync and the self-check
-  impl_->self_check.reset();  // waits for a check still running
+  impl_->self_check.reset();                             // waits for a check still running
   impl_->scope_watch.reset();
   impl_->router.reset();
   impl_->server->Stop();  // requests being handled finish; their writes are committed

@@ -14,8 +14,8 @@
 
 using namespace hoso;
 
-// Builds the root node and its officers before the first input, so that its cost (stores, keys) is not
-// counted against that input's 1 s.
+// Builds the root node and its officers before the first input, so that its cost (stores, keys) is
+// not counted against that input's 1 s.
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   fuzz::TheApi();
   return 0;

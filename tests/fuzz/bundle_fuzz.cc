@@ -45,7 +45,7 @@ std::string FixTrailer(std::string_view in) {
     pos += used;
   }
   if (last == 0) return std::string(in);  // the header alone, or nothing
-  if (last_was_batch) {                    // the record replaced was a batch: uncount it
+  if (last_was_batch) {                   // the record replaced was a batch: uncount it
     --batches;
     events -= last_batch_events;
   }
@@ -60,8 +60,8 @@ std::string FixTrailer(std::string_view in) {
 
 }  // namespace
 
-// Builds the network and the shared district before the first input, so that its cost (stores, keys) is not
-// counted against that input's 1 s.
+// Builds the network and the shared district before the first input, so that its cost (stores,
+// keys) is not counted against that input's 1 s.
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   fuzz::SharedDistrict(World());
   return 0;

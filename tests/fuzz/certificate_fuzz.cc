@@ -23,9 +23,8 @@ namespace {
 
 struct Pki {
   testing::TestPki pki;
-  std::string crl = MakeCrl(pki.ca_key, pki.ca, {2}, testing::TestPki::kFrom,
-                            testing::TestPki::kTo)
-                        .value();
+  std::string crl =
+      MakeCrl(pki.ca_key, pki.ca, {2}, testing::TestPki::kFrom, testing::TestPki::kTo).value();
 };
 
 const Pki& TheCa() {

@@ -22,13 +22,13 @@
 namespace hoso::fuzz {
 
 // A property that does not hold is a finding like a crash: libFuzzer keeps the input.
-#define HOSO_FUZZ_CHECK(cond, what)                                                         \
-  do {                                                                                      \
-    if (!(cond)) {                                                                          \
-      std::fprintf(stderr, "fuzz property failed: %s (%s:%d): %s\n", #cond, __FILE__,     \
-                   __LINE__, std::string(what).c_str());                                   \
-      std::abort();                                                                         \
-    }                                                                                       \
+#define HOSO_FUZZ_CHECK(cond, what)                                                             \
+  do {                                                                                          \
+    if (!(cond)) {                                                                              \
+      std::fprintf(stderr, "fuzz property failed: %s (%s:%d): %s\n", #cond, __FILE__, __LINE__, \
+                   std::string(what).c_str());                                                  \
+      std::abort();                                                                             \
+    }                                                                                           \
   } while (0)
 
 inline std::string_view AsText(const uint8_t* data, size_t size) {
@@ -97,9 +97,9 @@ inline void CheckWriteRoundTrips(const LocalWrite& w) {
   if (!CheckEventSchema(e).ok() || !CheckEncodable(e).ok()) return;
   std::string bytes = EncodeEvent(e);
   auto back = DecodeEvent(bytes);
-  HOSO_FUZZ_CHECK(back.ok(), "the store would sign an event that does not decode: " +
-                                 back.status().ToString() + " (" + w.type + " " + w.case_code +
-                                 ")");
+  HOSO_FUZZ_CHECK(
+      back.ok(), "the store would sign an event that does not decode: " + back.status().ToString() +
+                     " (" + w.type + " " + w.case_code + ")");
   HOSO_FUZZ_CHECK(EncodeEvent(*back) == bytes, "a written event does not re-encode the same");
 }
 

@@ -24,8 +24,8 @@ constexpr uint32_t kMaxHeader = 8 * 1024;
 constexpr uint64_t kMaxBody = 1 << 20;
 }  // namespace
 
-// Builds the root node and its officers before the first input, so that its cost (stores, keys) is not
-// counted against that input's 1 s.
+// Builds the root node and its officers before the first input, so that its cost (stores, keys) is
+// not counted against that input's 1 s.
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   fuzz::TheApi();
   return 0;

@@ -3,8 +3,8 @@
 // network of session_world.h, bundles exported from it, certificates from a test CA, the
 // units CSVs in data/, a rendered config, and the API requests of docs/api.md. Deterministic:
 // the test keys and the fake clock make the same bytes on every run, so re-running it changes
-// nothing unless a format changed (but the bundles' creation time). Usage: hoso_fuzz_make_corpus REPO_ROOT
-// (tools/fuzz --seeds runs it; docs/fuzzing.md).
+// nothing unless a format changed (but the bundles' creation time). Usage: hoso_fuzz_make_corpus
+// REPO_ROOT (tools/fuzz --seeds runs it; docs/fuzzing.md).
 #include <openssl/evp.h>
 
 #include <deque>
@@ -122,7 +122,8 @@ void EventSeeds(const fs::path& repo, const fuzz::SessionWorld& w) {
     Seed("cbor", "vector-" + std::to_string(i), bytes);
     if (const auto* head = v.as_object().if_contains("head_message")) {
       // The CBOR array after the head's "hoso/head/v1" 0x00 prefix.
-      Seed("cbor", "vector-head-" + std::to_string(i), Unhex(std::string(head->as_string())).substr(13));
+      Seed("cbor", "vector-head-" + std::to_string(i),
+           Unhex(std::string(head->as_string())).substr(13));
     }
     ++i;
   }
@@ -132,9 +133,9 @@ void EventSeeds(const fs::path& repo, const fuzz::SessionWorld& w) {
   fuzz::CopyEverything(*w.province->store, *extra->store);
   CalendarYear year{2026, {"2026-01-01", "2026-04-30"}, {"2026-05-09"}};
   Check(extra->store->Append({CalendarYearWrite(year, "it")}).status(), "calendar");
-  Check(extra->store->Append({CalendarHoursWrite("30280", {{450, 690}, {810, 1020}}, "it")})
-            .status(),
-        "hours");
+  Check(
+      extra->store->Append({CalendarHoursWrite("30280", {{450, 690}, {810, 1020}}, "it")}).status(),
+      "hours");
   LocalWrite revoke{std::string(kRevocationsChannel), RevocationKey("30283", 1), "origin.revoke",
                     RevocationBody("30283", 1, testing::kTestNow, "key lost"), "it"};
   Check(extra->store->Append({revoke}).status(), "revoke");
@@ -229,10 +230,11 @@ void CsvSeeds(const fs::path& repo) {
   }
   Seed("units_csv", "small", UnitsCsv(testing::SmallTree()));
   Seed("units_csv", "quoted", "code,parent_code,name,type\n89,,\"Tỉnh, An \"\"Giang\"\"\",Tỉnh\n");
-  Procedure a{"1.002668", "Đăng ký khai sinh", "UBND cấp xã", 5, true, true, 0,
-              {"Tờ khai", "Giấy chứng sinh"}};
-  Procedure b{"2.000101", "Cấp bản sao \"trích lục\", hộ tịch", "UBND cấp huyện", 30, false,
-              false, 8000, {}};
+  Procedure a{"1.002668", "Đăng ký khai sinh",           "UBND cấp xã", 5, true, true,
+              0,          {"Tờ khai", "Giấy chứng sinh"}};
+  Procedure b{
+      "2.000101", "Cấp bản sao \"trích lục\", hộ tịch", "UBND cấp huyện", 30, false, false, 8000,
+      {}};
   Seed("catalogue_csv", "two", CatalogueCsv({a, b}));
 }
 
@@ -258,28 +260,34 @@ void ApiSeeds(const fuzz::SessionWorld& w) {
       {"reception", "POST /v1/cases\n" + reception},
       {"reception-code", "POST /v1/cases\n" + reception.substr(0, reception.size() - 1) +
                              R"(,"code":"89-251124-0100"})"},
-      {"step", "POST /v1/cases/89-251124-0001/steps\n"
-               R"({"officer":"cb.minh","status":"dispatched","tracking":"EB123456789VN"})"},
+      {"step",
+       "POST /v1/cases/89-251124-0001/steps\n"
+       R"({"officer":"cb.minh","status":"dispatched","tracking":"EB123456789VN"})"},
       {"case", "GET /v1/cases/89-251124-0001\n"},
       {"list", "GET /v1/cases?status=received&office=89&q=nguyen%20van&overdue=true&limit=5\n"},
       {"report", "GET /v1/report?scope=89&from=2025-01&to=2025-12&by=unit,procedure,month\n"},
       {"report-csv", "GET /v1/report?format=csv&by=month\n"},
-      {"catalogue", "POST /v1/catalogue?officer=it\n" + CatalogueCsv({Procedure{
-                                                           "1.000001", "Thủ tục", "UBND", 3, true,
-                                                           true, 0, {"Đơn"}}})},
+      {"catalogue",
+       "POST /v1/catalogue?officer=it\n" +
+           CatalogueCsv({Procedure{"1.000001", "Thủ tục", "UBND", 3, true, true, 0, {"Đơn"}}})},
       {"catalogue-get", "GET /v1/catalogue?q=khai%20sinh&limit=3\n"},
       {"directory", "POST /v1/directory?officer=it&valid_from=2026-01-01T00:00:00%2B07:00\n" +
                         UnitsCsv(testing::SmallTree())},
-      {"calendar-year", "POST /v1/calendar\n"
-                        R"({"officer":"it","year":2027,"holidays":["2027-01-01"],)"
-                        R"("working_days":["2027-05-08"]})"},
-      {"calendar-hours", "POST /v1/calendar\n"
-                         R"({"officer":"it","unit":"30280","sessions":[["07:30","11:30"],)"
-                         R"(["13:30","17:00"]]})"},
+      {"calendar-year",
+       "POST /v1/calendar\n"
+       R"({"officer":"it","year":2027,"holidays":["2027-01-01"],)"
+       R"("working_days":["2027-05-08"]})"},
+      {"calendar-hours",
+       "POST /v1/calendar\n"
+       R"({"officer":"it","unit":"30280","sessions":[["07:30","11:30"],)"
+       R"(["13:30","17:00"]]})"},
       {"calendar-get", "GET /v1/calendar?year=2026&unit=30280\n"},
-      {"revoke", "POST /v1/revocations\n"
-                 R"({"officer":"it","unit":"30316","epoch":1,"reason":"stolen"})"},
-      {"login", "POST /v1/login\n" R"({"login":"nv.lan","password":"mat-khau-thu-nghiem"})"},
+      {"revoke",
+       "POST /v1/revocations\n"
+       R"({"officer":"it","unit":"30316","epoch":1,"reason":"stolen"})"},
+      {"login",
+       "POST /v1/login\n"
+       R"({"login":"nv.lan","password":"mat-khau-thu-nghiem"})"},
       {"sync", "GET /v1/sync/status\n"},
       {"node", "GET /v1/node\n"},
       {"scope", "GET /v1/scope\n"},
@@ -295,7 +303,8 @@ void ApiSeeds(const fuzz::SessionWorld& w) {
     std::string line = text.substr(0, eol), body = text.substr(eol + 1);
     std::string http = line + " HTTP/1.1\r\nHost: 127.0.0.1:7480\r\nAuthorization: Bearer " +
                        fuzz::kApiToken + "\r\nContent-Type: application/json\r\n";
-    if (line.rfind("POST", 0) == 0) http += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    if (line.rfind("POST", 0) == 0)
+      http += "Content-Length: " + std::to_string(body.size()) + "\r\n";
     http += "\r\n" + (line.rfind("POST", 0) == 0 ? body : "");
     if (body.size() < 4096) Seed("http_request", name, http);
   }

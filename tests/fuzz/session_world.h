@@ -40,8 +40,8 @@ inline std::unique_ptr<SessionWorld> BuildSessionWorld() {
     }
   };
   ok(p.Append(DirectoryWrites(testing::SmallTree(), 0, "it")).status());
-  Procedure proc{"1.002668", "Đăng ký khai sinh", "UBND cấp xã", 5, true, true, 0,
-                 {"Tờ khai", "Giấy chứng sinh"}};
+  Procedure proc{"1.002668", "Đăng ký khai sinh",           "UBND cấp xã", 5, true, true,
+                 0,          {"Tờ khai", "Giấy chứng sinh"}};
   ok(p.Append(CatalogueWrites({proc}, "it")).status());
   w->commune = OpenMemNode("30280");
   CopyEverything(p, *w->commune->store);

@@ -37,8 +37,8 @@ void CheckSent(std::vector<Message>* out) {
 
 }  // namespace
 
-// Builds the network and the shared district before the first input, so that its cost (stores, keys) is not
-// counted against that input's 1 s.
+// Builds the network and the shared district before the first input, so that its cost (stores,
+// keys) is not counted against that input's 1 s.
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   fuzz::SharedDistrict(World());
   return 0;
