@@ -236,6 +236,7 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
       p.last_error.clear();
     });
     Log("info", "peer " + peer->unit + "#" + std::to_string(peer->epoch) + " connected");
+    c->Authenticated();
     if (server) {
       // One session per peer identity: this one replaces any older one accepted from it.
       std::vector<std::shared_ptr<Conn>> old;

@@ -85,6 +85,7 @@ awaitable<void> SyncNode::Impl::Accept() {
     }
     auto c = std::make_shared<Conn>(this, std::move(socket), Context(), status);
     c->counted_address = host;
+    c->counted_total = true;
     c->log_address = host;  // the port changes with every connection: lines would not fold
     {
       std::lock_guard lock(mu);

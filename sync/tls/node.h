@@ -56,8 +56,10 @@ struct TlsConfig {
   // node's whole budget. At least kMaxBatchPlainBytes, or batches past it are refused.
   size_t max_session_batch_bytes = kMaxBatchPlainBytes;
   std::chrono::milliseconds min_rate_window{60000};
-  // Accepted connections, handshakes in progress included: per remote address and in total.
-  // One past the address's cap is closed at once, before any TLS.
+  // Accepted connections, handshakes in progress included: in total, and per remote address
+  // until the peer's certificate identity is verified (then one session per identity bounds
+  // it: communes behind one NAT share an address). One past either cap is closed at once,
+  // before any TLS.
   size_t max_conns_per_address = 8;
   size_t max_conns = 256;
   // Of those, connections whose TLS handshake is not done (raw TCP, a ClientHello trickled):

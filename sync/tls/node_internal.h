@@ -214,8 +214,11 @@ struct Conn : std::enable_shared_from_this<Conn> {
   std::string log_address;
   FrameReader reader;
   uint64_t listener = 0;
-  bool server = false;          // accepted from a peer (not an upstream)
-  std::string counted_address;  // set while it counts against the accept caps
+  bool server = false;  // accepted from a peer (not an upstream)
+  // Set while it counts against its address's cap, which bounds connections not yet
+  // authenticated: an authenticated peer gives its place there back (Authenticated).
+  std::string counted_address;
+  bool counted_total = false;  // while it counts against max_conns
   // Bytes of received batches its peer identity holds (Impl::shares), once authenticated.
   std::shared_ptr<std::atomic<uint64_t>> batch_bytes = std::make_shared<std::atomic<uint64_t>>(0);
   // Its place in Impl::pre_tls while its TLS handshake is not done.
@@ -233,12 +236,24 @@ struct Conn : std::enable_shared_from_this<Conn> {
   }
   void UncountLocked() {  // with impl->mu held
     LeavePreTlsLocked();
+    UncountAddressLocked();
+    if (!counted_total) return;
+    --impl->accepted_total;
+    counted_total = false;
+  }
+  // Its certificate identity is verified: it leaves its address's cap (still counting in
+  // total). Peers behind one NAT, or a hub's 200 communes through one VPN concentrator, share
+  // an address; one session per identity bounds them, the address cap bounds strangers.
+  void Authenticated() {
+    std::lock_guard lock(impl->mu);
+    UncountAddressLocked();
+  }
+  void UncountAddressLocked() {
     if (counted_address.empty()) return;
     auto it = impl->accepted_by_address.find(counted_address);
     if (it != impl->accepted_by_address.end() && --it->second == 0) {
       impl->accepted_by_address.erase(it);
     }
-    --impl->accepted_total;
     counted_address.clear();
   }
   // Its TLS handshake is over (done or failed): no longer among those that make room.

@@ -650,6 +650,53 @@ TEST_CASE("tls: connections are capped per address and in total on accept, a pee
   district.Stop();
 }
 
+TEST_CASE("tls: authenticated peers from one address are not held to its cap", "[tls][bounds]") {
+  // A province's communes behind one NAT (or a hub bench's 200 on loopback) share an address:
+  // the cap bounds connections not yet authenticated, one session per identity the rest.
+  testing::TempDir dir;
+  Ca ca(9001);
+  auto province = OpenTestNode(dir.Sub("89"), "89");
+  REQUIRE(province->store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+  const std::string root_cert = ca.For("89", 89).cert_pem;
+  REQUIRE(province->store->TrustOrigin("89", 1, testing::KeyFor(89).public_key(), root_cert).ok());
+  TlsConfig pc = ca.For("89", 1);
+  pc.max_conns_per_address = 2;
+  pc.max_conns = 8;
+  auto hub_node = Started(province->store.get(), pc, &province->clock);
+  SyncNode& hub = *hub_node;
+  auto port = hub.Listen("127.0.0.1", 0);
+  REQUIRE(port.ok());
+  std::vector<std::unique_ptr<testing::TestNode>> peers;
+  std::vector<std::unique_ptr<SyncNode>> links;
+  uint64_t serial = 10;
+  for (const std::string unit : {"883", "884", "30280", "30283", "30316"}) {
+    peers.push_back(OpenTestNode(dir.Sub(unit), unit));
+    Store& store = *peers.back()->store;
+    REQUIRE(
+        testing::CopyAll(*province->store, store, [](const std::string&) { return true; }).ok());
+    REQUIRE(store.TrustOrigin("89", 1, testing::KeyFor(89).public_key(), root_cert).ok());
+    REQUIRE(store.Append(ReceiveWrite(unit, unit + "-C1", "An", 1)).ok());
+  }
+  for (auto& peer : peers) {
+    const std::string unit = peer->store->options().identity->unit;
+    links.push_back(Started(peer->store.get(), ca.For(unit, ++serial), &peer->clock));
+    links.back()->ConnectTo("127.0.0.1", *port, "89");
+  }
+  // Five identities from 127.0.0.1, two places for it: all five sessions hold at once.
+  auto connected = [&] {
+    auto all = hub.Peers();
+    return std::count_if(all.begin(), all.end(), [](auto& p) { return p.connected; });
+  };
+  REQUIRE(WaitFor([&] { return province->store->CaseCount() == 5 && connected() == 5; }));
+  // Strangers from that address still get only its two places.
+  std::vector<int> fds;
+  CHECK(ClosedOf("127.0.0.1", *port, 3, &fds) == 1);
+  for (int fd : fds) ::close(fd);
+  CHECK(connected() == 5);
+  for (auto& l : links) l->Stop();
+  hub.Stop();
+}
+
 TEST_CASE("tls: a peer that trickles a frame slower than the minimum rate is cut",
           "[tls][bounds]") {
   namespace asio = boost::asio;
