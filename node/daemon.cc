@@ -287,7 +287,14 @@ Status NodeDaemon::Impl::Open() {
   view.upstreams = upstream_addresses;
   view.started_ms = SystemClock::Default()->NowMs();
   view.officers_file = c.Path(c.officers_file);
+  view.log = log;
+  view.data_dir = c.dir;
+  view.config_file = c.dir + "/hoso.conf";
   Impl* self = this;
+  view.crl_pem = [self] {
+    std::lock_guard lock(self->crl_mu);
+    return self->crl_pem;
+  };
   view.verify_origin = [self](const sync::OriginMsg& o) {
     std::lock_guard lock(self->crl_mu);
     return sync::CheckOriginCertificate(o, self->ca_pem, self->crl_pem,

@@ -26,6 +26,7 @@
 #include "core/domain/reference_data.h"
 #include "core/log/store.h"
 #include "node/api/case_locks.h"
+#include "node/log.h"
 #include "node/self_check.h"
 #include "node/sessions.h"
 #include "sync/health.h"
@@ -70,6 +71,14 @@ struct NodeView {
   // state; either may be empty (GET /v1/network then lists the offices without reports).
   std::function<std::vector<sync::HeldHealth>()> health;
   std::function<sync::LocalHealth()> local_health;
+  // Failed logins and throttling (warn), backups; null: nothing is logged.
+  Logger* log = nullptr;
+  // The data directory (the disk lines of /metrics) and its config file (copied into
+  // backups, node/backup.h); either may be empty.
+  std::string data_dir;
+  std::string config_file;
+  // The CRL the node holds now (PEM; empty: none), for /metrics; may be empty.
+  std::function<std::string()> crl_pem;
 };
 
 class LocalApi {
@@ -117,7 +126,11 @@ class LocalApi {
   HttpResponse NodeInfo(Call& call);
   static boost::json::object SelfCheckJson(const SelfCheckReport& report);
   HttpResponse Scope(Call& call);
-  HttpResponse Metrics(Call& call);
+  HttpResponse Metrics(Call& call);  // node/api/metrics.cc
+  // Overdue cases (IsOverdue) by office, with every office holding an open case and this
+  // node's own at 0 when none is; recomputed at most every kOverdueMs (they change by the
+  // hour, and counting reads every open case).
+  Result<std::map<std::string, uint64_t>> OverdueByOffice();
   std::vector<sync::PeerStatus> CurrentPeers() const;
   // Office health (node/api/network.cc): every unit of this node's scope, itself included,
   // with its latest report (this node's own as it would make it now).
@@ -216,11 +229,18 @@ class LocalApi {
   static int64_t WaitMs(const Failures& f, int free, int64_t now);
   static void NoteFailure(std::map<std::string, Failures>& table, const std::string& key,
                           int64_t now);
+  void LogFailedLogin(const std::string& address, int from_address, int64_t wait_ms);
   std::mutex login_mu_;
   std::map<std::string, Failures> login_failures_;    // by login + "\n" + address
   std::map<std::string, Failures> address_failures_;  // by address
+  std::atomic<uint64_t> login_failures_total_{0};     // wrong passwords, for /metrics
+  std::atomic<uint64_t> logins_throttled_{0};         // attempts answered 429, for /metrics
   std::mutex counts_mu_;
   std::map<int, uint64_t> responses_;  // by HTTP status, for /metrics
+  static constexpr int64_t kOverdueMs = 30 * 1000;
+  std::mutex overdue_mu_;
+  int64_t overdue_at_ms_ = INT64_MIN;        // guarded by overdue_mu_; INT64_MIN: never
+  std::map<std::string, uint64_t> overdue_;  // guarded by overdue_mu_
 };
 
 }  // namespace hoso::node

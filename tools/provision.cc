@@ -8,11 +8,13 @@
 
 #include <charconv>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <sstream>
 
 #include "core/format/certificate.h"
 #include "core/format/crypto.h"
+#include "node/backup.h"
 #include "node/daemon.h"
 #include "sync/bundle.h"
 #include "tools/api_client.h"
@@ -239,17 +241,30 @@ Result<std::string> CaRevoke(const std::string& ca_dir, uint64_t serial) {
   return ca_dir + "/crl.pem";
 }
 
-Status RestoreNode(const std::string& dir, const std::string& backup,
-                   const std::string& tls_bundle) {
+std::string BeforeRestoreName(const std::string& path, int64_t now_s) {
+  time_t t = static_cast<time_t>(now_s);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H%M%SZ", &tm);
+  std::string base = path + ".before-restore-" + stamp;
+  std::string name = base;
+  std::error_code ec;
+  for (int n = 2; fs::exists(name, ec) || fs::is_symlink(name, ec); ++n) {
+    name = base + "-" + std::to_string(n);
+  }
+  return name;
+}
+
+Result<Restored> RestoreNode(const std::string& dir, const std::string& backup,
+                             const std::string& tls_bundle) {
   auto config = node::LoadNodeConfig({"--dir", dir});
   if (!config.ok()) return config.status();
   if (auto run = node::ReadRunFile(dir); run.ok() && ::kill(static_cast<pid_t>(run->pid), 0) == 0) {
     return Status::FailedPrecondition(
         "the node is running: stop it first (systemctl stop hoso-node)");
   }
-  if (!fs::exists(backup + "/CURRENT")) {
-    return Status::NotFound(backup + " is not a backup made by `hoso backup` (no CURRENT file)");
-  }
+  HOSO_ASSIGN_OR_RETURN(node::FoundBackup found, node::FindBackup(backup));
   HOSO_ASSIGN_OR_RETURN(std::string old_cert,
                         node::ReadTextFile(config->Path(config->cert), "node certificate"));
   HOSO_ASSIGN_OR_RETURN(std::string ca, node::ReadTextFile(config->Path(config->ca), "CA"));
@@ -258,6 +273,11 @@ Status RestoreNode(const std::string& dir, const std::string& backup,
   HOSO_ASSIGN_OR_RETURN(std::string new_key,
                         node::ReadPrivateFile(tls_bundle + "/node.key", "node key"));
   HOSO_ASSIGN_OR_RETURN(CertificateInfo before, ParseCertificate(old_cert));
+  if (found.has_manifest && found.unit != before.unit) {
+    return Status::InvalidArgument(backup + " is a backup of unit " + found.unit + " (made " +
+                                   found.made + "); this node is unit " + before.unit +
+                                   ": restore a backup of this node");
+  }
   auto after = VerifyNodeCertificate(new_cert, ca, "", Now());
   if (!after.ok()) return after.status().Annotate(tls_bundle + "/node.pem");
   if (after->unit != before.unit || after->epoch <= before.epoch) {
@@ -268,14 +288,18 @@ Status RestoreNode(const std::string& dir, const std::string& backup,
                                    before.unit + " --epoch " + std::to_string(before.epoch + 1));
   }
   HOSO_ASSIGN_OR_RETURN(std::string setup, CheckedSetupBundle(tls_bundle, ca, config->root));
+  Restored out;
   std::string db = config->Path(config->db);
   std::error_code ec;
   if (fs::exists(db)) {
-    fs::rename(db, db + ".before-restore-" + std::to_string(Now()), ec);
+    out.kept_db = BeforeRestoreName(db, Now());
+    fs::rename(db, out.kept_db, ec);
     if (ec) return Status::IOError("cannot move " + db + " aside: " + ec.message());
   }
-  fs::copy(backup, db, fs::copy_options::recursive, ec);
-  if (ec) return Status::IOError("cannot copy " + backup + " to " + db + ": " + ec.message());
+  fs::copy(found.store_dir, db, fs::copy_options::recursive, ec);
+  if (ec) {
+    return Status::IOError("cannot copy " + found.store_dir + " to " + db + ": " + ec.message());
+  }
   HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(config->Path(config->cert), new_cert));
   HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(config->Path(config->key), new_key, 0600));
   if (fs::exists(tls_bundle + "/crl.pem")) {
@@ -285,7 +309,18 @@ Status RestoreNode(const std::string& dir, const std::string& backup,
     HOSO_RETURN_IF_ERROR(
         node::WriteFileAtomic(dir + "/" + std::string(node::kSystemBundleFile), setup, 0644));
   }
-  return Status::Ok();
+  // The accounts in the data directory, when there are any, are newer than the backup's: an
+  // officer removed since (who left the office) must not come back with the backup.
+  const std::string officers = config->Path(config->officers_file);
+  if (found.officers_file.empty()) {
+    out.officers = Restored::kNoneInBackup;
+  } else if (fs::exists(officers, ec)) {
+    out.officers = Restored::kKeptCurrent;
+  } else {
+    HOSO_RETURN_IF_ERROR(CopyFile(found.officers_file, officers, 0600));
+    out.officers = Restored::kFromBackup;
+  }
+  return out;
 }
 
 Status InitNode(const node::NodeConfig& config, const std::string& tls_bundle) {

@@ -68,14 +68,24 @@ Result<std::string> CaRevoke(const std::string& ca_dir, uint64_t serial);
 // (config.root), is refused, and nothing is written.
 Status InitNode(const node::NodeConfig& config, const std::string& tls_bundle);
 
-// Restores a stopped node's data directory from a backup (a checkpoint made by the node):
-// the old db/ is kept as db.before-restore-<time>, the backup copied in, and the node's
-// certificate and key replaced by the bundle's, which must be for the same unit at a higher
-// epoch: events the node signed after the backup are still out there under the old epoch,
-// and the restored node must never sign different events at the same positions. The
-// bundle's set-up bundle, if it has one that verifies, replaces the data directory's.
-Status RestoreNode(const std::string& dir, const std::string& backup,
-                   const std::string& tls_bundle);
+// Restores a stopped node's data directory from a backup (node/backup.h, made by `hoso
+// backup`; one of the older layout, the checkpoint alone, too): the old db/ is kept as
+// db.before-restore-<UTC time, 2026-12-01T213205Z>, the backup's case log copied in, and the
+// node's certificate and key replaced by the bundle's, which must be for the same unit at a
+// higher epoch: events the node signed after the backup are still out there under the old
+// epoch, and the restored node must never sign different events at the same positions. A
+// backup of another unit is refused. The bundle's set-up bundle, if it has one that
+// verifies, replaces the data directory's. The backup's officers.json is copied in only
+// when the data directory has none (a re-installed machine): accounts there are newer.
+struct Restored {
+  std::string kept_db;  // where the old db/ went; empty when there was none
+  enum Officers { kNoneInBackup, kFromBackup, kKeptCurrent } officers = kNoneInBackup;
+};
+Result<Restored> RestoreNode(const std::string& dir, const std::string& backup,
+                             const std::string& tls_bundle);
+// `path` + ".before-restore-" + the UTC time of `now_s` ("2026-12-01T213205Z"), with "-2",
+// "-3"... when that name is taken.
+std::string BeforeRestoreName(const std::string& path, int64_t now_s);
 
 using node::WriteFileAtomic;
 

@@ -292,6 +292,30 @@ std::string CrlExpiryWarning(std::string_view crl_pem, int64_t now, int64_t warn
          "for it; sign a new one at the CA and reload it";
 }
 
+Result<CrlTimes> ReadCrlTimes(std::string_view crl_pem) {
+  BioPtr bio(BIO_new_mem_buf(crl_pem.data(), static_cast<int>(crl_pem.size())));
+  CrlPtr crl(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
+  if (!crl) {
+    ERR_clear_error();
+    return Status::InvalidArgument("not a PEM CRL");
+  }
+  auto seconds = [](const ASN1_TIME* t, int64_t* out) {
+    struct tm tm {};
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return false;
+    *out = static_cast<int64_t>(timegm(&tm));
+    return true;
+  };
+  CrlTimes out;
+  if (!seconds(X509_CRL_get0_lastUpdate(crl.get()), &out.this_update)) {
+    return Status::InvalidArgument("the CRL has no readable thisUpdate");
+  }
+  if (X509_CRL_get0_nextUpdate(crl.get()) &&
+      !seconds(X509_CRL_get0_nextUpdate(crl.get()), &out.next_update)) {
+    return Status::InvalidArgument("the CRL has no readable nextUpdate");
+  }
+  return out;
+}
+
 Result<std::string> PrivateKeyPem(const SigningKey& key) {
   HOSO_ASSIGN_OR_RETURN(PkeyPtr p, PrivatePkey(key));
   BioPtr bio(BIO_new(BIO_s_mem()));

@@ -71,6 +71,14 @@ bool IsCrlTimeError(int openssl_verify_error);
 std::string CrlExpiryWarning(std::string_view crl_pem, int64_t now,
                              int64_t warn_before = 30 * 86400);
 
+// The CRL's thisUpdate and nextUpdate (seconds since the epoch; next_update 0 when it names
+// none), for monitoring how stale the revocations a node enforces are (/metrics).
+struct CrlTimes {
+  int64_t this_update = 0;
+  int64_t next_update = 0;
+};
+Result<CrlTimes> ReadCrlTimes(std::string_view crl_pem);
+
 // The PEM (PKCS#8) form of a signing key, for TLS libraries and key files.
 Result<std::string> PrivateKeyPem(const SigningKey& key);
 Result<SigningKey> SigningKeyFromPem(std::string_view pem);

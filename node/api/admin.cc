@@ -1,10 +1,12 @@
 // Backup, bundle import, the system channels' set-up bundle (the IT team's, with the API
 // token) and the report (docs/api.md: /v1/backup, /v1/bundle, /v1/bundle/system, /v1/report).
+#include <filesystem>
 #include <set>
 
 #include "core/base/text.h"
 #include "core/domain/report.h"
 #include "node/api/responses.h"
+#include "node/backup.h"
 #include "node/local_api.h"
 #include "sync/bundle.h"
 
@@ -16,22 +18,66 @@ using api::Invalid;
 using api::Json;
 using api::Missing;
 
+namespace {
+
+// The clerk-facing text of a refused backup (the English reason is the Status's message).
+std::string BackupRefusalVi(const Status& s, const std::string& dir) {
+  std::string parent = std::filesystem::path(dir).lexically_normal().parent_path().string();
+  switch (s.code()) {
+    case Code::kAlreadyExists:
+      return "Thư mục " + dir +
+             " đã có sẵn: mỗi bản sao lưu cần một thư mục mới, hãy đặt tên khác (ví dụ theo "
+             "ngày giờ).";
+    case Code::kNotFound:
+      return "Không tìm thấy thư mục " + parent +
+             " trên máy chủ của đơn vị: hãy cắm ổ USB hoặc ổ đĩa, hoặc tạo thư mục này, rồi "
+             "sao lưu lại.";
+    case Code::kPermissionDenied:
+      return "Phần mềm không được phép ghi vào thư mục " + parent +
+             ": hãy chọn thư mục khác hoặc nhờ bộ phận công nghệ thông tin cấp quyền.";
+    case Code::kInvalidArgument:
+      return "Đường dẫn sao lưu không hợp lệ: cần một thư mục mới, ghi đầy đủ từ gốc (bắt "
+             "đầu bằng /), trong một thư mục đã có.";
+    default:
+      return "Không sao lưu được do lỗi ghi đĩa; bộ phận công nghệ thông tin xem chi tiết trong "
+             "nhật ký của phần mềm.";
+  }
+}
+
+}  // namespace
+
 HttpResponse LocalApi::Backup(Call& call) {
   auto it = call.query.find("dir");
   if (it == call.query.end() || it->second.empty()) return Missing("dir");
   const std::string& dir = it->second;
-  if (dir.front() != '/') {
-    return Invalid("dir", "must be an absolute path on the node's machine",
-                   "phải là đường dẫn tuyệt đối trên máy của nút");
+  BackupSources sources{view_.officers_file, view_.config_file};
+  auto made = MakeBackup(*store_, sources, dir, clock_->NowMs());
+  if (!made.ok()) {
+    const Status& s = made.status();
+    int status = 500;
+    std::string_view code = "backup_failed";
+    if (s.code() == Code::kAlreadyExists) {
+      status = 409, code = "exists";
+    } else if (s.code() == Code::kNotFound || s.code() == Code::kInvalidArgument) {
+      status = 400, code = "invalid";
+    } else if (s.code() == Code::kPermissionDenied) {
+      status = 403, code = "forbidden";
+    }
+    if (view_.log && status == 500) {
+      view_.log->Log(LogLevel::kError, "api", "backup failed: " + s.message());
+    }
+    return Error(status, code, "dir", s.message(), BackupRefusalVi(s, dir));
   }
-  Status s = store_->Checkpoint(dir);
-  if (!s.ok()) {
-    return Error(s.code() == Code::kIOError ? 500 : 400, "backup_failed", "dir", s.message(),
-                 "Không sao lưu được: " + s.message());
+  if (view_.log) {
+    view_.log->Log(LogLevel::kInfo, "api",
+                   "backup of " + std::to_string(made->cases) + " cases written to " + made->dir);
   }
-  return Json(201, json::object{{"dir", dir},
-                                {"cases", store_->CaseCount()},
-                                {"commit_counter", store_->CommitCounter()}});
+  json::array files;
+  for (const auto& f : made->files) files.push_back(json::value(f));
+  return Json(201, json::object{{"dir", made->dir},
+                                {"cases", made->cases},
+                                {"commit_counter", made->commit_counter},
+                                {"files", std::move(files)}});
 }
 
 HttpResponse LocalApi::ImportBundle(Call& call) {

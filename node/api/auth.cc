@@ -88,6 +88,7 @@ HttpResponse LocalApi::Login(Call& call) {
       wait = std::max(wait, WaitMs(it->second, kFreePerAddress, now));
     }
     if (wait > 0) {
+      ++logins_throttled_;
       std::string secs = std::to_string((wait + 999) / 1000);
       HttpResponse r =
           Error(429, "throttled", "login",
@@ -101,9 +102,20 @@ HttpResponse LocalApi::Login(Call& call) {
   if (!officers.ok()) return FromStatus(officers.status());
   auto officer = officers->Verify(login, password);
   if (!officer.ok()) {
-    std::lock_guard lock(login_mu_);
-    NoteFailure(login_failures_, key, now);
-    NoteFailure(address_failures_, address, now);
+    int from_address = 0;
+    int64_t wait = 0;
+    {
+      std::lock_guard lock(login_mu_);
+      NoteFailure(login_failures_, key, now);
+      NoteFailure(address_failures_, address, now);
+      const Failures& by_login = login_failures_[key];
+      const Failures& by_address = address_failures_[address];
+      from_address = by_address.count;
+      wait =
+          std::max(WaitMs(by_login, kFreePerLogin, now), WaitMs(by_address, kFreePerAddress, now));
+    }
+    ++login_failures_total_;
+    LogFailedLogin(address, from_address, wait);
     return Error(401, "unauthorized", "password", officer.status().message(),
                  "Sai tên đăng nhập hoặc mật khẩu.");
   }
@@ -120,6 +132,25 @@ HttpResponse LocalApi::Login(Call& call) {
       std::string(kSessionCookie) + "=" + *token +
       "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" + std::to_string(SessionTable::kMaxMs / 1000);
   return r;
+}
+
+// At warning: someone may be guessing passwords. The address is the client's machine; the
+// login typed is never logged (it may be a person's name, or a password typed in the wrong
+// field). Failures are bounded by the throttle itself (each costs a password check, and the
+// attempts within a wait, which cost nothing, are counted in /metrics, not logged).
+void LocalApi::LogFailedLogin(const std::string& address, int from_address, int64_t wait_ms) {
+  if (!view_.log) return;
+  const std::string from = address.empty() ? std::string("an unknown address") : address;
+  view_.log->Log(LogLevel::kWarn, "api",
+                 "failed login from " + from + " (wrong password or unknown login): " +
+                     std::to_string(from_address) + " from this address within 15 minutes");
+  if (wait_ms > 0) {
+    view_.log->Log(LogLevel::kWarn, "api",
+                   "logins throttled from " + from + " for " +
+                       std::to_string((wait_ms + 999) / 1000) +
+                       " s after wrong passwords (docs/api.md, \"Logins\"); attempts within "
+                       "the wait get 429");
+  }
 }
 
 HttpResponse LocalApi::Logout(Call& call) {

@@ -106,6 +106,12 @@ std::string LocalApi::NetworkMetrics() const {
   const int64_t now = clock_->NowMs();
   std::vector<Office> offices = Offices();
   std::string out;
+  size_t silent = 0;
+  for (const Office& o : offices) silent += o.held ? 0 : 1;
+  out +=
+      "# HELP hoso_offices_silent Offices of this node's scope it holds no health report of "
+      "(never heard from).\n# TYPE hoso_offices_silent gauge\nhoso_offices_silent " +
+      std::to_string(silent) + "\n";
   struct Gauge {
     const char* name;
     const char* help;

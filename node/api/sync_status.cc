@@ -1,10 +1,10 @@
-// What the node shows of itself: sync status, node info, scope (docs/api.md, "Sync and node")
-// and /metrics.
+// What the node shows of itself: sync status, node info, scope (docs/api.md, "Sync and
+// node"); /metrics is node/api/metrics.cc.
 #include <algorithm>
-#include <cstdio>
 #include <set>
 
 #include "core/base/text.h"
+#include "core/base/version.h"
 #include "core/domain/case_index.h"
 #include "core/domain/lifecycle.h"
 #include "core/log/directory.h"
@@ -178,6 +178,9 @@ HttpResponse LocalApi::NodeInfo(Call&) {
   out["unit"] = me;
   out["epoch"] = o.identity ? o.identity->epoch : 0;
   out["root"] = o.root_unit;
+  out["version"] = HosoVersion();
+  out["commit"] = HosoGitCommit();
+  out["store_format"] = StoreFormat();
   if (auto u = dir->UnitAt(me, now)) {
     out["name"] = u->name;
     out["parent"] = u->parent;
@@ -231,96 +234,6 @@ HttpResponse LocalApi::Scope(Call&) {
   out["channels"] = std::move(list);
   out["purged"] = std::move(purged);
   return Json(200, out);
-}
-
-HttpResponse LocalApi::Metrics(Call&) {
-  std::string out;
-  auto metric = [&](const char* name, const char* type, const char* help) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-  };
-  auto line = [&](const std::string& name, const std::string& labels, double value) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", value);
-    out += name + (labels.empty() ? "" : "{" + labels + "}") + " " + buf + "\n";
-  };
-  metric("hoso_cases", "gauge", "Cases held by this node.");
-  line("hoso_cases", "", static_cast<double>(store_->CaseCount()));
-  metric("hoso_commits_total", "counter", "Commits to the case log since it was created.");
-  line("hoso_commits_total", "", static_cast<double>(store_->CommitCounter()));
-  metric("hoso_forks", "gauge", "Forked streams kept as evidence.");
-  line("hoso_forks", "", static_cast<double>(store_->Forks().size()));
-  if (view_.self_check) {
-    SelfCheckReport check = view_.self_check();
-    metric("hoso_self_check_state", "gauge",
-           "The store's check at start: 0 running (sync held), 1 passed, 2 damaged (sync held).");
-    line("hoso_self_check_state", "", static_cast<double>(check.state));
-    metric("hoso_self_check_findings", "gauge", "What the store's check at start found wrong.");
-    line("hoso_self_check_findings", "", static_cast<double>(check.findings));
-  }
-  if (view_.api_tls_metrics) out += view_.api_tls_metrics();
-  metric("hoso_uptime_seconds", "gauge", "Seconds since the node started.");
-  line("hoso_uptime_seconds", "", static_cast<double>(clock_->NowMs() - view_.started_ms) / 1000);
-  std::vector<sync::PeerStatus> peers = CurrentPeers();
-  const std::string me = store_->options().identity ? store_->options().identity->unit : "";
-  // Unreadable knowledge leaves the gauge out, as an unreadable store leaves out the clocks.
-  auto behind = EventsBehind(peers, me);
-  struct PeerMetric {
-    const char* name;
-    const char* type;
-    const char* help;
-    std::function<double(const sync::PeerStatus&)> value;
-  };
-  const PeerMetric peer_metrics[] = {
-      {"hoso_peer_connected", "gauge", "1 while the peer is connected.",
-       [](const auto& p) { return p.connected ? 1.0 : 0.0; }},
-      {"hoso_peer_events_behind", "gauge", "Events this node holds that the peer lacks.",
-       behind.ok() ? [&](const auto& p) {
-         return static_cast<double>((*behind)[&p - peers.data()]);  // p is an element of peers
-       } : std::function<double(const sync::PeerStatus&)>()},
-      {"hoso_peer_clock_skew_ms", "gauge", "The peer's clock minus ours.",
-       [](const auto& p) { return static_cast<double>(p.clock_skew_ms); }},
-      {"hoso_peer_bytes_sent_total", "counter", "Protocol bytes sent to the peer.",
-       [](const auto& p) { return static_cast<double>(p.bytes_sent); }},
-      {"hoso_peer_bytes_received_total", "counter", "Protocol bytes received from the peer.",
-       [](const auto& p) { return static_cast<double>(p.bytes_received); }},
-      {"hoso_peer_events_sent_total", "counter", "Events sent to the peer.",
-       [](const auto& p) { return static_cast<double>(p.events_sent); }},
-      {"hoso_peer_events_received_total", "counter", "Events received from the peer.",
-       [](const auto& p) { return static_cast<double>(p.events_received); }},
-  };
-  for (const auto& m : peer_metrics) {
-    if (!m.value) continue;
-    metric(m.name, m.type, m.help);
-    for (const auto& p : peers) {
-      std::string labels = "peer=\"" + (p.unit.empty() ? std::string("unknown") : p.unit) +
-                           "\",address=\"" + p.address + "\",direction=\"" +
-                           (p.upstream ? "upstream" : "downstream") + "\"";
-      line(m.name, labels, m.value(p));
-    }
-  }
-  if (auto ahead = store_->OriginsAhead(); ahead.ok()) {
-    metric(
-        "hoso_origin_clock_ahead_ms", "gauge",
-        "How far ahead of this node's clock an origin's events were stamped (beyond the drift).");
-    for (const auto& a : *ahead) {
-      line("hoso_origin_clock_ahead_ms",
-           "origin=\"" + a.unit + "\",epoch=\"" + std::to_string(a.epoch) + "\"",
-           static_cast<double>(a.max_ahead_ms));
-    }
-  }
-  out += NetworkMetrics();  // the offices of this node's scope (node/api/network.cc)
-  metric("hoso_api_responses_total", "counter", "Local API responses by HTTP status.");
-  {
-    std::lock_guard lock(counts_mu_);
-    for (const auto& [code, n] : responses_) {
-      line("hoso_api_responses_total", "code=\"" + std::to_string(code) + "\"",
-           static_cast<double>(n));
-    }
-  }
-  HttpResponse r;
-  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = std::move(out);
-  return r;
 }
 
 }  // namespace hoso::node

@@ -216,6 +216,11 @@ async function start() {
   const me = obj(session.me);
   $("#nav").hidden = false;
   $("#who").textContent = `${str(me.name)} — ${label(ROLE, me.role)}`;
+  // The build the office runs, for the IT team on the phone: "hoso 0.1.0 (17a7de7)".
+  const n = obj(session.node);
+  const f = $("#footer");
+  f.textContent = str(n.version) ? `hoso ${str(n.version)} (${str(n.commit) || "?"})` : "";
+  f.hidden = !str(n.version);
   refreshBanner();
 }
 

@@ -258,59 +258,6 @@ TEST_CASE("hoso CLI: the CA, a node's data directory, cases, and exit codes", "[
   CHECK(*rc == 0);
 }
 
-TEST_CASE("hoso backup and restore: the node comes back under a new epoch, with no fork",
-          "[tools][cli]") {
-  testing::TempDir tmp;
-  auto made = testing::RunningNetwork(tmp.Sub("net"), {"89", "30280"});
-  auto& net = *made;
-  std::string net_dir = tmp.Sub("net");
-  std::string node_dir = net.NodeDir("30280");
-  auto receive = [&](const std::string& name) {
-    auto r = Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure",
-                        "2.000908", "--name", name, "--json"});
-    REQUIRE(r.rc == 0);
-    return std::string(Json(r).at("code").as_string());
-  };
-  std::string early = receive("Đỗ Văn Lộc");
-  auto backup = Hoso(tmp, {"backup", "--dir", node_dir, "--out", tmp.Sub("backup")});
-  REQUIRE(backup.rc == 0);
-  CHECK(Hoso(tmp, {"backup", "--dir", node_dir, "--out", tmp.Sub("backup")}).rc == 1);  // exists
-  std::string late = receive("Ngô Thị Yến");  // after the backup: only upstream will have it
-  REQUIRE(net.WaitConverged(std::chrono::seconds(20)).ok());
-
-  auto running = Hoso(tmp, {"restore", "--dir", node_dir, "--from", tmp.Sub("backup"), "--tls",
-                            net_dir + "/bundles/30280"});
-  CHECK(running.rc == 1);
-  CHECK_THAT(running.err, Catch::Contains("stop it first"));
-  REQUIRE(net.Stop("30280").ok());
-  auto same_epoch = Hoso(tmp, {"restore", "--dir", node_dir, "--from", tmp.Sub("backup"), "--tls",
-                               net_dir + "/bundles/30280"});
-  CHECK(same_epoch.rc == 1);
-  CHECK_THAT(same_epoch.err, Catch::Contains("--epoch 2"));
-  // Re-issued with the root's system channels, as for a new office: restore takes them too.
-  REQUIRE(Hoso(tmp, {"ca", "issue", "--ca", net_dir + "/ca", "--unit", "30280", "--epoch", "2",
-                     "--out", tmp.Sub("b30280e2"), "--root-node", net.NodeDir("89")})
-              .rc == 0);
-  CHECK(std::filesystem::exists(tmp.Sub("b30280e2") + "/system.bundle"));
-  REQUIRE(Hoso(tmp, {"restore", "--dir", node_dir, "--from", tmp.Sub("backup"), "--tls",
-                     tmp.Sub("b30280e2")})
-              .rc == 0);
-  REQUIRE(net.Start("30280").ok());
-  // The restored node learns what it wrote after the backup, and writes under epoch 2.
-  REQUIRE(net.WaitConverged(std::chrono::seconds(20)).ok());
-  CHECK(net.Call("30280", "GET", "/v1/cases/" + late).ok());
-  std::string fresh = receive("Lý Văn Hùng");
-  CHECK_THAT(fresh, Catch::StartsWith("30280e2-"));
-  REQUIRE(net.WaitConverged(std::chrono::seconds(20)).ok());
-  for (const char* unit : {"89", "30280"}) {
-    auto info = net.Call(unit, "GET", "/v1/node");
-    REQUIRE(info.ok());
-    CHECK(info->at("forks").to_number<int>() == 0);
-    CHECK(info->at("cases").to_number<int>() == 3);
-  }
-  CHECK(net.Call("89", "GET", "/v1/cases/" + early).ok());
-}
-
 TEST_CASE("hoso audit verify and replay on a running node's store", "[tools][cli][audit]") {
   testing::TempDir tmp;
   auto net = testing::RunningNetwork(tmp.Sub("net"), {"89", "30280"});

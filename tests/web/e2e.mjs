@@ -99,6 +99,9 @@ try {
   await shot(clerk, "01-tiep-nhan-trong");
   await clerk.waitForFunction(() => document.querySelector("#sync-state"));
   check((await clerk.textContent("#sync-state")).includes("Đang kết nối"), "the banner shows the node online");
+  // The footer names the build, as GET /v1/node does.
+  check(/^hoso \d+\.\d+\.\d+\S* \([0-9a-f]{7}(-dirty)?\)$|^hoso \d+\.\d+\.\d+\S* \(unknown\)$/
+          .test((await clerk.textContent("#footer")).trim()), "the footer shows hoso <version> (<commit>)");
 
   // A reception without a procedure is refused with a clear message.
   await clerk.fill("#name", "Phạm Thị Thảo");

@@ -15,6 +15,7 @@
 #include "core/domain/case_log.h"
 #include "core/format/certificate.h"
 #include "core/log/store.h"
+#include "node/backup.h"
 #include "node/config.h"
 #include "node/daemon.h"
 #include "node/json.h"
@@ -44,13 +45,20 @@ struct AuditTarget {
   }
 };
 
-// --data is a node's data directory (its hoso.conf names the db and the CA) or a store
-// itself (a backup); opened read-only as a secondary instance, so the node may keep running.
+// --data is a node's data directory (its hoso.conf names the db and the CA), a backup
+// (node/backup.h) or a store itself (a backup of the older layout); opened read-only as a secondary
+// instance, so the node may keep running.
 Status OpenForAudit(const Args& a, AuditTarget* t) {
   std::string data = a.Get("data");
   std::string ca_file = a.Get("ca"), crl_file = a.Get("crl");
   t->db = data;
-  if (std::filesystem::exists(data + "/hoso.conf")) {
+  if (std::filesystem::exists(data + "/" + std::string(node::kBackupManifest))) {
+    // A backup (node/backup.h): its case log is db/; its hoso.conf is a copy, whose paths
+    // name the node's files, not the backup's.
+    auto backup = node::FindBackup(data);
+    if (!backup.ok()) return backup.status();
+    t->db = backup->store_dir;
+  } else if (std::filesystem::exists(data + "/hoso.conf")) {
     auto config = node::LoadNodeConfig({"--dir", data});
     if (!config.ok()) return config.status();
     t->db = config->Path(config->db);

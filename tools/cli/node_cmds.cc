@@ -80,25 +80,49 @@ int BackupCmd(const Args& a) {
   }
   if (a.json) {
     PrintJson(reply);
-  } else {
-    std::printf(
-        "backup of %s cases written to %s (a RocksDB checkpoint; copy it off the machine)\n",
-        Answer(reply).Str("cases").c_str(), out.c_str());
+    return kOk;
   }
+  std::string files;
+  if (auto list = Answer(reply).Elements("files"); list.ok()) {
+    for (const auto& f : *list) {
+      auto name = f.Text();
+      if (!name.ok()) return BadAnswer(name.status());
+      files +=
+          (files.empty() ? "" : ", ") + (*name == "db" ? std::string("db/ (the case log)") : *name);
+    }
+  }
+  std::printf("backup of %s cases written to %s%s%s; copy it off the machine\n",
+              Answer(reply).Str("cases").c_str(), out.c_str(), files.empty() ? "" : ": ",
+              files.c_str());
   return kOk;
 }
 
 int RestoreCmd(const Args& a) {
-  Status s = tools::RestoreNode(a.Get("dir"), a.Get("from"), a.Get("tls"));
-  if (!s.ok()) return FromStatus(s);
+  auto restored = tools::RestoreNode(a.Get("dir"), a.Get("from"), a.Get("tls"));
+  if (!restored.ok()) return FromStatus(restored.status());
+  static constexpr const char* kOfficers[] = {"none_in_backup", "from_backup", "kept_current"};
   if (a.json) {
-    PrintJson(json::object{{"dir", a.Get("dir")}, {"from", a.Get("from")}});
-  } else {
-    std::printf(
-        "restored %s from %s with the new certificate. Start the node: it learns what it wrote "
-        "after the backup from its upstream.\n",
-        a.Get("dir").c_str(), a.Get("from").c_str());
+    PrintJson(json::object{{"dir", a.Get("dir")},
+                           {"from", a.Get("from")},
+                           {"kept_db", restored->kept_db},
+                           {"officers", kOfficers[restored->officers]}});
+    return kOk;
   }
+  std::printf("restored %s from %s with the new certificate.\n", a.Get("dir").c_str(),
+              a.Get("from").c_str());
+  if (!restored->kept_db.empty()) {
+    std::printf("The old case log is kept in %s (delete it once the node runs well).\n",
+                restored->kept_db.c_str());
+  }
+  if (restored->officers == tools::Restored::kFromBackup) {
+    std::printf("Officer accounts restored from the backup (officers.json).\n");
+  } else if (restored->officers == tools::Restored::kKeptCurrent) {
+    std::printf(
+        "Officer accounts: the data directory's officers.json is kept (newer than the "
+        "backup's, which stays in %s/officers.json).\n",
+        a.Get("from").c_str());
+  }
+  std::printf("Start the node: it learns what it wrote after the backup from its upstream.\n");
   return kOk;
 }
 
