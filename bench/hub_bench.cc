@@ -343,7 +343,7 @@ int main(int argc, char** argv) {
       for (uint64_t i = 0; i < n; ++i) {
         writes.push_back(w.Reception(i));
         for (int k = 1; k <= CaseWorkload::kUpdates; ++k) writes.push_back(w.Update(i, k));
-        if (writes.size() >= 3000 || i + 1 == n) {
+        if (writes.size() + 1 + CaseWorkload::kUpdates > 1000 || i + 1 == n) {  // Append's cap
           Check((*store)->Append(writes).status(), "filling the 100k node");
           writes.clear();
         }

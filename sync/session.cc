@@ -278,15 +278,18 @@ void SyncSession::Schedule() {
   VersionVector vector = store_->Vector(SharedFilter());
   for (bool directory : {true, false}) {
     for (const auto& [stream, head] : vector) {
-      if ((stream.channel == kDirectoryChannel) != directory) continue;
-      auto k = known_.find(stream);
-      uint64_t peer_has = k == known_.end() ? 0 : k->second.seq;
-      uint64_t& next = next_seq_[stream];
-      next = std::max(next, peer_has + 1);
-      if (head.seq >= next && std::find(queue_.begin(), queue_.end(), stream) == queue_.end()) {
-        queue_.push_back(stream);
-      }
+      if ((stream.channel == kDirectoryChannel) == directory) Enqueue(stream, head.seq);
     }
+  }
+}
+
+void SyncSession::Enqueue(const StreamKey& stream, uint64_t head_seq) {
+  auto k = known_.find(stream);
+  uint64_t peer_has = k == known_.end() ? 0 : k->second.seq;
+  uint64_t& next = next_seq_[stream];
+  next = std::max(next, peer_has + 1);
+  if (head_seq >= next && std::find(queue_.begin(), queue_.end(), stream) == queue_.end()) {
+    queue_.push_back(stream);
   }
 }
 
@@ -422,6 +425,19 @@ Status SyncSession::OnAck(const Ack& a, std::vector<Message>* out) {
 void SyncSession::OnCommit(std::vector<Message>* out) {
   if (!hello_received_ || failed_) return;
   Schedule();
+  Pump(out);
+}
+
+void SyncSession::OnCommit(const std::vector<StreamKey>& moved, std::vector<Message>* out) {
+  if (!hello_received_ || failed_ || !hello_sent_) return;
+  for (const StreamKey& stream : moved) {
+    if (IsSystemChannel(stream.channel)) return OnCommit(out);
+  }
+  auto shared = SharedFilter();
+  for (const StreamKey& stream : moved) {
+    if (!shared(stream.channel)) continue;
+    if (auto head = store_->Head(stream)) Enqueue(stream, head->seq);
+  }
   Pump(out);
 }
 

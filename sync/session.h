@@ -77,6 +77,13 @@ class SyncSession {
   Status Handle(Message in, std::vector<Message>* out);
   // New commits in the store: pushes what the peer lacks.
   void OnCommit(std::vector<Message>* out);
+  // A commit moved `moved` (the store's commit listener says which): pushes what the peer
+  // lacks of those streams alone. A hub's every session is woken by every commit, most of
+  // which move one commune's stream no other session carries: looking at every stream the
+  // store holds at each (OnCommit above) made 200 sessions x 200 streams per commit, and the
+  // io thread could no longer read (hub_bench). A system channel's move (a directory may
+  // change what the link carries) looks at every stream again.
+  void OnCommit(const std::vector<StreamKey>& moved, std::vector<Message>* out);
 
   // By default Handle ingests each BATCH inline. A transport that ingests on worker threads
   // sets a sink instead, and reports each outcome with OnIngested, in order per stream. The
@@ -97,6 +104,8 @@ class SyncSession {
   Status OnHello(const Hello& h, std::vector<Message>* out);
   Status OnChanges(const Changes& c, std::vector<Message>* out);
   void Schedule();
+  // Queues `stream` when the peer lacks events of it up to `head_seq`.
+  void Enqueue(const StreamKey& stream, uint64_t head_seq);
   void Pump(std::vector<Message>* out);
   // Whether the peer reads `batch` in one frame: within kMaxBatchPlainBytes decompressed, and
   // its compressed events within kMaxBatchCompressedBytes and max_frame.

@@ -303,13 +303,13 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
       c->Fail(started.message());
       c->close_after_flush = true;
     }
-    c->listener = store->AddCommitListener([weak, ex](const std::vector<StreamKey>&) {
+    c->listener = store->AddCommitListener([weak, ex](const std::vector<StreamKey>& moved) {
       if (weak.expired()) return;  // the connection (and maybe its io context) is gone
-      asio::post(ex, [weak] {
+      asio::post(ex, [weak, moved] {
         auto conn = weak.lock();
         if (!conn || conn->closed || !conn->session) return;
         std::vector<Message> pushed;
-        conn->session->OnCommit(&pushed);
+        conn->session->OnCommit(moved, &pushed);  // only what moved: see session.h
         conn->Send(pushed);
       });
     });

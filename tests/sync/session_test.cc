@@ -630,3 +630,29 @@ TEST_CASE("session: batches of events that do not compress are cut to fit the pe
   CHECK(t.district->store->Head({"30280", "30280", 1})->seq ==
         t.commune->store->Head({"30280", "30280", 1})->seq);
 }
+
+TEST_CASE("session: a commit pushes only what it moved that the link carries", "[session]") {
+  // A hub's sessions are each woken by every commit: each looks at the streams that commit
+  // moved, not at every stream the store holds (hub_bench: 200 sessions x 200 streams a commit
+  // kept the io thread from reading).
+  Tree t;
+  for (auto* n : {t.district.get(), t.commune.get(), t.other.get()}) {
+    REQUIRE(testing::CopyAll(*t.province->store, *n->store, All).ok());
+  }
+  auto at_commune = Session(*t.commune, "883");
+  auto at_district = Session(*t.district, "30280");
+  REQUIRE(RunLink(*at_commune, *at_district).settled);
+  // The other commune's case reaches the district: the commune's link does not carry it.
+  REQUIRE(t.other->store->Append(ReceiveWrite("30283", "30283-C1", "Ba", 1)).ok());
+  REQUIRE(t.district->store->TrustOrigin("30283", 1, testing::KeyFor(30283).public_key()).ok());
+  REQUIRE(testing::CopyAll(*t.other->store, *t.district->store, All).ok());
+  std::vector<Message> out;
+  at_district->OnCommit({StreamKey{"30283", "30283", 1}}, &out);
+  CHECK(out.empty());
+  // The commune's own new case goes at once, from the stream its commit moved.
+  auto appended = t.commune->store->Append(ReceiveWrite("30280", "30280-C1", "An", 1));
+  REQUIRE(appended.ok());
+  at_commune->OnCommit({appended->stream}, &out);
+  CHECK(std::count_if(out.begin(), out.end(),
+                      [](const Message& m) { return std::holds_alternative<BatchMsg>(m); }) == 1);
+}
