@@ -18,6 +18,7 @@
 #include "core/log/store.h"
 #include "node/api_server.h"
 #include "node/api_tls.h"
+#include "node/background_loop.h"
 #include "node/health_source.h"
 #include "node/json.h"
 #include "node/local_api.h"
@@ -100,6 +101,9 @@ struct NodeDaemon::Impl {
   std::unique_ptr<SelfCheck> self_check;    // joined before sync and the store go
   std::unique_ptr<ScopeWatch> scope_watch;  // likewise
   std::unique_ptr<Router> router;           // likewise
+  // Says in the log, at start and daily, what the reference data lacks (ReferenceWarnings:
+  // no catalogue, a year without holidays ahead), so it is fixed before a deadline is wrong.
+  std::unique_ptr<BackgroundLoop> reference_watch;  // reads api: stopped before it
   std::unique_ptr<LocalApi> api;
   std::unique_ptr<ApiServer> server;
   std::unique_ptr<ApiTlsState> api_tls;
@@ -344,6 +348,14 @@ Status NodeDaemon::Impl::Open() {
                  ? "the directory of units is empty: load it with `hoso directory load`"
                  : "the directory of units is empty: it arrives from upstream at the first sync");
   }
+  reference_watch = std::make_unique<BackgroundLoop>([this](BackgroundLoop& loop) {
+    do {
+      for (const std::string& w :
+           ReferenceWarnings(*api->Reference(), SystemClock::Default()->NowMs())) {
+        log->Log(LogLevel::kWarn, "node", w);
+      }
+    } while (loop.Wait(std::chrono::hours(24)));
+  });
   log->Log(LogLevel::kInfo, "node",
            "node " + id->unit + "#" + std::to_string(id->epoch) + " started: api " + scheme +
                "://" + api_bound + (listen_bound.empty() ? "" : ", peers " + listen_bound) + ", " +
@@ -402,6 +414,7 @@ void NodeDaemon::Stop() {
   impl_->self_check.reset();                             // waits for a check still running
   impl_->scope_watch.reset();
   impl_->router.reset();
+  impl_->reference_watch.reset();
   impl_->server->Stop();  // requests being handled finish; their writes are committed
   impl_->sync->Stop();    // closes peers; a batch being ingested commits or is re-sent later
   impl_->sync.reset();

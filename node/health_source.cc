@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/base/version.h"
+#include "core/format/event.h"
 #include "core/log/directory.h"
 #include "sync/peer_state.h"
 
@@ -19,16 +21,18 @@ std::string StoreFormat(const Store& store) {
 
 }  // namespace
 
-std::string NodeVersion(const Store& store) {
-  return "hoso protocol " + std::to_string(sync::kProtocolVersion) + ", store format " +
-         StoreFormat(store);
+std::string BuildVersion(std::string_view program) {
+  return std::string(program) + " " + std::string(HosoVersion()) + " (" +
+         std::string(HosoGitCommit()) + "), protocol " + std::to_string(sync::kProtocolVersion) +
+         ", store " + std::string(hoso::StoreFormat()) + ", event " +
+         std::to_string(kEventFormatVersion);
 }
 
 sync::LocalHealth CollectLocalHealth(const Store& store, const std::vector<sync::PeerStatus>& peers,
                                      const std::optional<SelfCheckReport>& check,
                                      const std::string& data_dir) {
   sync::LocalHealth h;
-  h.version = NodeVersion(store);
+  h.version = BuildVersion();
   h.store_format = StoreFormat(store);
   if (check) h.self_check = std::string(SelfCheckStateName(check->state));
   struct statvfs fs {};

@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/log/store.h"
@@ -17,9 +18,10 @@
 
 namespace hoso::node {
 
-// "hoso protocol 2, store format 1": there is no release number yet; these are what decide
-// whether two nodes work together.
-std::string NodeVersion(const Store& store);
+// "hoso 0.1.0 (17a7de7), protocol 2, store 1, event 1": the release, the commit, the sync
+// protocol, the store and event formats. The first line of `--version`, and what HEALTH
+// carries to the province (at most 64 bytes there: a longer one would be refused).
+std::string BuildVersion(std::string_view program = "hoso");
 
 sync::LocalHealth CollectLocalHealth(const Store& store, const std::vector<sync::PeerStatus>& peers,
                                      const std::optional<SelfCheckReport>& check,

@@ -1,6 +1,7 @@
 // hoso-node: runs one office's node (docs/operations.md).
 //
 //   hoso-node [--dir DIR] [--config FILE] [--<option> VALUE ...]
+//   hoso-node --version | --help
 //
 // Exit codes: 0 stopped cleanly (SIGTERM or SIGINT), 2 bad command line or config, 1 the node
 // could not start or failed. SIGHUP reloads the CRL, the API's web certificate and the log
@@ -13,6 +14,7 @@
 
 #include "node/config.h"
 #include "node/daemon.h"
+#include "node/health_source.h"
 #include "node/log.h"
 
 using namespace hoso;
@@ -22,7 +24,8 @@ namespace {
 
 void PrintHelp() {
   std::printf(
-      "Usage: hoso-node [--dir DIR] [--config FILE] [--OPTION VALUE ...]\n\n"
+      "Usage: hoso-node [--dir DIR] [--config FILE] [--OPTION VALUE ...]\n"
+      "  or:  hoso-node --version | --help\n\n"
       "Runs one office's hoso node: its case log, sync with parent and child offices over\n"
       "mutual TLS, and the local API. DIR is the data directory made by `hoso init`\n"
       "(default: $HOSO_DIR, else the current directory); FILE defaults to DIR/hoso.conf.\n"
@@ -45,6 +48,10 @@ int main(int argc, char** argv) {
   for (const auto& a : args) {
     if (a == "--help" || a == "-h") {
       PrintHelp();
+      return 0;
+    }
+    if (a == "--version") {
+      std::printf("%s\n", BuildVersion("hoso-node").c_str());
       return 0;
     }
   }

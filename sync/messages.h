@@ -19,7 +19,12 @@
 
 namespace hoso::sync {
 
+// The protocol this node speaks, and the oldest it still speaks. A HELLO's shape never changes
+// across versions; each side sends the newest it speaks and both then speak the older of the
+// two, so a province upgraded first keeps syncing with offices one version behind
+// (docs/sync-protocol.md, "Versions"). A peer older than kMinProtocolVersion is refused.
 constexpr uint64_t kProtocolVersion = 2;  // 2: receipts
+constexpr uint64_t kMinProtocolVersion = 2;
 constexpr size_t kDefaultMaxFrame = 4 << 20;
 // A BATCH's events decompressed may not exceed this: a hostile peer's zstd bomb is refused
 // from the size its frame declares, before anything is allocated. Senders cut their batches

@@ -196,12 +196,16 @@ Status SyncSession::OnReceipt(const ReceiptMsg& m, std::vector<Message>* out) {
 
 Status SyncSession::OnHello(const Hello& h, std::vector<Message>* out) {
   if (hello_received_) return Fail(Status::InvalidArgument("second HELLO"), out);
-  if (h.version != kProtocolVersion) {
+  // A newer peer speaks our version with us (it knows ours from this HELLO); an older one
+  // is spoken to in its own, down to kMinProtocolVersion.
+  if (h.version < kMinProtocolVersion) {
     return Fail(Status::InvalidArgument("protocol version " + std::to_string(h.version) +
-                                        " is not supported (this node speaks " +
+                                        " is too old (this node speaks " +
+                                        std::to_string(kMinProtocolVersion) + " to " +
                                         std::to_string(kProtocolVersion) + ")"),
                 out);
   }
+  stats_.protocol = std::min(h.version, kProtocolVersion);
   if (h.unit != peer_unit_ || h.epoch != peer_epoch_) {
     return Fail(Status::PermissionDenied("peer claims unit " + h.unit + " epoch " +
                                          std::to_string(h.epoch) + " but its certificate is for " +

@@ -55,6 +55,7 @@ struct SessionStats {
   uint64_t receipts_sent = 0, receipts_received = 0;
   uint64_t health_reports_sent = 0, health_reports_received = 0;
   int64_t clock_skew_ms = 0;  // peer's wall clock minus ours, from HELLO
+  uint64_t protocol = 0;      // the version both speak: the older of the two HELLOs (0 before)
 };
 
 class SyncSession {

@@ -248,6 +248,39 @@ WorkingCalendar ReferenceData::CalendarFor(const std::string& unit) const {
   return c;
 }
 
+std::vector<std::string> ReferenceWarnings(const ReferenceData& ref, int64_t now_ms,
+                                           int warn_days) {
+  std::vector<std::string> warnings;
+  if (ref.procedures.empty()) {
+    warnings.push_back(
+        "no catalogue is loaded: any procedure code is accepted and no due date is computed "
+        "(hoso catalogue load, at the province)");
+  }
+  auto defined = [&](int year) {
+    if (ref.years.count(year)) return true;
+    for (const auto& y : BuiltInYears()) {
+      if (y.year == year) return true;
+    }
+    return false;
+  };
+  int64_t y = 0;
+  unsigned m = 0, d = 0;
+  const int64_t today = WorkingCalendar::LocalDay(now_ms);
+  CivilFromDays(today, &y, &m, &d);
+  const int year = static_cast<int>(y);
+  const int64_t days_left = DaysFromCivil(y + 1, 1, 1) - today;
+  auto missing = [&](int which, const std::string& when) {
+    warnings.push_back("the calendar has no holidays for " + std::to_string(which) + " (" + when +
+                       "): due dates there count only weekends as days off " +
+                       "(hoso calendar set --year " + std::to_string(which) + ", at the province)");
+  };
+  if (!defined(year)) missing(year, "this year");
+  if (days_left <= warn_days && !defined(year + 1)) {
+    missing(year + 1, "starts in " + std::to_string(days_left) + " days");
+  }
+  return warnings;
+}
+
 Result<ReferenceData> LoadReferenceData(const Store& store) {
   ReferenceData out;
   HOSO_ASSIGN_OR_RETURN(auto catalogue, Latest(store, kCatalogueChannel));

@@ -66,4 +66,12 @@ struct ReferenceData {
 
 Result<ReferenceData> LoadReferenceData(const Store& store);
 
+// What the IT team must fix before it bites, as English sentences for the node's log and
+// /v1/node: no catalogue loaded (any procedure code is accepted and no due date computed); no
+// holiday table, built-in or in the channel, for the year `now_ms` is in or for the next year
+// once it is `warn_days` or fewer away (due dates there would count only weekends off: the
+// node keeps working, it never stops on a date). Empty when nothing needs doing.
+std::vector<std::string> ReferenceWarnings(const ReferenceData& ref, int64_t now_ms,
+                                           int warn_days = 90);
+
 }  // namespace hoso

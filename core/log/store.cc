@@ -11,6 +11,8 @@ namespace hoso {
 
 using namespace store_internal;
 
+std::string_view StoreFormat() { return kStoreFormat; }
+
 std::vector<LocalWrite> DirectoryWrites(const std::vector<UnitRecord>& units, int64_t valid_from_ms,
                                         const std::string& officer) {
   std::vector<LocalWrite> writes;

@@ -55,6 +55,10 @@ class WriteBatch;
 
 namespace hoso {
 
+// The on-disk format this build reads and writes (docs/storage-format.md): "1". A store of
+// another format is refused at Open with a message naming both.
+std::string_view StoreFormat();
+
 struct Identity {
   std::string unit;
   uint64_t epoch = 0;

@@ -38,7 +38,7 @@ constexpr std::string_view kMetaRoot = "root";
 // The on-disk format (docs/storage-format.md). A store written by a newer format is refused
 // rather than misread; an older one would be migrated here.
 constexpr std::string_view kMetaFormat = "format";
-constexpr std::string_view kStoreFormat = "1";
+constexpr std::string_view kStoreFormat = "1";  // StoreFormat() in store.h
 constexpr std::string_view kMetaHlc = "hlc";
 constexpr std::string_view kMetaCaseCount = "case_count";
 constexpr std::string_view kMetaIdentity = "identity";

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/domain/lifecycle.h"
+#include "core/domain/reference_data.h"
 
 using namespace hoso;
 
@@ -113,4 +114,32 @@ TEST_CASE("lifecycle: allowed steps, portal codes, and a refusal that names what
     CHECK_FALSE(AllowedNextSteps(st).empty());
     for (const auto& next : AllowedNextSteps(st)) CHECK(IsKnownStatus(next));
   }
+}
+
+TEST_CASE("calendar: the node is warned ahead of a year without holidays, and of no catalogue",
+          "[calendar]") {
+  ReferenceData ref;
+  ref.procedures["1.000001"] = Procedure{};
+  // Mid-2027: the built-in table covers the year, the next is far.
+  CHECK(ReferenceWarnings(ref, At("2027-06-01 09:00")).empty());
+  // 2028 starts in 61 days and no table names it: warned, the node still works.
+  auto warnings = ReferenceWarnings(ref, At("2027-11-01 09:00"));
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::Contains("no holidays for 2028 (starts in 61 days)"));
+  // Loaded through the channel: no warning.
+  ref.years[2028] = CalendarYear{2028, {"2028-01-01"}, {}};
+  CHECK(ReferenceWarnings(ref, At("2027-11-01 09:00")).empty());
+  // Past every table: this year and (in December) the next.
+  warnings = ReferenceWarnings(ref, At("2029-12-15 09:00"));
+  REQUIRE(warnings.size() == 2);
+  CHECK_THAT(warnings[0], Catch::Contains("no holidays for 2029 (this year)"));
+  CHECK_THAT(warnings[1], Catch::Contains("no holidays for 2030 (starts in 17 days)"));
+  // A deadline is still computed there: weekends off only, never an error.
+  WorkingCalendar cal = ref.CalendarFor("30280");
+  CHECK(cal.DueDate(At("2029-12-17 09:00"), 1, true) > At("2029-12-17 09:00"));
+  // No catalogue: said first.
+  ref.procedures.clear();
+  warnings = ReferenceWarnings(ref, At("2027-06-01 09:00"));
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::Contains("no catalogue is loaded"));
 }

@@ -255,6 +255,32 @@ TEST_CASE("session: a peer pushing an out-of-scope channel is refused, nothing s
   CHECK(t.commune->store->CaseCount() == 0);
 }
 
+TEST_CASE("session: a peer one protocol version newer is spoken to in ours, an older refused",
+          "[session]") {
+  Tree t;
+  for (uint64_t version : {kProtocolVersion + 1, kProtocolVersion, kMinProtocolVersion - 1}) {
+    CAPTURE(version);
+    auto s = Session(*t.district, "30280");
+    std::vector<Message> out;
+    REQUIRE(s->Start(&out).ok());
+    Hello h;
+    h.version = version;
+    h.unit = "30280";
+    h.epoch = 1;
+    out.clear();
+    Status st = s->Handle(h, &out);
+    if (version >= kMinProtocolVersion) {
+      CHECK(st.ok());
+      CHECK(s->stats().protocol == kProtocolVersion);
+    } else {
+      CHECK(st.code() == Code::kInvalidArgument);
+      CHECK_THAT(st.message(), Catch::Contains("too old"));
+      REQUIRE(!out.empty());
+      CHECK(std::holds_alternative<ErrorMsg>(out.back()));
+    }
+  }
+}
+
 TEST_CASE("session: a peer claiming another identity than its certificate is refused",
           "[session]") {
   Tree t;

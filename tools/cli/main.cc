@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "node/config.h"
+#include "node/health_source.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/flags.h"
 #include "tools/web_cert.h"
@@ -402,7 +403,7 @@ std::vector<Command> Commands() {
 }
 
 void PrintUsage(const std::vector<Command>& commands) {
-  std::printf("Usage: hoso COMMAND [options] [--json]\n\nCommands:\n");
+  std::printf("Usage: hoso COMMAND [options] [--json]\n  or:  hoso --version\n\nCommands:\n");
   for (const auto& c : commands)
     std::printf("  hoso %-15s %s\n", c.name.c_str(), c.synopsis.c_str());
   std::printf(
@@ -417,6 +418,10 @@ int Run(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     PrintUsage(commands);
     return args.empty() ? kUsage : kOk;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    std::printf("%s\n", node::BuildVersion().c_str());
+    return kOk;
   }
   const Command* cmd = nullptr;
   size_t used = 0;
