@@ -169,7 +169,7 @@ void NodeDaemon::Impl::ImportSetupBundle(const CertificateInfo& id) {
     log->Log(LogLevel::kError, "node",
              "set-up bundle " + path + " refused: " + why +
                  "; nothing of it was stored. The node starts without it and learns the system "
-                 "channels from upstream at its first sync (docs/operations.md, section 3)");
+                 "channels from upstream at its first sync (docs/operations.md, section 4)");
   };
   if (!bytes.ok()) return refuse(bytes.status().message());
   auto stats = sync::ImportSystemBundle(*store, *bytes, [&](const sync::OriginMsg& o) {
