@@ -84,6 +84,9 @@ struct NodeConfig {
   int64_t health_interval_ms = 60000;  // office health: a report to the parent this often
   int64_t backoff_min_ms = 200;
   int64_t backoff_max_ms = 30000;
+  // RocksDB's block cache for the case log (StoreOptions::block_cache_mb): the largest part of
+  // an idle node's memory once its self-check has read everything.
+  int64_t store_cache_mib = 32;
   // The sync port's connections and received batches (sync::TlsConfig, same defaults):
   // max_conns, max_conns_per_address, max_pre_tls_conns, tls_start_timeout,
   // max_inflight_batch_bytes and max_session_batch_bytes (in MiB).

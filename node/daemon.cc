@@ -223,6 +223,7 @@ Status NodeDaemon::Impl::Open() {
   StoreOptions so;
   so.path = c.Path(c.db);
   so.root_unit = c.root;
+  so.block_cache_mb = static_cast<size_t>(c.store_cache_mib);
   so.identity = Identity{id->unit, id->epoch, *key};
   UseCaseLogRules(&so);
   auto opened = Store::Open(so);

@@ -201,12 +201,14 @@ TEST_CASE("config: connection caps and batch limits default to the transport's, 
   CHECK(c.api_max_conns_per_address == static_cast<int64_t>(api.connections.per_address));
   CHECK(c.api_max_pending_conns == static_cast<int64_t>(api.connections.pending));
   CHECK(c.api_first_byte_ms == api.first_byte.count());
+  CHECK(c.store_cache_mib == static_cast<int64_t>(StoreOptions{}.block_cache_mb));
 
   REQUIRE(ParseConfigText("root = 89\nsync_max_conns = 1000\nsync_max_conns_per_address = 16\n"
                           "sync_max_pre_tls_conns = 128\nsync_tls_start_timeout_ms = 5000\n"
                           "sync_batch_budget_mib = 1024\nsync_identity_batch_mib = 64\n"
                           "api_max_conns = 2048\napi_max_conns_per_address = 256\n"
-                          "api_max_pending_conns = 100\napi_first_byte_ms = 2000\n",
+                          "api_max_pending_conns = 100\napi_first_byte_ms = 2000\n"
+                          "store_cache_mib = 8\n",
                           "hoso.conf", &c)
               .ok());
   CHECK(Validate(c).ok());
@@ -214,6 +216,7 @@ TEST_CASE("config: connection caps and batch limits default to the transport's, 
   CHECK(c.sync_identity_batch_mib == 64);
   CHECK(c.api_max_pending_conns == 100);
   CHECK(c.api_first_byte_ms == 2000);
+  CHECK(c.store_cache_mib == 8);
 
   struct Bad {
     const char* text;
@@ -224,6 +227,7 @@ TEST_CASE("config: connection caps and batch limits default to the transport's, 
            Bad{"api_max_conns = -5\n", "option 'api_max_conns': expected a whole number from 1"},
            Bad{"api_max_pending_conns = many\n", "option 'api_max_pending_conns'"},
            Bad{"api_first_byte_ms = 0\n", "option 'api_first_byte_ms': expected milliseconds"},
+           Bad{"store_cache_mib = 2\n", "option 'store_cache_mib': expected a whole number from 4"},
            Bad{"sync_identity_batch_mib = 16\n", "expected a whole number from 32"},
            Bad{"sync_batch_budget_mib = 0\n", "expected a whole number from 32"},
            Bad{"sync_identity_batch_mib = 512\n",
