@@ -21,6 +21,7 @@
 //             node_rss_mb_100k idle after its self-check, and during its sync to the hub.
 //
 //   hub_bench [--short] [--communes 200] [--cases 200] [--idle-seconds 60] [--big-cases 100000]
+//             [--big-cache-mib 32]   (the 100k node's store_cache_mib)
 //
 // --short: 12 communes, 20 cases, 3 s idle, no 100k phase; only convergence is checked
 // (exit 1 when any phase does not converge in time, as in every mode). Prints JSON lines
@@ -164,11 +165,12 @@ int main(int argc, char** argv) {
   }
   bench::Flags flags(static_cast<int>(args.size()), args.data(),
                      "hub_bench [--short] [--communes N] [--cases N] [--idle-seconds S] "
-                     "[--big-cases N] [--dir DIR]",
+                     "[--big-cases N] [--big-cache-mib M] [--dir DIR]",
                      {{"communes", short_mode ? "12" : "200"},
                       {"cases", short_mode ? "20" : "200"},
                       {"idle-seconds", short_mode ? "3" : "60"},
                       {"big-cases", "100000"},
+                      {"big-cache-mib", "32"},
                       {"dir", "/tmp"}});
   const size_t communes = flags.Number("communes");
   const uint64_t cases = flags.Number("cases");
@@ -355,7 +357,10 @@ int main(int argc, char** argv) {
       auto s = net.Call(big, "GET", "/v1/sync/status");
       return s.ok() && s->at("self_check").at("state").as_string() == "passed";
     };
-    Check(net.Start(big, false), "starting the 100k node offline");
+    const std::vector<std::string> cache{"--store_cache_mib", flags.Text("big-cache-mib")};
+    Emit(kBench, "node_100k_store_cache_mib", static_cast<double>(flags.Number("big-cache-mib")),
+         "MiB");
+    Check(net.Start(big, false, cache), "starting the 100k node offline");
     pid_t bp = net.node(big).pid();
     WaitFor(self_checked, 300, "the 100k node's self-check");
     // What the self-check held is given back over some seconds, not always at once (5 s after
@@ -367,7 +372,7 @@ int main(int argc, char** argv) {
     Emit(kBench, "node_rss_mb_100k", bench::ProcStatusMb(bp, "VmRSS"), "MB");
     Emit(kBench, "node_rss_mb_100k_start_peak", bench::ProcStatusMb(bp, "VmHWM"), "MB");
     Check(net.Stop(big).status(), "stopping the 100k node");
-    Check(net.Start(big, true), "starting the 100k node online");
+    Check(net.Start(big, true, cache), "starting the 100k node online");
     bp = net.node(big).pid();
     WaitFor(self_checked, 300, "the 100k node's self-check");
     const double hwm_at_start = bench::ProcStatusMb(bp, "VmHWM");
