@@ -107,8 +107,10 @@ std::vector<Command> Commands() {
        InitCmd},
       {"backup",
        "[--dir DIR] --out PATH",
-       "Makes a consistent copy of the running node's case log at PATH (a new directory on "
-       "the node's machine), without stopping it.",
+       "Backs up the running node, without stopping it, into PATH: a new directory on the "
+       "node's machine (under /var/backups/hoso for a packaged node) holding a consistent "
+       "copy of its case log (db/), officers.json, hoso.conf and backup.json. Refused, "
+       "nothing written, when PATH exists or its parent does not.",
        with(node_flags, {"out"}),
        {},
        {"out"},
