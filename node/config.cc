@@ -397,6 +397,7 @@ Result<NodeConfig> LoadNodeConfig(const std::vector<std::string>& args) {
   auto text = ReadWholeFile(file);
   if (text.ok()) {
     HOSO_RETURN_IF_ERROR(ParseConfigText(*text, file, &config));
+    config.config_file = file;
   } else if (explicit_file) {
     return Status::NotFound("config file " + file + " cannot be read");
   }

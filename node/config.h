@@ -47,7 +47,10 @@ bool IsLoopbackHost(std::string_view host);
 
 struct NodeConfig {
   std::string dir = ".";  // the data directory
-  std::string root;       // the deployment's root unit (writes the directory), e.g. "89"
+  // The file the options were read from (--config, else <dir>/hoso.conf when it exists);
+  // empty when there was none. Set by LoadNodeConfig, not an option.
+  std::string config_file;
+  std::string root;  // the deployment's root unit (writes the directory), e.g. "89"
   std::string db = "db";
   std::string ca = "tls/ca.pem";
   std::string cert = "tls/node.pem";

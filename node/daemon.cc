@@ -294,7 +294,7 @@ Status NodeDaemon::Impl::Open() {
   view.officers_file = c.Path(c.officers_file);
   view.log = log;
   view.data_dir = c.dir;
-  view.config_file = c.dir + "/hoso.conf";
+  view.config_file = c.config_file;
   Impl* self = this;
   view.crl_pem = [self] {
     std::lock_guard lock(self->crl_mu);

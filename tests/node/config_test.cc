@@ -60,6 +60,17 @@ TEST_CASE("config: flags override the file, and a missing root is explained", "[
   CHECK(c->api == "127.0.0.1:9000");
   CHECK(c->upstream == std::vector<std::string>{"c:3"});  // flags replace the file's list
   CHECK(c->Path(c->db) == dir.path() + "/db");
+  CHECK(c->config_file == dir.Sub("hoso.conf"));  // what a backup copies
+  {
+    std::ofstream f(dir.Sub("elsewhere.conf"));
+    f << "root = 89\n";
+  }
+  auto other = LoadNodeConfig({"--dir", dir.path(), "--config", dir.Sub("elsewhere.conf")});
+  REQUIRE(other.ok());
+  CHECK(other->config_file == dir.Sub("elsewhere.conf"));
+  auto flags_only = LoadNodeConfig({"--dir", dir.Sub("nothing-here"), "--root", "89"});
+  REQUIRE(flags_only.ok());
+  CHECK(flags_only->config_file.empty());
 
   auto no_dir = LoadNodeConfig({"--dir", dir.Sub("nothing-here")});
   REQUIRE_FALSE(no_dir.ok());
