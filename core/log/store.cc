@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/log/store_cipher.h"
 #include "core/log/store_internal.h"
 
 namespace hoso {
@@ -12,6 +13,11 @@ namespace hoso {
 using namespace store_internal;
 
 std::string_view StoreFormat() { return kStoreFormat; }
+std::string_view PlainStoreFormat() { return kPlainStoreFormat; }
+
+std::string_view Store::format() const {
+  return options_.master_key.empty() ? kPlainStoreFormat : kStoreFormat;
+}
 
 std::vector<LocalWrite> DirectoryWrites(const std::vector<UnitRecord>& units, int64_t valid_from_ms,
                                         const std::string& officer) {
@@ -68,11 +74,43 @@ Result<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
   return store;
 }
 
+// With a master key, RocksDB reads and writes through the encrypted file system; a store of
+// the other kind is refused before RocksDB would misread it.
+Status Store::UseStoreCipher(rocksdb::DBOptions* dbo) {
+  std::string key_id;
+  HOSO_ASSIGN_OR_RETURN(StoreEncryption found, ProbeStoreEncryption(options_.path, &key_id));
+  if (options_.master_key.empty()) {
+    if (found == StoreEncryption::kEncrypted) {
+      return Status::FailedPrecondition("store at " + options_.path +
+                                        " is encrypted (format 2) under master key " + key_id +
+                                        ": give that key");
+    }
+    return Status::Ok();
+  }
+  if (found == StoreEncryption::kPlain) {
+    return Status::FailedPrecondition(
+        "store at " + options_.path +
+        " is not encrypted (format 1): hoso-node encrypts it when it starts, after a backup");
+  }
+  HOSO_ASSIGN_OR_RETURN(std::string given, MasterKeyId(options_.master_key));
+  if (found == StoreEncryption::kEncrypted && key_id != given) {
+    return Status::FailedPrecondition("store at " + options_.path +
+                                      " is encrypted under master key " + key_id +
+                                      ", not the key given (" + given + ")");
+  }
+  HOSO_ASSIGN_OR_RETURN(encrypted_env_, NewEncryptedStoreEnv(dbo->env, options_.master_key));
+  dbo->env = encrypted_env_.get();
+  HOSO_ASSIGN_OR_RETURN(dbo->info_log,
+                        NewStoreInfoLog(encrypted_env_.get(), options_.path, options_.read_only));
+  return Status::Ok();
+}
+
 Status Store::Load() {
   rocksdb::DBOptions dbo = StoreDbOptions();
   dbo.create_if_missing = !options_.read_only;
   dbo.create_missing_column_families = !options_.read_only;
   if (options_.env) dbo.env = options_.env;
+  HOSO_RETURN_IF_ERROR(UseStoreCipher(&dbo));
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = StoreFamilies(options_.block_cache_mb);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
@@ -90,15 +128,16 @@ Status Store::Load() {
   rocksdb::ReadOptions ro;
   std::string value;
   // The root authority is fixed at creation; opening with another one is a configuration error.
+  const std::string_view format = this->format();
   s = db_->Get(ro, cf_[kMeta], kMetaFormat, &value);
-  if (s.ok() && value != kStoreFormat) {
+  if (s.ok() && value != format) {
     return Status::FailedPrecondition("store at " + options_.path + " has format " + value +
-                                      "; this hoso reads format " + std::string(kStoreFormat) +
-                                      ": upgrade hoso");
+                                      "; this hoso reads format " + std::string(format) +
+                                      (value > format ? ": upgrade hoso" : " here"));
   }
   if (s.IsNotFound() && !options_.read_only) {
     HOSO_RETURN_IF_ERROR(
-        FromRocks(db_->Put({}, cf_[kMeta], kMetaFormat, kStoreFormat), "writing format"));
+        FromRocks(db_->Put({}, cf_[kMeta], kMetaFormat, format), "writing format"));
   }
   s = db_->Get(ro, cf_[kMeta], kMetaRoot, &value);
   if (s.IsNotFound()) {

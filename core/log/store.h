@@ -51,13 +51,18 @@ class Iterator;
 class Slice;
 class Status;
 class WriteBatch;
+struct DBOptions;
 }  // namespace rocksdb
 
 namespace hoso {
 
-// The on-disk format this build reads and writes (docs/storage-format.md): "1". A store of
-// another format is refused at Open with a message naming both.
+// The on-disk format a node's store has (docs/storage-format.md): "2", every file encrypted
+// under the node's master key (core/log/store_cipher.h). This build also reads and writes format
+// "1", the same bytes in plaintext files (stores opened without a key: tools' and tests'); a
+// store of any other format is refused at Open with a message naming both.
 std::string_view StoreFormat();
+// The format of a store opened without a master key: "1".
+std::string_view PlainStoreFormat();
 
 struct Identity {
   std::string unit;
@@ -72,6 +77,10 @@ struct StoreOptions {
   const Clock* clock = SystemClock::Default();
   // The filesystem RocksDB uses (nullptr: the real one); tests inject faults through it.
   rocksdb::Env* env = nullptr;
+  // The node's master key (32 bytes): the store is format 2, its files encrypted under it.
+  // Empty: a plaintext store of format 1. Opening one kind with the other's options is refused
+  // with a message saying what to do. Never logged.
+  std::string master_key;
   int64_t max_drift_ms = HybridClock::kDefaultMaxDriftMs;
   // A node holds only its scope; tools that inspect any data turn this off.
   bool enforce_scope = true;
@@ -206,6 +215,8 @@ class Store {
 
   // ---- reads
   const StoreOptions& options() const { return options_; }
+  // This store's format: StoreFormat() when encrypted, else PlainStoreFormat().
+  std::string_view format() const;
   // "$directory", "$revocations" or one of options().system_channels.
   bool IsKnownSystemChannel(std::string_view channel) const;
   Result<std::string> OriginKey(std::string_view unit, uint64_t epoch) const;
@@ -340,6 +351,7 @@ class Store {
   struct Touched;
   explicit Store(StoreOptions options);
   Status Load();
+  Status UseStoreCipher(rocksdb::DBOptions* dbo);
   Status Submit(Writer* w);
   Status CommitLocal(std::deque<Writer*>& group);
   struct InFlight;
@@ -383,6 +395,7 @@ class Store {
 
   StoreOptions options_;
   HybridClock hlc_;
+  std::unique_ptr<rocksdb::Env> encrypted_env_;  // set with a master key; outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cf_;
   // Folds the other half of a large commit, and rebuilds channels beside the caller.

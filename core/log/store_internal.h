@@ -38,7 +38,8 @@ constexpr std::string_view kMetaRoot = "root";
 // The on-disk format (docs/storage-format.md). A store written by a newer format is refused
 // rather than misread; an older one would be migrated here.
 constexpr std::string_view kMetaFormat = "format";
-constexpr std::string_view kStoreFormat = "1";  // StoreFormat() in store.h
+constexpr std::string_view kStoreFormat = "2";       // StoreFormat() in store.h
+constexpr std::string_view kPlainStoreFormat = "1";  // PlainStoreFormat()
 constexpr std::string_view kMetaHlc = "hlc";
 constexpr std::string_view kMetaCaseCount = "case_count";
 constexpr std::string_view kMetaIdentity = "identity";
