@@ -8,6 +8,7 @@
 #include "core/domain/case_log.h"
 #include "core/format/aead.h"
 #include "core/log/store.h"
+#include "core/log/store_migrate.h"
 #include "tests/testing/testing.h"
 
 using namespace hoso;
@@ -142,4 +143,69 @@ TEST_CASE("store cipher: a plaintext store is format 1 and is not opened as encr
   REQUIRE(keyed.status().code() == Code::kFailedPrecondition);
   CHECK(keyed.status().message().find("is not encrypted (format 1)") != std::string::npos);
   CHECK(OpenStore(path, "too short", &clock).status().code() != Code::kOk);
+}
+
+TEST_CASE("store migration: a format-1 store is encrypted in place, nothing lost", "[cipher]") {
+  TempDir dir;
+  FakeClock clock{testing::kTestNow};
+  const std::string path = dir.Sub("db");
+  Hash fingerprint{};
+  {
+    auto plain = OpenStore(path, "", &clock);
+    REQUIRE(plain.ok());
+    REQUIRE((*plain)->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+    for (int i = 1; i <= 300; ++i) {
+      std::string code = "89-251124-" + std::to_string(1000 + i);
+      REQUIRE((*plain)
+                  ->Append(testing::ReceiveWrite("89", code, "Lò Thị Mỷ " + std::to_string(i),
+                                                 static_cast<uint64_t>(i)))
+                  .ok());
+    }
+    fingerprint = (*plain)->ScopeFingerprint([](const std::string&) { return true; });
+  }
+  REQUIRE(FileHolding(path, "Lò Thị Mỷ") != "");
+  // A copy cut short by a crash before: it is thrown away and made again.
+  std::filesystem::create_directories(path + ".encrypting");
+  auto stats = EncryptStore(path, kKeyA);
+  REQUIRE(stats.ok());
+  CHECK(stats->keys > 600);
+  CHECK_FALSE(std::filesystem::exists(path + ".encrypting"));
+  CHECK_FALSE(std::filesystem::exists(path + ".plain-swap"));
+  CHECK(FileHolding(path, "Lò Thị Mỷ") == "");
+  CHECK(FileHolding(path, "lo thi my") == "");
+
+  auto encrypted = OpenStore(path, kKeyA, &clock);
+  REQUIRE(encrypted.ok());
+  CHECK((*encrypted)->format() == "2");
+  CHECK((*encrypted)->CaseCount() == 300);
+  CHECK((*encrypted)->ScopeFingerprint([](const std::string&) { return true; }) == fingerprint);
+  auto state = (*encrypted)->GetCaseState("89-251124-1007");
+  REQUIRE(state.ok());
+  // It still takes writes, and a second migration is refused.
+  REQUIRE((*encrypted)->Append(testing::ReceiveWrite("89", "89-251124-2000", "Mới", 1)).ok());
+  encrypted->reset();
+  CHECK(EncryptStore(path, kKeyA).status().message().find("not a plaintext (format 1) store") !=
+        std::string::npos);
+}
+
+TEST_CASE("store migration: a crash between the renames is finished at the next start",
+          "[cipher]") {
+  TempDir dir;
+  FakeClock clock{testing::kTestNow};
+  const std::string path = dir.Sub("db"), other = dir.Sub("other");
+  REQUIRE(OpenStore(other, "", &clock).ok());
+  REQUIRE(EncryptStore(other, kKeyA).ok());   // the finished copy
+  REQUIRE(OpenStore(path, "", &clock).ok());  // the plaintext store it was made from
+  std::filesystem::rename(path, path + ".plain-swap");
+  std::filesystem::rename(other, path + ".encrypting");
+  REQUIRE(RecoverStoreMigration(path).ok());
+  CHECK(ProbeStoreEncryption(path).value() == StoreEncryption::kEncrypted);
+  CHECK_FALSE(std::filesystem::exists(path + ".plain-swap"));
+  CHECK_FALSE(std::filesystem::exists(path + ".encrypting"));
+  CHECK(OpenStore(path, kKeyA, &clock).ok());
+  // Cut after the swap, before the plaintext folder was removed.
+  std::filesystem::create_directories(path + ".plain-swap");
+  REQUIRE(RecoverStoreMigration(path).ok());
+  CHECK_FALSE(std::filesystem::exists(path + ".plain-swap"));
+  CHECK(ProbeStoreEncryption(path).value() == StoreEncryption::kEncrypted);
 }

@@ -1,0 +1,137 @@
+#include "core/log/store_migrate.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "core/base/sync_point.h"
+#include "core/log/store_cipher.h"
+#include "core/log/store_internal.h"
+#include "core/log/store_tuning.h"
+
+namespace hoso {
+namespace {
+
+namespace fs = std::filesystem;
+using family::kMeta;
+using store_internal::kMetaFormat;
+using store_internal::kStoreFormat;
+
+constexpr size_t kCopyBatchBytes = 4 << 20;
+
+Status FsStatus(const std::error_code& ec, const std::string& what) {
+  return ec ? Status::IOError(what + ": " + ec.message()) : Status::Ok();
+}
+
+Status Rename(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  fs::rename(from, to, ec);
+  return FsStatus(ec, "renaming " + from + " to " + to);
+}
+
+Status RemoveAll(const std::string& dir) {
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return FsStatus(ec, "removing " + dir);
+}
+
+struct OpenDb {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> cf;
+  ~OpenDb() {
+    for (auto* h : cf) db->DestroyColumnFamilyHandle(h);
+    if (db) db->Close();
+  }
+};
+
+Status Open(const std::string& path, rocksdb::Env* env, bool read_only, OpenDb* out) {
+  rocksdb::DBOptions o = StoreDbOptions();
+  o.env = env;
+  o.create_if_missing = !read_only;
+  o.create_missing_column_families = !read_only;
+  auto log = NewStoreInfoLog(env, path, read_only);
+  if (!log.ok()) return log.status();
+  o.info_log = *log;  // an encrypted LOG for the copy; none for the plaintext source
+  rocksdb::DB* raw = nullptr;
+  auto families = StoreFamilies(8);
+  rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(o, path, families, &out->cf, &raw)
+                                : rocksdb::DB::Open(o, path, families, &out->cf, &raw);
+  if (!s.ok()) return Status::IOError("opening " + path + ": " + s.ToString());
+  out->db.reset(raw);
+  return Status::Ok();
+}
+
+Status CopyFamily(OpenDb& from, OpenDb& to, size_t family, MigrationStats* stats) {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = 2 << 20;
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;  // flushed and synced at the end; a cut copy is started again
+  std::unique_ptr<rocksdb::Iterator> it(from.db->NewIterator(ro, from.cf[family]));
+  rocksdb::WriteBatch batch;
+  auto write = [&]() -> Status {
+    rocksdb::Status s = to.db->Write(wo, &batch);
+    batch.Clear();
+    return s.ok() ? Status::Ok() : Status::IOError("writing the copy: " + s.ToString());
+  };
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    // Merged values (the report counters) are read resolved and written whole.
+    batch.Put(to.cf[family], it->key(), it->value());
+    ++stats->keys;
+    stats->bytes += it->key().size() + it->value().size();
+    if (batch.GetDataSize() >= kCopyBatchBytes) HOSO_RETURN_IF_ERROR(write());
+  }
+  if (!it->status().ok()) return Status::IOError("reading " + it->status().ToString());
+  return batch.Count() > 0 ? write() : Status::Ok();
+}
+
+}  // namespace
+
+Status RecoverStoreMigration(const std::string& path) {
+  const std::string copy = path + ".encrypting", swap = path + ".plain-swap";
+  const bool has_store = fs::exists(path), has_copy = fs::exists(copy), has_swap = fs::exists(swap);
+  if (has_swap && !has_store && has_copy) HOSO_RETURN_IF_ERROR(Rename(copy, path));
+  if (has_swap && fs::exists(path)) return RemoveAll(swap);
+  if (has_copy && has_store && !has_swap) return RemoveAll(copy);
+  return Status::Ok();
+}
+
+Result<MigrationStats> EncryptStore(const std::string& path, std::string_view master_key,
+                                    rocksdb::Env* env) {
+  auto started = std::chrono::steady_clock::now();
+  HOSO_RETURN_IF_ERROR(RecoverStoreMigration(path));
+  HOSO_ASSIGN_OR_RETURN(StoreEncryption found, ProbeStoreEncryption(path));
+  if (found != StoreEncryption::kPlain) {
+    return Status::FailedPrecondition(path + " is not a plaintext (format 1) store");
+  }
+  rocksdb::Env* base = env ? env : rocksdb::Env::Default();
+  const std::string copy = path + ".encrypting", swap = path + ".plain-swap";
+  HOSO_ASSIGN_OR_RETURN(auto encrypted, NewEncryptedStoreEnv(base, master_key));
+  MigrationStats stats;
+  {
+    OpenDb from, to;
+    HOSO_RETURN_IF_ERROR(Open(path, base, /*read_only=*/true, &from));
+    HOSO_RETURN_IF_ERROR(Open(copy, encrypted.get(), /*read_only=*/false, &to));
+    for (size_t family = 0; family < from.cf.size(); ++family) {
+      HOSO_RETURN_IF_ERROR(CopyFamily(from, to, family, &stats));
+      HOSO_SYNC_POINT("EncryptStore:CopiedFamily");
+    }
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    rocksdb::Status s = to.db->Put(synced, to.cf[kMeta], kMetaFormat, kStoreFormat);
+    if (s.ok()) s = to.db->Flush(rocksdb::FlushOptions(), to.cf);
+    if (s.ok()) s = to.db->SyncWAL();
+    if (!s.ok()) return Status::IOError("finishing the encrypted copy: " + s.ToString());
+  }
+  HOSO_RETURN_IF_ERROR(Rename(path, swap));
+  HOSO_SYNC_POINT("EncryptStore:Swapping");
+  HOSO_RETURN_IF_ERROR(Rename(copy, path));
+  HOSO_RETURN_IF_ERROR(RemoveAll(swap));
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return stats;
+}
+
+}  // namespace hoso
