@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "core/base/version.h"
+#include "core/log/store_cipher.h"
 #include "node/daemon.h"
 #include "node/json.h"
 
@@ -100,6 +101,15 @@ Status CheckBackupTarget(const std::string& dir) {
   return Status::Ok();
 }
 
+namespace {
+// The id of the key the checkpoint's files are encrypted under ("" for a plaintext store).
+std::string MasterKeyIdOf(const Store& store) {
+  if (store.options().master_key.empty()) return "";
+  auto id = MasterKeyId(store.options().master_key);
+  return id.ok() ? *id : "";
+}
+}  // namespace
+
 Result<BackupInfo> MakeBackup(const Store& store, const BackupSources& sources,
                               const std::string& dir, int64_t now_ms) {
   HOSO_RETURN_IF_ERROR(CheckBackupTarget(dir));
@@ -132,7 +142,8 @@ Result<BackupInfo> MakeBackup(const Store& store, const BackupSources& sources,
                    {"commit_counter", info.commit_counter},
                    {"version", std::string(HosoVersion())},
                    {"commit", std::string(HosoGitCommit())},
-                   {"store_format", std::string(StoreFormat())},
+                   {"store_format", std::string(store.format())},
+                   {"master_key_id", MasterKeyIdOf(store)},
                    {"files", std::move(files)}};
     HOSO_RETURN_IF_ERROR(WriteFileAtomic(staging + "/" + std::string(kBackupManifest),
                                          json::serialize(m) + "\n", 0600));

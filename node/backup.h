@@ -8,9 +8,12 @@
 //   <backup>/hoso.conf      the data directory's config file, for re-making the node, if any
 //   <backup>/backup.json    the manifest, written last: {"format": 1, "unit", "epoch", "made",
 //                           "cases", "commit_counter", "version", "commit", "store_format",
-//                           "files": [...]}
+//                           "master_key_id", "files": [...]}
 //
-// Keys are left out on purpose: a restored node takes a new certificate at the next epoch
+// The checkpoint's files are encrypted under the node's master key (format 2; master_key_id
+// names it, "" for format 1), which is not in the backup: a restore needs the node's key file
+// or the province's copy of it (node/master_key.h). Keys are left out on purpose: a restored
+// node takes a new certificate at the next epoch
 // (its old key must never sign again), the API token and the web certificate's key are
 // re-made (hoso init, hoso cert web). The folder is made 0700 (the case log holds citizens'
 // data) as "<backup>.partial-XXXXXX" beside the target and renamed to it only once complete,

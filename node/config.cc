@@ -85,6 +85,9 @@ const std::vector<Option>& Options() {
       Text("key", &NodeConfig::key, "this node's private key (PEM, mode 0600)"),
       Text("crl", &NodeConfig::crl, "the CA's revocation list (PEM); reloaded on SIGHUP"),
       Text("token_file", &NodeConfig::token_file, "bearer token of the local API (mode 0600)"),
+      Text("master_key", &NodeConfig::master_key,
+           "the key encrypting the case log (mode 0600; made at the first start); "
+           "$CREDENTIALS_DIRECTORY/master.key replaces it"),
       Text("officers_file", &NodeConfig::officers_file,
            "officer accounts of the web app (hoso officer add; mode 0600)"),
       Text("listen", &NodeConfig::listen,

@@ -57,6 +57,9 @@ struct NodeConfig {
   std::string key = "tls/node.key";
   std::string crl = "tls/crl.pem";  // optional: a missing file means no revocations yet
   std::string token_file = "api-token";
+  // The master key encrypting the case log (node/master_key.h); a systemd credential named
+  // master.key takes its place.
+  std::string master_key = "master.key";
   std::string officers_file = "officers.json";
   std::string listen;                 // peers' address; empty: this node accepts no peers
   std::vector<std::string> upstream;  // "UNIT@host:port" or "host:port" (ParseUpstream)

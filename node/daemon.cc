@@ -22,6 +22,7 @@
 #include "node/health_source.h"
 #include "node/json.h"
 #include "node/local_api.h"
+#include "node/master_key.h"
 #include "node/router.h"
 #include "node/scope_watch.h"
 #include "sync/bundle.h"
@@ -220,8 +221,11 @@ Status NodeDaemon::Impl::Open() {
                                    " does not belong to the certificate " + c.Path(c.cert));
   }
 
+  HOSO_ASSIGN_OR_RETURN(std::string master_key, LoadMasterKey(c, /*create=*/true, log));
+  HOSO_RETURN_IF_ERROR(PrepareStore(c, master_key, log));
   StoreOptions so;
   so.path = c.Path(c.db);
+  so.master_key = std::move(master_key);
   so.root_unit = c.root;
   so.block_cache_mb = static_cast<size_t>(c.store_cache_mib);
   so.identity = Identity{id->unit, id->epoch, *key};

@@ -14,8 +14,10 @@
 
 #include "core/format/certificate.h"
 #include "core/format/crypto.h"
+#include "core/log/store_cipher.h"
 #include "node/backup.h"
 #include "node/daemon.h"
+#include "node/master_key.h"
 #include "sync/bundle.h"
 #include "tools/api_client.h"
 #include "tools/web_cert.h"
@@ -256,6 +258,31 @@ std::string BeforeRestoreName(const std::string& path, int64_t now_s) {
   return name;
 }
 
+namespace {
+// An encrypted backup is restored only where its master key is: the node's key file must be
+// the one it was written under (after a disk loss, the province's copy put back first).
+Status CheckBackupKey(const node::NodeConfig& config, const std::string& store_dir) {
+  std::string backup_key;
+  HOSO_ASSIGN_OR_RETURN(StoreEncryption found, ProbeStoreEncryption(store_dir, &backup_key));
+  if (found != StoreEncryption::kEncrypted) return Status::Ok();
+  const std::string path = node::MasterKeyPath(config);
+  if (!fs::exists(path)) {
+    return Status::FailedPrecondition("the backup is encrypted under master key " + backup_key +
+                                      ", and " + path +
+                                      " is missing: put that key there (the province's copy, "
+                                      "mode 0600) and restore again");
+  }
+  HOSO_ASSIGN_OR_RETURN(std::string key, node::ReadMasterKeyFile(path));
+  HOSO_ASSIGN_OR_RETURN(std::string node_key, MasterKeyId(key));
+  if (node_key != backup_key) {
+    return Status::FailedPrecondition("the backup is encrypted under master key " + backup_key +
+                                      ", not this node's key " + node_key + " (" + path +
+                                      "): put the key it was made with there");
+  }
+  return Status::Ok();
+}
+}  // namespace
+
 Result<Restored> RestoreNode(const std::string& dir, const std::string& backup,
                              const std::string& tls_bundle) {
   auto config = node::LoadNodeConfig({"--dir", dir});
@@ -278,6 +305,7 @@ Result<Restored> RestoreNode(const std::string& dir, const std::string& backup,
                                    found.made + "); this node is unit " + before.unit +
                                    ": restore a backup of this node");
   }
+  HOSO_RETURN_IF_ERROR(CheckBackupKey(*config, found.store_dir));
   auto after = VerifyNodeCertificate(new_cert, ca, "", Now());
   if (!after.ok()) return after.status().Annotate(tls_bundle + "/node.pem");
   if (after->unit != before.unit || after->epoch <= before.epoch) {
@@ -366,6 +394,11 @@ Status InitNode(const node::NodeConfig& config, const std::string& tls_bundle) {
   if (RAND_bytes(random, sizeof random) != 1) return Status::IOError("no randomness");
   std::string token = Hex(std::string_view(reinterpret_cast<char*>(random), sizeof random));
   HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(dir + "/api-token", token + "\n", 0600));
+  // The key the case log is encrypted under (node/master_key.h); a systemd credential, when
+  // there is one, takes its place.
+  if (!fs::exists(config.Path(config.master_key))) {
+    HOSO_RETURN_IF_ERROR(node::CreateMasterKeyFile(config.Path(config.master_key)).status());
+  }
   node::NodeConfig written = config;
   written.dir = ".";  // never written: paths stay relative to wherever the directory lives
   return node::WriteFileAtomic(dir + "/hoso.conf", node::RenderConfig(written));

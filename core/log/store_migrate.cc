@@ -18,6 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using family::kMeta;
 using store_internal::kMetaFormat;
+using store_internal::kPlainStoreFormat;
 using store_internal::kStoreFormat;
 
 constexpr size_t kCopyBatchBytes = 4 << 20;
@@ -91,7 +92,7 @@ Status CopyFamily(OpenDb& from, OpenDb& to, size_t family, MigrationStats* stats
 }  // namespace
 
 Status RecoverStoreMigration(const std::string& path) {
-  const std::string copy = path + ".encrypting", swap = path + ".plain-swap";
+  const std::string copy = path + ".rewriting", swap = path + ".swap";
   const bool has_store = fs::exists(path), has_copy = fs::exists(copy), has_swap = fs::exists(swap);
   if (has_swap && !has_store && has_copy) HOSO_RETURN_IF_ERROR(Rename(copy, path));
   if (has_swap && fs::exists(path)) return RemoveAll(swap);
@@ -99,39 +100,66 @@ Status RecoverStoreMigration(const std::string& path) {
   return Status::Ok();
 }
 
-Result<MigrationStats> EncryptStore(const std::string& path, std::string_view master_key,
-                                    rocksdb::Env* env) {
-  auto started = std::chrono::steady_clock::now();
-  HOSO_RETURN_IF_ERROR(RecoverStoreMigration(path));
-  HOSO_ASSIGN_OR_RETURN(StoreEncryption found, ProbeStoreEncryption(path));
-  if (found != StoreEncryption::kPlain) {
+namespace {
+
+// The store at `path` is of the kind `key` opens: plaintext for "", else encrypted under it.
+Status CheckSource(const std::string& path, std::string_view key) {
+  std::string found_id;
+  HOSO_ASSIGN_OR_RETURN(StoreEncryption found, ProbeStoreEncryption(path, &found_id));
+  if (key.empty()) {
+    if (found == StoreEncryption::kPlain) return Status::Ok();
     return Status::FailedPrecondition(path + " is not a plaintext (format 1) store");
   }
+  HOSO_ASSIGN_OR_RETURN(std::string id, MasterKeyId(key));
+  if (found == StoreEncryption::kEncrypted && found_id == id) return Status::Ok();
+  return Status::FailedPrecondition(path + " is not a store encrypted under master key " + id);
+}
+
+Result<std::unique_ptr<rocksdb::Env>> EnvFor(rocksdb::Env* base, std::string_view key) {
+  if (key.empty()) return std::unique_ptr<rocksdb::Env>();
+  return NewEncryptedStoreEnv(base, key);
+}
+
+}  // namespace
+
+Result<MigrationStats> RewriteStore(const std::string& path, std::string_view from_key,
+                                    std::string_view to_key, rocksdb::Env* env) {
+  auto started = std::chrono::steady_clock::now();
+  HOSO_RETURN_IF_ERROR(RecoverStoreMigration(path));
+  HOSO_RETURN_IF_ERROR(CheckSource(path, from_key));
   rocksdb::Env* base = env ? env : rocksdb::Env::Default();
-  const std::string copy = path + ".encrypting", swap = path + ".plain-swap";
-  HOSO_ASSIGN_OR_RETURN(auto encrypted, NewEncryptedStoreEnv(base, master_key));
+  const std::string copy = path + ".rewriting", swap = path + ".swap";
+  HOSO_RETURN_IF_ERROR(RemoveAll(copy));
+  HOSO_ASSIGN_OR_RETURN(auto from_env, EnvFor(base, from_key));
+  HOSO_ASSIGN_OR_RETURN(auto to_env, EnvFor(base, to_key));
   MigrationStats stats;
   {
     OpenDb from, to;
-    HOSO_RETURN_IF_ERROR(Open(path, base, /*read_only=*/true, &from));
-    HOSO_RETURN_IF_ERROR(Open(copy, encrypted.get(), /*read_only=*/false, &to));
+    HOSO_RETURN_IF_ERROR(Open(path, from_env ? from_env.get() : base, /*read_only=*/true, &from));
+    HOSO_RETURN_IF_ERROR(Open(copy, to_env ? to_env.get() : base, /*read_only=*/false, &to));
     for (size_t family = 0; family < from.cf.size(); ++family) {
       HOSO_RETURN_IF_ERROR(CopyFamily(from, to, family, &stats));
-      HOSO_SYNC_POINT("EncryptStore:CopiedFamily");
+      HOSO_SYNC_POINT("RewriteStore:CopiedFamily");
     }
     rocksdb::WriteOptions synced;
     synced.sync = true;
-    rocksdb::Status s = to.db->Put(synced, to.cf[kMeta], kMetaFormat, kStoreFormat);
+    rocksdb::Status s = to.db->Put(synced, to.cf[kMeta], kMetaFormat,
+                                   to_key.empty() ? kPlainStoreFormat : kStoreFormat);
     if (s.ok()) s = to.db->Flush(rocksdb::FlushOptions(), to.cf);
     if (s.ok()) s = to.db->SyncWAL();
-    if (!s.ok()) return Status::IOError("finishing the encrypted copy: " + s.ToString());
+    if (!s.ok()) return Status::IOError("finishing the copy: " + s.ToString());
   }
   HOSO_RETURN_IF_ERROR(Rename(path, swap));
-  HOSO_SYNC_POINT("EncryptStore:Swapping");
+  HOSO_SYNC_POINT("RewriteStore:Swapping");
   HOSO_RETURN_IF_ERROR(Rename(copy, path));
   HOSO_RETURN_IF_ERROR(RemoveAll(swap));
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return stats;
+}
+
+Result<MigrationStats> EncryptStore(const std::string& path, std::string_view master_key,
+                                    rocksdb::Env* env) {
+  return RewriteStore(path, "", master_key, env);
 }
 
 }  // namespace hoso

@@ -74,10 +74,10 @@ HttpResponse LocalApi::Metrics(Call&) {
   };
   const int64_t now = clock_->NowMs();
   metric("hoso_build_info", "gauge",
-         "The running build: its version, git commit and the store format it reads and writes.");
+         "The running build: its version, git commit and the format of its store.");
   line("hoso_build_info",
        "version=\"" + LabelValue(HosoVersion()) + "\",commit=\"" + LabelValue(HosoGitCommit()) +
-           "\",store_format=\"" + LabelValue(StoreFormat()) + "\"",
+           "\",store_format=\"" + LabelValue(store_->format()) + "\"",
        1);
   metric("hoso_cases", "gauge", "Cases held by this node.");
   line("hoso_cases", "", static_cast<double>(store_->CaseCount()));

@@ -180,7 +180,7 @@ HttpResponse LocalApi::NodeInfo(Call&) {
   out["root"] = o.root_unit;
   out["version"] = HosoVersion();
   out["commit"] = HosoGitCommit();
-  out["store_format"] = StoreFormat();
+  out["store_format"] = store_->format();
   if (auto u = dir->UnitAt(me, now)) {
     out["name"] = u->name;
     out["parent"] = u->parent;

@@ -165,12 +165,12 @@ TEST_CASE("store migration: a format-1 store is encrypted in place, nothing lost
   }
   REQUIRE(FileHolding(path, "Lò Thị Mỷ") != "");
   // A copy cut short by a crash before: it is thrown away and made again.
-  std::filesystem::create_directories(path + ".encrypting");
+  std::filesystem::create_directories(path + ".rewriting");
   auto stats = EncryptStore(path, kKeyA);
   REQUIRE(stats.ok());
   CHECK(stats->keys > 600);
-  CHECK_FALSE(std::filesystem::exists(path + ".encrypting"));
-  CHECK_FALSE(std::filesystem::exists(path + ".plain-swap"));
+  CHECK_FALSE(std::filesystem::exists(path + ".rewriting"));
+  CHECK_FALSE(std::filesystem::exists(path + ".swap"));
   CHECK(FileHolding(path, "Lò Thị Mỷ") == "");
   CHECK(FileHolding(path, "lo thi my") == "");
 
@@ -196,16 +196,45 @@ TEST_CASE("store migration: a crash between the renames is finished at the next 
   REQUIRE(OpenStore(other, "", &clock).ok());
   REQUIRE(EncryptStore(other, kKeyA).ok());   // the finished copy
   REQUIRE(OpenStore(path, "", &clock).ok());  // the plaintext store it was made from
-  std::filesystem::rename(path, path + ".plain-swap");
-  std::filesystem::rename(other, path + ".encrypting");
+  std::filesystem::rename(path, path + ".swap");
+  std::filesystem::rename(other, path + ".rewriting");
   REQUIRE(RecoverStoreMigration(path).ok());
   CHECK(ProbeStoreEncryption(path).value() == StoreEncryption::kEncrypted);
-  CHECK_FALSE(std::filesystem::exists(path + ".plain-swap"));
-  CHECK_FALSE(std::filesystem::exists(path + ".encrypting"));
+  CHECK_FALSE(std::filesystem::exists(path + ".swap"));
+  CHECK_FALSE(std::filesystem::exists(path + ".rewriting"));
   CHECK(OpenStore(path, kKeyA, &clock).ok());
   // Cut after the swap, before the plaintext folder was removed.
-  std::filesystem::create_directories(path + ".plain-swap");
+  std::filesystem::create_directories(path + ".swap");
   REQUIRE(RecoverStoreMigration(path).ok());
-  CHECK_FALSE(std::filesystem::exists(path + ".plain-swap"));
+  CHECK_FALSE(std::filesystem::exists(path + ".swap"));
   CHECK(ProbeStoreEncryption(path).value() == StoreEncryption::kEncrypted);
+}
+
+TEST_CASE("store rotation: a store rewritten under a new master key opens only with it",
+          "[cipher]") {
+  TempDir dir;
+  FakeClock clock{testing::kTestNow};
+  const std::string path = dir.Sub("db");
+  {
+    auto store = OpenStore(path, kKeyA, &clock);
+    REQUIRE(store.ok());
+    REQUIRE((*store)->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+  }
+  CHECK(RewriteStore(path, kKeyB, kKeyA)
+            .status()
+            .message()
+            .find("is not a store encrypted under master key " + MasterKeyId(kKeyB).value()) !=
+        std::string::npos);
+  CHECK(RewriteStore(path, "", kKeyB).status().code() == Code::kFailedPrecondition);
+  REQUIRE(RewriteStore(path, kKeyA, kKeyB).ok());
+  CHECK(OpenStore(path, kKeyA, &clock).status().code() == Code::kFailedPrecondition);
+  auto rotated = OpenStore(path, kKeyB, &clock);
+  REQUIRE(rotated.ok());
+  CHECK((*rotated)->DirectorySnapshot()->size() == testing::SmallTree().size());
+  rotated->reset();
+  // Back to plaintext, as an older release left a store: format 1 again.
+  REQUIRE(RewriteStore(path, kKeyB, "").ok());
+  auto plain = OpenStore(path, "", &clock);
+  REQUIRE(plain.ok());
+  CHECK((*plain)->format() == "1");
 }

@@ -16,6 +16,7 @@
 
 #include "core/base/coding.h"
 #include "node/json.h"
+#include "node/master_key.h"
 #include "tests/testing/process_testing.h"
 #include "tests/testing/raw_db.h"
 #include "tools/network/local_network.h"
@@ -206,7 +207,9 @@ TEST_CASE("hoso-node: a store altered behind its back is found at start and not 
   // An event byte of the commune's own stream changed on disk while the node was stopped.
   REQUIRE(net->Stop("30280").ok());
   {
-    testing::RawDb raw(net->NodeDir("30280") + "/db");
+    auto master_key = node::ReadMasterKeyFile(net->NodeDir("30280") + "/master.key");
+    REQUIRE(master_key.ok());
+    testing::RawDb raw(net->NodeDir("30280") + "/db", *master_key);
     std::string key = StreamKey{"30280", "30280", 1}.Encode();
     PutBig64(&key, 1);
     std::string event = raw.Get("events", key);

@@ -1,5 +1,6 @@
 // RawDb: raw access to a closed store's RocksDB, as an attacker with the disk would have
-// (tests of the auditor and of the node's self-check).
+// (tests of the auditor and of the node's self-check); for an encrypted store, an attacker
+// with the disk and its master key.
 // Thread-safety: one thread.
 #pragma once
 
@@ -11,22 +12,32 @@
 #include <string>
 #include <vector>
 
+#include "core/log/store_cipher.h"
+
 namespace hoso::testing {
 
 class RawDb {
  public:
-  explicit RawDb(const std::string& path) {
+  explicit RawDb(const std::string& path, const std::string& master_key = "") {
+    rocksdb::DBOptions options;
+    if (!master_key.empty()) {
+      auto env = NewEncryptedStoreEnv(nullptr, master_key);
+      REQUIRE(env.ok());
+      env_ = std::move(env).value();
+      options.env = env_.get();
+    }
     std::vector<std::string> names;
-    REQUIRE(rocksdb::DB::ListColumnFamilies({}, path, &names).ok());
+    REQUIRE(rocksdb::DB::ListColumnFamilies(options, path, &names).ok());
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
     for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
     rocksdb::DB* raw = nullptr;
-    REQUIRE(rocksdb::DB::Open({}, path, cfs, &handles_, &raw).ok());
+    REQUIRE(rocksdb::DB::Open(options, path, cfs, &handles_, &raw).ok());
     db_.reset(raw);
     for (size_t i = 0; i < names.size(); ++i) by_name_[names[i]] = handles_[i];
   }
   ~RawDb() {
     for (auto* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
+    db_.reset();
   }
   std::string Get(const std::string& cf, const std::string& key) {
     std::string v;
@@ -41,6 +52,7 @@ class RawDb {
   }
 
  private:
+  std::unique_ptr<rocksdb::Env> env_;  // outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name_;

@@ -98,9 +98,15 @@ TEST_CASE("hoso restore refuses another office's backup and keeps newer officer 
   const std::string net_dir = tmp.Sub("net"), node_dir = net->NodeDir("30280");
   REQUIRE(Hoso(tmp, {"backup", "--dir", net->NodeDir("89"), "--out", tmp.Sub("b89")}).rc == 0);
   REQUIRE(Hoso(tmp, {"backup", "--dir", node_dir, "--out", tmp.Sub("b30280")}).rc == 0);
-  // An auditor reads a backup as a store: its case log is db/, its hoso.conf only a copy.
-  auto audited =
+  // An auditor reads a backup as a store: its case log is db/, its hoso.conf only a copy; the
+  // backup is encrypted, and its master key is not in it.
+  auto keyless =
       Hoso(tmp, {"audit", "verify", "--data", tmp.Sub("b30280"), "--ca", net_dir + "/ca/ca.pem"});
+  CHECK(keyless.rc != 0);
+  CHECK_THAT(keyless.err, Catch::Contains("is encrypted under master key"));
+  CHECK_THAT(keyless.err, Catch::Contains("--master-key FILE"));
+  auto audited = Hoso(tmp, {"audit", "verify", "--data", tmp.Sub("b30280"), "--ca",
+                            net_dir + "/ca/ca.pem", "--master-key", node_dir + "/master.key"});
   INFO(audited.out << audited.err);
   CHECK(audited.rc == 0);
   REQUIRE(net->Stop("30280").ok());
@@ -116,6 +122,15 @@ TEST_CASE("hoso restore refuses another office's backup and keeps newer officer 
       tmp, {"restore", "--dir", node_dir, "--from", tmp.Sub("nothing"), "--tls", tmp.Sub("e2")});
   CHECK(none.rc == 4);
   CHECK_THAT(none.err, Catch::Contains("is not a backup made by `hoso backup`"));
+  // A machine re-installed without the node's master key: the backup cannot be read until the
+  // province's copy of the key is put back.
+  std::filesystem::rename(node_dir + "/master.key", tmp.Sub("escrowed.key"));
+  auto keyless_restore = Hoso(
+      tmp, {"restore", "--dir", node_dir, "--from", tmp.Sub("b30280"), "--tls", tmp.Sub("e2")});
+  CHECK(keyless_restore.rc != 0);
+  CHECK_THAT(keyless_restore.err, Catch::Contains("the backup is encrypted under master key"));
+  CHECK_THAT(keyless_restore.err, Catch::Contains("master.key is missing: put that key there"));
+  std::filesystem::rename(tmp.Sub("escrowed.key"), node_dir + "/master.key");
 
   // An account added after the backup stays: the data directory's file is the newer one.
   const std::string accounts = testing::ReadWholeFile(node_dir + "/officers.json") + "\n";

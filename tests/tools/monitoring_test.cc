@@ -111,5 +111,5 @@ TEST_CASE("monitoring: every metric docs/prometheus-alerts.yml uses is exported 
   }
   CHECK(HasSample(at_province, "hoso_office_clock_skew_ms", "unit=\"30280\""));
   CHECK(HasSample(at_commune, "hoso_peer_clock_skew_ms", "direction=\"upstream\""));
-  CHECK(HasSample(at_province, "hoso_build_info", "store_format=\"1\""));
+  CHECK(HasSample(at_province, "hoso_build_info", "store_format=\"2\""));
 }

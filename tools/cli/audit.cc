@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,10 +16,12 @@
 #include "core/domain/case_log.h"
 #include "core/format/certificate.h"
 #include "core/log/store.h"
+#include "core/log/store_cipher.h"
 #include "node/backup.h"
 #include "node/config.h"
 #include "node/daemon.h"
 #include "node/json.h"
+#include "node/master_key.h"
 #include "sync/bundle.h"
 #include "sync/peer_state.h"
 #include "sync/receipt.h"
@@ -45,6 +48,20 @@ struct AuditTarget {
   }
 };
 
+// The master key of an encrypted store: --master-key FILE, else the key of the node whose data
+// directory was given; "" for a plaintext (format 1) store.
+Result<std::string> MasterKeyFor(const Args& a, const std::string& db,
+                                 const std::optional<node::NodeConfig>& config) {
+  std::string key_id;
+  HOSO_ASSIGN_OR_RETURN(StoreEncryption found, ProbeStoreEncryption(db, &key_id));
+  if (found != StoreEncryption::kEncrypted) return std::string();
+  if (a.Has("master-key")) return node::ReadMasterKeyFile(a.Get("master-key"));
+  if (config) return node::ReadMasterKeyFile(node::MasterKeyPath(*config));
+  return Status::InvalidArgument(db + " is encrypted under master key " + key_id +
+                                 ": give that key with --master-key FILE (the node's "
+                                 "master.key, or the province's copy of it)");
+}
+
 // --data is a node's data directory (its hoso.conf names the db and the CA), a backup
 // (node/backup.h) or a store itself (a backup of the older layout); opened read-only as a secondary
 // instance, so the node may keep running.
@@ -52,6 +69,7 @@ Status OpenForAudit(const Args& a, AuditTarget* t) {
   std::string data = a.Get("data");
   std::string ca_file = a.Get("ca"), crl_file = a.Get("crl");
   t->db = data;
+  std::optional<node::NodeConfig> node_config;
   if (std::filesystem::exists(data + "/" + std::string(node::kBackupManifest))) {
     // A backup (node/backup.h): its case log is db/; its hoso.conf is a copy, whose paths
     // name the node's files, not the backup's.
@@ -62,6 +80,7 @@ Status OpenForAudit(const Args& a, AuditTarget* t) {
     auto config = node::LoadNodeConfig({"--dir", data});
     if (!config.ok()) return config.status();
     t->db = config->Path(config->db);
+    node_config = *config;
     if (ca_file.empty()) ca_file = config->Path(config->ca);
     if (crl_file.empty() && std::filesystem::exists(config->Path(config->crl))) {
       crl_file = config->Path(config->crl);
@@ -82,6 +101,7 @@ Status OpenForAudit(const Args& a, AuditTarget* t) {
   t->secondary = scratch;
   StoreOptions o;
   o.path = t->db;
+  HOSO_ASSIGN_OR_RETURN(o.master_key, MasterKeyFor(a, t->db, node_config));
   o.read_only = true;
   o.secondary_path = scratch;
   o.enforce_scope = false;

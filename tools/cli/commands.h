@@ -19,6 +19,7 @@ int CaListCmd(const Args& a);
 int InitCmd(const Args& a);
 int BackupCmd(const Args& a);
 int RestoreCmd(const Args& a);
+int KeyRotateCmd(const Args& a);
 // action: "add", "passwd", "remove" or "list".
 int OfficerCmd(const Args& a, const std::string& action);
 int SyncStatusCmd(const Args& a);

@@ -127,15 +127,27 @@ std::vector<Command> Commands() {
        0,
        0,
        RestoreCmd},
+      {"key rotate",
+       "--dir DIR",
+       "Rewrites a stopped node's case log under a new master key and puts the key in place; "
+       "the old key is kept beside it (backups made before need it). Give the province's key "
+       "custodian the new key (docs/privacy.md).",
+       {"dir"},
+       {},
+       {"dir"},
+       0,
+       0,
+       KeyRotateCmd},
       {"audit verify",
-       "(--data DIR | FILE) [--ca FILE] [--crl FILE] [--no-states]",
+       "(--data DIR | FILE) [--ca FILE] [--crl FILE] [--master-key FILE] [--no-states]",
        "Checks a store as an auditor: every stream's chain, every signed head, every origin's "
        "certificate against the CA, forks, write rules, canonical encoding, and that stored "
        "case states equal a fresh fold. DIR is a node's data directory (read while the node "
-       "runs) or a backup. With a bundle FILE (and --ca): its structure, digest, chains, "
+       "runs) or a backup (a backup's case log is read with --master-key, the node's key file). "
+       "With a bundle FILE (and --ca): its structure, digest, chains, "
        "signatures and origin certificates. Exit 5 on any finding, each named by stream, seq "
        "and case.",
-       {"data", "ca", "crl"},
+       {"data", "master-key", "ca", "crl"},
        {"no-states"},
        {},
        0,
@@ -146,7 +158,7 @@ std::vector<Command> Commands() {
        "Lists the receipts this node's parents signed for what it delivered (who holds which "
        "streams up to which seq, since when) and verifies each signature and the holder's "
        "certificate. Exit 5 if one does not verify.",
-       {"data", "ca", "crl"},
+       {"data", "master-key", "ca", "crl"},
        {},
        {"data"},
        0,
@@ -157,7 +169,7 @@ std::vector<Command> Commands() {
        "Writes a bundle (docs/bundle-format.md): the streams of UNIT's scope and the system "
        "channels, with their signed heads and origins' certificates; with --since, only what "
        "the vector file's node lacks. For an office with no link: carry FILE by post.",
-       {"data", "scope", "since", "out"},
+       {"data", "master-key", "scope", "since", "out"},
        {},
        {"data", "scope", "out"},
        0,
@@ -177,7 +189,7 @@ std::vector<Command> Commands() {
        "--data DIR --out FILE",
        "Writes what the node holds (stream heads) to FILE, for `hoso export --since` at the "
        "office that will send it a bundle.",
-       {"data", "out"},
+       {"data", "master-key", "out"},
        {},
        {"data", "out"},
        0,
@@ -188,7 +200,7 @@ std::vector<Command> Commands() {
        "Rebuilds from the log alone a case's history (who, which office, when, what changed, "
        "conflicts opened and resolved) and its state at TIME, or a scope's counts by status "
        "and fingerprint at TIME.",
-       {"data", "case", "scope", "as-of"},
+       {"data", "master-key", "case", "scope", "as-of"},
        {},
        {"data"},
        0,

@@ -1,5 +1,7 @@
 // The commands of one node: init (its data directory), backup and restore, its officers'
 // accounts, and its sync and node status.
+#include <signal.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <vector>
@@ -8,6 +10,7 @@
 #include "core/format/certificate.h"
 #include "node/config.h"
 #include "node/daemon.h"
+#include "node/master_key.h"
 #include "node/officers.h"
 #include "tools/api_client.h"
 #include "tools/cli/commands.h"
@@ -54,8 +57,12 @@ int InitCmd(const Args& a) {
     PrintJson(json::object{{"dir", config.dir}, {"system_bundle", setup}});
     return kOk;
   }
-  std::printf("node data directory %s made: hoso.conf, api-token (0600), tls/%s\n",
-              config.dir.c_str(), setup ? ", system.bundle" : "");
+  std::printf(
+      "node data directory %s made: hoso.conf, api-token (0600), master.key (0600), tls/%s\n",
+      config.dir.c_str(), setup ? ", system.bundle" : "");
+  std::printf(
+      "master.key encrypts the case log and its backups: give a copy to the province's key "
+      "custodian (docs/privacy.md); without it a backup cannot be restored.\n");
   if (setup) {
     std::printf(
         "At its first start the node imports the root's system channels (system.bundle) and "
@@ -123,6 +130,32 @@ int RestoreCmd(const Args& a) {
         a.Get("from").c_str());
   }
   std::printf("Start the node: it learns what it wrote after the backup from its upstream.\n");
+  return kOk;
+}
+
+int KeyRotateCmd(const Args& a) {
+  auto config = node::LoadNodeConfig({"--dir", a.Get("dir")});
+  if (!config.ok()) return FromStatus(config.status());
+  if (auto run = node::ReadRunFile(config->dir);
+      run.ok() && ::kill(static_cast<pid_t>(run->pid), 0) == 0) {
+    return FromStatus(Status::FailedPrecondition(
+        "the node is running: stop it first (systemctl stop hoso-node)"));
+  }
+  auto rotated = node::RotateMasterKey(*config);
+  if (!rotated.ok()) return FromStatus(rotated.status());
+  if (a.json) {
+    PrintJson(json::object{{"old_key", rotated->old_id},
+                           {"new_key", rotated->new_id},
+                           {"old_key_file", rotated->old_key_file},
+                           {"seconds", rotated->seconds}});
+    return kOk;
+  }
+  std::printf(
+      "The case log is now encrypted under master key %s (it was %s), rewritten in %.1f s.\n"
+      "The old key is kept in %s: backups made before today need it; destroy it with them.\n"
+      "Give the province's key custodian the new key (docs/privacy.md).\n",
+      rotated->new_id.c_str(), rotated->old_id.c_str(), rotated->seconds,
+      rotated->old_key_file.c_str());
   return kOk;
 }
 

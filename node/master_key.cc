@@ -1,0 +1,168 @@
+#include "node/master_key.h"
+
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+
+#include "core/base/text.h"
+#include "core/domain/case_log.h"
+#include "core/format/aead.h"
+#include "core/format/crypto.h"
+#include "core/log/store.h"
+#include "core/log/store_cipher.h"
+#include "core/log/store_migrate.h"
+#include "node/daemon.h"
+
+namespace hoso::node {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::string_view kCredentialName = "master.key";
+
+std::string UtcStamp() {
+  time_t t = std::time(nullptr);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H%M%SZ", &tm);
+  return stamp;
+}
+
+std::string FreeName(const std::string& base) {
+  std::string name = base;
+  for (int n = 2; fs::exists(name); ++n) name = base + "-" + std::to_string(n);
+  return name;
+}
+
+// A checkpoint of the plaintext store beside it, under a name no other folder has.
+Result<std::string> KeepPlainCheckpoint(const NodeConfig& config, const std::string& db) {
+  const std::string name = FreeName(db + ".format1-" + UtcStamp());
+  StoreOptions o;
+  o.path = db;
+  o.root_unit = config.root;
+  o.read_only = true;
+  o.enforce_scope = false;
+  UseCaseLogRules(&o);
+  HOSO_ASSIGN_OR_RETURN(auto plain, Store::Open(o));
+  HOSO_RETURN_IF_ERROR(plain->Checkpoint(name));
+  return name;
+}
+
+// The last step of a rotation: the old key aside, the new one in its place.
+Result<std::string> SwapKeyFiles(const std::string& path) {
+  const std::string kept = FreeName(path + ".old-" + UtcStamp());
+  std::error_code ec;
+  fs::rename(path, kept, ec);
+  if (!ec) fs::rename(path + ".new", path, ec);
+  if (ec) return Status::IOError("putting the new master key in " + path + ": " + ec.message());
+  return kept;
+}
+
+// A rotation cut before its end: finished when the store is under the new key already,
+// else the new key (never used) is dropped.
+Status FinishRotation(const NodeConfig& config, const std::string& path, Logger* log) {
+  if (!fs::exists(path + ".new")) return Status::Ok();
+  const std::string db = config.Path(config.db);
+  HOSO_RETURN_IF_ERROR(RecoverStoreMigration(db));
+  HOSO_ASSIGN_OR_RETURN(std::string fresh, ReadMasterKeyFile(path + ".new"));
+  HOSO_ASSIGN_OR_RETURN(std::string fresh_id, MasterKeyId(fresh));
+  std::string store_id;
+  HOSO_ASSIGN_OR_RETURN(StoreEncryption found, ProbeStoreEncryption(db, &store_id));
+  if (found == StoreEncryption::kEncrypted && store_id == fresh_id) {
+    HOSO_ASSIGN_OR_RETURN(std::string kept, SwapKeyFiles(path));
+    log->Log(
+        LogLevel::kWarn, "node",
+        "finished the rotation of the master key to " + fresh_id + "; the old key is in " + kept);
+    return Status::Ok();
+  }
+  std::error_code ec;
+  fs::remove(path + ".new", ec);
+  log->Log(LogLevel::kWarn, "node",
+           "a rotation of the master key was cut before the store was rewritten: the store "
+           "keeps its key, the new one was dropped");
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string MasterKeyPath(const NodeConfig& config) {
+  if (const char* credentials = std::getenv("CREDENTIALS_DIRECTORY")) {
+    std::string path = std::string(credentials) + "/" + std::string(kCredentialName);
+    if (fs::exists(path)) return path;
+  }
+  return config.Path(config.master_key);
+}
+
+Result<std::string> ReadMasterKeyFile(const std::string& path) {
+  HOSO_ASSIGN_OR_RETURN(std::string text, ReadPrivateFile(path, "master key"));
+  auto key = FromHex(TrimSpace(text));
+  if (!key.ok() || key->size() != kMasterKeySize) {
+    return Status::InvalidArgument("master key " + path +
+                                   " is not 64 hex digits (a key made by hoso init)");
+  }
+  return std::move(key).value();
+}
+
+Result<std::string> CreateMasterKeyFile(const std::string& path) {
+  if (fs::exists(path)) return Status::AlreadyExists("master key " + path + " exists already");
+  HOSO_ASSIGN_OR_RETURN(std::string key, RandomBytes(kMasterKeySize));
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(path, Hex(key) + "\n", 0600));
+  return key;
+}
+
+Result<std::string> LoadMasterKey(const NodeConfig& config, bool create, Logger* log) {
+  const std::string path = MasterKeyPath(config);
+  HOSO_RETURN_IF_ERROR(FinishRotation(config, path, log));
+  if (!fs::exists(path) && create) {
+    HOSO_ASSIGN_OR_RETURN(std::string key, CreateMasterKeyFile(path));
+    HOSO_ASSIGN_OR_RETURN(std::string id, MasterKeyId(key));
+    log->Log(LogLevel::kWarn, "node",
+             "made the master key " + id + " in " + path +
+                 ": the case log and its backups cannot be read without it; give a copy to "
+                 "the province's key custodian (docs/privacy.md)");
+    return key;
+  }
+  return ReadMasterKeyFile(path);
+}
+
+Status PrepareStore(const NodeConfig& config, const std::string& master_key, Logger* log) {
+  const std::string db = config.Path(config.db);
+  HOSO_RETURN_IF_ERROR(RecoverStoreMigration(db));
+  HOSO_ASSIGN_OR_RETURN(StoreEncryption found, ProbeStoreEncryption(db));
+  if (found != StoreEncryption::kPlain) return Status::Ok();
+  HOSO_ASSIGN_OR_RETURN(std::string kept, KeepPlainCheckpoint(config, db));
+  log->Log(LogLevel::kWarn, "node",
+           "the case log " + db + " is format 1 (plaintext): kept a checkpoint of it in " + kept +
+               " and encrypting it (format 2)");
+  auto stats = EncryptStore(db, master_key);
+  if (!stats.ok()) return stats.status().Annotate("encrypting the case log " + db);
+  log->Log(LogLevel::kWarn, "node",
+           "the case log is encrypted: " + std::to_string(stats->keys) + " keys, " +
+               std::to_string(stats->bytes >> 20) + " MiB in " +
+               std::to_string(static_cast<int>(stats->seconds)) + " s. " + kept +
+               " holds the plaintext store for a rollback to the previous release: remove it "
+               "once this release runs well (docs/operations.md, \"Upgrade\")");
+  return Status::Ok();
+}
+
+Result<RotatedKey> RotateMasterKey(const NodeConfig& config) {
+  const std::string path = config.Path(config.master_key), db = config.Path(config.db);
+  HOSO_ASSIGN_OR_RETURN(std::string old_key, ReadMasterKeyFile(path));
+  HOSO_RETURN_IF_ERROR(RecoverStoreMigration(db));
+  std::error_code ec;
+  fs::remove(path + ".new", ec);  // a rotation cut earlier, never used: the store has old_key
+  HOSO_ASSIGN_OR_RETURN(std::string new_key, CreateMasterKeyFile(path + ".new"));
+  RotatedKey out;
+  HOSO_ASSIGN_OR_RETURN(out.old_id, MasterKeyId(old_key));
+  HOSO_ASSIGN_OR_RETURN(out.new_id, MasterKeyId(new_key));
+  auto stats = RewriteStore(db, old_key, new_key);
+  if (!stats.ok()) {
+    fs::remove(path + ".new", ec);
+    return stats.status().Annotate("rewriting the case log " + db);
+  }
+  out.seconds = stats->seconds;
+  HOSO_ASSIGN_OR_RETURN(out.old_key_file, SwapKeyFiles(path));
+  return out;
+}
+
+}  // namespace hoso::node
