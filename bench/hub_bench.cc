@@ -22,12 +22,14 @@
 //
 //   hub_bench [--short] [--communes 200] [--cases 200] [--idle-seconds 60] [--big-cases 100000]
 //             [--big-cache-mib 32]   (the 100k node's store_cache_mib)
+//             [--big-writes-per-commit 1000]   (how it was filled: 1 is a counter's commits)
 //
 // --short: 12 communes, 20 cases, 3 s idle, no 100k phase; only convergence is checked
 // (exit 1 when any phase does not converge in time, as in every mode). Prints JSON lines
 // {"bench": "hub", "metric", "value", "unit"}.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <set>
@@ -36,6 +38,7 @@
 #include "bench/bench_util.h"
 #include "bench/hub_fleet.h"
 #include "node/json.h"
+#include "node/master_key.h"
 #include "tests/testing/fault_proxy.h"
 #include "tools/network/local_network.h"
 
@@ -165,12 +168,14 @@ int main(int argc, char** argv) {
   }
   bench::Flags flags(static_cast<int>(args.size()), args.data(),
                      "hub_bench [--short] [--communes N] [--cases N] [--idle-seconds S] "
-                     "[--big-cases N] [--big-cache-mib M] [--dir DIR]",
+                     "[--big-cases N] [--big-cache-mib M] [--big-writes-per-commit W] "
+                     "[--dir DIR]",
                      {{"communes", short_mode ? "12" : "200"},
                       {"cases", short_mode ? "20" : "200"},
                       {"idle-seconds", short_mode ? "3" : "60"},
                       {"big-cases", "100000"},
                       {"big-cache-mib", "32"},
+                      {"big-writes-per-commit", "1000"},
                       {"dir", "/tmp"}});
   const size_t communes = flags.Number("communes");
   const uint64_t cases = flags.Number("cases");
@@ -326,6 +331,11 @@ int main(int argc, char** argv) {
     // ---------------------------------------------------------------- a commune with 100k
     fleet.Disconnect();  // the hub's work is this node's alone from here
     const uint64_t n = flags.Number("big-cases");
+    // Each commit signs the stream's new head: a counter's clerks commit one write at a time,
+    // a signed head per event, which the self-check reads per stream.
+    const size_t per_commit =
+        std::clamp<size_t>(flags.Number("big-writes-per-commit"), 1, kMaxAppendWrites);
+    Emit(kBench, "node_100k_writes_per_commit", static_cast<double>(per_commit), "writes");
     {
       auto key_pem = node::ReadTextFile(net.NodeDir(big) + "/tls/node.key", "key");
       Check(key_pem.status(), "the 100k node's key");
@@ -336,26 +346,36 @@ int main(int argc, char** argv) {
       so.root_unit = kHub;
       so.identity = Identity{big, 1, *key};
       so.sync_writes = false;  // filling it is not measured; Flush makes it durable
+      // Its first start encrypted the store under the node's master key (node/master_key.h).
+      auto master_key = node::ReadMasterKeyFile(net.NodeDir(big) + "/master.key");
+      Check(master_key.status(), "the 100k node's master key");
+      so.master_key = *master_key;
       UseCaseLogRules(&so);
       auto store = Store::Open(so);
       Check(store.status(), "opening the 100k node's store");
       CaseWorkload w(11, {big});
       Stopwatch fill;
       std::vector<LocalWrite> writes;
+      auto add = [&](LocalWrite write) {
+        writes.push_back(std::move(write));
+        if (writes.size() < per_commit) return;
+        Check((*store)->Append(std::move(writes)).status(), "filling the 100k node");
+        writes.clear();
+      };
       for (uint64_t i = 0; i < n; ++i) {
-        writes.push_back(w.Reception(i));
-        for (int k = 1; k <= CaseWorkload::kUpdates; ++k) writes.push_back(w.Update(i, k));
-        if (writes.size() + 1 + CaseWorkload::kUpdates > 1000 || i + 1 == n) {  // Append's cap
-          Check((*store)->Append(writes).status(), "filling the 100k node");
-          writes.clear();
-        }
+        add(w.Reception(i));
+        for (int k = 1; k <= CaseWorkload::kUpdates; ++k) add(w.Update(i, k));
       }
+      if (!writes.empty()) Check((*store)->Append(writes).status(), "filling the 100k node");
       Check((*store)->Flush(), "flushing the 100k node");
       Emit(kBench, "node_100k_fill_s", fill.Seconds(), "s");
     }
+    double self_check_s = 0;  // the node's own figure for its last check
     auto self_checked = [&] {
       auto s = net.Call(big, "GET", "/v1/sync/status");
-      return s.ok() && s->at("self_check").at("state").as_string() == "passed";
+      if (!s.ok() || s->at("self_check").at("state").as_string() != "passed") return false;
+      self_check_s = s->at("self_check").at("seconds").to_number<double>();
+      return true;
     };
     const std::vector<std::string> cache{"--store_cache_mib", flags.Text("big-cache-mib")};
     Emit(kBench, "node_100k_store_cache_mib", static_cast<double>(flags.Number("big-cache-mib")),
@@ -363,6 +383,7 @@ int main(int argc, char** argv) {
     Check(net.Start(big, false, cache), "starting the 100k node offline");
     pid_t bp = net.node(big).pid();
     WaitFor(self_checked, 300, "the 100k node's self-check");
+    Emit(kBench, "node_100k_self_check_s", self_check_s, "s");
     // What the self-check held is given back over some seconds, not always at once (5 s after
     // it, one run read 68 MB and the next 255): idle is read 30 s after it.
     std::this_thread::sleep_for(5s);
@@ -375,6 +396,7 @@ int main(int argc, char** argv) {
     Check(net.Start(big, true, cache), "starting the 100k node online");
     bp = net.node(big).pid();
     WaitFor(self_checked, 300, "the 100k node's self-check");
+    Emit(kBench, "node_100k_self_check_online_s", self_check_s, "s");
     const double hwm_at_start = bench::ProcStatusMb(bp, "VmHWM");
     Stopwatch sync;
     double peak = 0;

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include "core/domain/case_log.h"
 #include "core/format/certificate.h"
@@ -21,8 +23,9 @@ using Pki = testing::TestPki;
 constexpr int64_t kFrom = Pki::kFrom, kTo = Pki::kTo;
 
 // A province store holding the directory (its own stream) and commune 30280's stream of
-// cases, every origin with its certificate: what a real node holds.
-void BuildProvince(const std::string& dir, Pki& pki) {
+// cases, every origin with its certificate: what a real node holds. Six receptions, or
+// `cases` receptions of which every third has a step too (cases of one and two events).
+void BuildProvince(const std::string& dir, Pki& pki, int cases = 6) {
   auto province = testing::OpenTestNode(dir + "/89", "89");
   auto commune = testing::OpenTestNode(dir + "/30280", "30280");
   Store& p = *province->store;
@@ -33,11 +36,33 @@ void BuildProvince(const std::string& dir, Pki& pki) {
   REQUIRE(p.Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
   REQUIRE(
       testing::CopyAll(p, c, [](const std::string& ch) { return ch == kDirectoryChannel; }).ok());
-  for (int i = 0; i < 6; ++i) {
-    std::string code = "30280-251124-000" + std::to_string(i + 1);
-    REQUIRE(c.Append(testing::ReceiveWrite("30280", code, "Nguyễn Văn " + std::to_string(i),
-                                           testing::kTestNow + 86400000))
-                .ok());
+  if (cases == 6) {
+    for (int i = 0; i < 6; ++i) {
+      std::string code = "30280-251124-000" + std::to_string(i + 1);
+      REQUIRE(c.Append(testing::ReceiveWrite("30280", code, "Nguyễn Văn " + std::to_string(i),
+                                             testing::kTestNow + 86400000))
+                  .ok());
+    }
+  } else {
+    std::vector<LocalWrite> writes;
+    auto commit = [&](size_t at) {
+      if (writes.size() < at) return;
+      REQUIRE(c.Append(std::move(writes)).ok());
+      writes.clear();
+    };
+    for (int i = 0; i < cases; ++i) {
+      std::string code = "30280-251124-" + std::to_string(10000 + i);
+      writes.push_back(testing::ReceiveWrite("30280", code, "Trần Thị " + std::to_string(i),
+                                             testing::kTestNow + 86400000));
+      commit(500);
+    }
+    commit(1);
+    for (int i = 0; i < cases; i += 3) {
+      writes.push_back(
+          testing::StepWrite("30280", "30280-251124-" + std::to_string(10000 + i), "processing"));
+      commit(500);
+    }
+    commit(1);
   }
   REQUIRE(testing::CopyAll(c, p, [](const std::string& ch) { return ch == "30280"; }).ok());
   REQUIRE(p.TrustOrigin("30280", 1, testing::KeyFor(30280).public_key(),
@@ -251,4 +276,161 @@ TEST_CASE("audit: an event outside the write rule, and a stored state that lies,
   CHECK(named);
   CHECK(Names(r, "write_rule", intruder, 1));
   CHECK_FALSE(Names(r, "signature", intruder, 1));  // the signature itself is fine
+}
+
+namespace {
+
+// The auditor's state findings as it made them before it bounded its memory, to compare
+// with: every case of a channel folded from the streams at once, each judged against its
+// stored state, then the index's cases without events and the channel fingerprint.
+std::set<std::string> StateFindingsByFullFold(const Store& store) {
+  std::set<std::string> out;
+  std::map<std::string, std::vector<StreamKey>> channels;
+  for (const auto& [stream, head] : store.Vector([](const auto& c) { return !IsSystemChannel(c); }))
+    channels[stream.channel].push_back(stream);
+  for (const auto& [channel, streams] : channels) {
+    std::map<std::string, CaseState> states;
+    for (const auto& stream : streams) {
+      auto reader = store.ReadStream(stream, 1);
+      REQUIRE(reader.ok());
+      for (; (*reader)->Valid(); (*reader)->Next()) {
+        auto e = DecodeEvent((*reader)->bytes());
+        if (!e.ok() || e->stream != stream || e->seq != (*reader)->seq()) continue;
+        auto [it, fresh] = states.try_emplace(e->case_code, e->case_code, channel);
+        it->second.Apply(*e, Sha256((*reader)->bytes()));
+      }
+    }
+    Hash fp{};
+    for (const auto& [code, fresh] : states) {
+      XorInto(&fp, fresh.Fingerprint());
+      auto stored = store.GetCaseState(code);
+      if (!stored.ok()) {
+        out.insert(code + ": no stored state for a case with events");
+      } else if (!(*stored == fresh)) {
+        out.insert(code + ": the stored state differs from a fresh fold of its events");
+      }
+    }
+    auto indexed = store.CasesOfChannel(channel, SIZE_MAX);
+    REQUIRE(indexed.ok());
+    for (const auto& code : *indexed) {
+      if (!states.count(code))
+        out.insert(code + ": a stored case of channel " + channel + " has no events");
+    }
+    if (fp != store.ChannelFingerprint(channel)) {
+      out.insert(channel + ": the channel fingerprint differs from a fresh fold of its cases");
+    }
+  }
+  return out;
+}
+
+std::set<std::string> StateFindings(const AuditReport& r) {
+  std::set<std::string> out;
+  for (const auto& f : r.findings) {
+    if (f.kind == "state")
+      out.insert((f.case_code.empty() ? f.stream.channel : f.case_code) + ": " + f.message);
+  }
+  return out;
+}
+
+// The audit's findings, and the state findings a full fold of the same store makes.
+std::pair<AuditReport, std::set<std::string>> AuditAndFullFold(const std::string& path, Pki& pki) {
+  AuditReport r = Audit(path, pki);
+  StoreOptions o;
+  o.path = path;
+  o.read_only = true;
+  o.enforce_scope = false;
+  UseCaseLogRules(&o);
+  auto store = Store::Open(o);
+  REQUIRE(store.ok());
+  return {std::move(r), StateFindingsByFullFold(**store)};
+}
+
+std::string IndexKey(const std::string& channel, const std::string& code) {
+  return "o" + channel + std::string(1, '\0') + code;
+}
+
+std::string CaseCode(int i) { return "30280-251124-" + std::to_string(10000 + i); }
+
+}  // namespace
+
+// The auditor holds a count per case and one case at a time (a node of 100k cases checks
+// itself within its memory budget): its findings must be those of a fold of every case.
+TEST_CASE("audit: cases checked one at a time find what a fold of all of them finds", "[audit]") {
+  TempDir dir;
+  Pki pki;
+  const int kCases = 1100;  // more than the auditor reads from the index at a time
+  BuildProvince(dir.path(), pki, kCases);
+  auto tampered = [&](const std::string& name, const std::function<void(RawDb&)>& tamper) {
+    std::string copy = dir.Sub(name);
+    std::filesystem::copy(dir.Sub("89"), copy, std::filesystem::copy_options::recursive);
+    {
+      RawDb raw(copy);
+      tamper(raw);
+    }
+    return AuditAndFullFold(copy, pki);
+  };
+  auto same = [](const std::pair<AuditReport, std::set<std::string>>& r) {
+    INFO(Describe(r.first));
+    CHECK(StateFindings(r.first) == r.second);
+  };
+
+  SECTION("a clean store") {
+    auto r = AuditAndFullFold(dir.Sub("89"), pki);
+    INFO(Describe(r.first));
+    CHECK(r.first.ok());
+    CHECK(r.first.cases == kCases);
+    CHECK(r.first.events == testing::SmallTree().size() + kCases + (kCases + 2) / 3);
+  }
+  SECTION("a case missing from the index, its state right: nothing to find") {
+    auto r = tampered("unindexed",
+                      [](RawDb& db) { db.Delete("index", IndexKey("30280", CaseCode(7))); });
+    same(r);
+    CHECK(StateFindings(r.first).empty());
+  }
+  SECTION("a stored state deleted, and one deleted with its index entry") {
+    auto r = tampered("no-state", [](RawDb& db) {
+      db.Delete("cases", CaseCode(4));
+      db.Delete("cases", CaseCode(1050));
+      db.Delete("index", IndexKey("30280", CaseCode(1050)));
+    });
+    same(r);
+    CHECK(StateFindings(r.first).count(CaseCode(4) + ": no stored state for a case with events"));
+    CHECK(
+        StateFindings(r.first).count(CaseCode(1050) + ": no stored state for a case with events"));
+  }
+  SECTION("a stored case with no events") {
+    auto r = tampered("no-events", [](RawDb& db) {
+      db.Put("cases", "30280-251124-99999", db.Get("cases", CaseCode(5)));
+      db.Put("index", IndexKey("30280", "30280-251124-99999"), "");
+    });
+    same(r);
+    CHECK(
+        StateFindings(r.first).count("30280-251124-99999: a stored case of channel 30280 has "
+                                     "no events"));
+  }
+  SECTION("a case of two events stored as another of one, and a ref's id altered") {
+    // Cases 6 (two events) and 7 (one): a ref's id no longer names the event it points at.
+    auto r = tampered("forged", [](RawDb& db) {
+      db.Put("cases", CaseCode(3), db.Get("cases", CaseCode(2)));
+      for (int i : {6, 7}) {
+        std::string v = db.Get("cases", CaseCode(i));
+        // digest(32) 0x01 str(case) str(channel) varint(n), then the first ref's id
+        const size_t id_at = 32 + 1 + 1 + CaseCode(i).size() + 1 + 5 + 1;
+        v[id_at + 3] ^= 0x01;
+        db.Put("cases", CaseCode(i), v);
+      }
+    });
+    same(r);
+    for (int i : {3, 6, 7}) {
+      CHECK(StateFindings(r.first).count(
+          CaseCode(i) + ": the stored state differs from a fresh fold of its events"));
+    }
+  }
+  SECTION("an event deleted: its case differs, and so does the channel's fingerprint") {
+    auto r = tampered("deleted", [](RawDb& db) { db.Delete("events", SeqKey(kCommuneStream, 9)); });
+    same(r);
+    CHECK(
+        StateFindings(r.first).count("30280: the channel fingerprint differs from a fresh fold "
+                                     "of its cases"));
+  }
 }
