@@ -11,8 +11,8 @@
 // the revocation was learned stays valid history. Every event obeys the
 // directory's write rule at its time. Forks kept as evidence are reported. Every case's
 // stored state (and every channel fingerprint) equals a fresh fold of its events.
-// Memory: a channel at a time per thread; of it, a stream's signed heads, a count per case
-// (about 40 bytes) and one case at a time, never every case state or event id
+// Memory: a channel at a time per thread; of it, a count per case (about 40 bytes) and one
+// case at a time, never every case state, event id or signed head
 // (core/audit/audit_internal.h): a commune node's self-check of 100k cases fits its budget.
 // Thread-safety: reads the store from `threads` threads; the store may be in use.
 #pragma once

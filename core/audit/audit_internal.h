@@ -2,7 +2,8 @@
 // stream pass (audit_streams.cc) and the case pass (audit_cases.cc).
 //
 // Memory is bounded by design, so a node with 100k cases checks itself in a few MB: a stream
-// is checked as it is read (the chain needs only the event before), and a channel's cases are
+// is checked as it is read (the chain needs only the event before; each signed head, read one
+// at a time, is matched to the event at its seq as it goes by), and a channel's cases are
 // never all held. The stream pass counts each case's events (a count per case, by a 64-bit
 // hash of its code); the case pass then takes the cases one at a time, refolds each from the
 // events its stored state names, and proves it equal to a fresh fold of the case's events in
@@ -53,9 +54,9 @@ uint64_t CaseKey(std::string_view case_code);
 // place): about 40 bytes a case.
 using CaseCounts = std::unordered_map<uint64_t, uint32_t>;
 
-// Checks one stream of `dir`'s channel as it reads it: encoding, place, chain, head record,
-// every signed head, the write rule; counts each case's events into `counts` (nullptr for a
-// system channel).
+// Checks one stream as it reads it: encoding, place, chain, head record, every signed head,
+// the write rule of `dir`; counts each case's events into `counts` (nullptr: not counted, as
+// for a system channel).
 void AuditStream(const Store& store, const Directory& dir, const StreamKey& stream, Tally* t,
                  CaseCounts* counts);
 

@@ -1,6 +1,7 @@
 // The auditor's stream pass (core/audit/audit_internal.h): one stream checked as it is read.
 #include <algorithm>
-#include <numeric>
+#include <memory>
+#include <optional>
 
 #include "core/audit/audit_internal.h"
 #include "core/format/chain_verifier.h"
@@ -16,8 +17,9 @@ uint64_t CaseKey(std::string_view case_code) {
 
 namespace {
 
-// Holds the chain verifier (the event before), the stream's signed heads with, for each, whether
-// the event at its seq is the one it names, and the gaps found; never the events themselves.
+// Holds the chain verifier (the event before) and what the last signed head needs to be
+// judged; never the events nor the signed heads. The signed heads, in seq order, drive: the
+// events are read up to each one's seq, so it is matched to the event held there at once.
 class StreamAudit {
  public:
   StreamAudit(const Store& store, const Directory& dir, const StreamKey& stream, Tally* t,
@@ -27,14 +29,15 @@ class StreamAudit {
   void Run();
 
  private:
-  void Read();
+  void Open();
+  // Reads the events up to `seq` (all: UINT64_MAX).
+  void ReadThrough(uint64_t seq);
   void Take(uint64_t seq, std::string_view bytes);
   // What the decoded event claims: its place, the write rule, its case.
   void CheckEvent(uint64_t seq, const Event& e);
   void Link(uint64_t seq, const Hash& prev, const Hash& id);
-  void MatchHeads(uint64_t seq, const Hash& id);
+  void CheckSignature(const SignedHead& h);
   void ReportChainEnd();
-  void CheckSignatures();
 
   const Store& store_;
   const Directory& dir_;
@@ -42,13 +45,18 @@ class StreamAudit {
   Tally* t_;
   CaseCounts* counts_;
   ChainVerifier verifier_;
-  Result<std::vector<SignedHead>> heads_ = std::vector<SignedHead>();
-  std::vector<size_t> by_seq_;       // indexes into heads_ of those with a seq, by seq
-  size_t next_head_ = 0;             // in by_seq_
-  std::vector<uint8_t> names_held_;  // per signed head: the event at its seq is the one named
-  uint64_t held_ = 0;                // the last seq held
+  std::unique_ptr<StreamReader> reader_;  // null once done or failed
+  Result<std::string> key_ = std::string();
+  uint64_t held_ = 0;  // the last seq read
   Hash last_id_{};
+  // The chain's and the signatures' findings, kept until the signed heads were all read: as
+  // before, a stream whose signatures cannot be read is reported for that alone.
+  std::vector<AuditFinding> chain_;
+  uint64_t signatures_ = 0;
   std::vector<std::pair<uint64_t, uint64_t>> gaps_;  // seqs [first, last] not held
+  // The last signed head (non-empty signature) at a held event's seq, and the last verified.
+  std::optional<std::pair<uint64_t, Hash>> signed_;
+  uint64_t verified_seq_ = 0;
 };
 
 void StreamAudit::CheckEvent(uint64_t seq, const Event& e) {
@@ -70,24 +78,16 @@ void StreamAudit::CheckEvent(uint64_t seq, const Event& e) {
 // is; a gap is named once the last seq held is known.
 void StreamAudit::Link(uint64_t seq, const Hash& prev, const Hash& id) {
   const uint64_t after = verifier_.seq();
-  if (verifier_.Link(seq, prev, id).ok() || !heads_.ok()) return;
+  if (verifier_.Link(seq, prev, id).ok()) return;
   if (verifier_.broke() == ChainBreak::kGap) {
     gaps_.emplace_back(after + 1, seq - 1);
   } else if (seq == 1) {
-    t_->Find("chain", stream_, 1, "", "the first event of a stream must have an empty prev");
+    chain_.push_back(
+        {"chain", stream_, 1, "", "the first event of a stream must have an empty prev"});
   } else {
-    t_->Find("chain", stream_, seq - 1, "",
-             "the event's hash is not what the next event's prev commits to: it was altered or "
-             "replaced");
-  }
-}
-
-void StreamAudit::MatchHeads(uint64_t seq, const Hash& id) {
-  if (!heads_.ok()) return;
-  for (; next_head_ < by_seq_.size(); ++next_head_) {
-    const SignedHead& h = (*heads_)[by_seq_[next_head_]];
-    if (h.seq > seq) break;
-    if (h.seq == seq) names_held_[by_seq_[next_head_]] = h.id == id;
+    chain_.push_back({"chain", stream_, seq - 1, "",
+                      "the event's hash is not what the next event's prev commits to: it was "
+                      "altered or replaced"});
   }
 }
 
@@ -96,7 +96,6 @@ void StreamAudit::Take(uint64_t seq, std::string_view bytes) {
   held_ = seq;
   last_id_ = id;
   ++t_->events;
-  MatchHeads(seq, id);
   auto e = DecodeEvent(bytes);
   if (!e.ok()) {
     t_->Find("encoding", stream_, seq, "", e.status().message());
@@ -107,28 +106,59 @@ void StreamAudit::Take(uint64_t seq, std::string_view bytes) {
   Link(seq, e->prev, id);
 }
 
-void StreamAudit::Read() {
+void StreamAudit::Open() {
   auto reader = store_.ReadStream(stream_, 1);
   if (!reader.ok()) {
     t_->Find("missing", stream_, 0, "", reader.status().message());
     return;
   }
-  for (; (*reader)->Valid() && !t_->Stopped(); (*reader)->Next()) {
-    uint64_t seq = (*reader)->seq();
+  reader_ = std::move(reader).value();
+}
+
+void StreamAudit::ReadThrough(uint64_t last) {
+  for (; reader_ && reader_->Valid() && !t_->Stopped(); reader_->Next()) {
+    uint64_t seq = reader_->seq();
+    if (seq > last && seq <= kMaxSeq) return;  // the next event, for a later signed head
     if (seq == 0 || seq > kMaxSeq) {
       t_->Find("chain", stream_, seq, "", "an event is stored at an impossible seq");
       continue;
     }
-    Take(seq, (*reader)->bytes());
+    Take(seq, reader_->bytes());
   }
-  if (!(*reader)->status().ok()) {
-    t_->Find("missing", stream_, 0, "", (*reader)->status().message());
+  if (reader_ && !reader_->status().ok()) {
+    t_->Find("missing", stream_, 0, "", reader_->status().message());
+  }
+  if (reader_ && !t_->Stopped()) reader_.reset();
+}
+
+// A signed head names the event read last when it is held: the events were read up to its
+// seq (seqs of well-formed records only grow; a malformed key reads as seq 0).
+void StreamAudit::CheckSignature(const SignedHead& h) {
+  if (h.seq) ReadThrough(h.seq);
+  const bool names_held = h.seq && h.seq == held_ && h.id == last_id_;
+  if (!h.signature.empty() && h.seq && h.seq == held_) signed_ = {h.seq, h.id};
+  ++signatures_;
+  auto find = [&](std::string message) {
+    chain_.push_back({"signature", stream_, h.seq, "", std::move(message)});
+  };
+  if (h.signature.empty()) {
+    find("malformed signature record");
+  } else if (!names_held) {
+    find("the signature names an event that is not held");
+  } else if (!key_.ok()) {
+    find(key_.status().message());
+  } else if (Status v = h.Verify(*key_); !v.ok()) {
+    find("does not verify with the origin's key");
+  } else {
+    verified_seq_ = h.seq;
   }
 }
 
-// The gaps, now that the last seq held is known, and whether the signed head (else the head
-// record) covers the last event.
+// The gaps, now that the last seq held is known, whether the signed head (else the head
+// record) covers the last event, and whether a valid signature covers the head.
 void StreamAudit::ReportChainEnd() {
+  for (auto& f : chain_) t_->findings.push_back(std::move(f));
+  t_->signatures += signatures_;
   for (const auto& [first, last] : gaps_) {
     for (uint64_t missing = first; missing <= last; ++missing) {
       t_->Find(
@@ -137,9 +167,7 @@ void StreamAudit::ReportChainEnd() {
     }
   }
   std::optional<Hash> expected;
-  for (const auto& h : *heads_) {
-    if (h.seq == held_ && !h.signature.empty()) expected = h.id;
-  }
+  if (signed_ && signed_->first == held_) expected = signed_->second;
   auto head = store_.Head(stream_);
   if (!expected && head) expected = head->id;
   if (held_ && expected && !verifier_.CheckHead("signed head", held_, *expected).ok()) {
@@ -147,56 +175,30 @@ void StreamAudit::ReportChainEnd() {
              "the event's hash is not what the signed head commits to: it was altered or "
              "replaced");
   }
-}
-
-void StreamAudit::CheckSignatures() {
-  auto key = store_.OriginKey(stream_.origin, stream_.epoch);
-  bool head_signed = false;
-  for (size_t i = 0; i < heads_->size(); ++i) {
-    const SignedHead& h = (*heads_)[i];
-    ++t_->signatures;
-    if (h.signature.empty()) {
-      t_->Find("signature", stream_, h.seq, "", "malformed signature record");
-    } else if (h.seq == 0 || h.seq > held_ || !names_held_[i]) {
-      t_->Find("signature", stream_, h.seq, "", "the signature names an event that is not held");
-    } else if (!key.ok()) {
-      t_->Find("signature", stream_, h.seq, "", key.status().message());
-    } else if (Status v = h.Verify(*key); !v.ok()) {
-      t_->Find("signature", stream_, h.seq, "", "does not verify with the origin's key");
-    } else if (h.seq == held_) {
-      head_signed = true;
-    }
-  }
-  if (held_ && !head_signed) {
+  if (held_ && verified_seq_ != held_) {
     t_->Find("signature", stream_, held_, "", "no valid signature covers the head");
   }
 }
 
 void StreamAudit::Run() {
-  // The signed heads first, so each is matched to its event as the stream goes by; they are
-  // few (one per commit that moved the stream) beside the events.
-  heads_ = store_.SignedHeads(stream_);
-  if (heads_.ok()) {
-    names_held_.assign(heads_->size(), 0);
-    for (size_t i = 0; i < heads_->size(); ++i) {
-      if ((*heads_)[i].seq) by_seq_.push_back(i);
-    }
-    std::stable_sort(by_seq_.begin(), by_seq_.end(),
-                     [&](size_t a, size_t b) { return (*heads_)[a].seq < (*heads_)[b].seq; });
-  }
-  Read();
+  Open();
+  key_ = store_.OriginKey(stream_.origin, stream_.epoch);
+  Status heads = store_.ForEachSignedHead(stream_, [&](const SignedHead& h) {
+    CheckSignature(h);
+    return !t_->Stopped();
+  });
+  ReadThrough(UINT64_MAX);
   auto head = store_.Head(stream_);
   if (!head || head->seq != held_ || (held_ && head->id != last_id_)) {
     t_->Find("head", stream_, held_, "",
              "the head record (seq " + std::to_string(head ? head->seq : 0) +
                  ") does not match the last event held (seq " + std::to_string(held_) + ")");
   }
-  if (!heads_.ok()) {
-    t_->Find("signature", stream_, 0, "", heads_.status().message());
+  if (!heads.ok()) {
+    t_->Find("signature", stream_, 0, "", heads.message());
     return;
   }
   ReportChainEnd();
-  CheckSignatures();
 }
 
 }  // namespace

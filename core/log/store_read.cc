@@ -127,20 +127,26 @@ Result<SignedHead> Store::SignedHeadAtOrBefore(const StreamKey& stream, uint64_t
 
 Result<std::vector<SignedHead>> Store::SignedHeads(const StreamKey& stream) const {
   std::vector<SignedHead> out;
-  std::string prefix = stream.Encode();
-  HOSO_RETURN_IF_ERROR(
-      Scan(kSignatures, prefix, PrefixUpperBound(prefix), [&](std::string_view key, auto value) {
-        SignedHead h;
-        h.stream = stream;
-        h.seq = key.size() == prefix.size() + 8 ? GetBig64(key.substr(prefix.size(), 8)) : 0;
-        if (value.size() == 96) {
-          h.id = HashFromView(value.substr(0, 32));
-          h.signature = std::string(value.substr(32));
-        }
-        out.push_back(std::move(h));
-        return true;
-      }));
+  HOSO_RETURN_IF_ERROR(ForEachSignedHead(stream, [&](const SignedHead& h) {
+    out.push_back(h);
+    return true;
+  }));
   return out;
+}
+
+Status Store::ForEachSignedHead(const StreamKey& stream,
+                                const std::function<bool(const SignedHead&)>& fn) const {
+  std::string prefix = stream.Encode();
+  return Scan(kSignatures, prefix, PrefixUpperBound(prefix), [&](std::string_view key, auto value) {
+    SignedHead h;
+    h.stream = stream;
+    h.seq = key.size() == prefix.size() + 8 ? GetBig64(key.substr(prefix.size(), 8)) : 0;
+    if (value.size() == 96) {
+      h.id = HashFromView(value.substr(0, 32));
+      h.signature = std::string(value.substr(32));
+    }
+    return fn(h);
+  });
 }
 
 Result<SignedHead> Store::SignedHeadAtOrAfter(const StreamKey& stream, uint64_t seq) const {

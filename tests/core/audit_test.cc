@@ -434,3 +434,30 @@ TEST_CASE("audit: cases checked one at a time find what a fold of all of them fi
                                      "of its cases"));
   }
 }
+
+// The signed heads are read one at a time beside the events (a counter's node holds one per
+// event): every malformed, misplaced or extra record is still named.
+TEST_CASE("audit: signature records are checked one at a time, each named", "[audit]") {
+  TempDir dir;
+  Pki pki;
+  BuildProvince(dir.path(), pki);
+  std::string copy = dir.Sub("sigs");
+  std::filesystem::copy(dir.Sub("89"), copy, std::filesystem::copy_options::recursive);
+  {
+    RawDb raw(copy);
+    // A record of the wrong size at seq 3; one whose key is a byte too long; one past the head.
+    raw.Put("signatures", SeqKey(kCommuneStream, 3), std::string(95, 'x'));
+    std::string good = raw.Get("signatures", SeqKey(kCommuneStream, 6));
+    raw.Put("signatures", SeqKey(kCommuneStream, 4) + "x", good);
+    raw.Put("signatures", SeqKey(kCommuneStream, 9), good);
+  }
+  auto r = Audit(copy, pki);
+  INFO(Describe(r));
+  CHECK(Names(r, "signature", kCommuneStream, 3));        // malformed
+  CHECK(Names(r, "signature", kCommuneStream, 0));        // its key names no seq
+  CHECK(Names(r, "signature", kCommuneStream, 9));        // no event there
+  CHECK_FALSE(Names(r, "signature", kCommuneStream, 6));  // the head's own still verifies
+  CHECK(r.findings.size() == 3);
+  const uint64_t before = Audit(dir.Sub("89"), pki).signatures;
+  CHECK(r.signatures >= before + 2);  // every record counted (the one at seq 3 may be new)
+}
