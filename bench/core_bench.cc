@@ -6,6 +6,8 @@
 // WriteBatches hold per event, in all and for the events, cases and index families. Two more
 // replays of the same WriteBatches bound other schemas: case records cut to 150 bytes
 // (schema_replay_records150_*) and no case states or indexes at all (schema_replay_events_only_*).
+// ingest_verified_encrypted_eps: the same ingest into a store whose files are encrypted (format
+// 2, a node's store), and its ratio to the plaintext ingest.
 //
 //   core_bench [--events 1000000] [--dir /tmp] [--commits 5000] [--callers 2] [--only ingest]
 //              [--data DIR]
@@ -360,6 +362,17 @@ int main(int argc, char** argv) {
     Emit(kBench, "ingest_cpu_s", cpu_s, "s");
     if (!only_ingest) Emit(kBench, "ingest_vs_raw", (n_events / s) / (n_events / raw_s), "ratio");
     Emit(kBench, "cases", static_cast<double>(store->CaseCount()), "cases");
+    // The same ingest into a store whose every file is encrypted (format 2, a node's store):
+    // what encryption at rest costs.
+    {
+      auto encrypted = bench::OpenRoot(scratch.path() + "/ingest_encrypted", units, workload, {},
+                                       bench::kBenchMasterKey);
+      const double enc_cpu_before = bench::ProcessCpuSeconds();
+      const double enc_s = IngestAll(*encrypted, batches, callers);
+      Emit(kBench, "ingest_verified_encrypted_eps", n_events / enc_s, "events/s");
+      Emit(kBench, "ingest_encrypted_cpu_s", bench::ProcessCpuSeconds() - enc_cpu_before, "s");
+      Emit(kBench, "ingest_encrypted_vs_plain", s / enc_s, "ratio");
+    }
     if (only_ingest) return 0;
 
     // 3. Re-fold every case state and index from the log.

@@ -3,15 +3,18 @@
 //   sync_bench [--events 1000000] [--dir /tmp] [--data DIR]
 //
 // A district (883) holding the workload's commune streams serves them from a child process; a
-// province (89) starting empty pulls them (sync_cold_*, with each side's CPU seconds). Then: an
+// province (89) starting empty pulls them (sync_cold_*, with each side's CPU seconds); before
+// that, copies of both stores encrypted (format 2, as nodes' stores are) do the same
+// (sync_cold_encrypted_eps, and its ratio to the plaintext run). Then: an
 // idle round, 1% of cases getting one more event, resumption through a proxy that cuts the
 // connection at random points, and a commune's day of work through a 1 Mbit/s, 300 ms round-trip
-// link.
+// link. SYNC_BENCH_LOG=1 prints both sides' sync logs (a stalled run says why).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -21,6 +24,7 @@
 #include "bench/workload_batches.h"
 #include "core/domain/case_log.h"
 #include "core/format/certificate.h"
+#include "core/log/store_migrate.h"
 #include "sync/tls/node.h"
 #include "tests/testing/fault_proxy.h"
 
@@ -73,9 +77,11 @@ struct Pki {
   }
 };
 
-std::unique_ptr<Store> OpenStore(const std::string& path, const std::string& unit) {
+std::unique_ptr<Store> OpenStore(const std::string& path, const std::string& unit,
+                                 const std::string& master_key = "") {
   StoreOptions o;
   o.path = path;
+  o.master_key = master_key;
   o.root_unit = "89";
   o.identity = Identity{unit, 1, bench::KeyFor(unit)};
   UseCaseLogRules(&o);
@@ -104,6 +110,11 @@ bool WaitFor(const std::function<bool()>& done, double seconds) {
 
 // A node made by SyncNode::Create; the bench dies when its TLS context cannot be made.
 std::unique_ptr<SyncNode> Started(Store* store, TlsConfig config, const Clock* clock) {
+  if (std::getenv("SYNC_BENCH_LOG")) {
+    config.log = [](std::string_view level, std::string_view m) {
+      std::fprintf(stderr, "%.*s %.*s\n", (int)level.size(), level.data(), (int)m.size(), m.data());
+    };
+  }
   auto node = SyncNode::Create(store, std::move(config), clock);
   if (!node.ok()) Die(node.status().ToString());
   return std::move(node).value();
@@ -116,8 +127,8 @@ sync::PeerStatus Peer(const SyncNode& n) {
 
 // ---------------------------------------------------------------- the sender process
 
-int SenderMain(const std::string& dir) {
-  auto store = OpenStore(dir + "/sender", "883");
+int SenderMain(const std::string& dir, bool encrypted) {
+  auto store = OpenStore(dir + "/sender", "883", encrypted ? bench::kBenchMasterKey : "");
   TlsConfig c;
   c.ca_pem = ReadFile(dir + "/ca.pem");
   c.cert_pem = ReadFile(dir + "/883.pem");
@@ -175,7 +186,7 @@ struct Child {
   }
 };
 
-Child StartSender(const std::string& dir) {
+Child StartSender(const std::string& dir, bool encrypted = false) {
   int to_child[2], from_child[2];
   if (pipe(to_child) || pipe(from_child)) Die("pipe");
   Child c;
@@ -185,7 +196,8 @@ Child StartSender(const std::string& dir) {
     dup2(from_child[1], 1);
     close(to_child[1]);
     close(from_child[0]);
-    execl("/proc/self/exe", "sync_bench", "sender", dir.c_str(), nullptr);
+    execl("/proc/self/exe", "sync_bench", "sender", dir.c_str(), encrypted ? "encrypted" : "plain",
+          nullptr);
     _exit(127);
   }
   close(to_child[0]);
@@ -221,7 +233,9 @@ std::unique_ptr<Store> Prepare(const std::string& path, const std::string& unit,
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 3 && std::string(argv[1]) == "sender") return SenderMain(argv[2]);
+  if (argc == 4 && std::string(argv[1]) == "sender") {
+    return SenderMain(argv[2], std::string(argv[3]) == "encrypted");
+  }
   if (argc == 4 && std::string(argv[1]) == "fill") {
     auto sender = OpenStore(std::string(argv[2]) + "/sender", "883");
     CaseWorkload workload;
@@ -250,6 +264,10 @@ int main(int argc, char** argv) {
   // The province (receiver, empty but for the directory) and the district (sender).
   auto receiver = bench::OpenRoot(dir + "/receiver", bench::Units(data), workload);
   Check(receiver->TrustOrigin("89", 1, bench::KeyFor("89").public_key(), pki.Cert("89")));
+  // The encrypted province (format 2, as a node's store) starts as the same store, encrypted.
+  std::filesystem::create_directories(dir + "/encrypted");
+  Check(receiver->Checkpoint(dir + "/encrypted/receiver"));
+  Check(RewriteStore(dir + "/encrypted/receiver", "", bench::kBenchMasterKey).status());
   // The sender's store is prepared here but filled in a process of its own, so neither
   // side's peak memory includes the filling.
   Prepare(dir + "/sender", "883", *receiver, pki, workload).reset();
@@ -262,6 +280,12 @@ int main(int argc, char** argv) {
   int filled = 0;
   waitpid(filler, &filled, 0);
   if (!WIFEXITED(filled) || WEXITSTATUS(filled) != 0) Die("filling the sender store failed");
+  // And the same district, encrypted, with its certificates: the encrypted run's own pair.
+  std::filesystem::copy(dir + "/sender", dir + "/encrypted/sender",
+                        std::filesystem::copy_options::recursive);
+  Check(RewriteStore(dir + "/encrypted/sender", "", bench::kBenchMasterKey).status());
+  std::filesystem::copy_file(dir + "/ca.pem", dir + "/encrypted/ca.pem");
+  std::filesystem::copy_file(dir + "/883.pem", dir + "/encrypted/883.pem");
   const uint64_t total = cases * (1 + CaseWorkload::kUpdates);
   Child child = StartSender(dir);
   unsigned port = 0;
@@ -270,6 +294,31 @@ int main(int argc, char** argv) {
     if (!std::fgets(buf, sizeof buf, child.out) || std::sscanf(buf, "PORT %u", &port) != 1) {
       Die("sender did not start");
     }
+  }
+
+  // The same cold sync between copies of both stores, encrypted (format 2, as nodes' stores
+  // are), first, so that a warmer page cache favours the plaintext run: what encryption at
+  // rest costs a sync.
+  double cold_encrypted_s;
+  {
+    Child sender = StartSender(dir + "/encrypted", /*encrypted=*/true);
+    unsigned encrypted_port = 0;
+    char buf[64];
+    if (!std::fgets(buf, sizeof buf, sender.out) ||
+        std::sscanf(buf, "PORT %u", &encrypted_port) != 1) {
+      Die("encrypted sender did not start");
+    }
+    auto encrypted = OpenStore(dir + "/encrypted/receiver", "89", bench::kBenchMasterKey);
+    auto node_node = Started(encrypted.get(), pki.For("89"), SystemClock::Default());
+    Stopwatch t;
+    node_node->ConnectTo("127.0.0.1", static_cast<uint16_t>(encrypted_port));
+    if (!WaitFor([&] { return TotalEvents(*encrypted) == total; }, 600)) {
+      Die("cold sync into the encrypted store stalled");
+    }
+    cold_encrypted_s = t.Seconds();
+    node_node->Stop();
+    sender.Tell("QUIT");
+    waitpid(sender.pid, nullptr, 0);
   }
 
   // Cold sync: every event into the empty province, with the CPU each side spends on it.
@@ -292,9 +341,12 @@ int main(int argc, char** argv) {
   }
   const double receiver_cpu_s = bench::ProcessCpuSeconds() - receiver_cpu_before;
   const double sender_cpu_s = SenderCpuSeconds(child) - sender_cpu_before;
+
   Emit(kBench, "events", static_cast<double>(total), "events");
   Emit(kBench, "sync_cold_eps", total / cold_s, "events/s");
   Emit(kBench, "sync_cold_cases_per_s", cases / cold_s, "cases/s");
+  Emit(kBench, "sync_cold_encrypted_eps", total / cold_encrypted_s, "events/s");
+  Emit(kBench, "sync_cold_encrypted_vs_plain", cold_s / cold_encrypted_s, "ratio");
   Emit(kBench, "sync_cold_receiver_cpu_s", receiver_cpu_s, "s");
   Emit(kBench, "sync_cold_sender_cpu_s", sender_cpu_s, "s");
   Emit(kBench, "sync_wire_bytes_per_case",

@@ -38,11 +38,17 @@ inline std::vector<UnitRecord> Units(const std::string& data_dir) {
   return *units;
 }
 
+// The master key of the benches' encrypted stores (format 2, as a node's): a fixed value, as
+// nothing here is secret.
+inline const std::string kBenchMasterKey(32, 'k');
+
 inline std::unique_ptr<Store> OpenRoot(const std::string& path,
                                        const std::vector<UnitRecord>& units, const CaseWorkload& w,
-                                       std::function<void(std::string_view)> on_commit = {}) {
+                                       std::function<void(std::string_view)> on_commit = {},
+                                       const std::string& master_key = "") {
   StoreOptions o;
   o.path = path;
+  o.master_key = master_key;
   o.on_commit = std::move(on_commit);
   o.root_unit = "89";
   o.identity = Identity{"89", 1, KeyFor("89")};
