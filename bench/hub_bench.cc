@@ -18,11 +18,13 @@
 //   restart   the hub stops, every commune writes 5 cases, the hub starts: hub_restart_converge_s
 //             until all reconnected (backoff 200 ms .. 30 s with jitter) and converged;
 //   100k      (not with --short) a commune node holding --big-cases cases of 6 events:
-//             node_rss_mb_100k idle after its self-check, and during its sync to the hub.
+//             node_rss_mb_100k idle after its self-check, and during its sync to the hub;
+//             the hub's RSS while it receives them (hub_rss_mb_100k_ingest).
 //
 //   hub_bench [--short] [--communes 200] [--cases 200] [--idle-seconds 60] [--big-cases 100000]
 //             [--big-cache-mib 32]   (the 100k node's store_cache_mib)
 //             [--big-writes-per-commit 1000]   (how it was filled: 1 is a counter's commits)
+//             [--hub-cache-mib 32]   (the hub's store_cache_mib)
 //
 // --short: 12 communes, 20 cases, 3 s idle, no 100k phase; only convergence is checked
 // (exit 1 when any phase does not converge in time, as in every mode). Prints JSON lines
@@ -169,13 +171,14 @@ int main(int argc, char** argv) {
   bench::Flags flags(static_cast<int>(args.size()), args.data(),
                      "hub_bench [--short] [--communes N] [--cases N] [--idle-seconds S] "
                      "[--big-cases N] [--big-cache-mib M] [--big-writes-per-commit W] "
-                     "[--dir DIR]",
+                     "[--hub-cache-mib M] [--dir DIR]",
                      {{"communes", short_mode ? "12" : "200"},
                       {"cases", short_mode ? "20" : "200"},
                       {"idle-seconds", short_mode ? "3" : "60"},
                       {"big-cases", "100000"},
                       {"big-cache-mib", "32"},
                       {"big-writes-per-commit", "1000"},
+                      {"hub-cache-mib", "32"},
                       {"dir", "/tmp"}});
   const size_t communes = flags.Number("communes");
   const uint64_t cases = flags.Number("cases");
@@ -209,7 +212,8 @@ int main(int argc, char** argv) {
     std::error_code ec;
     std::filesystem::remove_all(dir.path(), ec);
   };
-  Check(net.Start(kHub), "starting the hub");
+  const std::vector<std::string> hub_flags{"--store_cache_mib", flags.Text("hub-cache-mib")};
+  Check(net.Start(kHub, true, hub_flags), "starting the hub");
   started.insert(kHub);
   Check(net.LoadDirectory(120s), "loading the directory");
   const pid_t hub = net.node(kHub).pid();
@@ -311,7 +315,7 @@ int main(int argc, char** argv) {
   offline.Start(*real_api, real + "-offline", 5, 5, &converged);
   offline.Join();
   Stopwatch restart;
-  Check(net.Start(kHub), "restarting the hub");
+  Check(net.Start(kHub, true, hub_flags), "restarting the hub");
   Emit(kBench, "hub_start_s", restart.Seconds(), "s");
   WaitFor(
       [&] {
@@ -398,16 +402,23 @@ int main(int argc, char** argv) {
     WaitFor(self_checked, 300, "the 100k node's self-check");
     Emit(kBench, "node_100k_self_check_online_s", self_check_s, "s");
     const double hwm_at_start = bench::ProcStatusMb(bp, "VmHWM");
+    // The hub receives the 600,000 events meanwhile: what a node receiving a whole commune
+    // (one restored from upstream) holds, memtables and ingest pipeline included.
+    const pid_t hub_now = net.node(kHub).pid();
+    const double hub_before = bench::ProcStatusMb(hub_now, "VmRSS");
     Stopwatch sync;
-    double peak = 0;
+    double peak = 0, hub_peak = 0;
     WaitFor(
         [&] {
           peak = std::max(peak, bench::ProcStatusMb(bp, "VmRSS"));
+          hub_peak = std::max(hub_peak, bench::ProcStatusMb(hub_now, "VmRSS"));
           return NodeConverged(net, big);
         },
         600, "the 100k node's sync");
     Emit(kBench, "node_100k_sync_s", sync.Seconds(), "s");
     Emit(kBench, "node_rss_mb_100k_sync", peak, "MB");
+    Emit(kBench, "hub_rss_mb_before_100k", hub_before, "MB");
+    Emit(kBench, "hub_rss_mb_100k_ingest", hub_peak, "MB");
     Emit(kBench, "node_rss_mb_100k_sync_hwm", bench::ProcStatusMb(bp, "VmHWM"), "MB");
     Emit(kBench, "node_rss_mb_100k_start_hwm", hwm_at_start, "MB");
   }

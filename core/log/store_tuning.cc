@@ -41,7 +41,8 @@ class CounterMerge : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "hoso.CounterMerge"; }
 };
 
-rocksdb::ColumnFamilyOptions FamilyOptions(size_t i, const std::shared_ptr<rocksdb::Cache>& cache) {
+rocksdb::ColumnFamilyOptions FamilyOptions(size_t i, const std::shared_ptr<rocksdb::Cache>& cache,
+                                           size_t block_cache_mb) {
   using namespace family;
   rocksdb::ColumnFamilyOptions cfo;
   rocksdb::BlockBasedTableOptions table;
@@ -65,6 +66,13 @@ rocksdb::ColumnFamilyOptions FamilyOptions(size_t i, const std::shared_ptr<rocks
   // ingests as fast as 64 and bounds memory: up to two memtables per family are resident
   // while one flushes (sync receiver peak 200 -> 169 MB).
   cfo.write_buffer_size = (i == kEvents ? 32 : 16) << 20;
+  if (block_cache_mb <= 16) {
+    // A node set for a small machine (store_cache_mib <= 16): receiving a commune's 600k
+    // events took a node from 34 to 111 MB with the sizes above (hub_bench), the memtables
+    // being most of it. Every family, meta and signatures included (RocksDB's default is
+    // 64 MiB), gets 4 MiB, events 8.
+    cfo.write_buffer_size = (i == kEvents ? 8 : 4) << 20;
+  }
   if (i == kCases) {
     // Every ingested event reads its case first; a memtable bloom filter answers "new
     // case" without searching the skiplist.
@@ -102,7 +110,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> StoreFamilies(size_t block_cache_mb
   auto cache = rocksdb::NewLRUCache(block_cache_mb << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   for (size_t i = 0; i < family::kCount; ++i) {
-    cfs.emplace_back(kFamilyNames[i], FamilyOptions(i, cache));
+    cfs.emplace_back(kFamilyNames[i], FamilyOptions(i, cache, block_cache_mb));
   }
   return cfs;
 }
