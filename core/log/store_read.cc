@@ -117,7 +117,9 @@ Result<SignedHead> Store::SignedHeadAtOrBefore(const StreamKey& stream, uint64_t
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kSignatures]));
   it->SeekForPrev(target);
-  if (!it->Valid() || !it->key().starts_with(prefix) || it->value().size() != 96) {
+  // A record of another shape (a store altered on disk) is no signed head.
+  if (!it->Valid() || !it->key().starts_with(prefix) || it->key().size() != prefix.size() + 8 ||
+      it->value().size() != 96) {
     HOSO_RETURN_IF_ERROR(FromRocks(it->status(), "reading signatures"));
     return Status::NotFound("no signed head of " + stream.ToString() + " at or before seq " +
                             std::to_string(seq));
@@ -157,7 +159,7 @@ Result<SignedHead> Store::SignedHeadAtOrAfter(const StreamKey& stream, uint64_t 
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kSignatures]));
   it->Seek(EventKey(stream, seq));
-  if (!it->Valid() || it->value().size() != 96) {
+  if (!it->Valid() || it->key().size() != prefix.size() + 8 || it->value().size() != 96) {
     HOSO_RETURN_IF_ERROR(FromRocks(it->status(), "reading signatures"));
     return Status::NotFound("no signed head of " + stream.ToString() + " at or after seq " +
                             std::to_string(seq));

@@ -10,6 +10,7 @@
 #include "core/base/text.h"
 #include "core/domain/case_index.h"
 #include "core/domain/reference_data.h"
+#include "tests/testing/raw_db.h"
 #include "tests/testing/testing.h"
 
 using namespace hoso;
@@ -795,4 +796,26 @@ TEST_CASE("store: a revocation is data: held history stays, new events of that o
   auto again = p->store->RevocationsSnapshot()->Find("30280", 1);
   REQUIRE(again != nullptr);
   CHECK(again->learned_ms == learned);
+}
+
+TEST_CASE("store: a signature record of another shape is no signed head", "[store]") {
+  TempDir dir;
+  const StreamKey stream{"$directory", "89", 1};
+  {
+    auto p = OpenNode(dir.Sub("p"), "89");
+    WriteDirectory(*p->store);
+  }
+  {
+    // A key three bytes past the stream's prefix instead of eight (a store altered on disk).
+    testing::RawDb raw(dir.Sub("p"));
+    raw.Put("signatures", stream.Encode() + "\x01\x02\x03", std::string(96, 's'));
+  }
+  auto p = OpenNode(dir.Sub("p"), "89");
+  auto after = p->store->SignedHeadAtOrAfter(stream, 1000);
+  CHECK(after.status().code() == Code::kNotFound);
+  auto head = p->store->Head(stream);
+  REQUIRE(head);
+  auto before = p->store->SignedHeadAtOrBefore(stream, head->seq);
+  REQUIRE(before.ok());
+  CHECK(before->seq == head->seq);
 }
