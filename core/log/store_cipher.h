@@ -9,9 +9,10 @@
 //              key_id              ; 8 bytes: names the master key (KeyId below)
 //              salt                ; 32 random bytes
 //              iv                  ; 16 random bytes: the first AES-256-CTR counter block
-//              zero*4024           ; to 4,096 bytes
+//              4032%x00            ; to 4,096 bytes
 //   file_key = HKDF-SHA256(key = master, salt = salt, info = "hoso store file", 32 bytes)
-//   data[x]  = plain[x] XOR AES-256-CTR(file_key, iv + floor(x / 16))[x mod 16]
+//   file[y]  = plain[y - 4096] XOR AES-256-CTR(file_key, iv + floor(y / 16))[y mod 16]
+//              for y >= 4096, the byte's offset in the file (RocksDB counts the prefix)
 //   key_id   = first 8 bytes of HKDF-SHA256(key = master, salt = "", info = "hoso key id", 32)
 //
 // CTR and not GCM because RocksDB reads and rewrites files at any offset in place, leaving no

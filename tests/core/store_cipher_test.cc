@@ -1,6 +1,7 @@
 #include "core/log/store_cipher.h"
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -237,4 +238,30 @@ TEST_CASE("store rotation: a store rewritten under a new master key opens only w
   auto plain = OpenStore(path, "", &clock);
   REQUIRE(plain.ok());
   CHECK((*plain)->format() == "1");
+}
+
+TEST_CASE("store cipher: a file decrypts by the grammar of docs/storage-format.md alone",
+          "[cipher]") {
+  TempDir dir;
+  FakeClock clock{testing::kTestNow};
+  const std::string path = dir.Sub("db");
+  REQUIRE(OpenStore(path, kKeyA, &clock).ok());
+  std::ifstream in(path + "/CURRENT", std::ios::binary);
+  std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(file.size() > 4096);
+  CHECK(file.substr(0, 8) == "HOSOENC1");
+  CHECK(Hex(file.substr(8, 8)) == MasterKeyId(kKeyA).value());
+  auto id = HkdfSha256(kKeyA, "", "hoso key id", 32);
+  REQUIRE(id.ok());
+  CHECK(file.substr(8, 8) == id->substr(0, 8));
+  CHECK(file.substr(64, 4032) == std::string(4032, '\0'));
+  auto file_key = HkdfSha256(kKeyA, file.substr(16, 32), "hoso store file", 32);
+  REQUIRE(file_key.ok());
+  std::array<uint8_t, kCtrIvSize> iv;
+  std::memcpy(iv.data(), file.data() + 48, iv.size());
+  std::string data = file.substr(4096);
+  // The key stream is at the byte's offset in the file, the prefix counted.
+  REQUIRE(Aes256CtrAt(*file_key, iv, 4096, data.data(), data.size()).ok());
+  CHECK(data.rfind("MANIFEST-", 0) == 0);
+  CHECK(data.back() == '\n');
 }

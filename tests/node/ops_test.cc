@@ -221,7 +221,7 @@ TEST_CASE("API: /v1/node and /metrics name the build, overdue cases, the disk, t
   auto node = Body(Call(api, "GET", "/v1/node"));
   CHECK(node.at("version").as_string() == HosoVersion());
   CHECK(node.at("commit").as_string() == HosoGitCommit());
-  CHECK(node.at("store_format").as_string() == "1");
+  CHECK(node.at("store_format").as_string() == "1");  // a plaintext test store
 
   // Two cases due in a week; 10 days later, one of them is done (result ready), one overdue.
   auto first = api.Handle({"POST", "/v1/cases", std::string("Bearer ") + kToken,
