@@ -74,6 +74,13 @@ Result<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
   return store;
 }
 
+namespace {
+// Formats are decimal numbers: "10" is newer than "2".
+bool FormatIsNewer(std::string_view stored, std::string_view mine) {
+  return stored.size() != mine.size() ? stored.size() > mine.size() : stored > mine;
+}
+}  // namespace
+
 // With a master key, RocksDB reads and writes through the encrypted file system; a store of
 // the other kind is refused before RocksDB would misread it.
 Status Store::UseStoreCipher(rocksdb::DBOptions* dbo) {
@@ -133,7 +140,7 @@ Status Store::Load() {
   if (s.ok() && value != format) {
     return Status::FailedPrecondition("store at " + options_.path + " has format " + value +
                                       "; this hoso reads format " + std::string(format) +
-                                      (value > format ? ": upgrade hoso" : " here"));
+                                      (FormatIsNewer(value, format) ? ": upgrade hoso" : " here"));
   }
   if (s.IsNotFound() && !options_.read_only) {
     HOSO_RETURN_IF_ERROR(

@@ -10,6 +10,7 @@
 #include "core/format/aead.h"
 #include "core/log/store.h"
 #include "core/log/store_migrate.h"
+#include "tests/testing/raw_db.h"
 #include "tests/testing/testing.h"
 
 using namespace hoso;
@@ -264,4 +265,22 @@ TEST_CASE("store cipher: a file decrypts by the grammar of docs/storage-format.m
   REQUIRE(Aes256CtrAt(*file_key, iv, 4096, data.data(), data.size()).ok());
   CHECK(data.rfind("MANIFEST-", 0) == 0);
   CHECK(data.back() == '\n');
+}
+
+TEST_CASE("store cipher: an encrypted store of a newer format is refused, unchanged", "[cipher]") {
+  TempDir dir;
+  FakeClock clock{testing::kTestNow};
+  const std::string path = dir.Sub("db");
+  REQUIRE(OpenStore(path, kKeyA, &clock).ok());
+  {
+    testing::RawDb raw(path, kKeyA);
+    CHECK(raw.Get("default", "format") == "2");
+    raw.Put("default", "format", "10");
+  }
+  auto newer = OpenStore(path, kKeyA, &clock);
+  REQUIRE(newer.status().code() == Code::kFailedPrecondition);
+  CHECK(newer.status().message().find("has format 10; this hoso reads format 2: upgrade hoso") !=
+        std::string::npos);
+  testing::RawDb raw(path, kKeyA);
+  CHECK(raw.Get("default", "format") == "10");
 }
