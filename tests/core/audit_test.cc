@@ -80,7 +80,8 @@ std::string SeqKey(const StreamKey& s, uint64_t seq) {
   return k;
 }
 
-AuditReport Audit(const std::string& path, Pki& pki) {
+// The store at `path`, read-only, as an auditor opens it.
+std::unique_ptr<Store> OpenForAudit(const std::string& path) {
   StoreOptions o;
   o.path = path;
   o.read_only = true;
@@ -88,7 +89,12 @@ AuditReport Audit(const std::string& path, Pki& pki) {
   UseCaseLogRules(&o);
   auto store = Store::Open(o);
   REQUIRE(store.ok());
-  auto report = AuditStore(**store, {pki.ca, "", true, 2});
+  return std::move(store).value();
+}
+
+AuditReport Audit(const std::string& path, Pki& pki) {
+  auto store = OpenForAudit(path);
+  auto report = AuditStore(*store, {pki.ca, "", true, 2});
   REQUIRE(report.ok());
   return std::move(report).value();
 }
@@ -129,38 +135,38 @@ TEST_CASE("audit: a stop flag ends it early, answering that it was stopped", "[a
   TempDir dir;
   Pki pki;
   BuildProvince(dir.path(), pki);
-  StoreOptions o;
-  o.path = dir.Sub("89");
-  o.read_only = true;
-  o.enforce_scope = false;
-  UseCaseLogRules(&o);
-  auto store = Store::Open(o);
-  REQUIRE(store.ok());
+  auto store = OpenForAudit(dir.Sub("89"));
   std::atomic<bool> stop{false};
   AuditOptions options{pki.ca, "", true, 2};
   options.stop = &stop;
-  auto running = AuditStore(**store, options);
+  auto running = AuditStore(*store, options);
   REQUIRE(running.ok());  // a flag not raised changes nothing
   CHECK(running->ok());
   CHECK(running->events == testing::SmallTree().size() + 6);
   stop = true;
-  auto stopped = AuditStore(**store, options);
+  auto stopped = AuditStore(*store, options);
   CHECK(stopped.status().code() == Code::kFailedPrecondition);
   CHECK_THAT(stopped.status().message(), Catch::Contains("stopped"));
 }
+
+namespace {
+// A copy of the province's store in dir/name, altered by `tamper` as an attacker with the disk.
+std::string TamperedCopy(const TempDir& dir, const std::string& name,
+                         const std::function<void(RawDb&)>& tamper) {
+  std::string copy = dir.Sub(name);
+  std::filesystem::copy(dir.Sub("89"), copy, std::filesystem::copy_options::recursive);
+  RawDb raw(copy);
+  tamper(raw);
+  return copy;
+}
+}  // namespace
 
 TEST_CASE("audit: every kind of tampering is named with its stream and seq", "[audit]") {
   TempDir dir;
   Pki pki;
   BuildProvince(dir.path(), pki);
   auto tampered = [&](const std::string& name, const std::function<void(RawDb&)>& tamper) {
-    std::string copy = dir.Sub(name);
-    std::filesystem::copy(dir.Sub("89"), copy, std::filesystem::copy_options::recursive);
-    {
-      RawDb raw(copy);
-      tamper(raw);
-    }
-    return Audit(copy, pki);
+    return Audit(TamperedCopy(dir, name, tamper), pki);
   };
 
   SECTION("a flipped byte inside an event") {
@@ -335,14 +341,7 @@ std::set<std::string> StateFindings(const AuditReport& r) {
 // The audit's findings, and the state findings a full fold of the same store makes.
 std::pair<AuditReport, std::set<std::string>> AuditAndFullFold(const std::string& path, Pki& pki) {
   AuditReport r = Audit(path, pki);
-  StoreOptions o;
-  o.path = path;
-  o.read_only = true;
-  o.enforce_scope = false;
-  UseCaseLogRules(&o);
-  auto store = Store::Open(o);
-  REQUIRE(store.ok());
-  return {std::move(r), StateFindingsByFullFold(**store)};
+  return {std::move(r), StateFindingsByFullFold(*OpenForAudit(path))};
 }
 
 std::string IndexKey(const std::string& channel, const std::string& code) {
@@ -361,13 +360,7 @@ TEST_CASE("audit: cases checked one at a time find what a fold of all of them fi
   const int kCases = 1100;  // more than the auditor reads from the index at a time
   BuildProvince(dir.path(), pki, kCases);
   auto tampered = [&](const std::string& name, const std::function<void(RawDb&)>& tamper) {
-    std::string copy = dir.Sub(name);
-    std::filesystem::copy(dir.Sub("89"), copy, std::filesystem::copy_options::recursive);
-    {
-      RawDb raw(copy);
-      tamper(raw);
-    }
-    return AuditAndFullFold(copy, pki);
+    return AuditAndFullFold(TamperedCopy(dir, name, tamper), pki);
   };
   auto same = [](const std::pair<AuditReport, std::set<std::string>>& r) {
     INFO(Describe(r.first));

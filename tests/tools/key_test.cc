@@ -40,6 +40,23 @@ std::string FileHolding(const std::string& dir, std::string_view needle,
   return "";
 }
 
+// A province and one commune, running.
+struct CommuneAndProvince {
+  testing::TempDir tmp;
+  std::unique_ptr<tools::LocalNetwork> net =
+      testing::RunningNetwork(tmp.Sub("net"), {"89", "30280"});
+  std::string node_dir = net->NodeDir("30280"), db = node_dir + "/db";
+};
+
+// A case received at the node through the CLI, as a clerk would; its code.
+std::string Receive(const testing::TempDir& tmp, const std::string& node_dir,
+                    const std::string& name) {
+  auto made = Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure",
+                         "2.000908", "--name", name, "--json"});
+  REQUIRE(made.rc == 0);
+  return std::string(Json(made).at("code").as_string());
+}
+
 unsigned Mode(const std::string& path) {
   struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
@@ -50,13 +67,9 @@ unsigned Mode(const std::string& path) {
 
 TEST_CASE("upgrade: a format-1 store is encrypted at the node's first start, nothing lost",
           "[tools][key]") {
-  testing::TempDir tmp;
-  auto net = testing::RunningNetwork(tmp.Sub("net"), {"89", "30280"});
-  const std::string node_dir = net->NodeDir("30280"), db = node_dir + "/db";
-  auto made = Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure",
-                         "2.000908", "--name", "Phan Thị Mến", "--json"});
-  REQUIRE(made.rc == 0);
-  const std::string code(Json(made).at("code").as_string());
+  CommuneAndProvince n;
+  auto& [tmp, net, node_dir, db] = n;
+  const std::string code = Receive(tmp, node_dir, "Phan Thị Mến");
   REQUIRE(net->WaitConverged(20s).ok());
   REQUIRE(net->Stop("30280").ok());
 
@@ -107,13 +120,9 @@ TEST_CASE("upgrade: a format-1 store is encrypted at the node's first start, not
 
 TEST_CASE("hoso key rotate: the store moves to a new key, the old one is kept aside",
           "[tools][key]") {
-  testing::TempDir tmp;
-  auto net = testing::RunningNetwork(tmp.Sub("net"), {"89", "30280"});
-  const std::string node_dir = net->NodeDir("30280"), db = node_dir + "/db";
-  auto made = Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure",
-                         "2.000908", "--name", "Vi Văn Khởi", "--json"});
-  REQUIRE(made.rc == 0);
-  const std::string code(Json(made).at("code").as_string());
+  CommuneAndProvince n;
+  auto& [tmp, net, node_dir, db] = n;
+  const std::string code = Receive(tmp, node_dir, "Vi Văn Khởi");
   auto running = Hoso(tmp, {"key", "rotate", "--dir", node_dir});
   CHECK(running.rc != 0);
   CHECK_THAT(running.err, Catch::Contains("stop it first"));
