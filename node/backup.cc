@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/base/file_sync.h"
 #include "core/base/version.h"
 #include "core/log/store_cipher.h"
 #include "node/daemon.h"
@@ -49,13 +50,6 @@ Status RenameNoReplace(const std::string& from, const std::string& to) {
                                  "another folder");
   }
   return Status::IOError("cannot rename " + from + " to " + to + ": " + std::strerror(errno));
-}
-
-void SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
 }
 
 }  // namespace
@@ -148,8 +142,7 @@ Result<BackupInfo> MakeBackup(const Store& store, const BackupSources& sources,
     HOSO_RETURN_IF_ERROR(WriteFileAtomic(staging + "/" + std::string(kBackupManifest),
                                          json::serialize(m) + "\n", 0600));
     HOSO_RETURN_IF_ERROR(RenameNoReplace(staging, target));
-    SyncDir(ParentOf(target));
-    return Status::Ok();
+    return SyncDirectory(ParentOf(target));
   }();
   if (!s.ok()) {
     std::error_code ec;

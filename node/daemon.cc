@@ -12,6 +12,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "core/base/file_sync.h"
 #include "core/base/text.h"
 #include "core/domain/case_log.h"
 #include "core/format/certificate.h"
@@ -71,7 +72,7 @@ Status WriteFileAtomic(const std::string& path, const std::string& data, unsigne
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     return Status::IOError("cannot rename " + tmp + ": " + std::strerror(errno));
   }
-  return Status::Ok();
+  return SyncParentDirectory(path);
 }
 
 Result<RunFile> ReadRunFile(const std::string& data_dir) {

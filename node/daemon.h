@@ -66,7 +66,8 @@ Result<RunFile> ReadRunFile(const std::string& data_dir);
 // Reads a file that must be private to its owner (mode 0600 or stricter): keys and tokens.
 Result<std::string> ReadPrivateFile(const std::string& path, std::string_view what);
 Result<std::string> ReadTextFile(const std::string& path, std::string_view what);
-// Writes a file atomically (a synced temporary file renamed over it) with the given mode.
+// Writes `path` through a temporary file, renamed into place; the file and its folder are
+// synced, so the new file survives a power cut once this returns.
 Status WriteFileAtomic(const std::string& path, const std::string& data, unsigned mode = 0644);
 inline Status WritePrivateFile(const std::string& path, const std::string& data) {
   return WriteFileAtomic(path, data, 0600);

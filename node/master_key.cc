@@ -1,9 +1,14 @@
 #include "node/master_key.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 
+#include "core/base/file_sync.h"
 #include "core/base/text.h"
 #include "core/domain/case_log.h"
 #include "core/format/aead.h"
@@ -34,53 +39,76 @@ std::string FreeName(const std::string& base) {
   return name;
 }
 
-// A checkpoint of the plaintext store beside it, under a name no other folder has.
+// A checkpoint of the plaintext store beside it, under a name no other folder has; the one an
+// earlier, cut attempt made is kept instead of a second one.
 Result<std::string> KeepPlainCheckpoint(const NodeConfig& config, const std::string& db) {
+  const fs::path parent = fs::path(db).parent_path().empty() ? "." : fs::path(db).parent_path();
+  const std::string prefix = fs::path(db).filename().string() + ".format1-";
+  for (const auto& e : fs::directory_iterator(parent)) {
+    if (e.path().filename().string().rfind(prefix, 0) == 0) return e.path().string();
+  }
   const std::string name = FreeName(db + ".format1-" + UtcStamp());
   StoreOptions o;
   o.path = db;
   o.root_unit = config.root;
-  o.read_only = true;
   o.enforce_scope = false;
   UseCaseLogRules(&o);
+  // Opened writable, so that the checkpoint holds what only the WAL held.
   HOSO_ASSIGN_OR_RETURN(auto plain, Store::Open(o));
   HOSO_RETURN_IF_ERROR(plain->Checkpoint(name));
   return name;
 }
 
-// The last step of a rotation: the old key aside, the new one in its place.
+Result<std::string> KeyIdOfFile(const std::string& path) {
+  HOSO_ASSIGN_OR_RETURN(std::string key, ReadMasterKeyFile(path));
+  return MasterKeyId(key);
+}
+
+// The last step of a rotation: the old key aside, the new one in its place. Done again after a
+// cut, it skips what was done ("" for the old key's place when it was moved before).
 Result<std::string> SwapKeyFiles(const std::string& path) {
-  const std::string kept = FreeName(path + ".old-" + UtcStamp());
+  std::string kept;
   std::error_code ec;
-  fs::rename(path, kept, ec);
+  if (fs::exists(path)) {
+    kept = FreeName(path + ".old-" + UtcStamp());
+    fs::rename(path, kept, ec);
+  }
   if (!ec) fs::rename(path + ".new", path, ec);
   if (ec) return Status::IOError("putting the new master key in " + path + ": " + ec.message());
+  HOSO_RETURN_IF_ERROR(SyncParentDirectory(path));
   return kept;
 }
 
-// A rotation cut before its end: finished when the store is under the new key already,
-// else the new key (never used) is dropped.
+// A rotation cut before its end (<key>.new exists): finished when the store is under the new
+// key, undone when it is still under the old one; anything else is left as found.
 Status FinishRotation(const NodeConfig& config, const std::string& path, Logger* log) {
-  if (!fs::exists(path + ".new")) return Status::Ok();
-  const std::string db = config.Path(config.db);
+  const std::string db = config.Path(config.db), fresh = path + ".new";
   HOSO_RETURN_IF_ERROR(RecoverStoreMigration(db));
-  HOSO_ASSIGN_OR_RETURN(std::string fresh, ReadMasterKeyFile(path + ".new"));
-  HOSO_ASSIGN_OR_RETURN(std::string fresh_id, MasterKeyId(fresh));
+  HOSO_ASSIGN_OR_RETURN(std::string fresh_id, KeyIdOfFile(fresh));
   std::string store_id;
   HOSO_ASSIGN_OR_RETURN(StoreEncryption found, ProbeStoreEncryption(db, &store_id));
   if (found == StoreEncryption::kEncrypted && store_id == fresh_id) {
     HOSO_ASSIGN_OR_RETURN(std::string kept, SwapKeyFiles(path));
-    log->Log(
-        LogLevel::kWarn, "node",
-        "finished the rotation of the master key to " + fresh_id + "; the old key is in " + kept);
+    log->Log(LogLevel::kWarn, "node",
+             "finished the rotation of the master key to " + fresh_id +
+                 (kept.empty() ? "" : "; the old key is in " + kept));
     return Status::Ok();
   }
-  std::error_code ec;
-  fs::remove(path + ".new", ec);
-  log->Log(LogLevel::kWarn, "node",
-           "a rotation of the master key was cut before the store was rewritten: the store "
-           "keeps its key, the new one was dropped");
-  return Status::Ok();
+  auto old_id = fs::exists(path) ? KeyIdOfFile(path) : Result<std::string>(std::string());
+  if (found == StoreEncryption::kEncrypted && old_id.ok() && *old_id == store_id) {
+    std::error_code ec;
+    fs::remove(fresh, ec);
+    log->Log(LogLevel::kWarn, "node",
+             "a rotation of the master key was cut before the store was rewritten: the store "
+             "keeps its key " +
+                 store_id + ", the new one was dropped");
+    return Status::Ok();
+  }
+  return Status::FailedPrecondition(
+      "a cut key rotation left " + fresh + " (key " + fresh_id + ") and " + path +
+      (old_id.ok() && !old_id->empty() ? " (key " + *old_id + ")" : " (missing)") +
+      ", and the case log " + db + " is under neither: left as found; put the key " +
+      (store_id.empty() ? std::string("of the store") : store_id) + " in " + path);
 }
 
 }  // namespace
@@ -104,15 +132,33 @@ Result<std::string> ReadMasterKeyFile(const std::string& path) {
 }
 
 Result<std::string> CreateMasterKeyFile(const std::string& path) {
-  if (fs::exists(path)) return Status::AlreadyExists("master key " + path + " exists already");
   HOSO_ASSIGN_OR_RETURN(std::string key, RandomBytes(kMasterKeySize));
-  HOSO_RETURN_IF_ERROR(WriteFileAtomic(path, Hex(key) + "\n", 0600));
+  const std::string making = path + ".making";
+  HOSO_RETURN_IF_ERROR(WriteFileAtomic(making, Hex(key) + "\n", 0600));
+  // link() never replaces: a key file that appeared meanwhile is kept, not overwritten.
+  const int linked = ::link(making.c_str(), path.c_str()), error = errno;
+  ::unlink(making.c_str());
+  if (linked != 0) {
+    if (error == EEXIST) return Status::AlreadyExists("master key " + path + " exists already");
+    return Status::IOError("cannot write " + path + ": " + std::strerror(error));
+  }
+  HOSO_RETURN_IF_ERROR(SyncParentDirectory(path));
   return key;
 }
 
 Result<std::string> LoadMasterKey(const NodeConfig& config, bool create, Logger* log) {
-  const std::string path = MasterKeyPath(config);
-  HOSO_RETURN_IF_ERROR(FinishRotation(config, path, log));
+  const std::string path = MasterKeyPath(config), db = config.Path(config.db);
+  HOSO_RETURN_IF_ERROR(RecoverStoreMigration(db));
+  if (fs::exists(path + ".new")) HOSO_RETURN_IF_ERROR(FinishRotation(config, path, log));
+  std::string store_id;
+  HOSO_ASSIGN_OR_RETURN(StoreEncryption found, ProbeStoreEncryption(db, &store_id));
+  if (!fs::exists(path) && found == StoreEncryption::kEncrypted) {
+    // Never a new key for an encrypted store: it would be useless, and look like the one to keep.
+    return Status::FailedPrecondition("the case log " + db + " is encrypted under master key " +
+                                      store_id + ", and " + path +
+                                      " is missing: put that key there (the province's copy, "
+                                      "mode 0600); no key was made");
+  }
   if (!fs::exists(path) && create) {
     HOSO_ASSIGN_OR_RETURN(std::string key, CreateMasterKeyFile(path));
     HOSO_ASSIGN_OR_RETURN(std::string id, MasterKeyId(key));
@@ -145,20 +191,22 @@ Status PrepareStore(const NodeConfig& config, const std::string& master_key, Log
   return Status::Ok();
 }
 
-Result<RotatedKey> RotateMasterKey(const NodeConfig& config) {
+Result<RotatedKey> RotateMasterKey(const NodeConfig& config, Logger* log) {
   const std::string path = config.Path(config.master_key), db = config.Path(config.db);
-  HOSO_ASSIGN_OR_RETURN(std::string old_key, ReadMasterKeyFile(path));
   HOSO_RETURN_IF_ERROR(RecoverStoreMigration(db));
-  std::error_code ec;
-  fs::remove(path + ".new", ec);  // a rotation cut earlier, never used: the store has old_key
+  if (fs::exists(path + ".new")) HOSO_RETURN_IF_ERROR(FinishRotation(config, path, log));
+  HOSO_ASSIGN_OR_RETURN(std::string old_key, ReadMasterKeyFile(path));
+  // Durable before the store is rewritten under it (WriteFileAtomic syncs file and folder).
   HOSO_ASSIGN_OR_RETURN(std::string new_key, CreateMasterKeyFile(path + ".new"));
   RotatedKey out;
   HOSO_ASSIGN_OR_RETURN(out.old_id, MasterKeyId(old_key));
   HOSO_ASSIGN_OR_RETURN(out.new_id, MasterKeyId(new_key));
   auto stats = RewriteStore(db, old_key, new_key);
   if (!stats.ok()) {
-    fs::remove(path + ".new", ec);
-    return stats.status().Annotate("rewriting the case log " + db);
+    // Whichever key the store ended under is kept: the reconciliation of a cut rotation.
+    Status reconciled = FinishRotation(config, path, log);
+    return stats.status().Annotate("rewriting the case log " + db +
+                                   (reconciled.ok() ? "" : " (" + reconciled.message() + ")"));
   }
   out.seconds = stats->seconds;
   HOSO_ASSIGN_OR_RETURN(out.old_key_file, SwapKeyFiles(path));

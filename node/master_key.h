@@ -25,8 +25,10 @@ namespace hoso::node {
 // Where the key is read from: the systemd credential when there is one, else the config's file.
 std::string MasterKeyPath(const NodeConfig& config);
 
-// Reads the key (refusing a file other users may read, or not 64 hex digits); when the file
-// is missing and `create` is set, makes a new key there (0600) and logs its id.
+// Reads the key (refusing a file other users may read, or not 64 hex digits), after finishing
+// a cut migration or rotation; when the file is missing and `create` is set, makes a new key
+// there (0600) and logs its id, unless the store is encrypted already (then FailedPrecondition
+// naming the key it needs).
 Result<std::string> LoadMasterKey(const NodeConfig& config, bool create, Logger* log);
 
 // Reads a key file as LoadMasterKey does, from an explicit path.
@@ -48,6 +50,6 @@ struct RotatedKey {
   std::string old_key_file;  // where the old key is kept
   double seconds = 0;
 };
-Result<RotatedKey> RotateMasterKey(const NodeConfig& config);
+Result<RotatedKey> RotateMasterKey(const NodeConfig& config, Logger* log);
 
 }  // namespace hoso::node

@@ -3,6 +3,7 @@
 #include <rocksdb/env_encryption.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "core/format/aead.h"
@@ -143,8 +144,14 @@ Result<std::shared_ptr<rocksdb::Logger>> NewStoreInfoLog(rocksdb::Env* env, cons
 }
 
 Result<StoreEncryption> ProbeStoreEncryption(const std::string& path, std::string* key_id) {
-  std::ifstream in(path + "/CURRENT", std::ios::binary);
-  if (!in) return StoreEncryption::kNone;
+  const std::string current = path + "/CURRENT";
+  std::error_code ec;
+  if (!std::filesystem::exists(current, ec)) {
+    if (ec) return Status::IOError("cannot read " + current + ": " + ec.message());
+    return StoreEncryption::kNone;
+  }
+  std::ifstream in(current, std::ios::binary);
+  if (!in) return Status::IOError("cannot read " + current);
   char head[kKeyIdAt + kKeyIdSize] = {};
   in.read(head, sizeof head);
   std::string_view got(head, static_cast<size_t>(in.gcount()));

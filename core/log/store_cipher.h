@@ -15,11 +15,12 @@
 //              for y >= 4096, the byte's offset in the file (RocksDB counts the prefix)
 //   key_id   = first 8 bytes of HKDF-SHA256(key = master, salt = "", info = "hoso key id", 32)
 //
-// CTR and not GCM because RocksDB reads and rewrites files at any offset in place, leaving no
-// room for tags; the events' integrity is their hashes and signatures, and every table block
-// and WAL record has RocksDB's checksum. Values that leave the node are sealed with
-// AES-256-GCM instead (docs/privacy.md).
-// Thread-safety: the provider and its streams are immutable after creation; any thread.
+// CTR and not GCM because RocksDB reads files at any offset and leaves no room for per-block
+// tags (files are only appended to, each under a key of its own: no key stream is reused); the
+// events' integrity is their hashes and signatures, and every table block and WAL record has
+// RocksDB's checksum. Values that leave the node are sealed with AES-256-GCM instead
+// (docs/privacy.md). Thread-safety: the provider and its streams are immutable after creation; any
+// thread.
 #pragma once
 
 #include <memory>
@@ -56,7 +57,8 @@ constexpr size_t kMasterKeySize = 32;
 
 enum class StoreEncryption { kNone, kPlain, kEncrypted };
 // What is at `path`: no store (no CURRENT file), a plaintext store, or an encrypted one (then
-// `key_id`, when given, receives the id of the key it was written under).
+// `key_id`, when given, receives the id of the key it was written under). IOError when CURRENT
+// exists but cannot be read: never taken for "no store".
 [[nodiscard]] Result<StoreEncryption> ProbeStoreEncryption(const std::string& path,
                                                            std::string* key_id = nullptr);
 

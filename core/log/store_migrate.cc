@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "core/base/file_sync.h"
 #include "core/base/sync_point.h"
 #include "core/log/store_cipher.h"
 #include "core/log/store_internal.h"
@@ -94,9 +95,21 @@ Status CopyFamily(OpenDb& from, OpenDb& to, size_t family, MigrationStats* stats
 Status RecoverStoreMigration(const std::string& path) {
   const std::string copy = path + ".rewriting", swap = path + ".swap";
   const bool has_store = fs::exists(path), has_copy = fs::exists(copy), has_swap = fs::exists(swap);
-  if (has_swap && !has_store && has_copy) HOSO_RETURN_IF_ERROR(Rename(copy, path));
-  if (has_swap && fs::exists(path)) return RemoveAll(swap);
-  if (has_copy && has_store && !has_swap) return RemoveAll(copy);
+  if (has_swap && !has_store) {
+    // Cut between the renames: the copy is complete (renamed only once synced). A swap folder
+    // alone (moved by hand?) is the store itself: put back.
+    HOSO_RETURN_IF_ERROR(Rename(has_copy ? copy : swap, path));
+    HOSO_RETURN_IF_ERROR(SyncParentDirectory(path));
+    if (!has_copy) return Status::Ok();
+  }
+  if (has_swap) {
+    if (!fs::exists(path + "/CURRENT")) {
+      return Status::FailedPrecondition(path + " has no CURRENT file beside " + swap +
+                                        ": left as found; restore the store by hand");
+    }
+    return RemoveAll(swap);
+  }
+  if (has_copy && has_store) return RemoveAll(copy);
   return Status::Ok();
 }
 
@@ -130,6 +143,17 @@ Result<MigrationStats> RewriteStore(const std::string& path, std::string_view fr
   rocksdb::Env* base = env ? env : rocksdb::Env::Default();
   const std::string copy = path + ".rewriting", swap = path + ".swap";
   HOSO_RETURN_IF_ERROR(RemoveAll(copy));
+  // A running node holds its store's LOCK: a store in use is never rewritten under it.
+  rocksdb::FileLock* lock = nullptr;
+  if (rocksdb::Status locked = base->LockFile(path + "/LOCK", &lock); !locked.ok()) {
+    return Status::FailedPrecondition(path +
+                                      " is in use (a node runs on it?): " + locked.ToString());
+  }
+  struct Unlock {
+    rocksdb::Env* env;
+    rocksdb::FileLock* lock;
+    ~Unlock() { env->UnlockFile(lock); }
+  } unlock{base, lock};
   HOSO_ASSIGN_OR_RETURN(auto from_env, EnvFor(base, from_key));
   HOSO_ASSIGN_OR_RETURN(auto to_env, EnvFor(base, to_key));
   MigrationStats stats;
@@ -149,9 +173,11 @@ Result<MigrationStats> RewriteStore(const std::string& path, std::string_view fr
     if (s.ok()) s = to.db->SyncWAL();
     if (!s.ok()) return Status::IOError("finishing the copy: " + s.ToString());
   }
+  HOSO_RETURN_IF_ERROR(SyncParentDirectory(copy));
   HOSO_RETURN_IF_ERROR(Rename(path, swap));
   HOSO_SYNC_POINT("RewriteStore:Swapping");
   HOSO_RETURN_IF_ERROR(Rename(copy, path));
+  HOSO_RETURN_IF_ERROR(SyncParentDirectory(path));
   HOSO_RETURN_IF_ERROR(RemoveAll(swap));
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return stats;

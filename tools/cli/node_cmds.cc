@@ -2,6 +2,7 @@
 // accounts, and its sync and node status.
 #include <signal.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <vector>
@@ -136,12 +137,14 @@ int RestoreCmd(const Args& a) {
 int KeyRotateCmd(const Args& a) {
   auto config = node::LoadNodeConfig({"--dir", a.Get("dir")});
   if (!config.ok()) return FromStatus(config.status());
+  // EPERM: a process of another user has that pid, maybe the node run by systemd.
   if (auto run = node::ReadRunFile(config->dir);
-      run.ok() && ::kill(static_cast<pid_t>(run->pid), 0) == 0) {
+      run.ok() && (::kill(static_cast<pid_t>(run->pid), 0) == 0 || errno == EPERM)) {
     return FromStatus(Status::FailedPrecondition(
         "the node is running: stop it first (systemctl stop hoso-node)"));
   }
-  auto rotated = node::RotateMasterKey(*config);
+  node::Logger log(stderr);
+  auto rotated = node::RotateMasterKey(*config, &log);
   if (!rotated.ok()) return FromStatus(rotated.status());
   if (a.json) {
     PrintJson(json::object{{"old_key", rotated->old_id},
