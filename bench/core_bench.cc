@@ -348,6 +348,16 @@ int main(int argc, char** argv) {
     Emit(kBench, "event_bytes_avg", static_cast<double>(bytes) / n_events, "bytes");
     Emit(kBench, "raw_rocksdb_put_eps", n_events / raw_s, "events/s");
     Emit(kBench, "sha256_eps", n_events / sha_s, "events/s");
+    // Verifying a signed head, as the auditor does for each one a stream holds.
+    SigningKey key = bench::KeyFor("30280");
+    const std::string message(120, 'm');
+    const std::string signature = key.Sign(message).value();
+    constexpr int kVerifies = 20000;
+    Stopwatch verify;
+    for (int i = 0; i < kVerifies; ++i) {
+      if (!VerifyEd25519(key.public_key(), message, signature).ok()) return 1;
+    }
+    Emit(kBench, "ed25519_verify_per_s", kVerifies / verify.Seconds(), "signatures/s");
   }
 
   // 2. Verified ingest: decode, verify chain and signed head, write rule, fold, index, commit.
