@@ -1,12 +1,15 @@
 #include "node/daemon.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -43,6 +46,24 @@ Result<std::string> ReadTextFile(const std::string& path, std::string_view what)
   return ss.str();
 }
 
+std::string UnusedPath(const std::string& base) {
+  std::string name = base;
+  std::error_code ec;
+  for (int n = 2; std::filesystem::exists(name, ec) || std::filesystem::is_symlink(name, ec); ++n) {
+    name = base + "-" + std::to_string(n);
+  }
+  return name;
+}
+
+std::string FileTimeStamp(int64_t unix_seconds) {
+  time_t t = static_cast<time_t>(unix_seconds);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H%M%SZ", &tm);
+  return stamp;
+}
+
 Result<std::string> ReadPrivateFile(const std::string& path, std::string_view what) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
@@ -73,6 +94,15 @@ Status WriteFileAtomic(const std::string& path, const std::string& data, unsigne
     return Status::IOError("cannot rename " + tmp + ": " + std::strerror(errno));
   }
   return SyncParentDirectory(path);
+}
+
+Status CheckNodeStopped(const std::string& data_dir) {
+  auto run = ReadRunFile(data_dir);
+  if (run.ok() && (::kill(static_cast<pid_t>(run->pid), 0) == 0 || errno == EPERM)) {
+    return Status::FailedPrecondition(
+        "the node is running: stop it first (systemctl stop hoso-node)");
+  }
+  return Status::Ok();
 }
 
 Result<RunFile> ReadRunFile(const std::string& data_dir) {
@@ -222,7 +252,7 @@ Status NodeDaemon::Impl::Open() {
                                    " does not belong to the certificate " + c.Path(c.cert));
   }
 
-  HOSO_ASSIGN_OR_RETURN(std::string master_key, LoadMasterKey(c, /*create=*/true, log));
+  HOSO_ASSIGN_OR_RETURN(std::string master_key, LoadMasterKey(c, log));
   HOSO_RETURN_IF_ERROR(PrepareStore(c, master_key, log));
   StoreOptions so;
   so.path = c.Path(c.db);

@@ -62,6 +62,9 @@ struct RunFile {
 };
 // NotFound when the node has not written one (not started, or stopped cleanly).
 Result<RunFile> ReadRunFile(const std::string& data_dir);
+// FailedPrecondition when the node of `data_dir` runs (its run file names a live process; one
+// of another user, EPERM, counts: the node under systemd), for what needs it stopped.
+Status CheckNodeStopped(const std::string& data_dir);
 
 // Reads a file that must be private to its owner (mode 0600 or stricter): keys and tokens.
 Result<std::string> ReadPrivateFile(const std::string& path, std::string_view what);
@@ -69,6 +72,10 @@ Result<std::string> ReadTextFile(const std::string& path, std::string_view what)
 // Writes `path` through a temporary file, renamed into place; the file and its folder are
 // synced, so the new file survives a power cut once this returns.
 Status WriteFileAtomic(const std::string& path, const std::string& data, unsigned mode = 0644);
+// `base`, else `base`-2, -3, ...: the first of them nothing in the file system has.
+std::string UnusedPath(const std::string& base);
+// A UTC time for a file name: "2026-12-01T133205Z".
+std::string FileTimeStamp(int64_t unix_seconds);
 inline Status WritePrivateFile(const std::string& path, const std::string& data) {
   return WriteFileAtomic(path, data, 0600);
 }

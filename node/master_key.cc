@@ -24,30 +24,16 @@ namespace {
 
 constexpr std::string_view kCredentialName = "master.key";
 
-std::string UtcStamp() {
-  time_t t = std::time(nullptr);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H%M%SZ", &tm);
-  return stamp;
-}
-
-std::string FreeName(const std::string& base) {
-  std::string name = base;
-  for (int n = 2; fs::exists(name); ++n) name = base + "-" + std::to_string(n);
-  return name;
-}
-
 // A checkpoint of the plaintext store beside it, under a name no other folder has; the one an
 // earlier, cut attempt made is kept instead of a second one.
 Result<std::string> KeepPlainCheckpoint(const NodeConfig& config, const std::string& db) {
+  const std::string suffix = ".format1-";
   const fs::path parent = fs::path(db).parent_path().empty() ? "." : fs::path(db).parent_path();
-  const std::string prefix = fs::path(db).filename().string() + ".format1-";
+  const std::string prefix = fs::path(db).filename().string() + suffix;
   for (const auto& e : fs::directory_iterator(parent)) {
     if (e.path().filename().string().rfind(prefix, 0) == 0) return e.path().string();
   }
-  const std::string name = FreeName(db + ".format1-" + UtcStamp());
+  const std::string name = UnusedPath(db + suffix + FileTimeStamp(std::time(nullptr)));
   StoreOptions o;
   o.path = db;
   o.root_unit = config.root;
@@ -70,7 +56,7 @@ Result<std::string> SwapKeyFiles(const std::string& path) {
   std::string kept;
   std::error_code ec;
   if (fs::exists(path)) {
-    kept = FreeName(path + ".old-" + UtcStamp());
+    kept = UnusedPath(path + ".old-" + FileTimeStamp(std::time(nullptr)));
     fs::rename(path, kept, ec);
   }
   if (!ec) fs::rename(path + ".new", path, ec);
@@ -146,7 +132,7 @@ Result<std::string> CreateMasterKeyFile(const std::string& path) {
   return key;
 }
 
-Result<std::string> LoadMasterKey(const NodeConfig& config, bool create, Logger* log) {
+Result<std::string> LoadMasterKey(const NodeConfig& config, Logger* log) {
   const std::string path = MasterKeyPath(config), db = config.Path(config.db);
   HOSO_RETURN_IF_ERROR(RecoverStoreMigration(db));
   if (fs::exists(path + ".new")) HOSO_RETURN_IF_ERROR(FinishRotation(config, path, log));
@@ -159,7 +145,7 @@ Result<std::string> LoadMasterKey(const NodeConfig& config, bool create, Logger*
                                       " is missing: put that key there (the province's copy, "
                                       "mode 0600); no key was made");
   }
-  if (!fs::exists(path) && create) {
+  if (!fs::exists(path)) {
     HOSO_ASSIGN_OR_RETURN(std::string key, CreateMasterKeyFile(path));
     HOSO_ASSIGN_OR_RETURN(std::string id, MasterKeyId(key));
     log->Log(LogLevel::kWarn, "node",

@@ -26,10 +26,10 @@ namespace hoso::node {
 std::string MasterKeyPath(const NodeConfig& config);
 
 // Reads the key (refusing a file other users may read, or not 64 hex digits), after finishing
-// a cut migration or rotation; when the file is missing and `create` is set, makes a new key
-// there (0600) and logs its id, unless the store is encrypted already (then FailedPrecondition
-// naming the key it needs).
-Result<std::string> LoadMasterKey(const NodeConfig& config, bool create, Logger* log);
+// a cut migration or rotation; when the file is missing, makes a new key there (0600) and logs
+// its id, unless the store is encrypted already (then FailedPrecondition naming the key it
+// needs).
+Result<std::string> LoadMasterKey(const NodeConfig& config, Logger* log);
 
 // Reads a key file as LoadMasterKey does, from an explicit path.
 Result<std::string> ReadMasterKeyFile(const std::string& path);

@@ -2,10 +2,10 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 
+#include "core/format/aead.h"
 #include "core/format/crypto.h"
 #include "node/daemon.h"
 #include "node/json.h"
@@ -27,14 +27,6 @@ Status ValidateLogin(std::string_view login) {
     return Status::InvalidArgument("a login is 1 to 64 of a-z, 0-9, '.', '_', '-'");
   }
   return Status::Ok();
-}
-
-Result<std::string> RandomBytes(size_t n) {
-  std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
-    return Status::IOError("no randomness");
-  }
-  return out;
 }
 
 }  // namespace

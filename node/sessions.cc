@@ -1,7 +1,6 @@
 #include "node/sessions.h"
 
-#include <openssl/rand.h>
-
+#include "core/format/aead.h"
 #include "core/format/crypto.h"
 
 namespace hoso::node {
@@ -12,9 +11,8 @@ std::string SessionStamp(const Officer& officer) {
 }
 
 Result<std::string> SessionTable::Open(const Officer& officer) {
-  unsigned char raw[32];
-  if (RAND_bytes(raw, sizeof raw) != 1) return Status::IOError("no randomness");
-  std::string token = Hex(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
+  HOSO_ASSIGN_OR_RETURN(std::string raw, RandomBytes(32));
+  std::string token = Hex(raw);
   Session s;
   s.officer = officer;
   s.stamp = SessionStamp(officer);

@@ -1,8 +1,6 @@
 #include "tools/provision.h"
 
 #include <fcntl.h>
-#include <openssl/rand.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +10,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/format/aead.h"
 #include "core/format/certificate.h"
 #include "core/format/crypto.h"
 #include "core/log/store_cipher.h"
@@ -244,18 +243,7 @@ Result<std::string> CaRevoke(const std::string& ca_dir, uint64_t serial) {
 }
 
 std::string BeforeRestoreName(const std::string& path, int64_t now_s) {
-  time_t t = static_cast<time_t>(now_s);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H%M%SZ", &tm);
-  std::string base = path + ".before-restore-" + stamp;
-  std::string name = base;
-  std::error_code ec;
-  for (int n = 2; fs::exists(name, ec) || fs::is_symlink(name, ec); ++n) {
-    name = base + "-" + std::to_string(n);
-  }
-  return name;
+  return node::UnusedPath(path + ".before-restore-" + node::FileTimeStamp(now_s));
 }
 
 namespace {
@@ -287,10 +275,7 @@ Result<Restored> RestoreNode(const std::string& dir, const std::string& backup,
                              const std::string& tls_bundle) {
   auto config = node::LoadNodeConfig({"--dir", dir});
   if (!config.ok()) return config.status();
-  if (auto run = node::ReadRunFile(dir); run.ok() && ::kill(static_cast<pid_t>(run->pid), 0) == 0) {
-    return Status::FailedPrecondition(
-        "the node is running: stop it first (systemctl stop hoso-node)");
-  }
+  HOSO_RETURN_IF_ERROR(node::CheckNodeStopped(dir));
   HOSO_ASSIGN_OR_RETURN(node::FoundBackup found, node::FindBackup(backup));
   HOSO_ASSIGN_OR_RETURN(std::string old_cert,
                         node::ReadTextFile(config->Path(config->cert), "node certificate"));
@@ -390,9 +375,8 @@ Status InitNode(const node::NodeConfig& config, const std::string& tls_bundle) {
     HOSO_RETURN_IF_ERROR(
         node::WriteFileAtomic(dir + "/" + std::string(node::kSystemBundleFile), setup, 0644));
   }
-  unsigned char random[24];
-  if (RAND_bytes(random, sizeof random) != 1) return Status::IOError("no randomness");
-  std::string token = Hex(std::string_view(reinterpret_cast<char*>(random), sizeof random));
+  HOSO_ASSIGN_OR_RETURN(std::string random, RandomBytes(24));
+  std::string token = Hex(random);
   HOSO_RETURN_IF_ERROR(node::WriteFileAtomic(dir + "/api-token", token + "\n", 0600));
   // The key the case log is encrypted under (node/master_key.h); a systemd credential, when
   // there is one, takes its place.

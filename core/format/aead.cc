@@ -77,25 +77,6 @@ Result<std::string> HkdfSha256(std::string_view key, std::string_view salt, std:
   return out;
 }
 
-Result<std::string> HmacSha256(std::string_view key, std::string_view data) {
-  std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr),
-                                                        EVP_MAC_free);
-  if (!mac) return OpenSslFailure("HMAC");
-  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_new(mac.get()),
-                                                                EVP_MAC_CTX_free);
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                         OSSL_PARAM_construct_end()};
-  std::string out(32, '\0');
-  size_t len = 0;
-  if (!ctx || EVP_MAC_init(ctx.get(), Bytes(key), key.size(), params) != 1 ||
-      EVP_MAC_update(ctx.get(), Bytes(data), data.size()) != 1 ||
-      EVP_MAC_final(ctx.get(), Bytes(out), &len, out.size()) != 1 || len != out.size()) {
-    return OpenSslFailure("HMAC");
-  }
-  return out;
-}
-
 Result<std::string> SealAes256Gcm(std::string_view key, std::string_view plaintext,
                                   std::string_view aad) {
   HOSO_RETURN_IF_ERROR(CheckKey(key));

@@ -30,9 +30,6 @@ constexpr size_t kCtrIvSize = 16;
 [[nodiscard]] Result<std::string> HkdfSha256(std::string_view key, std::string_view salt,
                                              std::string_view info, size_t n);
 
-// HMAC-SHA256 of `data` under `key` (32 bytes).
-[[nodiscard]] Result<std::string> HmacSha256(std::string_view key, std::string_view data);
-
 // AES-256-GCM with a fresh random nonce; key: 32 bytes.
 [[nodiscard]] Result<std::string> SealAes256Gcm(std::string_view key, std::string_view plaintext,
                                                 std::string_view aad);

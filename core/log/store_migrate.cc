@@ -8,7 +8,6 @@
 #include <memory>
 
 #include "core/base/file_sync.h"
-#include "core/base/sync_point.h"
 #include "core/log/store_cipher.h"
 #include "core/log/store_internal.h"
 #include "core/log/store_tuning.h"
@@ -142,7 +141,6 @@ Result<MigrationStats> RewriteStore(const std::string& path, std::string_view fr
   HOSO_RETURN_IF_ERROR(CheckSource(path, from_key));
   rocksdb::Env* base = env ? env : rocksdb::Env::Default();
   const std::string copy = path + ".rewriting", swap = path + ".swap";
-  HOSO_RETURN_IF_ERROR(RemoveAll(copy));
   // A running node holds its store's LOCK: a store in use is never rewritten under it.
   rocksdb::FileLock* lock = nullptr;
   if (rocksdb::Status locked = base->LockFile(path + "/LOCK", &lock); !locked.ok()) {
@@ -163,7 +161,6 @@ Result<MigrationStats> RewriteStore(const std::string& path, std::string_view fr
     HOSO_RETURN_IF_ERROR(Open(copy, to_env ? to_env.get() : base, /*read_only=*/false, &to));
     for (size_t family = 0; family < from.cf.size(); ++family) {
       HOSO_RETURN_IF_ERROR(CopyFamily(from, to, family, &stats));
-      HOSO_SYNC_POINT("RewriteStore:CopiedFamily");
     }
     rocksdb::WriteOptions synced;
     synced.sync = true;
@@ -175,7 +172,6 @@ Result<MigrationStats> RewriteStore(const std::string& path, std::string_view fr
   }
   HOSO_RETURN_IF_ERROR(SyncParentDirectory(copy));
   HOSO_RETURN_IF_ERROR(Rename(path, swap));
-  HOSO_SYNC_POINT("RewriteStore:Swapping");
   HOSO_RETURN_IF_ERROR(Rename(copy, path));
   HOSO_RETURN_IF_ERROR(SyncParentDirectory(path));
   HOSO_RETURN_IF_ERROR(RemoveAll(swap));

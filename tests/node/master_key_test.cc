@@ -49,12 +49,12 @@ std::string IdOf(const std::string& key_file) {
 
 TEST_CASE("master key: none is made for an encrypted store whose key is missing", "[key]") {
   NodeDir n;
-  auto key = node::LoadMasterKey(n.config, /*create=*/true, &n.log);
+  auto key = node::LoadMasterKey(n.config, &n.log);
   REQUIRE(key.ok());
   REQUIRE(n.Open(*key).ok());
   const std::string id = n.StoreKeyId();
   fs::remove(n.KeyFile());
-  auto missing = node::LoadMasterKey(n.config, /*create=*/true, &n.log);
+  auto missing = node::LoadMasterKey(n.config, &n.log);
   REQUIRE(missing.status().code() == Code::kFailedPrecondition);
   CHECK_THAT(missing.status().message(),
              Catch::Contains("is encrypted under master key " + id + ", and " + n.KeyFile() +
@@ -64,13 +64,13 @@ TEST_CASE("master key: none is made for an encrypted store whose key is missing"
 
 TEST_CASE("master key: a rotation cut at any step ends under one key, kept", "[key]") {
   NodeDir n;
-  const std::string a = node::LoadMasterKey(n.config, true, &n.log).value();
+  const std::string a = node::LoadMasterKey(n.config, &n.log).value();
   REQUIRE(n.Open(a).ok());
   const std::string fresh = n.KeyFile() + ".new";
 
   SECTION("cut before the store was rewritten: the new key is dropped") {
     REQUIRE(node::CreateMasterKeyFile(fresh).ok());
-    REQUIRE(node::LoadMasterKey(n.config, true, &n.log).value() == a);
+    REQUIRE(node::LoadMasterKey(n.config, &n.log).value() == a);
     CHECK_FALSE(fs::exists(fresh));
   }
   SECTION("cut after the rewrite, before the key files moved: rotating again finishes it first") {
@@ -86,7 +86,7 @@ TEST_CASE("master key: a rotation cut at any step ends under one key, kept", "[k
     const std::string b = node::CreateMasterKeyFile(fresh).value();
     REQUIRE(RewriteStore(n.Db(), a, b).ok());
     fs::rename(n.KeyFile(), n.KeyFile() + ".old-cut");
-    REQUIRE(node::LoadMasterKey(n.config, true, &n.log).value() == b);
+    REQUIRE(node::LoadMasterKey(n.config, &n.log).value() == b);
     CHECK_FALSE(fs::exists(fresh));
     CHECK(n.Open(b).ok());
   }
@@ -94,7 +94,7 @@ TEST_CASE("master key: a rotation cut at any step ends under one key, kept", "[k
     const std::string c(32, 'c');
     REQUIRE(node::CreateMasterKeyFile(fresh).ok());
     REQUIRE(RewriteStore(n.Db(), a, c).ok());
-    auto neither = node::LoadMasterKey(n.config, true, &n.log);
+    auto neither = node::LoadMasterKey(n.config, &n.log);
     REQUIRE(neither.status().code() == Code::kFailedPrecondition);
     CHECK_THAT(neither.status().message(), Catch::Contains("is under neither: left as found"));
     CHECK(fs::exists(fresh));
@@ -104,7 +104,7 @@ TEST_CASE("master key: a rotation cut at any step ends under one key, kept", "[k
 
 TEST_CASE("master key: a store a node holds open is never rewritten", "[key]") {
   NodeDir n;
-  const std::string a = node::LoadMasterKey(n.config, true, &n.log).value();
+  const std::string a = node::LoadMasterKey(n.config, &n.log).value();
   auto open = n.Open(a);
   REQUIRE(open.ok());
   auto rotated = node::RotateMasterKey(n.config, &n.log);

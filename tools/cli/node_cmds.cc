@@ -1,8 +1,5 @@
 // The commands of one node: init (its data directory), backup and restore, its officers'
 // accounts, and its sync and node status.
-#include <signal.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <vector>
@@ -137,12 +134,7 @@ int RestoreCmd(const Args& a) {
 int KeyRotateCmd(const Args& a) {
   auto config = node::LoadNodeConfig({"--dir", a.Get("dir")});
   if (!config.ok()) return FromStatus(config.status());
-  // EPERM: a process of another user has that pid, maybe the node run by systemd.
-  if (auto run = node::ReadRunFile(config->dir);
-      run.ok() && (::kill(static_cast<pid_t>(run->pid), 0) == 0 || errno == EPERM)) {
-    return FromStatus(Status::FailedPrecondition(
-        "the node is running: stop it first (systemctl stop hoso-node)"));
-  }
+  if (Status s = node::CheckNodeStopped(config->dir); !s.ok()) return FromStatus(s);
   node::Logger log(stderr);
   auto rotated = node::RotateMasterKey(*config, &log);
   if (!rotated.ok()) return FromStatus(rotated.status());
