@@ -27,6 +27,7 @@
 #include "node/json.h"
 #include "node/local_api.h"
 #include "node/master_key.h"
+#include "node/read_log.h"
 #include "node/router.h"
 #include "node/scope_watch.h"
 #include "sync/bundle.h"
@@ -136,6 +137,9 @@ struct NodeDaemon::Impl {
   // Says in the log, at start and daily, what the reference data lacks (ReferenceWarnings:
   // no catalogue, a year without holidays ahead), so it is fixed before a deadline is wrong.
   std::unique_ptr<BackgroundLoop> reference_watch;  // reads api: stopped before it
+  // Who read which case (node/read_log.h): the api records reads in it, so it goes after the
+  // api, and its last flush before the store closes.
+  std::unique_ptr<ReadLog> read_log;
   std::unique_ptr<LocalApi> api;
   std::unique_ptr<ApiServer> server;
   std::unique_ptr<ApiTlsState> api_tls;
@@ -351,6 +355,8 @@ Status NodeDaemon::Impl::Open() {
     return CollectLocalHealth(*self->store, self->sync->Peers(), self->self_check->Current(),
                               self->config.dir);
   });
+  read_log = std::make_unique<ReadLog>(store.get(), SystemClock::Default(), log);
+  view.read_log = read_log.get();
   api = std::make_unique<LocalApi>(store.get(), SystemClock::Default(), token, view);
   server_options.names = c.api_names;
   server_options.workers = static_cast<int>(c.api_workers);
@@ -456,7 +462,8 @@ void NodeDaemon::Stop() {
   impl_->sync.reset();
   impl_->server.reset();
   impl_->api.reset();
-  impl_->health.reset();  // writes what it holds, then its thread ends
+  impl_->read_log.reset();  // writes the reads still queued
+  impl_->health.reset();    // writes what it holds, then its thread ends
   Status flushed = impl_->store->Flush();
   if (!flushed.ok()) impl_->log->Log(LogLevel::kError, "node", flushed.message());
   impl_->store.reset();

@@ -185,14 +185,14 @@ HttpResponse LocalApi::Route(Call& call) {
   const std::string cases = "/v1/cases";
   if (p == cases) {
     if (m == "POST") return ReceiveCase(call);
-    if (m == "GET") return ListCases(call);
+    if (m == "GET") return ReadCaseList(call);
   } else if (p.rfind(cases + "/", 0) == 0) {
     std::string rest = p.substr(cases.size() + 1);
     const std::string steps = "/steps";
     if (rest.size() > steps.size() && rest.ends_with(steps)) {
       if (m == "POST") return RecordStep(call, rest.substr(0, rest.size() - steps.size()));
     } else if (!rest.empty() && rest.find('/') == std::string::npos && m == "GET") {
-      return GetCase(call, rest);
+      return ReadCase(call, rest);
     }
   } else if (p == "/v1/sync/status" && m == "GET") {
     return SyncStatus(call);

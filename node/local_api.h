@@ -35,6 +35,8 @@
 
 namespace hoso::node {
 
+class ReadLog;
+
 struct HttpRequest {
   std::string method;  // "GET", "POST"
   std::string target;  // path and query, e.g. "/v1/cases?status=received"
@@ -79,6 +81,8 @@ struct NodeView {
   std::string config_file;
   // The CRL the node holds now (PEM; empty: none), for /metrics; may be empty.
   std::function<std::string()> crl_pem;
+  // Who read which case's personal data (node/read_log.h); null: reads are not recorded.
+  ReadLog* read_log = nullptr;
 };
 
 class LocalApi {
@@ -118,6 +122,12 @@ class LocalApi {
   HttpResponse RecordStep(Call& call, const std::string& code);
   HttpResponse GetCase(Call& call, const std::string& code);
   HttpResponse ListCases(Call& call);
+  // The reads the read log records (node/api/reads.cc): GetCase and ListCases, then the read
+  // queued with its officer, purpose and view (query parameters "purpose", "view", and with
+  // the API token "officer"). Reads of access cases are not recorded.
+  HttpResponse ReadCase(Call& call, const std::string& code);
+  HttpResponse ReadCaseList(Call& call);
+  void RecordRead(const Call& call, std::vector<std::string> cases, std::string view);
   // The next free code of this office's day, held in *held for the reception's commit.
   Result<std::string> MintCaseCode(int64_t now_ms, api::CaseLocks::Held* held);
 

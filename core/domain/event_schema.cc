@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <vector>
 
+#include "core/domain/access_log.h"
 #include "core/domain/reference_data.h"
 #include "core/log/revocations.h"
 
@@ -248,6 +249,33 @@ bool IsStatusName(std::string_view s) {
          std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
 }
 
+// A read log case (core/domain/access_log.h) holds "access.read" events of that body alone, so
+// it never carries a case field (a status, an applicant) that queues, searches or reports read.
+Status CheckAccessRead(const Event& e) {
+  static const std::vector<std::string_view> views(std::begin(kReadViews), std::end(kReadViews));
+  static const std::vector<Rule> rules = {
+      Required(Array("reads", kMaxReadsPerEvent,
+                     Map("", {Required(Text("officer", kMaxReaderBytes)),
+                              Required(Array("cases", kMaxCasesPerRead, Text("", kShort))),
+                              Required(Uint("at", kMaxTime)), Text("purpose", kMaxPurposeBytes),
+                              Text("view", kShort, views)})))};
+  if (e.type != kAccessReadType) {
+    return Status::InvalidArgument("case " + e.case_code +
+                                   " is a read log case: it holds access.read events only");
+  }
+  if (e.body.size() != 1) return Status::InvalidArgument("an access.read body holds reads only");
+  HOSO_RETURN_IF_ERROR(CheckFields(rules, e.body, "body"));
+  const auto& reads = e.body.Find("reads")->items();
+  if (reads.empty()) return Status::InvalidArgument("body.reads must not be empty");
+  for (size_t i = 0; i < reads.size(); ++i) {
+    const auto& cases = reads[i].Find("cases")->items();
+    std::string path = "body.reads[" + std::to_string(i) + "].cases";
+    if (cases.empty()) return Status::InvalidArgument(path + " must not be empty");
+    for (const cbor::Value& c : cases) HOSO_RETURN_IF_ERROR(ValidateName(path, c.str()));
+  }
+  return Status::Ok();
+}
+
 Status CheckCaseEvent(const Event& e) {
   HOSO_RETURN_IF_ERROR(ValidateName("case code", e.case_code));
   if (e.case_code.front() == '$')
@@ -256,6 +284,11 @@ Status CheckCaseEvent(const Event& e) {
     return Status::InvalidArgument("case code " + e.case_code + " does not belong to channel " +
                                    e.stream.channel +
                                    ": a case code starts with its channel's unit");
+  }
+  if (IsAccessCaseCode(e.case_code)) return CheckAccessRead(e);
+  if (e.type == kAccessReadType) {
+    return Status::InvalidArgument("an access.read event belongs in a read log case, " +
+                                   e.stream.channel + "-access-<yyyymmdd>");
   }
   HOSO_RETURN_IF_ERROR(CheckFields(CaseFields(), e.body, "body"));
   // Codes a clerk types into searches and a spreadsheet reads: names only (no "=..." formula).

@@ -14,6 +14,7 @@
 #include "core/format/certificate.h"
 #include "node/api/responses.h"
 #include "node/local_api.h"
+#include "node/read_log.h"
 
 namespace hoso::node {
 
@@ -210,6 +211,7 @@ HttpResponse LocalApi::Metrics(Call&) {
     }
   }
   out += NetworkMetrics();  // the offices of this node's scope (node/api/network.cc)
+  if (view_.read_log) out += view_.read_log->Metrics();
   metric("hoso_login_failures_total", "counter",
          "Wrong passwords or unknown logins at POST /v1/login.");
   line("hoso_login_failures_total", "", static_cast<double>(login_failures_total_.load()));

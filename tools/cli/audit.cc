@@ -25,6 +25,7 @@
 #include "sync/bundle.h"
 #include "sync/peer_state.h"
 #include "sync/receipt.h"
+#include "tools/cli/audit_store.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/node_api.h"
 #include "tools/cli/output.h"
@@ -34,19 +35,13 @@ namespace hoso::cli {
 
 namespace json = boost::json;
 
-namespace {
+AuditTarget::~AuditTarget() {
+  store.reset();
+  std::error_code ec;
+  if (!secondary.empty()) std::filesystem::remove_all(secondary, ec);
+}
 
-struct AuditTarget {
-  std::unique_ptr<Store> store;
-  std::string ca_pem, crl_pem;
-  std::string db;
-  std::string secondary;  // scratch directory of the secondary instance
-  ~AuditTarget() {
-    store.reset();
-    std::error_code ec;
-    if (!secondary.empty()) std::filesystem::remove_all(secondary, ec);
-  }
-};
+namespace {
 
 // The master key of an encrypted store: --master-key FILE, else the key of the node whose data
 // directory was given; "" for a plaintext (format 1) store.
@@ -62,9 +57,8 @@ Result<std::string> MasterKeyFor(const Args& a, const std::string& db,
                                  "master.key, or the province's copy of it)");
 }
 
-// --data is a node's data directory (its hoso.conf names the db and the CA), a backup
-// (node/backup.h) or a store itself (a backup of the older layout); opened read-only as a secondary
-// instance, so the node may keep running.
+}  // namespace
+
 Status OpenForAudit(const Args& a, AuditTarget* t) {
   std::string data = a.Get("data");
   std::string ca_file = a.Get("ca"), crl_file = a.Get("crl");
@@ -111,6 +105,8 @@ Status OpenForAudit(const Args& a, AuditTarget* t) {
   t->store = std::move(store).value();
   return Status::Ok();
 }
+
+namespace {
 
 // A vector file (hoso vector): what a node holds, so an export sends only the rest.
 //   {"unit": tstr, "streams": [{"channel", "origin", "epoch", "seq"}]}

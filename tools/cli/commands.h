@@ -29,6 +29,8 @@ int NodeStatusCmd(const Args& a);
 int AuditVerifyCmd(const Args& a);
 int AuditReceiptsCmd(const Args& a);
 int AuditReplayCmd(const Args& a);
+// audit_reads.cc: the read log.
+int AuditReadsCmd(const Args& a);
 int VectorCmd(const Args& a);
 int ExportCmd(const Args& a);
 int ImportCmd(const Args& a);

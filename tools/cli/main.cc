@@ -206,6 +206,18 @@ std::vector<Command> Commands() {
        0,
        0,
        AuditReplayCmd},
+      {"audit reads",
+       "--data DIR (--case CODE | --person ID_NUMBER) [--master-key FILE]",
+       "Lists who read a case's personal data, or the data of every case whose applicant has "
+       "ID_NUMBER: time, officer, unit, case, screen and purpose, from the read log the store "
+       "holds (every unit's reads at the province). DIR (or --dir DIR) is a node's data "
+       "directory, read while the node runs, or a backup.",
+       {"data", "dir", "master-key", "case", "person"},
+       {},
+       {},
+       0,
+       0,
+       AuditReadsCmd},
       {"catalogue generate",
        "--out FILE.csv [--count 1000] [--seed 1]",
        "Writes a realistic sample catalogue (about 40% not postal-eligible) as CSV: "
