@@ -205,7 +205,13 @@ int CaseStepCmd(const Args& a) {
 
 int CaseShowCmd(const Args& a) {
   json::value out;
-  int rc = CallNode(a, "GET", "/v1/cases/" + tools::UrlEncode(a.positional[0]), "", &out);
+  std::string query;  // the read's context, for the node's read log
+  for (const char* flag : {"officer", "purpose"}) {
+    if (a.Has(flag)) {
+      query += std::string(query.empty() ? "?" : "&") + flag + "=" + tools::UrlEncode(a.Get(flag));
+    }
+  }
+  int rc = CallNode(a, "GET", "/v1/cases/" + tools::UrlEncode(a.positional[0]) + query, "", &out);
   if (rc != kOk) return rc;
   if (a.json) {
     PrintJson(out);
@@ -222,7 +228,9 @@ int CaseListCmd(const Args& a) {
                              {"applicant", "applicant"},
                              {"due-before", "due_before"},
                              {"due-after", "due_after"},
-                             {"limit", "limit"}}) {
+                             {"limit", "limit"},
+                             {"officer", "officer"},
+                             {"purpose", "purpose"}}) {
     if (a.Has(flag))
       query += std::string(query.empty() ? "?" : "&") + param + "=" + tools::UrlEncode(a.Get(flag));
   }

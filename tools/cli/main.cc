@@ -387,9 +387,10 @@ std::vector<Command> Commands() {
        1,
        CaseStepCmd},
       {"case show",
-       "[--dir DIR] CODE",
-       "Prints a case, its conflicts and its history.",
-       node_flags,
+       "[--dir DIR] [--officer ID] [--purpose TEXT] CODE",
+       "Prints a case, its conflicts and its history. The read is recorded in the node's read "
+       "log with the officer and purpose given (docs/privacy.md).",
+       with(node_flags, {"officer", "purpose"}),
        {},
        {},
        1,
@@ -397,10 +398,12 @@ std::vector<Command> Commands() {
        CaseShowCmd},
       {"case list",
        "[--dir DIR] [--status S] [--office UNIT] [--applicant NAME] [--overdue] "
-       "[--due-before TIME] [--due-after TIME] [--limit N]",
+       "[--due-before TIME] [--due-after TIME] [--limit N] [--officer ID] [--purpose TEXT]",
        "Lists cases. The applicant's name matches as a prefix, typed with or without "
-       "diacritics.",
-       with(node_flags, {"status", "office", "applicant", "due-before", "due-after", "limit"}),
+       "diacritics. Each case listed with a name is recorded as read in the node's read log, "
+       "with the officer and purpose given.",
+       with(node_flags, {"status", "office", "applicant", "due-before", "due-after", "limit",
+                         "officer", "purpose"}),
        {"overdue"},
        {},
        0,
