@@ -111,9 +111,25 @@ Status ReadLog::Flush() {
   HOSO_SYNC_POINT("ReadLog::Flushing");
   if (!store_->options().identity) return Status::FailedPrecondition("no identity");
   const Identity& id = *store_->options().identity;
+  const int64_t now = clock_->NowMs();
+  if (store_->DirectorySnapshot()->IsRelay(id.unit, now)) {
+    // A relay writes no channel (docs/routing.md): its reads (the IT team's) have nowhere to go.
+    size_t cases = 0;
+    for (const AccessRead& r : batch) cases += r.cases.size();
+    {
+      std::lock_guard lock(mu_);
+      counts_.dropped += cases;
+      dropped_logged_ = counts_.dropped;
+    }
+    if (log_) {
+      log_->Log(LogLevel::kWarn, "read_log",
+                std::to_string(cases) +
+                    " case read(s) not recorded: this node is a relay, which has no channel");
+    }
+    return Status::Ok();
+  }
   std::vector<cbor::Value> bodies =
       AccessReadBodies(std::vector<AccessRead>(batch.begin(), batch.end()));
-  const int64_t now = clock_->NowMs();
   size_t done = 0;
   int full_retries = 0;
   Status s;

@@ -245,3 +245,46 @@ TEST_CASE("read log: a read returns while the flush is held", "[node][read_log][
   CHECK(r.Reads(r.today).size() == 21);
   SyncPoints::Disable();
 }
+
+TEST_CASE("read log: a flush that fails keeps its reads for the next one", "[node][read_log]") {
+  // A commune before its first sync: no directory yet, so it may write no event.
+  TempDir dir;
+  auto commune = testing::OpenTestNode(dir.Sub("30280"), "30280");
+  FILE* file = std::fopen(dir.Sub("node.log").c_str(), "w+");
+  REQUIRE(file);
+  Logger logger(file, LogPrefix::kNone);
+  ReadLogOptions o;
+  o.period = 1h;
+  ReadLog log(commune->store.get(), &commune->clock, &logger, o);
+  CHECK(log.Record(Read("nv.lan", {"30280-251124-0001"})));
+  Status failed = log.Flush();
+  CHECK(failed.code() == Code::kPermissionDenied);
+  CHECK(log.Flush().code() == Code::kPermissionDenied);  // logged once, not at every flush
+  auto c = log.counts();
+  CHECK(c.queued == 1);
+  CHECK(c.failed_flushes == 2);
+  CHECK(c.dropped == 0);
+  CHECK(log.Record(Read("nv.hung", {"30280-251124-0002"})));
+  // The directory arrives: the next flush writes both, in order.
+  auto root = testing::OpenTestNode(dir.Sub("89"), "89");
+  REQUIRE(root->store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+  REQUIRE(testing::CopyAll(*root->store, *commune->store, [](const std::string& ch) {
+            return ch == kDirectoryChannel;
+          }).ok());
+  REQUIRE(log.Flush().ok());
+  auto view = commune->store->GetCase(AccessCaseCode("30280", 1, testing::kTestNow, 1));
+  REQUIRE(view.ok());
+  auto reads = ParseAccessReadBody(view->history.at(0).event.body);
+  REQUIRE(reads.ok());
+  REQUIRE(reads->size() == 2);
+  CHECK((*reads)[0].officer == "nv.lan");
+  CHECK((*reads)[1].officer == "nv.hung");
+  log.Stop();
+  std::fflush(file);
+  std::string text = testing::ReadWholeFile(dir.Sub("node.log"));
+  std::fclose(file);
+  size_t first = text.find("the read log could not be written");
+  CHECK(first != std::string::npos);
+  CHECK(text.find("the read log could not be written", first + 1) == std::string::npos);
+  CHECK_THAT(text, Catch::Contains("the read log is written again"));
+}
