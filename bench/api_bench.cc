@@ -9,8 +9,10 @@
 // requests answered otherwise. The same node serves every C in turn, so later runs mint among
 // more of the day's codes (cases_held says how many).
 //
-//   api_bench [--seconds S] [--clients 1,8,32] [--node PATH] [--dir DIR]
+//   api_bench [--seconds S] [--clients 1,8,32] [--node PATH] [--dir DIR] [--reads S]
 //
+// --reads S: then, per C, C clients read case pages (GET /v1/cases/{code}) of the cases
+// received for S seconds: reads/s, p50, p99, and what the node's read log recorded and dropped.
 // --node runs another hoso-node binary (a build of an earlier commit, to compare before and
 // after a change with the same bench). Prints JSON lines (bench/bench_util.h).
 #include <arpa/inet.h>
@@ -22,6 +24,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <functional>
 #include <thread>
 
 #include "bench/bench_network.h"
@@ -140,7 +143,18 @@ struct Run {
   std::vector<double> ms;  // latency of each 201
 };
 
-Run Receptions(uint16_t port, const std::string& token, int clients, int seconds) {
+// A case's page as a clerk reads it (GET /v1/cases/{code}), which the node records in its
+// read log (docs/privacy.md, "The read log (built)").
+std::string CaseRead(const std::string& code, uint16_t port, const std::string& token) {
+  return "GET /v1/cases/" + code +
+         "?officer=nv.lan&purpose=bench HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+         "\r\nAuthorization: Bearer " + token + "\r\n\r\n";
+}
+
+// `clients` keep-alive connections sending what `request(client, n)` makes for `seconds`;
+// answers of status `expect` count and are timed.
+Run Drive(uint16_t port, int clients, int seconds, int expect,
+          const std::function<std::string(int, uint64_t)>& request) {
   std::vector<Run> per(static_cast<size_t>(clients));
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
@@ -150,12 +164,12 @@ Run Receptions(uint16_t port, const std::string& token, int clients, int seconds
       Connection conn(port);
       Run& r = per[static_cast<size_t>(c)];
       for (uint64_t n = 0; !stop; ++n) {
-        std::string request = Reception(c, n, port, token);
+        std::string sent = request(c, n);
         auto t0 = std::chrono::steady_clock::now();
-        int status = conn.Exchange(request);
+        int status = conn.Exchange(sent);
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                         .count();
-        if (status == 201) {
+        if (status == expect) {
           ++r.ok;
           r.ms.push_back(ms);
         } else {
@@ -181,8 +195,10 @@ Run Receptions(uint16_t port, const std::string& token, int clients, int seconds
 
 int main(int argc, char** argv) {
   bench::Flags flags(argc, argv,
-                     "api_bench [--seconds S] [--clients 1,8,32] [--node PATH] [--dir DIR]",
+                     "api_bench [--seconds S] [--clients 1,8,32] [--node PATH] [--dir DIR] "
+                     "[--reads S]",
                      {{"seconds", "10"},
+                      {"reads", "0"},
                       {"clients", "1,8,32"},
                       {"node", tools::ExecutableDir() + "/hoso-node"},
                       {"dir", "/tmp"}});
@@ -209,7 +225,8 @@ int main(int argc, char** argv) {
   const std::string token = client->token();
 
   for (int c : clients) {
-    Run r = Receptions(api->port, token, c, seconds);
+    Run r = Drive(api->port, c, seconds, 201,
+                  [&](int client, uint64_t n) { return Reception(client, n, api->port, token); });
     const std::string m = "reception_c" + std::to_string(c);
     Emit("api", m + "_per_s", static_cast<double>(r.ok) / r.seconds, "receptions/s");
     Emit("api", m + "_p50_ms", bench::Percentile(r.ms, 0.5), "ms");
@@ -218,6 +235,36 @@ int main(int argc, char** argv) {
     auto held = net.Call("89", "GET", "/v1/node");
     if (held.ok()) {
       Emit("api", m + "_cases_held", held->at("cases").to_number<double>(), "count");
+    }
+  }
+  if (flags.Number("reads") > 0) {
+    // Case pages of the cases just received, every one recorded in the read log.
+    auto listed = net.Call("89", "GET", "/v1/cases?limit=1000&status=received");
+    Check(listed.status(), "listing the cases");
+    std::vector<std::string> codes;
+    for (const auto& c : listed->at("cases").as_array()) {
+      codes.emplace_back(c.at("code").as_string());
+    }
+    if (codes.empty()) Check(Status::NotFound("no case"), "listing the cases");
+    for (int c : clients) {
+      Run r = Drive(api->port, c, static_cast<int>(flags.Number("reads")), 200,
+                    [&](int client, uint64_t n) {
+                      return CaseRead(codes[(n * 31 + client) % codes.size()], api->port, token);
+                    });
+      const std::string m = "case_read_c" + std::to_string(c);
+      Emit("api", m + "_per_s", static_cast<double>(r.ok) / r.seconds, "reads/s");
+      Emit("api", m + "_p50_ms", bench::Percentile(r.ms, 0.5), "ms");
+      Emit("api", m + "_p99_ms", bench::Percentile(r.ms, 0.99), "ms");
+      Emit("api", m + "_failed", static_cast<double>(r.failed), "count");
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(3));  // the read log's last flush
+    auto metrics = client->Call("GET", "/metrics");
+    Check(metrics.status(), "reading /metrics");
+    for (const char* name : {"hoso_read_log_recorded_total", "hoso_read_log_dropped_total"}) {
+      size_t at = metrics->body.find(std::string("\n") + name + " ");
+      if (at == std::string::npos) continue;  // a node without the read log
+      Emit("api", name, std::strtod(metrics->body.c_str() + at + std::strlen(name) + 2, nullptr),
+           "count");
     }
   }
   (void)net.Stop("89");

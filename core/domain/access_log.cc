@@ -82,13 +82,25 @@ bool IsAccessCaseCode(std::string_view code) {
 std::vector<cbor::Value> AccessReadBodies(const std::vector<AccessRead>& reads) {
   std::vector<cbor::Value> bodies;
   cbor::Value list = cbor::Value::Array();
+  size_t bytes = 0;  // of the reads in `list`, encoded (the map and array headers: 12 more)
+  size_t items = 0;  // CBOR items of the reads in `list` (the body's map, key, array: 3 more)
+  auto close = [&] {
+    bodies.push_back(cbor::Value::Map());
+    bodies.back().Set("reads", std::move(list));
+    list = cbor::Value::Array();
+    bytes = items = 0;
+  };
   auto add = [&](cbor::Value read) {
-    list.Append(std::move(read));
-    if (list.size() == kMaxReadsPerEvent) {
-      bodies.push_back(cbor::Value::Map());
-      bodies.back().Set("reads", std::move(list));
-      list = cbor::Value::Array();
+    size_t size = cbor::Encode(read).size();
+    size_t n = 1 + 2 * read.size() + read.Find("cases")->size();  // map, its keys and values
+    if (list.size() > 0 &&
+        (list.size() == kMaxReadsPerEvent || bytes + size + 12 > kMaxAccessBodyBytes ||
+         items + n + 3 > kMaxAccessBodyItems)) {
+      close();
     }
+    list.Append(std::move(read));
+    bytes += size;
+    items += n;
   };
   for (const AccessRead& r : reads) {
     std::vector<std::string> codes;  // what is no case code cannot have been read
@@ -99,10 +111,7 @@ std::vector<cbor::Value> AccessReadBodies(const std::vector<AccessRead>& reads) 
       add(ReadValue(r, codes, from, std::min(codes.size(), from + kMaxCasesPerRead)));
     }
   }
-  if (list.size() > 0) {
-    bodies.push_back(cbor::Value::Map());
-    bodies.back().Set("reads", std::move(list));
-  }
+  if (list.size() > 0) close();
   return bodies;
 }
 

@@ -31,9 +31,14 @@
 namespace hoso {
 
 inline constexpr std::string_view kAccessReadType = "access.read";
-// Bounds (event_schema.cc checks them): a full event stays under kMaxEventBytes (64 KiB):
-// 32 reads of 20 codes of 64 bytes, an officer of 128 and a purpose of 200 are about 55 KB.
-inline constexpr size_t kMaxReadsPerEvent = 32;
+// Bounds (event_schema.cc checks them). AccessReadBodies fills a body up to
+// kMaxAccessBodyBytes, under the 64 KiB of an event (kMaxEventBytes, with its envelope): some
+// 550 reads of one case each, or 30 of 20 codes of 64 bytes with an officer of 128 and a
+// purpose of 200 (one such read is under 1.8 KB).
+inline constexpr size_t kMaxReadsPerEvent = 1024;
+inline constexpr size_t kMaxAccessBodyBytes = 56 * 1024;
+// And up to this many CBOR items, under the 8,192 an event may hold (core/format/event.cc).
+inline constexpr size_t kMaxAccessBodyItems = 7168;
 inline constexpr size_t kMaxCasesPerRead = 20;
 inline constexpr size_t kMaxPurposeBytes = 200;
 inline constexpr size_t kMaxReaderBytes = 128;
@@ -55,8 +60,9 @@ std::string AccessCaseCode(std::string_view unit, uint64_t epoch, int64_t now_ms
 // Whether a case code is a read log case's (its unit part followed by "-access-").
 bool IsAccessCaseCode(std::string_view code);
 
-// `reads` as event bodies: reads of more than kMaxCasesPerRead cases split, at most
-// kMaxReadsPerEvent reads a body, texts cut to their bounds (at a character boundary).
+// `reads` as event bodies, in order: reads of more than kMaxCasesPerRead cases split, texts
+// cut to their bounds (at a character boundary), each body of at most kMaxReadsPerEvent reads,
+// kMaxAccessBodyBytes encoded and kMaxAccessBodyItems items.
 std::vector<cbor::Value> AccessReadBodies(const std::vector<AccessRead>& reads);
 // The reads of an "access.read" body, or InvalidArgument naming what is malformed.
 Result<std::vector<AccessRead>> ParseAccessReadBody(const cbor::Value& body);

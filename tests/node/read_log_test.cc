@@ -288,3 +288,19 @@ TEST_CASE("read log: a flush that fails keeps its reads for the next one", "[nod
   CHECK(text.find("the read log could not be written", first + 1) == std::string::npos);
   CHECK_THAT(text, Catch::Contains("the read log is written again"));
 }
+
+TEST_CASE("read log: a busy period's reads go in few events", "[node][read_log]") {
+  Root r;
+  ReadLogOptions o = r.Manual();
+  ReadLog log(&r.store, &r.node->clock, nullptr, o);
+  for (int i = 0; i < 20000; ++i) {
+    REQUIRE(log.Record(Read("nv.lan", {i % 2 ? "89-251124-0001" : "89-251124-0002"}, "bench")));
+  }
+  Status flushed = log.Flush();
+  INFO(flushed.ToString());
+  REQUIRE(flushed.ok());
+  auto c = log.counts();
+  CHECK(c.recorded == 20000);
+  CHECK(c.events <= 40);
+  CHECK(r.Reads(r.today).size() == 20000);
+}
