@@ -18,6 +18,7 @@
 #include "core/base/file_sync.h"
 #include "core/base/text.h"
 #include "core/domain/case_log.h"
+#include "core/domain/personal_data.h"
 #include "core/format/certificate.h"
 #include "core/log/store.h"
 #include "node/api_server.h"
@@ -134,6 +135,8 @@ struct NodeDaemon::Impl {
   std::unique_ptr<SelfCheck> self_check;    // joined before sync and the store go
   std::unique_ptr<ScopeWatch> scope_watch;  // likewise
   std::unique_ptr<Router> router;           // likewise
+  // Confirms erasures (core/domain/personal_data.h, ConfirmErasures): likewise.
+  std::unique_ptr<BackgroundLoop> erasure_watch;
   // Says in the log, at start and daily, what the reference data lacks (ReferenceWarnings:
   // no catalogue, a year without holidays ahead), so it is fixed before a deadline is wrong.
   std::unique_ptr<BackgroundLoop> reference_watch;  // reads api: stopped before it
@@ -172,6 +175,21 @@ void NodeDaemon::Impl::Checked(const SelfCheckReport& r) {
     scope_watch = std::make_unique<ScopeWatch>(store.get(), SystemClock::Default(), log);
     router = std::make_unique<Router>(
         store.get(), SystemClock::Default(), [self = this] { return self->api->Reference(); }, log);
+    erasure_watch = std::make_unique<BackgroundLoop>([this](BackgroundLoop& loop) {
+      while (loop.Wait(std::chrono::seconds(2))) {
+        auto confirmed = ConfirmErasures(*store, SystemClock::Default()->NowMs());
+        if (!confirmed.ok()) {
+          log->Log(
+              LogLevel::kError, "erasure",
+              "confirming erasures failed (retried): " + std::string(confirmed.status().message()));
+        } else if (*confirmed > 0) {
+          log->Log(LogLevel::kInfo, "erasure",
+                   std::to_string(*confirmed) +
+                       " erasure(s) carried out: the cases' keys are destroyed and scrubbed from "
+                       "the store, and key.destroyed is signed");
+        }
+      }
+    });
     return;
   }
   sync->Hold("the store failed its self-check");
@@ -456,6 +474,7 @@ void NodeDaemon::Stop() {
   impl_->self_check.reset();                             // waits for a check still running
   impl_->scope_watch.reset();
   impl_->router.reset();
+  impl_->erasure_watch.reset();
   impl_->reference_watch.reset();
   impl_->server->Stop();  // requests being handled finish; their writes are committed
   impl_->sync->Stop();    // closes peers; a batch being ingested commits or is re-sent later

@@ -221,6 +221,9 @@ HttpResponse LocalApi::Route(Call& call) {
   } else if (p == "/v1/directory") {
     if (m == "GET") return Directory(call);
     if (m == "POST") return LoadDirectory(call);
+  } else if (p == "/v1/erasures") {
+    if (m == "GET") return Erasures(call);
+    if (m == "POST") return Erase(call);
   } else if (p == "/v1/revocations") {
     if (m == "GET") return Revocations(call);
     if (m == "POST") return Revoke(call);

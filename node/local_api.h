@@ -171,6 +171,9 @@ class LocalApi {
   HttpResponse Revocations(Call& call);
   HttpResponse Revoke(Call& call);
   std::optional<HttpResponse> RootOnly(const char* what) const;
+  // Erasures (node/api/erasures.cc).
+  HttpResponse Erasures(Call& call);
+  HttpResponse Erase(Call& call);
   // The officer of a reference-data write (directory, catalogue, calendar) with the API
   // token: "system" or an officer of this node with role head.
   std::optional<HttpResponse> ReferenceOfficer(const std::string& officer) const;

@@ -6,6 +6,8 @@
 #include <memory>
 #include <type_traits>
 
+#include "core/format/sealed_field.h"
+
 namespace hoso::sync {
 
 namespace {
@@ -208,8 +210,9 @@ bool ToInt(const Value& v, int64_t* out) { return v.ToInt64(out); }
 }  // namespace
 
 const char* MessageName(const Message& m) {
-  static const char* kNames[] = {"HELLO", "CHANGES", "ORIGIN",          "BATCH",   "ACK",   "PING",
-                                 "PONG",  "ERROR",   "RECEIPT_REQUEST", "RECEIPT", "HEALTH"};
+  static const char* kNames[] = {"HELLO",  "CHANGES", "ORIGIN", "BATCH",           "ACK",
+                                 "PING",   "PONG",    "ERROR",  "RECEIPT_REQUEST", "RECEIPT",
+                                 "HEALTH", "KEYS"};
   return kNames[m.index()];
 }
 
@@ -273,6 +276,15 @@ std::string EncodeMessage(const Message& m) {
             reports.Append(std::move(e));
           }
           v.Append(std::move(reports));
+        } else if constexpr (std::is_same_v<T, KeysMsg>) {
+          Value keys = Value::Array();
+          for (const auto& k : msg.keys) {
+            Value e = Value::Array();
+            e.Append(Value::Text(k.case_code));
+            e.Append(Value::Bytes(k.key));
+            keys.Append(std::move(e));
+          }
+          v.Append(std::move(keys));
         }
       },
       m);
@@ -403,6 +415,22 @@ Result<Message> DecodeMessage(std::string_view bytes, size_t max_frame, BatchEve
           return Shape("HEALTH");
         }
         m.reports.push_back({e.items()[0].str(), e.items()[1].str()});
+      }
+      return Message(std::move(m));
+    }
+    case 11: {
+      if (n != 2 || !f[1].is_array() || f[1].items().empty() ||
+          f[1].items().size() > kMaxKeysPerMessage) {
+        return Shape("KEYS");
+      }
+      KeysMsg m;
+      for (Value& e : f[1].items()) {
+        if (!e.is_array() || e.items().size() != 2 || !e.items()[0].is_text() ||
+            !e.items()[1].is_bytes() || e.items()[1].str().size() != kCaseKeySize) {
+          return Shape("KEYS");
+        }
+        HOSO_RETURN_IF_ERROR(ValidateName("KEYS case", e.items()[0].str()));
+        m.keys.push_back({e.items()[0].str(), e.items()[1].str()});
       }
       return Message(std::move(m));
     }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/format/batch.h"
+#include "core/log/store.h"
 
 namespace hoso::sync {
 
@@ -23,7 +24,8 @@ namespace hoso::sync {
 // across versions; each side sends the newest it speaks and both then speak the older of the
 // two, so a province upgraded first keeps syncing with offices one version behind
 // (docs/sync-protocol.md, "Versions"). A peer older than kMinProtocolVersion is refused.
-constexpr uint64_t kProtocolVersion = 2;  // 2: receipts
+// 3: a features PONG follows every HELLO; case keys (KEYS).
+constexpr uint64_t kProtocolVersion = 3;  // 2: receipts
 constexpr uint64_t kMinProtocolVersion = 2;
 constexpr size_t kDefaultMaxFrame = 4 << 20;
 // A BATCH's events decompressed may not exceed this: a hostile peer's zstd bomb is refused
@@ -65,6 +67,9 @@ struct BatchMsg {
   // into batch.events and head.id.
   std::string events_z;
   uint64_t plain_bytes = 0;
+  // Not on the wire: the keys of the KEYS that came just before it (the receiver's session
+  // attaches them; Store::Ingest stores them with the events).
+  std::vector<CaseKey> keys;
   // Lives exactly as long as the events: the transport's reservation of their bytes in its
   // budgets, given back when the last copy of the message lets go of it.
   std::shared_ptr<void> hold;
@@ -107,9 +112,19 @@ struct SignedReport {
 struct HealthMsg {
   std::vector<SignedReport> reports;
 };
+// Case keys (docs/privacy.md): the keys of the sealed fields of the BATCH that follows.
+//   KEYS = [11, [+ [case: tstr, key: bstr .size 32]]]   ; 1 .. kMaxKeysPerMessage keys
+// Sent only to a peer that announced kFeatureCaseKeys, and only immediately before the BATCH
+// whose events hold those sealed values: the receiver stores a key only for a case that batch
+// carries, in the batch's commit.
+constexpr int64_t kFeatureCaseKeys = 2;
+constexpr size_t kMaxKeysPerMessage = 4096;
+struct KeysMsg {
+  std::vector<CaseKey> keys;
+};
 
 using Message = std::variant<Hello, Changes, OriginMsg, BatchMsg, Ack, Ping, Pong, ErrorMsg,
-                             ReceiptRequest, ReceiptMsg, HealthMsg>;
+                             ReceiptRequest, ReceiptMsg, HealthMsg, KeysMsg>;
 
 // kInflate decompresses a BATCH's events while decoding it; kDeferred leaves them compressed
 // (BatchMsg::events_z) so the caller can reserve their declared size first, then InflateBatch.

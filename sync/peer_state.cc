@@ -13,6 +13,7 @@ namespace {
 constexpr std::string_view kKnowledgePrefix = "peer/";
 constexpr std::string_view kCounterPrefix = "peerseen/";
 constexpr std::string_view kReceiptPrefix = "receipt/";
+constexpr std::string_view kFeaturesPrefix = "peerfeatures/";
 
 std::string KnowledgePrefix(std::string_view peer) {
   std::string key(kKnowledgePrefix);
@@ -102,6 +103,22 @@ Status PeerState::SetCounter(std::string_view peer, uint64_t counter) {
   PutBig64(&value, counter);
   return store_->PutMeta(CounterKey(peer), value, /*sync=*/false)
       .Annotate("recording peer counter");
+}
+
+Result<std::optional<int64_t>> PeerState::Features(std::string_view peer) const {
+  std::string value;
+  Status s = store_->GetMeta(std::string(kFeaturesPrefix) + std::string(peer), &value);
+  if (s.code() == Code::kNotFound) return std::optional<int64_t>();
+  if (!s.ok()) return s.Annotate("reading the features of peer " + std::string(peer));
+  if (value.size() != 8) return std::optional<int64_t>();
+  return std::optional<int64_t>(static_cast<int64_t>(GetBig64(value)));
+}
+
+Status PeerState::SetFeatures(std::string_view peer, int64_t features) {
+  std::string value;
+  PutBig64(&value, static_cast<uint64_t>(features));
+  return store_->PutMeta(std::string(kFeaturesPrefix) + std::string(peer), value, /*sync=*/false)
+      .Annotate("recording peer features");
 }
 
 Status PeerState::AddReceipt(const StoredReceipt& r) {

@@ -4,6 +4,8 @@
 //     from its CHANGES and ACKs and the batches it sent, so a cut session resumes where it
 //     stopped;
 //   - counters (`peerseen/`): the peer's last commit counter whose changes this node applied;
+//   - features (`peerfeatures/`): what the peer announced it reads (sync/messages.h), so the
+//     next session sends at once what it may;
 //   - receipts (`receipt/`): what a parent signed for what this node delivered
 //     (sync/receipt.h), kept opaque as evidence.
 // The log knows nothing of these: they are written outside its commits and no purge touches
@@ -19,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +62,10 @@ class PeerState {
   // The peer's last commit counter whose changes this node applied (0: none).
   [[nodiscard]] Result<uint64_t> Counter(std::string_view peer) const;
   [[nodiscard]] Status SetCounter(std::string_view peer, uint64_t counter);
+
+  // The features the peer announced in its last session (`peerfeatures/`): nullopt before any.
+  [[nodiscard]] Result<std::optional<int64_t>> Features(std::string_view peer) const;
+  [[nodiscard]] Status SetFeatures(std::string_view peer, int64_t features);
 
   [[nodiscard]] Status AddReceipt(const StoredReceipt& receipt);  // WAL-synced
   // Every receipt kept, by holder, holder epoch and time.

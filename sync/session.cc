@@ -62,6 +62,13 @@ Status SyncSession::Start(std::vector<Message>* out) {
   }
   auto seen = peers_.Counter(peer_key_);
   if (!seen.ok()) return Fail(seen.status(), out);
+  auto features = peers_.Features(peer_key_);
+  if (!features.ok()) return Fail(features.status(), out);
+  if (*features) {
+    features_known_ = true;
+    peer_features_ = **features;
+    peer_reads_keys_ = (peer_features_ & kFeatureCaseKeys) != 0;
+  }
   Hello h;
   h.unit = me_;
   h.epoch = store_->options().identity ? store_->options().identity->epoch : 0;
@@ -70,7 +77,8 @@ Status SyncSession::Start(std::vector<Message>* out) {
   h.seen = *seen;
   hello_sent_ = true;
   out->push_back(Message(h));
-  if (options_.health) out->push_back(Pong{kFeaturesPong, kFeatureHealth});  // reads HEALTH
+  // What this node reads beyond the protocol: case keys always, HEALTH with a book.
+  out->push_back(Pong{kFeaturesPong, kFeatureCaseKeys | (options_.health ? kFeatureHealth : 0)});
   // Send at once what the peer lacks as far as we know, without waiting for its HELLO: its
   // certificate already proved who it is, and what we know of it came from its own
   // announcements and ACKs of durable commits (a restored node comes back under a new epoch,
@@ -113,15 +121,32 @@ Status SyncSession::HandleMessage(Message in, std::vector<Message>* out) {
   if (const auto* r = std::get_if<ReceiptMsg>(&in)) return OnReceipt(*r, out);
   if (const auto* hm = std::get_if<HealthMsg>(&in)) return OnHealth(*hm, out);
   if (const auto* po = std::get_if<Pong>(&in); po && po->echoed_ms == kFeaturesPong) {
-    peer_reads_health_ = (po->wall_ms & kFeatureHealth) != 0;
-    return Status::Ok();
+    return NoteFeatures(po->wall_ms, out);
   }
+  // A peer announces its features right after its HELLO; one that does not has none.
+  if (!features_checked_) HOSO_RETURN_IF_ERROR(NoteFeatures(0, out));
+  if (auto* k = std::get_if<KeysMsg>(&in)) return OnKeys(std::move(*k), out);
   if (const auto* c = std::get_if<Changes>(&in)) return OnChanges(*c, out);
   if (const auto* p = std::get_if<Ping>(&in)) {
     out->push_back(Pong{p->wall_ms, clock_->NowMs()});
     return Status::Ok();
   }
   return Status::Ok();  // PONG: nothing to do beyond keeping the session alive
+}
+
+Status SyncSession::NoteFeatures(int64_t features, std::vector<Message>* out) {
+  features_checked_ = true;
+  peer_reads_health_ = (features & kFeatureHealth) != 0;
+  peer_reads_keys_ = (features & kFeatureCaseKeys) != 0;
+  if (!features_known_ || features != peer_features_) {
+    Status s = peers_.SetFeatures(peer_key_, features);
+    if (!s.ok()) return Fail(s, out);
+  }
+  peer_features_ = features;
+  const bool first = !features_known_;
+  features_known_ = true;
+  if (first) Pump(out);  // held back until now
+  return Status::Ok();
 }
 
 Status SyncSession::OnOrigin(const OriginMsg& o, std::vector<Message>* out) {
@@ -206,6 +231,17 @@ Status SyncSession::OnHello(const Hello& h, std::vector<Message>* out) {
                 out);
   }
   stats_.protocol = std::min(h.version, kProtocolVersion);
+  if (h.version < 3 && !features_checked_) {
+    // Before version 3 a PONG announced features only with a health book, and never KEYS.
+    features_checked_ = true;
+    if (!features_known_ || peer_features_ != 0) {
+      Status s = peers_.SetFeatures(peer_key_, 0);
+      if (!s.ok()) return Fail(s, out);
+    }
+    features_known_ = true;
+    peer_features_ = 0;
+    peer_reads_keys_ = false;
+  }
   if (h.unit != peer_unit_ || h.epoch != peer_epoch_) {
     return Fail(Status::PermissionDenied("peer claims unit " + h.unit + " epoch " +
                                          std::to_string(h.epoch) + " but its certificate is for " +
@@ -312,6 +348,7 @@ bool SyncSession::FitsAFrame(const Batch& batch) const {
 }
 
 void SyncSession::Pump(std::vector<Message>* out) {
+  if (!features_known_) return;
   while (in_flight_.size() < options_.window && !queue_.empty()) {
     StreamKey stream = queue_.front();
     queue_.pop_front();
@@ -344,11 +381,37 @@ void SyncSession::Pump(std::vector<Message>* out) {
     ++stats_.batches_sent;
     stats_.events_sent += batch->events.size();
     if (next_seq_[stream] <= head->seq) queue_.push_back(stream);
+    if (peer_reads_keys_) SendKeys(batch->events, out);
     out->push_back(BatchMsg{std::move(batch).value()});
   }
 }
 
+void SyncSession::SendKeys(const std::vector<std::string>& events, std::vector<Message>* out) {
+  auto keys = store_->KeysForEvents(events);
+  if (!keys.ok() || keys->empty()) return;  // the peer then shows those fields as not received
+  stats_.keys_sent += keys->size();
+  for (size_t at = 0; at < keys->size(); at += kMaxKeysPerMessage) {
+    size_t end = std::min(keys->size(), at + kMaxKeysPerMessage);
+    out->push_back(KeysMsg{{keys->begin() + at, keys->begin() + end}});
+  }
+}
+
+Status SyncSession::OnKeys(KeysMsg m, std::vector<Message>* out) {
+  // Held until the BATCH that follows, which stores those of its cases: a few messages' worth.
+  if (pending_keys_.size() + m.keys.size() > kMaxPendingKeys) {
+    return Fail(Status::OutOfRange("peer " + peer_unit_ + " sent more than " +
+                                   std::to_string(kMaxPendingKeys) +
+                                   " case keys without the batch they belong to"),
+                out);
+  }
+  stats_.keys_received += m.keys.size();
+  for (CaseKey& k : m.keys) pending_keys_.push_back(std::move(k));
+  return Status::Ok();
+}
+
 Status SyncSession::OnBatch(BatchMsg m, std::vector<Message>* out) {
+  m.keys = std::move(pending_keys_);
+  pending_keys_.clear();
   const Batch& b = m.batch;
   if (!Shared(b.stream.channel)) {
     return Fail(Status::PermissionDenied("peer " + peer_unit_ + " sent channel " +
@@ -365,7 +428,7 @@ Status SyncSession::OnBatch(BatchMsg m, std::vector<Message>* out) {
     return Status::Ok();
   }
   IngestStats st;
-  Status s = store_->Ingest(b, &st);
+  Status s = store_->Ingest(b, &st, std::move(m.keys));
   ++ingests_pending_;
   return OnIngested(b, s, st, out);
 }

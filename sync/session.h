@@ -54,6 +54,7 @@ struct SessionStats {
   uint64_t purged_channels = 0;
   uint64_t receipts_sent = 0, receipts_received = 0;
   uint64_t health_reports_sent = 0, health_reports_received = 0;
+  uint64_t keys_sent = 0, keys_received = 0;
   int64_t clock_skew_ms = 0;  // peer's wall clock minus ours, from HELLO
   uint64_t protocol = 0;      // the version both speak: the older of the two HELLOs (0 before)
 };
@@ -112,6 +113,9 @@ class SyncSession {
   // its compressed events within kMaxBatchCompressedBytes and max_frame.
   bool FitsAFrame(const Batch& batch) const;
   Status OnBatch(BatchMsg m, std::vector<Message>* out);
+  // Case keys (docs/privacy.md): those of a batch's sealed values go just before it.
+  void SendKeys(const std::vector<std::string>& events, std::vector<Message>* out);
+  Status OnKeys(KeysMsg m, std::vector<Message>* out);
   Status OnAck(const Ack& a, std::vector<Message>* out);
   Status OnOrigin(const OriginMsg& o, std::vector<Message>* out);
   Status OnReceiptRequest(std::vector<Message>* out);
@@ -148,6 +152,16 @@ class SyncSession {
   // Office health: the peer announced it reads HEALTH; when our own report last went; the
   // book's generation last looked at; what of each unit we sent (epoch, seq).
   bool peer_reads_health_ = false;
+  // What the peer reads, as its last session announced it: known from the start when it
+  // announced it before (batches then go with the HELLO), else from the PONG that follows its
+  // HELLO (or its absence). Nothing is sent before, so that no batch goes without its keys.
+  bool features_known_ = false, features_checked_ = false;
+  int64_t peer_features_ = 0;
+  bool peer_reads_keys_ = false;
+  Status NoteFeatures(int64_t features, std::vector<Message>* out);
+  // The keys the peer sent for its next BATCH.
+  static constexpr size_t kMaxPendingKeys = 4 * kMaxKeysPerMessage;
+  std::vector<CaseKey> pending_keys_;
   int64_t health_own_sent_ms_ = 0;
   bool health_own_sent_ = false;
   uint64_t health_generation_ = 0;

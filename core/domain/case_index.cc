@@ -47,8 +47,15 @@ class FieldIndex final : public Projection {
     const LiveWrite* w = f ? st.Winner(*f) : nullptr;
     return w ? w->value : std::string();
   }
-  void Keys(std::string_view summary, std::string_view code,
+  void Keys(std::string_view summary, std::string_view code, const FieldOpener& opener,
             std::vector<std::string>* keys) const override {
+    if (tag_ == 'n') {
+      // The applicant is sealed in new cases: indexed where its key is held.
+      std::optional<std::string> plain = opener.Open(code, field_, summary);
+      if (!plain) return;
+      if (auto k = IndexKey(tag_, *plain, code)) keys->push_back(std::move(*k));
+      return;
+    }
     if (auto k = IndexKey(tag_, summary, code)) keys->push_back(std::move(*k));
   }
 

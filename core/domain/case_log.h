@@ -3,7 +3,8 @@
 // lifecycle's conflict policy for concurrent status changes (core/domain/lifecycle.h), and the
 // projections the domain reads: the search index (core/domain/case_index.h) and the report buckets
 // (core/domain/report.h), and the reference channels "$catalogue" and "$calendar"
-// (core/domain/reference_data.h). Every node, tool and test that opens a case log calls it before
+// (core/domain/reference_data.h), and the fields sealed as personal data ("applicant",
+// "return_address": core/format/sealed_field.h). Every node, tool and test that opens a case log calls it before
 // Store::Open, so all of them fold, check and index alike. Thread-safety: a pure function over
 // static rules.
 #pragma once

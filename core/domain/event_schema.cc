@@ -6,6 +6,7 @@
 
 #include "core/domain/access_log.h"
 #include "core/domain/reference_data.h"
+#include "core/format/sealed_field.h"
 #include "core/log/revocations.h"
 
 namespace hoso {
@@ -23,6 +24,7 @@ struct Rule {
   std::vector<std::string_view> choices;  // text: the only values allowed, when not empty
   std::vector<Rule> fields;               // map: known fields; array: fields[0] is the element
   bool required = false;
+  bool sealable = false;  // personal data: may be a sealed value (core/format/sealed_field.h)
 };
 
 using Kind = Rule::Kind;
@@ -48,6 +50,12 @@ Rule Required(Rule r) {
   r.required = true;
   return r;
 }
+Rule Sealable(Rule r) {
+  r.sealable = true;
+  return r;
+}
+// A sealed value holds at most this much plaintext: more than any personal field's bounds.
+constexpr size_t kMaxSealedBytes = 8192 + kSealedFieldOverhead;
 
 std::string_view KindName(const cbor::Value& v) {
   switch (v.kind()) {
@@ -152,6 +160,14 @@ Status CheckAny(const cbor::Value& v, const std::string& path) {
 Status CheckFields(const std::vector<Rule>& rules, const cbor::Value& map, const std::string& path);
 
 Status CheckValue(const Rule& r, const cbor::Value& v, const std::string& path) {
+  // What a sealed value holds is checked where it is opened (CheckCaseField).
+  if (r.sealable && v.is_bytes()) {
+    if (!ParseSealedField(v.str()) || v.str().size() > kMaxSealedBytes) {
+      return Bad(path, "is a byte string that is not a sealed value of at most " +
+                           std::to_string(kMaxSealedBytes) + " bytes");
+    }
+    return Status::Ok();
+  }
   bool typed = (r.kind == Kind::kText && v.is_text()) || (r.kind == Kind::kUint && v.is_uint()) ||
                (r.kind == Kind::kBool && v.is_bool()) || (r.kind == Kind::kArray && v.is_array()) ||
                (r.kind == Kind::kMap && v.is_map());
@@ -214,8 +230,8 @@ const std::vector<Rule>& CaseFields() {
       Text("procedure", kShort),
       Text("procedure_name", kLong),
       Text("agency", kLong),
-      Map("applicant", {Text("name", 200), Text("id_no", 12), Text("phone", 15), Text("email", 200),
-                        Text("address", kLong)}),
+      Sealable(Map("applicant", {Text("name", 200), Text("id_no", 12), Text("phone", 15),
+                                 Text("email", 200), Text("address", kLong)})),
       Array("documents", 100,
             Map("", {Required(Text("name", kLong)),
                      Text("kind", kShort, {"original", "copy", "electronic"}),
@@ -232,7 +248,7 @@ const std::vector<Rule>& CaseFields() {
       Bool("working_days"),
       Uint("fee", 1'000'000'000'000),
       Bool("return_by_post"),
-      Text("return_address", kLong),
+      Sealable(Text("return_address", kLong)),
       Text("note", kLong),
       Text("tracking", kShort),
       // Routing (docs/routing.md): units and case codes.
@@ -243,6 +259,20 @@ const std::vector<Rule>& CaseFields() {
   };
   return rules;
 }
+
+}  // namespace
+
+Status CheckCaseField(std::string_view field, const cbor::Value& value) {
+  for (const Rule& r : CaseFields()) {
+    if (r.name != field) continue;
+    Rule opened = r;
+    opened.sealable = false;
+    return CheckValue(opened, value, "body." + std::string(field));
+  }
+  return CheckAny(value, "body." + std::string(field));
+}
+
+namespace {
 
 bool IsStatusName(std::string_view s) {
   return !s.empty() &&

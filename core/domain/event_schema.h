@@ -13,6 +13,9 @@
 //     type that writes it (the fold merges fields by name), with its CBOR type, its length or
 //     range and, for enumerations, its values; "case.received" and "case.step" must write a
 //     status;
+//   - personal fields ("applicant", "return_address") may instead be sealed values
+//     (core/format/sealed_field.h) of at most 8,237 bytes; what they hold is checked when they
+//     are opened (CheckCaseField);
 //   - "$catalogue" and "$calendar": the bodies reference_data.h documents.
 // Fields and types no rule names are accepted (forward compatibility) within those general
 // bounds; readers never render them.
@@ -28,6 +31,10 @@ namespace hoso {
 
 // OK, or InvalidArgument naming the first field that breaks its rule.
 [[nodiscard]] Status CheckEventSchema(const Event& e);
+
+// A case field's value as opened from its sealed form (the schema checked only that it was a
+// sealed value): OK, or InvalidArgument naming what breaks the field's rule.
+[[nodiscard]] Status CheckCaseField(std::string_view field, const cbor::Value& value);
 
 // True when the case code's unit part (before its first '-') is the channel, or the channel
 // followed by "e<epoch>": "30280-251124-0001" and "30280e2-251124-0001" belong to "30280".

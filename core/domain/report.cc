@@ -208,7 +208,7 @@ class ReportBuckets final : public Projection {
   std::string Summary(const CaseState& st) const override {
     return ReportBucketKey(st).value_or("");
   }
-  void Keys(std::string_view summary, std::string_view,
+  void Keys(std::string_view summary, std::string_view, const FieldOpener&,
             std::vector<std::string>* keys) const override {
     if (!summary.empty()) keys->emplace_back(summary);
   }

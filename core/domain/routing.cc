@@ -70,7 +70,7 @@ class Routing final : public Projection {
     bool routed = !state.TextOr("route_to", "").empty() || !state.TextOr("source", "").empty();
     return routed && state.TextOr("status", "") != "closed" ? "1" : "";
   }
-  void Keys(std::string_view summary, std::string_view case_code,
+  void Keys(std::string_view summary, std::string_view case_code, const FieldOpener&,
             std::vector<std::string>* keys) const override {
     if (summary == "1") keys->push_back("l" + std::string(case_code));
   }
@@ -220,6 +220,13 @@ Result<size_t> RoutingPass(Store& store, const ReferenceData& ref, int64_t now) 
     std::vector<LocalWrite> writes =
         RoutingWrites(*source, linked.ok() ? &*linked : nullptr, ref, now);
     if (writes.empty()) continue;
+    // The linked case seals its copy of the applicant under its own key (the aad binds a
+    // sealed value to its case): what is copied goes across in clear, inside this commit.
+    for (LocalWrite& w : writes) {
+      if (w.case_code == code) continue;
+      HOSO_RETURN_IF_ERROR(
+          store.OpenFields(code, &w.body).Annotate("opening the personal data of " + code));
+    }
     written += writes.size();
     HOSO_RETURN_IF_ERROR(store.Append(std::move(writes)).status().Annotate("routing " + code));
   }

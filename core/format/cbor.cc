@@ -494,6 +494,13 @@ std::optional<std::string_view> TextItem(std::string_view item) {
   return item.substr(at);
 }
 
+std::optional<std::string_view> BytesItem(std::string_view item) {
+  size_t at = 0;
+  auto len = ItemHead(item, 2, &at);
+  if (!len || *len != item.size() - at) return std::nullopt;
+  return item.substr(at);
+}
+
 // ---------------------------------------------------------------- Diagnostic
 
 namespace {

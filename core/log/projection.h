@@ -20,6 +20,7 @@
 // Thread-safety: implementations are immutable and called from any thread.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,18 @@
 namespace hoso {
 
 class CaseState;
+
+// Opens a field's value for projections: sealed personal fields (core/format/sealed_field.h) are
+// indexed by what they hold where this node holds the case's key, and not at all where it does
+// not (a key not received, or destroyed by an erasure).
+class FieldOpener {
+ public:
+  virtual ~FieldOpener() = default;
+  // `raw` (the field's canonical CBOR) itself when it is not sealed; its plaintext CBOR when it
+  // is and opens; nullopt otherwise.
+  virtual std::optional<std::string> Open(std::string_view case_code, std::string_view field,
+                                          std::string_view raw) const = 0;
+};
 
 class Projection {
  public:
@@ -37,8 +50,11 @@ class Projection {
   // compares a case's summaries before and after and derives keys only when they differ.
   // Equal summaries must project to equal keys.
   virtual std::string Summary(const CaseState& state) const = 0;
-  // Appends the keys (each at most once) of a case whose summary is `summary`.
-  virtual void Keys(std::string_view summary, std::string_view case_code,
+  // Appends the keys (each at most once) of a case whose summary is `summary`; sealed values
+  // in it are opened through `opener` (the keys held when the keys are taken). A summary must
+  // hold values as stored, never opened ones: a commit that changes which keys are held
+  // re-takes the keys of its cases whatever their summaries.
+  virtual void Keys(std::string_view summary, std::string_view case_code, const FieldOpener& opener,
                     std::vector<std::string>* keys) const = 0;
 };
 

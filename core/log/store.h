@@ -107,6 +107,29 @@ struct StoreOptions {
   // adds "$catalogue" and "$calendar"): any other "$..." name is no channel at all, and no
   // link carries it.
   std::vector<std::string> system_channels;
+  // Body fields that hold personal data: a local write seals them under its case's key
+  // (core/format/sealed_field.h) before it signs the event; reads open them with
+  // Store::OpenField. The case log names "applicant" and "return_address".
+  std::vector<std::string> sealed_fields;
+};
+
+// A case key as sync and bundles carry it: the key that opens the case's sealed fields.
+struct CaseKey {
+  std::string case_code;
+  std::string key;  // 32 bytes
+};
+// The most keys a node keeps for one case (a case is sealed under one; a few more arise when
+// offices that had none sealed concurrently). Keys past it are not stored.
+constexpr size_t kMaxKeysPerCase = 8;
+
+// An erasure as this node recorded it (core/log/erasure.h): the first "$erasure" event naming
+// the case. From then on the case's keys are gone here and none is stored again.
+struct Erasure {
+  std::string case_code;
+  int64_t at_ms = 0;  // the erasure event's time
+  std::string by;     // the root unit that signed it
+  std::string decision, ground;
+  Hash event{};
 };
 
 struct IngestStats {
@@ -205,7 +228,10 @@ class Store {
   // ---- writes
   Result<Appended> Append(LocalWrite write);
   Result<std::vector<Appended>> Append(std::vector<LocalWrite> writes);
-  Status Ingest(const Batch& batch, IngestStats* stats = nullptr);
+  // `keys`: case keys the peer sent with the batch. Those of cases the batch carries are
+  // stored in its commit (unless erased, or already held, or past kMaxKeysPerCase); the rest
+  // are ignored.
+  Status Ingest(const Batch& batch, IngestStats* stats = nullptr, std::vector<CaseKey> keys = {});
   // Records the public key of an origin (its certificate was verified by the caller), and the
   // certificate itself when given, so it can travel with the origin's streams.
   Status TrustOrigin(std::string_view unit, uint64_t epoch, std::string_view public_key,
@@ -221,6 +247,25 @@ class Store {
   bool IsKnownSystemChannel(std::string_view channel) const;
   Result<std::string> OriginKey(std::string_view unit, uint64_t epoch) const;
   Result<CaseView> GetCase(std::string_view case_code) const;
+  // ---- personal data (core/format/sealed_field.h)
+  // A field's value (canonical CBOR) as plaintext CBOR: itself when not sealed, opened with the
+  // case's key when sealed. FailedPrecondition when the case was erased (the message says when
+  // and by which decision), NotFound when this node does not hold the key, Corruption when it
+  // does not open.
+  Result<std::string> OpenField(std::string_view case_code, std::string_view field,
+                                std::string_view raw) const;
+  // Replaces each sealed value of the map `body` by its plaintext (a copy written to another
+  // case, which seals it under its own key). Fails as OpenField.
+  Status OpenFields(std::string_view case_code, cbor::Value* body) const;
+  // The keys held for the sealed values of these events (canonical bytes), once each: what a
+  // peer receiving them needs to read them.
+  Result<std::vector<CaseKey>> KeysForEvents(const std::vector<std::string>& events) const;
+  // The erasure of a case, if one was stored; every erasure stored, by case code.
+  Result<std::optional<Erasure>> ErasureOf(std::string_view case_code) const;
+  Result<std::vector<Erasure>> Erasures() const;
+  // Leaves no copy of an erased key in the store's files: flushes every family (the WAL that
+  // held the key is then deleted) and compacts the meta family. Called after erasures commit.
+  Status ScrubErasedKeys();
   Result<CaseState> GetCaseState(std::string_view case_code) const;
   // The cases of a channel, at most `limit`, in code order.
   Result<std::vector<std::string>> CasesOfChannel(std::string_view channel, size_t limit) const;
@@ -354,6 +399,7 @@ class Store {
   struct Pending;
   struct Prepared;
   struct Touched;
+  class KeyView;
   explicit Store(StoreOptions options);
   Status Load();
   Status UseStoreCipher(rocksdb::DBOptions* dbo);
@@ -375,14 +421,23 @@ class Store {
   Status LoadCase(const std::string& code, const std::string& channel, Touched* t) const;
   Status InitCase(const std::string& code, const std::string& channel, const rocksdb::Status& read,
                   std::string_view value, Touched* t) const;
-  void FinishCase(Touched* t) const;
+  // `before` and `after` see the case keys as held before and after this commit.
+  void FinishCase(Touched* t, const KeyView& before, const KeyView& after) const;
   // Takes a case out of the index family: its channel entry and every projection's keys.
   void Unproject(const CaseState& state, rocksdb::WriteBatch* wb) const;
   Status FoldInto(Pending& p, const Event& e, const Hash& id);
   static Status ApplyBounded(CaseState& state, const Event& e, const Hash& id);
   // Puts a staged commit's case records, index changes and report counters into its batch
   // while the commit before it may still be written; Write adds what depends on that one.
-  void SealCases(Pending& p) const;
+  void SealCases(Pending& p, const Pending* overlay = nullptr) const;
+  // Personal data (core/log/store_keys.cc): seals a local event's personal fields, creating
+  // the case's key in the commit when it has none; stores the keys a remote batch brought for
+  // its cases; destroys the keys of the cases the commit's erasures name.
+  Status SealLocalFields(Pending& p, Event& e) const;
+  Result<std::string> LocalCaseKey(Pending& p, const std::string& case_code) const;
+  Status StageKeys(Pending& p, const std::vector<CaseKey>& keys, const Pending* overlay) const;
+  Status StageErasures(Pending& p) const;
+  Status ErasedMessage(std::string_view case_code) const;
   Status Write(Pending& p);
   Result<Hash> StoredId(const StreamKey& stream, uint64_t seq) const;
   Status RecordFork(const Batch& batch, size_t index, const Hash& stored, const Hash& incoming);

@@ -170,6 +170,13 @@ Result<Store::Purge> Store::PurgeChannel(const std::string& channel) {
     auto st = GetCaseState(code);
     if (st.ok()) Unproject(*st, &wb);
     wb.Delete(cf_[kCases], code);
+    // The case's keys leave with it; an erasure record stays (it binds the case wherever).
+    const std::string keys = CaseKeysPrefix(code);
+    HOSO_RETURN_IF_ERROR(
+        Scan(kMeta, keys, PrefixUpperBound(keys), [&](std::string_view key, std::string_view) {
+          wb.Delete(cf_[kMeta], rocksdb::Slice(key.data(), key.size()));
+          return true;
+        }));
     ++p.cases;
     HOSO_RETURN_IF_ERROR(flush());
   }
@@ -280,7 +287,8 @@ Status Store::RebuildChannel(const std::string& channel, Hash* fp, uint64_t* cas
     Touched t;
     t.state = std::move(st);
     t.state.set_policy(options_.conflict_policy);
-    FinishCase(&t);
+    const KeyView held(this);
+    FinishCase(&t, held, held);
     XorInto(fp, t.digest);
     for (const auto& [key, put] : t.index_ops) wb.Put(cf_[kIndex], key, "");
     for (const auto& [key, delta] : t.counter_ops) wb.Merge(cf_[kIndex], key, CounterDelta(delta));

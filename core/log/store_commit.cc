@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "core/log/erasure.h"
 #include "core/log/store.h"
 #include "core/log/store_internal.h"
 
@@ -95,11 +96,12 @@ Result<std::vector<Appended>> Store::Append(std::vector<LocalWrite> writes) {
   return std::move(w.appended);
 }
 
-Status Store::Ingest(const Batch& batch, IngestStats* stats) {
+Status Store::Ingest(const Batch& batch, IngestStats* stats, std::vector<CaseKey> keys) {
   // The checks that need no store state run here, in the caller's thread, so callers with
   // several batches in flight decode and verify in parallel with the commit in progress.
   Prepared prepared;
   HOSO_RETURN_IF_ERROR(Prepare(batch, &prepared));
+  prepared.keys = std::move(keys);
   IngestStats local_stats;
   Writer w;
   w.remote = &prepared;
@@ -228,7 +230,10 @@ Status Store::CommitLocal(std::deque<Writer*>& group) {
         s = directory_->CheckWrite(me.unit, lw.channel, HlcMillis(e.hlc));
       }
       if (s.ok() && e.stream.channel == kDirectoryChannel) s = Directory::ValidateEvent(e);
+      if (s.ok() && e.stream.channel == kErasureChannel) s = ValidateErasureEvent(e);
       if (s.ok() && options_.check_event) s = options_.check_event(e);
+      // The schema saw the fields in clear; peers get them sealed.
+      if (s.ok()) s = SealLocalFields(p, e);
       // What peers could not decode is never signed (a stream would stop syncing there).
       if (s.ok()) s = CheckEncodable(e);
       if (s.ok() && !IsSystemChannel(e.stream.channel)) {
@@ -276,6 +281,7 @@ Status Store::CommitLocal(std::deque<Writer*>& group) {
     p.heads[stream] = tip;
   }
   if (p.heads.empty()) return Status::Ok();
+  HOSO_RETURN_IF_ERROR(StageErasures(p));
   SealCases(p);
   return Write(p);
 }

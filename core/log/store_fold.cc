@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "core/log/erasure.h"
 #include "core/log/store.h"
 #include "core/log/store_internal.h"
 
@@ -45,25 +46,27 @@ Status Store::InitCase(const std::string& code, const std::string& channel,
   return Status::Ok();
 }
 
-void Store::FinishCase(Touched* t) const {
+void Store::FinishCase(Touched* t, const KeyView& before, const KeyView& after) const {
   t->finished = true;
   t->record.assign(32, '\0');  // the digest goes in front of the state
   t->state.EncodeTo(&t->record);
   t->digest = Sha256(std::string_view(t->record).substr(32));
   std::copy(t->digest.begin(), t->digest.end(), t->record.begin());
   t->changed = !t->existed || t->digest != t->old_digest;
-  if (!t->changed) return;
   const std::string& code = t->state.case_code();
+  // A commit that stores or destroys the case's keys changes what its sealed fields project.
+  const bool keys_moved = after.Moves(code);
+  if (!t->changed && !keys_moved) return;
   if (!t->existed) t->index_ops.emplace_back(ChannelIndexPrefix(t->state.channel()) + code, true);
   std::vector<std::string> old_keys, new_keys;
   for (size_t i = 0; i < options_.projections.size(); ++i) {
     const Projection& projection = *options_.projections[i];
     std::string now = projection.Summary(t->state);
-    if (t->existed && t->old_summaries[i] == now) continue;
+    if (t->existed && t->old_summaries[i] == now && !keys_moved) continue;
     old_keys.clear();
     new_keys.clear();
-    if (t->existed) projection.Keys(t->old_summaries[i], code, &old_keys);
-    projection.Keys(now, code, &new_keys);
+    if (t->existed) projection.Keys(t->old_summaries[i], code, before, &old_keys);
+    projection.Keys(now, code, after, &new_keys);
     const bool counters = projection.kind() == Projection::Kind::kCounters;
     auto moved = [&](const std::vector<std::string>& from, const std::vector<std::string>& to,
                      bool added) {
@@ -84,9 +87,10 @@ void Store::FinishCase(Touched* t) const {
 void Store::Unproject(const CaseState& state, rocksdb::WriteBatch* wb) const {
   wb->Delete(cf_[kIndex], ChannelIndexPrefix(state.channel()) + state.case_code());
   std::vector<std::string> keys;
+  const KeyView held(this);
   for (const Projection* projection : options_.projections) {
     keys.clear();
-    projection->Keys(projection->Summary(state), state.case_code(), &keys);
+    projection->Keys(projection->Summary(state), state.case_code(), held, &keys);
     for (const std::string& key : keys) {
       if (projection->kind() == Projection::Kind::kCounters) {
         wb->Merge(cf_[kIndex], key, CounterDelta(-1));
@@ -101,6 +105,7 @@ Status Store::FoldInto(Pending& p, const Event& e, const Hash& id) {
   if (IsSystemChannel(e.stream.channel)) {
     if (e.stream.channel == kDirectoryChannel) p.directory_events.push_back(e);
     if (e.stream.channel == kRevocationsChannel) p.revocation_events.push_back(e);
+    if (e.stream.channel == kErasureChannel) p.erasure_events.push_back(e);
     return Status::Ok();
   }
   auto it = p.cases.find(e.case_code);
@@ -144,10 +149,13 @@ Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending*
     if (IsSystemChannel(e.stream.channel)) {
       if (e.stream.channel == kDirectoryChannel) p.directory_events.push_back(e);
       if (e.stream.channel == kRevocationsChannel) p.revocation_events.push_back(e);
+      if (e.stream.channel == kErasureChannel) p.erasure_events.push_back(e);
       continue;
     }
     p.cases[e.case_code].events.push_back(i);
   }
+  HOSO_RETURN_IF_ERROR(StageKeys(p, prep.keys, overlay));
+  const KeyView before(this, nullptr, overlay), after(this, &p, overlay);
   std::vector<std::pair<const std::string*, Touched*>> work;
   work.reserve(p.cases.size());
   for (auto& [code, t] : p.cases) work.emplace_back(&code, &t);
@@ -194,7 +202,7 @@ Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending*
       for (size_t i : t->events) {
         HOSO_RETURN_IF_ERROR(ApplyBounded(t->state, prep.events[i], prep.ids[i]));
       }
-      FinishCase(t);
+      FinishCase(t, before, after);
       if (t->record.size() > kMaxCaseStateBytes) {
         return Status::OutOfRange("case " + *work[k].first + " would take " +
                                   std::to_string(t->record.size()) + " bytes, over the " +
@@ -216,21 +224,23 @@ Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending*
   return mine.ok() ? theirs : mine;
 }
 
-void Store::SealCases(Pending& p) const {
+void Store::SealCases(Pending& p, const Pending* overlay) const {
   std::vector<store_internal::IndexOp> index_ops;
   // Cases of one commit mostly share counters (report buckets): one merge per counter.
   std::map<std::string, int64_t> counters;
+  const KeyView before(this, nullptr, overlay), after(this, &p, overlay);
   for (auto& [code, t] : p.cases) {
-    if (!t.finished) FinishCase(&t);
-    if (!t.changed) continue;
-    Hash& fp_change = p.fp_delta[t.channel];
-    if (t.existed) {
-      XorInto(&fp_change, t.old_digest);
-    } else {
-      ++p.new_cases;
+    if (!t.finished) FinishCase(&t, before, after);
+    if (t.changed) {
+      Hash& fp_change = p.fp_delta[t.channel];
+      if (t.existed) {
+        XorInto(&fp_change, t.old_digest);
+      } else {
+        ++p.new_cases;
+      }
+      XorInto(&fp_change, t.digest);
+      p.wb.Put(cf_[kCases], code, t.record);
     }
-    XorInto(&fp_change, t.digest);
-    p.wb.Put(cf_[kCases], code, t.record);
     for (auto& op : t.index_ops) index_ops.push_back(std::move(op));
     for (auto& [key, delta] : t.counter_ops) counters[std::move(key)] += delta;
   }

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "core/format/chain_verifier.h"
+#include "core/log/erasure.h"
 #include "core/log/store.h"
 #include "core/log/store_internal.h"
 
@@ -97,8 +98,10 @@ Status Store::StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<In
     std::lock_guard lock(flight_mu_);
     prev = inflight_;
   }
-  if (prev && (!prev->pending->directory_events.empty() ||
-               !prev->pending->revocation_events.empty() || prev->pending->heads.count(stream))) {
+  if (prev &&
+      (!prev->pending->directory_events.empty() || !prev->pending->revocation_events.empty() ||
+       !prev->pending->erasure_events.empty() || stream.channel == kErasureChannel ||
+       prev->pending->heads.count(stream))) {
     HOSO_RETURN_IF_ERROR(AwaitPredecessor(prev));
   }
   auto settle = [&](Status s) -> Status {
@@ -158,6 +161,7 @@ Status Store::StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<In
       if (e.stream.channel == kDirectoryChannel) {
         HOSO_RETURN_IF_ERROR(Directory::ValidateEvent(e));
       }
+      if (e.stream.channel == kErasureChannel) HOSO_RETURN_IF_ERROR(ValidateErasureEvent(e));
       Status shape = options_.check_event ? options_.check_event(e) : Status::Ok();
       if (!shape.ok()) return shape.Annotate(where + ", seq " + std::to_string(e.seq));
     }
@@ -178,7 +182,9 @@ Status Store::StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<In
   const Pending* overlay = prev ? prev->pending.get() : nullptr;
   Status folded = FoldRemote(p, prep, skip, overlay, prev && !prev->Done()).Annotate(where);
   if (!folded.ok()) return settle(folded);
-  SealCases(p);
+  Status erased = StageErasures(p);
+  if (!erased.ok()) return settle(erased);
+  SealCases(p, overlay);
   int64_t latest_ahead_ms = 0;
   for (size_t i = skip; i < events.size(); ++i) {
     if (!hlc_.Observe(events[i].hlc)) {

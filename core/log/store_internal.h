@@ -53,6 +53,10 @@ inline const std::string kMetaRevokedPrefix = "revoked/";
 // ahead/<unit>#<epoch> -> latest_event_ms(8) max_ahead_ms(8) noticed_ms(8) events(8)
 inline const std::string kMetaAheadPrefix = "ahead/";
 inline const std::string kMetaPurgedPrefix = "purged/";  // channel -> at_ms(8) events(8) cases(8)
+// casekey/<case> 0x00 key_id(16) -> key(32): the keys of a case's sealed fields.
+inline const std::string kMetaCaseKeyPrefix = "casekey/";
+// erased/<case> -> {"at": ms, "by": unit, "decision": tstr, "ground": tstr, "event": id(32)}
+inline const std::string kMetaErasedPrefix = "erased/";
 
 // Whether a meta key is one of the store's own records (the keys above, and those starting
 // with a prefix above): the meta API (Store::PutMeta, WriteMeta) refuses to write them. The
@@ -62,9 +66,9 @@ inline bool IsStoreMetaKey(std::string_view key) {
        {kMetaRoot, kMetaFormat, kMetaHlc, kMetaCaseCount, kMetaIdentity, kMetaCommitCounter}) {
     if (key == own) return true;
   }
-  for (const std::string* prefix :
-       {&kMetaOriginPrefix, &kMetaOriginCertPrefix, &kMetaFpPrefix, &kMetaFrozenPrefix,
-        &kMetaRevokedPrefix, &kMetaAheadPrefix, &kMetaPurgedPrefix}) {
+  for (const std::string* prefix : {&kMetaOriginPrefix, &kMetaOriginCertPrefix, &kMetaFpPrefix,
+                                    &kMetaFrozenPrefix, &kMetaRevokedPrefix, &kMetaAheadPrefix,
+                                    &kMetaPurgedPrefix, &kMetaCaseKeyPrefix, &kMetaErasedPrefix}) {
     if (key.starts_with(*prefix)) return true;
   }
   return false;
@@ -80,6 +84,13 @@ inline Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 inline std::string EventKey(const StreamKey& stream, uint64_t seq) {
   std::string key = stream.Encode();
   PutBig64(&key, seq);
+  return key;
+}
+
+inline std::string CaseKeysPrefix(std::string_view case_code) {
+  std::string key = kMetaCaseKeyPrefix;
+  key += case_code;
+  key.push_back('\0');
   return key;
 }
 
@@ -132,6 +143,26 @@ inline std::string ChannelIndexPrefix(std::string_view channel) {
 
 // ------------------------------------------------------------------ staging
 
+// The case keys as held before or after a commit: the store's, then those of the commit in
+// flight (`overlay`), then those the commit itself (`self`) stores or destroys.
+class Store::KeyView final : public FieldOpener {
+ public:
+  explicit KeyView(const Store* store, const Pending* self = nullptr,
+                   const Pending* overlay = nullptr)
+      : store_(store), self_(self), overlay_(overlay) {}
+  std::optional<std::string> Open(std::string_view case_code, std::string_view field,
+                                  std::string_view raw) const override;
+  // The key with that id, if held.
+  std::optional<std::string> Key(const std::string& case_code, const std::string& key_id) const;
+  // Whether `self` changes the keys of the case (its projections are then taken again).
+  bool Moves(const std::string& case_code) const;
+
+ private:
+  const Store* store_;
+  const Pending* self_;
+  const Pending* overlay_;
+};
+
 // A remote batch after the checks that need no store state: decoded, hashed, chained, and
 // its head's signature verified.
 struct Store::Prepared {
@@ -139,6 +170,7 @@ struct Store::Prepared {
   std::vector<Event> events;
   std::vector<Hash> ids;
   std::string origin_key;
+  std::vector<CaseKey> keys;  // sent with the batch
 };
 
 struct Store::Writer {
@@ -177,6 +209,11 @@ struct Store::Pending {
   std::map<std::string, Touched> cases;
   std::vector<Event> directory_events;
   std::vector<Event> revocation_events;
+  std::vector<Event> erasure_events;
+  // Case keys this commit stores (case -> key id -> key), and the cases whose keys it
+  // destroys: states are projected through them (Store::KeyView).
+  std::map<std::string, std::map<std::string, std::string>> added_keys;
+  std::set<std::string> erased;
   // Set by SealCases: what the commit's case records change in each channel's fingerprint
   // (fingerprints are XORs of case digests) and how many cases it adds.
   std::map<std::string, Hash> fp_delta;

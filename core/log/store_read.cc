@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "core/log/erasure.h"
 #include "core/log/store.h"
 #include "core/log/store_internal.h"
 
@@ -14,7 +15,10 @@ namespace hoso {
 using namespace store_internal;
 
 bool Store::IsKnownSystemChannel(std::string_view channel) const {
-  if (channel == kDirectoryChannel || channel == kRevocationsChannel) return true;
+  if (channel == kDirectoryChannel || channel == kRevocationsChannel ||
+      channel == kErasureChannel) {
+    return true;
+  }
   return std::find(options_.system_channels.begin(), options_.system_channels.end(), channel) !=
          options_.system_channels.end();
 }

@@ -7,6 +7,7 @@
 #include "core/domain/case_rules.h"
 #include "core/domain/event_schema.h"
 #include "core/domain/lifecycle.h"
+#include "core/domain/personal_data.h"
 #include "core/domain/routing.h"
 #include "core/log/case_state.h"
 #include "node/api/responses.h"
@@ -38,9 +39,23 @@ bool IsDigits(std::string_view s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
-json::value FieldValue(const LiveWrite& w) {
-  auto v = cbor::Decode(w.value);
-  return v.ok() ? CborToJson(*v) : json::value(nullptr);
+// A field as shown: sealed personal data opened, or null with the reason in *hidden.
+json::value FieldValue(const Store& store, const CaseState& st, const std::string& field,
+                       const LiveWrite& w, json::object* hidden) {
+  ShownField shown = ShowField(store, st.case_code(), field, w.value);
+  if (shown.hidden != ShownField::Hidden::kNone && hidden) {
+    (*hidden)[field] = HiddenName(shown.hidden);
+  }
+  return CborToJson(shown.value);
+}
+
+// What the API says of an erased case: when, by whom, by which decision, on which ground.
+json::value ErasureJson(const Store& store, const std::string& code) {
+  auto erasure = store.ErasureOf(code);
+  if (!erasure.ok() || !*erasure) return nullptr;
+  const Erasure& e = **erasure;
+  return json::object{
+      {"at", FormatTime(e.at_ms)}, {"by", e.by}, {"decision", e.decision}, {"ground", e.ground}};
 }
 
 std::optional<HttpResponse> ReadApplicant(const json::object& in, cbor::Value* applicant) {
@@ -290,16 +305,17 @@ HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
   const CaseState& st = view->state;
   std::map<std::string, const HistoryEntry*> by_id;
   for (const auto& h : view->history) by_id[std::string(AsView(h.id))] = &h;
-  json::object fields;
+  json::object fields, hidden;
   json::array conflicts;
   for (const auto& f : st.fields()) {
-    if (const LiveWrite* w = st.Winner(f)) fields[f.name] = FieldValue(*w);
+    if (const LiveWrite* w = st.Winner(f))
+      fields[f.name] = FieldValue(*store_, st, f.name, *w, &hidden);
     if (f.live.size() < 2) continue;
     json::array candidates;
     for (const auto& w : f.live) {
       const EventRef& ref = st.events()[w.ref];
       json::object c;
-      c["value"] = FieldValue(w);
+      c["value"] = FieldValue(*store_, st, f.name, w, nullptr);
       c["origin"] = ref.origin;
       c["at"] = FormatTime(static_cast<int64_t>(ref.hlc >> 16));
       auto h = by_id.find(std::string(AsView(ref.id)));
@@ -319,7 +335,7 @@ HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
     entry["seq"] = e.seq;
     entry["officer"] = e.officer;
     entry["type"] = e.type;
-    entry["changes"] = CborToJson(e.body);
+    entry["changes"] = CborToJson(ShowBody(*store_, code, e.body, nullptr));
     entry["id"] = Hex(h.id);
     if (h.recorded_before_deps) entry["recorded_before_deps"] = true;
     history.push_back(std::move(entry));
@@ -328,6 +344,12 @@ HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
   out["code"] = code;
   out["office"] = st.channel();
   out["fields"] = std::move(fields);
+  // Personal fields that could not be shown, and why: "erased" (then "erasure" says when and
+  // by which decision), "no_key" (this node has not received the case's key), "invalid".
+  if (!hidden.empty()) out["hidden"] = std::move(hidden);
+  if (json::value erasure = ErasureJson(*store_, code); !erasure.is_null()) {
+    out["erasure"] = std::move(erasure);
+  }
   out["conflicts"] = std::move(conflicts);
   out["history"] = std::move(history);
   out["fingerprint"] = Hex(st.Fingerprint());
@@ -417,7 +439,10 @@ HttpResponse LocalApi::ListCases(Call& call) {
     c["office"] = st->channel();
     c["status"] = s;
     c["procedure"] = st->TextOr("procedure", "");
-    cbor::Value app = st->Get("applicant");
+    const FieldState* app_field = st->Field("applicant");
+    const LiveWrite* app_winner = app_field ? st->Winner(*app_field) : nullptr;
+    cbor::Value app = app_winner ? ShowField(*store_, code, "applicant", app_winner->value).value
+                                 : cbor::Value::Null();
     const cbor::Value* name = app.is_map() ? app.Find("name") : nullptr;
     c["applicant"] = name && name->is_text() ? name->str() : "";
     cbor::Value received = st->Get("received_at");

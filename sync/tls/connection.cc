@@ -265,7 +265,7 @@ awaitable<bool> SyncNode::Impl::Run(std::shared_ptr<Conn> c, bool server,
       std::string key = batch.batch.stream.Encode();
       ingest->Submit(std::move(key), [this, weak, ex, m = std::move(batch)]() mutable {
         IngestStats st;
-        Status s = store->Ingest(m.batch, &st);
+        Status s = store->Ingest(m.batch, &st, std::move(m.keys));
         // The events go now, their pages with them, then their bytes back to the budgets: the
         // completion needs only the stream and head, and may wait behind other frames on the
         // io thread.

@@ -21,12 +21,19 @@ Event Make(uint64_t seq, std::vector<Hash> deps, cbor::Value body) {
   e.body = std::move(body);
   return e;
 }
+// States of plaintext fields only: nothing is sealed, so the opener is the identity.
+struct PlainOpener final : FieldOpener {
+  std::optional<std::string> Open(std::string_view, std::string_view,
+                                  std::string_view raw) const override {
+    return std::string(raw);
+  }
+} const kPlain;
 }  // namespace
 
 std::vector<std::string> KeysOf(const CaseState& st) {
   std::vector<std::string> keys;
   for (const Projection* index : CaseIndexProjections()) {
-    index->Keys(index->Summary(st), st.case_code(), &keys);
+    index->Keys(index->Summary(st), st.case_code(), kPlain, &keys);
   }
   std::sort(keys.begin(), keys.end());
   return keys;

@@ -164,7 +164,8 @@ TEST_CASE("session: directory first, then both sides' offline writes converge", 
   CHECK(t.province->store->VerifyStream({"30280", "30280", 1}).ok());
 }
 
-TEST_CASE("session: an idle round is one HELLO each way, under 512 bytes", "[session]") {
+TEST_CASE("session: an idle round is one HELLO and one features PONG each way, under 512 bytes",
+          "[session]") {
   Tree t;
   REQUIRE(Sync(*t.province, "89", *t.district, "883").a.ok());
   REQUIRE(Sync(*t.district, "883", *t.commune, "30280").a.ok());
@@ -173,8 +174,9 @@ TEST_CASE("session: an idle round is one HELLO each way, under 512 bytes", "[ses
   auto r = Sync(*t.district, "883", *t.commune, "30280");
   CHECK(r.a.ok());
   CHECK(r.settled);
-  CHECK(r.counts_ab == std::map<std::string, int>{{"HELLO", 1}});
-  CHECK(r.counts_ba == std::map<std::string, int>{{"HELLO", 1}});
+  // Since protocol 3 a PONG after the HELLO says what the node reads (KEYS, HEALTH).
+  CHECK(r.counts_ab == std::map<std::string, int>{{"HELLO", 1}, {"PONG", 1}});
+  CHECK(r.counts_ba == std::map<std::string, int>{{"HELLO", 1}, {"PONG", 1}});
   CHECK(r.bytes_ab <= 512);
   CHECK(r.bytes_ba <= 512);
 }
@@ -206,10 +208,11 @@ TEST_CASE("session: d new events cost the events and one ACK per changed stream"
   // The district changed too (it synced 30283 meanwhile) but nothing the commune shares: its
   // CHANGES is empty. Once its batch is acknowledged the commune asks its parent for a
   // receipt: one more message each way, whatever d is.
-  CHECK(r.counts_ab ==
-        std::map<std::string, int>{{"HELLO", 1}, {"CHANGES", 1}, {"ACK", 1}, {"RECEIPT", 1}});
-  CHECK(r.counts_ba == std::map<std::string, int>{
-                           {"HELLO", 1}, {"CHANGES", 1}, {"BATCH", 1}, {"RECEIPT_REQUEST", 1}});
+  CHECK(r.counts_ab == std::map<std::string, int>{
+                           {"HELLO", 1}, {"PONG", 1}, {"CHANGES", 1}, {"ACK", 1}, {"RECEIPT", 1}});
+  CHECK(r.counts_ba ==
+        std::map<std::string, int>{
+            {"HELLO", 1}, {"PONG", 1}, {"CHANGES", 1}, {"BATCH", 1}, {"RECEIPT_REQUEST", 1}});
   CHECK(sd->stats().change_entries_received == 1);  // the one stream that moved
   CHECK(sc->stats().change_entries_received == 0);
   CHECK(sc->stats().events_sent == 3);
@@ -371,13 +374,15 @@ TEST_CASE("session: the first batches go out with the HELLO, not after the peer'
   REQUIRE(sc->Start(&out).ok());
   std::vector<std::string> names;
   for (const Message& m : out) names.emplace_back(MessageName(m));
-  // The district holds no stream of the commune's origin yet: its key travels first.
-  CHECK(names == std::vector<std::string>{"HELLO", "ORIGIN", "BATCH"});
-  // Nothing new: the HELLO goes alone.
+  // The district holds no stream of the commune's origin yet: its key travels first, and the
+  // keys of the names sealed in the batch just before it (the district said in the last
+  // session that it reads KEYS).
+  CHECK(names == std::vector<std::string>{"HELLO", "PONG", "ORIGIN", "KEYS", "BATCH"});
+  // Nothing new: the HELLO goes alone, with the features.
   auto sd = Session(*t.district, "30280");
   out.clear();
   REQUIRE(sd->Start(&out).ok());
-  CHECK(out.size() == 1);
+  CHECK(out.size() == 2);
 }
 
 TEST_CASE("session: a peer restored under its old epoch is caught up by the next session",

@@ -87,7 +87,10 @@ inline Status CopyStream(const Store& from, Store& to, const StreamKey& stream,
   while (next <= theirs->seq) {
     auto batch = from.ReadBatch(stream, next, max_batch);
     if (!batch.ok()) return batch.status();
-    Status s = to.Ingest(*batch);
+    // The case keys of the batch's sealed fields travel with it, as sync sends them.
+    auto keys = from.KeysForEvents(batch->events);
+    if (!keys.ok()) return keys.status();
+    Status s = to.Ingest(*batch, nullptr, std::move(keys).value());
     if (!s.ok()) return s;
     next = batch->head.seq + 1;
   }

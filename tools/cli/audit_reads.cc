@@ -7,6 +7,7 @@
 
 #include "core/base/text.h"
 #include "core/domain/access_log.h"
+#include "core/domain/personal_data.h"
 #include "node/json.h"
 #include "tools/cli/audit_store.h"
 #include "tools/cli/commands.h"
@@ -17,21 +18,6 @@ namespace hoso::cli {
 namespace json = boost::json;
 
 namespace {
-
-// The cases whose applicant has this ID number (applicant.id_no of each case state).
-Result<std::vector<std::string>> CasesOfPerson(const Store& store, const std::string& id_no) {
-  HOSO_ASSIGN_OR_RETURN(std::vector<std::string> codes, store.CaseCodes("", SIZE_MAX));
-  std::vector<std::string> out;
-  for (const std::string& code : codes) {
-    if (IsAccessCaseCode(code)) continue;
-    auto state = store.GetCaseState(code);
-    if (!state.ok()) return state.status().Annotate("case " + code);
-    cbor::Value applicant = state->Get("applicant");
-    const cbor::Value* id = applicant.is_map() ? applicant.Find("id_no") : nullptr;
-    if (id && id->is_text() && id->str() == id_no) out.push_back(code);
-  }
-  return out;
-}
 
 std::string ViewName(const std::string& view) {
   if (view == "case") return "trang hồ sơ";

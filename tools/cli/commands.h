@@ -46,6 +46,10 @@ int DirectoryRedrawCmd(const Args& a);
 int DirectoryShowCmd(const Args& a);
 int RevokeCmd(const Args& a);
 
+// erasure.cc: erasures of personal data.
+int EraseCmd(const Args& a);
+int ErasuresCmd(const Args& a);
+
 // cases.cc: cases and the report.
 int CaseNewCmd(const Args& a);
 int CaseStepCmd(const Args& a);

@@ -352,6 +352,28 @@ std::vector<Command> Commands() {
        0,
        0,
        RevokeCmd},
+      {"erase",
+       "[--dir DIR] --officer ID --case CODE --decision TEXT --ground TEXT",
+       "Erases the personal data of a case (Law 91/2025): a decision signed by the root in the "
+       "$erasure channel. Every node holding the case destroys its key when it receives it, so "
+       "the name, ID number and address can no longer be read anywhere, while every chain, "
+       "signature and audit still verifies. Only on the root node.",
+       with(node_flags, {"officer", "case", "decision", "ground"}),
+       {},
+       {"officer", "case", "decision", "ground"},
+       0,
+       0,
+       EraseCmd},
+      {"erasures",
+       "[--dir DIR] [--case CODE]",
+       "Lists the erasures this node holds: when, by which decision, which holders have "
+       "destroyed the key (signed key.destroyed) and which have not yet.",
+       with(node_flags, {"case"}),
+       {},
+       {},
+       0,
+       0,
+       ErasuresCmd},
       {"directory show",
        "[--dir DIR]",
        "Prints the units tree as the node holds it now.",

@@ -1,0 +1,128 @@
+#include "core/domain/personal_data.h"
+
+#include "core/domain/access_log.h"
+#include "core/domain/event_schema.h"
+#include "core/domain/routing.h"
+
+namespace hoso {
+
+ShownField ShowField(const Store& store, std::string_view case_code, std::string_view field,
+                     std::string_view raw) {
+  ShownField out;
+  auto plain = store.OpenField(case_code, field, raw);
+  if (!plain.ok()) {
+    if (plain.status().code() == Code::kFailedPrecondition) {
+      out.hidden = ShownField::Hidden::kErased;
+      auto erasure = store.ErasureOf(case_code);
+      if (erasure.ok()) out.erasure = *erasure;
+    } else if (plain.status().code() == Code::kNotFound) {
+      out.hidden = ShownField::Hidden::kNoKey;
+    } else {
+      out.hidden = ShownField::Hidden::kInvalid;
+    }
+    return out;
+  }
+  auto v = cbor::Decode(*plain);
+  // A sealed value was checked as sealed bytes only: what it holds meets the field's rule
+  // before anyone sees it.
+  if (!v.ok() || (*plain != raw && !CheckCaseField(field, *v).ok())) {
+    out.hidden = ShownField::Hidden::kInvalid;
+    return out;
+  }
+  out.value = std::move(v).value();
+  return out;
+}
+
+std::string_view HiddenName(ShownField::Hidden h) {
+  switch (h) {
+    case ShownField::Hidden::kNone:
+      return "";
+    case ShownField::Hidden::kErased:
+      return "erased";
+    case ShownField::Hidden::kNoKey:
+      return "no_key";
+    case ShownField::Hidden::kInvalid:
+      return "invalid";
+  }
+  return "";
+}
+
+cbor::Value ShowBody(const Store& store, std::string_view case_code, const cbor::Value& body,
+                     std::vector<std::pair<std::string, ShownField::Hidden>>* hidden) {
+  if (!body.is_map()) return body;
+  cbor::Value out = body;
+  for (size_t i = 0; i + 1 < body.items().size(); i += 2) {
+    const cbor::Value& k = body.items()[i];
+    const cbor::Value& v = body.items()[i + 1];
+    if (!k.is_text() || !v.is_bytes()) continue;
+    ShownField shown = ShowField(store, case_code, k.str(), cbor::Encode(v));
+    if (shown.hidden != ShownField::Hidden::kNone && hidden) {
+      hidden->emplace_back(k.str(), shown.hidden);
+    }
+    out.Set(k.str(), std::move(shown.value));
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> CasesOfPerson(const Store& store, std::string_view id_no) {
+  HOSO_ASSIGN_OR_RETURN(std::vector<std::string> codes, store.CaseCodes("", SIZE_MAX));
+  std::vector<std::string> out;
+  for (const std::string& code : codes) {
+    if (IsAccessCaseCode(code)) continue;
+    auto state = store.GetCaseState(code);
+    if (!state.ok()) return state.status().Annotate("case " + code);
+    const FieldState* f = state->Field("applicant");
+    const LiveWrite* w = f ? state->Winner(*f) : nullptr;
+    if (!w) continue;
+    ShownField applicant = ShowField(store, code, "applicant", w->value);
+    const cbor::Value* id = applicant.value.is_map() ? applicant.value.Find("id_no") : nullptr;
+    if (id && id->is_text() && id->str() == id_no) out.push_back(code);
+  }
+  return out;
+}
+
+Result<std::vector<Confirmation>> ErasureConfirmations(const Store& store,
+                                                       std::string_view case_code) {
+  HOSO_ASSIGN_OR_RETURN(CaseView view, store.GetCase(case_code));
+  std::vector<Confirmation> out;
+  for (const HistoryEntry& h : view.history) {
+    if (h.event.type != kKeyDestroyedType) continue;
+    out.push_back({h.event.stream.origin, HlcMillis(h.event.hlc)});
+  }
+  return out;
+}
+
+Result<size_t> ConfirmErasures(Store& store, int64_t now_ms) {
+  if (!store.options().identity) return size_t{0};
+  const std::string& me = store.options().identity->unit;
+  HOSO_ASSIGN_OR_RETURN(std::vector<Erasure> erasures, store.Erasures());
+  std::vector<CaseState> due;
+  for (const Erasure& e : erasures) {
+    std::string mark;
+    Status marked = store.GetMeta("erasure-confirmed/" + e.case_code, &mark);
+    if (marked.ok()) continue;
+    if (marked.code() != Code::kNotFound) return marked;
+    auto held = store.GetCaseState(e.case_code);
+    if (held.status().code() == Code::kNotFound) continue;  // never held here: nothing to do
+    if (!held.ok()) return held.status();
+    due.push_back(std::move(held).value());
+  }
+  if (due.empty()) return size_t{0};
+  HOSO_RETURN_IF_ERROR(store.ScrubErasedKeys());
+  const bool relay = store.DirectorySnapshot()->IsRelay(me, now_ms);
+  for (const CaseState& st : due) {
+    if (!relay) {
+      HOSO_RETURN_IF_ERROR(
+          store
+              .Append(LocalWrite{st.channel(), st.case_code(), std::string(kKeyDestroyedType),
+                                 cbor::Value::Map(), std::string(kRouterOfficer)})
+              .status()
+              .Annotate("confirming the erasure of " + st.case_code()));
+    }
+    HOSO_RETURN_IF_ERROR(
+        store.PutMeta("erasure-confirmed/" + st.case_code(), std::to_string(now_ms), true));
+  }
+  return due.size();
+}
+
+}  // namespace hoso

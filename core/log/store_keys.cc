@@ -1,0 +1,288 @@
+// Store personal data: sealed fields, case keys and erasures (core/format/sealed_field.h,
+// core/log/erasure.h, docs/privacy.md). Part of the store's implementation (core/log/store.h);
+// shared internals in core/log/store_internal.h.
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+
+#include "core/format/sealed_field.h"
+#include "core/log/erasure.h"
+#include "core/log/store.h"
+#include "core/log/store_internal.h"
+
+namespace hoso {
+
+using namespace store_internal;
+
+namespace {
+
+// The sealed bytes in a field's canonical CBOR, and their key id; nullopt when not sealed.
+std::optional<std::string_view> SealedBytes(std::string_view raw, std::string* key_id) {
+  auto bytes = cbor::BytesItem(raw);
+  if (!bytes || !ParseSealedField(*bytes, key_id)) return std::nullopt;
+  return bytes;
+}
+
+// Whether an event's bytes may hold a sealed value: a byte string long enough, starting with
+// the version byte. Hashes (32 bytes) never match, so most events skip the decode.
+bool MayHoldSealed(std::string_view event) {
+  for (size_t i = 0; i + 3 < event.size(); ++i) {
+    auto c = static_cast<uint8_t>(event[i]);
+    if (c == 0x58 && static_cast<uint8_t>(event[i + 1]) > kSealedFieldOverhead &&
+        static_cast<uint8_t>(event[i + 2]) == kSealedVersion) {
+      return true;
+    }
+    if (c == 0x59 && static_cast<uint8_t>(event[i + 3]) == kSealedVersion) return true;
+  }
+  return false;
+}
+
+std::string EncodeErasure(const Event& e, const Hash& id) {
+  cbor::Value v = cbor::Value::Map();
+  v.Set("at", cbor::Value::Uint(static_cast<uint64_t>(HlcMillis(e.hlc))));
+  v.Set("by", cbor::Value::Text(e.stream.origin));
+  v.Set("decision", cbor::Value::Text(e.body.Find("decision")->str()));
+  v.Set("ground", cbor::Value::Text(e.body.Find("ground")->str()));
+  v.Set("event", cbor::Value::Bytes(AsView(id)));
+  return cbor::Encode(v);
+}
+
+Result<Erasure> DecodeErasure(std::string_view case_code, std::string_view value) {
+  auto v = cbor::Decode(value);
+  if (!v.ok()) return v.status().Annotate("erasure record of " + std::string(case_code));
+  const cbor::Value *at = v->Find("at"), *by = v->Find("by"), *decision = v->Find("decision"),
+                    *ground = v->Find("ground"), *event = v->Find("event");
+  if (!at || !at->is_uint() || !by || !by->is_text() || !decision || !decision->is_text() ||
+      !ground || !ground->is_text() || !event || !event->is_bytes() || event->str().size() != 32) {
+    return Status::Corruption("erasure record of " + std::string(case_code) + " is malformed");
+  }
+  Erasure out;
+  out.case_code = std::string(case_code);
+  out.at_ms = static_cast<int64_t>(at->uint());
+  out.by = by->str();
+  out.decision = decision->str();
+  out.ground = ground->str();
+  out.event = HashFromView(event->str());
+  return out;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ KeyView
+
+std::optional<std::string> Store::KeyView::Key(const std::string& case_code,
+                                               const std::string& key_id) const {
+  for (const Pending* p : {self_, overlay_}) {
+    if (!p) continue;
+    if (p->erased.count(case_code)) return std::nullopt;
+    auto c = p->added_keys.find(case_code);
+    if (c == p->added_keys.end()) continue;
+    auto k = c->second.find(key_id);
+    if (k != c->second.end()) return k->second;
+  }
+  std::string key;
+  rocksdb::Status s =
+      store_->db_->Get({}, store_->cf_[kMeta], CaseKeysPrefix(case_code) + key_id, &key);
+  if (!s.ok() || key.size() != kCaseKeySize) return std::nullopt;
+  return key;
+}
+
+std::optional<std::string> Store::KeyView::Open(std::string_view case_code, std::string_view field,
+                                                std::string_view raw) const {
+  std::string key_id;
+  auto sealed = SealedBytes(raw, &key_id);
+  if (!sealed) return std::string(raw);
+  auto key = Key(std::string(case_code), key_id);
+  if (!key) return std::nullopt;
+  auto plain = OpenSealedField(*key, case_code, field, *sealed);
+  if (!plain.ok()) return std::nullopt;
+  return std::move(plain).value();
+}
+
+bool Store::KeyView::Moves(const std::string& case_code) const {
+  return self_ && (self_->added_keys.count(case_code) || self_->erased.count(case_code));
+}
+
+// ------------------------------------------------------------------ reads
+
+Status Store::ErasedMessage(std::string_view case_code) const {
+  HOSO_ASSIGN_OR_RETURN(auto erasure, ErasureOf(case_code));
+  if (!erasure) return Status::Ok();
+  return Status::FailedPrecondition("the personal data of case " + std::string(case_code) +
+                                    " were erased at " + std::to_string(erasure->at_ms) +
+                                    " ms by decision " + erasure->decision + " (" +
+                                    erasure->ground + ")");
+}
+
+Result<std::string> Store::OpenField(std::string_view case_code, std::string_view field,
+                                     std::string_view raw) const {
+  std::string key_id;
+  auto sealed = SealedBytes(raw, &key_id);
+  if (!sealed) return std::string(raw);
+  auto key = KeyView(this).Key(std::string(case_code), key_id);
+  if (!key) {
+    HOSO_RETURN_IF_ERROR(ErasedMessage(case_code));
+    return Status::NotFound("this node does not hold the key of case " + std::string(case_code));
+  }
+  return OpenSealedField(*key, case_code, field, *sealed);
+}
+
+Status Store::OpenFields(std::string_view case_code, cbor::Value* body) const {
+  if (!body->is_map()) return Status::Ok();
+  for (size_t i = 0; i + 1 < body->items().size(); i += 2) {
+    const cbor::Value& k = body->items()[i];
+    const cbor::Value& v = body->items()[i + 1];
+    if (!k.is_text() || !v.is_bytes() || !ParseSealedField(v.str())) continue;
+    HOSO_ASSIGN_OR_RETURN(std::string plain, OpenField(case_code, k.str(), cbor::Encode(v)));
+    HOSO_ASSIGN_OR_RETURN(cbor::Value opened, cbor::Decode(plain));
+    body->Set(k.str(), std::move(opened));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<CaseKey>> Store::KeysForEvents(const std::vector<std::string>& events) const {
+  std::vector<CaseKey> out;
+  std::set<std::pair<std::string, std::string>> seen;  // (case, key id)
+  KeyView held(this);
+  for (const std::string& bytes : events) {
+    if (!MayHoldSealed(bytes)) continue;
+    auto e = DecodeEvent(bytes);
+    if (!e.ok() || !e->body.is_map()) continue;
+    for (size_t i = 1; i < e->body.items().size(); i += 2) {
+      const cbor::Value& v = e->body.items()[i];
+      std::string key_id;
+      if (!v.is_bytes() || !ParseSealedField(v.str(), &key_id)) continue;
+      if (!seen.emplace(e->case_code, key_id).second) continue;
+      if (auto key = held.Key(e->case_code, key_id)) out.push_back({e->case_code, *key});
+    }
+  }
+  return out;
+}
+
+Result<std::optional<Erasure>> Store::ErasureOf(std::string_view case_code) const {
+  std::string value;
+  rocksdb::Status s = db_->Get({}, cf_[kMeta], kMetaErasedPrefix + std::string(case_code), &value);
+  if (s.IsNotFound()) return std::optional<Erasure>();
+  HOSO_RETURN_IF_ERROR(FromRocks(s, "reading the erasure of " + std::string(case_code)));
+  HOSO_ASSIGN_OR_RETURN(Erasure e, DecodeErasure(case_code, value));
+  return std::optional<Erasure>(std::move(e));
+}
+
+Result<std::vector<Erasure>> Store::Erasures() const {
+  std::vector<Erasure> out;
+  Status bad;
+  HOSO_RETURN_IF_ERROR(Scan(kMeta, kMetaErasedPrefix, PrefixUpperBound(kMetaErasedPrefix),
+                            [&](std::string_view key, std::string_view value) {
+                              auto e = DecodeErasure(key.substr(kMetaErasedPrefix.size()), value);
+                              if (!e.ok()) {
+                                bad = e.status();
+                                return false;
+                              }
+                              out.push_back(std::move(e).value());
+                              return true;
+                            }));
+  HOSO_RETURN_IF_ERROR(bad);
+  return out;
+}
+
+Status Store::ScrubErasedKeys() {
+  if (options_.read_only) return Status::FailedPrecondition("store opened read-only");
+  HOSO_RETURN_IF_ERROR(Flush());
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  return FromRocks(db_->CompactRange(co, cf_[kMeta], nullptr, nullptr),
+                   "compacting the meta family");
+}
+
+// ------------------------------------------------------------------ commits
+
+Result<std::string> Store::LocalCaseKey(Pending& p, const std::string& case_code) const {
+  if (p.erased.count(case_code)) HOSO_RETURN_IF_ERROR(ErasedMessage(case_code));
+  auto staged = p.added_keys.find(case_code);
+  if (staged != p.added_keys.end() && !staged->second.empty()) {
+    return staged->second.begin()->second;
+  }
+  std::string held;
+  HOSO_RETURN_IF_ERROR(Scan(kMeta, CaseKeysPrefix(case_code),
+                            PrefixUpperBound(CaseKeysPrefix(case_code)),
+                            [&](std::string_view, std::string_view value) {
+                              held = std::string(value);
+                              return held.size() != kCaseKeySize;
+                            }));
+  if (held.size() == kCaseKeySize) return held;
+  HOSO_RETURN_IF_ERROR(ErasedMessage(case_code).Annotate("no personal field may be written"));
+  HOSO_ASSIGN_OR_RETURN(std::string key, NewCaseKey());
+  std::string id = CaseKeyId(key);
+  p.wb.Put(cf_[kMeta], CaseKeysPrefix(case_code) + id, key);
+  p.added_keys[case_code][id] = key;
+  return key;
+}
+
+Status Store::SealLocalFields(Pending& p, Event& e) const {
+  if (options_.sealed_fields.empty() || IsSystemChannel(e.stream.channel)) return Status::Ok();
+  for (const std::string& field : options_.sealed_fields) {
+    const cbor::Value* v = e.body.Find(field);
+    // Null says "none"; bytes were sealed already (by whoever copied them here).
+    if (!v || v->is_null() || v->is_bytes()) continue;
+    HOSO_ASSIGN_OR_RETURN(std::string key, LocalCaseKey(p, e.case_code));
+    HOSO_ASSIGN_OR_RETURN(std::string sealed, SealField(key, e.case_code, field, cbor::Encode(*v)));
+    e.body.Set(field, cbor::Value::Bytes(sealed));
+  }
+  return Status::Ok();
+}
+
+Status Store::StageKeys(Pending& p, const std::vector<CaseKey>& keys,
+                        const Pending* overlay) const {
+  KeyView held(this, &p, overlay);
+  for (const CaseKey& k : keys) {
+    // Keys travel with their cases' events: one for a case this batch does not carry is
+    // not stored (a peer may not fill the meta family with keys of nothing).
+    if (k.key.size() != kCaseKeySize || !p.cases.count(k.case_code)) continue;
+    std::string id = CaseKeyId(k.key);
+    if (held.Key(k.case_code, id)) continue;
+    HOSO_ASSIGN_OR_RETURN(auto erasure, ErasureOf(k.case_code));
+    if (erasure) continue;
+    size_t count = p.added_keys[k.case_code].size();
+    HOSO_RETURN_IF_ERROR(
+        Scan(kMeta, CaseKeysPrefix(k.case_code), PrefixUpperBound(CaseKeysPrefix(k.case_code)),
+             [&](std::string_view, std::string_view) { return ++count < kMaxKeysPerCase; }));
+    if (count >= kMaxKeysPerCase) continue;
+    p.wb.Put(cf_[kMeta], CaseKeysPrefix(k.case_code) + id, k.key);
+    p.added_keys[k.case_code][id] = k.key;
+  }
+  for (auto it = p.added_keys.begin(); it != p.added_keys.end();) {
+    it = it->second.empty() ? p.added_keys.erase(it) : std::next(it);
+  }
+  return Status::Ok();
+}
+
+Status Store::StageErasures(Pending& p) const {
+  for (const Event& e : p.erasure_events) {
+    const std::string& code = e.case_code;
+    if (!p.erased.insert(code).second) continue;
+    HOSO_ASSIGN_OR_RETURN(auto erasure, ErasureOf(code));
+    if (!erasure)
+      p.wb.Put(cf_[kMeta], kMetaErasedPrefix + code, EncodeErasure(e, Sha256(EncodeEvent(e))));
+    const std::string prefix = CaseKeysPrefix(code);
+    HOSO_RETURN_IF_ERROR(
+        Scan(kMeta, prefix, PrefixUpperBound(prefix), [&](std::string_view key, std::string_view) {
+          p.wb.Delete(cf_[kMeta], rocksdb::Slice(key.data(), key.size()));
+          return true;
+        }));
+    p.added_keys.erase(code);
+    if (p.cases.count(code)) continue;
+    // A held case's index is taken again without the keys (its name leaves the search).
+    std::string value;
+    rocksdb::Status read = db_->Get({}, cf_[kCases], code, &value);
+    if (read.IsNotFound()) continue;
+    HOSO_RETURN_IF_ERROR(FromRocks(read, "reading case " + code));
+    HOSO_ASSIGN_OR_RETURN(CaseState st, ParseCaseRecord(value, nullptr));
+    Touched t;
+    HOSO_RETURN_IF_ERROR(InitCase(code, st.channel(), read, value, &t));
+    p.cases.emplace(code, std::move(t));
+  }
+  return Status::Ok();
+}
+
+}  // namespace hoso
