@@ -5,30 +5,51 @@
 #include <set>
 
 #include "core/format/chain_verifier.h"
+#include "core/format/node_seal.h"
+#include "core/format/sealed_field.h"
 #include "core/log/directory.h"
 
 namespace hoso::sync {
 namespace {
 
 constexpr std::string_view kMagic = "hoso/bundle/v1";
-constexpr uint64_t kOrigin = 1, kBatch = 2, kTrailer = 3;
+// v2: a bundle with case keys (record kind 4), which a v1 reader would refuse.
+constexpr std::string_view kMagicKeys = "hoso/bundle/v2";
+constexpr uint64_t kOrigin = 1, kBatch = 2, kTrailer = 3, kKeys = 4;
+constexpr size_t kMaxKeyRecipients = 16;
 constexpr size_t kBatchEvents = 1000;
 
 cbor::Limits ItemLimits() {
   cbor::Limits l;
   l.max_input = 128u << 20;
   l.max_depth = 4;
-  l.max_string = std::max<size_t>(kMaxEventBytes, 64 * 1024);
+  // An event is at most kMaxEventBytes (checked again below); a keys record holds up to a
+  // batch's 1,000 keys, some 70 KB sealed.
+  l.max_string = std::max<size_t>(kMaxEventBytes, 128 * 1024);
   l.max_collection = 4096;
   l.max_items = 1u << 16;
   return l;
 }
 
+struct SealedFor {
+  std::string recipient;
+  uint64_t recipient_epoch = 0;
+  std::string sealed;
+};
+using SealedKeys = std::vector<SealedFor>;  // empty when the batch has none
+
 struct Parsed {
   BundleSummary summary;
   std::vector<OriginMsg> origins;
   std::vector<Batch> batches;
+  std::vector<SealedKeys> keys;  // one per batch
 };
+
+// What a keys record's seal authenticates besides its bytes: whom it is for.
+std::string KeysAad(const std::string& recipient, uint64_t epoch) {
+  return "hoso/bundle/keys" + std::string(1, '\0') + recipient + std::string(1, '\0') +
+         std::to_string(epoch);
+}
 
 Status Bad(size_t offset, const std::string& what) {
   return Status::InvalidArgument("bundle: item at byte " + std::to_string(offset) + ": " + what);
@@ -39,8 +60,9 @@ bool IsText(const cbor::Value& v) { return v.is_text(); }
 Result<Parsed> Parse(std::string_view bytes) {
   Parsed out;
   size_t pos = 0;
-  bool header = false, trailer = false;
+  bool header = false, trailer = false, v2 = false;
   uint64_t events = 0;
+  std::optional<SealedKeys> pending_keys;  // a keys record, for the batch that follows
   const cbor::Limits limits = ItemLimits();
   while (pos < bytes.size()) {
     if (trailer) return Bad(pos, "bytes after the trailer");
@@ -51,10 +73,11 @@ Result<Parsed> Parse(std::string_view bytes) {
     if (!v.is_array() || v.size() == 0) return Bad(pos, "not an array record");
     const auto& f = v.items();
     if (!header) {
-      if (f.size() != 5 || !IsText(f[0]) || f[0].str() != kMagic || !IsText(f[1]) ||
-          !IsText(f[2]) || !f[3].is_uint() || !f[4].is_uint()) {
-        return Bad(pos, "not a hoso bundle header (hoso/bundle/v1)");
+      if (f.size() != 5 || !IsText(f[0]) || (f[0].str() != kMagic && f[0].str() != kMagicKeys) ||
+          !IsText(f[1]) || !IsText(f[2]) || !f[3].is_uint() || !f[4].is_uint()) {
+        return Bad(pos, "not a hoso bundle header (hoso/bundle/v1 or v2)");
       }
+      v2 = f[0].str() == kMagicKeys;
       out.summary.scope = f[1].str();
       out.summary.exporter = f[2].str();
       out.summary.exporter_epoch = f[3].uint();
@@ -77,13 +100,32 @@ Result<Parsed> Parse(std::string_view bytes) {
       b.stream = {f[1].str(), f[2].str(), f[3].uint()};
       for (const auto& e : f[6].items()) {
         if (!e.is_bytes()) return Bad(pos, "an event that is not a byte string");
+        if (e.str().size() > kMaxEventBytes) return Bad(pos, "an event over the size limit");
         b.events.push_back(e.str());
       }
       b.head = {b.stream, f[4].uint(), Sha256(b.events.back()), f[5].str()};
       if (b.head.seq < b.events.size()) return Bad(pos, "head seq below the batch's size");
       events += b.events.size();
       out.batches.push_back(std::move(b));
+      out.keys.push_back(pending_keys.value_or(SealedKeys()));
+      pending_keys.reset();
+    } else if (f[0].uint() == kKeys) {
+      if (!v2 || pending_keys || f.size() != 2 || !f[1].is_array() || f[1].size() == 0 ||
+          f[1].size() > kMaxKeyRecipients) {
+        return Bad(pos, "malformed keys record (one, in a v2 bundle, before its batch)");
+      }
+      SealedKeys k;
+      for (const auto& r : f[1].items()) {
+        if (!r.is_array() || r.size() != 3 || !IsText(r.items()[0]) || !r.items()[1].is_uint() ||
+            !r.items()[2].is_bytes() || r.items()[2].str().empty()) {
+          return Bad(pos, "malformed keys record entry");
+        }
+        k.push_back({r.items()[0].str(), r.items()[1].uint(), r.items()[2].str()});
+      }
+      pending_keys = std::move(k);
+      ++out.summary.key_records;
     } else if (f[0].uint() == kTrailer) {
+      if (pending_keys) return Bad(pos, "a keys record with no batch after it");
       if (f.size() != 4 || !f[1].is_uint() || !f[2].is_uint() || !f[3].is_bytes()) {
         return Bad(pos, "malformed trailer");
       }
@@ -112,6 +154,95 @@ Result<Parsed> Parse(std::string_view bytes) {
 
 void Append(std::string* out, const cbor::Value& v) { out->append(cbor::Encode(v)); }
 
+struct Recipient {
+  std::string unit;
+  uint64_t epoch = 0;
+  std::string public_key;
+};
+
+// The nodes that may hold the scope's cases (the scope rule: its unit and the unit's
+// ancestors), each at its newest epoch whose key this store holds.
+std::vector<Recipient> Recipients(const Store& store, const std::string& scope, int64_t now) {
+  std::vector<Recipient> out;
+  auto dir = store.DirectorySnapshot();
+  std::string unit = scope;
+  for (int depth = 0; depth < 64 && !unit.empty() && dir->Exists(unit, now); ++depth) {
+    std::optional<Recipient> newest;
+    std::string prefix = "origin/" + unit + std::string(1, '\0');
+    Status s = store.ScanMeta(prefix, [&](std::string_view key, std::string_view value) {
+      if (key.size() == prefix.size() + 8 && value.size() == 32) {
+        newest = Recipient{unit, GetBig64(key.substr(prefix.size())), std::string(value)};
+      }
+      return true;
+    });
+    if (s.ok() && newest && out.size() < kMaxKeyRecipients) out.push_back(std::move(*newest));
+    auto parent = dir->ParentAt(unit, now);
+    if (!parent) break;
+    unit = *parent;
+  }
+  return out;
+}
+
+// The keys record of a batch: the keys of its sealed values, sealed to each recipient.
+Result<std::optional<cbor::Value>> KeysRecord(const Store& store, const Batch& b,
+                                              const std::vector<Recipient>& recipients,
+                                              uint64_t* count) {
+  if (recipients.empty()) return std::optional<cbor::Value>();
+  HOSO_ASSIGN_OR_RETURN(std::vector<CaseKey> keys, store.KeysForEvents(b.events));
+  if (keys.empty()) return std::optional<cbor::Value>();
+  cbor::Value list = cbor::Value::Array();
+  for (const CaseKey& k : keys) {
+    cbor::Value e = cbor::Value::Array();
+    e.Append(cbor::Value::Text(k.case_code));
+    e.Append(cbor::Value::Bytes(k.key));
+    list.Append(std::move(e));
+  }
+  const std::string plain = cbor::Encode(list);
+  cbor::Value sealed_for = cbor::Value::Array();
+  for (const Recipient& to : recipients) {
+    HOSO_ASSIGN_OR_RETURN(std::string sealed,
+                          SealToNode(to.public_key, plain, KeysAad(to.unit, to.epoch)));
+    cbor::Value e = cbor::Value::Array();
+    e.Append(cbor::Value::Text(to.unit));
+    e.Append(cbor::Value::Uint(to.epoch));
+    e.Append(cbor::Value::Bytes(sealed));
+    sealed_for.Append(std::move(e));
+  }
+  *count += keys.size();
+  cbor::Value r = cbor::Value::Array();
+  r.Append(cbor::Value::Uint(kKeys));
+  r.Append(std::move(sealed_for));
+  return std::optional<cbor::Value>(std::move(r));
+}
+
+// The keys of a batch's record, opened with this node's key; none when it is for another.
+Result<std::vector<CaseKey>> OpenKeys(const Store& store, const SealedKeys& keys) {
+  std::vector<CaseKey> out;
+  const auto& me = store.options().identity;
+  const SealedFor* mine = nullptr;
+  for (const SealedFor& k : keys) {
+    if (me && me->unit == k.recipient && me->epoch == k.recipient_epoch) mine = &k;
+  }
+  if (!mine) return out;
+  HOSO_ASSIGN_OR_RETURN(
+      std::string plain,
+      OpenAsNode(me->key, mine->sealed, KeysAad(mine->recipient, mine->recipient_epoch)));
+  cbor::Limits limits;
+  limits.max_depth = 3;  // the list, an entry, its items
+  limits.max_collection = kMaxKeysPerMessage;
+  HOSO_ASSIGN_OR_RETURN(cbor::Value list, cbor::Decode(plain, limits));
+  if (!list.is_array()) return Status::InvalidArgument("keys record: not an array");
+  for (const cbor::Value& e : list.items()) {
+    if (!e.is_array() || e.items().size() != 2 || !e.items()[0].is_text() ||
+        !e.items()[1].is_bytes() || e.items()[1].str().size() != kCaseKeySize ||
+        !ValidateName("case", e.items()[0].str()).ok()) {
+      return Status::InvalidArgument("keys record: malformed entry");
+    }
+    out.push_back({e.items()[0].str(), e.items()[1].str()});
+  }
+  return out;
+}
+
 // The streams `held` beyond `since`, labelled `scope` in the header.
 Result<std::string> Export(const Store& store, const std::string& scope, const VersionVector& held,
                            const VersionVector& since, int64_t now, BundleSummary* summary) {
@@ -127,15 +258,7 @@ Result<std::string> Export(const Store& store, const std::string& scope, const V
   });
   const Identity* me = store.options().identity ? &*store.options().identity : nullptr;
   BundleSummary sum{scope, me ? me->unit : "", me ? me->epoch : 0, now};
-  std::string out;
-  cbor::Value header = cbor::Value::Array();
-  header.Append(cbor::Value::Text(kMagic));
-  header.Append(cbor::Value::Text(scope));
-  header.Append(cbor::Value::Text(sum.exporter));
-  header.Append(cbor::Value::Uint(sum.exporter_epoch));
-  header.Append(cbor::Value::Uint(static_cast<uint64_t>(now)));
-  Append(&out, header);
-
+  std::string out;  // the origins, then the records of the batches
   std::vector<Batch> batches;
   std::set<std::pair<std::string, uint64_t>> origins;
   for (const auto& stream : order) {
@@ -161,7 +284,18 @@ Result<std::string> Export(const Store& store, const std::string& scope, const V
     o.Append(cbor::Value::Text(store.OriginCertificate(unit, epoch)));
     Append(&out, o);
   }
+  // The case keys of each batch go just before it, sealed to the node of the unit the bundle
+  // is for (none when this store holds no key of that unit: its names stay unreadable there
+  // until it syncs).
+  const std::vector<Recipient> recipients =
+      scope == kSystemScope ? std::vector<Recipient>() : Recipients(store, scope, now);
+  std::string records;
   for (const auto& b : batches) {
+    HOSO_ASSIGN_OR_RETURN(auto keys, KeysRecord(store, b, recipients, &sum.keys));
+    if (keys) {
+      Append(&records, *keys);
+      ++sum.key_records;
+    }
     cbor::Value r = cbor::Value::Array();
     r.Append(cbor::Value::Uint(kBatch));
     r.Append(cbor::Value::Text(b.stream.channel));
@@ -172,9 +306,18 @@ Result<std::string> Export(const Store& store, const std::string& scope, const V
     cbor::Value events = cbor::Value::Array();
     for (const auto& e : b.events) events.Append(cbor::Value::Bytes(e));
     r.Append(std::move(events));
-    Append(&out, r);
+    Append(&records, r);
     sum.events += b.events.size();
   }
+  out += records;
+  // A v1 reader refuses a keys record: a bundle with some says it is v2.
+  cbor::Value header = cbor::Value::Array();
+  header.Append(cbor::Value::Text(sum.key_records > 0 ? kMagicKeys : kMagic));
+  header.Append(cbor::Value::Text(scope));
+  header.Append(cbor::Value::Text(sum.exporter));
+  header.Append(cbor::Value::Uint(sum.exporter_epoch));
+  header.Append(cbor::Value::Uint(static_cast<uint64_t>(now)));
+  out = cbor::Encode(header) + out;
   sum.batches = batches.size();
   sum.origins = origins.size();
   cbor::Value trailer = cbor::Value::Array();
@@ -271,9 +414,18 @@ Result<ImportStats> ImportBundle(Store& store, std::string_view bytes,
                               s.message());
     }
   }
-  for (const auto& b : p.batches) {
+  for (size_t i = 0; i < p.batches.size(); ++i) {
+    const Batch& b = p.batches[i];
     IngestStats st;
-    Status s = store.Ingest(b, &st);
+    auto keys = OpenKeys(store, p.keys[i]);
+    if (!keys.ok()) {
+      stats.refused.push_back("case keys before " + b.stream.ToString() + " up to seq " +
+                              std::to_string(b.head.seq) + ": " + keys.status().message());
+    } else {
+      stats.keys += keys->size();
+    }
+    if (!p.keys[i].empty() && keys.ok() && keys->empty()) ++stats.keys_for_another;
+    Status s = store.Ingest(b, &st, keys.ok() ? std::move(keys).value() : std::vector<CaseKey>{});
     if (!s.ok()) {
       stats.refused.push_back(b.stream.ToString() + " up to seq " + std::to_string(b.head.seq) +
                               ": " + s.message());

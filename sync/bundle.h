@@ -2,12 +2,19 @@
 //
 // A bundle is a CBOR sequence (RFC 8742) of canonical items (docs/bundle-format.md):
 //
-//   bundle  = header *origin *batch trailer
-//   header  = ["hoso/bundle/v1", scope: tstr, exporter: tstr, exporter_epoch: uint,
-//              created_ms: uint]
+//   bundle  = header *origin *([keys] batch) trailer
+//   header  = [magic, scope: tstr, exporter: tstr, exporter_epoch: uint, created_ms: uint]
+//   magic   = "hoso/bundle/v1" | "hoso/bundle/v2"    ; v2: it holds keys records
 //   origin  = [1, unit: tstr, epoch: uint, public_key: bstr .size 32, certificate: tstr]
 //   batch   = [2, channel: tstr, origin: tstr, epoch: uint, head_seq: uint,
 //              signature: bstr .size 64, events: [+ bstr]]   ; events end at head_seq
+//   keys    = [4, [1*16 [recipient: tstr, recipient_epoch: uint, sealed: bstr]]]
+//             ; for the batch that follows it
+//   sealed  = SealToNode(recipient's node key, canonical [+ [case: tstr, key: bstr .size 32]],
+//                        aad = "hoso/bundle/keys" 0x00 recipient 0x00 decimal(epoch))
+//             (core/format/node_seal.h): the case keys of the batch's sealed fields, sealed
+//             to each node that may hold the scope (its unit and the unit's ancestors, those
+//             whose node key the exporter holds), which alone can open them
 //   trailer = [3, batches: uint, events: uint, digest: bstr .size 32]
 //   digest  = SHA-256 of every byte before the trailer
 //
@@ -34,6 +41,7 @@ struct BundleSummary {
   uint64_t exporter_epoch = 0;
   int64_t created_ms = 0;
   uint64_t origins = 0, streams = 0, batches = 0, events = 0;
+  uint64_t keys = 0, key_records = 0;  // case keys sealed to the scope's node (export)
 };
 
 // The streams of `scope_unit`'s scope (and the system channels) beyond what `since` holds.
@@ -45,6 +53,8 @@ constexpr std::string_view kSystemScope = "$system";
 struct ImportStats {
   BundleSummary bundle;
   uint64_t applied = 0, duplicates = 0;
+  uint64_t keys = 0;                 // case keys opened (the store keeps those of its batches)
+  uint64_t keys_for_another = 0;     // keys records sealed to another node than this one
   std::vector<std::string> refused;  // batches not stored, each with its reason
 };
 

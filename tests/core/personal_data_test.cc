@@ -7,6 +7,7 @@
 
 #include "core/audit/audit.h"
 #include "core/domain/case_index.h"
+#include "core/format/node_seal.h"
 #include "core/format/sealed_field.h"
 #include "core/log/erasure.h"
 #include "tests/testing/testing.h"
@@ -297,4 +298,21 @@ TEST_CASE("erasure: only the root may erase, and the event must say why", "[priv
   CHECK(no_ground.status().code() == Code::kInvalidArgument);
   CHECK_THAT(no_ground.status().message(), Catch::Contains("body.ground"));
   CHECK(t.province->store->Erasures().value().empty());
+}
+
+TEST_CASE("node seal: only the node whose key it names opens it", "[privacy]") {
+  SigningKey commune = testing::KeyFor(30280), other = testing::KeyFor(30283);
+  auto sealed = SealToNode(commune.public_key(), "khoá của hồ sơ", "aad");
+  REQUIRE(sealed.ok());
+  CHECK(sealed->find("khoá") == std::string::npos);
+  CHECK(OpenAsNode(commune, *sealed, "aad").value() == "khoá của hồ sơ");
+  CHECK(OpenAsNode(other, *sealed, "aad").status().code() == Code::kCorruption);
+  CHECK(OpenAsNode(commune, *sealed, "other aad").status().code() == Code::kCorruption);
+  std::string altered = *sealed;
+  altered[40] ^= 1;
+  CHECK_FALSE(OpenAsNode(commune, altered, "aad").ok());
+  // Two seals of the same bytes share nothing (a fresh ephemeral key each).
+  CHECK(SealToNode(commune.public_key(), "khoá của hồ sơ", "aad").value().substr(0, 32) !=
+        sealed->substr(0, 32));
+  CHECK_FALSE(NodeX25519Public(std::string(31, 'x')).ok());
 }

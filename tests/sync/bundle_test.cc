@@ -266,3 +266,50 @@ TEST_CASE("bundle: the set-up bundle is the root's system channels, checked whol
   CHECK(b.CommitCounter() == before);
   CHECK(b.DirectorySnapshot()->size() == 0);
 }
+
+TEST_CASE("bundle: case keys travel sealed to the scope's nodes, names never in clear",
+          "[sync][bundle][privacy]") {
+  Offices o;
+  auto setup = ExportBundle(*o.province->store, "30280", {});
+  REQUIRE(setup.ok());
+  REQUIRE(ImportBundle(*o.commune->store, *setup, o.verify).ok());
+  o.Receive(*o.commune->store, 0, 5);
+  // Up to the province, by post.
+  BundleSummary sum;
+  auto up = ExportBundle(*o.commune->store, "30280", {}, &sum);
+  REQUIRE(up.ok());
+  CHECK(sum.keys == 5);
+  CHECK(sum.key_records == 1);
+  CHECK(up->find("hoso/bundle/v2") != std::string::npos);
+  CHECK(up->find("Phan Văn Sơn") == std::string::npos);
+  CHECK(up->find("phan van son") == std::string::npos);
+  CHECK(VerifyBundle(*up, o.verify, nullptr).value().empty());
+  auto in = ImportBundle(*o.province->store, *up, o.verify);
+  REQUIRE(in.ok());
+  CHECK(in->refused.empty());
+  CHECK(in->keys == 5);
+  auto st = o.province->store->GetCaseState("30280-C3");
+  REQUIRE(st.ok());
+  auto name = o.province->store->OpenField("30280-C3", "applicant",
+                                           st->Winner(*st->Field("applicant"))->value);
+  REQUIRE(name.ok());
+  CHECK(name->find("Phan Văn Sơn 3") != std::string::npos);
+
+  // Another node holds none of those keys: it stores the events and cannot read the names.
+  auto stranger = testing::OpenTestNode(o.dir.Sub("30283"), "30283");
+  REQUIRE(ImportBundle(*stranger->store, *setup, o.verify).ok());
+  auto theirs = ImportBundle(*stranger->store, *up, o.verify);
+  REQUIRE(theirs.ok());
+  CHECK(theirs->keys == 0);
+  CHECK(theirs->keys_for_another == 1);
+  CHECK(stranger->store
+            ->OpenField("30280-C3", "applicant", st->Winner(*st->Field("applicant"))->value)
+            .status()
+            .code() == Code::kNotFound);
+
+  // A keys record altered on the stick: the digest refuses the file before anything is stored.
+  std::string altered = *up;
+  size_t at = altered.find("hoso/bundle/v2") + 200;
+  altered[at] ^= 1;
+  CHECK_FALSE(ImportBundle(*o.province->store, altered, o.verify).ok());
+}
