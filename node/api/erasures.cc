@@ -74,35 +74,62 @@ HttpResponse LocalApi::Erasures(Call& call) {
 HttpResponse LocalApi::Erase(Call& call) {
   if (auto e = RootOnly("erasures")) return *e;
   json::object in;
-  if (auto e = ParseBody(call.req, {"officer", "case", "decision", "ground"}, &in)) return *e;
-  std::string officer, code, decision, ground;
+  if (auto e = ParseBody(call.req, {"officer", "case", "person", "decision", "ground"}, &in)) {
+    return *e;
+  }
+  std::string officer, code, person, decision, ground;
   if (auto e = TextField(in, "officer", "officer", true, api::kMaxShortText, &officer)) return *e;
   if (auto e = ReferenceOfficer(officer)) return *e;
-  if (auto e = TextField(in, "case", "case", true, api::kMaxShortText, &code)) return *e;
+  if (auto e = TextField(in, "case", "case", false, api::kMaxShortText, &code)) return *e;
+  if (auto e = TextField(in, "person", "person", false, 12, &person)) return *e;
+  if (code.empty() == person.empty()) {
+    return Error(400, "invalid", "case", "give the case, or the person's ID number, not both",
+                 "Nhập mã hồ sơ hoặc số định danh cá nhân (một trong hai).");
+  }
   if (auto e = TextField(in, "decision", "decision", true, kMaxErasureDecision, &decision)) {
     return *e;
   }
   if (auto e = TextField(in, "ground", "ground", true, kMaxErasureGround, &ground)) return *e;
-  auto state = store_->GetCaseState(code);
-  if (!state.ok()) {
-    if (state.status().code() != Code::kNotFound) return FromStatus(state.status());
-    return Error(404, "not_found", "case", "case " + code + " is not held here",
-                 "Không tìm thấy hồ sơ " + code + ".");
+  std::vector<std::string> codes;
+  if (!person.empty()) {
+    // The root holds every case: the person's are found by their opened applicant.
+    auto found = CasesOfPerson(*store_, person);
+    if (!found.ok()) return FromStatus(found.status());
+    codes = std::move(found).value();
+  } else {
+    auto state = store_->GetCaseState(code);
+    if (!state.ok() && state.status().code() != Code::kNotFound) {
+      return FromStatus(state.status());
+    }
+    if (state.ok()) codes.push_back(code);
+  }
+  if (codes.empty()) {
+    return Error(
+        404, "not_found", person.empty() ? "case" : "person",
+        "no case of that " + std::string(person.empty() ? "code" : "person") + " is held here",
+        person.empty() ? "Không tìm thấy hồ sơ " + code + "."
+                       : "Không có hồ sơ nào của người có số định danh " + person + ".");
   }
   // From the check to the commit: the first erasure of a case stands; a second answers 409.
   std::lock_guard lock(reference_writes_mu_);
-  auto held = store_->ErasureOf(code);
-  if (!held.ok()) return FromStatus(held.status());
-  if (*held) {
-    return Error(409, "exists", "case", "case " + code + " is already erased",
-                 "Dữ liệu cá nhân của hồ sơ " + code + " đã được xoá.");
-  }
-  auto appended =
-      store_->Append(LocalWrite{std::string(kErasureChannel), code, std::string(kEraseType),
+  std::vector<LocalWrite> writes;
+  json::array erased;
+  for (const std::string& c : codes) {
+    auto held = store_->ErasureOf(c);
+    if (!held.ok()) return FromStatus(held.status());
+    if (*held) continue;
+    writes.push_back(LocalWrite{std::string(kErasureChannel), c, std::string(kEraseType),
                                 ErasureBody(decision, ground), officer});
+    erased.push_back(json::value(c));
+  }
+  if (writes.empty()) {
+    return Error(409, "exists", person.empty() ? "case" : "person", "already erased",
+                 "Dữ liệu cá nhân này đã được xoá.");
+  }
+  auto appended = store_->Append(std::move(writes));
   if (!appended.ok()) return FromStatus(appended.status());
-  return Json(201, json::object{{"case", code},
-                                {"at", FormatTime(HlcMillis(appended->hlc))},
+  return Json(201, json::object{{"cases", std::move(erased)},
+                                {"at", FormatTime(HlcMillis(appended->front().hlc))},
                                 {"decision", decision},
                                 {"ground", ground}});
 }

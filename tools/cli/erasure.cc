@@ -13,10 +13,13 @@ namespace hoso::cli {
 namespace json = boost::json;
 
 int EraseCmd(const Args& a) {
-  json::object req{{"officer", a.Get("officer")},
-                   {"case", a.Get("case")},
-                   {"decision", a.Get("decision")},
-                   {"ground", a.Get("ground")}};
+  if (a.Has("case") == a.Has("person")) {
+    return Fail(kUsage, "give --case CODE or --person ID_NUMBER (hoso erase --help)");
+  }
+  json::object req{
+      {"officer", a.Get("officer")}, {"decision", a.Get("decision")}, {"ground", a.Get("ground")}};
+  if (a.Has("case")) req["case"] = a.Get("case");
+  if (a.Has("person")) req["person"] = a.Get("person");
   json::value out;
   if (int rc = CallNode(a, "POST", "/v1/erasures", json::serialize(req), &out); rc != kOk) {
     return rc;
@@ -28,11 +31,17 @@ int EraseCmd(const Args& a) {
   Answer answer(out);
   auto at = answer.Field("at");
   if (!at.ok()) return BadAnswer(at.status());
+  auto cases = answer.Elements("cases");
+  if (!cases.ok()) return BadAnswer(cases.status());
+  std::string list;
+  for (const Answer& c : *cases) {
+    auto code = c.Text();
+    if (code.ok()) list += (list.empty() ? "" : ", ") + *code;
+  }
   std::printf(
-      "Đã ghi quyết định xoá dữ liệu cá nhân của hồ sơ %s lúc %s (quyết định %s). Mỗi máy "
-      "đang giữ hồ sơ sẽ huỷ khoá khi nhận được và ký xác nhận; xem: hoso erasures --case %s\n",
-      answer.Str("case").c_str(), Local(at->value()).c_str(), answer.Str("decision").c_str(),
-      answer.Str("case").c_str());
+      "Đã ghi quyết định xoá dữ liệu cá nhân (quyết định %s) lúc %s cho hồ sơ: %s. Mỗi máy "
+      "đang giữ hồ sơ sẽ huỷ khoá khi nhận được và ký xác nhận; xem: hoso erasures\n",
+      answer.Str("decision").c_str(), Local(at->value()).c_str(), list.c_str());
   return kOk;
 }
 

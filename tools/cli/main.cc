@@ -353,14 +353,16 @@ std::vector<Command> Commands() {
        0,
        RevokeCmd},
       {"erase",
-       "[--dir DIR] --officer ID --case CODE --decision TEXT --ground TEXT",
-       "Erases the personal data of a case (Law 91/2025): a decision signed by the root in the "
-       "$erasure channel. Every node holding the case destroys its key when it receives it, so "
+       "[--dir DIR] --officer ID (--case CODE | --person ID_NUMBER) --decision TEXT --ground "
+       "TEXT",
+       "Erases the personal data of a case, or of every case of a person (Law 91/2025): a "
+       "decision signed by the root in the $erasure channel. Every node holding the case destroys "
+       "its key when it receives it, so "
        "the name, ID number and address can no longer be read anywhere, while every chain, "
        "signature and audit still verifies. Only on the root node.",
-       with(node_flags, {"officer", "case", "decision", "ground"}),
+       with(node_flags, {"officer", "case", "person", "decision", "ground"}),
        {},
-       {"officer", "case", "decision", "ground"},
+       {"officer", "decision", "ground"},
        0,
        0,
        EraseCmd},
