@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/base/text.h"
+#include "core/domain/access_log.h"
 #include "core/domain/case_index.h"
 #include "core/domain/case_rules.h"
 #include "core/domain/event_schema.h"
@@ -417,6 +418,7 @@ HttpResponse LocalApi::ListCases(Call& call) {
   json::array out;
   size_t matched = 0;
   for (const auto& code : candidates) {
+    if (IsAccessCaseCode(code)) continue;  // the read log's cases: no clerk's work
     auto st = store_->GetCaseState(code);
     if (!st.ok()) continue;
     std::string s = st->TextOr("status", "");

@@ -199,11 +199,18 @@ TEST_CASE("read log: the API records who read a case or a list, why, and from wh
   CHECK(reads[2].cases == std::vector<std::string>{"89-251124-0002"});
   CHECK(reads[2].purpose == "tra cứu");
   CHECK(reads[3].officer == "api-token:cb.minh");
-  // Reading the read log's case is not recorded as a read.
+  // Reading the read log's case is not recorded as a read, and no list shows it.
   CHECK(get("/v1/cases/" + r.today).status == 200);
   CHECK(log.counts().queued == 0);
+  for (const char* list : {"/v1/cases", "/v1/cases?office=89"}) {
+    auto all = get(list);
+    REQUIRE(all.status == 200);
+    CHECK_THAT(all.body, Catch::Contains("89-251124-0001"));
+    CHECK(all.body.find("-access-") == std::string::npos);
+  }
+  REQUIRE(log.Flush().ok());  // those lists' reads
   CHECK_THAT(api.Handle({"GET", "/metrics", std::string("Bearer ") + kToken}).body,
-             Catch::Contains("hoso_read_log_recorded_total 4\n"));
+             Catch::Contains("hoso_read_log_recorded_total 8\n"));
 }
 
 TEST_CASE("read log: a read returns while the flush is held", "[node][read_log][api]") {
