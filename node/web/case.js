@@ -14,8 +14,9 @@ export const STATUS = {
 };
 const CHANNEL = { counter: "Trực tiếp tại quầy", online: "Trực tuyến", postal: "Qua bưu điện" };
 
-async function getCase(code) {
-  const c = obj(await api("GET", "/v1/cases/" + encodeURIComponent(code)));
+// `view` names the screen in the node's read log (docs/privacy.md): "case" or "slip".
+async function getCase(code, view = "case") {
+  const c = obj(await api("GET", "/v1/cases/" + encodeURIComponent(code) + "?view=" + view));
   const f = obj(c.fields);
   return { c, f, a: obj(f.applicant), history: arr(c.history).map(obj) };
 }
@@ -23,7 +24,7 @@ async function getCase(code) {
 // ---- receipt and appointment slip (Form 01)
 
 export async function viewSlip(main, code) {
-  const { c, f, a, history } = await getCase(code);
+  const { c, f, a, history } = await getCase(code, "slip");
   const node = obj(session.node);
   const docs = arr(f.documents).map(obj).map((d, i) => el("tr", {},
     el("td", {}, String(i + 1)), el("td", {}, str(d.name)),
