@@ -36,6 +36,13 @@ TEST_CASE("hoso audit reads: a clerk's reads at a commune are listed at the prov
   REQUIRE(found.ok());
   REQUIRE(found->at("count").as_int64() == 1);
 
+  // An officer of the province reads it there too, once it has arrived: recorded in the
+  // province's own channel.
+  REQUIRE(net->WaitConverged(20s).ok());
+  REQUIRE(
+      net->Call("89", "GET", "/v1/cases/" + code + "?officer=cb.minh&purpose=ki%E1%BB%83m%20tra")
+          .ok());
+
   // Written within the flush period, then synced up like any case of the commune.
   auto reads = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {"audit", "reads", "--data", province});
@@ -48,10 +55,10 @@ TEST_CASE("hoso audit reads: a clerk's reads at a commune are listed at the prov
         auto r = reads({"--case", code});
         if (r.rc != 0) return false;
         listed = Json(r).at("reads").as_array();
-        return listed.size() >= 2;
+        return listed.size() >= 3;
       },
       30s));
-  REQUIRE(listed.size() == 2);
+  REQUIRE(listed.size() == 3);
   const auto& page = listed[0].as_object();
   CHECK(page.at("officer").as_string() == "api-token:nv.lan");
   CHECK(page.at("unit").as_string() == "30280");
@@ -64,12 +71,16 @@ TEST_CASE("hoso audit reads: a clerk's reads at a commune are listed at the prov
   CHECK(*at <= SystemClock::Default()->NowMs());
   CHECK(listed[1].at("view").as_string() == "list");
   CHECK_THAT(std::string(page.at("log_case").as_string()), Catch::StartsWith("30280-access-"));
+  CHECK(listed[2].at("officer").as_string() == "api-token:cb.minh");
+  CHECK(listed[2].at("unit").as_string() == "89");
+  CHECK(listed[2].at("purpose").as_string() == "kiểm tra");
+  CHECK_THAT(std::string(listed[2].at("log_case").as_string()), Catch::StartsWith("89-access-"));
 
   // By the person's ID number: the same reads, from the case states the province holds.
   auto by_person = reads({"--person", "079123456789"});
   REQUIRE(by_person.rc == 0);
   CHECK(Json(by_person).at("cases").as_array().size() == 1);
-  CHECK(Json(by_person).at("reads").as_array().size() == 2);
+  CHECK(Json(by_person).at("reads").as_array().size() == 3);
 
   // For people: a table with the officer, the unit and the purpose; no name is printed.
   auto table = Hoso(tmp, {"audit", "reads", "--dir", province, "--case", code});
@@ -78,11 +89,15 @@ TEST_CASE("hoso audit reads: a clerk's reads at a commune are listed at the prov
   CHECK_THAT(table.out, Catch::Contains("api-token:nv.lan"));
   CHECK_THAT(table.out, Catch::Contains("30280"));
   CHECK_THAT(table.out, Catch::Contains("giải quyết"));
-  CHECK_THAT(table.out, Catch::Contains("2 lượt xem."));
+  CHECK_THAT(table.out, Catch::Contains("3 lượt xem."));
   CHECK(table.out.find("Đặng Thị Thu") == std::string::npos);
   auto usage = Hoso(tmp, {"audit", "reads", "--data", province});
   CHECK(usage.rc == 2);
 
-  // The read log's events are the commune's own: the whole tree still converges on them.
+  // The read log's events are signed events of each unit: the tree converges on them and the
+  // auditor verifies them like any other.
   REQUIRE(net->WaitConverged(20s).ok());
+  auto verified = Hoso(tmp, {"audit", "verify", "--data", province});
+  INFO(verified.out << verified.err);
+  CHECK(verified.rc == 0);
 }
