@@ -160,7 +160,33 @@ struct NodeDaemon::Impl {
   void ImportSetupBundle(const CertificateInfo& id);
   // The end of the store's check at start: sync goes on, or stays held on damage.
   void Checked(const SelfCheckReport& r);
+  // At the root: the erasures the catalogue's retention periods owe (RetentionErasures).
+  void EraseExpired(int64_t now);
 };
+
+void NodeDaemon::Impl::EraseExpired(int64_t now) {
+  auto due = RetentionErasures(*store, *api->Reference(), now);
+  if (!due.ok()) {
+    log->Log(LogLevel::kError, "erasure",
+             "retention check failed (retried in a day): " + std::string(due.status().message()));
+    return;
+  }
+  for (size_t at = 0; at < due->size(); at += kMaxAppendWrites) {
+    size_t end = std::min(due->size(), at + kMaxAppendWrites);
+    std::vector<LocalWrite> writes(due->begin() + at, due->begin() + end);
+    auto appended = store->Append(std::move(writes));
+    if (!appended.ok()) {
+      log->Log(LogLevel::kError, "erasure",
+               "writing retention erasures failed: " + std::string(appended.status().message()));
+      return;
+    }
+  }
+  if (!due->empty()) {
+    log->Log(LogLevel::kInfo, "erasure",
+             std::to_string(due->size()) +
+                 " case(s) past their retention period: their personal data are erased");
+  }
+}
 
 void NodeDaemon::Impl::Checked(const SelfCheckReport& r) {
   char took[32];
@@ -176,7 +202,14 @@ void NodeDaemon::Impl::Checked(const SelfCheckReport& r) {
     router = std::make_unique<Router>(
         store.get(), SystemClock::Default(), [self = this] { return self->api->Reference(); }, log);
     erasure_watch = std::make_unique<BackgroundLoop>([this](BackgroundLoop& loop) {
+      int64_t retention_checked_ms = 0;
       while (loop.Wait(std::chrono::seconds(2))) {
+        const int64_t now = SystemClock::Default()->NowMs();
+        if (now - retention_checked_ms >= 24 * 3'600'000LL &&
+            store->DirectorySnapshot()->IsRootAuthority(store->options().identity->unit, now)) {
+          retention_checked_ms = now;
+          EraseExpired(now);
+        }
         auto confirmed = ConfirmErasures(*store, SystemClock::Default()->NowMs());
         if (!confirmed.ok()) {
           log->Log(

@@ -363,7 +363,8 @@ Status CheckReferenceEvent(const Event& e) {
                                               Bool("postal"),
                                               Uint("fee", 1'000'000'000'000),
                                               Array("documents", 200, Text("", kLong)),
-                                              Text("competent", kShort)};
+                                              Text("competent", kShort),
+                                              Uint("retention_years", 100)};
   static const std::vector<Rule> year = {Required(Uint("year", 2200, 1900)),
                                          Array("holidays", 366, Text("", 10)),
                                          Array("working_days", 366, Text("", 10))};

@@ -1,8 +1,10 @@
 #include "core/domain/personal_data.h"
 
 #include "core/domain/access_log.h"
+#include "core/domain/calendar.h"
 #include "core/domain/event_schema.h"
 #include "core/domain/routing.h"
+#include "core/log/erasure.h"
 
 namespace hoso {
 
@@ -123,6 +125,38 @@ Result<size_t> ConfirmErasures(Store& store, int64_t now_ms) {
         store.PutMeta("erasure-confirmed/" + st.case_code(), std::to_string(now_ms), true));
   }
   return due.size();
+}
+
+Result<std::vector<LocalWrite>> RetentionErasures(const Store& store, const ReferenceData& ref,
+                                                  int64_t now_ms) {
+  std::vector<LocalWrite> out;
+  bool any = false;
+  for (const auto& [code, p] : ref.procedures) any = any || p.retention_years > 0;
+  if (!any) return out;
+  HOSO_ASSIGN_OR_RETURN(std::vector<std::string> codes, store.CaseCodes("", SIZE_MAX));
+  constexpr int64_t kYearMs = 31'557'600'000;  // 365.25 days
+  for (const std::string& code : codes) {
+    if (IsAccessCaseCode(code)) continue;
+    auto st = store.GetCaseState(code);
+    if (!st.ok()) return st.status().Annotate("case " + code);
+    const Procedure* proc = ref.FindProcedure(st->TextOr("procedure", ""));
+    if (!proc || proc->retention_years <= 0) continue;
+    int64_t end = 0;
+    for (const char* f : {"finished_at", "delivered_at"}) {
+      cbor::Value v = st->Get(f);
+      if (v.is_uint()) end = std::max<int64_t>(end, static_cast<int64_t>(v.uint()));
+    }
+    if (end == 0 || end + proc->retention_years * kYearMs > now_ms) continue;
+    HOSO_ASSIGN_OR_RETURN(auto erased, store.ErasureOf(code));
+    if (erased) continue;
+    std::string ground = "Thủ tục " + proc->code + " lưu dữ liệu cá nhân " +
+                         std::to_string(proc->retention_years) +
+                         " năm sau khi kết thúc hồ sơ; hồ sơ kết thúc ngày " +
+                         FormatDay(end / 86'400'000) + " (UTC)";
+    out.push_back(LocalWrite{std::string(kErasureChannel), code, std::string(kEraseType),
+                             ErasureBody("Hết thời hạn lưu trữ", ground), "system"});
+  }
+  return out;
 }
 
 }  // namespace hoso

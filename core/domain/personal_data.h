@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/domain/reference_data.h"
 #include "core/format/cbor.h"
 #include "core/log/store.h"
 
@@ -56,5 +57,12 @@ Result<std::vector<Confirmation>> ErasureConfirmations(const Store& store,
 // then signs a "key.destroyed" event on the case (a relay, which writes no channel, only
 // scrubs) and notes it (meta "erasure-confirmed/<case>"). Returns how many it confirmed.
 Result<size_t> ConfirmErasures(Store& store, int64_t now_ms);
+
+// Retention: the erasures the root owes at `now_ms` under the catalogue, one per case whose
+// procedure keeps personal data `retention_years` (> 0) and whose end (the later of
+// finished_at and delivered_at) lies that many years (of 365.25 days) before now, not erased
+// yet. The decision names the rule ("Hết thời hạn lưu trữ"), the ground the years and the end.
+Result<std::vector<LocalWrite>> RetentionErasures(const Store& store, const ReferenceData& ref,
+                                                  int64_t now_ms);
 
 }  // namespace hoso

@@ -49,6 +49,9 @@ Result<Procedure> ProcedureFrom(const Event& e) {
   if (const Value* f = Get(b, "fee", Value::Kind::kUint)) p.fee = f->uint();
   p.documents = TextList(Get(b, "documents", Value::Kind::kArray));
   if (const Value* c = Get(b, "competent", Value::Kind::kText)) p.competent = c->str();
+  if (const Value* r = Get(b, "retention_years", Value::Kind::kUint); r && r->uint() <= 100) {
+    p.retention_years = static_cast<int>(r->uint());
+  }
   return p;
 }
 
@@ -131,6 +134,13 @@ Result<Procedure> ProcedureFromCsv(const std::vector<std::string>& f, size_t col
     return Status::InvalidArgument(where +
                                    ": competent must be receiving, residence or a unit code");
   }
+  if (columns > 9 && !f[9].empty()) {
+    auto [rp, rec] = std::from_chars(f[9].data(), f[9].data() + f[9].size(), p.retention_years);
+    if (rec != std::errc() || rp != f[9].data() + f[9].size() || p.retention_years < 0 ||
+        p.retention_years > 100) {
+      return Status::InvalidArgument(where + ": retention_years must be a number from 0 to 100");
+    }
+  }
   return p;
 }
 
@@ -142,11 +152,13 @@ Result<std::vector<Procedure>> ParseCatalogueCsv(std::string_view text) {
   HOSO_RETURN_IF_ERROR(ForEachCsvLine(text, [&](size_t line_no, const auto& f) {
     std::string where = "catalogue CSV line " + std::to_string(line_no);
     if (line_no == 1) {
-      bool with_competent = f.size() == 9 && f[8] == "competent";
-      if ((f.size() != 8 && !with_competent) || f[0] != "code") {
+      bool with_competent = f.size() >= 9 && f[8] == "competent";
+      bool with_retention = f.size() == 10 && with_competent && f[9] == "retention_years";
+      if ((f.size() != 8 && !(f.size() == 9 && with_competent) && !with_retention) ||
+          f[0] != "code") {
         return Status::InvalidArgument(where +
                                        ": expected header code,name,agency,days,day_kind,postal,"
-                                       "fee,documents[,competent]");
+                                       "fee,documents[,competent[,retention_years]]");
       }
       columns = f.size();
       return Status::Ok();
@@ -161,10 +173,14 @@ Result<std::vector<Procedure>> ParseCatalogueCsv(std::string_view text) {
 
 std::string CatalogueCsv(const std::vector<Procedure>& procedures) {
   // The 9th column only when some procedure needs it: older nodes read 8-column files.
-  bool competent = std::any_of(procedures.begin(), procedures.end(),
+  bool retention = std::any_of(procedures.begin(), procedures.end(),
+                               [](const Procedure& p) { return p.retention_years > 0; });
+  bool competent =
+      retention || std::any_of(procedures.begin(), procedures.end(),
                                [](const Procedure& p) { return !p.competent.empty(); });
   std::string out = "code,name,agency,days,day_kind,postal,fee,documents";
-  out += competent ? ",competent\n" : "\n";
+  out += competent ? ",competent" : "";
+  out += retention ? ",retention_years\n" : "\n";
   for (const auto& p : procedures) {
     std::string docs;
     for (const auto& d : p.documents) docs += (docs.empty() ? "" : ";") + d;
@@ -172,6 +188,7 @@ std::string CatalogueCsv(const std::vector<Procedure>& procedures) {
            std::to_string(p.days) + "," + (p.working_days ? "working" : "calendar") + "," +
            (p.postal ? "yes" : "no") + "," + std::to_string(p.fee) + "," + CsvField(docs);
     if (competent) out += "," + CsvField(p.competent.empty() ? "receiving" : p.competent);
+    if (retention) out += "," + std::to_string(p.retention_years);
     out += "\n";
   }
   return out;
@@ -190,6 +207,9 @@ std::vector<LocalWrite> CatalogueWrites(const std::vector<Procedure>& procedures
     body.Set("fee", Value::Uint(p.fee));
     body.Set("documents", TextArray(p.documents));
     if (!p.competent.empty()) body.Set("competent", Value::Text(p.competent));
+    if (p.retention_years > 0) {
+      body.Set("retention_years", Value::Uint(static_cast<uint64_t>(p.retention_years)));
+    }
     out.push_back(
         {std::string(kCatalogueChannel), p.code, "procedure.set", std::move(body), officer});
   }

@@ -39,10 +39,14 @@ struct Procedure {
   // Who processes a case of it (docs/routing.md): "" (the receiving unit), "residence" (the
   // citizen's commune of residence) or a unit code (a provincial department, the province).
   std::string competent;
+  // Years a case's personal data are kept after the case ends (finished or delivered); then
+  // the root erases them (RetentionErasures). 0: kept until an erasure decision.
+  int retention_years = 0;
 };
 
 // CSV: code,name,agency,days,day_kind (working|calendar),postal (yes|no),fee,documents
-// (separated by ';')[,competent], with a header line; fields may be double-quoted.
+// (separated by ';')[,competent[,retention_years]], with a header line; fields may be
+// double-quoted.
 Result<std::vector<Procedure>> ParseCatalogueCsv(std::string_view text);
 std::string CatalogueCsv(const std::vector<Procedure>& procedures);
 std::vector<LocalWrite> CatalogueWrites(const std::vector<Procedure>& procedures,

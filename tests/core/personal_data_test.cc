@@ -316,3 +316,59 @@ TEST_CASE("node seal: only the node whose key it names opens it", "[privacy]") {
         sealed->substr(0, 32));
   CHECK_FALSE(NodeX25519Public(std::string(31, 'x')).ok());
 }
+
+TEST_CASE("retention: cases past their procedure's period are erased, the others kept",
+          "[privacy]") {
+  Tree t;
+  Store& root = *t.province->store;
+  ReferenceData ref;
+  Procedure kept_five{"1.000001", "Cấp giấy xác nhận tình trạng hôn nhân", "UBND xã", 3};
+  kept_five.retention_years = 5;
+  ref.procedures[kept_five.code] = kept_five;
+  Procedure forever{"1.000002", "Đăng ký khai sinh", "UBND xã", 3};
+  ref.procedures[forever.code] = forever;
+  const int64_t now = testing::kTestNow;
+  constexpr int64_t kYear = 31'557'600'000;
+  auto receive = [&](const std::string& code, const std::string& procedure, int64_t ended) {
+    LocalWrite w = testing::ReceiveWrite("89", code, "Sùng A Páo", 5);
+    w.body.Set("procedure", testing::Text(procedure));
+    REQUIRE(root.Append(w).ok());
+    if (ended) {
+      REQUIRE(root.Append(LocalWrite{"89", code, "case.step",
+                                     testing::Body({{"status", testing::Text("returned")},
+                                                    {"finished_at", cbor::Value::Uint(ended)}}),
+                                     "cb"})
+                  .ok());
+    }
+  };
+  receive("89-251124-0001", kept_five.code, now - 6 * kYear);  // past its five years
+  receive("89-251124-0002", kept_five.code, now - 4 * kYear);  // within them
+  receive("89-251124-0003", kept_five.code, 0);                // not ended
+  receive("89-251124-0004", forever.code, now - 30 * kYear);   // no period
+  auto due = RetentionErasures(root, ref, now);
+  REQUIRE(due.ok());
+  REQUIRE(due->size() == 1);
+  CHECK(due->front().case_code == "89-251124-0001");
+  CHECK(due->front().body.Find("decision")->str() == "Hết thời hạn lưu trữ");
+  CHECK_THAT(due->front().body.Find("ground")->str(), Catch::Contains("5 năm"));
+  REQUIRE(root.Append(*due).ok());
+  CHECK(root.OpenField("89-251124-0001", "applicant", Winner(root, "89-251124-0001", "applicant"))
+            .status()
+            .code() == Code::kFailedPrecondition);
+  CHECK(root.OpenField("89-251124-0002", "applicant", Winner(root, "89-251124-0002", "applicant"))
+            .ok());
+  CHECK(RetentionErasures(root, ref, now).value().empty());                  // done once
+  CHECK(RetentionErasures(root, ref, now + 2 * kYear).value().size() == 1);  // the second's turn
+
+  // The catalogue CSV carries the period.
+  auto csv = CatalogueCsv({kept_five, forever});
+  CHECK_THAT(csv, Catch::StartsWith("code,name,agency,days,day_kind,postal,fee,documents,"
+                                    "competent,retention_years\n"));
+  auto parsed = ParseCatalogueCsv(csv);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->at(0).retention_years == 5);
+  CHECK(parsed->at(1).retention_years == 0);
+  CHECK_FALSE(ParseCatalogueCsv("code,name,agency,days,day_kind,postal,fee,documents,competent,"
+                                "retention_years\n1.1,A,B,3,working,yes,0,,receiving,101\n")
+                  .ok());
+}
