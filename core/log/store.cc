@@ -175,6 +175,11 @@ Status Store::Load() {
   if (db_->Get(ro, cf_[kMeta], kMetaCommitCounter, &value).ok() && value.size() == 8) {
     commit_counter_ = GetBig64(value);
   }
+  HOSO_RETURN_IF_ERROR(Scan(kMeta, kMetaErasedPrefix, PrefixUpperBound(kMetaErasedPrefix),
+                            [&](std::string_view, std::string_view) {
+                              ++erasures_held_;
+                              return true;
+                            }));
 
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kHeads]));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {

@@ -479,6 +479,9 @@ class Store {
   std::shared_ptr<const Directory> directory_;  // replaced, never changed in place
   std::shared_ptr<const Revocations> revocations_ = std::make_shared<Revocations>();
   uint64_t case_count_ = 0;
+  // Erasure records held: while none is, no commit reads one (the sealing of every reception
+  // would otherwise look for its case's).
+  std::atomic<uint64_t> erasures_held_{0};
   uint64_t commit_counter_ = 0;
   std::mutex ahead_mu_;
   std::set<std::string> origins_ahead_;  // guarded by ahead_mu_; RevocationKey of each

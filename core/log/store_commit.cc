@@ -171,6 +171,7 @@ Status Store::Write(Pending& p) {
   }
   if (revoked) revocations_ = std::move(revoked);
   case_count_ += p.new_cases;
+  erasures_held_ += p.new_erasures;
   lock.unlock();
   std::vector<StreamKey> moved;
   for (const auto& [stream, head] : p.heads) moved.push_back(stream);

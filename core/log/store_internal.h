@@ -214,6 +214,7 @@ struct Store::Pending {
   // destroys: states are projected through them (Store::KeyView).
   std::map<std::string, std::map<std::string, std::string>> added_keys;
   std::set<std::string> erased;
+  uint64_t new_erasures = 0;  // erasure records this commit writes
   // Set by SealCases: what the commit's case records change in each channel's fingerprint
   // (fingerprints are XORs of case digests) and how many cases it adds.
   std::map<std::string, Hash> fp_delta;

@@ -161,6 +161,7 @@ Result<std::vector<CaseKey>> Store::KeysForEvents(const std::vector<std::string>
 }
 
 Result<std::optional<Erasure>> Store::ErasureOf(std::string_view case_code) const {
+  if (erasures_held_.load() == 0) return std::optional<Erasure>();
   std::string value;
   rocksdb::Status s = db_->Get({}, cf_[kMeta], kMetaErasedPrefix + std::string(case_code), &value);
   if (s.IsNotFound()) return std::optional<Erasure>();
@@ -204,12 +205,24 @@ Result<std::string> Store::LocalCaseKey(Pending& p, const std::string& case_code
     return staged->second.begin()->second;
   }
   std::string held;
-  HOSO_RETURN_IF_ERROR(Scan(kMeta, CaseKeysPrefix(case_code),
-                            PrefixUpperBound(CaseKeysPrefix(case_code)),
-                            [&](std::string_view, std::string_view value) {
-                              held = std::string(value);
-                              return held.size() != kCaseKeySize;
-                            }));
+  // A case this node does not hold yet has no key here (keys are stored with their cases'
+  // events): a reception need not look.
+  auto touched = p.cases.find(case_code);
+  bool known = touched != p.cases.end() && touched->second.existed;
+  if (touched == p.cases.end()) {
+    rocksdb::PinnableSlice record;
+    rocksdb::Status read = db_->Get({}, cf_[kCases], case_code, &record);
+    if (!read.ok() && !read.IsNotFound()) return FromRocks(read, "reading case " + case_code);
+    known = read.ok();
+  }
+  if (known) {
+    HOSO_RETURN_IF_ERROR(Scan(kMeta, CaseKeysPrefix(case_code),
+                              PrefixUpperBound(CaseKeysPrefix(case_code)),
+                              [&](std::string_view, std::string_view value) {
+                                held = std::string(value);
+                                return held.size() != kCaseKeySize;
+                              }));
+  }
   if (held.size() == kCaseKeySize) return held;
   HOSO_RETURN_IF_ERROR(ErasedMessage(case_code).Annotate("no personal field may be written"));
   HOSO_ASSIGN_OR_RETURN(std::string key, NewCaseKey());
@@ -262,8 +275,10 @@ Status Store::StageErasures(Pending& p) const {
     const std::string& code = e.case_code;
     if (!p.erased.insert(code).second) continue;
     HOSO_ASSIGN_OR_RETURN(auto erasure, ErasureOf(code));
-    if (!erasure)
+    if (!erasure) {
       p.wb.Put(cf_[kMeta], kMetaErasedPrefix + code, EncodeErasure(e, Sha256(EncodeEvent(e))));
+      ++p.new_erasures;
+    }
     const std::string prefix = CaseKeysPrefix(code);
     HOSO_RETURN_IF_ERROR(
         Scan(kMeta, prefix, PrefixUpperBound(prefix), [&](std::string_view key, std::string_view) {
