@@ -21,6 +21,18 @@ async function getCase(code, view = "case") {
   return { c, f, a: obj(f.applicant), history: arr(c.history).map(obj) };
 }
 
+// Why a personal field is not shown (docs/api.md: "hidden", "erasure"), or "" when it is.
+function hiddenNote(c, field) {
+  const why = obj(c.hidden)[field];
+  if (why === "erased") {
+    const e = obj(c.erasure);
+    return `Dữ liệu cá nhân đã bị xoá lúc ${fmtTime(e.at)} theo quyết định ${str(e.decision)}.`;
+  }
+  if (why === "no_key") return "Chưa nhận được khoá của hồ sơ; thông tin sẽ hiện khi đồng bộ xong.";
+  if (why === "invalid") return "Dữ liệu không hợp lệ, không hiển thị.";
+  return "";
+}
+
 // ---- receipt and appointment slip (Form 01)
 
 export async function viewSlip(main, code) {
@@ -41,7 +53,8 @@ export async function viewSlip(main, code) {
         el("div", {}, el("b", {}, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), br(), el("u", {}, "Độc lập - Tự do - Hạnh phúc"))),
       el("h1", {}, "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"),
       p("Mã hồ sơ: ", el("b", { id: "slip-code" }, str(c.code))),
-      p("Tiếp nhận hồ sơ của: ", el("b", {}, str(a.name)), a.id_no ? " — Số định danh: " + str(a.id_no) : ""),
+      p("Tiếp nhận hồ sơ của: ", el("b", {}, hiddenNote(c, "applicant") || str(a.name)),
+        a.id_no ? " — Số định danh: " + str(a.id_no) : ""),
       p("Địa chỉ: ", str(a.address), a.phone ? " — Điện thoại: " + str(a.phone) : "",
         a.email ? " — Thư điện tử: " + str(a.email) : ""),
       p(`Nội dung yêu cầu giải quyết: ${str(f.procedure_name) || str(f.procedure)} (mã ${str(f.procedure)})`),
@@ -51,7 +64,9 @@ export async function viewSlip(main, code) {
       p(`Số bộ hồ sơ: 01. Hình thức tiếp nhận: ${label(CHANNEL, f.channel)}.`),
       p("Thời gian nhận hồ sơ: ", el("b", {}, fmtTime(f.received_at))),
       p("Thời gian trả kết quả: ", el("b", { id: "slip-due" }, f.due_at ? fmtTime(f.due_at) : "theo quy định")),
-      p("Nơi nhận kết quả: ", f.return_by_post ? "qua dịch vụ bưu chính, tại địa chỉ " + str(f.return_address) : "tại Bộ phận Một cửa"),
+      p("Nơi nhận kết quả: ", f.return_by_post
+        ? "qua dịch vụ bưu chính, tại địa chỉ " + (hiddenNote(c, "return_address") || str(f.return_address))
+        : "tại Bộ phận Một cửa"),
       p(`Lệ phí: ${money(f.fee)} đồng.`),
       el("div", { class: "sign" },
         el("div", {}, el("b", {}, "NGƯỜI NỘP HỒ SƠ"), br(), "(Ký và ghi rõ họ tên)"),
@@ -82,7 +97,8 @@ function stepForm(allowed) {
 
 function historyItem(h) {
   const ch = obj(h.changes);
-  const what = typeof ch.status === "string" && Object.hasOwn(STATUS, ch.status) ? STATUS[ch.status] : str(h.type);
+  const what = typeof ch.status === "string" && Object.hasOwn(STATUS, ch.status) ? STATUS[ch.status]
+    : h.type === "key.destroyed" ? "Đã huỷ khoá dữ liệu cá nhân theo quyết định xoá" : str(h.type);
   return el("li", {}, `${fmtTime(h.at)} — `, el("b", {}, what),
     ` — ${str(h.officer)} (đơn vị ${str(h.office)})`,
     ch.tracking ? " — vận đơn " + str(ch.tracking) : "", ch.note ? " — " + str(ch.note) : "",
@@ -100,9 +116,11 @@ export async function viewCase(main, code) {
     el("h1", {}, "Hồ sơ ", str(c.code)),
     el("table", {},
       row(th("Trạng thái"), el("td", { id: "case-status" }, label(STATUS, f.status)), th("Đơn vị tiếp nhận"), td(str(c.office))),
-      row(th("Người nộp"), td(str(a.name)), th("Thủ tục"), td(str(f.procedure_name) || str(f.procedure))),
+      row(th("Người nộp"), el("td", { id: "case-applicant" }, hiddenNote(c, "applicant") || str(a.name)),
+        th("Thủ tục"), td(str(f.procedure_name) || str(f.procedure))),
       row(th("Tiếp nhận"), td(`${fmtTime(f.received_at)} (${label(CHANNEL, f.channel)})`), th("Hẹn trả"), td(fmtTime(f.due_at))),
-      row(th("Trả kết quả"), td(f.return_by_post ? "Qua bưu điện: " + str(f.return_address) : "Tại quầy"),
+      row(th("Trả kết quả"), td(f.return_by_post
+        ? "Qua bưu điện: " + (hiddenNote(c, "return_address") || str(f.return_address)) : "Tại quầy"),
         th("Mã vận đơn"), td(str(f.tracking)))),
     conflictList(arr(c.conflicts).map(obj)),
     el("h2", {}, "Ghi bước xử lý"),

@@ -112,6 +112,18 @@ TEST_CASE("erasure: a person's data erased across a province, two communes and a
     CHECK(audited.rc == 0);
     CHECK(Json(audited).at("ok").as_bool());
   }
+  // The auditor's replay says it instead of the data.
+  auto replay = Hoso(tmp, {"audit", "replay", "--data", province, "--case", at_b});
+  INFO(replay.out << replay.err);
+  CHECK(replay.rc == 0);
+  CHECK_THAT(replay.out, Catch::Contains("Dữ liệu cá nhân đã bị xoá lúc"));
+  CHECK_THAT(replay.out, Catch::Contains("theo quyết định QĐ 45/QĐ-UBND"));
+  auto replay_json =
+      Json(Hoso(tmp, {"audit", "replay", "--data", province, "--case", at_b, "--json"}));
+  CHECK(replay_json.at("state").at("applicant").is_null());
+  CHECK(replay_json.at("erasure").at("ground").as_string() ==
+        "Yêu cầu xoá của chủ thể dữ liệu (Luật 91/2025, điều 16)");
+  CHECK_FALSE(HoldsInClear(node::json::serialize(replay_json)));
   auto kept = net->Call("89", "GET", "/v1/cases/" + other);
   REQUIRE(kept.ok());
   CHECK(kept->at("fields").at("applicant").at("name").as_string() == "Lò Văn Pọm");

@@ -4,13 +4,14 @@
 // text (hostile.mjs): a case whose every text field holds markup and script, as a hostile
 // office could sign and relay, is shown on every screen at the commune and the district, and
 // must stay text.
+// Last, the province erases the citizen's data: the clerk's page says so instead of her name.
 // Usage: node e2e.mjs COMMUNE_URL DISTRICT_URL ARTIFACTS_DIR CLERK_PASSWORD HEAD_PASSWORD
-//                     COMMUNE_TOKEN_FILE
+//                     COMMUNE_TOKEN_FILE ROOT_URL ROOT_TOKEN_FILE
 import { chromium } from "playwright-core";
 import { mkdirSync, readFileSync } from "node:fs";
 import { hostileChecks } from "./hostile.mjs";
 
-const [commune, district, artifacts, clerkPassword, headPassword, tokenFile] =
+const [commune, district, artifacts, clerkPassword, headPassword, tokenFile, root, rootTokenFile] =
   process.argv.slice(2);
 mkdirSync(artifacts, { recursive: true });
 
@@ -180,6 +181,27 @@ try {
     waitForCase, login: (url, user, routes) =>
       login(url, user, url === commune ? clerkPassword : headPassword, routes),
   });
+  // 7. The province erases the citizen's data (docs/privacy.md): after sync, the commune's page
+  // shows the decision, not her name.
+  const erase = await fetch(`${root}/v1/erasures`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json",
+               Authorization: "Bearer " + readFileSync(rootTokenFile, "utf8").trim() },
+    body: JSON.stringify({ officer: "system", case: code, decision: "QĐ 45/QĐ-UBND",
+                           ground: "Yêu cầu của chủ thể dữ liệu" }),
+  });
+  check(erase.status === 201, "the province records the erasure");
+  let erased = "";
+  for (let i = 0; i < 60 && !erased.includes("đã bị xoá"); ++i) {
+    await clerk.goto(`${commune}/#/ho-so/${encodeURIComponent(code)}`);
+    await clerk.waitForSelector("#case-applicant");
+    erased = await clerk.textContent("#case-applicant");
+    if (!erased.includes("đã bị xoá")) await clerk.waitForTimeout(500);
+  }
+  check(erased.includes("Dữ liệu cá nhân đã bị xoá") && erased.includes("QĐ 45/QĐ-UBND") &&
+        !(await clerk.textContent("main")).includes("Phạm Thị Thảo"), "the erased case shows the decision, not the name");
+  await shot(clerk, "09-da-xoa");
+
   console.log(`info - ${cspReports.length} CSP report(s) in the console`);
   // The browser enforces the CSP: an inline script, even one the app itself added, is refused.
   const before = cspReports.length;

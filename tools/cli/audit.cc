@@ -14,6 +14,7 @@
 #include "core/audit/replay.h"
 #include "core/base/clock.h"
 #include "core/domain/case_log.h"
+#include "core/domain/personal_data.h"
 #include "core/format/certificate.h"
 #include "core/log/store.h"
 #include "core/log/store_cipher.h"
@@ -476,27 +477,35 @@ int AuditReplayCmd(const Args& a) {
     json::array opened, resolved;
     for (const auto& f : s.conflicts_opened) opened.push_back(json::value(f));
     for (const auto& f : s.conflicts_resolved) resolved.push_back(json::value(f));
-    steps.push_back(json::object{{"at", node::FormatTime(static_cast<int64_t>(s.event.hlc >> 16))},
-                                 {"office", s.event.stream.origin},
-                                 {"epoch", s.event.stream.epoch},
-                                 {"seq", s.event.seq},
-                                 {"officer", s.event.officer},
-                                 {"type", s.event.type},
-                                 {"changes", node::CborToJson(s.event.body)},
-                                 {"conflicts_opened", std::move(opened)},
-                                 {"conflicts_resolved", std::move(resolved)},
-                                 {"recorded_before_deps", s.recorded_before_deps},
-                                 {"id", Hex(s.id)}});
+    steps.push_back(json::object{
+        {"at", node::FormatTime(static_cast<int64_t>(s.event.hlc >> 16))},
+        {"office", s.event.stream.origin},
+        {"epoch", s.event.stream.epoch},
+        {"seq", s.event.seq},
+        {"officer", s.event.officer},
+        {"type", s.event.type},
+        {"changes", node::CborToJson(ShowBody(*t.store, a.Get("case"), s.event.body, nullptr))},
+        {"conflicts_opened", std::move(opened)},
+        {"conflicts_resolved", std::move(resolved)},
+        {"recorded_before_deps", s.recorded_before_deps},
+        {"id", Hex(s.id)}});
   }
   json::object state;
   for (const auto& f : r->state.fields()) {
     if (const LiveWrite* w = r->state.Winner(f)) {
-      auto v = cbor::Decode(w->value);
-      state[f.name] = v.ok() ? node::CborToJson(*v) : json::value(nullptr);
+      state[f.name] = node::CborToJson(ShowField(*t.store, a.Get("case"), f.name, w->value).value);
     }
   }
   json::array conflicts;
   for (const auto* f : r->state.Conflicts()) conflicts.push_back(json::value(f->name));
+  // Erased: the fields are null, and this says when and by which decision.
+  json::value erasure = nullptr;
+  if (auto e = t.store->ErasureOf(a.Get("case")); e.ok() && *e) {
+    erasure = json::object{{"at", node::FormatTime((*e)->at_ms)},
+                           {"by", (*e)->by},
+                           {"decision", (*e)->decision},
+                           {"ground", (*e)->ground}};
+  }
   if (a.json) {
     PrintJson(json::object{
         {"case", a.Get("case")},
@@ -504,6 +513,7 @@ int AuditReplayCmd(const Args& a) {
         {"steps", std::move(steps)},
         {"state", std::move(state)},
         {"conflicts", std::move(conflicts)},
+        {"erasure", erasure},
         {"later_events", r->later_events},
         {"fingerprint", Hex(r->state.Fingerprint())}});
     return kOk;
@@ -534,6 +544,11 @@ int AuditReplayCmd(const Args& a) {
     for (const auto& f : o.at("conflicts_resolved").as_array()) {
       std::printf("      xung đột đã giải quyết: %s\n", std::string(f.as_string()).c_str());
     }
+  }
+  if (erasure.is_object()) {
+    std::printf("Dữ liệu cá nhân đã bị xoá lúc %s theo quyết định %s (%s)\n",
+                Local(erasure.at("at")).c_str(), Str(erasure.as_object(), "decision").c_str(),
+                Str(erasure.as_object(), "ground").c_str());
   }
   std::printf("Trạng thái: %s", r->state.TextOr("status", "").c_str());
   if (!conflicts.empty()) std::printf(" (còn %zu xung đột)", conflicts.size());
