@@ -224,6 +224,10 @@ HttpResponse LocalApi::Route(Call& call) {
   } else if (p == "/v1/erasures") {
     if (m == "GET") return Erasures(call);
     if (m == "POST") return Erase(call);
+  } else if (p == "/v1/subjects/export" && m == "POST") {
+    return SubjectExport(call);
+  } else if (p == "/v1/subjects" && m == "GET") {
+    return SubjectList(call);
   } else if (p == "/v1/revocations") {
     if (m == "GET") return Revocations(call);
     if (m == "POST") return Revoke(call);

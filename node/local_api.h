@@ -174,6 +174,9 @@ class LocalApi {
   // Erasures (node/api/erasures.cc).
   HttpResponse Erasures(Call& call);
   HttpResponse Erase(Call& call);
+  // Data-subject requests (node/api/subjects.cc).
+  HttpResponse SubjectExport(Call& call);
+  HttpResponse SubjectList(Call& call);
   // The officer of a reference-data write (directory, catalogue, calendar) with the API
   // token: "system" or an officer of this node with role head.
   std::optional<HttpResponse> ReferenceOfficer(const std::string& officer) const;

@@ -16,8 +16,9 @@ void UseCaseLogRules(StoreOptions* options) {
   options->projections.push_back(&ReportProjection());
   options->projections.push_back(&RoutingProjection());
   options->system_channels = {std::string(kCatalogueChannel), std::string(kCalendarChannel)};
-  // Personal data (docs/privacy.md): sealed under the case's key in every event written.
-  options->sealed_fields = {"applicant", "return_address"};
+  // Personal data (docs/privacy.md): sealed under the case's key in every event written
+  // ("id_number": a data-subject request's, core/domain/subject_requests.h).
+  options->sealed_fields = {"applicant", "return_address", "id_number"};
 }
 
 }  // namespace hoso

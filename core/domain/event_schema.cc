@@ -6,6 +6,7 @@
 
 #include "core/domain/access_log.h"
 #include "core/domain/reference_data.h"
+#include "core/domain/subject_requests.h"
 #include "core/format/sealed_field.h"
 #include "core/log/revocations.h"
 
@@ -306,6 +307,41 @@ Status CheckAccessRead(const Event& e) {
   return Status::Ok();
 }
 
+// A data-subject request's case (core/domain/subject_requests.h) holds its request, its
+// answer and, once erased, the holders' "key.destroyed": no case field, so it stays out of
+// queues, searches and reports.
+Status CheckSubjectEvent(const Event& e) {
+  static const std::vector<Rule> request = {Required(Text("received", 10)),
+                                            Required(Sealable(Text("id_number", 12)))};
+  static const std::vector<Rule> answered = {Required(Uint("answered_at", kMaxTime)),
+                                             Required(Uint("cases", kMaxSubjectCases))};
+  const std::vector<Rule>* rules = e.type == kSubjectRequestType    ? &request
+                                   : e.type == kSubjectAnsweredType ? &answered
+                                                                    : nullptr;
+  if (e.type == kKeyDestroyedType && e.body.size() == 0) return Status::Ok();
+  if (!rules) {
+    return Status::InvalidArgument("case " + e.case_code +
+                                   " is a data-subject request: it holds subject.request and "
+                                   "subject.answered events only");
+  }
+  if (e.body.size() != rules->size()) {
+    return Status::InvalidArgument(
+        "a " + e.type + " body holds " +
+        (rules == &request ? "received and id_number" : "answered_at and cases") + " only");
+  }
+  HOSO_RETURN_IF_ERROR(CheckFields(*rules, e.body, "body"));
+  if (rules == &request) {
+    if (!ParseDay(e.body.Find("received")->str()).ok()) {
+      return Status::InvalidArgument("body.received must be a date YYYY-MM-DD");
+    }
+    const cbor::Value* id = e.body.Find("id_number");
+    if (id->is_text() && !IsIdNumber(id->str())) {
+      return Status::InvalidArgument("body.id_number must be 9 or 12 digits");
+    }
+  }
+  return Status::Ok();
+}
+
 Status CheckCaseEvent(const Event& e) {
   HOSO_RETURN_IF_ERROR(ValidateName("case code", e.case_code));
   if (e.case_code.front() == '$')
@@ -316,6 +352,12 @@ Status CheckCaseEvent(const Event& e) {
                                    ": a case code starts with its channel's unit");
   }
   if (IsAccessCaseCode(e.case_code)) return CheckAccessRead(e);
+  if (IsSubjectCaseCode(e.case_code)) return CheckSubjectEvent(e);
+  if (e.type == kSubjectRequestType || e.type == kSubjectAnsweredType) {
+    return Status::InvalidArgument("a " + e.type +
+                                   " event belongs in a data-subject request's case, " +
+                                   e.stream.channel + "-subject-<yyyymmdd>-<n>");
+  }
   if (e.type == kAccessReadType) {
     return Status::InvalidArgument("an access.read event belongs in a read log case, " +
                                    e.stream.channel + "-access-<yyyymmdd>");

@@ -10,6 +10,7 @@
 #include "core/domain/lifecycle.h"
 #include "core/domain/personal_data.h"
 #include "core/domain/routing.h"
+#include "core/domain/subject_requests.h"
 #include "core/log/case_state.h"
 #include "node/api/responses.h"
 #include "node/json.h"
@@ -418,7 +419,8 @@ HttpResponse LocalApi::ListCases(Call& call) {
   json::array out;
   size_t matched = 0;
   for (const auto& code : candidates) {
-    if (IsAccessCaseCode(code)) continue;  // the read log's cases: no clerk's work
+    // The read log's cases and data-subject requests: no clerk's work.
+    if (IsAccessCaseCode(code) || IsSubjectCaseCode(code)) continue;
     auto st = store_->GetCaseState(code);
     if (!st.ok()) continue;
     std::string s = st->TextOr("status", "");

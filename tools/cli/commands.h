@@ -50,6 +50,9 @@ int RevokeCmd(const Args& a);
 int EraseCmd(const Args& a);
 int ErasuresCmd(const Args& a);
 
+// subject.cc: data-subject requests.
+int SubjectExportCmd(const Args& a);
+int SubjectListCmd(const Args& a);
 // cases.cc: cases and the report.
 int CaseNewCmd(const Args& a);
 int CaseStepCmd(const Args& a);

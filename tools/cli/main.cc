@@ -7,6 +7,7 @@
 //   hoso init                         a node's data directory and config
 //   hoso directory load|show          the units tree (root node only for load)
 //   hoso case new|step|show|list      cases, through a running node's local API
+//   hoso subject export|list          data-subject requests, through the local API
 //   hoso sync status, hoso node status
 //
 // Every command takes --help; --json prints the machine-readable result on stdout.
@@ -376,6 +377,30 @@ std::vector<Command> Commands() {
        0,
        0,
        ErasuresCmd},
+      {"subject export",
+       "[--dir DIR] --id-number ID [--officer ID] [--received YYYY-MM-DD] [--out FILE]",
+       "Answers a person's data-subject request (Law 91/2025): everything this node holds about "
+       "the person with this ID number (9 or 12 digits): each case's fields and history, "
+       "erasures, and who read those cases, as a readable UTF-8 text (with --json, the API's "
+       "JSON), on stdout or in FILE (mode 0600). The node records the request (received on "
+       "YYYY-MM-DD, default today) and its answer as signed events of its unit, and the export "
+       "as a read. Exit 4 when the node holds no case of the person (still recorded).",
+       with(node_flags, {"id-number", "officer", "received", "out"}),
+       {},
+       {"id-number"},
+       0,
+       0,
+       SubjectExportCmd},
+      {"subject list",
+       "[--dir DIR]",
+       "Lists the data-subject requests this node holds (its own and, at a province, its "
+       "units'): received, due (2 working days later), answered, and whether in time.",
+       node_flags,
+       {},
+       {},
+       0,
+       0,
+       SubjectListCmd},
       {"directory show",
        "[--dir DIR]",
        "Prints the units tree as the node holds it now.",
