@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/domain/event_schema.h"
+#include "core/log/erasure.h"
 #include "tests/testing/testing.h"
 
 using namespace hoso;
@@ -152,4 +153,22 @@ TEST_CASE("subject requests: written to a store, the ID number is sealed and rea
   CHECK(blind->id_hidden == ShownField::Hidden::kNoKey);
   CHECK(blind->cases == 2);
   CHECK_FALSE(FoldSubjectCase(code, {events[1]}, nullptr).ok());
+
+  // The root erases the request's case: the holder confirms with key.destroyed (which the
+  // schema lets a request case hold), the number can no longer be opened, the dates stay.
+  REQUIRE(store
+              .Append(LocalWrite{std::string(kErasureChannel), code, std::string(kEraseType),
+                                 ErasureBody("QĐ 7/QĐ-UBND", "hết thời hạn lưu trữ"), "it"})
+              .ok());
+  auto confirmed = ConfirmErasures(store, testing::kTestNow);
+  INFO(confirmed.status().ToString());
+  REQUIRE(confirmed.ok());
+  CHECK(*confirmed == 1);
+  auto after = SubjectRequests(store);
+  REQUIRE(after.ok());
+  REQUIRE(after->size() == 1);
+  CHECK(after->front().id_number.empty());
+  CHECK(after->front().id_hidden == ShownField::Hidden::kErased);
+  CHECK(FormatDay(after->front().received_day) == "2025-11-21");
+  CHECK(after->front().answered_at_ms == testing::kTestNow);
 }

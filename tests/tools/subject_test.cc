@@ -112,6 +112,12 @@ TEST_CASE("hoso subject export: a person's cases at a commune answered at the pr
   auto bad = Hoso(tmp, {"subject", "export", "--dir", province, "--id-number", "12345"});
   CHECK(bad.rc == 2);
   CHECK_THAT(bad.err, Catch::Contains("Số định danh cá nhân phải gồm 9 hoặc 12 chữ số"));
+  const std::string tomorrow =
+      FormatDay(WorkingCalendar::LocalDay(SystemClock::Default()->NowMs()) + 1);
+  auto future = Hoso(
+      tmp, {"subject", "export", "--dir", province, "--id-number", kIdNo, "--received", tomorrow});
+  CHECK(future.rc == 1);
+  CHECK_THAT(future.err, Catch::Contains("không sau hôm nay"));
   auto refused = net->Call("89", "POST", "/v1/subjects/export",
                            R"({"officer":"dpo.hoa","id_number":"07912345678x"})");
   CHECK_FALSE(refused.ok());
