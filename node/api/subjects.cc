@@ -3,7 +3,8 @@
 // everything this node holds about them (their cases with fields and history, erasures, who
 // read them) and records the request and its answer as signed events in this unit's channel
 // (core/domain/subject_requests.h); GET /v1/subjects lists the requests held, with whether
-// each was answered within 2 working days. The export is recorded in the read log as a read
+// each was answered within 2 working days. The export holds the person's earlier requests
+// too. The export is recorded in the read log as a read
 // of every case it shows (view "export"). With the API token only: the answer holds a
 // person's whole record.
 #include <map>
@@ -112,6 +113,16 @@ HttpResponse LocalApi::SubjectExport(Call& call) {
                                      {"view", r.view}});
   }
 
+  // The person's earlier requests are data about them too.
+  auto held_requests = SubjectRequests(*store_);
+  if (!held_requests.ok()) return FromStatus(held_requests.status());
+  auto ref = Reference();
+  json::array earlier;
+  for (const SubjectRequest& r : *held_requests) {
+    if (r.id_hidden != ShownField::Hidden::kNone || r.id_number != id) continue;
+    earlier.push_back(RequestJson(r, ref->CalendarFor(r.unit), now));
+  }
+
   // The request and its answer, in one commit, in the day's next free request case.
   const Identity& me = *store_->options().identity;
   std::string code;
@@ -152,7 +163,8 @@ HttpResponse LocalApi::SubjectExport(Call& call) {
   request.id_number = id;
   request.answered_at_ms = now;
   request.cases = found->size();
-  json::object out{{"request", RequestJson(request, Reference()->CalendarFor(me.unit), now)},
+  json::object out{{"request", RequestJson(request, ref->CalendarFor(me.unit), now)},
+                   {"earlier_requests", std::move(earlier)},
                    {"id_number", id},
                    {"exported_at", FormatTime(now)},
                    {"unit", me.unit},

@@ -96,6 +96,12 @@ TEST_CASE("hoso subject export: a person's cases at a commune answered at the pr
   CHECK(answer.at("cases").as_array().size() == 2);
   CHECK(answer.at("request").at("in_time").as_bool());
   CHECK(answer.at("request").at("received").as_string() == today);
+  // The first request is held about her too, and shown.
+  REQUIRE(answer.at("earlier_requests").as_array().size() == 1);
+  CHECK(answer.at("earlier_requests").at(0).at("officer").as_string() == "dpo.hoa");
+  auto again = Hoso(tmp, {"subject", "export", "--dir", province, "--id-number", kIdNo});
+  REQUIRE(again.rc == 0);
+  CHECK_THAT(again.out, Catch::Contains("## Các yêu cầu trước đây của người này"));
 
   // An ID number the node does not know: a clear message and exit 4, the request still
   // answered and recorded (received 10 days ago: late).
@@ -129,8 +135,8 @@ TEST_CASE("hoso subject export: a person's cases at a commune answered at the pr
   REQUIRE(listed.rc == 0);
   const auto listed_json = Json(listed);
   const auto& requests = listed_json.at("requests").as_array();
-  REQUIRE(requests.size() == 3);
-  CHECK(listed_json.at("in_time").to_number<int64_t>() == 2);
+  REQUIRE(requests.size() == 4);
+  CHECK(listed_json.at("in_time").to_number<int64_t>() == 3);
   CHECK(listed_json.at("late").to_number<int64_t>() == 1);
   CHECK(requests[0].at("received").as_string() == long_ago);
   CHECK(requests[0].at("id_number").as_string() == "001099000001");
@@ -146,7 +152,7 @@ TEST_CASE("hoso subject export: a person's cases at a commune answered at the pr
   REQUIRE(table.rc == 0);
   CHECK_THAT(table.out, Catch::Contains("trong hạn"));
   CHECK_THAT(table.out, Catch::Contains("quá hạn"));
-  CHECK_THAT(table.out, Catch::Contains("3 yêu cầu: 2 trong hạn, 1 quá hạn, 0 chưa trả lời."));
+  CHECK_THAT(table.out, Catch::Contains("4 yêu cầu: 3 trong hạn, 1 quá hạn, 0 chưa trả lời."));
   // Request cases are no clerk's work: the case list leaves them out.
   auto cases = net->Call("89", "GET", "/v1/cases");
   REQUIRE(cases.ok());

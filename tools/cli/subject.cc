@@ -226,6 +226,21 @@ Result<std::string> ExportText(const Answer& answer) {
            h.Str("officer") + ", " + h.Str("type") + (what.empty() ? "" : ": " + what));
     }
   }
+  const json::object* whole = answer.value().if_object();
+  const json::value* earlier = whole ? whole->if_contains("earlier_requests") : nullptr;
+  if (earlier && earlier->is_array() && !earlier->as_array().empty()) {
+    line("");
+    line("## Các yêu cầu trước đây của người này");
+    line("");
+    for (const json::value& v : earlier->as_array()) {
+      Answer r(v);
+      const json::object* o = v.if_object();
+      const json::value* at = o ? o->if_contains("answered_at") : nullptr;
+      line("- " + r.Str("code") + ": nhận ngày " + r.Str("received") + ", hạn trả lời " +
+           r.Str("due") + ", trả lời lúc " + (at ? Local(*at) : "") + " (" + Verdict(r) + "), " +
+           r.Str("cases") + " hồ sơ");
+    }
+  }
   line("");
   line("## Những lượt xem dữ liệu này");
   line("");
