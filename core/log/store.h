@@ -254,9 +254,6 @@ class Store {
   // does not open.
   Result<std::string> OpenField(std::string_view case_code, std::string_view field,
                                 std::string_view raw) const;
-  // Replaces each sealed value of the map `body` by its plaintext (a copy written to another
-  // case, which seals it under its own key). Fails as OpenField.
-  Status OpenFields(std::string_view case_code, cbor::Value* body) const;
   // The keys held for the sealed values of these events (canonical bytes), once each: what a
   // peer receiving them needs to read them.
   Result<std::vector<CaseKey>> KeysForEvents(const std::vector<std::string>& events) const;

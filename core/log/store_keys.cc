@@ -128,19 +128,6 @@ Result<std::string> Store::OpenField(std::string_view case_code, std::string_vie
   return OpenSealedField(*key, case_code, field, *sealed);
 }
 
-Status Store::OpenFields(std::string_view case_code, cbor::Value* body) const {
-  if (!body->is_map()) return Status::Ok();
-  for (size_t i = 0; i + 1 < body->items().size(); i += 2) {
-    const cbor::Value& k = body->items()[i];
-    const cbor::Value& v = body->items()[i + 1];
-    if (!k.is_text() || !v.is_bytes() || !ParseSealedField(v.str())) continue;
-    HOSO_ASSIGN_OR_RETURN(std::string plain, OpenField(case_code, k.str(), cbor::Encode(v)));
-    HOSO_ASSIGN_OR_RETURN(cbor::Value opened, cbor::Decode(plain));
-    body->Set(k.str(), std::move(opened));
-  }
-  return Status::Ok();
-}
-
 Result<std::vector<CaseKey>> Store::KeysForEvents(const std::vector<std::string>& events) const {
   std::vector<CaseKey> out;
   std::set<std::pair<std::string, std::string>> seen;  // (case, key id)

@@ -7,6 +7,7 @@
 
 #include "core/audit/audit.h"
 #include "core/domain/lifecycle.h"
+#include "core/domain/personal_data.h"
 #include "core/domain/report.h"
 #include "tests/testing/testing.h"
 
@@ -196,6 +197,13 @@ TEST_CASE("routing: B's counter receives for A while A is offline, A processes, 
   REQUIRE(copied.ok());
   CHECK(copied->TextOr("source", "") == x);
   CHECK(copied->TextOr("procedure", "") == kResidenceProcedure);
+  // The applicant was sealed under B's case key; A holds only its own case's key, and opens it.
+  const LiveWrite* applicant = copied->Winner(*copied->Field("applicant"));
+  REQUIRE(applicant != nullptr);
+  CHECK(cbor::Decode(applicant->value)->is_bytes());
+  ShownField shown = ShowField(p.store(A), linked, "applicant", applicant->value);
+  REQUIRE(shown.hidden == ShownField::Hidden::kNone);
+  CHECK(shown.value.Find("name")->str() == "Trần Văn Tư");
   p.Step(A, linked, "processing");
   p.Step(A, linked, "result_ready");
   p.Sync(A);
