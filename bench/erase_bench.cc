@@ -5,6 +5,11 @@
 //                          applicant and return_address sealed under a new key per case
 //   receive_plain_per_s    the same receptions into a store that seals nothing
 //   receive_sealed_vs_plain  their ratio
+//   ingest_sealed_eps      the sealed store's streams ingested by a fresh store (another
+//                          province node), batches of 1,000 with their case keys, as sync
+//                          hands them over (the receiver's side alone is timed)
+//   ingest_plain_eps       the plain store's streams, the same way (no keys)
+//   ingest_sealed_vs_plain their ratio
 //   open_applicant_us      ShowField of a case's applicant (key read, AES-GCM open, schema
 //                          check), median of 10,000 random cases
 //   erase_case_ms          one case.erase committed at the root: its keys deleted and the case
@@ -67,6 +72,38 @@ double Receive(Store& store, const CaseWorkload& w, uint64_t cases) {
   return static_cast<double>(cases) / watch.Seconds();
 }
 
+// Ingests every stream `from` holds into a fresh store at `path` as a peer would receive them
+// (keys with their batch); events per second.
+double Ingest(const Store& from, const std::string& path, const std::vector<UnitRecord>& units,
+              const std::string& master_key, const CaseWorkload& w, bool seal) {
+  auto to = Open(path, units, master_key, seal);
+  for (const auto& office : w.offices()) {
+    if (Status s = to->TrustOrigin(office, 1, bench::KeyFor(office).public_key()); !s.ok()) {
+      Fail(s);
+    }
+  }
+  // What the sender does (reading batches and their keys) is done first: only the receiver's
+  // side is timed.
+  std::vector<std::pair<Batch, std::vector<CaseKey>>> received;
+  uint64_t events = 0;
+  for (const auto& [stream, head] : from.Vector([](const std::string& c) { return c[0] != '$'; })) {
+    for (uint64_t next = 1; next <= head.seq;) {
+      auto batch = from.ReadBatch(stream, next, 1000);
+      if (!batch.ok()) Fail(batch.status());
+      auto keys = from.KeysForEvents(batch->events);
+      if (!keys.ok()) Fail(keys.status());
+      events += batch->events.size();
+      next = batch->head.seq + 1;
+      received.emplace_back(std::move(batch).value(), std::move(keys).value());
+    }
+  }
+  bench::Stopwatch watch;
+  for (auto& [batch, keys] : received) {
+    if (Status s = to->Ingest(batch, nullptr, std::move(keys)); !s.ok()) Fail(s);
+  }
+  return static_cast<double>(events) / watch.Seconds();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -86,6 +123,13 @@ int main(int argc, char** argv) {
   Emit(kBench, "receive_plain_per_s", plain_rate, "cases/s");
   Emit(kBench, "receive_sealed_per_s", sealed_rate, "cases/s");
   Emit(kBench, "receive_sealed_vs_plain", sealed_rate / plain_rate, "ratio");
+  const double ingest_plain =
+      Ingest(*plain, scratch.path() + "/plain-peer", units, master_key, workload, false);
+  const double ingest_sealed =
+      Ingest(*sealed, scratch.path() + "/sealed-peer", units, master_key, workload, true);
+  Emit(kBench, "ingest_plain_eps", ingest_plain, "events/s");
+  Emit(kBench, "ingest_sealed_eps", ingest_sealed, "events/s");
+  Emit(kBench, "ingest_sealed_vs_plain", ingest_sealed / ingest_plain, "ratio");
   plain.reset();
 
   std::mt19937_64 rng(7);

@@ -432,7 +432,9 @@ class Store {
   // its cases; destroys the keys of the cases the commit's erasures name.
   Status SealLocalFields(Pending& p, Event& e) const;
   Result<std::string> LocalCaseKey(Pending& p, const std::string& case_code) const;
-  Status StageKeys(Pending& p, const std::vector<CaseKey>& keys, const Pending* overlay) const;
+  // `held`: the batch's cases held before it (the others have no key stored yet).
+  Status StageKeys(Pending& p, const std::vector<CaseKey>& keys, const Pending* overlay,
+                   const std::set<std::string>& held) const;
   Status StageErasures(Pending& p) const;
   Status ErasedMessage(std::string_view case_code) const;
   Status Write(Pending& p);

@@ -154,8 +154,7 @@ Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending*
     }
     p.cases[e.case_code].events.push_back(i);
   }
-  HOSO_RETURN_IF_ERROR(StageKeys(p, prep.keys, overlay));
-  const KeyView before(this, nullptr, overlay), after(this, &p, overlay);
+
   std::vector<std::pair<const std::string*, Touched*>> work;
   work.reserve(p.cases.size());
   for (auto& [code, t] : p.cases) work.emplace_back(&code, &t);
@@ -188,9 +187,13 @@ Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending*
     reads[key_of[j]] = read_status[j];
     found[key_of[j]] = std::string_view(values[j].data(), values[j].size());
   }
+  std::set<std::string> held;  // the cases held before this commit, which may hold keys
   for (size_t k = 0; k < work.size(); ++k) {
     if (staged[k]) found[k] = *staged[k];  // reads[k] is OK by default
+    if (reads[k].ok()) held.insert(*work[k].first);
   }
+  if (!prep.keys.empty()) HOSO_RETURN_IF_ERROR(StageKeys(p, prep.keys, overlay, held));
+  const KeyView before(this, nullptr, overlay), after(this, &p, overlay);
   // Cases fold independently: a large batch is split over two threads (the machine has
   // two cores), each parsing, folding, encoding and hashing its half, unless a commit is
   // being written: that write is what the next commit waits for, and it needs the other core.

@@ -232,27 +232,30 @@ Status Store::SealLocalFields(Pending& p, Event& e) const {
   return Status::Ok();
 }
 
-Status Store::StageKeys(Pending& p, const std::vector<CaseKey>& keys,
-                        const Pending* overlay) const {
+Status Store::StageKeys(Pending& p, const std::vector<CaseKey>& keys, const Pending* overlay,
+                        const std::set<std::string>& held_cases) const {
   KeyView held(this, &p, overlay);
   for (const CaseKey& k : keys) {
     // Keys travel with their cases' events: one for a case this batch does not carry is
     // not stored (a peer may not fill the meta family with keys of nothing).
     if (k.key.size() != kCaseKeySize || !p.cases.count(k.case_code)) continue;
     std::string id = CaseKeyId(k.key);
-    if (held.Key(k.case_code, id)) continue;
+    auto staged = p.added_keys.find(k.case_code);
+    if (staged != p.added_keys.end() && staged->second.count(id)) continue;
+    // A case new to this node has no key stored here: only a held one needs the reads.
+    const bool was_held = held_cases.count(k.case_code) > 0;
+    if (was_held && held.Key(k.case_code, id)) continue;
     HOSO_ASSIGN_OR_RETURN(auto erasure, ErasureOf(k.case_code));
     if (erasure) continue;
-    size_t count = p.added_keys[k.case_code].size();
-    HOSO_RETURN_IF_ERROR(
-        Scan(kMeta, CaseKeysPrefix(k.case_code), PrefixUpperBound(CaseKeysPrefix(k.case_code)),
-             [&](std::string_view, std::string_view) { return ++count < kMaxKeysPerCase; }));
+    size_t count = staged == p.added_keys.end() ? 0 : staged->second.size();
+    if (was_held) {
+      HOSO_RETURN_IF_ERROR(
+          Scan(kMeta, CaseKeysPrefix(k.case_code), PrefixUpperBound(CaseKeysPrefix(k.case_code)),
+               [&](std::string_view, std::string_view) { return ++count < kMaxKeysPerCase; }));
+    }
     if (count >= kMaxKeysPerCase) continue;
     p.wb.Put(cf_[kMeta], CaseKeysPrefix(k.case_code) + id, k.key);
     p.added_keys[k.case_code][id] = k.key;
-  }
-  for (auto it = p.added_keys.begin(); it != p.added_keys.end();) {
-    it = it->second.empty() ? p.added_keys.erase(it) : std::next(it);
   }
   return Status::Ok();
 }
