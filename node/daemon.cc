@@ -202,9 +202,15 @@ void NodeDaemon::Impl::Checked(const SelfCheckReport& r) {
     router = std::make_unique<Router>(
         store.get(), SystemClock::Default(), [self = this] { return self->api->Reference(); }, log);
     erasure_watch = std::make_unique<BackgroundLoop>([this](BackgroundLoop& loop) {
-      int64_t retention_checked_ms = 0;
+      int64_t retention_checked_ms = 0, confirmed_ms = 0;
+      uint64_t erasures_seen = 0;
       while (loop.Wait(std::chrono::seconds(2))) {
         const int64_t now = SystemClock::Default()->NowMs();
+        // A pass reads every erasure held: only when one arrived, or every 10 minutes (a case
+        // erased before it reached this node is carried out then).
+        if (store->ErasureCount() == erasures_seen && now - confirmed_ms < 600'000) continue;
+        erasures_seen = store->ErasureCount();
+        confirmed_ms = now;
         if (now - retention_checked_ms >= 24 * 3'600'000LL &&
             store->DirectorySnapshot()->IsRootAuthority(store->options().identity->unit, now)) {
           retention_checked_ms = now;
@@ -212,6 +218,7 @@ void NodeDaemon::Impl::Checked(const SelfCheckReport& r) {
         }
         auto confirmed = ConfirmErasures(*store, SystemClock::Default()->NowMs());
         if (!confirmed.ok()) {
+          erasures_seen = UINT64_MAX;  // retried at the next turn
           log->Log(
               LogLevel::kError, "erasure",
               "confirming erasures failed (retried): " + std::string(confirmed.status().message()));

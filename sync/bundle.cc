@@ -175,7 +175,11 @@ std::vector<Recipient> Recipients(const Store& store, const std::string& scope, 
       }
       return true;
     });
-    if (s.ok() && newest && out.size() < kMaxKeyRecipients) out.push_back(std::move(*newest));
+    // A revoked node key may be in a thief's hands: nothing is sealed to it.
+    if (s.ok() && newest && out.size() < kMaxKeyRecipients &&
+        !store.RevocationsSnapshot()->Find(newest->unit, newest->epoch)) {
+      out.push_back(std::move(*newest));
+    }
     auto parent = dir->ParentAt(unit, now);
     if (!parent) break;
     unit = *parent;

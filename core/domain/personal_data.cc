@@ -113,16 +113,21 @@ Result<size_t> ConfirmErasures(Store& store, int64_t now_ms) {
   HOSO_RETURN_IF_ERROR(store.ScrubErasedKeys());
   const bool relay = store.DirectorySnapshot()->IsRelay(me, now_ms);
   for (const CaseState& st : due) {
+    // The keys are gone and scrubbed whatever happens to the record: a confirmation that can
+    // never be written (the case's channel no longer takes this node's writes) is noted as
+    // such and does not hold back the others; an I/O error is retried.
+    std::string mark = std::to_string(now_ms);
     if (!relay) {
-      HOSO_RETURN_IF_ERROR(
+      Status s =
           store
               .Append(LocalWrite{st.channel(), st.case_code(), std::string(kKeyDestroyedType),
                                  cbor::Value::Map(), std::string(kRouterOfficer)})
-              .status()
-              .Annotate("confirming the erasure of " + st.case_code()));
+              .status();
+      if (s.code() == Code::kIOError)
+        return s.Annotate("confirming the erasure of " + st.case_code());
+      if (!s.ok()) mark += " unsigned: " + s.message();
     }
-    HOSO_RETURN_IF_ERROR(
-        store.PutMeta("erasure-confirmed/" + st.case_code(), std::to_string(now_ms), true));
+    HOSO_RETURN_IF_ERROR(store.PutMeta("erasure-confirmed/" + st.case_code(), mark, true));
   }
   return due.size();
 }

@@ -260,6 +260,7 @@ class Store {
   // The erasure of a case, if one was stored; every erasure stored, by case code.
   Result<std::optional<Erasure>> ErasureOf(std::string_view case_code) const;
   Result<std::vector<Erasure>> Erasures() const;
+  uint64_t ErasureCount() const { return erasures_held_.load(); }
   // Leaves no copy of an erased key in the store's files: flushes every family (the WAL that
   // held the key is then deleted) and compacts the meta family. Called after erasures commit.
   Status ScrubErasedKeys();
@@ -432,11 +433,15 @@ class Store {
   // its cases; destroys the keys of the cases the commit's erasures name.
   Status SealLocalFields(Pending& p, Event& e) const;
   Result<std::string> LocalCaseKey(Pending& p, const std::string& case_code) const;
-  // `held`: the batch's cases held before it (the others have no key stored yet).
+  // `held`: the batch's cases held before it (the others have no key stored yet). A key is
+  // kept only if it opens a sealed value of its case among events[skip..].
   Status StageKeys(Pending& p, const std::vector<CaseKey>& keys, const Pending* overlay,
-                   const std::set<std::string>& held) const;
+                   const std::set<std::string>& held, const std::vector<Event>& events,
+                   size_t skip) const;
   Status StageErasures(Pending& p) const;
   Status ErasedMessage(std::string_view case_code) const;
+  bool IsSealedField(std::string_view field) const;
+  bool IsErased(const std::string& case_code) const;  // committed
   Status Write(Pending& p);
   Result<Hash> StoredId(const StreamKey& stream, uint64_t seq) const;
   Status RecordFork(const Batch& batch, size_t index, const Hash& stored, const Hash& incoming);

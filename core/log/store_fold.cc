@@ -192,7 +192,9 @@ Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending*
     if (staged[k]) found[k] = *staged[k];  // reads[k] is OK by default
     if (reads[k].ok()) held.insert(*work[k].first);
   }
-  if (!prep.keys.empty()) HOSO_RETURN_IF_ERROR(StageKeys(p, prep.keys, overlay, held));
+  if (!prep.keys.empty()) {
+    HOSO_RETURN_IF_ERROR(StageKeys(p, prep.keys, overlay, held, prep.events, skip));
+  }
   const KeyView before(this, nullptr, overlay), after(this, &p, overlay);
   // Cases fold independently: a large batch is split over two threads (the machine has
   // two cores), each parsing, folding, encoding and hashing its half, unless a commit is

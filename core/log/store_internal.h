@@ -156,6 +156,8 @@ class Store::KeyView final : public FieldOpener {
   std::optional<std::string> Key(const std::string& case_code, const std::string& key_id) const;
   // Whether `self` changes the keys of the case (its projections are then taken again).
   bool Moves(const std::string& case_code) const;
+  // Erased as this view sees it (committed, in flight or in this commit).
+  bool Erased(const std::string& case_code) const;
 
  private:
   const Store* store_;

@@ -81,6 +81,7 @@ std::optional<std::string> Store::KeyView::Key(const std::string& case_code,
     auto k = c->second.find(key_id);
     if (k != c->second.end()) return k->second;
   }
+  if (store_->IsErased(case_code)) return std::nullopt;
   std::string key;
   rocksdb::Status s =
       store_->db_->Get({}, store_->cf_[kMeta], CaseKeysPrefix(case_code) + key_id, &key);
@@ -88,11 +89,22 @@ std::optional<std::string> Store::KeyView::Key(const std::string& case_code,
   return key;
 }
 
+bool Store::KeyView::Erased(const std::string& case_code) const {
+  for (const Pending* p : {self_, overlay_}) {
+    if (p && p->erased.count(case_code)) return true;
+  }
+  return store_->IsErased(case_code);
+}
+
 std::optional<std::string> Store::KeyView::Open(std::string_view case_code, std::string_view field,
                                                 std::string_view raw) const {
   std::string key_id;
   auto sealed = SealedBytes(raw, &key_id);
-  if (!sealed) return std::string(raw);
+  // A personal field written in clear (before sealing) is hidden by an erasure all the same.
+  if (!sealed) {
+    if (store_->IsSealedField(field) && Erased(std::string(case_code))) return std::nullopt;
+    return std::string(raw);
+  }
   auto key = Key(std::string(case_code), key_id);
   if (!key) return std::nullopt;
   auto plain = OpenSealedField(*key, case_code, field, *sealed);
@@ -115,11 +127,25 @@ Status Store::ErasedMessage(std::string_view case_code) const {
                                     erasure->ground + ")");
 }
 
+bool Store::IsSealedField(std::string_view field) const {
+  return std::find(options_.sealed_fields.begin(), options_.sealed_fields.end(), field) !=
+         options_.sealed_fields.end();
+}
+
+bool Store::IsErased(const std::string& case_code) const {
+  if (erasures_held_.load() == 0) return false;
+  std::string value;
+  return db_->Get({}, cf_[kMeta], kMetaErasedPrefix + case_code, &value).ok();
+}
+
 Result<std::string> Store::OpenField(std::string_view case_code, std::string_view field,
                                      std::string_view raw) const {
   std::string key_id;
   auto sealed = SealedBytes(raw, &key_id);
-  if (!sealed) return std::string(raw);
+  if (!sealed) {
+    if (IsSealedField(field)) HOSO_RETURN_IF_ERROR(ErasedMessage(case_code));
+    return std::string(raw);
+  }
   auto key = KeyView(this).Key(std::string(case_code), key_id);
   if (!key) {
     HOSO_RETURN_IF_ERROR(ErasedMessage(case_code));
@@ -233,13 +259,36 @@ Status Store::SealLocalFields(Pending& p, Event& e) const {
 }
 
 Status Store::StageKeys(Pending& p, const std::vector<CaseKey>& keys, const Pending* overlay,
-                        const std::set<std::string>& held_cases) const {
+                        const std::set<std::string>& held_cases, const std::vector<Event>& events,
+                        size_t skip) const {
+  // The sealed values the batch brings, by case and key id: a key is kept only if it opens
+  // one. So a peer, or whoever carries a bundle, cannot plant a key of their own choosing
+  // for a case (which later local writes would seal under), nor keys of nothing.
+  struct Sealed {
+    std::string_view field, bytes;
+  };
+  std::map<std::pair<std::string_view, std::string>, Sealed> sealed;
+  for (size_t i = skip; i < events.size(); ++i) {
+    const Event& e = events[i];
+    if (IsSystemChannel(e.stream.channel) || !e.body.is_map()) continue;
+    for (size_t j = 0; j + 1 < e.body.items().size(); j += 2) {
+      const cbor::Value& k = e.body.items()[j];
+      const cbor::Value& v = e.body.items()[j + 1];
+      std::string key_id;
+      if (!k.is_text() || !v.is_bytes() || !ParseSealedField(v.str(), &key_id)) continue;
+      sealed.emplace(std::make_pair(std::string_view(e.case_code), key_id),
+                     Sealed{k.str(), v.str()});
+    }
+  }
   KeyView held(this, &p, overlay);
   for (const CaseKey& k : keys) {
-    // Keys travel with their cases' events: one for a case this batch does not carry is
-    // not stored (a peer may not fill the meta family with keys of nothing).
-    if (k.key.size() != kCaseKeySize || !p.cases.count(k.case_code)) continue;
+    if (k.key.size() != kCaseKeySize) continue;
     std::string id = CaseKeyId(k.key);
+    auto opens = sealed.find({std::string_view(k.case_code), id});
+    if (opens == sealed.end() ||
+        !OpenSealedField(k.key, k.case_code, opens->second.field, opens->second.bytes).ok()) {
+      continue;
+    }
     auto staged = p.added_keys.find(k.case_code);
     if (staged != p.added_keys.end() && staged->second.count(id)) continue;
     // A case new to this node has no key stored here: only a held one needs the reads.
@@ -275,7 +324,11 @@ Status Store::StageErasures(Pending& p) const {
           p.wb.Delete(cf_[kMeta], rocksdb::Slice(key.data(), key.size()));
           return true;
         }));
-    p.added_keys.erase(code);
+    // Keys this commit itself made (a local write sealed in the same group) go too.
+    if (auto staged = p.added_keys.find(code); staged != p.added_keys.end()) {
+      for (const auto& [id, key] : staged->second) p.wb.Delete(cf_[kMeta], prefix + id);
+      p.added_keys.erase(staged);
+    }
     if (p.cases.count(code)) continue;
     // A held case's index is taken again without the keys (its name leaves the search).
     std::string value;

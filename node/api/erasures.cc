@@ -2,6 +2,7 @@
 // personal data; every node lists the erasures it holds, who has confirmed each and who not yet.
 #include <set>
 
+#include "core/domain/access_log.h"
 #include "core/domain/personal_data.h"
 #include "core/log/erasure.h"
 #include "node/api/responses.h"
@@ -97,6 +98,11 @@ HttpResponse LocalApi::Erase(Call& call) {
     if (!found.ok()) return FromStatus(found.status());
     codes = std::move(found).value();
   } else {
+    // A read log or request record names no person of its own (it has no applicant).
+    if (IsAccessCaseCode(code)) {
+      return Error(400, "invalid", "case", "a read log case holds no personal data to erase",
+                   "Hồ sơ nhật ký truy cập không có dữ liệu cá nhân để xoá.");
+    }
     auto state = store_->GetCaseState(code);
     if (!state.ok() && state.status().code() != Code::kNotFound) {
       return FromStatus(state.status());

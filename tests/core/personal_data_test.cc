@@ -158,7 +158,9 @@ TEST_CASE("personal data: sealed at the counter, read and searched where the key
                            return true;
                          })
               .ok());
-  CHECK(held == 2);  // the right key and the unused one of that case; none of another case
+  // Only the key that opens a sealed value of the batch: not another case's, not a short one,
+  // not one that opens nothing (a planted key later writes would seal under).
+  CHECK(held == 1);
 }
 
 TEST_CASE("personal data: a sealed value that opens to junk is not shown", "[privacy]") {
@@ -285,6 +287,60 @@ TEST_CASE("erasure: the root's decision destroys the keys everywhere, chains sta
   REQUIRE(commune.ScrubErasedKeys().ok());
   CHECK_FALSE(AnyFileHolds(t.dir.Sub("c"), erased_key));
   CHECK(AnyFileHolds(t.dir.Sub("c"), kept_key));
+}
+
+TEST_CASE("erasure: a case written in clear before sealing is hidden and unindexed too",
+          "[privacy]") {
+  TempDir dir;
+  {
+    // The previous release: the same rules, nothing sealed.
+    StoreOptions o;
+    o.path = dir.Sub("p");
+    o.root_unit = "89";
+    o.identity = Identity{"89", 1, testing::KeyFor(89)};
+    UseCaseLogRules(&o);
+    o.sealed_fields.clear();
+    auto old = Store::Open(o);
+    REQUIRE(old.ok());
+    REQUIRE((*old)->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+    REQUIRE((*old)->Append(testing::ReceiveWrite("89", "89-251124-0001", "Vàng A Chứ", 5)).ok());
+  }
+  auto root = testing::OpenTestNode(dir.Sub("p"), "89");
+  Store& s = *root->store;
+  const std::string raw = Winner(s, "89-251124-0001", "applicant");
+  REQUIRE(cbor::Decode(raw)->is_map());  // in clear
+  REQUIRE(CasesByApplicant(s, "Vàng", 10).value().size() == 1);
+  REQUIRE(s.Append(LocalWrite{std::string(kErasureChannel), "89-251124-0001",
+                              std::string(kEraseType), ErasureBody("QĐ 3", "hết hạn"), "it"})
+              .ok());
+  CHECK(s.OpenField("89-251124-0001", "applicant", raw).status().code() ==
+        Code::kFailedPrecondition);
+  CHECK(ShowField(s, "89-251124-0001", "applicant", raw).hidden == ShownField::Hidden::kErased);
+  CHECK(CasesByApplicant(s, "Vàng", 10).value().empty());
+  CHECK(CasesOfPerson(s, "").value().empty());
+  // Fields that are not personal stay readable.
+  CHECK(s.OpenField("89-251124-0001", "status", cbor::Encode(testing::Text("received"))).ok());
+}
+
+TEST_CASE("erasure: a key sealed in the erasure's own commit does not survive it", "[privacy]") {
+  Tree t;
+  Store& root = *t.province->store;
+  // One group commit: a reception (its key made in the commit) and the case's erasure.
+  std::vector<LocalWrite> writes = {
+      testing::ReceiveWrite("89", "89-251124-0007", "Thào Mí Dính", 5),
+      LocalWrite{std::string(kErasureChannel), "89-251124-0007", std::string(kEraseType),
+                 ErasureBody("QĐ 4", "yêu cầu"), "it"}};
+  REQUIRE(root.Append(writes).ok());
+  int keys = 0;
+  REQUIRE(root.ScanMeta("casekey/89-251124-0007",
+                        [&](std::string_view, std::string_view) {
+                          ++keys;
+                          return true;
+                        })
+              .ok());
+  CHECK(keys == 0);
+  CHECK(CasesByApplicant(root, "Thào", 10).value().empty());
+  CHECK(root.KeysForEvents(root.ReadBatch({"89", "89", 1}, 1, 100).value().events).value().empty());
 }
 
 TEST_CASE("erasure: only the root may erase, and the event must say why", "[privacy]") {
