@@ -217,6 +217,9 @@ struct Store::Pending {
   std::map<std::string, std::map<std::string, std::string>> added_keys;
   std::set<std::string> erased;
   uint64_t new_erasures = 0;  // erasure records this commit writes
+  // Sealed values this commit sealed or already opened, (case, field) -> (sealed, plaintext):
+  // indexing them needs no second AES-GCM pass.
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> opened;
   // Set by SealCases: what the commit's case records change in each channel's fingerprint
   // (fingerprints are XORs of case digests) and how many cases it adds.
   std::map<std::string, Hash> fp_delta;

@@ -105,6 +105,10 @@ std::optional<std::string> Store::KeyView::Open(std::string_view case_code, std:
     if (store_->IsSealedField(field) && Erased(std::string(case_code))) return std::nullopt;
     return std::string(raw);
   }
+  if (self_ && !self_->erased.count(std::string(case_code))) {
+    auto done = self_->opened.find({std::string(case_code), std::string(field)});
+    if (done != self_->opened.end() && done->second.first == *sealed) return done->second.second;
+  }
   auto key = Key(std::string(case_code), key_id);
   if (!key) return std::nullopt;
   auto plain = OpenSealedField(*key, case_code, field, *sealed);
@@ -252,7 +256,9 @@ Status Store::SealLocalFields(Pending& p, Event& e) const {
     // Null says "none"; bytes were sealed already (by whoever copied them here).
     if (!v || v->is_null() || v->is_bytes()) continue;
     HOSO_ASSIGN_OR_RETURN(std::string key, LocalCaseKey(p, e.case_code));
-    HOSO_ASSIGN_OR_RETURN(std::string sealed, SealField(key, e.case_code, field, cbor::Encode(*v)));
+    std::string plain = cbor::Encode(*v);
+    HOSO_ASSIGN_OR_RETURN(std::string sealed, SealField(key, e.case_code, field, plain));
+    p.opened[{e.case_code, field}] = {sealed, std::move(plain)};
     e.body.Set(field, cbor::Value::Bytes(sealed));
   }
   return Status::Ok();
@@ -285,10 +291,9 @@ Status Store::StageKeys(Pending& p, const std::vector<CaseKey>& keys, const Pend
     if (k.key.size() != kCaseKeySize) continue;
     std::string id = CaseKeyId(k.key);
     auto opens = sealed.find({std::string_view(k.case_code), id});
-    if (opens == sealed.end() ||
-        !OpenSealedField(k.key, k.case_code, opens->second.field, opens->second.bytes).ok()) {
-      continue;
-    }
+    if (opens == sealed.end()) continue;
+    auto plain = OpenSealedField(k.key, k.case_code, opens->second.field, opens->second.bytes);
+    if (!plain.ok()) continue;
     auto staged = p.added_keys.find(k.case_code);
     if (staged != p.added_keys.end() && staged->second.count(id)) continue;
     // A case new to this node has no key stored here: only a held one needs the reads.
@@ -305,6 +310,8 @@ Status Store::StageKeys(Pending& p, const std::vector<CaseKey>& keys, const Pend
     if (count >= kMaxKeysPerCase) continue;
     p.wb.Put(cf_[kMeta], CaseKeysPrefix(k.case_code) + id, k.key);
     p.added_keys[k.case_code][id] = k.key;
+    p.opened[{k.case_code, std::string(opens->second.field)}] = {std::string(opens->second.bytes),
+                                                                 std::move(plain).value()};
   }
   return Status::Ok();
 }
