@@ -216,7 +216,7 @@ void NodeDaemon::Impl::Checked(const SelfCheckReport& r) {
           retention_checked_ms = now;
           EraseExpired(now);
         }
-        auto confirmed = ConfirmErasures(*store, SystemClock::Default()->NowMs());
+        auto confirmed = ConfirmErasures(*store, now);
         if (!confirmed.ok()) {
           erasures_seen = UINT64_MAX;  // retried at the next turn
           log->Log(

@@ -4,9 +4,9 @@
 // projections the domain reads: the search index (core/domain/case_index.h) and the report buckets
 // (core/domain/report.h), and the reference channels "$catalogue" and "$calendar"
 // (core/domain/reference_data.h), and the fields sealed as personal data ("applicant",
-// "return_address": core/format/sealed_field.h). Every node, tool and test that opens a case log calls it before
-// Store::Open, so all of them fold, check and index alike. Thread-safety: a pure function over
-// static rules.
+// "return_address": core/format/sealed_field.h). Every node, tool and test that opens a case log
+// calls it before Store::Open, so all of them fold, check and index alike. Thread-safety: a pure
+// function over static rules.
 #pragma once
 
 #include "core/log/store.h"

@@ -136,9 +136,9 @@ Result<Value> Decode(std::string_view bytes, const Limits& limits = Limits());
 Result<Value> DecodePrefix(std::string_view bytes, size_t* consumed,
                            const Limits& limits = Limits());
 
-// The unsigned integer, text or byte string that makes up all of `item`, read from its bytes without
-// building a Value (for hot paths over canonical bytes already validated); nullopt when `item`
-// is anything else.
+// The unsigned integer, text or byte string that makes up all of `item`, read from its bytes
+// without building a Value (for hot paths over canonical bytes already validated); nullopt when
+// `item` is anything else.
 std::optional<uint64_t> UintItem(std::string_view item);
 std::optional<std::string_view> TextItem(std::string_view item);
 std::optional<std::string_view> BytesItem(std::string_view item);

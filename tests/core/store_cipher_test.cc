@@ -187,8 +187,9 @@ TEST_CASE("store migration: a format-1 store is encrypted in place, nothing lost
   auto state = (*encrypted)->GetCaseState("89-251124-1007");
   REQUIRE(state.ok());
   // The case keys moved with the rest: the name still opens.
-  auto applicant = (*encrypted)->OpenField("89-251124-1007", "applicant",
-                                           state->Winner(*state->Field("applicant"))->value);
+  auto applicant = (*encrypted)
+                       ->OpenField("89-251124-1007", "applicant",
+                                   state->Winner(*state->Field("applicant"))->value);
   REQUIRE(applicant.ok());
   CHECK(applicant->find("Lò Thị Mỷ 7") != std::string::npos);
   // It still takes writes, and a second migration is refused.
