@@ -14,6 +14,8 @@ namespace hoso {
 
 void PutBig64(std::string* out, uint64_t v);
 uint64_t GetBig64(std::string_view in);  // precondition: at least 8 bytes
+void PutBig32(std::string* out, uint32_t v);
+uint32_t GetBig32(std::string_view in);  // precondition: at least 4 bytes
 void PutVarint(std::string* out, uint64_t v);
 void PutString(std::string* out, std::string_view s);  // varint length, bytes
 // The smallest key greater than every key starting with `prefix` ("" when there is none).

@@ -18,7 +18,10 @@ void UseCaseLogRules(StoreOptions* options) {
   options->system_channels = {std::string(kCatalogueChannel), std::string(kCalendarChannel)};
   // Personal data (docs/privacy.md): sealed under the case's key in every event written
   // ("id_number": a data-subject request's, core/domain/subject_requests.h).
-  options->sealed_fields = {"applicant", "return_address", "id_number"};
+  options->sealed_fields = {"applicant", "return_address", "id_number", "document_key",
+                            "document_name"};
+  // Documents (docs/documents.md): the reference an attaching event carries.
+  options->document_fields = {"document"};
 }
 
 }  // namespace hoso

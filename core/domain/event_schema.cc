@@ -7,6 +7,7 @@
 #include "core/domain/access_log.h"
 #include "core/domain/reference_data.h"
 #include "core/domain/subject_requests.h"
+#include "core/format/document.h"
 #include "core/format/sealed_field.h"
 #include "core/log/revocations.h"
 
@@ -17,7 +18,7 @@ namespace {
 // One rule: a field's CBOR type and bounds. Text: `max` bytes; uint: `min`..`max`; array:
 // at most `max` entries, each checked against `element`; map: its known fields in `fields`.
 struct Rule {
-  enum class Kind { kText, kUint, kBool, kArray, kMap };
+  enum class Kind { kText, kUint, kBool, kArray, kMap, kBytes };
   std::string_view name;
   Kind kind;
   uint64_t max = 0;
@@ -41,6 +42,10 @@ Rule Uint(std::string_view name, uint64_t max, uint64_t min = 0) {
   return Rule{name, Kind::kUint, max, min, {}, {}};
 }
 Rule Bool(std::string_view name) { return Rule{name, Kind::kBool}; }
+// A byte string of exactly `size` bytes.
+Rule Bytes(std::string_view name, uint64_t size) {
+  return Rule{name, Kind::kBytes, size, size, {}, {}};
+}
 Rule Map(std::string_view name, std::vector<Rule> fields) {
   return Rule{name, Kind::kMap, 0, 0, {}, std::move(fields)};
 }
@@ -92,6 +97,8 @@ std::string_view Expected(Kind k) {
       return "an array";
     case Kind::kMap:
       return "a map";
+    case Kind::kBytes:
+      return "a byte string";
   }
   return "";
 }
@@ -162,7 +169,7 @@ Status CheckFields(const std::vector<Rule>& rules, const cbor::Value& map, const
 
 Status CheckValue(const Rule& r, const cbor::Value& v, const std::string& path) {
   // What a sealed value holds is checked where it is opened (CheckCaseField).
-  if (r.sealable && v.is_bytes()) {
+  if (r.sealable && v.is_bytes() && !(r.kind == Kind::kBytes && v.str().size() == r.max)) {
     if (!ParseSealedField(v.str()) || v.str().size() > kMaxSealedBytes) {
       return Bad(path, "is a byte string that is not a sealed value of at most " +
                            std::to_string(kMaxSealedBytes) + " bytes");
@@ -171,7 +178,7 @@ Status CheckValue(const Rule& r, const cbor::Value& v, const std::string& path) 
   }
   bool typed = (r.kind == Kind::kText && v.is_text()) || (r.kind == Kind::kUint && v.is_uint()) ||
                (r.kind == Kind::kBool && v.is_bool()) || (r.kind == Kind::kArray && v.is_array()) ||
-               (r.kind == Kind::kMap && v.is_map());
+               (r.kind == Kind::kMap && v.is_map()) || (r.kind == Kind::kBytes && v.is_bytes());
   if (!typed) {
     return Bad(path,
                "must be " + std::string(Expected(r.kind)) + ", not " + std::string(KindName(v)));
@@ -206,6 +213,11 @@ Status CheckValue(const Rule& r, const cbor::Value& v, const std::string& path) 
       return Status::Ok();
     case Kind::kMap:
       return CheckFields(r.fields, v, path);
+    case Kind::kBytes:
+      if (v.str().size() != r.max) {
+        return Bad(path, "must be " + std::to_string(r.max) + " bytes");
+      }
+      return Status::Ok();
   }
   return Status::Ok();
 }
@@ -257,6 +269,18 @@ const std::vector<Rule>& CaseFields() {
       Text("route_to", kShort),
       Text("linked", kShort),
       Text("source", kShort),
+      // Documents (docs/documents.md): "document" is a docref the store checks
+      // (core/format/document.h); its key and the file's name are personal data.
+      Map("document", {Required(Bytes("sha256", 32)), Required(Uint("size", kMaxDocumentBytes)),
+                       Required(Array("chunks", kMaxDocumentChunks, Bytes("", 32)))}),
+      Sealable(Bytes("document_key", kDocumentKeySize)),
+      Sealable(Text("document_name", 255)),
+      Text("document_type", kShort, {"application/pdf", "image/jpeg", "image/png"}),
+      Text("document_item", kLong),
+      Text("document_kind", kShort, {"original", "copy", "electronic"}),
+      Text("document_role", kShort, {"application", "supplement", "result"}),
+      Bytes("withdrawn_document", 32),
+      Text("withdraw_reason", kLong),
   };
   return rules;
 }
@@ -342,6 +366,34 @@ Status CheckSubjectEvent(const Event& e) {
   return Status::Ok();
 }
 
+// A document's event names all it needs: an attached file its reference, key, name, type and
+// role; a withdrawal the file and why. No other event writes a document field.
+Status CheckDocumentEvent(const Event& e) {
+  static const char* const kAttached[] = {"document", "document_key", "document_name",
+                                          "document_type", "document_role"};
+  static const char* const kWithdrawn[] = {"withdrawn_document", "withdraw_reason"};
+  const bool attached = e.type == "document.attached", withdrawn = e.type == "document.withdrawn";
+  for (const char* f : kAttached) {
+    if (attached && !e.body.Find(f)) {
+      return Status::InvalidArgument(std::string("body.") + f + " is required in " + e.type);
+    }
+    if (!attached && e.body.Find(f)) {
+      return Status::InvalidArgument(std::string("body.") + f +
+                                     " is written by document.attached only");
+    }
+  }
+  for (const char* f : kWithdrawn) {
+    if (withdrawn && !e.body.Find(f)) {
+      return Status::InvalidArgument(std::string("body.") + f + " is required in " + e.type);
+    }
+    if (!withdrawn && e.body.Find(f)) {
+      return Status::InvalidArgument(std::string("body.") + f +
+                                     " is written by document.withdrawn only");
+    }
+  }
+  return Status::Ok();
+}
+
 Status CheckCaseEvent(const Event& e) {
   HOSO_RETURN_IF_ERROR(ValidateName("case code", e.case_code));
   if (e.case_code.front() == '$')
@@ -378,6 +430,7 @@ Status CheckCaseEvent(const Event& e) {
   if (!status && (e.type == "case.received" || e.type == "case.step")) {
     return Status::InvalidArgument("body.status is required in " + e.type);
   }
+  HOSO_RETURN_IF_ERROR(CheckDocumentEvent(e));
   return Status::Ok();
 }
 

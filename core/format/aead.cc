@@ -79,8 +79,18 @@ Result<std::string> HkdfSha256(std::string_view key, std::string_view salt, std:
 
 Result<std::string> SealAes256Gcm(std::string_view key, std::string_view plaintext,
                                   std::string_view aad) {
+  HOSO_ASSIGN_OR_RETURN(std::string nonce, RandomBytes(kGcmNonceSize));
+  return SealAes256GcmWithNonce(key, nonce, plaintext, aad);
+}
+
+Result<std::string> SealAes256GcmWithNonce(std::string_view key, std::string_view nonce,
+                                           std::string_view plaintext, std::string_view aad) {
   HOSO_RETURN_IF_ERROR(CheckKey(key));
-  HOSO_ASSIGN_OR_RETURN(std::string out, RandomBytes(kGcmNonceSize));
+  if (nonce.size() != kGcmNonceSize) {
+    return Status::InvalidArgument("an AES-GCM nonce is 12 bytes, not " +
+                                   std::to_string(nonce.size()));
+  }
+  std::string out(nonce);
   out.resize(kSealOverhead + plaintext.size());
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0;

@@ -33,6 +33,13 @@ constexpr size_t kCtrIvSize = 16;
 // AES-256-GCM with a fresh random nonce; key: 32 bytes.
 [[nodiscard]] Result<std::string> SealAes256Gcm(std::string_view key, std::string_view plaintext,
                                                 std::string_view aad);
+// The same with a nonce the caller chose (12 bytes), which must never repeat under one key for
+// different plaintexts: a document chunk's nonce is its index under a key derived from the
+// document's content (core/format/document.h).
+[[nodiscard]] Result<std::string> SealAes256GcmWithNonce(std::string_view key,
+                                                         std::string_view nonce,
+                                                         std::string_view plaintext,
+                                                         std::string_view aad);
 // The plaintext, or Corruption when the tag does not verify (wrong key, aad or altered bytes).
 [[nodiscard]] Result<std::string> OpenAes256Gcm(std::string_view key, std::string_view sealed,
                                                 std::string_view aad);

@@ -118,17 +118,12 @@ Status Store::Load() {
   dbo.create_missing_column_families = !options_.read_only;
   if (options_.env) dbo.env = options_.env;
   HOSO_RETURN_IF_ERROR(UseStoreCipher(&dbo));
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = StoreFamilies(options_.block_cache_mb);
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s;
   if (options_.read_only && !options_.secondary_path.empty()) {
     dbo.max_open_files = -1;  // required of a secondary instance
-    s = rocksdb::DB::OpenAsSecondary(dbo, options_.path, options_.secondary_path, cfs, &cf_, &raw);
-  } else if (options_.read_only) {
-    s = rocksdb::DB::OpenForReadOnly(dbo, options_.path, cfs, &cf_, &raw);
-  } else {
-    s = rocksdb::DB::Open(dbo, options_.path, cfs, &cf_, &raw);
   }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = OpenStoreDb(dbo, options_.path, options_.read_only, options_.secondary_path,
+                                  options_.block_cache_mb, &cf_, &raw);
   if (!s.ok()) return FromRocks(s, "opening store at " + options_.path);
   db_.reset(raw);
 

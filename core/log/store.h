@@ -36,6 +36,7 @@
 #include "core/base/worker_pool.h"
 #include "core/format/batch.h"
 #include "core/format/crypto.h"
+#include "core/format/document.h"
 #include "core/format/event.h"
 #include "core/format/hlc.h"
 #include "core/log/case_state.h"
@@ -111,6 +112,22 @@ struct StoreOptions {
   // (core/format/sealed_field.h) before it signs the event; reads open them with
   // Store::OpenField. The case log names "applicant" and "return_address".
   std::vector<std::string> sealed_fields;
+  // Body fields that hold a document reference (core/format/document.h). The store checks each
+  // (an event with a malformed one is refused), records which channels' cases name each chunk
+  // (a holder serves a chunk only to a peer that shares one of them), and wants every chunk it
+  // does not hold (docs/documents.md). The case log names "document".
+  std::vector<std::string> document_fields;
+  // The chunks of documents attached longer ago than this are wanted only once asked for
+  // (Store::FetchDocument); 0: every document is fetched as it is learned of.
+  int64_t fetch_documents_within_ms = 0;
+};
+
+// A chunk this node wants: its name, its sealed size (what the docref implies) and a channel
+// whose case names it (who may be asked for it).
+struct WantedChunk {
+  Hash name{};
+  uint32_t size = 0;
+  std::string channel;
 };
 
 // A case key as sync and bundles carry it: the key that opens the case's sealed fields.
@@ -238,6 +255,33 @@ class Store {
                      std::string_view certificate = {});
   // The certificate recorded for an origin ("" when none was).
   std::string OriginCertificate(std::string_view unit, uint64_t epoch) const;
+
+  // ---- documents (core/format/document.h, docs/documents.md)
+  // Seals a file and stores its chunks (identical ones once), synced, before the event that
+  // attaches it is appended: that event carries the returned ref and key (the key as a sealed
+  // field). Chunks no event ever names stay until a purge (docs/documents.md, "Limits").
+  Result<SealedDocument> PutDocument(std::string_view plaintext);
+  // The file, each chunk checked against its name and the whole against its digest. NotFound
+  // names the first chunk not held here yet; Corruption the first that does not verify.
+  Result<std::string> ReadDocument(const DocumentRef& ref, std::string_view key) const;
+  // A sealed chunk as stored (NotFound when not held), unchecked: the caller verifies it.
+  Result<std::string> GetChunk(const Hash& name) const;
+  bool HasChunk(const Hash& name) const;
+  // How many of a document's chunks are held here.
+  size_t HeldChunks(const DocumentRef& ref) const;
+  // Stores a chunk a peer sent. It must be wanted (FailedPrecondition otherwise: nobody
+  // pushes bytes this node did not ask for), of the wanted size and hash to its name
+  // (Corruption). Not synced: a chunk lost in a crash is wanted again.
+  Status PutReceivedChunk(const Hash& name, std::string_view sealed);
+  // Wanted chunks in name order after `after` (all when null), at most `limit`.
+  Status ScanWantedChunks(const Hash* after, size_t limit, std::vector<WantedChunk>* out) const;
+  uint64_t WantedChunkCount() const;
+  // Whether a case of a channel passing `in_scope` names the chunk.
+  bool ChunkNamedIn(const Hash& name,
+                    const std::function<bool(const std::string&)>& in_scope) const;
+  // Wants the chunks of a document that were left to be asked for (an old case, on a node
+  // that fetches recent ones only).
+  Status FetchDocument(const DocumentRef& ref);
 
   // ---- reads
   const StoreOptions& options() const { return options_; }
@@ -439,6 +483,9 @@ class Store {
                    const std::set<std::string>& held, const std::vector<Event>& events,
                    size_t skip) const;
   Status StageErasures(Pending& p) const;
+  // Records the chunks a case event's documents name, and wants those not held
+  // (core/log/store_documents.cc).
+  Status StageDocuments(Pending& p, const Event& e) const;
   Status ErasedMessage(std::string_view case_code) const;
   bool IsSealedField(std::string_view field) const;
   bool IsErased(const std::string& case_code) const;  // committed

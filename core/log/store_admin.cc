@@ -233,6 +233,7 @@ bool Store::BackgroundWorkPending() const {
     if (db_->GetIntProperty(running, &n) && n > 0) return true;
   }
   for (rocksdb::ColumnFamilyHandle* cf : cf_) {
+    if (!cf) continue;
     for (const char* pending : {"rocksdb.mem-table-flush-pending", "rocksdb.compaction-pending"}) {
       if (db_->GetIntProperty(cf, pending, &n) && n > 0) return true;
     }

@@ -233,6 +233,7 @@ Status Store::CommitLocal(std::deque<Writer*>& group) {
       if (s.ok() && e.stream.channel == kDirectoryChannel) s = Directory::ValidateEvent(e);
       if (s.ok() && e.stream.channel == kErasureChannel) s = ValidateErasureEvent(e);
       if (s.ok() && options_.check_event) s = options_.check_event(e);
+      if (s.ok()) s = CheckDocumentFields(options_.document_fields, e);
       // The schema saw the fields in clear; peers get them sealed.
       if (s.ok()) s = SealLocalFields(p, e);
       // What peers could not decode is never signed (a stream would stop syncing there).

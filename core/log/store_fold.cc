@@ -118,6 +118,7 @@ Status Store::FoldInto(Pending& p, const Event& e, const Hash& id) {
     return Status::InvalidArgument("case " + e.case_code + " belongs to channel " +
                                    it->second.state.channel() + ", not " + e.stream.channel);
   }
+  HOSO_RETURN_IF_ERROR(StageDocuments(p, e));
   return ApplyBounded(it->second.state, e, id);
 }
 
@@ -152,6 +153,7 @@ Status Store::FoldRemote(Pending& p, Prepared& prep, size_t skip, const Pending*
       if (e.stream.channel == kErasureChannel) p.erasure_events.push_back(e);
       continue;
     }
+    HOSO_RETURN_IF_ERROR(StageDocuments(p, e));
     p.cases[e.case_code].events.push_back(i);
   }
 

@@ -163,6 +163,7 @@ Status Store::StageRemote(Prepared& prep, IngestStats* stats, std::shared_ptr<In
       }
       if (e.stream.channel == kErasureChannel) HOSO_RETURN_IF_ERROR(ValidateErasureEvent(e));
       Status shape = options_.check_event ? options_.check_event(e) : Status::Ok();
+      if (shape.ok()) shape = CheckDocumentFields(options_.document_fields, e);
       if (!shape.ok()) return shape.Annotate(where + ", seq " + std::to_string(e.seq));
     }
     if (const Revocation* r = revocations_->Find(stream.origin, stream.epoch)) {

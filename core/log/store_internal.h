@@ -139,6 +139,10 @@ inline std::string ChannelIndexPrefix(std::string_view channel) {
   return k;
 }
 
+// Every document reference an event carries in `fields` parses (core/format/document.h);
+// InvalidArgument names the field and what is wrong.
+Status CheckDocumentFields(const std::vector<std::string>& fields, const Event& e);
+
 }  // namespace store_internal
 
 // ------------------------------------------------------------------ staging

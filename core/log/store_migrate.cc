@@ -43,7 +43,9 @@ struct OpenDb {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> cf;
   ~OpenDb() {
-    for (auto* h : cf) db->DestroyColumnFamilyHandle(h);
+    for (auto* h : cf) {
+      if (h) db->DestroyColumnFamilyHandle(h);
+    }
     if (db) db->Close();
   }
 };
@@ -57,9 +59,7 @@ Status Open(const std::string& path, rocksdb::Env* env, bool read_only, OpenDb* 
   if (!log.ok()) return log.status();
   o.info_log = *log;  // an encrypted LOG for the copy; none for the plaintext source
   rocksdb::DB* raw = nullptr;
-  auto families = StoreFamilies(8);
-  rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(o, path, families, &out->cf, &raw)
-                                : rocksdb::DB::Open(o, path, families, &out->cf, &raw);
+  rocksdb::Status s = OpenStoreDb(o, path, read_only, "", 8, &out->cf, &raw);
   if (!s.ok()) return Status::IOError("opening " + path + ": " + s.ToString());
   out->db.reset(raw);
   return Status::Ok();
@@ -160,6 +160,7 @@ Result<MigrationStats> RewriteStore(const std::string& path, std::string_view fr
     HOSO_RETURN_IF_ERROR(Open(path, from_env ? from_env.get() : base, /*read_only=*/true, &from));
     HOSO_RETURN_IF_ERROR(Open(copy, to_env ? to_env.get() : base, /*read_only=*/false, &to));
     for (size_t family = 0; family < from.cf.size(); ++family) {
+      if (!from.cf[family]) continue;  // a family the source's release did not have
       HOSO_RETURN_IF_ERROR(CopyFamily(from, to, family, &stats));
     }
     rocksdb::WriteOptions synced;

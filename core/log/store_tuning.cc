@@ -6,6 +6,8 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
+#include <algorithm>
+
 // jemalloc (linked when not sanitizing, see CMakeLists.txt) gives freed pages back to the OS
 // after 1 s instead of 10 s, and at once instead of keeping them "muzzy": a node's resident
 // memory follows its working set (the sync receiver's peak went from 220 to 191 MB at the same
@@ -28,7 +30,8 @@ const char* const kFamilyNames[family::kCount] = {rocksdb::kDefaultColumnFamilyN
                                                   "signatures",
                                                   "cases",
                                                   "index",
-                                                  "forks"};
+                                                  "forks",
+                                                  "documents"};
 
 class CounterMerge : public rocksdb::AssociativeMergeOperator {
  public:
@@ -55,6 +58,19 @@ rocksdb::ColumnFamilyOptions FamilyOptions(size_t i, const std::shared_ptr<rocks
     table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
   }
   cfo.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  if (i == kDocuments) {
+    // Document chunks (up to 256 KiB, sealed: incompressible) live in blob files, so
+    // compactions of this family move small keys, not megabytes, and the event families never
+    // share a file or a compaction with them (docs/storage-format.md, "Documents").
+    cfo.enable_blob_files = true;
+    cfo.min_blob_size = 4096;
+    cfo.blob_file_size = 256 << 20;
+    cfo.blob_compression_type = rocksdb::kNoCompression;
+    cfo.enable_blob_garbage_collection = true;
+    cfo.compression = rocksdb::kNoCompression;
+    cfo.write_buffer_size = 16 << 20;
+    return cfo;
+  }
   if (i == kIndex) cfo.merge_operator = std::make_shared<CounterMerge>();
   if (i == kCases || i == kIndex) {
     // Rewritten families: every L0 -> L1 compaction rewrites all of L1, so gathering eight
@@ -113,6 +129,39 @@ std::vector<rocksdb::ColumnFamilyDescriptor> StoreFamilies(size_t block_cache_mb
     cfs.emplace_back(kFamilyNames[i], FamilyOptions(i, cache, block_cache_mb));
   }
   return cfs;
+}
+
+rocksdb::Status OpenStoreDb(const rocksdb::DBOptions& dbo, const std::string& path, bool read_only,
+                            const std::string& secondary, size_t block_cache_mb,
+                            std::vector<rocksdb::ColumnFamilyHandle*>* handles, rocksdb::DB** db) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> all = StoreFamilies(block_cache_mb);
+  std::vector<rocksdb::ColumnFamilyDescriptor> open;
+  std::vector<size_t> ids;
+  std::vector<std::string> present;
+  if (read_only) {
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(dbo, path, &present);
+    if (!s.ok()) return s;
+  }
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (read_only && std::find(present.begin(), present.end(), all[i].name) == present.end()) {
+      continue;
+    }
+    open.push_back(all[i]);
+    ids.push_back(i);
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> opened;
+  rocksdb::Status s;
+  if (read_only && !secondary.empty()) {
+    s = rocksdb::DB::OpenAsSecondary(dbo, path, secondary, open, &opened, db);
+  } else if (read_only) {
+    s = rocksdb::DB::OpenForReadOnly(dbo, path, open, &opened, db);
+  } else {
+    s = rocksdb::DB::Open(dbo, path, open, &opened, db);
+  }
+  if (!s.ok()) return s;
+  handles->assign(all.size(), nullptr);
+  for (size_t k = 0; k < ids.size(); ++k) (*handles)[ids[k]] = opened[k];
+  return s;
 }
 
 std::string CounterDelta(int64_t delta) {

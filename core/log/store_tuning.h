@@ -18,12 +18,29 @@ namespace hoso {
 
 namespace family {
 // A store's column families; each one's RocksDB id is its value here.
-enum : size_t { kMeta = 0, kEvents, kHeads, kSignatures, kCases, kIndex, kForks, kCount };
+enum : size_t {
+  kMeta = 0,
+  kEvents,
+  kHeads,
+  kSignatures,
+  kCases,
+  kIndex,
+  kForks,
+  kDocuments,
+  kCount
+};
 }  // namespace family
 
 rocksdb::DBOptions StoreDbOptions();
 // Every column family, in id order, sharing one block cache of `block_cache_mb`.
 std::vector<rocksdb::ColumnFamilyDescriptor> StoreFamilies(size_t block_cache_mb);
+
+// Opens the database with every family, by id in `handles`. When it may be written, missing
+// families are created; read-only (as a secondary instance when `secondary` is set), a family
+// the store does not have yet (one written by an earlier release) gets a null handle.
+rocksdb::Status OpenStoreDb(const rocksdb::DBOptions& dbo, const std::string& path, bool read_only,
+                            const std::string& secondary, size_t block_cache_mb,
+                            std::vector<rocksdb::ColumnFamilyHandle*>* handles, rocksdb::DB** db);
 
 // Report counters: 8-byte little-endian signed counts in the index family; commits add
 // deltas to them with merges, so no commit reads them.

@@ -1,0 +1,214 @@
+// Store documents: sealed chunks in their own column family, with blob files (core/format/
+// document.h, docs/documents.md, docs/storage-format.md "Documents"). Part of the store's
+// implementation (core/log/store.h); shared internals in core/log/store_internal.h.
+//
+// The documents family:
+//   'c' name(32)          -> sealed chunk            ; in a blob file
+//   'h' name(32)          -> ""                      ; held: read by commits instead of the blob
+//   'r' name(32) channel  -> ""                      ; a case of the channel names the chunk
+//   'w' name(32)          -> be32(sealed size) channel  ; wanted: sync asks peers for it
+//   'd' name(32)          -> be32(sealed size) channel  ; deferred: wanted once asked for
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "core/log/store.h"
+#include "core/log/store_internal.h"
+
+namespace hoso {
+
+using namespace store_internal;
+
+namespace {
+
+std::string DocKey(char kind, const Hash& name, std::string_view tail = {}) {
+  std::string k(1, kind);
+  k += AsView(name);
+  k += tail;
+  return k;
+}
+
+std::string WantValue(uint32_t size, std::string_view channel) {
+  std::string v;
+  PutBig32(&v, size);
+  v += channel;
+  return v;
+}
+
+Status NoDocuments() {
+  return Status::FailedPrecondition(
+      "this store has no documents family (opened read-only, "
+      "written by an earlier release)");
+}
+
+}  // namespace
+
+namespace store_internal {
+Status CheckDocumentFields(const std::vector<std::string>& fields, const Event& e) {
+  if (IsSystemChannel(e.stream.channel)) return Status::Ok();
+  for (const std::string& field : fields) {
+    const cbor::Value* v = e.body.Find(field);
+    if (!v || v->is_null()) continue;
+    auto ref = ParseDocumentRef(*v);
+    if (!ref.ok()) return ref.status().Annotate("field " + field + " of case " + e.case_code);
+  }
+  return Status::Ok();
+}
+}  // namespace store_internal
+
+Status Store::StageDocuments(Pending& p, const Event& e) const {
+  if (options_.document_fields.empty() || IsSystemChannel(e.stream.channel)) return Status::Ok();
+  rocksdb::ColumnFamilyHandle* cf = cf_[kDocuments];
+  for (const std::string& field : options_.document_fields) {
+    const cbor::Value* v = e.body.Find(field);
+    if (!v || v->is_null()) continue;
+    auto ref = ParseDocumentRef(*v);
+    if (!ref.ok()) return ref.status().Annotate("field " + field + " of case " + e.case_code);
+    if (!cf) return NoDocuments();
+    const int64_t within = options_.fetch_documents_within_ms;
+    const bool eager = within <= 0 || HlcMillis(e.hlc) >= options_.clock->NowMs() - within;
+    for (size_t i = 0; i < ref->chunks.size(); ++i) {
+      const Hash& name = ref->chunks[i];
+      p.wb.Put(cf, DocKey('r', name, e.stream.channel), "");
+      if (HasChunk(name)) continue;
+      const uint32_t size = static_cast<uint32_t>(SealedChunkSize(ref->size, i));
+      p.wb.Put(cf, DocKey(eager ? 'w' : 'd', name), WantValue(size, e.stream.channel));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<SealedDocument> Store::PutDocument(std::string_view plaintext) {
+  if (options_.read_only) return Status::FailedPrecondition("store opened read-only");
+  if (!cf_[kDocuments]) return NoDocuments();
+  HOSO_ASSIGN_OR_RETURN(SealedDocument doc, SealDocument(plaintext));
+  rocksdb::WriteBatch wb;
+  for (size_t i = 0; i < doc.sealed.size(); ++i) {
+    const Hash& name = doc.ref.chunks[i];
+    if (HasChunk(name)) continue;
+    wb.Put(cf_[kDocuments], DocKey('c', name), doc.sealed[i]);
+    wb.Put(cf_[kDocuments], DocKey('h', name), "");
+    wb.Delete(cf_[kDocuments], DocKey('w', name));
+    wb.Delete(cf_[kDocuments], DocKey('d', name));
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_writes;
+  HOSO_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "storing a document"));
+  doc.sealed.clear();
+  return doc;
+}
+
+Result<std::string> Store::GetChunk(const Hash& name) const {
+  if (!cf_[kDocuments]) return NoDocuments();
+  std::string value;
+  rocksdb::Status s = db_->Get({}, cf_[kDocuments], DocKey('c', name), &value);
+  if (s.IsNotFound()) return Status::NotFound("chunk " + Hex(name) + " is not held here");
+  HOSO_RETURN_IF_ERROR(FromRocks(s, "reading chunk " + Hex(name)));
+  return value;
+}
+
+bool Store::HasChunk(const Hash& name) const {
+  if (!cf_[kDocuments]) return false;
+  rocksdb::PinnableSlice value;
+  return db_->Get({}, cf_[kDocuments], DocKey('h', name), &value).ok();
+}
+
+size_t Store::HeldChunks(const DocumentRef& ref) const {
+  size_t n = 0;
+  for (const Hash& name : ref.chunks) n += HasChunk(name);
+  return n;
+}
+
+Result<std::string> Store::ReadDocument(const DocumentRef& ref, std::string_view key) const {
+  return OpenDocument(ref, key, [&](size_t i, const Hash& name) -> Result<std::string> {
+    auto chunk = GetChunk(name);
+    if (chunk.status().code() == Code::kNotFound) {
+      return Status::NotFound("chunk " + std::to_string(i + 1) + " of " +
+                              std::to_string(ref.chunks.size()) + " has not arrived yet");
+    }
+    return chunk;
+  });
+}
+
+Status Store::PutReceivedChunk(const Hash& name, std::string_view sealed) {
+  if (options_.read_only) return Status::FailedPrecondition("store opened read-only");
+  if (!cf_[kDocuments]) return NoDocuments();
+  std::string want;
+  rocksdb::Status s = db_->Get({}, cf_[kDocuments], DocKey('w', name), &want);
+  if (s.IsNotFound()) s = db_->Get({}, cf_[kDocuments], DocKey('d', name), &want);
+  if (s.IsNotFound()) {
+    if (HasChunk(name)) return Status::Ok();  // two peers sent it
+    return Status::FailedPrecondition("chunk " + Hex(name) + " was not asked for");
+  }
+  HOSO_RETURN_IF_ERROR(FromRocks(s, "reading the want of chunk " + Hex(name)));
+  if (want.size() < 4 || GetBig32(want) != sealed.size()) {
+    return Status::Corruption("chunk " + Hex(name) + " has " + std::to_string(sealed.size()) +
+                              " bytes, not the size its document implies");
+  }
+  if (Sha256(sealed) != name) {
+    return Status::Corruption("chunk " + Hex(name) + " does not hash to its name");
+  }
+  rocksdb::WriteBatch wb;
+  wb.Put(cf_[kDocuments], DocKey('c', name), sealed);
+  wb.Put(cf_[kDocuments], DocKey('h', name), "");
+  wb.Delete(cf_[kDocuments], DocKey('w', name));
+  wb.Delete(cf_[kDocuments], DocKey('d', name));
+  return FromRocks(db_->Write({}, &wb), "storing chunk " + Hex(name));
+}
+
+Status Store::ScanWantedChunks(const Hash* after, size_t limit,
+                               std::vector<WantedChunk>* out) const {
+  out->clear();
+  if (!cf_[kDocuments] || limit == 0) return Status::Ok();
+  std::string lower = after ? DocKey('w', *after) + std::string(1, '\0') : std::string("w");
+  return Scan(kDocuments, lower, "x", [&](std::string_view key, std::string_view value) {
+    if (key.size() != 33 || value.size() < 4) return true;
+    WantedChunk w;
+    w.name = HashFromView(key.substr(1));
+    // A chunk that arrived while a commit wanted it again (both read it as missing).
+    if (HasChunk(w.name)) return true;
+    w.size = GetBig32(value);
+    w.channel = std::string(value.substr(4));
+    out->push_back(std::move(w));
+    return out->size() < limit;
+  });
+}
+
+uint64_t Store::WantedChunkCount() const {
+  uint64_t n = 0;
+  if (!cf_[kDocuments]) return 0;
+  Status s = Scan(kDocuments, "w", "x", [&](std::string_view key, std::string_view) {
+    n += !HasChunk(HashFromView(key.substr(1, 32)));
+    return true;
+  });
+  return s.ok() ? n : 0;
+}
+
+bool Store::ChunkNamedIn(const Hash& name,
+                         const std::function<bool(const std::string&)>& in_scope) const {
+  if (!cf_[kDocuments]) return false;
+  bool named = false;
+  const std::string prefix = DocKey('r', name);
+  Status s = Scan(kDocuments, prefix, PrefixUpperBound(prefix),
+                  [&](std::string_view key, std::string_view) {
+                    named = in_scope(std::string(key.substr(prefix.size())));
+                    return !named;
+                  });
+  return s.ok() && named;
+}
+
+Status Store::FetchDocument(const DocumentRef& ref) {
+  if (options_.read_only) return Status::FailedPrecondition("store opened read-only");
+  if (!cf_[kDocuments]) return NoDocuments();
+  rocksdb::WriteBatch wb;
+  for (const Hash& name : ref.chunks) {
+    std::string want;
+    rocksdb::Status s = db_->Get({}, cf_[kDocuments], DocKey('d', name), &want);
+    if (s.IsNotFound()) continue;
+    HOSO_RETURN_IF_ERROR(FromRocks(s, "reading the want of chunk " + Hex(name)));
+    wb.Put(cf_[kDocuments], DocKey('w', name), want);
+    wb.Delete(cf_[kDocuments], DocKey('d', name));
+  }
+  return FromRocks(db_->Write({}, &wb), "fetching a document");
+}
+
+}  // namespace hoso
