@@ -45,6 +45,13 @@ struct SessionOptions {
   // Office health (sync/health.h): with a book, the session announces the feature, keeps what
   // its children report, and reports to its parent (its own state and what it holds).
   std::shared_ptr<HealthBook> health;
+  // Documents (docs/documents.md): the most chunk bytes this side has asked the peer for and
+  // not yet received. It bounds how long a new batch from the peer can wait behind chunk
+  // bytes (window / link rate); a window under the link's bandwidth-delay product leaves the
+  // link partly idle. 0: this side fetches no chunks (it still serves them).
+  size_t document_window_bytes = 40 * 1024;
+  // The piece one CHUNK carries: what a batch may wait behind once the window is spent.
+  size_t document_piece_bytes = 16 * 1024;
 };
 
 struct SessionStats {
@@ -55,6 +62,10 @@ struct SessionStats {
   uint64_t receipts_sent = 0, receipts_received = 0;
   uint64_t health_reports_sent = 0, health_reports_received = 0;
   uint64_t keys_sent = 0, keys_received = 0;
+  // Documents: chunks received whole and stored, their bytes as received (pieces re-asked
+  // after a cut count again), chunks the peer had not or would not serve; chunk pieces served.
+  uint64_t chunks_received = 0, chunk_bytes_received = 0, chunks_unavailable = 0;
+  uint64_t chunk_pieces_sent = 0, chunk_bytes_sent = 0, chunks_refused = 0;
   int64_t clock_skew_ms = 0;  // peer's wall clock minus ours, from HELLO
   uint64_t protocol = 0;      // the version both speak: the older of the two HELLOs (0 before)
 };
