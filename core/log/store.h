@@ -128,6 +128,7 @@ struct WantedChunk {
   Hash name{};
   uint32_t size = 0;
   std::string channel;
+  std::string key;  // its position, for the next scan
 };
 
 // A case key as sync and bundles carry it: the key that opens the case's sealed fields.
@@ -273,8 +274,11 @@ class Store {
   // pushes bytes this node did not ask for), of the wanted size and hash to its name
   // (Corruption). Not synced: a chunk lost in a crash is wanted again.
   Status PutReceivedChunk(const Hash& name, std::string_view sealed);
-  // Wanted chunks in name order after `after` (all when null), at most `limit`.
-  Status ScanWantedChunks(const Hash* after, size_t limit, std::vector<WantedChunk>* out) const;
+  // Wanted chunks of the channels passing `shared`, at most `limit`, from the position after
+  // `after` (a WantedChunk::key; "" from the start). A channel not shared costs one seek.
+  Status ScanWantedChunks(const std::string& after,
+                          const std::function<bool(const std::string&)>& shared, size_t limit,
+                          std::vector<WantedChunk>* out) const;
   uint64_t WantedChunkCount() const;
   // Whether a case of a channel passing `in_scope` names the chunk.
   bool ChunkNamedIn(const Hash& name,
@@ -360,7 +364,8 @@ class Store {
       const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
 
   // Called after every commit with the streams whose heads moved (from the committing
-  // thread, outside the store's locks). Returns an id for RemoveCommitListener.
+  // thread, outside the store's locks), and with none when only documents changed (a chunk
+  // arrived, a document was asked for). Returns an id for RemoveCommitListener.
   using CommitListener = std::function<void(const std::vector<StreamKey>&)>;
   uint64_t AddCommitListener(CommitListener listener);
   void RemoveCommitListener(uint64_t id);
@@ -486,10 +491,14 @@ class Store {
   // Records the chunks a case event's documents name, and wants those not held
   // (core/log/store_documents.cc).
   Status StageDocuments(Pending& p, const Event& e) const;
+  // Puts into `wb` the deletes of every want of the chunk; `size`, when given, gets the
+  // wanted size (0 when none).
+  Status DropWants(const Hash& name, rocksdb::WriteBatch* wb, uint32_t* size = nullptr) const;
   Status ErasedMessage(std::string_view case_code) const;
   bool IsSealedField(std::string_view field) const;
   bool IsErased(const std::string& case_code) const;  // committed
   Status Write(Pending& p);
+  void NotifyListeners(const std::vector<StreamKey>& moved) const;
   Result<Hash> StoredId(const StreamKey& stream, uint64_t seq) const;
   Status RecordFork(const Batch& batch, size_t index, const Hash& stored, const Hash& incoming);
   // Calls fn(key, value) for the keys of a family in [lower, upper) until it returns false.
@@ -524,7 +533,7 @@ class Store {
   std::map<StreamKey, StreamHead> heads_;
   std::unordered_map<std::string, Hash> channel_fp_;
   std::unordered_map<std::string, std::string> origin_keys_;  // unit\0epoch -> key
-  std::mutex listeners_mu_;
+  mutable std::mutex listeners_mu_;
   uint64_t next_listener_ = 0;
   std::map<uint64_t, CommitListener> listeners_;
   std::shared_ptr<const Directory> directory_;  // replaced, never changed in place

@@ -175,13 +175,17 @@ Status Store::Write(Pending& p) {
   lock.unlock();
   std::vector<StreamKey> moved;
   for (const auto& [stream, head] : p.heads) moved.push_back(stream);
+  NotifyListeners(moved);
+  return Status::Ok();
+}
+
+void Store::NotifyListeners(const std::vector<StreamKey>& moved) const {
   std::vector<CommitListener> listeners;
   {
     std::lock_guard l(listeners_mu_);
     for (const auto& [id, fn] : listeners_) listeners.push_back(fn);
   }
   for (const auto& fn : listeners) fn(moved);
-  return Status::Ok();
 }
 
 uint64_t Store::AddCommitListener(CommitListener listener) {

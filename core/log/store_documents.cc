@@ -6,10 +6,14 @@
 //   'c' name(32)          -> sealed chunk            ; in a blob file
 //   'h' name(32)          -> ""                      ; held: read by commits instead of the blob
 //   'r' name(32) channel  -> ""                      ; a case of the channel names the chunk
-//   'w' name(32)          -> be32(sealed size) channel  ; wanted: sync asks peers for it
+//   'w' channel 0x00 name(32) -> be32(sealed size)   ; wanted: sync asks the peers that share
+//                                                    ; the channel (by channel: a session
+//                                                    ; skips the channels it does not share)
 //   'd' name(32)          -> be32(sealed size) channel  ; deferred: wanted once asked for
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+
+#include <set>
 
 #include "core/log/store.h"
 #include "core/log/store_internal.h"
@@ -27,11 +31,19 @@ std::string DocKey(char kind, const Hash& name, std::string_view tail = {}) {
   return k;
 }
 
-std::string WantValue(uint32_t size, std::string_view channel) {
+std::string WantValue(uint32_t size, std::string_view channel = {}) {
   std::string v;
   PutBig32(&v, size);
   v += channel;
   return v;
+}
+
+std::string WantKey(std::string_view channel, const Hash& name) {
+  std::string k = "w";
+  k += channel;
+  k.push_back('\0');
+  k += AsView(name);
+  return k;
 }
 
 Status NoDocuments() {
@@ -71,7 +83,11 @@ Status Store::StageDocuments(Pending& p, const Event& e) const {
       p.wb.Put(cf, DocKey('r', name, e.stream.channel), "");
       if (HasChunk(name)) continue;
       const uint32_t size = static_cast<uint32_t>(SealedChunkSize(ref->size, i));
-      p.wb.Put(cf, DocKey(eager ? 'w' : 'd', name), WantValue(size, e.stream.channel));
+      if (eager) {
+        p.wb.Put(cf, WantKey(e.stream.channel, name), WantValue(size));
+      } else {
+        p.wb.Put(cf, DocKey('d', name), WantValue(size, e.stream.channel));
+      }
     }
   }
   return Status::Ok();
@@ -87,8 +103,7 @@ Result<SealedDocument> Store::PutDocument(std::string_view plaintext) {
     if (HasChunk(name)) continue;
     wb.Put(cf_[kDocuments], DocKey('c', name), doc.sealed[i]);
     wb.Put(cf_[kDocuments], DocKey('h', name), "");
-    wb.Delete(cf_[kDocuments], DocKey('w', name));
-    wb.Delete(cf_[kDocuments], DocKey('d', name));
+    HOSO_RETURN_IF_ERROR(DropWants(name, &wb));
   }
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
@@ -129,58 +144,92 @@ Result<std::string> Store::ReadDocument(const DocumentRef& ref, std::string_view
   });
 }
 
+Status Store::DropWants(const Hash& name, rocksdb::WriteBatch* wb, uint32_t* size) const {
+  rocksdb::ColumnFamilyHandle* cf = cf_[kDocuments];
+  const std::string refs = DocKey('r', name);
+  std::string value;
+  rocksdb::Status s = db_->Get({}, cf, DocKey('d', name), &value);
+  if (s.ok() && value.size() >= 4 && size) *size = GetBig32(value);
+  if (s.ok()) wb->Delete(cf, DocKey('d', name));
+  HOSO_RETURN_IF_ERROR(
+      Scan(kDocuments, refs, PrefixUpperBound(refs), [&](std::string_view key, std::string_view) {
+        const std::string want = WantKey(key.substr(refs.size()), name);
+        if (size && *size == 0 && db_->Get({}, cf, want, &value).ok() && value.size() >= 4) {
+          *size = GetBig32(value);
+        }
+        wb->Delete(cf, want);
+        return true;
+      }));
+  return Status::Ok();
+}
+
 Status Store::PutReceivedChunk(const Hash& name, std::string_view sealed) {
   if (options_.read_only) return Status::FailedPrecondition("store opened read-only");
   if (!cf_[kDocuments]) return NoDocuments();
-  std::string want;
-  rocksdb::Status s = db_->Get({}, cf_[kDocuments], DocKey('w', name), &want);
-  if (s.IsNotFound()) s = db_->Get({}, cf_[kDocuments], DocKey('d', name), &want);
-  if (s.IsNotFound()) {
-    if (HasChunk(name)) return Status::Ok();  // two peers sent it
-    return Status::FailedPrecondition("chunk " + Hex(name) + " was not asked for");
-  }
-  HOSO_RETURN_IF_ERROR(FromRocks(s, "reading the want of chunk " + Hex(name)));
-  if (want.size() < 4 || GetBig32(want) != sealed.size()) {
+  if (HasChunk(name)) return Status::Ok();  // two peers sent it
+  rocksdb::WriteBatch wb;
+  uint32_t size = 0;
+  HOSO_RETURN_IF_ERROR(DropWants(name, &wb, &size));
+  if (size == 0) return Status::FailedPrecondition("chunk " + Hex(name) + " was not asked for");
+  if (size != sealed.size()) {
     return Status::Corruption("chunk " + Hex(name) + " has " + std::to_string(sealed.size()) +
-                              " bytes, not the size its document implies");
+                              " bytes, not the " + std::to_string(size) +
+                              " its document implies");
   }
   if (Sha256(sealed) != name) {
     return Status::Corruption("chunk " + Hex(name) + " does not hash to its name");
   }
-  rocksdb::WriteBatch wb;
   wb.Put(cf_[kDocuments], DocKey('c', name), sealed);
   wb.Put(cf_[kDocuments], DocKey('h', name), "");
-  wb.Delete(cf_[kDocuments], DocKey('w', name));
-  wb.Delete(cf_[kDocuments], DocKey('d', name));
-  return FromRocks(db_->Write({}, &wb), "storing chunk " + Hex(name));
+  HOSO_RETURN_IF_ERROR(FromRocks(db_->Write({}, &wb), "storing chunk " + Hex(name)));
+  NotifyListeners({});  // a relay's other peers may want it now
+  return Status::Ok();
 }
 
-Status Store::ScanWantedChunks(const Hash* after, size_t limit,
-                               std::vector<WantedChunk>* out) const {
+Status Store::ScanWantedChunks(const std::string& after,
+                               const std::function<bool(const std::string&)>& shared,
+                               size_t limit, std::vector<WantedChunk>* out) const {
   out->clear();
   if (!cf_[kDocuments] || limit == 0) return Status::Ok();
-  std::string lower = after ? DocKey('w', *after) + std::string(1, '\0') : std::string("w");
-  return Scan(kDocuments, lower, "x", [&](std::string_view key, std::string_view value) {
-    if (key.size() != 33 || value.size() < 4) return true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf_[kDocuments]));
+  const std::string start = after.empty() ? std::string("w") : after + std::string(1, '\0');
+  for (it->Seek(start); it->Valid() && out->size() < limit;) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (key.empty() || key[0] != 'w') break;
+    const size_t zero = key.find('\0');
+    if (zero == std::string_view::npos || key.size() != zero + 33 || it->value().size() < 4) {
+      it->Next();
+      continue;
+    }
+    std::string channel(key.substr(1, zero - 1));
+    if (!shared(channel)) {
+      it->Seek("w" + channel + std::string(1, '\x01'));  // the next channel
+      continue;
+    }
     WantedChunk w;
-    w.name = HashFromView(key.substr(1));
+    w.name = HashFromView(key.substr(zero + 1));
+    w.key = std::string(key);
     // A chunk that arrived while a commit wanted it again (both read it as missing).
-    if (HasChunk(w.name)) return true;
-    w.size = GetBig32(value);
-    w.channel = std::string(value.substr(4));
-    out->push_back(std::move(w));
-    return out->size() < limit;
-  });
+    if (!HasChunk(w.name)) {
+      w.size = GetBig32(std::string_view(it->value().data(), it->value().size()));
+      w.channel = std::move(channel);
+      out->push_back(std::move(w));
+    }
+    it->Next();
+  }
+  return FromRocks(it->status(), "scanning wanted chunks");
 }
 
 uint64_t Store::WantedChunkCount() const {
-  uint64_t n = 0;
   if (!cf_[kDocuments]) return 0;
+  std::set<Hash> names;
   Status s = Scan(kDocuments, "w", "x", [&](std::string_view key, std::string_view) {
-    n += !HasChunk(HashFromView(key.substr(1, 32)));
+    if (key.size() < 33) return true;
+    Hash name = HashFromView(key.substr(key.size() - 32));
+    if (!HasChunk(name)) names.insert(name);
     return true;
   });
-  return s.ok() ? n : 0;
+  return s.ok() ? names.size() : 0;
 }
 
 bool Store::ChunkNamedIn(const Hash& name,
@@ -205,10 +254,14 @@ Status Store::FetchDocument(const DocumentRef& ref) {
     rocksdb::Status s = db_->Get({}, cf_[kDocuments], DocKey('d', name), &want);
     if (s.IsNotFound()) continue;
     HOSO_RETURN_IF_ERROR(FromRocks(s, "reading the want of chunk " + Hex(name)));
-    wb.Put(cf_[kDocuments], DocKey('w', name), want);
+    if (want.size() < 4) return Status::Corruption("want record of chunk " + Hex(name));
+    wb.Put(cf_[kDocuments], WantKey(std::string_view(want).substr(4), name),
+           want.substr(0, 4));
     wb.Delete(cf_[kDocuments], DocKey('d', name));
   }
-  return FromRocks(db_->Write({}, &wb), "fetching a document");
+  HOSO_RETURN_IF_ERROR(FromRocks(db_->Write({}, &wb), "fetching a document"));
+  NotifyListeners({});
+  return Status::Ok();
 }
 
 }  // namespace hoso

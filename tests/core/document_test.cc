@@ -154,9 +154,18 @@ TEST_CASE("a commune's document is wanted by its province and arrives chunk by c
   const std::string key = OpenedKey(p, "30280-1");  // the key travelled with the batch
   CHECK(p.ReadDocument(doc->ref, key).status().code() == Code::kNotFound);
   std::vector<WantedChunk> wanted;
-  REQUIRE(p.ScanWantedChunks(nullptr, 10, &wanted).ok());
+  REQUIRE(p.ScanWantedChunks("", All, 10, &wanted).ok());
   REQUIRE(wanted.size() == 3);
   CHECK(wanted[0].channel == "30280");
+  std::vector<WantedChunk> page;  // a page at a time, and only the channels asked for
+  REQUIRE(p.ScanWantedChunks("", All, 2, &page).ok());
+  REQUIRE(page.size() == 2);
+  REQUIRE(p.ScanWantedChunks(page.back().key, All, 2, &page).ok());
+  REQUIRE(page.size() == 1);
+  CHECK(page[0].name == wanted[2].name);
+  REQUIRE(p.ScanWantedChunks("", [](const std::string& c) { return c != "30280"; }, 10, &page)
+              .ok());
+  CHECK(page.empty());
   CHECK(commune->store->ChunkNamedIn(wanted[0].name,
                                      [](const std::string& c) { return c == "30280"; }));
   CHECK_FALSE(commune->store->ChunkNamedIn(wanted[0].name,
