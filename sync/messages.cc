@@ -6,6 +6,7 @@
 #include <memory>
 #include <type_traits>
 
+#include "core/format/document.h"
 #include "core/format/sealed_field.h"
 
 namespace hoso::sync {
@@ -210,9 +211,9 @@ bool ToInt(const Value& v, int64_t* out) { return v.ToInt64(out); }
 }  // namespace
 
 const char* MessageName(const Message& m) {
-  static const char* kNames[] = {"HELLO",  "CHANGES", "ORIGIN", "BATCH",           "ACK",
-                                 "PING",   "PONG",    "ERROR",  "RECEIPT_REQUEST", "RECEIPT",
-                                 "HEALTH", "KEYS"};
+  static const char* kNames[] = {
+      "HELLO", "CHANGES",         "ORIGIN",  "BATCH",  "ACK",  "PING",       "PONG",
+      "ERROR", "RECEIPT_REQUEST", "RECEIPT", "HEALTH", "KEYS", "CHUNK_WANT", "CHUNK"};
   return kNames[m.index()];
 }
 
@@ -285,6 +286,14 @@ std::string EncodeMessage(const Message& m) {
             keys.Append(std::move(e));
           }
           v.Append(std::move(keys));
+        } else if constexpr (std::is_same_v<T, ChunkWant>) {
+          v.Append(Value::Bytes(AsView(msg.name)));
+          v.Append(Value::Uint(msg.offset));
+          v.Append(Value::Uint(msg.length));
+        } else if constexpr (std::is_same_v<T, ChunkMsg>) {
+          v.Append(Value::Bytes(AsView(msg.name)));
+          v.Append(Value::Uint(msg.offset));
+          v.Append(msg.bytes ? Value::Bytes(*msg.bytes) : Value::Null());
         }
       },
       m);
@@ -432,6 +441,24 @@ Result<Message> DecodeMessage(std::string_view bytes, size_t max_frame, BatchEve
         HOSO_RETURN_IF_ERROR(ValidateName("KEYS case", e.items()[0].str()));
         m.keys.push_back({e.items()[0].str(), e.items()[1].str()});
       }
+      return Message(std::move(m));
+    }
+    case 12: {
+      if (n != 4 || !IsHash(f[1]) || !f[2].is_uint() || !f[3].is_uint() || f[3].uint() == 0 ||
+          f[3].uint() > kMaxChunkPiece || f[2].uint() > kMaxSealedChunkBytes ||
+          f[2].uint() + f[3].uint() > kMaxSealedChunkBytes) {
+        return Shape("CHUNK_WANT");
+      }
+      return Message(ChunkWant{HashFromView(f[1].str()), f[2].uint(), f[3].uint()});
+    }
+    case 13: {
+      if (n != 4 || !IsHash(f[1]) || !f[2].is_uint() || !(f[3].is_bytes() || f[3].is_null()) ||
+          f[2].uint() > kMaxSealedChunkBytes ||
+          (f[3].is_bytes() && (f[3].str().empty() || f[3].str().size() > kMaxChunkPiece))) {
+        return Shape("CHUNK");
+      }
+      ChunkMsg m{HashFromView(f[1].str()), f[2].uint(), std::nullopt};
+      if (f[3].is_bytes()) m.bytes = f[3].TakeStr();
       return Message(std::move(m));
     }
     default:

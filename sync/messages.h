@@ -123,8 +123,28 @@ struct KeysMsg {
   std::vector<CaseKey> keys;
 };
 
+// Documents (docs/documents.md): a side asks for a piece of a chunk it wants; the peer answers
+// every CHUNK_WANT, in order, with exactly the piece or null (it does not hold the chunk, or
+// no case of a channel the link shares names it, or its copy does not verify).
+//   CHUNK_WANT = [12, name: bstr .size 32, offset: uint, length: uint]
+//                ; 1 <= length <= kMaxChunkPiece, offset + length <= kMaxSealedChunkBytes
+//   CHUNK      = [13, name: bstr .size 32, offset: uint, bytes: bstr / null]
+// Sent only to a peer that announced kFeatureDocuments.
+constexpr int64_t kFeatureDocuments = 4;
+constexpr size_t kMaxChunkPiece = 64 * 1024;
+struct ChunkWant {
+  Hash name{};
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+struct ChunkMsg {
+  Hash name{};
+  uint64_t offset = 0;
+  std::optional<std::string> bytes;  // nullopt: not served
+};
+
 using Message = std::variant<Hello, Changes, OriginMsg, BatchMsg, Ack, Ping, Pong, ErrorMsg,
-                             ReceiptRequest, ReceiptMsg, HealthMsg, KeysMsg>;
+                             ReceiptRequest, ReceiptMsg, HealthMsg, KeysMsg, ChunkWant, ChunkMsg>;
 
 // kInflate decompresses a BATCH's events while decoding it; kDeferred leaves them compressed
 // (BatchMsg::events_z) so the caller can reserve their declared size first, then InflateBatch.

@@ -77,8 +77,10 @@ Status SyncSession::Start(std::vector<Message>* out) {
   h.seen = *seen;
   hello_sent_ = true;
   out->push_back(Message(h));
-  // What this node reads beyond the protocol: case keys always, HEALTH with a book.
-  out->push_back(Pong{kFeaturesPong, kFeatureCaseKeys | (options_.health ? kFeatureHealth : 0)});
+  // What this node reads beyond the protocol: case keys and chunk asks always, HEALTH with a
+  // book.
+  out->push_back(Pong{kFeaturesPong, kFeatureCaseKeys | kFeatureDocuments |
+                                         (options_.health ? kFeatureHealth : 0)});
   // Send at once what the peer lacks as far as we know, without waiting for its HELLO: its
   // certificate already proved who it is, and what we know of it came from its own
   // announcements and ACKs of durable commits (a restored node comes back under a new epoch,
@@ -126,6 +128,8 @@ Status SyncSession::HandleMessage(Message in, std::vector<Message>* out) {
   // A peer announces its features right after its HELLO; one that does not has none.
   if (!features_checked_) HOSO_RETURN_IF_ERROR(NoteFeatures(0, out));
   if (auto* k = std::get_if<KeysMsg>(&in)) return OnKeys(std::move(*k), out);
+  if (const auto* w = std::get_if<ChunkWant>(&in)) return OnChunkWant(*w, out);
+  if (auto* ch = std::get_if<ChunkMsg>(&in)) return OnChunk(std::move(*ch), out);
   if (const auto* c = std::get_if<Changes>(&in)) return OnChanges(*c, out);
   if (const auto* p = std::get_if<Ping>(&in)) {
     out->push_back(Pong{p->wall_ms, clock_->NowMs()});
@@ -455,6 +459,8 @@ Status SyncSession::OnIngested(const Batch& b, const Status& result, const Inges
   // The counter of the commit that stored this batch (not the store's current one, which other
   // lanes may have moved on): the peer advances its view of us only over counters it knows.
   out->push_back(Ack{b.stream, b.head.seq, st.counter});
+  wants_changed_ = true;  // its events may attach documents
+  PumpChunks(out);
   return Status::Ok();
 }
 
@@ -493,10 +499,16 @@ void SyncSession::OnCommit(std::vector<Message>* out) {
   if (!hello_received_ || failed_) return;
   Schedule();
   Pump(out);
+  wants_changed_ = true;
+  PumpChunks(out);
 }
 
 void SyncSession::OnCommit(const std::vector<StreamKey>& moved, std::vector<Message>* out) {
   if (!hello_received_ || failed_ || !hello_sent_) return;
+  if (moved.empty()) {  // only documents changed: a chunk arrived, or one is asked for
+    wants_changed_ = true;
+    return PumpChunks(out);
+  }
   for (const StreamKey& stream : moved) {
     if (IsSystemChannel(stream.channel)) return OnCommit(out);
   }
@@ -506,12 +518,14 @@ void SyncSession::OnCommit(const std::vector<StreamKey>& moved, std::vector<Mess
     if (auto head = store_->Head(stream)) Enqueue(stream, head->seq);
   }
   Pump(out);
+  wants_changed_ = true;  // received events may attach documents another peer serves
+  PumpChunks(out);
 }
 
 bool SyncSession::Settled() const {
   if (!hello_sent_ || !hello_received_ || failed_ || awaiting_changes_) return false;
   if (ingests_pending_ > 0) return false;
-  if (!in_flight_.empty()) return false;
+  if (!in_flight_.empty() || !asked_.empty()) return false;
   for (const StreamKey& stream : queue_) {
     auto head = store_->Head(stream);
     auto next = next_seq_.find(stream);

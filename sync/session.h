@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -45,13 +46,14 @@ struct SessionOptions {
   // Office health (sync/health.h): with a book, the session announces the feature, keeps what
   // its children report, and reports to its parent (its own state and what it holds).
   std::shared_ptr<HealthBook> health;
-  // Documents (docs/documents.md): the most chunk bytes this side has asked the peer for and
-  // not yet received. It bounds how long a new batch from the peer can wait behind chunk
-  // bytes (window / link rate); a window under the link's bandwidth-delay product leaves the
-  // link partly idle. 0: this side fetches no chunks (it still serves them).
-  size_t document_window_bytes = 40 * 1024;
-  // The piece one CHUNK carries: what a batch may wait behind once the window is spent.
-  size_t document_piece_bytes = 16 * 1024;
+  // Documents (docs/documents.md). The chunk bytes this side has asked the peer for and not
+  // yet received are what a new batch from the peer can wait behind (the peer's transport
+  // sends its other messages first, but what is already on the wire is ahead). The window
+  // adapts to the measured rate so that they take about document_delay_ms to arrive, between
+  // the two bounds. 0 as the largest window: this side fetches no chunks (it still serves).
+  int64_t document_delay_ms = 1000;
+  size_t document_min_window_bytes = 24 * 1024;
+  size_t document_max_window_bytes = 2 << 20;
 };
 
 struct SessionStats {
@@ -105,8 +107,13 @@ class SyncSession {
   Status OnIngested(const Batch& b, const Status& result, const IngestStats& st,
                     std::vector<Message>* out);
 
-  // True when the HELLOs were exchanged and nothing is queued, in flight or awaited.
+  // True when the HELLOs were exchanged and nothing is queued, in flight or awaited (chunk
+  // pieces included).
   bool Settled() const;
+  // No chunk piece asked and unanswered, and none this side could ask the peer for now.
+  bool DocumentsSettled() const;
+  // The documents lane's current window (bytes asked and unanswered at most).
+  size_t document_window() const { return chunk_window_; }
   const SessionStats& stats() const { return stats_; }
 
   // May this link carry `channel`? Both ends' scopes must contain it (system channels always).
@@ -177,6 +184,40 @@ class SyncSession {
   bool health_own_sent_ = false;
   uint64_t health_generation_ = 0;
   std::map<std::string, std::pair<uint64_t, uint64_t>> health_sent_;
+
+  // Documents (sync/session_documents.cc): the lane that asks the peer for wanted chunks,
+  // piece by piece, within a window, and answers its asks.
+  Status OnChunkWant(const ChunkWant& w, std::vector<Message>* out);
+  Status OnChunk(ChunkMsg m, std::vector<Message>* out);
+  void PumpChunks(std::vector<Message>* out);
+  bool ChunkLaneOpen() const;
+  // The next wanted chunk to start, if any (scans the store's wants as needed).
+  std::optional<WantedChunk> NextWantedChunk();
+  void MeasureChunkRate(size_t bytes);
+  struct AskedPiece {
+    Hash name;
+    uint64_t offset, length;
+  };
+  struct Assembly {
+    uint32_t size = 0;
+    uint64_t asked_to = 0;  // the next offset to ask for
+    std::string bytes;      // received so far (answers come in order)
+  };
+  std::deque<AskedPiece> asked_;  // in the order asked, the order the peer answers
+  size_t asked_bytes_ = 0;
+  std::map<Hash, Assembly> assembling_;
+  std::set<Hash> unavailable_;  // answered null this session (asked again after a while)
+  int64_t unavailable_since_ms_ = 0;
+  std::deque<WantedChunk> candidates_;
+  std::string want_cursor_;  // the store's wants scanned up to here
+  bool wants_exhausted_ = false, wants_changed_ = false;
+  size_t chunk_window_ = 0;
+  int64_t rate_since_ms_ = 0;  // the current rate sample: since when, bytes received
+  size_t rate_bytes_ = 0;
+  bool window_limited_ = false;  // the lane stopped at the window, not for want of chunks
+  // The chunk last served (a peer asks for it piece by piece): its name and bytes, or none.
+  std::optional<Hash> served_name_;
+  std::optional<std::string> served_chunk_;
 };
 
 }  // namespace hoso::sync

@@ -9,7 +9,10 @@ namespace hoso::sync {
 
 Status SyncSession::Handle(Message in, std::vector<Message>* out) {
   Status s = HandleMessage(std::move(in), out);
-  if (s.ok()) MaybeSendHealth(out);
+  if (s.ok()) {
+    MaybeSendHealth(out);
+    PumpChunks(out);  // the lane may have opened, or room in its window
+  }
   return s;
 }
 

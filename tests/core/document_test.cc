@@ -15,26 +15,10 @@ using testing::TempDir;
 
 namespace {
 
-std::string Pattern(size_t n, int seed) {
-  std::string s(n, '\0');
-  uint32_t x = 2463534242u + seed;
-  for (char& c : s) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    c = static_cast<char>(x);
-  }
-  return s;
-}
+using testing::Pattern;
 
 LocalWrite Attach(const std::string& code, const SealedDocument& doc, const std::string& name) {
-  return {"30280", code, "document.attached",
-          testing::Body({{"document", DocumentRefValue(doc.ref)},
-                         {"document_key", cbor::Value::Bytes(doc.key)},
-                         {"document_name", testing::Text(name)},
-                         {"document_type", testing::Text("application/pdf")},
-                         {"document_role", testing::Text("application")}}),
-          "nv.lan"};
+  return testing::AttachWrite("30280", code, doc, name);
 }
 
 // The key of the document attached by the case's latest document.attached, opened.
@@ -163,7 +147,8 @@ TEST_CASE("a commune's document is wanted by its province and arrives chunk by c
   REQUIRE(p.ScanWantedChunks(page.back().key, All, 2, &page).ok());
   REQUIRE(page.size() == 1);
   CHECK(page[0].name == wanted[2].name);
-  REQUIRE(p.ScanWantedChunks("", [](const std::string& c) { return c != "30280"; }, 10, &page)
+  REQUIRE(p.ScanWantedChunks(
+               "", [](const std::string& c) { return c != "30280"; }, 10, &page)
               .ok());
   CHECK(page.empty());
   CHECK(commune->store->ChunkNamedIn(wanted[0].name,

@@ -103,7 +103,10 @@ TEST_CASE("messages: every type round-trips through frames", "[messages]") {
                               Ack{s, 9, 13},
                               Ping{123},
                               Pong{123, 456},
-                              ErrorMsg{"PermissionDenied", "no"}};
+                              ErrorMsg{"PermissionDenied", "no"},
+                              ChunkWant{Sha256("c"), 16384, 8192},
+                              ChunkMsg{Sha256("c"), 16384, std::string(8192, 'z')},
+                              ChunkMsg{Sha256("c"), 0, std::nullopt}};
   FrameReader reader;
   std::string wire;
   for (const auto& m : all) wire += Frame(EncodeMessage(m));
@@ -327,4 +330,34 @@ TEST_CASE("messages: a batch at the limit round-trips through level-1 compressio
   auto got = DecodeMessage(wire, wire.size());
   REQUIRE(got.ok());
   CHECK(std::get<BatchMsg>(*got).batch.events == m.batch.events);
+}
+
+TEST_CASE("messages: CHUNK_WANT and CHUNK out of bounds are refused", "[messages][documents]") {
+  auto message = [](std::initializer_list<cbor::Value> fields) {
+    cbor::Value v = cbor::Value::Array();
+    for (const auto& f : fields) v.Append(f);
+    return cbor::Encode(v);
+  };
+  auto name = cbor::Value::Bytes(AsView(Sha256("c")));
+  auto want = [&](uint64_t offset, uint64_t length) {
+    return DecodeMessage(message(
+        {cbor::Value::Uint(12), name, cbor::Value::Uint(offset), cbor::Value::Uint(length)}));
+  };
+  CHECK(want(0, kMaxChunkPiece).ok());
+  CHECK(want(kMaxSealedChunkBytes - 1, 1).ok());
+  CHECK_FALSE(want(0, 0).ok());
+  CHECK_FALSE(want(0, kMaxChunkPiece + 1).ok());
+  CHECK_FALSE(want(kMaxSealedChunkBytes, 1).ok());
+  CHECK_FALSE(want(UINT64_MAX, 2).ok());  // offset + length wraps
+  CHECK_FALSE(DecodeMessage(message({cbor::Value::Uint(12), cbor::Value::Bytes("short"),
+                                     cbor::Value::Uint(0), cbor::Value::Uint(1)}))
+                  .ok());
+  auto chunk = [&](const cbor::Value& bytes) {
+    return DecodeMessage(message({cbor::Value::Uint(13), name, cbor::Value::Uint(0), bytes}));
+  };
+  CHECK(chunk(cbor::Value::Bytes("x")).ok());
+  CHECK(chunk(cbor::Value::Null()).ok());
+  CHECK_FALSE(chunk(cbor::Value::Bytes("")).ok());
+  CHECK_FALSE(chunk(cbor::Value::Bytes(std::string(kMaxChunkPiece + 1, 'x'))).ok());
+  CHECK_FALSE(chunk(cbor::Value::Text("x")).ok());
 }

@@ -6,6 +6,7 @@
 #include <deque>
 
 #include "sync/receipt.h"
+#include "tests/sync/session_link.h"
 #include "tests/testing/testing.h"
 
 using namespace hoso;
@@ -14,111 +15,9 @@ using testing::OpenTestNode;
 using testing::ReceiveWrite;
 using testing::StepWrite;
 using testing::TempDir;
+using namespace hoso::sync::testlink;
 
 namespace {
-
-auto All = [](const std::string&) { return true; };
-
-// Accepts an origin when the test "CA" (the keys tests derive from unit codes) issued it.
-Status TestVerifier(const OriginMsg& o) {
-  if (o.public_key == testing::KeyFor(std::stoi(o.unit)).public_key()) return Status::Ok();
-  return Status::PermissionDenied("key not issued by the deployment's CA");
-}
-
-struct Direction {
-  std::deque<std::string> wire;  // frames
-  FrameReader reader;
-  uint64_t bytes = 0;
-  std::map<std::string, int> counts;
-};
-
-struct LinkResult {
-  Status a, b;
-  uint64_t bytes_ab = 0, bytes_ba = 0;
-  std::map<std::string, int> counts_ab, counts_ba;
-  bool settled = false;
-};
-
-// Runs two sessions to quiescence (or until `cut_after` bytes crossed the wire, simulating a
-// cut link). OnCommit is called after every delivery, as the store's listener would.
-LinkResult RunLink(SyncSession& a, SyncSession& b, uint64_t cut_after = UINT64_MAX) {
-  Direction ab, ba;
-  LinkResult r;
-  auto send = [](std::vector<Message>& msgs, Direction& d) {
-    for (const auto& m : msgs) {
-      std::string f = Frame(EncodeMessage(m));
-      d.bytes += f.size();
-      d.counts[MessageName(m)]++;
-      d.wire.push_back(std::move(f));
-    }
-    msgs.clear();
-  };
-  std::vector<Message> out;
-  r.a = a.Start(&out);
-  send(out, ab);
-  r.b = b.Start(&out);
-  send(out, ba);
-  auto deliver = [&](Direction& from, Direction& back, SyncSession& to, Status& st) {
-    if (from.wire.empty()) return;
-    REQUIRE(from.reader.Append(from.wire.front()).ok());
-    from.wire.pop_front();
-    while (true) {
-      auto next = from.reader.Next();
-      REQUIRE(next.ok());
-      if (!*next) break;
-      auto m = DecodeMessage(**next);
-      REQUIRE(m.ok());
-      std::vector<Message> replies;
-      Status s = to.Handle(*m, &replies);
-      if (!s.ok() && st.ok()) st = s;
-      send(replies, back);
-    }
-  };
-  for (int steps = 0; steps < 100000 && (!ab.wire.empty() || !ba.wire.empty()); ++steps) {
-    if (ab.bytes + ba.bytes > cut_after) break;
-    deliver(ab, ba, b, r.b);
-    deliver(ba, ab, a, r.a);
-    std::vector<Message> pushed;
-    a.OnCommit(&pushed);
-    send(pushed, ab);
-    b.OnCommit(&pushed);
-    send(pushed, ba);
-  }
-  r.bytes_ab = ab.bytes;
-  r.bytes_ba = ba.bytes;
-  r.counts_ab = ab.counts;
-  r.counts_ba = ba.counts;
-  r.settled = a.Settled() && b.Settled();
-  return r;
-}
-
-struct Tree {
-  TempDir dir;
-  std::unique_ptr<testing::TestNode> province, district, commune, other;
-  Tree() {
-    province = OpenTestNode(dir.Sub("89"), "89");
-    district = OpenTestNode(dir.Sub("883"), "883");
-    commune = OpenTestNode(dir.Sub("30280"), "30280");
-    other = OpenTestNode(dir.Sub("30283"), "30283");
-    REQUIRE(province->store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
-  }
-};
-
-std::unique_ptr<SyncSession> Session(testing::TestNode& node, const std::string& peer,
-                                     SessionOptions options = {}) {
-  auto s =
-      std::make_unique<SyncSession>(node.store.get(), peer, 1, TestVerifier, &node.clock, options);
-  // What the TLS transport does with the peer's certificate.
-  s->SetPeerIdentity(testing::KeyFor(std::stoi(peer)).public_key(), "");
-  return s;
-}
-
-LinkResult Sync(testing::TestNode& a, const std::string& a_unit, testing::TestNode& b,
-                const std::string& b_unit, SessionOptions options = {}) {
-  auto sa = Session(a, b_unit, options);
-  auto sb = Session(b, a_unit, options);
-  return RunLink(*sa, *sb);
-}
 
 std::string Counts(const std::map<std::string, int>& m) {
   std::string out;

@@ -19,6 +19,7 @@
 #include "core/domain/case_log.h"
 #include "core/format/certificate.h"
 #include "core/format/crypto.h"
+#include "core/format/document.h"
 #include "core/format/event.h"
 #include "core/log/directory.h"
 #include "core/log/store.h"
@@ -196,6 +197,31 @@ inline Status ReceiveCases(Store& store, const std::string& channel, const std::
 inline LocalWrite StepWrite(const std::string& channel, const std::string& code,
                             const std::string& status) {
   return {channel, code, "case.step", Body({{"status", Text(status)}}), "officer"};
+}
+
+// n bytes of a fixed pseudo-random pattern (incompressible, distinct per seed).
+inline std::string Pattern(size_t n, int seed) {
+  std::string s(n, '\0');
+  uint32_t x = 2463534242u + static_cast<uint32_t>(seed);
+  for (char& c : s) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  return s;
+}
+
+// The document.attached event of a sealed document (Store::PutDocument) to a case.
+inline LocalWrite AttachWrite(const std::string& channel, const std::string& code,
+                              const SealedDocument& doc, const std::string& name) {
+  return {channel, code, "document.attached",
+          Body({{"document", DocumentRefValue(doc.ref)},
+                {"document_key", cbor::Value::Bytes(doc.key)},
+                {"document_name", Text(name)},
+                {"document_type", Text("application/pdf")},
+                {"document_role", Text("application")}}),
+          "nv.lan"};
 }
 
 }  // namespace hoso::testing
