@@ -195,6 +195,19 @@ const std::vector<Option>& Options() {
             "being ingested); past it a session ends with \"node busy\""),
       Count("sync_identity_batch_mib", &NodeConfig::sync_identity_batch_mib, kMinBatchMib, 65536,
             "MiB of those one peer identity may hold; past it its reader waits"),
+      Millis("sync_document_delay_ms", &NodeConfig::sync_document_delay_ms,
+             "the longest a case's events should wait behind file bytes on a link: the file "
+             "bytes asked of a peer at once follow the link's measured rate to this delay"),
+      Count("sync_document_window_kib", &NodeConfig::sync_document_window_kib, 0, 65536,
+            "KiB of file bytes asked of one peer at most (a fast link needs rate x delay); "
+            "0: this node fetches no files from peers (it still serves them)"),
+      Count("documents_fetch_recent_days", &NodeConfig::documents_fetch_recent_days, 0, 36500,
+            "0: every file of a case in scope is fetched as soon as it is learned of; N: only "
+            "files attached in the last N days, older ones when a clerk opens them"),
+      Count("documents_max_file_mib", &NodeConfig::documents_max_file_mib, 1, 128,
+            "MiB of the largest file a clerk may attach"),
+      Count("documents_max_case_mib", &NodeConfig::documents_max_case_mib, 1, 65536,
+            "MiB of files one case may hold (withdrawn files count)"),
   };
   return options;
 }

@@ -102,6 +102,16 @@ struct NodeConfig {
   int64_t sync_tls_start_timeout_ms = 3000;
   int64_t sync_batch_budget_mib = 256;
   int64_t sync_identity_batch_mib = 32;
+  // The documents lane (sync::SessionOptions): how long a new case may wait behind file bytes
+  // on a link, and the most file bytes asked of one peer at once (0: fetch none from peers).
+  int64_t sync_document_delay_ms = 1000;
+  int64_t sync_document_window_kib = 2048;
+  // Documents (docs/documents.md): 0 fetches every file a case in scope attaches as soon as it
+  // is learned of; N only those attached in the last N days (older ones on demand).
+  int64_t documents_fetch_recent_days = 0;
+  // Uploads: the largest file, and the most files' bytes one case may hold (MiB).
+  int64_t documents_max_file_mib = 20;
+  int64_t documents_max_case_mib = 200;
 
   // A path option resolved against the data directory.
   std::string Path(const std::string& p) const;

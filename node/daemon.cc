@@ -323,6 +323,7 @@ Status NodeDaemon::Impl::Open() {
   so.block_cache_mb = static_cast<size_t>(c.store_cache_mib);
   so.identity = Identity{id->unit, id->epoch, *key};
   UseCaseLogRules(&so);
+  so.fetch_documents_within_ms = c.documents_fetch_recent_days * 86400 * 1000;
   auto opened = Store::Open(so);
   if (!opened.ok()) return opened.status().Annotate("opening the case log " + so.path);
   store = std::move(opened).value();
@@ -353,6 +354,9 @@ Status NodeDaemon::Impl::Open() {
   health = std::make_shared<sync::HealthBook>(store.get(), SystemClock::Default(), health_options);
   sync::SessionOptions session_options;
   session_options.health = health;
+  session_options.document_delay_ms = c.sync_document_delay_ms;
+  session_options.document_max_window_bytes = static_cast<size_t>(c.sync_document_window_kib)
+                                              << 10;
   auto made = sync::SyncNode::Create(store.get(), tls, SystemClock::Default(), session_options);
   if (!made.ok()) {
     return made.status().Annotate("node certificate " + c.Path(c.cert) + ", key " + c.Path(c.key) +

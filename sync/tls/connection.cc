@@ -70,7 +70,7 @@ awaitable<void> Watchdog(std::shared_ptr<Conn> c) {
 
 awaitable<void> Writer(std::shared_ptr<Conn> c) {
   while (!c->closed) {
-    if (c->outbox.empty()) {
+    if (c->outbox.empty() && c->chunk_outbox.empty()) {
       if (c->close_after_flush) {
         // close_notify, bounded by the watchdog.
         c->deadline = SteadyClock::now() + c->impl->config.shutdown_timeout;
@@ -82,12 +82,13 @@ awaitable<void> Writer(std::shared_ptr<Conn> c) {
       co_await c->wake.async_wait(kTuple);
       continue;
     }
-    std::string frame = std::move(c->outbox.front().frame);
-    if (!c->outbox.front().batch) {
+    auto& box = c->outbox.empty() ? c->chunk_outbox : c->outbox;
+    std::string frame = std::move(box.front().frame);
+    if (!box.front().batch) {
       c->queued_bytes -= frame.size();
       --c->queued_frames;
     }
-    c->outbox.pop_front();
+    box.pop_front();
     c->write_deadline = SteadyClock::now() + c->impl->config.write_timeout;
     c->watchdog.cancel();  // it now waits for the earlier of the two deadlines
     auto [ec, n] = co_await asio::async_write(c->stream, asio::buffer(frame), kTuple);

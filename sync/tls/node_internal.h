@@ -203,7 +203,10 @@ struct Conn : std::enable_shared_from_this<Conn> {
     bool batch = false;
   };
   std::deque<Out> outbox;
-  size_t queued_bytes = 0, queued_frames = 0;  // of non-BATCH frames in outbox
+  // CHUNK frames wait behind every other frame: a case's events never queue behind file bytes
+  // (those already written are bounded by the peer's window, sync/session.h).
+  std::deque<Out> chunk_outbox;
+  size_t queued_bytes = 0, queued_frames = 0;  // of non-BATCH frames in both
   bool closed = false;
   bool close_after_flush = false;
   bool settled_once = false;
@@ -274,9 +277,10 @@ struct Conn : std::enable_shared_from_this<Conn> {
     }
     for (const auto& m : messages) {
       bool batch = std::holds_alternative<BatchMsg>(m);
-      outbox.push_back({Frame(EncodeMessage(m)), batch});
+      auto& box = std::holds_alternative<ChunkMsg>(m) ? chunk_outbox : outbox;
+      box.push_back({Frame(EncodeMessage(m)), batch});
       if (!batch) {
-        queued_bytes += outbox.back().frame.size();
+        queued_bytes += box.back().frame.size();
         ++queued_frames;
       }
     }
@@ -295,6 +299,7 @@ struct Conn : std::enable_shared_from_this<Conn> {
     closed = true;
     // The queued frames go now, not when the last coroutine lets go of the connection.
     std::deque<Out>().swap(outbox);
+    std::deque<Out>().swap(chunk_outbox);
     queued_bytes = queued_frames = 0;
     boost::system::error_code ec;
     watchdog.cancel();
