@@ -52,11 +52,16 @@ std::string_view HiddenName(ShownField::Hidden h) {
 cbor::Value ShowBody(const Store& store, std::string_view case_code, const cbor::Value& body,
                      std::vector<std::pair<std::string, ShownField::Hidden>>* hidden) {
   if (!body.is_map()) return body;
-  cbor::Value out = body;
+  cbor::Value out = cbor::Value::Map();
   for (size_t i = 0; i + 1 < body.items().size(); i += 2) {
     const cbor::Value& k = body.items()[i];
     const cbor::Value& v = body.items()[i + 1];
-    if (!k.is_text() || !v.is_bytes()) continue;
+    // A file's key opens its bytes: it is used (GET .../documents/{sha256}), never shown.
+    if (k.is_text() && k.str() == "document_key") continue;
+    if (!k.is_text() || !v.is_bytes()) {
+      out.Set(k, v);
+      continue;
+    }
     ShownField shown = ShowField(store, case_code, k.str(), cbor::Encode(v));
     if (shown.hidden != ShownField::Hidden::kNone && hidden) {
       hidden->emplace_back(k.str(), shown.hidden);

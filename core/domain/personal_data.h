@@ -36,7 +36,7 @@ ShownField ShowField(const Store& store, std::string_view case_code, std::string
 std::string_view HiddenName(ShownField::Hidden h);
 
 // An event body with its sealed fields opened; those that cannot be are null and named in
-// *hidden (with why).
+// *hidden (with why). A document's key is left out.
 cbor::Value ShowBody(const Store& store, std::string_view case_code, const cbor::Value& body,
                      std::vector<std::pair<std::string, ShownField::Hidden>>* hidden);
 
