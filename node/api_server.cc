@@ -48,6 +48,10 @@ constexpr const char* kContentSecurityPolicy =
     "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
+// A case's file (a PDF or an image): nothing it names loads, no page may frame it but ours.
+constexpr const char* kFilePolicy =
+    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'";
+
 void SetSecurityHeaders(http::response<http::string_body>& res) {
   res.set("Content-Security-Policy", kContentSecurityPolicy);
   res.set("X-Content-Type-Options", "nosniff");
@@ -327,6 +331,13 @@ struct ApiServer::Impl {
     res.set(http::field::content_type, out.content_type);
     res.set(http::field::cache_control, "no-store");
     SetSecurityHeaders(res);
+    if (out.file) {
+      // A case's file: never run as a page, shown only by this node's own pages.
+      res.set("Content-Security-Policy", kFilePolicy);
+      res.set(http::field::x_frame_options, "SAMEORIGIN");
+      res.set("Cross-Origin-Resource-Policy", "same-origin");
+      res.set(http::field::content_disposition, out.content_disposition);
+    }
     if (tls) {
       // Browsers then refuse plain HTTP to this host, for no longer than the certificate
       // lasts (HstsValue). A cookie set over HTTPS is never sent over plain HTTP.
@@ -397,7 +408,9 @@ struct ApiServer::Impl {
       // Bundles (a scope's streams from a USB stick) may be large; nothing else is.
       bool bundle = parser.get().method() == http::verb::post &&
                     parser.get().target().starts_with("/v1/bundle");
-      size_t limit = bundle ? kMaxBundle : kMaxBody;
+      const bool upload = LocalApi::IsDocumentUpload(std::string(parser.get().method_string()),
+                                                     std::string(parser.get().target()));
+      size_t limit = bundle ? kMaxBundle : upload ? options.max_document_bytes : kMaxBody;
       auto length = parser.content_length();
       // The body's bytes are reserved before any is read, and freed once it is handled.
       struct Reservation {

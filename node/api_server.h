@@ -42,6 +42,8 @@ struct ApiServerOptions {
   // over it gets 503. Bundles (token only, up to 1 GiB, Content-Length required) are not
   // counted here: one is read at a time, a second at once gets 503.
   size_t max_buffered_bytes = size_t{64} << 20;
+  // The body of a case's file upload (config documents_max_file_mib); others' is 1 MiB.
+  size_t max_document_bytes = size_t{20} << 20;
   // Logins (PBKDF2, ~0.3 s each) run on one thread of their own, never on the API's; at most
   // this many wait or run at once, a further one gets 503 busy.
   int login_queue = 8;

@@ -301,6 +301,7 @@ Status NodeDaemon::Impl::Open() {
   // HTTPS beyond loopback, checked before anything opens or listens.
   api_tls = std::make_unique<ApiTlsState>(log);
   ApiServerOptions server_options;
+  server_options.max_document_bytes = static_cast<size_t>(c.documents_max_file_mib) << 20;
   if (c.ApiUsesTls()) {
     HOSO_ASSIGN_OR_RETURN(server_options.tls, LoadApiTls(c, log, NowSeconds()));
   }
@@ -355,8 +356,7 @@ Status NodeDaemon::Impl::Open() {
   sync::SessionOptions session_options;
   session_options.health = health;
   session_options.document_delay_ms = c.sync_document_delay_ms;
-  session_options.document_max_window_bytes = static_cast<size_t>(c.sync_document_window_kib)
-                                              << 10;
+  session_options.document_max_window_bytes = static_cast<size_t>(c.sync_document_window_kib) << 10;
   auto made = sync::SyncNode::Create(store.get(), tls, SystemClock::Default(), session_options);
   if (!made.ok()) {
     return made.status().Annotate("node certificate " + c.Path(c.cert) + ", key " + c.Path(c.key) +
@@ -396,6 +396,8 @@ Status NodeDaemon::Impl::Open() {
   view.log = log;
   view.data_dir = c.dir;
   view.config_file = c.config_file;
+  view.document_limits.max_file_bytes = static_cast<uint64_t>(c.documents_max_file_mib) << 20;
+  view.document_limits.max_case_bytes = static_cast<uint64_t>(c.documents_max_case_mib) << 20;
   Impl* self = this;
   view.crl_pem = [self] {
     std::lock_guard lock(self->crl_mu);

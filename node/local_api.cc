@@ -56,20 +56,29 @@ std::string WithPort(std::string_view hostport, std::string_view default_port) {
 // send on its own (a session cookie, or a login) must be JSON, which a cross-site form cannot
 // send, and, when it names its Origin, come from a page of this very host:port (the cookie is
 // sent to every port of a host: SameSite does not look at ports).
-std::optional<HttpResponse> CrossSiteCheck(const HttpRequest& req, bool need_json) {
+// POST /v1/cases/{code}/documents: a file's bytes as the body.
+bool IsUploadPath(std::string_view method, std::string_view path) {
+  return method == "POST" && path.starts_with("/v1/cases/") && path.ends_with("/documents") &&
+         path.size() > 20 && path.substr(10, path.size() - 20).find('/') == std::string_view::npos;
+}
+
+// `need_type`: the Content-Type a session's write must have ("" for none): one a cross-site
+// form or no-cors fetch cannot send without a preflight, which this API never grants.
+std::optional<HttpResponse> CrossSiteCheck(const HttpRequest& req, std::string_view need_type) {
   const std::string& m = req.method;
   if (m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE") return std::nullopt;
-  if (need_json) {
+  if (!need_type.empty()) {
     std::string_view type = req.content_type;
     type = type.substr(0, type.find(';'));
     while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
     while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-    if (Lower(type) != "application/json") {
+    if (Lower(type) != need_type) {
       return Error(403, "forbidden", "Content-Type",
-                   "a request with an officer's session must have Content-Type: "
-                   "application/json (cross-site request refused)",
-                   "Yêu cầu bị từ chối: dữ liệu phải được gửi dưới dạng JSON từ ứng dụng của "
-                   "đơn vị.");
+                   "a request with an officer's session must have Content-Type: " +
+                       std::string(need_type) + " (cross-site request refused)",
+                   std::string("Yêu cầu bị từ chối: dữ liệu phải được gửi ") +
+                       (need_type == "application/json" ? "dưới dạng JSON" : "dưới dạng tệp") +
+                       " từ ứng dụng của đơn vị.");
     }
   }
   if (req.origin.empty()) return std::nullopt;
@@ -130,6 +139,10 @@ bool LocalApi::AnswersFromMemory(const HttpRequest& request) {
   return p == "/healthz" || (request.method == "GET" && p.rfind("/v1/", 0) != 0 && p != "/metrics");
 }
 
+bool LocalApi::IsDocumentUpload(std::string_view method, std::string_view target) {
+  return IsUploadPath(method, PercentDecode(target.substr(0, target.find('?'))));
+}
+
 bool LocalApi::IsPublic(const HttpRequest& request) {
   if (AnswersFromMemory(request)) return true;
   std::string_view target = request.target;
@@ -162,20 +175,26 @@ HttpResponse LocalApi::Route(Call& call) {
   if (p == "/healthz") return Json(200, json::object{{"ok", true}});
   if (m == "GET" && p.rfind("/v1/", 0) != 0 && p != "/metrics") return StaticFile(p);
   if (p == "/v1/login" && m == "POST") {
-    if (auto refused = CrossSiteCheck(call.req, true)) return *refused;
+    if (auto refused = CrossSiteCheck(call.req, "application/json")) return *refused;
     return Login(call);
   }
   if (auto denied = Authenticate(call, /*check_account=*/true)) return *denied;
   if (call.session) {
     // The web app's logout sends no body (and so no Content-Type): only its Origin is checked.
     bool bodyless_logout = p == "/v1/logout" && call.req.body.empty();
-    if (auto refused = CrossSiteCheck(call.req, !bodyless_logout)) return *refused;
+    // A file is uploaded as itself (node/api/documents.cc).
+    std::string_view need = bodyless_logout      ? ""
+                            : IsUploadPath(m, p) ? "application/octet-stream"
+                                                 : "application/json";
+    if (auto refused = CrossSiteCheck(call.req, need)) return *refused;
   }
   if (p == "/v1/logout" && m == "POST") return Logout(call);
   if (p == "/v1/me" && m == "GET" && call.session) return Me(call);
   if (call.session && m != "GET") {
     // Officers write cases and steps; everything else is the IT team's (the API token).
-    bool case_write = p == "/v1/cases" || (p.rfind("/v1/cases/", 0) == 0 && p.ends_with("/steps"));
+    bool case_write =
+        p == "/v1/cases" || (p.rfind("/v1/cases/", 0) == 0 &&
+                             (p.ends_with("/steps") || p.find("/documents") != std::string::npos));
     if (!case_write) {
       return Error(403, "forbidden", "",
                    "this needs the node's API token, not an officer's session",
@@ -189,7 +208,13 @@ HttpResponse LocalApi::Route(Call& call) {
   } else if (p.rfind(cases + "/", 0) == 0) {
     std::string rest = p.substr(cases.size() + 1);
     const std::string steps = "/steps";
-    if (rest.size() > steps.size() && rest.ends_with(steps)) {
+    const size_t documents = rest.find("/documents");
+    if (documents != std::string::npos && documents > 0 &&
+        (rest.size() == documents + 10 || rest[documents + 10] == '/')) {
+      const std::string code = rest.substr(0, documents);
+      const std::string after = rest.size() == documents + 10 ? "" : rest.substr(documents + 11);
+      if (code.find('/') == std::string::npos) return Documents(call, code, after);
+    } else if (rest.size() > steps.size() && rest.ends_with(steps)) {
       if (m == "POST") return RecordStep(call, rest.substr(0, rest.size() - steps.size()));
     } else if (!rest.empty() && rest.find('/') == std::string::npos && m == "GET") {
       return ReadCase(call, rest);

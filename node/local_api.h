@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/base/clock.h"
+#include "core/domain/documents.h"
 #include "core/domain/reference_data.h"
 #include "core/log/store.h"
 #include "node/api/case_locks.h"
@@ -55,6 +56,10 @@ struct HttpResponse {
   std::string body;
   std::string set_cookie;   // a Set-Cookie header, when not empty
   std::string retry_after;  // a Retry-After header (seconds), when not empty
+  // A case's file (node/api/documents.cc): served with its Content-Disposition and the
+  // policy of a file, not of a page (ApiServer sets the headers).
+  std::string content_disposition;
+  bool file = false;
 };
 
 // What the API shows of the node beyond its store.
@@ -83,6 +88,8 @@ struct NodeView {
   std::function<std::string()> crl_pem;
   // Who read which case's personal data (node/read_log.h); null: reads are not recorded.
   ReadLog* read_log = nullptr;
+  // Uploads of a case's files (config documents_max_file_mib, documents_max_case_mib).
+  DocumentLimits document_limits;
 };
 
 class LocalApi {
@@ -103,6 +110,9 @@ class LocalApi {
   // Whether the request is answered from memory, never reading the store or a file (/healthz,
   // the web app's files): ApiServer answers those on its io threads, the rest on its workers.
   static bool AnswersFromMemory(const HttpRequest& request);
+  // Whether the request uploads a case's file (its body may be up to the file limit, not the
+  // 1 MiB of other requests): ApiServer decides so from its headers.
+  static bool IsDocumentUpload(std::string_view method, std::string_view target);
 
  private:
   // One request as the handlers see it: its path and query decoded, and who sent it.
@@ -128,6 +138,15 @@ class LocalApi {
   HttpResponse ReadCase(Call& call, const std::string& code);
   HttpResponse ReadCaseList(Call& call);
   void RecordRead(const Call& call, std::vector<std::string> cases, std::string view);
+  // A case's files (node/api/documents.cc): /v1/cases/{code}/documents[/{sha256}[/withdraw
+  // |/fetch]]; `rest` is what follows /v1/cases/.
+  HttpResponse Documents(Call& call, const std::string& code, const std::string& rest);
+  HttpResponse ListDocuments(Call& call, const std::string& code);
+  HttpResponse AttachDocument(Call& call, const std::string& code);
+  HttpResponse ServeDocument(Call& call, const std::string& code, const Hash& sha256);
+  HttpResponse WithdrawDocument(Call& call, const std::string& code, const Hash& sha256);
+  HttpResponse FetchDocument(Call& call, const std::string& code, const Hash& sha256);
+  boost::json::object DocumentJson(const std::string& code, const CaseDocument& d) const;
   // The next free code of this office's day, held in *held for the reception's commit.
   Result<std::string> MintCaseCode(int64_t now_ms, api::CaseLocks::Held* held);
 

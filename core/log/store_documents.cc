@@ -173,8 +173,7 @@ Status Store::PutReceivedChunk(const Hash& name, std::string_view sealed) {
   if (size == 0) return Status::FailedPrecondition("chunk " + Hex(name) + " was not asked for");
   if (size != sealed.size()) {
     return Status::Corruption("chunk " + Hex(name) + " has " + std::to_string(sealed.size()) +
-                              " bytes, not the " + std::to_string(size) +
-                              " its document implies");
+                              " bytes, not the " + std::to_string(size) + " its document implies");
   }
   if (Sha256(sealed) != name) {
     return Status::Corruption("chunk " + Hex(name) + " does not hash to its name");
@@ -187,8 +186,8 @@ Status Store::PutReceivedChunk(const Hash& name, std::string_view sealed) {
 }
 
 Status Store::ScanWantedChunks(const std::string& after,
-                               const std::function<bool(const std::string&)>& shared,
-                               size_t limit, std::vector<WantedChunk>* out) const {
+                               const std::function<bool(const std::string&)>& shared, size_t limit,
+                               std::vector<WantedChunk>* out) const {
   out->clear();
   if (!cf_[kDocuments] || limit == 0) return Status::Ok();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf_[kDocuments]));
@@ -255,8 +254,7 @@ Status Store::FetchDocument(const DocumentRef& ref) {
     if (s.IsNotFound()) continue;
     HOSO_RETURN_IF_ERROR(FromRocks(s, "reading the want of chunk " + Hex(name)));
     if (want.size() < 4) return Status::Corruption("want record of chunk " + Hex(name));
-    wb.Put(cf_[kDocuments], WantKey(std::string_view(want).substr(4), name),
-           want.substr(0, 4));
+    wb.Put(cf_[kDocuments], WantKey(std::string_view(want).substr(4), name), want.substr(0, 4));
     wb.Delete(cf_[kDocuments], DocKey('d', name));
   }
   HOSO_RETURN_IF_ERROR(FromRocks(db_->Write({}, &wb), "fetching a document"));

@@ -1,0 +1,262 @@
+// A case's files over the API (docs/api.md, "Documents"): list, upload, download, withdraw,
+// and ask for one a node fetches on demand. The rules are core/domain/documents.h; the bytes
+// are the store's. An upload is the file itself as the body (what it is, the content says),
+// its name and role in the query; a download is served as a file, never as a page
+// (ApiServer::ToBeast sets its policy), with the type the content had at upload.
+#include "core/domain/documents.h"
+
+#include "core/domain/access_log.h"
+#include "core/format/crypto.h"
+#include "node/api/responses.h"
+#include "node/local_api.h"
+
+namespace hoso::node {
+
+using namespace api;
+
+namespace {
+
+std::string Query(const std::map<std::string, std::string>& query, const char* name,
+                  const char* fallback = "") {
+  auto it = query.find(name);
+  return it == query.end() ? std::string(fallback) : it->second;
+}
+
+// A filename for Content-Disposition: the UTF-8 name percent-encoded (RFC 8187), and an ASCII
+// fallback with any character but ASCII letters, digits, '.', '-' and '_' made '_'.
+std::string Disposition(bool inline_view, const std::string& name) {
+  std::string ascii, encoded;
+  static const char* kHex = "0123456789ABCDEF";
+  for (unsigned char c : name) {
+    const bool plain = std::isalnum(c) || c == '.' || c == '-' || c == '_';
+    if ((c & 0xc0) != 0x80) ascii += plain && c < 0x80 ? static_cast<char>(c) : '_';  // per letter
+    if (plain && c < 0x80) {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += '%';
+      encoded += kHex[c >> 4];
+      encoded += kHex[c & 15];
+    }
+  }
+  if (ascii.empty()) ascii = "file";
+  return std::string(inline_view ? "inline" : "attachment") + "; filename=\"" + ascii +
+         "\"; filename*=UTF-8''" + encoded;
+}
+
+// The role's right to write, as the lifecycle's steps give it: a result is the competent
+// unit's, the rest the reception's.
+std::string_view RightOf(std::string_view role) {
+  return role == "result" ? "result_ready" : "received";
+}
+
+HttpResponse NotArrived(size_t held, size_t chunks) {
+  const int percent = chunks ? static_cast<int>(held * 100 / chunks) : 0;
+  HttpResponse r =
+      Error(409, "not_arrived", "",
+            "the file has not fully arrived at this node (" + std::to_string(percent) +
+                "% of its chunks); it is being fetched",
+            "Tệp đang tải về (" + std::to_string(percent) + "%), vui lòng thử lại sau.");
+  r.retry_after = "5";
+  return r;
+}
+
+HttpResponse HiddenFile(const CaseDocument& d) {
+  if (d.hidden == "erased") {
+    return Error(410, "erased", "",
+                 "the case's personal data were erased: its files cannot be opened",
+                 "Dữ liệu cá nhân của hồ sơ đã bị xoá theo quyết định; không thể mở tệp.");
+  }
+  return Error(409, d.hidden.empty() ? "no_key" : d.hidden, "",
+               "this node cannot open the file (" + d.hidden + ")",
+               "Máy này chưa mở được tệp (chưa nhận khoá của hồ sơ).");
+}
+
+}  // namespace
+
+json::object LocalApi::DocumentJson(const std::string& code, const CaseDocument& d) const {
+  const size_t held = store_->HeldChunks(d.ref);
+  json::object o;
+  o["sha256"] = Hex(d.ref.sha256);
+  o["size"] = d.ref.size;
+  o["name"] = d.name;
+  o["type"] = d.media_type;
+  o["kind"] = d.kind;
+  o["role"] = d.role;
+  if (!d.item.empty()) o["item"] = d.item;
+  o["office"] = d.office;
+  o["officer"] = d.officer;
+  o["attached_at"] = FormatTime(d.attached_ms);
+  o["chunks"] = d.ref.chunks.size();
+  o["held_chunks"] = held;
+  o["progress"] = d.ref.chunks.empty() ? 100 : static_cast<int>(held * 100 / d.ref.chunks.size());
+  o["state"] = !d.hidden.empty() ? "hidden" : held == d.ref.chunks.size() ? "here" : "arriving";
+  if (!d.hidden.empty()) o["hidden"] = d.hidden;
+  if (d.withdrawn) {
+    o["withdrawn"] = true;
+    o["withdraw_reason"] = d.withdraw_reason;
+  }
+  o["url"] = "/v1/cases/" + code + "/documents/" + Hex(d.ref.sha256);
+  return o;
+}
+
+HttpResponse LocalApi::Documents(Call& call, const std::string& code, const std::string& rest) {
+  const std::string& m = call.req.method;
+  if (rest.empty()) {
+    if (m == "GET") return ListDocuments(call, code);
+    if (m == "POST") return AttachDocument(call, code);
+  } else {
+    const size_t slash = rest.find('/');
+    const std::string hex = rest.substr(0, slash),
+                      action = slash == std::string::npos ? "" : rest.substr(slash + 1);
+    auto bytes = FromHex(hex);
+    if (!bytes.ok() || bytes->size() != 32) {
+      return Invalid("sha256", "expected the file's SHA-256 in 64 hex digits",
+                     "mã tệp phải gồm 64 ký tự hexa");
+    }
+    const Hash sha = HashFromView(*bytes);
+    if (action.empty() && m == "GET") return ServeDocument(call, code, sha);
+    if (action == "withdraw" && m == "POST") return WithdrawDocument(call, code, sha);
+    if (action == "fetch" && m == "POST") return FetchDocument(call, code, sha);
+  }
+  return Error(404, "not_found", "",
+               m + " " + call.path + " is not a route of this API (docs/api.md)",
+               "Không có chức năng này.");
+}
+
+HttpResponse LocalApi::ListDocuments(Call& call, const std::string& code) {
+  auto view = store_->GetCase(code);
+  if (!view.ok()) return CaseReadError(view.status(), code);
+  auto docs = DocumentsOfCase(*store_, *view);
+  if (!docs.ok()) return FromStatus(docs.status());
+  json::array list;
+  for (const CaseDocument& d : *docs) list.push_back(DocumentJson(code, d));
+  if (!IsAccessCaseCode(code)) RecordRead(call, {code}, "case");  // the files' names
+  return Json(200, json::object{{"code", code}, {"documents", std::move(list)}});
+}
+
+HttpResponse LocalApi::AttachDocument(Call& call, const std::string& code) {
+  AttachRequest r;
+  r.name = Query(call.query, "name");
+  r.item = Query(call.query, "item");
+  r.kind = Query(call.query, "kind", "copy");
+  r.role = Query(call.query, "role", "application");
+  if (Status s = CheckAttachRequest(r); !s.ok()) {
+    const std::string field = s.message().substr(0, s.message().find(':'));
+    return Invalid(field, s.message(), "thông tin tệp không hợp lệ: " + s.message());
+  }
+  std::string officer;
+  json::object who;
+  if (call.query.count("officer")) who["officer"] = Query(call.query, "officer");
+  if (auto e = ActingOfficer(call, who, RightOf(r.role), &officer)) return *e;
+  const std::string& bytes = call.req.body;
+  const std::string_view type = SniffMediaType(bytes);
+  if (type.empty()) {
+    return Error(415, "unsupported_type", "file",
+                 "the file is not a PDF, JPEG or PNG (its content decides, not its name)",
+                 "Chỉ nhận tệp PDF, JPEG hoặc PNG (bản chụp, bản quét).");
+  }
+  api::CaseLocks::Held held = case_locks_.Lock(code);  // the limits and the write see one case
+  auto view = store_->GetCase(code);
+  if (!view.ok()) return CaseReadError(view.status(), code);
+  auto docs = DocumentsOfCase(*store_, *view);
+  if (!docs.ok()) return FromStatus(docs.status());
+  if (Status s = CheckAttachSize(bytes.size(), *docs, view_.document_limits); !s.ok()) {
+    if (s.code() == Code::kOutOfRange) {
+      return Error(413, "too_large", "file", s.message(),
+                   "Tệp vượt quá giới hạn cho phép: " + s.message());
+    }
+    return Invalid("file", s.message(), "tệp rỗng");
+  }
+  if (Status s = CheckAttachStatus(view->state.TextOr("status", ""), r.role); !s.ok()) {
+    return Error(409, "conflict", "role", s.message(),
+                 "Hồ sơ ở trạng thái này không nhận thêm tệp với vai trò đã chọn.");
+  }
+  auto sealed = store_->PutDocument(bytes);
+  if (!sealed.ok()) return FromStatus(sealed.status());
+  auto appended =
+      store_->Append(LocalWrite{view->state.channel(), code, std::string(kDocumentAttachedType),
+                                AttachBody(*sealed, type, r), officer});
+  if (!appended.ok()) return FromStatus(appended.status());
+  CaseDocument d;
+  d.ref = sealed->ref;
+  d.name = r.name;
+  d.media_type = std::string(type);
+  d.item = r.item;
+  d.kind = r.kind;
+  d.role = r.role;
+  d.office = view->state.channel();
+  d.officer = officer;
+  d.attached_ms = clock_->NowMs();
+  return Json(201, DocumentJson(code, d));
+}
+
+HttpResponse LocalApi::ServeDocument(Call& call, const std::string& code, const Hash& sha256) {
+  auto view = store_->GetCase(code);
+  if (!view.ok()) return CaseReadError(view.status(), code);
+  auto docs = DocumentsOfCase(*store_, *view);
+  if (!docs.ok()) return FromStatus(docs.status());
+  auto d = FindCaseDocument(*docs, sha256);
+  if (!d.ok()) return FromStatus(d.status(), "sha256");
+  if (!d->hidden.empty()) return HiddenFile(*d);
+  const size_t held = store_->HeldChunks(d->ref);
+  if (held < d->ref.chunks.size()) {
+    (void)store_->FetchDocument(d->ref);  // on demand: asked of the peers from now on
+    return NotArrived(held, d->ref.chunks.size());
+  }
+  auto bytes = store_->ReadDocument(d->ref, d->key);
+  if (!bytes.ok()) {
+    if (bytes.status().code() == Code::kNotFound) return NotArrived(held, d->ref.chunks.size());
+    return Error(500, "corrupt", "", bytes.status().message(),
+                 "Tệp trên máy này bị hỏng; vui lòng báo bộ phận công nghệ thông tin.");
+  }
+  RecordRead(call, {code}, "case");
+  HttpResponse r;
+  r.file = true;
+  // The type the content has now, which the upload checked; a mismatch is only downloaded.
+  const std::string_view type = SniffMediaType(*bytes);
+  const bool viewable =
+      !type.empty() && type == d->media_type && Query(call.query, "download").empty();
+  r.content_type = viewable ? std::string(type) : "application/octet-stream";
+  r.content_disposition = Disposition(viewable, d->name);
+  r.body = std::move(bytes).value();
+  return r;
+}
+
+HttpResponse LocalApi::WithdrawDocument(Call& call, const std::string& code, const Hash& sha256) {
+  json::object in;
+  if (auto e = ParseBody(call.req, {"officer", "reason"}, &in)) return *e;
+  std::string officer, reason;
+  if (auto e = TextField(in, "reason", "reason", true, kMaxText, &reason)) return *e;
+  if (auto e = ActingOfficer(call, in, "received", &officer)) return *e;
+  api::CaseLocks::Held held = case_locks_.Lock(code);
+  auto view = store_->GetCase(code);
+  if (!view.ok()) return CaseReadError(view.status(), code);
+  auto docs = DocumentsOfCase(*store_, *view);
+  if (!docs.ok()) return FromStatus(docs.status());
+  auto d = FindCaseDocument(*docs, sha256);
+  if (!d.ok()) return FromStatus(d.status(), "sha256");
+  if (d->withdrawn) {
+    return Error(409, "conflict", "sha256", "the file was withdrawn already",
+                 "Tệp này đã được rút khỏi hồ sơ.");
+  }
+  auto appended =
+      store_->Append(LocalWrite{view->state.channel(), code, std::string(kDocumentWithdrawnType),
+                                WithdrawBody(sha256, reason), officer});
+  if (!appended.ok()) return FromStatus(appended.status());
+  d->withdrawn = true;
+  d->withdraw_reason = reason;
+  return Json(201, DocumentJson(code, *d));
+}
+
+HttpResponse LocalApi::FetchDocument(Call&, const std::string& code, const Hash& sha256) {
+  auto view = store_->GetCase(code);
+  if (!view.ok()) return CaseReadError(view.status(), code);
+  auto docs = DocumentsOfCase(*store_, *view);
+  if (!docs.ok()) return FromStatus(docs.status());
+  auto d = FindCaseDocument(*docs, sha256);
+  if (!d.ok()) return FromStatus(d.status(), "sha256");
+  if (Status s = store_->FetchDocument(d->ref); !s.ok()) return FromStatus(s);
+  return Json(202, DocumentJson(code, *d));
+}
+
+}  // namespace hoso::node
