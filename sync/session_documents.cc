@@ -199,7 +199,9 @@ Status SyncSession::OnChunk(ChunkMsg m, std::vector<Message>* out) {
 }
 
 Status SyncSession::OnChunkWant(const ChunkWant& w, std::vector<Message>* out) {
-  if (!served_name_ || *served_name_ != w.name) {
+  // The last chunk served is kept for the pieces asked next; a refusal is not (asked again
+  // later, the chunk may have arrived since).
+  if (!served_name_ || *served_name_ != w.name || !served_chunk_) {
     served_name_ = w.name;
     served_chunk_.reset();
     // Served only to a peer that shares a channel whose case names it, and only if it

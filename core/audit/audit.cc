@@ -99,6 +99,9 @@ Result<AuditReport> AuditStore(const Store& store, const AuditOptions& options) 
     total.events += mine.events;
     total.signatures += mine.signatures;
     total.cases += mine.cases;
+    total.documents += mine.documents;
+    total.chunks_checked += mine.chunks_checked;
+    total.chunks_missing += mine.chunks_missing;
     for (auto& f : mine.findings) total.findings.push_back(std::move(f));
     for (const auto& [o, t] : mine.origin_last_ms) {
       total.origin_last_ms[o] = std::max(total.origin_last_ms[o], t);
@@ -118,6 +121,9 @@ Result<AuditReport> AuditStore(const Store& store, const AuditOptions& options) 
   report.events = total.events;
   report.signatures = total.signatures;
   report.cases = total.cases;
+  report.documents = total.documents;
+  report.chunks_checked = total.chunks_checked;
+  report.chunks_missing = total.chunks_missing;
   report.origins = total.origin_last_ms.size();
   report.findings = std::move(total.findings);
   if (!options.ca_pem.empty()) CheckOrigins(store, options, total.origin_last_ms, &report);

@@ -10,7 +10,9 @@
 // "$revocations" channel) is a note with its evidence, not a finding: what was held before
 // the revocation was learned stays valid history. Every event obeys the
 // directory's write rule at its time. Forks kept as evidence are reported. Every case's
-// stored state (and every channel fingerprint) equals a fresh fold of its events.
+// stored state (and every channel fingerprint) equals a fresh fold of its events. Every
+// chunk of a document a case event names that the store holds hashes to its name (a chunk
+// altered on disk is found with its case); chunks not held yet are counted, not found.
 // Memory: a channel at a time per thread; of it, a count per case (about 40 bytes) and one
 // case at a time, never every case state, event id or signed head
 // (core/audit/audit_internal.h): a commune node's self-check of 100k cases fits its budget.
@@ -30,7 +32,7 @@ namespace hoso {
 
 struct AuditFinding {
   // "encoding", "chain", "missing", "head", "signature", "certificate", "write_rule", "fork",
-  // "state"
+  // "state", "document"
   std::string kind;
   StreamKey stream;  // empty channel: not about one stream
   uint64_t seq = 0;  // 0: not about one event
@@ -50,6 +52,9 @@ struct AuditOptions {
 
 struct AuditReport {
   uint64_t streams = 0, events = 0, signatures = 0, origins = 0, cases = 0, channels = 0;
+  // Document references the case events make, the chunks of them held here and checked, and
+  // those not held (yet to arrive, or left to be fetched on demand).
+  uint64_t documents = 0, chunks_checked = 0, chunks_missing = 0;
   std::vector<AuditFinding> findings;
   // Facts that are not faults: origins whose key was revoked since they signed what is held
   // (history stays valid), with the evidence the store keeps.

@@ -31,6 +31,7 @@ using OriginId = std::pair<std::string, uint64_t>;
 
 struct Tally {
   uint64_t events = 0, signatures = 0, cases = 0;
+  uint64_t documents = 0, chunks_checked = 0, chunks_missing = 0;
   std::vector<AuditFinding> findings;
   std::map<OriginId, int64_t> origin_last_ms;  // the latest event time of each origin
   const std::atomic<bool>* stop = nullptr;

@@ -35,6 +35,8 @@ class StreamAudit {
   void Take(uint64_t seq, std::string_view bytes);
   // What the decoded event claims: its place, the write rule, its case.
   void CheckEvent(uint64_t seq, const Event& e);
+  // Every held chunk of the documents the event names hashes to its name.
+  void CheckDocuments(uint64_t seq, const Event& e);
   void Link(uint64_t seq, const Hash& prev, const Hash& id);
   void CheckSignature(const SignedHead& h);
   void ReportChainEnd();
@@ -71,6 +73,43 @@ void StreamAudit::CheckEvent(uint64_t seq, const Event& e) {
   Status w = dir_.CheckWrite(stream_.origin, stream_.channel, t_ms);
   if (!w.ok()) t_->Find("write_rule", stream_, seq, e.case_code, w.message());
   if (counts_) ++(*counts_)[CaseKey(e.case_code)];
+  if (counts_) CheckDocuments(seq, e);
+}
+
+void StreamAudit::CheckDocuments(uint64_t seq, const Event& e) {
+  for (const std::string& field : store_.options().document_fields) {
+    const cbor::Value* v = e.body.Find(field);
+    if (!v || v->is_null()) continue;
+    auto ref = ParseDocumentRef(*v);
+    if (!ref.ok()) {
+      t_->Find("document", stream_, seq, e.case_code, ref.status().message());
+      continue;
+    }
+    ++t_->documents;
+    for (size_t i = 0; i < ref->chunks.size(); ++i) {
+      const Hash& name = ref->chunks[i];
+      auto chunk = store_.GetChunk(name);
+      // Not held yet (no marker), or a store of an earlier release opened without documents.
+      const bool absent = chunk.status().code() == Code::kFailedPrecondition ||
+                          (chunk.status().code() == Code::kNotFound && !store_.HasChunk(name));
+      if (absent) {
+        ++t_->chunks_missing;
+        continue;
+      }
+      ++t_->chunks_checked;
+      const std::string what = "file " + Hex(ref->sha256) + ", chunk " + std::to_string(i + 1) +
+                               " of " + std::to_string(ref->chunks.size()) + " (" + Hex(name) + ")";
+      if (chunk.status().code() == Code::kNotFound) {
+        t_->Find("document", stream_, seq, e.case_code,
+                 what + ": marked held, but its bytes are gone from the store");
+      } else if (!chunk.ok()) {
+        t_->Find("document", stream_, seq, e.case_code, what + ": " + chunk.status().message());
+      } else if (Sha256(*chunk) != name) {
+        t_->Find("document", stream_, seq, e.case_code,
+                 what + ": the stored chunk does not hash to its name: it was altered on disk");
+      }
+    }
+  }
 }
 
 // Checks the link to the event before: an event is named at its own seq when its hash is not

@@ -48,6 +48,16 @@ std::string PlainText(const cbor::Value& body, std::string_view field) {
 
 }  // namespace
 
+bool IsFileField(std::string_view field) {
+  return field == "document" || field.starts_with("document_");
+}
+
+size_t CaseConflictCount(const CaseState& state) {
+  size_t n = 0;
+  for (const FieldState* f : state.Conflicts()) n += !IsFileField(f->name);
+  return n;
+}
+
 std::string_view SniffMediaType(std::string_view b) {
   if (b.starts_with("%PDF-")) return "application/pdf";
   if (b.size() >= 3 && b.substr(0, 3) == std::string_view("\xFF\xD8\xFF", 3)) return "image/jpeg";

@@ -19,6 +19,13 @@ namespace hoso {
 constexpr std::string_view kDocumentAttachedType = "document.attached";
 constexpr std::string_view kDocumentWithdrawnType = "document.withdrawn";
 
+// Whether a case field is one a file's event writes ("document", "document_key", ...): each
+// such event is about one file, so these fields are no value of the case (and two files
+// attached on two nodes are no conflict): the files are listed by DocumentsOfCase.
+bool IsFileField(std::string_view field);
+// The case's conflicts other than of file fields.
+size_t CaseConflictCount(const CaseState& state);
+
 // "application/pdf", "image/jpeg" or "image/png" when the bytes begin as such a file does;
 // "" otherwise (HTML, SVG, scripts, archives, anything else: refused).
 std::string_view SniffMediaType(std::string_view bytes);

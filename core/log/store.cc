@@ -57,6 +57,8 @@ Store::Store(StoreOptions options)
       directory_(std::make_shared<Directory>(options_.root_unit)) {}
 
 Store::~Store() {
+  for (auto* h : chunk_cf_) chunk_db_->DestroyColumnFamilyHandle(h);
+  if (chunk_db_) chunk_db_->Close();
   for (auto* h : cf_) {
     if (h) db_->DestroyColumnFamilyHandle(h);
   }
@@ -126,6 +128,11 @@ Status Store::Load() {
                                   options_.block_cache_mb, &cf_, &raw);
   if (!s.ok()) return FromRocks(s, "opening store at " + options_.path);
   db_.reset(raw);
+  if (options_.read_only && !options_.secondary_path.empty() && cf_[kDocuments]) {
+    s = OpenChunkReader(dbo, options_.path, options_.block_cache_mb, &chunk_cf_, &raw);
+    if (!s.ok()) return FromRocks(s, "opening the documents of store at " + options_.path);
+    chunk_db_.reset(raw);
+  }
 
   rocksdb::ReadOptions ro;
   std::string value;

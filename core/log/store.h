@@ -518,6 +518,10 @@ class Store {
   std::unique_ptr<rocksdb::Env> encrypted_env_;  // set with a master key; outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cf_;
+  // A secondary instance's reader of document chunks (OpenChunkReader): default and
+  // documents families; null otherwise.
+  std::unique_ptr<rocksdb::DB> chunk_db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> chunk_cf_;
   // Folds the other half of a large commit, and rebuilds channels beside the caller.
   WorkerPool helper_{1};
 

@@ -115,7 +115,9 @@ Result<SealedDocument> Store::PutDocument(std::string_view plaintext) {
 Result<std::string> Store::GetChunk(const Hash& name) const {
   if (!cf_[kDocuments]) return NoDocuments();
   std::string value;
-  rocksdb::Status s = db_->Get({}, cf_[kDocuments], DocKey('c', name), &value);
+  // A secondary instance reads chunks through its reader (store_tuning.h OpenChunkReader).
+  rocksdb::Status s = chunk_db_ ? chunk_db_->Get({}, chunk_cf_[1], DocKey('c', name), &value)
+                                : db_->Get({}, cf_[kDocuments], DocKey('c', name), &value);
   if (s.IsNotFound()) return Status::NotFound("chunk " + Hex(name) + " is not held here");
   HOSO_RETURN_IF_ERROR(FromRocks(s, "reading chunk " + Hex(name)));
   return value;

@@ -253,8 +253,9 @@ Status Store::SealLocalFields(Pending& p, Event& e) const {
   if (options_.sealed_fields.empty() || IsSystemChannel(e.stream.channel)) return Status::Ok();
   for (const std::string& field : options_.sealed_fields) {
     const cbor::Value* v = e.body.Find(field);
-    // Null says "none"; bytes were sealed already (by whoever copied them here).
-    if (!v || v->is_null() || v->is_bytes()) continue;
+    // Null says "none"; a sealed value's bytes were sealed already (by whoever copied them
+    // here). Other bytes (a file's key) are sealed like any value.
+    if (!v || v->is_null() || (v->is_bytes() && ParseSealedField(v->str()))) continue;
     HOSO_ASSIGN_OR_RETURN(std::string key, LocalCaseKey(p, e.case_code));
     std::string plain = cbor::Encode(*v);
     HOSO_ASSIGN_OR_RETURN(std::string sealed, SealField(key, e.case_code, field, plain));

@@ -164,6 +164,19 @@ rocksdb::Status OpenStoreDb(const rocksdb::DBOptions& dbo, const std::string& pa
   return s;
 }
 
+rocksdb::Status OpenChunkReader(const rocksdb::DBOptions& dbo, const std::string& path,
+                                size_t block_cache_mb,
+                                std::vector<rocksdb::ColumnFamilyHandle*>* handles,
+                                rocksdb::DB** db) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> all = StoreFamilies(block_cache_mb);
+  std::vector<rocksdb::ColumnFamilyDescriptor> open;
+  for (const auto& f : all) {
+    if (f.name == rocksdb::kDefaultColumnFamilyName) open.push_back(f);
+  }
+  open.push_back(all[family::kDocuments]);
+  return rocksdb::DB::OpenForReadOnly(dbo, path, open, handles, db);
+}
+
 std::string CounterDelta(int64_t delta) {
   std::string v(8, '\0');
   for (int i = 0; i < 8; ++i) v[i] = static_cast<char>(static_cast<uint64_t>(delta) >> (8 * i));

@@ -42,6 +42,15 @@ rocksdb::Status OpenStoreDb(const rocksdb::DBOptions& dbo, const std::string& pa
                             const std::string& secondary, size_t block_cache_mb,
                             std::vector<rocksdb::ColumnFamilyHandle*>* handles, rocksdb::DB** db);
 
+// A secondary instance cannot read blob files (RocksDB's integrated BlobDB does not support
+// secondary instances: reads crash), so a store opened as one reads document chunks through
+// this: the database opened read-only with only the default and documents families. Opened
+// after the secondary, it sees at least every chunk the secondary marks held.
+rocksdb::Status OpenChunkReader(const rocksdb::DBOptions& dbo, const std::string& path,
+                                size_t block_cache_mb,
+                                std::vector<rocksdb::ColumnFamilyHandle*>* handles,
+                                rocksdb::DB** db);
+
 // Report counters: 8-byte little-endian signed counts in the index family; commits add
 // deltas to them with merges, so no commit reads them.
 std::string CounterDelta(int64_t delta);

@@ -6,6 +6,7 @@
 #include "core/domain/access_log.h"
 #include "core/domain/case_index.h"
 #include "core/domain/case_rules.h"
+#include "core/domain/documents.h"
 #include "core/domain/event_schema.h"
 #include "core/domain/lifecycle.h"
 #include "core/domain/personal_data.h"
@@ -310,6 +311,7 @@ HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
   json::object fields, hidden;
   json::array conflicts;
   for (const auto& f : st.fields()) {
+    if (IsFileField(f.name)) continue;  // the files: GET .../documents
     if (const LiveWrite* w = st.Winner(f))
       fields[f.name] = FieldValue(*store_, st, f.name, *w, &hidden);
     if (f.live.size() < 2) continue;
@@ -453,7 +455,7 @@ HttpResponse LocalApi::ListCases(Call& call) {
     if (received.is_uint()) c["received_at"] = FormatTime(static_cast<int64_t>(received.uint()));
     if (has_due) c["due_at"] = FormatTime(due);
     c["overdue"] = late;
-    c["conflicts"] = st->Conflicts().size();
+    c["conflicts"] = CaseConflictCount(*st);
     out.push_back(std::move(c));
   }
   json::object body;

@@ -454,3 +454,76 @@ TEST_CASE("audit: signature records are checked one at a time, each named", "[au
   const uint64_t before = Audit(dir.Sub("89"), pki).signatures;
   CHECK(r.signatures >= before + 2);  // every record counted (the one at seq 3 may be new)
 }
+
+TEST_CASE("audit: a document's chunk altered or lost on disk is named with its case",
+          "[audit][documents]") {
+  TempDir dir;
+  auto province = testing::OpenTestNode(dir.Sub("root"), "89");
+  REQUIRE(province->store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+  std::vector<Hash> chunks;
+  {
+    auto commune = testing::OpenTestNode(dir.Sub("30280"), "30280");
+    Store& c = *commune->store;
+    REQUIRE(testing::CopyAll(*province->store, c, [](const std::string&) { return true; }).ok());
+    auto doc = c.PutDocument(testing::Pattern(2 * kDocumentChunkSize + 9, 3));
+    REQUIRE(doc.ok());
+    chunks = doc->ref.chunks;
+    REQUIRE(c.Append(testing::ReceiveWrite("30280", "30280-251124-0001", "Lan", 1)).ok());
+    REQUIRE(c.Append(testing::AttachWrite("30280", "30280-251124-0001", *doc, "cccd.pdf")).ok());
+  }
+  REQUIRE(chunks.size() == 3);
+  auto audit = [&](const std::string& path) {
+    auto report = AuditStore(*OpenForAudit(path), {"", "", true, 2});
+    REQUIRE(report.ok());
+    return std::move(report).value();
+  };
+  auto chunk_key = [&](char kind, int i) {
+    return std::string(1, kind) + std::string(AsView(chunks[i]));
+  };
+  auto copy = [&](const std::string& name, const std::function<void(RawDb&)>& tamper) {
+    std::string to = dir.Sub(name);
+    std::filesystem::copy(dir.Sub("30280"), to, std::filesystem::copy_options::recursive);
+    RawDb raw(to);
+    tamper(raw);
+    return to;
+  };
+
+  auto clean = audit(dir.Sub("30280"));
+  INFO(Describe(clean));
+  CHECK(clean.ok());
+  CHECK(clean.documents == 1);
+  CHECK(clean.chunks_checked == 3);
+  CHECK(clean.chunks_missing == 0);
+
+  SECTION("a flipped byte in a chunk") {
+    auto r = audit(copy("flip", [&](RawDb& db) {
+      std::string v = db.Get("documents", chunk_key('c', 1));
+      v[100] ^= 1;
+      db.Put("documents", chunk_key('c', 1), v);
+    }));
+    INFO(Describe(r));
+    REQUIRE(r.findings.size() == 1);
+    CHECK(r.findings[0].kind == "document");
+    CHECK(r.findings[0].case_code == "30280-251124-0001");
+    CHECK_THAT(r.findings[0].message, Catch::Contains("chunk 2 of 3 (" + Hex(chunks[1]) + ")"));
+    CHECK_THAT(r.findings[0].message, Catch::Contains("altered on disk"));
+    CHECK(r.chunks_checked == 3);
+  }
+  SECTION("a held chunk's bytes deleted") {
+    auto r = audit(copy("lost", [&](RawDb& db) { db.Delete("documents", chunk_key('c', 0)); }));
+    INFO(Describe(r));
+    REQUIRE(r.findings.size() == 1);
+    CHECK(r.findings[0].case_code == "30280-251124-0001");
+    CHECK_THAT(r.findings[0].message, Catch::Contains("bytes are gone"));
+  }
+  SECTION("a chunk not arrived yet is counted, not found") {
+    auto r = audit(copy("arriving", [&](RawDb& db) {
+      db.Delete("documents", chunk_key('c', 2));
+      db.Delete("documents", chunk_key('h', 2));
+    }));
+    INFO(Describe(r));
+    CHECK(r.ok());
+    CHECK(r.chunks_checked == 2);
+    CHECK(r.chunks_missing == 1);
+  }
+}

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/format/aead.h"
+#include "core/format/sealed_field.h"
 #include "core/log/store_tuning.h"
 #include "tests/testing/testing.h"
 
@@ -130,7 +131,10 @@ TEST_CASE("a commune's document is wanted by its province and arrives chunk by c
   auto view = commune->store->GetCase("30280-1");
   REQUIRE(view.ok());
   CHECK(view->history.back().event.body.Find("document_name")->is_bytes());
-  CHECK(view->history.back().event.body.Find("document_key")->is_bytes());
+  const cbor::Value* sealed_key = view->history.back().event.body.Find("document_key");
+  REQUIRE(sealed_key->is_bytes());
+  CHECK(ParseSealedField(sealed_key->str()));  // sealed, not the key in clear
+  CHECK(sealed_key->str().find(doc->key) == std::string::npos);
 
   REQUIRE(testing::CopyAll(*commune->store, *province->store, All).ok());
   Store& p = *province->store;

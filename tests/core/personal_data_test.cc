@@ -7,6 +7,7 @@
 
 #include "core/audit/audit.h"
 #include "core/domain/case_index.h"
+#include "core/domain/documents.h"
 #include "core/format/node_seal.h"
 #include "core/format/sealed_field.h"
 #include "core/log/erasure.h"
@@ -289,6 +290,49 @@ TEST_CASE("erasure: the root's decision destroys the keys everywhere, chains sta
   REQUIRE(commune.ScrubErasedKeys().ok());
   CHECK_FALSE(AnyFileHolds(t.dir.Sub("c"), erased_key));
   CHECK(AnyFileHolds(t.dir.Sub("c"), kept_key));
+}
+
+// A file's key is sealed under its case's key: an erasure leaves its chunks (held, relayed,
+// verified by their names) but nobody can open them any more, nor read the file's name.
+TEST_CASE("erasure: a case's files can no longer be opened anywhere", "[privacy][documents]") {
+  Tree t;
+  Store& commune = *t.commune->store;
+  REQUIRE(commune.Append(testing::ReceiveWrite("30280", kCode, "Mùa A Dính", 5)).ok());
+  const std::string scan = "%PDF-1.7\n" + testing::Pattern(300000, 5);
+  auto doc = commune.PutDocument(scan);
+  REQUIRE(doc.ok());
+  REQUIRE(commune.Append(testing::AttachWrite("30280", kCode, *doc, "CCCD Mùa A Dính.pdf")).ok());
+  t.Sync();
+  auto files = [](Store& s) {
+    auto view = s.GetCase(kCode);
+    REQUIRE(view.ok());
+    auto docs = DocumentsOfCase(s, *view);
+    REQUIRE(docs.ok());
+    REQUIRE(docs->size() == 1);
+    return docs->front();
+  };
+  const CaseDocument before = files(*t.province->store);
+  CHECK(before.hidden.empty());
+  CHECK(before.name == "CCCD Mùa A Dính.pdf");
+  CHECK(before.key == doc->key);
+
+  REQUIRE(t.Erase(kCode).ok());
+  t.Sync();
+  for (auto* node : {&t.province, &t.district, &t.commune}) {
+    Store& s = *(*node)->store;
+    INFO(s.options().identity->unit);
+    const CaseDocument after = files(s);
+    CHECK(after.hidden == "erased");
+    CHECK(after.key.empty());
+    CHECK(after.name.empty());
+    // What the log still holds of the key is sealed bytes, which no key opens now.
+    auto view = s.GetCase(kCode);
+    REQUIRE(view.ok());
+    const cbor::Value* sealed = view->history.back().event.body.Find("document_key");
+    REQUIRE(sealed);
+    CHECK(sealed->str().find(doc->key) == std::string::npos);
+    CHECK_FALSE(s.OpenField(kCode, "document_key", cbor::Encode(*sealed)).ok());
+  }
 }
 
 TEST_CASE("erasure: a case written in clear before sealing is hidden and unindexed too",

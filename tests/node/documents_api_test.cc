@@ -66,6 +66,11 @@ TEST_CASE("documents API: upload, list, download byte-identical, withdraw",
   const auto& attached = c.at("history").as_array()[1].at("changes").as_object();
   CHECK(attached.at("document_name").as_string() == "Đơn.pdf");
   CHECK_FALSE(attached.contains("document_key"));
+  // Nor are a file's fields the case's (its files are listed apart), key least of all.
+  for (const auto& [field, value] : c.at("fields").as_object()) {
+    CHECK_FALSE(std::string(field).starts_with("document_"));
+    CHECK(field != "document");
+  }
 
   const std::string jpeg_url = std::string(list[1].at("url").as_string());
   auto w = Call(api, "POST", jpeg_url + "/withdraw",

@@ -195,3 +195,30 @@ TEST_CASE("documents: a CHUNK nobody asked for ends the session", "[documents][s
   REQUIRE_FALSE(out.empty());
   CHECK(std::holds_alternative<ErrorMsg>(out.back()));
 }
+
+// A relay learns of a file before it holds its chunks: a chunk it refused once is served
+// when asked again in the same session, once it has arrived.
+TEST_CASE("documents: a chunk refused before it arrived is served when asked again",
+          "[documents][session]") {
+  DocTree t;
+  Scans s = AttachScans(*t.commune, "30280-S6", {4000});
+  const Hash name = s.docs[0].ref.chunks[0];
+  auto all = [](const std::string&) { return true; };
+  REQUIRE(testing::CopyAll(*t.commune->store, *t.district->store, all).ok());  // events only
+  REQUIRE_FALSE(t.district->store->HasChunk(name));
+  auto up = Session(*t.district, "89");
+  auto province = Session(*t.province, "883");
+  REQUIRE(RunLink(*up, *province).a.ok());
+  std::vector<Message> out;
+  REQUIRE(up->Handle(ChunkWant{name, 0, 100}, &out).ok());
+  auto* answer = std::get_if<ChunkMsg>(&out.at(0));
+  REQUIRE(answer);
+  CHECK_FALSE(answer->bytes.has_value());
+  REQUIRE(t.district->store->PutReceivedChunk(name, *t.commune->store->GetChunk(name)).ok());
+  out.clear();
+  REQUIRE(up->Handle(ChunkWant{name, 0, 100}, &out).ok());
+  answer = std::get_if<ChunkMsg>(&out.at(0));
+  REQUIRE(answer);
+  REQUIRE(answer->bytes.has_value());
+  CHECK(*answer->bytes == t.commune->store->GetChunk(name)->substr(0, 100));
+}

@@ -324,6 +324,9 @@ int AuditVerifyCmd(const Args& a) {
                            {"signatures", r.signatures},
                            {"origins", r.origins},
                            {"cases", r.cases},
+                           {"documents", r.documents},
+                           {"chunks_checked", r.chunks_checked},
+                           {"chunks_missing", r.chunks_missing},
                            {"seconds", secs},
                            {"findings", std::move(findings)},
                            {"notes", std::move(notes)}});
@@ -335,6 +338,14 @@ int AuditVerifyCmd(const Args& a) {
         static_cast<unsigned long long>(r.streams), static_cast<unsigned long long>(r.events),
         static_cast<unsigned long long>(r.signatures), static_cast<unsigned long long>(r.origins),
         static_cast<unsigned long long>(r.cases), secs);
+    if (r.documents) {
+      std::printf(
+          "documents: %llu files named, %llu chunks checked, %llu not held here (to "
+          "arrive, or fetched on demand)\n",
+          static_cast<unsigned long long>(r.documents),
+          static_cast<unsigned long long>(r.chunks_checked),
+          static_cast<unsigned long long>(r.chunks_missing));
+    }
     if (t.ca_pem.empty()) {
       std::printf("certificates NOT checked: no CA given (--ca FILE)\n");
     }

@@ -59,5 +59,10 @@ int CaseStepCmd(const Args& a);
 int CaseShowCmd(const Args& a);
 int CaseListCmd(const Args& a);
 int ReportCmd(const Args& a);
+// documents.cc: a case's files.
+int DocAddCmd(const Args& a);
+int DocListCmd(const Args& a);
+int DocGetCmd(const Args& a);
+int DocVerifyCmd(const Args& a);
 
 }  // namespace hoso::cli

@@ -7,6 +7,7 @@
 //   hoso init                         a node's data directory and config
 //   hoso directory load|show          the units tree (root node only for load)
 //   hoso case new|step|show|list      cases, through a running node's local API
+//   hoso doc add|list|get|verify      a case's files (scans, results), through the local API
 //   hoso subject export|list          data-subject requests, through the local API
 //   hoso sync status, hoso node status
 //
@@ -458,6 +459,51 @@ std::vector<Command> Commands() {
        0,
        0,
        CaseListCmd},
+      {"doc add",
+       "[--dir DIR] CODE FILE --officer ID [--name NAME] [--item ITEM] "
+       "[--kind original|copy|electronic] [--role application|supplement|result]",
+       "Attaches FILE (a PDF, JPEG or PNG: its content decides) to case CODE, as the answer to "
+       "the checklist item ITEM if given; --name defaults to FILE's name. A result "
+       "(--role result) once the case is being processed; nothing once it is closed. Prints "
+       "the file's SHA-256, which names it from then on.",
+       with(node_flags, {"officer", "name", "item", "kind", "role"}),
+       {},
+       {"officer"},
+       2,
+       2,
+       DocAddCmd},
+      {"doc list",
+       "[--dir DIR] CODE [--officer ID] [--purpose TEXT]",
+       "Lists case CODE's files: SHA-256, name, size, type, role, whether each is here or "
+       "still arriving (with how much of it), withdrawn ones marked.",
+       with(node_flags, {"officer", "purpose"}),
+       {},
+       {},
+       1,
+       1,
+       DocListCmd},
+      {"doc get",
+       "[--dir DIR] CODE SHA256 [--out FILE] [--officer ID] [--purpose TEXT]",
+       "Saves a file of case CODE to FILE (default: its SHA-256), after checking that its "
+       "bytes hash to SHA256 (a unique prefix of 8 hex digits or more will do). A file not "
+       "all here yet is asked of the peers and the command fails saying how much has come.",
+       with(node_flags, {"out", "officer", "purpose"}),
+       {},
+       {},
+       2,
+       2,
+       DocGetCmd},
+      {"doc verify",
+       "[--dir DIR] CODE [SHA256] [--officer ID] [--purpose TEXT]",
+       "Reads every file of case CODE (or the one named) from the node and checks it against "
+       "its SHA-256 end to end. Exit 5 when a file is damaged, 1 when one could not be "
+       "checked here (not arrived yet). `hoso audit verify` checks every chunk of a store.",
+       with(node_flags, {"officer", "purpose"}),
+       {},
+       {},
+       1,
+       2,
+       DocVerifyCmd},
       {"sync status",
        "[--dir DIR]",
        "Shows whether the node is online, since when, and per peer: connected, last success, "
