@@ -198,8 +198,9 @@ const std::vector<Option>& Options() {
       Millis("sync_document_delay_ms", &NodeConfig::sync_document_delay_ms,
              "the longest a case's events should wait behind file bytes on a link: the file "
              "bytes asked of a peer at once follow the link's measured rate to this delay"),
-      Count("sync_document_window_kib", &NodeConfig::sync_document_window_kib, 0, 65536,
-            "KiB of file bytes asked of one peer at most (a fast link needs rate x delay); "
+      Count("sync_document_window_kib", &NodeConfig::sync_document_window_kib, 0, 4096,
+            "KiB of file bytes asked of one peer at most (a fast link needs rate x delay; "
+            "at most half a connection's 8 MiB send queue, which a holder's answers fill); "
             "0: this node fetches no files from peers (it still serves them)"),
       Count("documents_fetch_recent_days", &NodeConfig::documents_fetch_recent_days, 0, 36500,
             "0: every file of a case in scope is fetched as soon as it is learned of; N: only "

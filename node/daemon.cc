@@ -302,6 +302,9 @@ Status NodeDaemon::Impl::Open() {
   api_tls = std::make_unique<ApiTlsState>(log);
   ApiServerOptions server_options;
   server_options.max_document_bytes = static_cast<size_t>(c.documents_max_file_mib) << 20;
+  // Bodies being received share one budget: it holds at least one upload of the largest file.
+  server_options.max_buffered_bytes =
+      std::max(server_options.max_buffered_bytes, server_options.max_document_bytes + (16 << 20));
   if (c.ApiUsesTls()) {
     HOSO_ASSIGN_OR_RETURN(server_options.tls, LoadApiTls(c, log, NowSeconds()));
   }

@@ -140,10 +140,11 @@ void SyncSession::MeasureChunkRate(size_t bytes) {
   if (window_limited_ || rate_bytes_ >= chunk_window_) {
     const double rate = static_cast<double>(rate_bytes_) / static_cast<double>(elapsed);
     const double target = rate * static_cast<double>(options_.document_delay_ms);
-    chunk_window_ = static_cast<size_t>(
-        std::clamp(target, static_cast<double>(options_.document_min_window_bytes),
-                   static_cast<double>(std::max(options_.document_min_window_bytes,
-                                                options_.document_max_window_bytes))));
+    // Never past the maximum, even one set below the minimum.
+    const size_t hi = options_.document_max_window_bytes;
+    const size_t lo = std::min(options_.document_min_window_bytes, hi);
+    chunk_window_ =
+        static_cast<size_t>(std::clamp(target, static_cast<double>(lo), static_cast<double>(hi)));
   }
   rate_since_ms_ = now;
   rate_bytes_ = 0;

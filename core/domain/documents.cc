@@ -65,25 +65,38 @@ std::string_view SniffMediaType(std::string_view b) {
   return "";
 }
 
+namespace {
+
+bool HasControl(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+}
+
+// What was given, quoted in an error only when it is short, printable UTF-8.
+std::string Given(std::string_view s) {
+  if (s.size() > 32 || !cbor::IsValidUtf8(s) || HasControl(s)) return "";
+  return ", got '" + std::string(s) + "'";
+}
+
+}  // namespace
+
 Status CheckAttachRequest(const AttachRequest& r) {
   if (r.name.empty()) return Status::InvalidArgument("name: the file needs a name");
   if (r.name.size() > 255) return Status::InvalidArgument("name: longer than 255 bytes");
-  if (!cbor::IsValidUtf8(r.name) || !cbor::IsValidUtf8(r.item)) {
-    return Status::InvalidArgument("name: not valid UTF-8");
-  }
-  for (unsigned char c : r.name) {
-    if (c < 0x20 || c == 0x7f || c == '/' || c == '\\') {
-      return Status::InvalidArgument("name: control characters and slashes are not allowed");
-    }
+  if (!cbor::IsValidUtf8(r.name)) return Status::InvalidArgument("name: not valid UTF-8");
+  if (HasControl(r.name) || r.name.find_first_of("/\\") != std::string::npos) {
+    return Status::InvalidArgument("name: control characters and slashes are not allowed");
   }
   if (r.item.size() > 2000) return Status::InvalidArgument("item: longer than 2000 bytes");
+  if (!cbor::IsValidUtf8(r.item)) return Status::InvalidArgument("item: not valid UTF-8");
+  if (HasControl(r.item)) {
+    return Status::InvalidArgument("item: control characters are not allowed");
+  }
   if (!OneOf(r.kind, kKinds)) {
-    return Status::InvalidArgument("kind: expected original, copy or electronic, got '" +
-                                   r.kind.substr(0, 32) + "'");
+    return Status::InvalidArgument("kind: expected original, copy or electronic" + Given(r.kind));
   }
   if (!OneOf(r.role, kRoles)) {
-    return Status::InvalidArgument("role: expected application, supplement or result, got '" +
-                                   r.role.substr(0, 32) + "'");
+    return Status::InvalidArgument("role: expected application, supplement or result" +
+                                   Given(r.role));
   }
   return Status::Ok();
 }

@@ -149,6 +149,7 @@ HttpResponse LocalApi::AttachDocument(Call& call, const std::string& code) {
   if (call.query.count("officer")) who["officer"] = Query(call.query, "officer");
   if (auto e = ActingOfficer(call, who, RightOf(r.role), &officer)) return *e;
   const std::string& bytes = call.req.body;
+  if (bytes.empty()) return Invalid("file", "the file is empty", "tệp rỗng");
   const std::string_view type = SniffMediaType(bytes);
   if (type.empty()) {
     return Error(415, "unsupported_type", "file",

@@ -37,6 +37,14 @@ TEST_CASE("documents: a request's fields and sizes are checked with the field na
         Code::kInvalidArgument);
   CHECK(bad([](AttachRequest& r) { r.kind = "forged"; }).message().starts_with("kind:"));
   CHECK(bad([](AttachRequest& r) { r.role = "x"; }).message().starts_with("role:"));
+  CHECK(bad([](AttachRequest& r) { r.item = "Gi\xff"; }).message().starts_with("item:"));
+  CHECK(bad([](AttachRequest& r) { r.item = "a\x1b[2J"; }).message().starts_with("item:"));
+  // What was given is quoted only when it is printable.
+  CHECK_THAT(bad([](AttachRequest& r) { r.kind = "forged"; }).message(),
+             Catch::Contains("got 'forged'"));
+  CHECK(bad([](AttachRequest& r) { r.kind = "x\x1b[2J"; }).message().find('\x1b') ==
+        std::string::npos);
+  CHECK(bad([](AttachRequest& r) { r.kind = "\xc3"; }).message().find('\xc3') == std::string::npos);
 
   DocumentLimits limits;
   limits.max_file_bytes = 1000;

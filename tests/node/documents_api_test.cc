@@ -101,6 +101,12 @@ TEST_CASE("documents API: an HTML 'scan', a bad field, an oversize file change n
     CHECK(Body(r).at("error").as_string() == "unsupported_type");
     CHECK_THAT(std::string(Body(r).at("message").as_string()), Catch::Contains("PDF, JPEG"));
   }
+  auto empty = Call(api, "POST", Upload(code, "name=a.pdf"), "");
+  CHECK(empty.status == 400);
+  CHECK(Body(empty).at("field").as_string() == "file");
+  auto bad_item = Call(api, "POST", Upload(code, "name=a.pdf&item=%FF"), kPdf);
+  CHECK(bad_item.status == 400);
+  CHECK(Body(bad_item).at("field").as_string() == "item");
   auto bad_kind = Call(api, "POST", Upload(code, "name=a.pdf&kind=forged"), kPdf);
   CHECK(bad_kind.status == 400);
   CHECK(Body(bad_kind).at("field").as_string() == "kind");
