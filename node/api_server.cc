@@ -48,9 +48,11 @@ constexpr const char* kContentSecurityPolicy =
     "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-// A case's file (a PDF or an image): nothing it names loads, no page may frame it but ours.
+// A case's file (a PDF or an image): nothing it names loads, no page may frame it but ours;
+// the browser's own viewer may show it (an image document's <img>, the PDF viewer's embed).
 constexpr const char* kFilePolicy =
-    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'";
+    "default-src 'none'; img-src 'self'; object-src 'self'; style-src 'unsafe-inline'; "
+    "frame-ancestors 'self'";
 
 void SetSecurityHeaders(http::response<http::string_body>& res) {
   res.set("Content-Security-Policy", kContentSecurityPolicy);

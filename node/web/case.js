@@ -2,6 +2,7 @@
 // conflicts, the next step, history). Only the fields named here are shown; a case's other
 // fields, whatever a remote office put there, are never rendered.
 import { $, el, show, str, arr, obj, label, count, money, fmtTime, api, showError, session } from "./dom.js";
+import { showFiles } from "./documents.js";
 
 export const STATUS = {
   submitted: "Mới nộp trực tuyến", received: "Đã tiếp nhận", refused: "Từ chối tiếp nhận",
@@ -98,7 +99,9 @@ function stepForm(allowed) {
 function historyItem(h) {
   const ch = obj(h.changes);
   const what = typeof ch.status === "string" && Object.hasOwn(STATUS, ch.status) ? STATUS[ch.status]
-    : h.type === "key.destroyed" ? "Đã huỷ khoá dữ liệu cá nhân theo quyết định xoá" : str(h.type);
+    : h.type === "key.destroyed" ? "Đã huỷ khoá dữ liệu cá nhân theo quyết định xoá"
+    : h.type === "document.attached" ? "Đính kèm tệp " + str(ch.document_name)
+    : h.type === "document.withdrawn" ? "Rút tệp" + (ch.withdraw_reason ? ": " + str(ch.withdraw_reason) : "") : str(h.type);
   return el("li", {}, `${fmtTime(h.at)} — `, el("b", {}, what),
     ` — ${str(h.officer)} (đơn vị ${str(h.office)})`,
     ch.tracking ? " — vận đơn " + str(ch.tracking) : "", ch.note ? " — " + str(ch.note) : "",
@@ -123,11 +126,13 @@ export async function viewCase(main, code) {
         ? "Qua bưu điện: " + (hiddenNote(c, "return_address") || str(f.return_address)) : "Tại quầy"),
         th("Mã vận đơn"), td(str(f.tracking)))),
     conflictList(arr(c.conflicts).map(obj)),
+    el("section", { id: "case-files" }),
     el("h2", {}, "Ghi bước xử lý"),
     stepForm(allowed),
     el("h2", {}, "Lịch sử xử lý"),
     el("ol", { class: "timeline" }, history.map(historyItem)),
     el("p", { class: "noprint" }, el("a", { href: "#/phieu/" + encodeURIComponent(str(c.code)) }, "Phiếu hẹn trả kết quả")));
+  showFiles($("#case-files"), code, arr(f.documents).map(obj).map((d) => str(d.name)).filter(Boolean));
   const form = $("#step");
   if (form) form.addEventListener("submit", async (ev) => {
     ev.preventDefault();

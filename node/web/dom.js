@@ -81,11 +81,17 @@ export function fmtTime(v) {
 export const session = { me: null, node: null };
 
 export async function api(method, path, body) {
-  const res = await fetch(path, {
-    method, credentials: "same-origin",
-    headers: body ? { "Content-Type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
+  return send(method, path, body ? { "Content-Type": "application/json" } : {},
+    body ? JSON.stringify(body) : undefined);
+}
+
+// A file as itself (a case's scan): POST with its bytes as the body.
+export async function upload(path, file) {
+  return send("POST", path, { "Content-Type": "application/octet-stream" }, file);
+}
+
+async function send(method, path, headers, body) {
+  const res = await fetch(path, { method, credentials: "same-origin", headers, body });
   let data = null;
   try { data = await res.json(); } catch (e) { data = null; }
   if (res.status === 401 && path !== "/v1/login") {

@@ -11,6 +11,8 @@ import { chromium } from "playwright-core";
 import { mkdirSync, readFileSync } from "node:fs";
 import { hostileChecks } from "./hostile.mjs";
 
+import { attachScans, districtSeesScans, setCheck } from "./documents.mjs";
+
 const [commune, district, artifacts, clerkPassword, headPassword, tokenFile, root, rootTokenFile] =
   process.argv.slice(2);
 mkdirSync(artifacts, { recursive: true });
@@ -19,6 +21,7 @@ function check(cond, what) {
   if (!cond) throw new Error("e2e: " + what);
   console.log("ok -", what);
 }
+setCheck(check, (page, name) => shot(page, name));
 
 const browser = await chromium.launch({
   executablePath: process.env.HOSO_CHROMIUM || "/usr/bin/chromium",
@@ -139,6 +142,7 @@ try {
   await recordStep(clerk, "posted_to_agency", "EA123456789VN");
   check((await clerk.textContent("#case-status")).includes("Đã chuyển bưu điện"), "handed to the post");
   await shot(clerk, "04-ho-so-xa");
+  await attachScans(clerk, commune, code);
   await clerk.goto(`${commune}/#/hang-doi/agency`);
   await clerk.waitForSelector(`a[href="#/ho-so/${code}"]`);
   await shot(clerk, "05-hang-doi");
@@ -154,6 +158,7 @@ try {
   await recordStep(head, "agency_received");
   await recordStep(head, "processing");
   await recordStep(head, "result_ready");
+  await districtSeesScans(head, district, code);
   await clearMessages(head);
   await head.selectOption("#next", "dispatched");
   await head.click("#record");

@@ -121,8 +121,21 @@ export async function hostileChecks({ commune, district, token, clerk, head, che
   await call(commune, token, "POST", `/v1/cases/${encodeURIComponent(code)}/steps`, {
     officer: "nv.lan", status: "posted_to_agency", tracking: t.tracking, note: t.stepNote,
   });
+  // Files whose name, checklist item and withdrawal reason hold markup (documents.js).
+  const files = `${commune}/v1/cases/${encodeURIComponent(code)}/documents`;
+  const up = await fetch(`${files}?${new URLSearchParams({ officer: "nv.lan", name: XSS[0] + ".pdf", item: XSS[3] })}`, {
+    method: "POST", body: Buffer.from("%PDF-1.4\n%%EOF\n"),
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/octet-stream" },
+  });
+  const file = await up.json();
+  check(up.status === 201 && file.name === XSS[0] + ".pdf", "a file named with markup is attached (a name is text)");
+  await call(commune, token, "POST", `/v1/cases/${encodeURIComponent(code)}/documents/${file.sha256}/withdraw`,
+             { officer: "nv.lan", reason: XSS[1] });
   await screens(clerk, commune, code, "xa", check, shot, waitForCase);
   await screens(head, district, code, "huyen", check, shot, waitForCase);
+  await clerk.goto(`${commune}/#/ho-so/${encodeURIComponent(code)}`);
+  await clerk.waitForSelector("#files tr.withdrawn");
+  await inert(clerk, check, "the case's files", [XSS[0] + ".pdf", XSS[3], "Đã rút: " + XSS[1]]);
 
   // Forged answers: what a hostile office's signed case could hold that this node's API refuses.
   const path = (p) => (u) => u.pathname === p;
