@@ -49,8 +49,9 @@ struct SessionOptions {
   // Documents (docs/documents.md). The chunk bytes this side has asked the peer for and not
   // yet received are what a new batch from the peer can wait behind (the peer's transport
   // sends its other messages first, but what is already on the wire is ahead). The window
-  // adapts to the measured rate so that they take about document_delay_ms to arrive, between
-  // the two bounds. 0 as the largest window: this side fetches no chunks (it still serves).
+  // adapts to the measured rate: what the link's round trip holds, plus what takes about
+  // document_delay_ms to arrive behind it, between the two bounds. 0 as the largest window:
+  // this side fetches no chunks (it still serves).
   int64_t document_delay_ms = 1000;
   size_t document_min_window_bytes = 24 * 1024;
   size_t document_max_window_bytes = 2 << 20;
@@ -197,6 +198,7 @@ class SyncSession {
   struct AskedPiece {
     Hash name;
     uint64_t offset, length;
+    int64_t asked_ms;
   };
   struct Assembly {
     uint32_t size = 0;
@@ -215,6 +217,9 @@ class SyncSession {
   int64_t rate_since_ms_ = 0;  // the current rate sample: since when, bytes received
   size_t rate_bytes_ = 0;
   bool window_limited_ = false;  // the lane stopped at the window, not for want of chunks
+  // The shortest time a piece took from its CHUNK_WANT to its CHUNK this session: the link's
+  // round trip (and a piece's transmission), bytes in flight that delay nothing queued.
+  int64_t min_piece_ms_ = -1;
   // The chunk last served (a peer asks for it piece by piece): its name and bytes, or none.
   std::optional<Hash> served_name_;
   std::optional<std::string> served_chunk_;

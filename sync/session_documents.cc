@@ -120,7 +120,7 @@ void SyncSession::PumpChunks(std::vector<Message>* out) {
       return;
     }
     out->push_back(ChunkWant{name, a->asked_to, length});
-    asked_.push_back({name, a->asked_to, length});
+    asked_.push_back({name, a->asked_to, length, now});
     asked_bytes_ += length;
     a->asked_to += length;
   }
@@ -138,8 +138,11 @@ void SyncSession::MeasureChunkRate(size_t bytes) {
   if (elapsed < kRateSampleMs) return;
   // Only a lane held back by its window measures the link; an idle one measures its wants.
   if (window_limited_ || rate_bytes_ >= chunk_window_) {
+    // What the link holds in flight (rate x round trip) delays no event; what is queued
+    // beyond it should take about document_delay_ms to drain.
     const double rate = static_cast<double>(rate_bytes_) / static_cast<double>(elapsed);
-    const double target = rate * static_cast<double>(options_.document_delay_ms);
+    const double target = rate * static_cast<double>(std::max<int64_t>(min_piece_ms_, 0) +
+                                                     options_.document_delay_ms);
     // Never past the maximum, even one set below the minimum.
     const size_t hi = options_.document_max_window_bytes;
     const size_t lo = std::min(options_.document_min_window_bytes, hi);
@@ -159,6 +162,8 @@ Status SyncSession::OnChunk(ChunkMsg m, std::vector<Message>* out) {
   const AskedPiece piece = asked_.front();
   asked_.pop_front();
   asked_bytes_ -= piece.length;
+  const int64_t took = clock_->NowMs() - piece.asked_ms;
+  if (took >= 0 && (min_piece_ms_ < 0 || took < min_piece_ms_)) min_piece_ms_ = took;
   auto it = assembling_.find(m.name);
   if (!m.bytes) {
     if (it != assembling_.end()) {
