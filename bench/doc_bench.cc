@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -131,6 +132,28 @@ bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit,
   return done();
 }
 
+// Waits until the process has used less than 2% of a core for 3 s in a row (its flushes and
+// compactions done), at most 300 s: a node measured in its steady state.
+void WaitIdle(int pid) {
+  auto cpu = [&] {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string field;
+    double ticks = 0;
+    for (int i = 1; i <= 15 && stat >> field; ++i) {
+      if (i == 14 || i == 15) ticks += std::stod(field);
+    }
+    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  };
+  Stopwatch t;
+  double last = cpu();
+  for (int quiet = 0; quiet < 3 && t.Seconds() < 300;) {
+    std::this_thread::sleep_for(1s);
+    const double now = cpu();
+    quiet = now - last < 0.02 ? quiet + 1 : 0;
+    last = now;
+  }
+}
+
 // Receptions per second through the API, one clerk after another.
 double ReceptionsPerSecond(tools::ApiClient& api, int n, const std::string& who) {
   Stopwatch t;
@@ -206,6 +229,7 @@ int main(int argc, char** argv) {
     Check(net.status(), "starting a node");
     auto api = (*net)->node("89").Client();
     Check(api.status(), "the node's API");
+    WaitIdle((*net)->node("89").pid());
     const double before = ReceptionsPerSecond(*api, 2000, "Trần Văn Bình");
     const uint64_t target = flags.Number("blob-gb") << 30;
     uint64_t stored = 0;
@@ -217,6 +241,9 @@ int main(int argc, char** argv) {
       upload_s += t.Seconds();
       stored += BytesOf(scans);
     }
+    Stopwatch settle;
+    WaitIdle((*net)->node("89").pid());
+    Emit(kBench, "doc_blobs_settle_s", settle.Seconds(), "s");
     const double after = ReceptionsPerSecond(*api, 2000, "Trần Văn Bình sau");
     Emit(kBench, "doc_store_mb_per_s", stored / 1e6 / upload_s, "MB/s");
     Emit(kBench, "doc_blobs_held_gb", stored / double(1ull << 30), "GiB");

@@ -270,6 +270,10 @@ class Store {
   bool HasChunk(const Hash& name) const;
   // How many of a document's chunks are held here.
   size_t HeldChunks(const DocumentRef& ref) const;
+  // Drops the held chunks of the document whose bytes no longer hash to their names (rotted,
+  // altered) and wants them again from the peers that share a case naming them: a damaged
+  // chunk is fetched again, never the whole file. Returns how many were dropped.
+  Result<size_t> RefetchDamagedChunks(const DocumentRef& ref);
   // Stores a chunk a peer sent. It must be wanted (FailedPrecondition otherwise: nobody
   // pushes bytes this node did not ask for), of the wanted size and hash to its name
   // (Corruption). Not synced: a chunk lost in a crash is wanted again.
@@ -491,6 +495,7 @@ class Store {
   // Records the chunks a case event's documents name, and wants those not held
   // (core/log/store_documents.cc).
   Status StageDocuments(Pending& p, const Event& e) const;
+  bool HeldChunkVerifies(const Hash& name) const;
   // Puts into `wb` the deletes of every want of the chunk; `size`, when given, gets the
   // wanted size (0 when none).
   Status DropWants(const Hash& name, rocksdb::WriteBatch* wb, uint32_t* size = nullptr) const;

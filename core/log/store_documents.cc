@@ -100,7 +100,7 @@ Result<SealedDocument> Store::PutDocument(std::string_view plaintext) {
   rocksdb::WriteBatch wb;
   for (size_t i = 0; i < doc.sealed.size(); ++i) {
     const Hash& name = doc.ref.chunks[i];
-    if (HasChunk(name)) continue;
+    if (HasChunk(name) && HeldChunkVerifies(name)) continue;  // stored once; a rotted copy replaced
     wb.Put(cf_[kDocuments], DocKey('c', name), doc.sealed[i]);
     wb.Put(cf_[kDocuments], DocKey('h', name), "");
     HOSO_RETURN_IF_ERROR(DropWants(name, &wb));
@@ -127,6 +127,39 @@ bool Store::HasChunk(const Hash& name) const {
   if (!cf_[kDocuments]) return false;
   rocksdb::PinnableSlice value;
   return db_->Get({}, cf_[kDocuments], DocKey('h', name), &value).ok();
+}
+
+bool Store::HeldChunkVerifies(const Hash& name) const {
+  auto chunk = GetChunk(name);
+  return chunk.ok() && Sha256(*chunk) == name;
+}
+
+Result<size_t> Store::RefetchDamagedChunks(const DocumentRef& ref) {
+  if (options_.read_only) return Status::FailedPrecondition("store opened read-only");
+  if (!cf_[kDocuments]) return NoDocuments();
+  rocksdb::ColumnFamilyHandle* cf = cf_[kDocuments];
+  rocksdb::WriteBatch wb;
+  size_t damaged = 0;
+  for (size_t i = 0; i < ref.chunks.size(); ++i) {
+    const Hash& name = ref.chunks[i];
+    if (!HasChunk(name) || HeldChunkVerifies(name)) continue;
+    ++damaged;
+    wb.Delete(cf, DocKey('c', name));
+    wb.Delete(cf, DocKey('h', name));
+    const std::string refs = DocKey('r', name);
+    const std::string size = WantValue(static_cast<uint32_t>(SealedChunkSize(ref.size, i)));
+    HOSO_RETURN_IF_ERROR(
+        Scan(kDocuments, refs, PrefixUpperBound(refs), [&](std::string_view key, std::string_view) {
+          wb.Put(cf, WantKey(key.substr(refs.size()), name), size);
+          return true;
+        }));
+  }
+  if (damaged == 0) return damaged;
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_writes;
+  HOSO_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "wanting damaged chunks again"));
+  NotifyListeners({});
+  return damaged;
 }
 
 size_t Store::HeldChunks(const DocumentRef& ref) const {

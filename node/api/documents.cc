@@ -207,8 +207,19 @@ HttpResponse LocalApi::ServeDocument(Call& call, const std::string& code, const 
   auto bytes = store_->ReadDocument(d->ref, d->key);
   if (!bytes.ok()) {
     if (bytes.status().code() == Code::kNotFound) return NotArrived(held, d->ref.chunks.size());
-    return Error(500, "corrupt", "", bytes.status().message(),
-                 "Tệp trên máy này bị hỏng; vui lòng báo bộ phận công nghệ thông tin.");
+    // A damaged chunk is dropped and asked of the peers again; the error stays for the IT
+    // team to see (and the self-check names it).
+    auto dropped = store_->RefetchDamagedChunks(d->ref);
+    const bool refetched = dropped.ok() && *dropped > 0;
+    HttpResponse r =
+        Error(500, "corrupt", "",
+              bytes.status().message() +
+                  (refetched ? "; its damaged chunks are being fetched again" : ""),
+              refetched ? "Tệp trên máy này bị hỏng; đang tải lại phần hỏng từ máy khác. Vui lòng "
+                          "thử lại sau và báo bộ phận công nghệ thông tin."
+                        : "Tệp trên máy này bị hỏng; vui lòng báo bộ phận công nghệ thông tin.");
+    if (refetched) r.retry_after = "5";
+    return r;
   }
   RecordRead(call, {code}, "case");
   HttpResponse r;

@@ -9,6 +9,7 @@
 #include "core/format/aead.h"
 #include "core/format/sealed_field.h"
 #include "core/log/store_tuning.h"
+#include "tests/testing/raw_db.h"
 #include "tests/testing/testing.h"
 
 using namespace hoso;
@@ -271,4 +272,62 @@ TEST_CASE("a store written before documents opens read-only without them", "[doc
   // Opened for writing, the family is created.
   auto node = testing::OpenTestNode(dir.Sub("s"), "89");
   CHECK(node->store->PutDocument("%PDF").ok());
+}
+
+// A chunk rotted on a holder's disk is dropped and wanted again, never the whole file; an
+// upload of the same file replaces it too.
+TEST_CASE("a damaged chunk is fetched again, and only it", "[documents]") {
+  TempDir dir;
+  auto province = testing::OpenTestNode(dir.Sub("p"), "89");
+  REQUIRE(province->store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
+  auto commune = testing::OpenTestNode(dir.Sub("c"), "30280");
+  REQUIRE(testing::CopyAll(*province->store, *commune->store, All).ok());
+  const std::string plain = Pattern(2 * kDocumentChunkSize + 77, 9);
+  auto doc = commune->store->PutDocument(plain);
+  REQUIRE(doc.ok());
+  REQUIRE(commune->store->Append(testing::ReceiveWrite("30280", "30280-1", "Lan", 1)).ok());
+  REQUIRE(commune->store->Append(Attach("30280-1", *doc, "cccd.pdf")).ok());
+  REQUIRE(testing::CopyAll(*commune->store, *province->store, All).ok());
+  for (const Hash& name : doc->ref.chunks) {
+    REQUIRE(province->store->PutReceivedChunk(name, *commune->store->GetChunk(name)).ok());
+  }
+  const std::string key = OpenedKey(*province->store, "30280-1");
+  CHECK(*province->store->RefetchDamagedChunks(doc->ref) == 0);  // nothing damaged
+  province.reset();
+  {
+    testing::RawDb raw(dir.Sub("p"));
+    const std::string k = "c" + std::string(AsView(doc->ref.chunks[1]));
+    std::string v = raw.Get("documents", k);
+    v[7] ^= 1;
+    raw.Put("documents", k, v);
+  }
+  province = testing::OpenTestNode(dir.Sub("p"), "89");
+  Store& p = *province->store;
+  CHECK(p.ReadDocument(doc->ref, key).status().code() == Code::kCorruption);
+  auto dropped = p.RefetchDamagedChunks(doc->ref);
+  REQUIRE(dropped.ok());
+  CHECK(*dropped == 1);
+  CHECK(p.HeldChunks(doc->ref) == 2);
+  std::vector<WantedChunk> wanted;
+  REQUIRE(p.ScanWantedChunks("", All, 10, &wanted).ok());
+  REQUIRE(wanted.size() == 1);
+  CHECK(wanted[0].name == doc->ref.chunks[1]);
+  CHECK(wanted[0].size == SealedChunkSize(doc->ref.size, 1));
+  CHECK(wanted[0].channel == "30280");
+  REQUIRE(p.PutReceivedChunk(wanted[0].name, *commune->store->GetChunk(wanted[0].name)).ok());
+  CHECK(*p.ReadDocument(doc->ref, key) == plain);
+
+  SECTION("an upload of the same file replaces a rotted copy") {
+    province.reset();
+    {
+      testing::RawDb raw(dir.Sub("p"));
+      const std::string k = "c" + std::string(AsView(doc->ref.chunks[0]));
+      std::string v = raw.Get("documents", k);
+      v[3] ^= 1;
+      raw.Put("documents", k, v);
+    }
+    province = testing::OpenTestNode(dir.Sub("p"), "89");
+    REQUIRE(province->store->PutDocument(plain).ok());
+    CHECK(*province->store->ReadDocument(doc->ref, key) == plain);
+  }
 }
