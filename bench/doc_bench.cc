@@ -230,7 +230,10 @@ int main(int argc, char** argv) {
     auto api = (*net)->node("89").Client();
     Check(api.status(), "the node's API");
     WaitIdle((*net)->node("89").pid());
-    const double before = ReceptionsPerSecond(*api, 2000, "Trần Văn Bình");
+    const double empty = ReceptionsPerSecond(*api, 2000, "Trần Văn Bình");
+    // The control: the same again on the store that now holds those 2000 cases, no blobs.
+    WaitIdle((*net)->node("89").pid());
+    const double before = ReceptionsPerSecond(*api, 2000, "Trần Văn Bình lần hai");
     const uint64_t target = flags.Number("blob-gb") << 30;
     uint64_t stored = 0;
     double upload_s = 0;
@@ -247,9 +250,10 @@ int main(int argc, char** argv) {
     const double after = ReceptionsPerSecond(*api, 2000, "Trần Văn Bình sau");
     Emit(kBench, "doc_store_mb_per_s", stored / 1e6 / upload_s, "MB/s");
     Emit(kBench, "doc_blobs_held_gb", stored / double(1ull << 30), "GiB");
-    Emit(kBench, "doc_receptions_per_s_empty", before, "receptions/s");
+    Emit(kBench, "doc_receptions_per_s_empty", empty, "receptions/s");
+    Emit(kBench, "doc_receptions_per_s_no_blobs", before, "receptions/s");
     Emit(kBench, "doc_receptions_per_s_with_blobs", after, "receptions/s");
-    Emit(kBench, "doc_receptions_with_blobs_vs_empty", after / before, "ratio");
+    Emit(kBench, "doc_receptions_with_blobs_vs_no_blobs", after / before, "ratio");
   }
 
   // 20 MB of scans over the rural link, and the same through a clean one.

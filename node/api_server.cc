@@ -18,6 +18,7 @@
 #include "core/base/repeated_lines.h"
 #include "core/base/sync_point.h"
 #include "node/api/responses.h"
+#include "sync/bundle.h"
 
 namespace hoso::node {
 
@@ -31,7 +32,7 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxBody = 1 << 20;
-constexpr size_t kMaxBundle = size_t{1} << 30;
+constexpr size_t kMaxBundle = sync::kMaxBundleBytes;
 constexpr auto kIdle = std::chrono::seconds(30);
 constexpr auto kHandshake = std::chrono::seconds(10);
 constexpr auto kDrain = std::chrono::seconds(10);

@@ -15,7 +15,9 @@ namespace {
 constexpr std::string_view kMagic = "hoso/bundle/v1";
 // v2: a bundle with case keys (record kind 4), which a v1 reader would refuse.
 constexpr std::string_view kMagicKeys = "hoso/bundle/v2";
-constexpr uint64_t kOrigin = 1, kBatch = 2, kTrailer = 3, kKeys = 4;
+// v3: the file holds chunk records (keys records too, maybe).
+constexpr std::string_view kMagicChunks = "hoso/bundle/v3";
+constexpr uint64_t kOrigin = 1, kBatch = 2, kTrailer = 3, kKeys = 4, kChunk = 5;
 constexpr size_t kMaxKeyRecipients = 16;
 constexpr size_t kBatchEvents = 1000;
 
@@ -25,7 +27,7 @@ cbor::Limits ItemLimits() {
   l.max_depth = 4;
   // An event is at most kMaxEventBytes (checked again below); a keys record holds up to a
   // batch's 1,000 keys, some 70 KB sealed.
-  l.max_string = std::max<size_t>(kMaxEventBytes, 128 * 1024);
+  l.max_string = std::max<size_t>({kMaxEventBytes, 128 * 1024, kMaxSealedChunkBytes});
   l.max_collection = 4096;
   l.max_items = 1u << 16;
   return l;
@@ -42,7 +44,8 @@ struct Parsed {
   BundleSummary summary;
   std::vector<OriginMsg> origins;
   std::vector<Batch> batches;
-  std::vector<SealedKeys> keys;  // one per batch
+  std::vector<SealedKeys> keys;                      // one per batch
+  std::vector<std::pair<Hash, std::string>> chunks;  // sealed chunks by name, unchecked
 };
 
 // What a keys record's seal authenticates besides its bytes: whom it is for.
@@ -60,7 +63,7 @@ bool IsText(const cbor::Value& v) { return v.is_text(); }
 Result<Parsed> Parse(std::string_view bytes) {
   Parsed out;
   size_t pos = 0;
-  bool header = false, trailer = false, v2 = false;
+  bool header = false, trailer = false, v2 = false, v3 = false;
   uint64_t events = 0;
   std::optional<SealedKeys> pending_keys;  // a keys record, for the batch that follows
   const cbor::Limits limits = ItemLimits();
@@ -73,11 +76,13 @@ Result<Parsed> Parse(std::string_view bytes) {
     if (!v.is_array() || v.size() == 0) return Bad(pos, "not an array record");
     const auto& f = v.items();
     if (!header) {
-      if (f.size() != 5 || !IsText(f[0]) || (f[0].str() != kMagic && f[0].str() != kMagicKeys) ||
+      if (f.size() != 5 || !IsText(f[0]) ||
+          (f[0].str() != kMagic && f[0].str() != kMagicKeys && f[0].str() != kMagicChunks) ||
           !IsText(f[1]) || !IsText(f[2]) || !f[3].is_uint() || !f[4].is_uint()) {
-        return Bad(pos, "not a hoso bundle header (hoso/bundle/v1 or v2)");
+        return Bad(pos, "not a hoso bundle header (hoso/bundle/v1, v2 or v3)");
       }
-      v2 = f[0].str() == kMagicKeys;
+      v3 = f[0].str() == kMagicChunks;
+      v2 = v3 || f[0].str() == kMagicKeys;
       out.summary.scope = f[1].str();
       out.summary.exporter = f[2].str();
       out.summary.exporter_epoch = f[3].uint();
@@ -124,6 +129,13 @@ Result<Parsed> Parse(std::string_view bytes) {
       }
       pending_keys = std::move(k);
       ++out.summary.key_records;
+    } else if (f[0].uint() == kChunk) {
+      if (!v3 || f.size() != 3 || !f[1].is_bytes() || f[1].str().size() != 32 || !f[2].is_bytes() ||
+          f[2].str().empty() || f[2].str().size() > kMaxSealedChunkBytes) {
+        return Bad(pos, "malformed chunk record (in a v3 bundle: a 32-byte name, its bytes)");
+      }
+      out.chunks.emplace_back(HashFromView(f[1].str()), f[2].str());
+      out.summary.chunk_bytes += f[2].str().size();
     } else if (f[0].uint() == kTrailer) {
       if (pending_keys) return Bad(pos, "a keys record with no batch after it");
       if (f.size() != 4 || !f[1].is_uint() || !f[2].is_uint() || !f[3].is_bytes()) {
@@ -149,6 +161,7 @@ Result<Parsed> Parse(std::string_view bytes) {
   out.summary.streams = streams.size();
   out.summary.batches = out.batches.size();
   out.summary.events = events;
+  out.summary.chunks = out.chunks.size();
   return out;
 }
 
@@ -248,8 +261,46 @@ Result<std::vector<CaseKey>> OpenKeys(const Store& store, const SealedKeys& keys
 }
 
 // The streams `held` beyond `since`, labelled `scope` in the header.
+// The chunk records of the documents the batches' events name, each once, as held here and
+// only if they verify (a rotted copy is not passed on).
+std::string ChunkRecords(const Store& store, const std::vector<Batch>& batches,
+                         BundleSummary* sum) {
+  std::string out;
+  std::set<Hash> seen;
+  for (const auto& b : batches) {
+    if (IsSystemChannel(b.stream.channel)) continue;
+    for (const auto& bytes : b.events) {
+      auto e = DecodeEvent(bytes);
+      if (!e.ok()) continue;  // the importer refuses the batch anyway
+      for (const std::string& field : store.options().document_fields) {
+        const cbor::Value* v = e->body.Find(field);
+        if (!v || v->is_null()) continue;
+        auto ref = ParseDocumentRef(*v);
+        if (!ref.ok()) continue;
+        for (const Hash& name : ref->chunks) {
+          if (!seen.insert(name).second) continue;
+          auto chunk = store.GetChunk(name);
+          if (!chunk.ok() || Sha256(*chunk) != name) {
+            ++sum->chunks_missing;
+            continue;
+          }
+          cbor::Value r = cbor::Value::Array();
+          r.Append(cbor::Value::Uint(kChunk));
+          r.Append(cbor::Value::Bytes(AsView(name)));
+          r.Append(cbor::Value::Bytes(*chunk));
+          Append(&out, r);
+          ++sum->chunks;
+          sum->chunk_bytes += chunk->size();
+        }
+      }
+    }
+  }
+  return out;
+}
+
 Result<std::string> Export(const Store& store, const std::string& scope, const VersionVector& held,
-                           const VersionVector& since, int64_t now, BundleSummary* summary) {
+                           const VersionVector& since, int64_t now, bool with_documents,
+                           BundleSummary* summary) {
   std::vector<StreamKey> order;
   for (const auto& [stream, head] : held) order.push_back(stream);
   // The directory first, then the other system channels, then the units' channels: an
@@ -314,9 +365,21 @@ Result<std::string> Export(const Store& store, const std::string& scope, const V
     sum.events += b.events.size();
   }
   out += records;
-  // A v1 reader refuses a keys record: a bundle with some says it is v2.
+  if (with_documents) {
+    out += ChunkRecords(store, batches, &sum);
+    if (out.size() > kMaxBundleBytes) {
+      return Status::OutOfRange(
+          "the bundle with its files would hold " + std::to_string(out.size() >> 20) +
+          " MiB, over the " + std::to_string(kMaxBundleBytes >> 20) +
+          " MiB a node imports: export with a more recent --since, or without --with-documents");
+    }
+  }
+  // A v1 reader refuses a keys record: a bundle with some says it is v2; one with chunk
+  // records, v3 (which v2 readers refuse).
   cbor::Value header = cbor::Value::Array();
-  header.Append(cbor::Value::Text(sum.key_records > 0 ? kMagicKeys : kMagic));
+  header.Append(cbor::Value::Text(sum.chunks > 0        ? kMagicChunks
+                                  : sum.key_records > 0 ? kMagicKeys
+                                                        : kMagic));
   header.Append(cbor::Value::Text(scope));
   header.Append(cbor::Value::Text(sum.exporter));
   header.Append(cbor::Value::Uint(sum.exporter_epoch));
@@ -337,7 +400,8 @@ Result<std::string> Export(const Store& store, const std::string& scope, const V
 }  // namespace
 
 Result<std::string> ExportBundle(const Store& store, const std::string& scope_unit,
-                                 const VersionVector& since, BundleSummary* summary) {
+                                 const VersionVector& since, BundleSummary* summary,
+                                 bool with_documents) {
   auto dir = store.DirectorySnapshot();
   int64_t now = SystemClock::Default()->NowMs();
   if (!dir->Exists(scope_unit, now)) {
@@ -346,14 +410,14 @@ Result<std::string> ExportBundle(const Store& store, const std::string& scope_un
   VersionVector held = store.Vector([&](const std::string& c) {
     return IsSystemChannel(c) || dir->IsAncestorOrSelf(scope_unit, c, now);
   });
-  return Export(store, scope_unit, held, since, now, summary);
+  return Export(store, scope_unit, held, since, now, with_documents, summary);
 }
 
 Result<std::string> ExportSystemBundle(const Store& store, BundleSummary* summary) {
   VersionVector held =
       store.Vector([&](const std::string& c) { return store.IsKnownSystemChannel(c); });
   return Export(store, std::string(kSystemScope), held, {}, SystemClock::Default()->NowMs(),
-                summary);
+                /*with_documents=*/false, summary);
 }
 
 Result<std::set<std::string>> CheckSystemBundle(std::string_view bytes,
@@ -438,6 +502,22 @@ Result<ImportStats> ImportBundle(Store& store, std::string_view bytes,
     stats.applied += st.applied;
     stats.duplicates += st.duplicates;
   }
+  // The files' chunks once their events are in: each is stored only if a case of this
+  // store's scope names it and its bytes hash to its name and have the size its docref says.
+  for (const auto& [name, sealed] : p.chunks) {
+    if (store.HasChunk(name)) {
+      ++stats.chunk_duplicates;
+      continue;
+    }
+    Status s = store.PutReceivedChunk(name, sealed);
+    if (s.ok()) {
+      ++stats.chunks;
+    } else if (s.code() == Code::kFailedPrecondition) {
+      ++stats.chunks_unwanted;
+    } else {
+      stats.refused.push_back("chunk " + Hex(name) + ": " + s.message());
+    }
+  }
   return stats;
 }
 
@@ -484,6 +564,11 @@ Result<std::vector<std::string>> VerifyBundle(std::string_view bytes, const Orig
     } else if (!b.head.Verify(key->second).ok()) {
       problems.push_back(where + " seq " + std::to_string(b.head.seq) +
                          ": the signed head does not verify");
+    }
+  }
+  for (const auto& [name, sealed] : p.chunks) {
+    if (Sha256(sealed) != name) {
+      problems.push_back("chunk " + Hex(name) + ": its bytes do not hash to its name");
     }
   }
   return problems;

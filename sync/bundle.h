@@ -2,9 +2,10 @@
 //
 // A bundle is a CBOR sequence (RFC 8742) of canonical items (docs/bundle-format.md):
 //
-//   bundle  = header *origin *([keys] batch) trailer
+//   bundle  = header *origin *([keys] batch) *chunk trailer
 //   header  = [magic, scope: tstr, exporter: tstr, exporter_epoch: uint, created_ms: uint]
-//   magic   = "hoso/bundle/v1" | "hoso/bundle/v2"    ; v2: it holds keys records
+//   magic   = "hoso/bundle/v1" | "hoso/bundle/v2" | "hoso/bundle/v3"
+//             ; v2: it holds keys records; v3: chunk records (and maybe keys records)
 //   origin  = [1, unit: tstr, epoch: uint, public_key: bstr .size 32, certificate: tstr]
 //   batch   = [2, channel: tstr, origin: tstr, epoch: uint, head_seq: uint,
 //              signature: bstr .size 64, events: [+ bstr]]   ; events end at head_seq
@@ -15,6 +16,7 @@
 //             (core/format/node_seal.h): the case keys of the batch's sealed fields, sealed
 //             to each node that may hold the scope (its unit and the unit's ancestors, those
 //             whose node key the exporter holds), which alone can open them
+//   chunk   = [5, name: bstr .size 32, sealed: bstr]   ; a document's chunk (v3 only)
 //   trailer = [3, batches: uint, events: uint, digest: bstr .size 32]
 //   digest  = SHA-256 of every byte before the trailer
 //
@@ -42,20 +44,31 @@ struct BundleSummary {
   int64_t created_ms = 0;
   uint64_t origins = 0, streams = 0, batches = 0, events = 0;
   uint64_t keys = 0, key_records = 0;  // case keys sealed to the scope's node (export)
+  // Documents' chunks carried (export: --with-documents), their bytes, and those named but
+  // not written (not held here, or damaged).
+  uint64_t chunks = 0, chunk_bytes = 0, chunks_missing = 0;
 };
 
-// The streams of `scope_unit`'s scope (and the system channels) beyond what `since` holds.
+// The streams of `scope_unit`'s scope (and the system channels) beyond what `since` holds;
+// `with_documents`: and the chunks held of the documents their events name (the whole file
+// is built in memory: a bundle for the API's import holds at most 1 GiB).
 Result<std::string> ExportBundle(const Store& store, const std::string& scope_unit,
-                                 const VersionVector& since, BundleSummary* summary = nullptr);
+                                 const VersionVector& since, BundleSummary* summary = nullptr,
+                                 bool with_documents = false);
 
 constexpr std::string_view kSystemScope = "$system";
+// The largest bundle a node imports through its API (node/api_server.cc): an export with
+// documents that would pass it is refused.
+constexpr size_t kMaxBundleBytes = size_t{1} << 30;
 
 struct ImportStats {
   BundleSummary bundle;
   uint64_t applied = 0, duplicates = 0;
   uint64_t keys = 0;                 // case keys opened (the store keeps those of its batches)
   uint64_t keys_for_another = 0;     // keys records sealed to another node than this one
-  std::vector<std::string> refused;  // batches not stored, each with its reason
+  std::vector<std::string> refused;  // batches (and chunks) not stored, each with its reason
+  // Chunks stored; already held; named by no case of this store's scope (not stored).
+  uint64_t chunks = 0, chunk_duplicates = 0, chunks_unwanted = 0;
 };
 
 // The system channels alone (the directory, the revocations and the store's other system
@@ -83,6 +96,8 @@ Result<ImportStats> ImportSystemBundle(Store& store, std::string_view bytes,
 
 // Checks the whole file first (items, digest); then trusts origins through `verify` and
 // ingests every batch. A batch that fails is reported and skipped; the others are stored.
+// Then each chunk as a peer's (Store::PutReceivedChunk): one that does not hash to its name
+// is refused and reported.
 Result<ImportStats> ImportBundle(Store& store, std::string_view bytes,
                                  const OriginVerifier& verify);
 

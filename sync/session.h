@@ -21,6 +21,7 @@
 #include "core/base/clock.h"
 #include "core/log/store.h"
 #include "sync/messages.h"
+#include "sync/partial_chunks.h"
 #include "sync/peer_state.h"
 
 namespace hoso::sync {
@@ -55,6 +56,9 @@ struct SessionOptions {
   int64_t document_delay_ms = 1000;
   size_t document_min_window_bytes = 24 * 1024;
   size_t document_max_window_bytes = 2 << 20;
+  // Chunks partly received when a session ended, for the next (sessions made from copies of
+  // these options share it).
+  std::shared_ptr<PartialChunks> partial_chunks = std::make_shared<PartialChunks>();
 };
 
 struct SessionStats {
@@ -68,6 +72,7 @@ struct SessionStats {
   // Documents: chunks received whole and stored, their bytes as received (pieces re-asked
   // after a cut count again), chunks the peer had not or would not serve; chunk pieces served.
   uint64_t chunks_received = 0, chunk_bytes_received = 0, chunks_unavailable = 0;
+  uint64_t chunks_corrupt = 0;  // received whole, not hashing to their names: not stored
   uint64_t chunk_pieces_sent = 0, chunk_bytes_sent = 0, chunks_refused = 0;
   int64_t clock_skew_ms = 0;  // peer's wall clock minus ours, from HELLO
   uint64_t protocol = 0;      // the version both speak: the older of the two HELLOs (0 before)
@@ -78,6 +83,10 @@ class SyncSession {
   // `peer_unit` and `peer_epoch` are the identity the transport authenticated (certificate).
   SyncSession(Store* store, std::string peer_unit, uint64_t peer_epoch, OriginVerifier verifier,
               const Clock* clock, SessionOptions options = {});
+  // Keeps the chunks partly received for the next session (SessionOptions::partial_chunks).
+  ~SyncSession();
+  SyncSession(const SyncSession&) = delete;
+  SyncSession& operator=(const SyncSession&) = delete;
 
   // The peer's key and certificate as the transport authenticated them: the peer becomes a
   // trusted origin (its receipts are verified with that key).
@@ -223,6 +232,9 @@ class SyncSession {
   // The chunk last served (a peer asks for it piece by piece): its name and bytes, or none.
   std::optional<Hash> served_name_;
   std::optional<std::string> served_chunk_;
+  // Chunk bytes read from the store to answer the peer: bounded by what is sent (a peer
+  // switching chunks at every tiny ask would make each answer cost a chunk's read).
+  uint64_t chunk_bytes_read_ = 0;
 };
 
 }  // namespace hoso::sync

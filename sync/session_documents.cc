@@ -21,6 +21,9 @@ constexpr size_t kWantScan = 64;
 constexpr int64_t kRateSampleMs = 500;
 // A chunk the peer did not serve is asked again after this long (a relay may have it by then).
 constexpr int64_t kUnavailableRetryMs = 60 * 1000;
+// Chunk bytes a holder reads beyond four times what it sends before it ends the session:
+// an honest asker resuming chunks after a cut reads a few whole chunks for their tails.
+constexpr uint64_t kMaxChunkReadSlack = 4 << 20;
 
 }  // namespace
 
@@ -74,6 +77,15 @@ std::optional<WantedChunk> SyncSession::NextWantedChunk() {
   return std::nullopt;  // many unservable wants in a row: the rest at the next pump
 }
 
+SyncSession::~SyncSession() {
+  if (!options_.partial_chunks) return;
+  for (auto& [name, a] : assembling_) {
+    if (!a.bytes.empty() && a.bytes.size() < a.size) {
+      options_.partial_chunks->Put(name, std::move(a.bytes));
+    }
+  }
+}
+
 void SyncSession::PumpChunks(std::vector<Message>* out) {
   if (!ChunkLaneOpen()) return;
   const int64_t now = clock_->NowMs();
@@ -113,6 +125,10 @@ void SyncSession::PumpChunks(std::vector<Message>* out) {
       name = next->name;
       a = &assembling_[name];
       a->size = next->size;
+      // What an earlier session received of it: asked from where it stopped.
+      if (options_.partial_chunks) a->bytes = options_.partial_chunks->Take(name);
+      if (a->bytes.size() >= a->size) a->bytes.clear();
+      a->asked_to = a->bytes.size();
     }
     const uint64_t length = std::min<uint64_t>(piece, a->size - a->asked_to);
     if (asked_bytes_ + length > chunk_window_ && asked_bytes_ > 0) {
@@ -190,10 +206,15 @@ Status SyncSession::OnChunk(ChunkMsg m, std::vector<Message>* out) {
       Status s = store_->PutReceivedChunk(m.name, a.bytes);
       assembling_.erase(it);
       if (s.code() == Code::kCorruption) {
-        return Fail(
-            Status::Corruption("peer " + peer_unit_ + " sent chunk " + Hex(m.name).substr(0, 16) +
-                               " whose bytes do not hash to its name"),
-            out);
+        // Not stored, and not asked of this peer again for a while. An honest holder checks
+        // its copy before serving it, so the bytes lie, or the size this store wants does (a
+        // hostile docref naming the chunk at another size): the session goes on either way,
+        // so one bad file cannot stop a link's events.
+        ++stats_.chunks_corrupt;
+        if (unavailable_.empty()) unavailable_since_ms_ = clock_->NowMs();
+        unavailable_.insert(m.name);
+        PumpChunks(out);
+        return Status::Ok();
       }
       // FailedPrecondition: no longer wanted (another session brought it, or a purge).
       if (!s.ok() && s.code() != Code::kFailedPrecondition) return Fail(s, out);
@@ -214,7 +235,16 @@ Status SyncSession::OnChunkWant(const ChunkWant& w, std::vector<Message>* out) {
     // verifies (a rotted copy is not passed on; audit names it).
     if (store_->ChunkNamedIn(w.name, SharedFilter())) {
       auto chunk = store_->GetChunk(w.name);
+      if (chunk.ok()) chunk_bytes_read_ += chunk->size();
       if (chunk.ok() && Sha256(*chunk) == w.name) served_chunk_ = std::move(chunk).value();
+    }
+    // An asker fetches a chunk piece after piece: reads far beyond what is sent are a peer
+    // making every tiny ask cost a whole chunk.
+    if (chunk_bytes_read_ > 4 * stats_.chunk_bytes_sent + kMaxChunkReadSlack) {
+      return Fail(Status::InvalidArgument(
+                      "the peer asks for pieces of " + std::to_string(chunk_bytes_read_) +
+                      " bytes of chunks and fetches " + std::to_string(stats_.chunk_bytes_sent)),
+                  out);
     }
   }
   if (!served_chunk_) {
@@ -223,10 +253,11 @@ Status SyncSession::OnChunkWant(const ChunkWant& w, std::vector<Message>* out) {
     return Status::Ok();
   }
   if (w.offset + w.length > served_chunk_->size()) {
-    return Fail(
-        Status::InvalidArgument("CHUNK_WANT past the end of chunk " + Hex(w.name).substr(0, 16) +
-                                " (" + std::to_string(served_chunk_->size()) + " bytes)"),
-        out);
+    // The asker's store wants the chunk at another size than it has (a hostile docref may
+    // name a real chunk at any size): refused, as a chunk not held would be.
+    ++stats_.chunks_refused;
+    out->push_back(ChunkMsg{w.name, w.offset, std::nullopt});
+    return Status::Ok();
   }
   ++stats_.chunk_pieces_sent;
   stats_.chunk_bytes_sent += w.length;

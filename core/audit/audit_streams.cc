@@ -88,10 +88,13 @@ void StreamAudit::CheckDocuments(uint64_t seq, const Event& e) {
     ++t_->documents;
     for (size_t i = 0; i < ref->chunks.size(); ++i) {
       const Hash& name = ref->chunks[i];
+      // The marker first: an upload writes the bytes and the marker at once, so a marker seen
+      // before the bytes are read means they are there.
+      const bool marked = store_.HasChunk(name);
       auto chunk = store_.GetChunk(name);
       // Not held yet (no marker), or a store of an earlier release opened without documents.
       const bool absent = chunk.status().code() == Code::kFailedPrecondition ||
-                          (chunk.status().code() == Code::kNotFound && !store_.HasChunk(name));
+                          (chunk.status().code() == Code::kNotFound && !marked);
       if (absent) {
         ++t_->chunks_missing;
         continue;

@@ -79,6 +79,13 @@ Result<DocumentRef> ParseDocumentRef(const cbor::Value& v) {
     }
     ref.chunks.push_back(HashFromView(c.str()));
   }
+  // Each chunk is sealed with its own index in its nonce and aad: no two are alike, so a
+  // name listed twice is no document's (it would make a store want one chunk at two sizes).
+  std::vector<Hash> sorted = ref.chunks;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+    return Status::InvalidArgument("a document reference names a chunk twice");
+  }
   return ref;
 }
 

@@ -526,6 +526,8 @@ class Store {
   // A secondary instance's reader of document chunks (OpenChunkReader): default and
   // documents families; null otherwise.
   std::unique_ptr<rocksdb::DB> chunk_db_;
+  // Held by the API's writers of chunks (PutDocument, RefetchDamagedChunks), never by sync.
+  std::mutex documents_mu_;
   std::vector<rocksdb::ColumnFamilyHandle*> chunk_cf_;
   // Folds the other half of a large commit, and rebuilds channels beside the caller.
   WorkerPool helper_{1};

@@ -97,6 +97,9 @@ Result<SealedDocument> Store::PutDocument(std::string_view plaintext) {
   if (options_.read_only) return Status::FailedPrecondition("store opened read-only");
   if (!cf_[kDocuments]) return NoDocuments();
   HOSO_ASSIGN_OR_RETURN(SealedDocument doc, SealDocument(plaintext));
+  // With RefetchDamagedChunks: a copy found damaged and this upload's fresh one are not
+  // interleaved (the fresh one deleted as damaged).
+  std::lock_guard lock(documents_mu_);
   rocksdb::WriteBatch wb;
   for (size_t i = 0; i < doc.sealed.size(); ++i) {
     const Hash& name = doc.ref.chunks[i];
@@ -138,6 +141,7 @@ Result<size_t> Store::RefetchDamagedChunks(const DocumentRef& ref) {
   if (options_.read_only) return Status::FailedPrecondition("store opened read-only");
   if (!cf_[kDocuments]) return NoDocuments();
   rocksdb::ColumnFamilyHandle* cf = cf_[kDocuments];
+  std::lock_guard lock(documents_mu_);
   rocksdb::WriteBatch wb;
   size_t damaged = 0;
   for (size_t i = 0; i < ref.chunks.size(); ++i) {

@@ -99,6 +99,10 @@ HttpResponse LocalApi::ImportBundle(Call& call) {
                                 {"events", b.events},
                                 {"applied", stats->applied},
                                 {"duplicates", stats->duplicates},
+                                {"chunks_in_file", b.chunks},
+                                {"chunks", stats->chunks},
+                                {"chunk_duplicates", stats->chunk_duplicates},
+                                {"chunks_unwanted", stats->chunks_unwanted},
                                 {"refused", std::move(refused)}});
 }
 

@@ -71,6 +71,29 @@ HttpResponse HiddenFile(const CaseDocument& d) {
                "Máy này chưa mở được tệp (chưa nhận khoá của hồ sơ).");
 }
 
+// The case and its files as its log tells them, or the answer saying why they cannot be read.
+std::optional<HttpResponse> ReadFiles(const Store& store, const std::string& code, CaseView* view,
+                                      std::vector<CaseDocument>* docs) {
+  auto read = store.GetCase(code);
+  if (!read.ok()) return CaseReadError(read.status(), code);
+  auto files = DocumentsOfCase(store, *read);
+  if (!files.ok()) return FromStatus(files.status());
+  *view = std::move(read).value();
+  *docs = std::move(files).value();
+  return std::nullopt;
+}
+
+// The case's file whose content hash is `sha256`, or the answer saying why there is none.
+std::optional<HttpResponse> ReadFile(const Store& store, const std::string& code,
+                                     const Hash& sha256, CaseView* view, CaseDocument* doc) {
+  std::vector<CaseDocument> docs;
+  if (auto e = ReadFiles(store, code, view, &docs)) return e;
+  auto found = FindCaseDocument(docs, sha256);
+  if (!found.ok()) return FromStatus(found.status(), "sha256");
+  *doc = std::move(found).value();
+  return std::nullopt;
+}
+
 }  // namespace
 
 json::object LocalApi::DocumentJson(const std::string& code, const CaseDocument& d) const {
@@ -124,12 +147,11 @@ HttpResponse LocalApi::Documents(Call& call, const std::string& code, const std:
 }
 
 HttpResponse LocalApi::ListDocuments(Call& call, const std::string& code) {
-  auto view = store_->GetCase(code);
-  if (!view.ok()) return CaseReadError(view.status(), code);
-  auto docs = DocumentsOfCase(*store_, *view);
-  if (!docs.ok()) return FromStatus(docs.status());
+  CaseView view;
+  std::vector<CaseDocument> docs;
+  if (auto e = ReadFiles(*store_, code, &view, &docs)) return *e;
   json::array list;
-  for (const CaseDocument& d : *docs) list.push_back(DocumentJson(code, d));
+  for (const CaseDocument& d : docs) list.push_back(DocumentJson(code, d));
   if (!IsAccessCaseCode(code)) RecordRead(call, {code}, "case");  // the files' names
   return Json(200, json::object{{"code", code}, {"documents", std::move(list)}});
 }
@@ -157,25 +179,24 @@ HttpResponse LocalApi::AttachDocument(Call& call, const std::string& code) {
                  "Chỉ nhận tệp PDF, JPEG hoặc PNG (bản chụp, bản quét).");
   }
   api::CaseLocks::Held held = case_locks_.Lock(code);  // the limits and the write see one case
-  auto view = store_->GetCase(code);
-  if (!view.ok()) return CaseReadError(view.status(), code);
-  auto docs = DocumentsOfCase(*store_, *view);
-  if (!docs.ok()) return FromStatus(docs.status());
-  if (Status s = CheckAttachSize(bytes.size(), *docs, view_.document_limits); !s.ok()) {
+  CaseView view;
+  std::vector<CaseDocument> docs;
+  if (auto e = ReadFiles(*store_, code, &view, &docs)) return *e;
+  if (Status s = CheckAttachSize(bytes.size(), docs, view_.document_limits); !s.ok()) {
     if (s.code() == Code::kOutOfRange) {
       return Error(413, "too_large", "file", s.message(),
                    "Tệp vượt quá giới hạn cho phép: " + s.message());
     }
     return Invalid("file", s.message(), "tệp rỗng");
   }
-  if (Status s = CheckAttachStatus(view->state.TextOr("status", ""), r.role); !s.ok()) {
+  if (Status s = CheckAttachStatus(view.state.TextOr("status", ""), r.role); !s.ok()) {
     return Error(409, "conflict", "role", s.message(),
                  "Hồ sơ ở trạng thái này không nhận thêm tệp với vai trò đã chọn.");
   }
   auto sealed = store_->PutDocument(bytes);
   if (!sealed.ok()) return FromStatus(sealed.status());
   auto appended =
-      store_->Append(LocalWrite{view->state.channel(), code, std::string(kDocumentAttachedType),
+      store_->Append(LocalWrite{view.state.channel(), code, std::string(kDocumentAttachedType),
                                 AttachBody(*sealed, type, r), officer});
   if (!appended.ok()) return FromStatus(appended.status());
   CaseDocument d;
@@ -185,31 +206,30 @@ HttpResponse LocalApi::AttachDocument(Call& call, const std::string& code) {
   d.item = r.item;
   d.kind = r.kind;
   d.role = r.role;
-  d.office = view->state.channel();
+  d.office = view.state.channel();
   d.officer = officer;
   d.attached_ms = clock_->NowMs();
   return Json(201, DocumentJson(code, d));
 }
 
 HttpResponse LocalApi::ServeDocument(Call& call, const std::string& code, const Hash& sha256) {
-  auto view = store_->GetCase(code);
-  if (!view.ok()) return CaseReadError(view.status(), code);
-  auto docs = DocumentsOfCase(*store_, *view);
-  if (!docs.ok()) return FromStatus(docs.status());
-  auto d = FindCaseDocument(*docs, sha256);
-  if (!d.ok()) return FromStatus(d.status(), "sha256");
-  if (!d->hidden.empty()) return HiddenFile(*d);
-  const size_t held = store_->HeldChunks(d->ref);
-  if (held < d->ref.chunks.size()) {
-    (void)store_->FetchDocument(d->ref);  // on demand: asked of the peers from now on
-    return NotArrived(held, d->ref.chunks.size());
+  CaseView view;
+  CaseDocument doc;
+  if (auto e = ReadFile(*store_, code, sha256, &view, &doc)) return *e;
+  if (!doc.hidden.empty()) return HiddenFile(doc);
+  const size_t held = store_->HeldChunks(doc.ref);
+  if (held < doc.ref.chunks.size()) {
+    (void)store_->FetchDocument(doc.ref);  // on demand: asked of the peers from now on
+    return NotArrived(held, doc.ref.chunks.size());
   }
-  auto bytes = store_->ReadDocument(d->ref, d->key);
+  auto bytes = store_->ReadDocument(doc.ref, doc.key);
   if (!bytes.ok()) {
-    if (bytes.status().code() == Code::kNotFound) return NotArrived(held, d->ref.chunks.size());
-    // A damaged chunk is dropped and asked of the peers again; the error stays for the IT
-    // team to see (and the self-check names it).
-    auto dropped = store_->RefetchDamagedChunks(d->ref);
+    // A damaged chunk (or one marked held whose bytes are gone) is dropped and asked of the
+    // peers again; the error stays for the IT team to see (and the self-check names it).
+    auto dropped = store_->RefetchDamagedChunks(doc.ref);
+    if (bytes.status().code() == Code::kNotFound) {
+      return NotArrived(store_->HeldChunks(doc.ref), doc.ref.chunks.size());
+    }
     const bool refetched = dropped.ok() && *dropped > 0;
     HttpResponse r =
         Error(500, "corrupt", "",
@@ -227,9 +247,9 @@ HttpResponse LocalApi::ServeDocument(Call& call, const std::string& code, const 
   // The type the content has now, which the upload checked; a mismatch is only downloaded.
   const std::string_view type = SniffMediaType(*bytes);
   const bool viewable =
-      !type.empty() && type == d->media_type && Query(call.query, "download").empty();
+      !type.empty() && type == doc.media_type && Query(call.query, "download").empty();
   r.content_type = viewable ? std::string(type) : "application/octet-stream";
-  r.content_disposition = Disposition(viewable, d->name);
+  r.content_disposition = Disposition(viewable, doc.name);
   r.body = std::move(bytes).value();
   return r;
 }
@@ -241,34 +261,28 @@ HttpResponse LocalApi::WithdrawDocument(Call& call, const std::string& code, con
   if (auto e = TextField(in, "reason", "reason", true, kMaxText, &reason)) return *e;
   if (auto e = ActingOfficer(call, in, "received", &officer)) return *e;
   api::CaseLocks::Held held = case_locks_.Lock(code);
-  auto view = store_->GetCase(code);
-  if (!view.ok()) return CaseReadError(view.status(), code);
-  auto docs = DocumentsOfCase(*store_, *view);
-  if (!docs.ok()) return FromStatus(docs.status());
-  auto d = FindCaseDocument(*docs, sha256);
-  if (!d.ok()) return FromStatus(d.status(), "sha256");
-  if (d->withdrawn) {
+  CaseView view;
+  CaseDocument doc;
+  if (auto e = ReadFile(*store_, code, sha256, &view, &doc)) return *e;
+  if (doc.withdrawn) {
     return Error(409, "conflict", "sha256", "the file was withdrawn already",
                  "Tệp này đã được rút khỏi hồ sơ.");
   }
   auto appended =
-      store_->Append(LocalWrite{view->state.channel(), code, std::string(kDocumentWithdrawnType),
+      store_->Append(LocalWrite{view.state.channel(), code, std::string(kDocumentWithdrawnType),
                                 WithdrawBody(sha256, reason), officer});
   if (!appended.ok()) return FromStatus(appended.status());
-  d->withdrawn = true;
-  d->withdraw_reason = reason;
-  return Json(201, DocumentJson(code, *d));
+  doc.withdrawn = true;
+  doc.withdraw_reason = reason;
+  return Json(201, DocumentJson(code, doc));
 }
 
 HttpResponse LocalApi::FetchDocument(Call&, const std::string& code, const Hash& sha256) {
-  auto view = store_->GetCase(code);
-  if (!view.ok()) return CaseReadError(view.status(), code);
-  auto docs = DocumentsOfCase(*store_, *view);
-  if (!docs.ok()) return FromStatus(docs.status());
-  auto d = FindCaseDocument(*docs, sha256);
-  if (!d.ok()) return FromStatus(d.status(), "sha256");
-  if (Status s = store_->FetchDocument(d->ref); !s.ok()) return FromStatus(s);
-  return Json(202, DocumentJson(code, *d));
+  CaseView view;
+  CaseDocument doc;
+  if (auto e = ReadFile(*store_, code, sha256, &view, &doc)) return *e;
+  if (Status s = store_->FetchDocument(doc.ref); !s.ok()) return FromStatus(s);
+  return Json(202, DocumentJson(code, doc));
 }
 
 }  // namespace hoso::node

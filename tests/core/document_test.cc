@@ -105,6 +105,10 @@ TEST_CASE("a document seals into named chunks that open only as named", "[docume
     cbor::Value huge = DocumentRefValue(doc.ref);
     huge.Set("size", cbor::Value::Uint(kMaxDocumentBytes + 1));
     CHECK(ParseDocumentRef(huge).status().code() == Code::kInvalidArgument);
+    DocumentRef twice = SealDocument(Pattern(kDocumentChunkSize + 1, 5)).value().ref;
+    twice.chunks[1] = twice.chunks[0];
+    CHECK_THAT(ParseDocumentRef(DocumentRefValue(twice)).status().message(),
+               Catch::Contains("names a chunk twice"));
     cbor::Value short_hash = DocumentRefValue(doc.ref);
     short_hash.Set("sha256", cbor::Value::Bytes("abc"));
     CHECK(ParseDocumentRef(short_hash).status().code() == Code::kInvalidArgument);

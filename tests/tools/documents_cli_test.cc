@@ -131,3 +131,42 @@ TEST_CASE("hoso doc: a scan attached at the commune is got and verified at the p
   // The commune's copy is intact.
   CHECK(Hoso(tmp, {"doc", "verify", "--dir", commune, code}).rc == 0);
 }
+
+TEST_CASE("hoso export --with-documents: scans carried by post, each chunk checked on import",
+          "[tools][cli][documents][bundle]") {
+  testing::TempDir tmp;
+  auto net = testing::RunningNetwork(tmp.Sub("net"), {"89", "30280"});
+  REQUIRE(net->Stop("30280").ok());
+  REQUIRE(net->Start("30280", /*online=*/false).ok());
+  const std::string commune = net->NodeDir("30280"), province = net->NodeDir("89");
+  auto created = Hoso(tmp, {"case", "new", "--dir", commune, "--officer", "nv.lan", "--procedure",
+                            "1.004946", "--name", "Đặng Văn Quang", "--json"});
+  REQUIRE(created.rc == 0);
+  const std::string code(Json(created).at("code").as_string());
+  const std::string pdf = ScannedPdf();
+  REQUIRE(node::WriteFileAtomic(tmp.Sub("scan.pdf"), pdf).ok());
+  REQUIRE(
+      Hoso(tmp, {"doc", "add", "--dir", commune, code, tmp.Sub("scan.pdf"), "--officer", "nv.lan"})
+          .rc == 0);
+
+  REQUIRE(Hoso(tmp, {"vector", "--data", province, "--out", tmp.Sub("province.vec")}).rc == 0);
+  auto exported = Hoso(
+      tmp, {"export", "--data", commune, "--scope", "30280", "--since", tmp.Sub("province.vec"),
+            "--with-documents", "--out", tmp.Sub("post.bundle"), "--json"});
+  INFO(exported.out << exported.err);
+  REQUIRE(exported.rc == 0);
+  CHECK(Json(exported).at("chunks").to_number<int>() == 3);
+  const std::string ca = tmp.Sub("net") + "/ca/ca.pem";
+  CHECK(Hoso(tmp, {"audit", "verify", tmp.Sub("post.bundle"), "--ca", ca}).rc == 0);
+
+  auto imported = Hoso(tmp, {"import", "--dir", province, tmp.Sub("post.bundle")});
+  INFO(imported.out << imported.err);
+  REQUIRE(imported.rc == 0);
+  CHECK_THAT(imported.out, Catch::Contains("file chunks: 3 in the file, 3 stored"));
+  // The province has the file with no link to the commune, byte-identical.
+  auto got = Hoso(
+      tmp, {"doc", "get", "--dir", province, code, Hex(Sha256(pdf)), "--out", tmp.Sub("got.pdf")});
+  INFO(got.out << got.err);
+  REQUIRE(got.rc == 0);
+  CHECK(FileOf(tmp.Sub("got.pdf")) == pdf);
+}

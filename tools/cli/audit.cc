@@ -148,6 +148,12 @@ Status PrintImport(const Answer& answer, const std::vector<Answer>& refused) {
               answer.Str("scope").c_str(), answer.Str("exporter").c_str(),
               Local(created.value()).c_str(), answer.Str("applied").c_str(),
               answer.Str("duplicates").c_str());
+  const std::string in_file = answer.Str("chunks_in_file");
+  if (!in_file.empty() && in_file != "0") {
+    std::printf("  file chunks: %s in the file, %s stored, %s already held, %s of no case here\n",
+                in_file.c_str(), answer.Str("chunks").c_str(),
+                answer.Str("chunk_duplicates").c_str(), answer.Str("chunks_unwanted").c_str());
+  }
   for (const Answer& r : refused) {
     HOSO_ASSIGN_OR_RETURN(std::string why, r.Text());
     std::printf("  refused: %s\n", why.c_str());
@@ -188,7 +194,7 @@ int ExportCmd(const Args& a) {
   AuditTarget t;
   if (Status s = OpenForAudit(a, &t); !s.ok()) return FromStatus(s);
   sync::BundleSummary sum;
-  auto bundle = sync::ExportBundle(*t.store, a.Get("scope"), since, &sum);
+  auto bundle = sync::ExportBundle(*t.store, a.Get("scope"), since, &sum, a.Has("with-documents"));
   if (!bundle.ok()) return FromStatus(bundle.status());
   // A bundle holds the scope's personal data: readable by its owner only.
   if (Status s = tools::WriteFileAtomic(a.Get("out"), *bundle, 0600); !s.ok()) {
@@ -200,12 +206,23 @@ int ExportCmd(const Args& a) {
                            {"streams", sum.streams},
                            {"batches", sum.batches},
                            {"events", sum.events},
-                           {"origins", sum.origins}});
+                           {"origins", sum.origins},
+                           {"chunks", sum.chunks},
+                           {"chunk_bytes", sum.chunk_bytes},
+                           {"chunks_missing", sum.chunks_missing}});
   } else {
     std::printf("%llu events of %llu streams for scope %s written to %s (%zu bytes)\n",
                 static_cast<unsigned long long>(sum.events),
                 static_cast<unsigned long long>(sum.streams), a.Get("scope").c_str(),
                 a.Get("out").c_str(), bundle->size());
+    if (a.Has("with-documents")) {
+      const std::string left_out = sum.chunks_missing ? ", " + std::to_string(sum.chunks_missing) +
+                                                            " not held here or damaged, left out"
+                                                      : "";
+      std::printf("with %llu file chunks (%llu bytes)%s\n",
+                  static_cast<unsigned long long>(sum.chunks),
+                  static_cast<unsigned long long>(sum.chunk_bytes), left_out.c_str());
+    }
   }
   return kOk;
 }

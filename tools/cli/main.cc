@@ -167,12 +167,14 @@ std::vector<Command> Commands() {
        0,
        AuditReceiptsCmd},
       {"export",
-       "--data DIR --scope UNIT [--since VECTOR_FILE] --out FILE",
+       "--data DIR --scope UNIT [--since VECTOR_FILE] [--with-documents] --out FILE",
        "Writes a bundle (docs/bundle-format.md): the streams of UNIT's scope and the system "
        "channels, with their signed heads and origins' certificates; with --since, only what "
-       "the vector file's node lacks. For an office with no link: carry FILE by post.",
+       "the vector file's node lacks; with --with-documents, the chunks held of the files "
+       "their cases name (the importer checks each against its name). For an office with no "
+       "link: carry FILE by post.",
        {"data", "master-key", "scope", "since", "out"},
-       {},
+       {"with-documents"},
        {"data", "scope", "out"},
        0,
        0,
