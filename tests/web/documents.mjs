@@ -89,6 +89,26 @@ export async function districtSeesScans(head, district, code) {
     await head.waitForTimeout(500);
   }
   check(text.includes("Tờ khai.pdf") && text.includes("Ảnh CCCD.png"), "the district lists the commune's scans");
+
+  // A file on its way, as the node says of one whose chunks are 40% here (the answer forged:
+  // on loopback the real one arrives before a page can see it).
+  const list = (u) => u.pathname === `/v1/cases/${code}/documents`;
+  await head.route(list, async (route) => {
+    const res = await route.fetch();
+    const json = await res.json();
+    for (const d of json.documents) Object.assign(d, { state: "arriving", progress: 40, held_chunks: 1 });
+    await route.fulfill({ response: res, json });
+  });
+  await head.reload();  // the same page read again, through the route
+  await head.waitForSelector("#files progress");
+  const state = await head.textContent(`${row("Tờ khai.pdf")} .file-state`);
+  check(state.includes("Đang tải về, 40%") &&
+        (await head.getAttribute(`${row("Tờ khai.pdf")} progress`, "value")) === "40" &&
+        (await head.$(`${row("Tờ khai.pdf")} a.file-link`)) === null,
+        "a file still arriving shows 'Đang tải về, 40%' with its progress, and no link yet");
+  await shot(head, "06-dang-tai-ve");
+  await head.unroute(list);
+  await head.reload();
   // The list reads itself again while a file arrives; then it is here.
   await head.waitForSelector(`${row("Tờ khai.pdf")} a.file-link`, { timeout: 60000 });
   console.log(`info - the district saw a file arriving: ${arriving || text.includes("Đang tải về")}`);
