@@ -14,10 +14,12 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace hoso::bench {
@@ -41,6 +43,17 @@ class Stopwatch {
  private:
   std::chrono::steady_clock::time_point start_;
 };
+
+// Polls `done` every `every` until it holds or `seconds` pass; its last answer.
+inline bool WaitFor(const std::function<bool()>& done, double seconds,
+                    std::chrono::milliseconds every = std::chrono::milliseconds(5)) {
+  Stopwatch t;
+  while (t.Seconds() < seconds) {
+    if (done()) return true;
+    std::this_thread::sleep_for(every);
+  }
+  return done();
+}
 
 inline double PeakRssMb() {
   struct rusage ru;

@@ -122,16 +122,6 @@ bool AllHere(tools::LocalNetwork& net, const std::string& unit,
   return here == files;
 }
 
-bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit,
-             std::chrono::milliseconds every = 500ms) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(every);
-  }
-  return done();
-}
-
 // Waits until the process has used less than 2% of a core for 3 s in a row (its flushes and
 // compactions done), at most 300 s: a node measured in its steady state.
 void WaitIdle(int pid) {
@@ -196,7 +186,8 @@ Transfer SyncThrough(const std::string& dir, const std::string& binary,
   Stopwatch t;
   Check(net->Start("30280", true, {"--upstream", "89@127.0.0.1:" + std::to_string(proxy.port())}),
         "starting the commune online");
-  if (!WaitFor([&] { return AllHere(*net, "89", codes, scans.size()); }, limit)) {
+  if (!bench::WaitFor([&] { return AllHere(*net, "89", codes, scans.size()); },
+                      static_cast<double>(limit.count()), 500ms)) {
     Die("the files did not all reach the province in " + std::to_string(limit.count()) + " s");
   }
   return {t.Seconds(), proxy.bytes(), proxy.connections()};
@@ -299,7 +290,8 @@ int main(int argc, char** argv) {
     for (uint64_t i = 0; i < flags.Number("samples"); ++i) {
       const std::string code = NewCase(*api, "Võ Thị Sáu " + std::to_string(i));
       Stopwatch t;
-      if (!WaitFor([&] { return net->Call("89", "GET", "/v1/cases/" + code).ok(); }, 300s, 50ms)) {
+      if (!bench::WaitFor([&] { return net->Call("89", "GET", "/v1/cases/" + code).ok(); }, 300,
+                          50ms)) {
         Die("a new case did not reach the province behind the backlog");
       }
       latency.push_back(t.Seconds());

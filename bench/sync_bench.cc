@@ -31,6 +31,7 @@
 using namespace hoso;
 using bench::Emit;
 using bench::Stopwatch;
+using bench::WaitFor;
 using sync::SyncNode;
 using sync::TlsConfig;
 
@@ -97,15 +98,6 @@ uint64_t TotalEvents(const Store& s) {
     n += head.seq;
   }
   return n;
-}
-
-bool WaitFor(const std::function<bool()>& done, double seconds) {
-  Stopwatch t;
-  while (t.Seconds() < seconds) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return done();
 }
 
 // A node made by SyncNode::Create; the bench dies when its TLS context cannot be made.

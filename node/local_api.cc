@@ -52,16 +52,33 @@ std::string WithPort(std::string_view hostport, std::string_view default_port) {
   return h;
 }
 
+// /v1/cases/{code}/documents[/{rest}]: a case's files (node/api/documents.cc).
+struct FilesPath {
+  std::string code, rest;  // rest: what follows ".../documents/", "" for the list
+};
+std::optional<FilesPath> ParseFilesPath(std::string_view path) {
+  constexpr std::string_view kCases = "/v1/cases/", kFiles = "/documents";
+  if (!path.starts_with(kCases)) return std::nullopt;
+  path.remove_prefix(kCases.size());
+  const size_t at = path.find(kFiles);
+  if (at == 0 || at == std::string_view::npos) return std::nullopt;
+  const std::string_view code = path.substr(0, at), after = path.substr(at + kFiles.size());
+  if (code.find('/') != std::string_view::npos) return std::nullopt;
+  if (!after.empty() && after[0] != '/') return std::nullopt;
+  return FilesPath{std::string(code), std::string(after.empty() ? after : after.substr(1))};
+}
+
+// POST /v1/cases/{code}/documents: a file's bytes as the body.
+bool IsUploadPath(std::string_view method, std::string_view path) {
+  if (method != "POST") return false;
+  auto files = ParseFilesPath(path);
+  return files && files->rest.empty();
+}
+
 // CSRF (docs/api.md, "Cross-site requests"): a state-changing request that a browser may
 // send on its own (a session cookie, or a login) must be JSON, which a cross-site form cannot
 // send, and, when it names its Origin, come from a page of this very host:port (the cookie is
 // sent to every port of a host: SameSite does not look at ports).
-// POST /v1/cases/{code}/documents: a file's bytes as the body.
-bool IsUploadPath(std::string_view method, std::string_view path) {
-  return method == "POST" && path.starts_with("/v1/cases/") && path.ends_with("/documents") &&
-         path.size() > 20 && path.substr(10, path.size() - 20).find('/') == std::string_view::npos;
-}
-
 // `need_type`: the Content-Type a session's write must have ("" for none): one a cross-site
 // form or no-cors fetch cannot send without a preflight, which this API never grants.
 std::optional<HttpResponse> CrossSiteCheck(const HttpRequest& req, std::string_view need_type) {
@@ -192,9 +209,9 @@ HttpResponse LocalApi::Route(Call& call) {
   if (p == "/v1/me" && m == "GET" && call.session) return Me(call);
   if (call.session && m != "GET") {
     // Officers write cases and steps; everything else is the IT team's (the API token).
-    bool case_write =
-        p == "/v1/cases" || (p.rfind("/v1/cases/", 0) == 0 &&
-                             (p.ends_with("/steps") || p.find("/documents") != std::string::npos));
+    bool case_write = p == "/v1/cases" ||
+                      (p.rfind("/v1/cases/", 0) == 0 && p.ends_with("/steps")) ||
+                      ParseFilesPath(p).has_value();
     if (!case_write) {
       return Error(403, "forbidden", "",
                    "this needs the node's API token, not an officer's session",
@@ -208,12 +225,8 @@ HttpResponse LocalApi::Route(Call& call) {
   } else if (p.rfind(cases + "/", 0) == 0) {
     std::string rest = p.substr(cases.size() + 1);
     const std::string steps = "/steps";
-    const size_t documents = rest.find("/documents");
-    if (documents != std::string::npos && documents > 0 &&
-        (rest.size() == documents + 10 || rest[documents + 10] == '/')) {
-      const std::string code = rest.substr(0, documents);
-      const std::string after = rest.size() == documents + 10 ? "" : rest.substr(documents + 11);
-      if (code.find('/') == std::string::npos) return Documents(call, code, after);
+    if (auto files = ParseFilesPath(p)) {
+      return Documents(call, files->code, files->rest);
     } else if (rest.size() > steps.size() && rest.ends_with(steps)) {
       if (m == "POST") return RecordStep(call, rest.substr(0, rest.size() - steps.size()));
     } else if (!rest.empty() && rest.find('/') == std::string::npos && m == "GET") {

@@ -139,7 +139,7 @@ class LocalApi {
   HttpResponse ReadCaseList(Call& call);
   void RecordRead(const Call& call, std::vector<std::string> cases, std::string view);
   // A case's files (node/api/documents.cc): /v1/cases/{code}/documents[/{sha256}[/withdraw
-  // |/fetch]]; `rest` is what follows /v1/cases/.
+  // |/fetch]]; `rest` is what follows ".../documents/" ("" for the list).
   HttpResponse Documents(Call& call, const std::string& code, const std::string& rest);
   HttpResponse ListDocuments(Call& call, const std::string& code);
   HttpResponse AttachDocument(Call& call, const std::string& code);

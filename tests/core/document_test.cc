@@ -298,13 +298,7 @@ TEST_CASE("a damaged chunk is fetched again, and only it", "[documents]") {
   const std::string key = OpenedKey(*province->store, "30280-1");
   CHECK(*province->store->RefetchDamagedChunks(doc->ref) == 0);  // nothing damaged
   province.reset();
-  {
-    testing::RawDb raw(dir.Sub("p"));
-    const std::string k = "c" + std::string(AsView(doc->ref.chunks[1]));
-    std::string v = raw.Get("documents", k);
-    v[7] ^= 1;
-    raw.Put("documents", k, v);
-  }
+  testing::RawDb(dir.Sub("p")).FlipChunkByte(doc->ref.chunks[1], 7);
   province = testing::OpenTestNode(dir.Sub("p"), "89");
   Store& p = *province->store;
   CHECK(p.ReadDocument(doc->ref, key).status().code() == Code::kCorruption);
@@ -323,13 +317,7 @@ TEST_CASE("a damaged chunk is fetched again, and only it", "[documents]") {
 
   SECTION("an upload of the same file replaces a rotted copy") {
     province.reset();
-    {
-      testing::RawDb raw(dir.Sub("p"));
-      const std::string k = "c" + std::string(AsView(doc->ref.chunks[0]));
-      std::string v = raw.Get("documents", k);
-      v[3] ^= 1;
-      raw.Put("documents", k, v);
-    }
+    testing::RawDb(dir.Sub("p")).FlipChunkByte(doc->ref.chunks[0], 3);
     province = testing::OpenTestNode(dir.Sub("p"), "89");
     REQUIRE(province->store->PutDocument(plain).ok());
     CHECK(*province->store->ReadDocument(doc->ref, key) == plain);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/format/crypto.h"
 #include "core/log/store_cipher.h"
 
 namespace hoso::testing {
@@ -49,6 +50,15 @@ class RawDb {
   }
   void Delete(const std::string& cf, const std::string& key) {
     REQUIRE(db_->Delete({}, by_name_.at(cf), key).ok());
+  }
+  // A document chunk's stored bytes with byte `at` flipped (core/log/store_documents.cc:
+  // 'c' name -> sealed chunk): a chunk rotted or altered on disk.
+  void FlipChunkByte(const Hash& name, size_t at) {
+    const std::string key = "c" + std::string(AsView(name));
+    std::string chunk = Get("documents", key);
+    REQUIRE(at < chunk.size());
+    chunk[at] ^= 0x20;
+    Put("documents", key, chunk);
   }
 
  private:

@@ -28,6 +28,15 @@ std::string FileOf(const std::string& path) {
   return std::move(bytes).value();
 }
 
+// A case received at the node of `dir` by `hoso case new`; its code.
+std::string NewCase(const testing::TempDir& tmp, const std::string& dir,
+                    const std::string& procedure, const std::string& name) {
+  auto created = Hoso(tmp, {"case", "new", "--dir", dir, "--officer", "nv.lan", "--procedure",
+                            procedure, "--name", name, "--json"});
+  REQUIRE(created.rc == 0);
+  return std::string(Json(created).at("code").as_string());
+}
+
 }  // namespace
 
 TEST_CASE("hoso doc: a scan attached at the commune is got and verified at the province",
@@ -35,10 +44,7 @@ TEST_CASE("hoso doc: a scan attached at the commune is got and verified at the p
   testing::TempDir tmp;
   auto net = testing::RunningNetwork(tmp.Sub("net"), {"89", "30280"});
   const std::string commune = net->NodeDir("30280"), province = net->NodeDir("89");
-  auto created = Hoso(tmp, {"case", "new", "--dir", commune, "--officer", "nv.lan", "--procedure",
-                            "1.001193", "--name", "Huỳnh Thị Thảo", "--json"});
-  REQUIRE(created.rc == 0);
-  const std::string code(Json(created).at("code").as_string());
+  const std::string code = NewCase(tmp, commune, "1.001193", "Huỳnh Thị Thảo");
 
   const std::string pdf = ScannedPdf();
   const std::string scan = tmp.Sub("Giấy khai sinh.pdf");
@@ -102,11 +108,7 @@ TEST_CASE("hoso doc: a scan attached at the commune is got and verified at the p
   {
     auto master_key = node::ReadMasterKeyFile(province + "/master.key");
     REQUIRE(master_key.ok());
-    testing::RawDb raw(province + "/db", *master_key);
-    const std::string key = "c" + std::string(AsView(sealed->ref.chunks[1]));
-    std::string chunk = raw.Get("documents", key);
-    chunk[1000] ^= 0x20;
-    raw.Put("documents", key, chunk);
+    testing::RawDb(province + "/db", *master_key).FlipChunkByte(sealed->ref.chunks[1], 1000);
   }
   auto found = Hoso(tmp, {"audit", "verify", "--data", province});
   INFO(found.out << found.err);
@@ -139,10 +141,7 @@ TEST_CASE("hoso export --with-documents: scans carried by post, each chunk check
   REQUIRE(net->Stop("30280").ok());
   REQUIRE(net->Start("30280", /*online=*/false).ok());
   const std::string commune = net->NodeDir("30280"), province = net->NodeDir("89");
-  auto created = Hoso(tmp, {"case", "new", "--dir", commune, "--officer", "nv.lan", "--procedure",
-                            "1.004946", "--name", "Đặng Văn Quang", "--json"});
-  REQUIRE(created.rc == 0);
-  const std::string code(Json(created).at("code").as_string());
+  const std::string code = NewCase(tmp, commune, "1.004946", "Đặng Văn Quang");
   const std::string pdf = ScannedPdf();
   REQUIRE(node::WriteFileAtomic(tmp.Sub("scan.pdf"), pdf).ok());
   REQUIRE(

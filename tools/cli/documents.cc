@@ -3,13 +3,12 @@
 // verified must hash to the SHA-256 it was asked by, whatever the node answered.
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/format/crypto.h"
 #include "core/format/document.h"
+#include "node/daemon.h"
 #include "node/json.h"
 #include "tools/api_client.h"
 #include "tools/cli/commands.h"
@@ -41,7 +40,7 @@ std::string ReadContext(const Args& a) {
   return query;
 }
 
-// The whole file, refused past the largest document the format carries.
+// The whole file, refused past the largest document the format carries before it is read.
 Result<std::string> ReadUpload(const std::string& path) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
@@ -50,11 +49,7 @@ Result<std::string> ReadUpload(const std::string& path) {
     return Status::OutOfRange(path + " has " + std::to_string(size) + " bytes; a file may have " +
                               std::to_string(kMaxDocumentBytes >> 20) + " MiB at most");
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (!in && !in.eof()) return Status::IOError("cannot read " + path);
-  return bytes.str();
+  return node::ReadTextFile(path, "file");
 }
 
 std::string Size(const json::object& d) {
