@@ -357,6 +357,7 @@ int main(int argc, char** argv) {
       UseCaseLogRules(&so);
       auto store = Store::Open(so);
       Check(store.status(), "opening the 100k node's store");
+      Check(UpgradeCaseIndex(store->get()).status(), "marking the 100k node's index");
       CaseWorkload w(11, {big});
       Stopwatch fill;
       std::vector<LocalWrite> writes;

@@ -331,6 +331,9 @@ Status NodeDaemon::Impl::Open() {
   auto opened = Store::Open(so);
   if (!opened.ok()) return opened.status().Annotate("opening the case log " + so.path);
   store = std::move(opened).value();
+  auto upgraded = UpgradeCaseIndex(store.get());
+  if (!upgraded.ok()) return upgraded.status().Annotate("rebuilding the case index");
+  if (*upgraded) log->Log(LogLevel::kInfo, "store", "case index rebuilt for this version");
   ImportSetupBundle(*id);
 
   sync::TlsConfig tls;

@@ -163,8 +163,9 @@ bool LocalApi::IsDocumentUpload(std::string_view method, std::string_view target
 bool LocalApi::IsPublic(const HttpRequest& request) {
   if (AnswersFromMemory(request)) return true;
   std::string_view target = request.target;
-  return request.method == "POST" &&
-         PercentDecode(target.substr(0, target.find('?'))) == "/v1/login";
+  std::string path = PercentDecode(target.substr(0, target.find('?')));
+  return (request.method == "POST" && path == "/v1/login") ||
+         (request.method == "GET" && path == "/v1/office");
 }
 
 std::optional<HttpResponse> LocalApi::Admit(const HttpRequest& request) {
@@ -195,6 +196,7 @@ HttpResponse LocalApi::Route(Call& call) {
     if (auto refused = CrossSiteCheck(call.req, "application/json")) return *refused;
     return Login(call);
   }
+  if (p == "/v1/office" && m == "GET") return OfficeName(call);
   if (auto denied = Authenticate(call, /*check_account=*/true)) return *denied;
   if (call.session) {
     // The web app's logout sends no body (and so no Content-Type): only its Origin is checked.
@@ -207,10 +209,12 @@ HttpResponse LocalApi::Route(Call& call) {
   }
   if (p == "/v1/logout" && m == "POST") return Logout(call);
   if (p == "/v1/me" && m == "GET" && call.session) return Me(call);
+  if (p == "/v1/officers" && m == "GET") return ListOfficers(call);
   if (call.session && m != "GET") {
     // Officers write cases and steps; everything else is the IT team's (the API token).
     bool case_write = p == "/v1/cases" ||
                       (p.rfind("/v1/cases/", 0) == 0 && p.ends_with("/steps")) ||
+                      (m == "POST" && IsDecisionPath(p)) ||
                       ParseFilesPath(p).has_value();
     if (!case_write) {
       return Error(403, "forbidden", "",
@@ -229,6 +233,9 @@ HttpResponse LocalApi::Route(Call& call) {
       return Documents(call, files->code, files->rest);
     } else if (rest.size() > steps.size() && rest.ends_with(steps)) {
       if (m == "POST") return RecordStep(call, rest.substr(0, rest.size() - steps.size()));
+    } else if (m == "POST" && IsDecisionPath(p)) {
+      size_t slash = rest.rfind('/');
+      return Decide(call, rest.substr(0, slash), rest.substr(slash + 1));
     } else if (!rest.empty() && rest.find('/') == std::string::npos && m == "GET") {
       return ReadCase(call, rest);
     }
@@ -248,6 +255,10 @@ HttpResponse LocalApi::Route(Call& call) {
     return ExportSystemBundle(call);
   } else if (p == "/v1/report" && m == "GET") {
     return Report(call);
+  } else if (p == "/v1/register" && m == "GET") {
+    return Register(call);
+  } else if (p == "/v1/qr" && m == "GET") {
+    return QrCode(call);
   } else if (p == "/v1/catalogue") {
     if (m == "GET") return Catalogue(call);
     if (m == "POST") return LoadCatalogue(call);

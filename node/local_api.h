@@ -105,7 +105,7 @@ class LocalApi {
   // removed since passes it, and Handle refuses it.
   std::optional<HttpResponse> Admit(const HttpRequest& request);
   // Whether the request is answered without authentication (the web app's files, /healthz,
-  // a login): Admit passes it whatever its headers say.
+  // a login, the office's name for the login page): Admit passes it whatever its headers say.
   static bool IsPublic(const HttpRequest& request);
   // Whether the request is answered from memory, never reading the store or a file (/healthz,
   // the web app's files): ApiServer answers those on its io threads, the rest on its workers.
@@ -132,6 +132,12 @@ class LocalApi {
   HttpResponse RecordStep(Call& call, const std::string& code);
   HttpResponse GetCase(Call& call, const std::string& code);
   HttpResponse ListCases(Call& call);
+  // A head's decisions (node/api/decisions.cc): POST /v1/cases/{code}/{resolve|delay|assign}.
+  static bool IsDecisionPath(std::string_view path);
+  HttpResponse Decide(Call& call, const std::string& code, const std::string& action);
+  // The tracking register (Form 06) and a QR code's modules (node/api/forms.cc).
+  HttpResponse Register(Call& call);
+  HttpResponse QrCode(Call& call);
   // The reads the read log records (node/api/reads.cc): GetCase and ListCases, then the read
   // queued with its officer, purpose and view (query parameters "purpose", "view", and with
   // the API token "officer"). Reads of access cases are not recorded.
@@ -209,6 +215,8 @@ class LocalApi {
   HttpResponse Login(Call& call);
   HttpResponse Logout(Call& call);
   HttpResponse Me(Call& call);
+  HttpResponse OfficeName(Call& call);
+  HttpResponse ListOfficers(Call& call);  // GET /v1/officers  // GET /v1/office, public: the login page's office
   std::optional<HttpResponse> ActingOfficer(const Call& call, const boost::json::object& in,
                                             std::string_view status, std::string* officer) const;
   // officers.json as it is now (re-read when the file changes); empty without one.

@@ -54,6 +54,7 @@ Result<Role> ParseRole(std::string_view name) {
 }
 
 bool RoleMayRecord(Role role, std::string_view status) {
+  if (status == kDecision) return role == Role::kHead;
   static const std::vector<std::string_view> hand_over = {
       "received",  "posted_to_agency", "agency_received", "forwarded", "dispatched",
       "delivered", "undeliverable",    "returned",        "closed",    "withdrawn"};

@@ -9,7 +9,8 @@
 //
 // Roles: a reception clerk receives cases and records the hand-over steps (to and from the
 // post, delivery); a processing officer records processing steps; the office head may do
-// both; an auditor reads only.
+// both, and alone settles conflicts, moves an appointment and assigns cases; an auditor
+// reads only.
 // Thread-safety: an OfficerDirectory is a value; callers serialize changes to the file.
 #pragma once
 
@@ -26,7 +27,9 @@ namespace hoso::node {
 enum class Role { kReception, kProcessing, kHead, kAuditor };
 std::string_view RoleName(Role role);
 Result<Role> ParseRole(std::string_view name);
-// May an officer of this role record a step to `status`? (Receiving: status "received".)
+// May an officer of this role record a step to `status`? (Receiving: status "received";
+// kDecision: a head's decision on a case, core/domain/case_decisions.h.)
+inline constexpr std::string_view kDecision = "$decision";
 bool RoleMayRecord(Role role, std::string_view status);
 
 constexpr uint32_t kPasswordIterations = 600000;

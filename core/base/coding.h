@@ -29,6 +29,7 @@ class Reader {
   bool Fixed(size_t n, std::string_view* s);
   bool Big64(uint64_t* v);
   bool done() const { return in_.empty(); }
+  std::string_view rest() const { return in_; }  // what is not yet consumed
 
  private:
   std::string_view in_;

@@ -15,11 +15,11 @@ namespace {
 // The index key of one raw winner, if its value is indexable.
 std::optional<std::string> IndexKey(char tag, std::string_view raw, std::string_view code) {
   std::string key;
-  if (tag == 's') {
+  if (tag == 's' || tag == 'a') {
     // Status and due date change on most events: read from the bytes, not decoded.
-    auto status = cbor::TextItem(raw);
-    if (!status || status->empty()) return std::nullopt;
-    key = StatusIndexPrefix(*status);
+    auto text = cbor::TextItem(raw);
+    if (!text || text->empty()) return std::nullopt;
+    key = tag == 's' ? StatusIndexPrefix(*text) : AssignedIndexPrefix(*text);
   } else if (tag == 'd') {
     auto due = cbor::UintItem(raw);
     if (!due) return std::nullopt;
@@ -84,8 +84,9 @@ Result<std::vector<std::string>> Search(const Store& store, const std::string& l
 }  // namespace
 
 const std::vector<const Projection*>& CaseIndexProjections() {
-  static const FieldIndex status('s', "status"), due('d', "due_at"), applicant('n', "applicant");
-  static const std::vector<const Projection*> all = {&status, &due, &applicant};
+  static const FieldIndex status('s', "status"), due('d', "due_at"), applicant('n', "applicant"),
+      assigned('a', "assigned_to");
+  static const std::vector<const Projection*> all = {&status, &due, &applicant, &assigned};
   return all;
 }
 
@@ -105,6 +106,19 @@ Result<std::vector<std::string>> CasesByApplicant(const Store& store, std::strin
                                                   size_t limit) {
   std::string prefix = ApplicantIndexPrefix(name);
   return Search(store, prefix, PrefixUpperBound(prefix), limit);
+}
+
+Result<std::vector<std::string>> CasesAssignedTo(const Store& store, std::string_view officer,
+                                                 size_t limit) {
+  std::string prefix = AssignedIndexPrefix(officer);
+  return Search(store, prefix, PrefixUpperBound(prefix), limit);
+}
+
+std::string AssignedIndexPrefix(std::string_view officer) {
+  std::string k = "a";
+  k += officer;
+  k.push_back('\0');
+  return k;
 }
 
 std::string StatusIndexPrefix(std::string_view status) {

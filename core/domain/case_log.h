@@ -15,4 +15,10 @@ namespace hoso {
 
 void UseCaseLogRules(StoreOptions* options);
 
+// Re-takes every case's index keys when the store's were made by projections older than this
+// build's (a store written before the search index, core/domain/case_search.h): true when it
+// rebuilt. Run by the node at start, before it serves, and by tools that fill a new store
+// for a node (an empty store is only marked).
+Result<bool> UpgradeCaseIndex(Store* store);
+
 }  // namespace hoso

@@ -12,6 +12,11 @@ namespace {
 
 constexpr int64_t kVietnamOffsetMs = 7 * 3600 * 1000;  // case codes carry the local date
 
+// What the counter tells the citizen when a procedure may not go by post.
+constexpr const char* kNotPostalVi =
+    "Thủ tục này không thực hiện qua dịch vụ bưu chính công ích; đề nghị công dân nộp hồ sơ và "
+    "nhận kết quả trực tiếp.";
+
 Refusal Invalid(std::string field, std::string reason, std::string message_vi) {
   return {Refusal::Kind::kInvalid, std::move(field), std::move(reason), std::move(message_vi), {}};
 }
@@ -70,8 +75,7 @@ std::optional<Refusal> BuildReception(const ReceptionRequest& r, const Reference
     return Invalid(postal ? "channel" : "return_by_post",
                    "procedure " + proc->code + " is not postal-eligible: it cannot be " +
                        (postal ? "received" : "returned") + " by post",
-                   "thủ tục " + proc->code + " (" + proc->name +
-                       ") không được tiếp nhận hoặc trả kết quả qua dịch vụ bưu chính");
+                   kNotPostalVi);
   }
   *body = cbor::Value::Map();
   body->Set("status", cbor::Value::Text("received"));
@@ -114,15 +118,15 @@ std::optional<Refusal> BuildStep(const CaseState& state, const std::string& next
   if (Status step = CheckStep(current, next); !step.ok()) {
     return Refusal{
         Refusal::Kind::kInvalidStep, "status", step.message(),
-        "Không thể chuyển hồ sơ từ trạng thái \"" + current + "\" sang \"" + next + "\".",
+        "Không thể chuyển hồ sơ từ trạng thái \"" + StatusNameVi(current) + "\" sang \"" +
+            StatusNameVi(next, current) + "\".",
         AllowedNextSteps(current)};
   }
   const Procedure* proc = ref.FindProcedure(state.TextOr("procedure", ""));
   if ((next == "dispatched" || next == "posted_to_agency") && proc && !proc->postal) {
-    return Invalid("status", "procedure " + proc->code + " is not postal-eligible",
-                   "thủ tục " + proc->code + " không được thực hiện qua dịch vụ bưu chính");
+    return Invalid("status", "procedure " + proc->code + " is not postal-eligible", kNotPostalVi);
   }
-  if (next == "dispatched" && tracking.empty()) {
+  if ((next == "dispatched" || next == "posted_to_agency") && tracking.empty()) {
     // The post's tracking number (mã vận đơn).
     return Refusal{Refusal::Kind::kMissing, "tracking", "is required", "", {}};
   }

@@ -281,6 +281,17 @@ const std::vector<Rule>& CaseFields() {
       Text("document_role", kShort, {"application", "supplement", "result"}),
       Bytes("withdrawn_document", 32),
       Text("withdraw_reason", kLong),
+      // The counter's forms and decisions (docs/forms.md, core/domain/case_decisions.h).
+      Text("supplement_missing", kLong),
+      Text("step_reason", kLong),
+      Text("seal_no", kShort),
+      Uint("postal_fee", 1'000'000'000'000),
+      Text("resolved_field", kShort),
+      Text("resolution_note", kLong),
+      Uint("appointment_at", kMaxTime),
+      Text("delay_reason", kLong),
+      Uint("delay_count", 1000),
+      Text("assigned_to", kShort),
   };
   return rules;
 }

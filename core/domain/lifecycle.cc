@@ -81,6 +81,35 @@ class LifecyclePolicy final : public ConflictPolicy {
 
 }  // namespace
 
+std::string StatusNameVi(std::string_view status, std::string_view previous) {
+  // As the web app's STATUS table (node/web/case.js), which clerks read.
+  static const std::map<std::string, std::string, std::less<>> names = {
+      {"submitted", "Mới nộp trực tuyến"},
+      {"received", "Đã tiếp nhận"},
+      {"refused", "Từ chối tiếp nhận"},
+      {"posted_to_agency", "Đã chuyển bưu điện đến cơ quan"},
+      {"agency_received", "Cơ quan đã nhận"},
+      {"forwarded", "Đã chuyển cơ quan giải quyết"},
+      {"processing", "Đang giải quyết"},
+      {"supplement_requested", "Chờ bổ sung"},
+      {"fees_due", "Chờ nộp phí"},
+      {"withdrawn", "Công dân rút hồ sơ"},
+      {"stopped", "Dừng giải quyết"},
+      {"result_ready", "Đã có kết quả"},
+      {"dispatched", "Đã gửi kết quả qua bưu điện"},
+      {"undeliverable", "Bưu điện không phát được"},
+      {"delivered", "Đã phát kết quả"},
+      {"returned", "Đã trả kết quả tại quầy"},
+      {"closed", "Đã lưu trữ"},
+  };
+  if (status == "refused" && StatusRank(previous) >= StatusRank("agency_received")) {
+    return "Từ chối giải quyết";  // refused once the agency had it: not at the counter
+  }
+  if (status.empty()) return "mới";
+  auto it = names.find(status);
+  return it == names.end() ? std::string(status) : it->second;
+}
+
 bool IsKnownStatus(std::string_view status) { return !status.empty() && Table().count(status) > 0; }
 
 int PortalStatusCode(std::string_view status) {

@@ -38,6 +38,10 @@ namespace hoso {
 
 bool IsKnownStatus(std::string_view status);
 int PortalStatusCode(std::string_view status);  // 0 when unknown
+// What a clerk reads for `status` ("Đang giải quyết"); `previous` tells a refusal at the
+// counter ("Từ chối tiếp nhận") from one after the agency took the case ("Từ chối giải
+// quyết"). An unknown status is returned as it is.
+std::string StatusNameVi(std::string_view status, std::string_view previous = "");
 // The statuses a case may move to from `current` ("" for a new case: received or submitted).
 const std::vector<std::string>& AllowedNextSteps(std::string_view current);
 // OK, or FailedPrecondition naming the allowed next steps.

@@ -7,6 +7,7 @@
 #include "core/base/coding.h"
 #include "core/base/text.h"
 #include "core/domain/calendar.h"
+#include "core/domain/case_index.h"
 #include "core/domain/lifecycle.h"
 #include "core/log/directory.h"
 
@@ -74,6 +75,7 @@ struct Bucket {
   // source case once linked (received here, processed elsewhere), 'P' the linked case
   // (processed here, received elsewhere), '-' every other case.
   char role = '-';
+  bool supplemented = false;  // a supplement was asked for at least once
 };
 
 std::optional<Bucket> DecodeBucket(std::string_view key) {
@@ -83,9 +85,8 @@ std::optional<Bucket> DecodeBucket(std::string_view key) {
   if (a == std::string_view::npos) return std::nullopt;
   size_t b = key.find('\0', a + 1);
   // Keys of cases not routed have no role byte (as before routing existed).
-  if (b == std::string_view::npos || (key.size() != b + 1 + 9 && key.size() != b + 1 + 10)) {
-    return std::nullopt;
-  }
+  const size_t tail = b == std::string_view::npos ? 0 : key.size() - b - 1;
+  if (b == std::string_view::npos || tail < 9 || tail > 11) return std::nullopt;
   std::string_view rest = key.substr(b + 1);
   return Bucket{std::string(key.substr(0, a)),
                 std::string(key.substr(a + 1, b - a - 1)),
@@ -95,11 +96,14 @@ std::optional<Bucket> DecodeBucket(std::string_view key) {
                 rest[6],
                 rest[7],
                 rest[8],
-                rest.size() > 9 ? rest[9] : '-'};
+                rest.size() > 9 ? rest[9] : '-',
+                rest.size() > 10 && rest[10] == 'B'};
 }
 
-// What one bucket of n cases adds to a period [m1, m2].
-void Count(const Bucket& b, uint64_t n, int m1, int m2, ReportFigures* f) {
+// What one bucket of n cases adds to a period [m1, m2]. Unfinished cases due in a month
+// before `late_before` are late; those due in the month of a judgement inside it (the period
+// reaches now) are counted on time here and corrected case by case (LateThisMonth).
+void Count(const Bucket& b, uint64_t n, int m1, int m2, int late_before, ReportFigures* f) {
   const bool open = b.finished == kNone;
   if (b.role != 'P' && b.received >= m1 && b.received <= m2) {
     f->received += n;
@@ -112,6 +116,7 @@ void Count(const Bucket& b, uint64_t n, int m1, int m2, ReportFigures* f) {
   if (b.received < m1 && (open || b.finished >= m1)) f->carried_over += n;
   if (!open && b.finished >= m1 && b.finished <= m2) {
     f->resolved += n;
+    if (b.supplemented) f->supplemented += n;
     if (b.outcome == 'E') f->early += n;
     if (b.outcome == 'O') f->on_time += n;
     if (b.outcome == 'L') f->late += n;
@@ -119,7 +124,7 @@ void Count(const Bucket& b, uint64_t n, int m1, int m2, ReportFigures* f) {
   }
   if (b.received <= m2 && (open || b.finished > m2)) {
     f->in_progress += n;
-    if (b.due != kNone && b.due <= m2) {
+    if (b.due != kNone && b.due < late_before) {
       f->in_progress_late += n;
     } else {
       f->in_progress_on_time += n;
@@ -142,13 +147,16 @@ std::string MonthName(int month) {
   return buf;
 }
 
-Result<int> ParseMonth(std::string_view s) {
+Result<int> ParseMonth(std::string_view text) {
+  // "MM/YYYY", as clerks write a month, is "YYYY-MM".
+  std::string s(text);
+  if (s.size() == 7 && s[2] == '/') s = s.substr(3) + "-" + s.substr(0, 2);
   if (s.size() != 7 || s[4] != '-') {
     return Status::InvalidArgument("'" + std::string(s) + "' is not a month YYYY-MM");
   }
   auto day = ParseDay(std::string(s) + "-01");
   if (!day.ok()) return Status::InvalidArgument("'" + std::string(s) + "' is not a month YYYY-MM");
-  int y = std::stoi(std::string(s.substr(0, 4))), m = std::stoi(std::string(s.substr(5, 2)));
+  int y = std::stoi(s.substr(0, 4)), m = std::stoi(s.substr(5, 2));
   if (y < 2000 || y > 2500) return Status::InvalidArgument("months start at 2000-01");
   return (y - 2000) * 12 + (m - 1);
 }
@@ -162,8 +170,8 @@ std::optional<std::string> ReportBucketKey(const CaseState& st) {
   std::string_view channel = Text(st, "channel");
   bool post = channel == "postal" || True(st, "return_by_post");
   char outcome = '-';
+  const auto supplements = Number(st, "supplement_count").value_or(0);
   if (finished) {
-    auto supplements = Number(st, "supplement_count").value_or(0);
     if (IsUnjudgedStatus(status)) {
       outcome = 'U';
     } else if (supplements > 1 || (due && *finished > *due)) {
@@ -191,11 +199,9 @@ std::optional<std::string> ReportBucketKey(const CaseState& st) {
                                        : '?');
   key.push_back(post ? '1' : '0');
   key.push_back(outcome);
-  if (!Text(st, "source").empty()) {
-    key.push_back('P');
-  } else if (!Text(st, "linked").empty()) {
-    key.push_back('S');
-  }
+  char role = !Text(st, "source").empty() ? 'P' : !Text(st, "linked").empty() ? 'S' : '-';
+  if (role != '-' || supplements > 0) key.push_back(role);
+  if (supplements > 0) key.push_back('B');
   return key;
 }
 
@@ -221,6 +227,38 @@ const Projection& ReportProjection() {
   return buckets;
 }
 
+namespace {
+
+int64_t MonthStartMs(int month) {
+  return WorkingCalendar::DayStartMs(DaysFromCivil(2000 + month / 12, month % 12 + 1, 1));
+}
+
+// The buckets of cases still open and due earlier this month than `now`: late now, though a
+// bucket's due month cannot say so. Read case by case from the due-date index (one month's
+// due dates at most).
+Result<std::vector<Bucket>> LateThisMonth(const Store& store, int64_t now) {
+  const int month = MonthOf(now);
+  HOSO_ASSIGN_OR_RETURN(std::vector<std::string> codes,
+                        CasesDueBetween(store, MonthStartMs(month), now, SIZE_MAX));
+  std::vector<Bucket> out;
+  for (const auto& code : codes) {
+    auto st = store.GetCaseState(code);
+    if (!st.ok()) continue;
+    auto key = ReportBucketKey(*st);
+    auto b = key ? DecodeBucket(*key) : std::nullopt;
+    if (b && b->finished == kNone && b->role != 'S' && b->due == month) out.push_back(*b);
+  }
+  return out;
+}
+
+void MoveToLate(uint64_t n, ReportFigures* f) {
+  n = std::min(n, f->in_progress_on_time);
+  f->in_progress_on_time -= n;
+  f->in_progress_late += n;
+}
+
+}  // namespace
+
 Result<std::vector<ReportRow>> BuildReport(const Store& store, const ReportQuery& q) {
   if (q.to_month < q.from_month) {
     return Status::InvalidArgument("the period ends before it starts");
@@ -229,30 +267,53 @@ Result<std::vector<ReportRow>> BuildReport(const Store& store, const ReportQuery
     return Status::InvalidArgument("a report by month covers at most 20 years");
   }
   auto dir = store.DirectorySnapshot();
-  const int64_t now = SystemClock::Default()->NowMs();
+  const int64_t now = q.now_ms ? q.now_ms : SystemClock::Default()->NowMs();
+  // Unfinished cases are judged at the end of the period, or now when it has not ended.
+  const int month_now = MonthOf(now);
+  auto late_before = [&](int m2) { return std::min(m2 + 1, month_now); };
   std::map<std::string, bool> in_scope;
+  auto visible = [&](const std::string& office) {
+    auto [it, fresh] = in_scope.try_emplace(office, false);
+    if (fresh) it->second = dir->IsAncestorOrSelf(q.scope, office, now);
+    return it->second;
+  };
   using Group = std::tuple<std::string, std::string, int>;
   std::map<Group, ReportFigures> groups;
   ReportFigures total;
+  auto group_of = [&](const Bucket& b, int month) -> Group {
+    return {q.by_unit ? b.office : "", q.by_procedure ? b.procedure : "", month};
+  };
+  const bool grouped = q.by_unit || q.by_procedure || q.by_month;
   HOSO_RETURN_IF_ERROR(store.ScanIndexCounters("R", "S", [&](std::string_view key, int64_t n) {
     if (n <= 0) return;
     auto b = DecodeBucket(key);
-    if (!b) return;
-    auto [it, fresh] = in_scope.try_emplace(b->office, false);
-    if (fresh) it->second = dir->IsAncestorOrSelf(q.scope, b->office, now);
-    if (!it->second) return;
+    if (!b || !visible(b->office)) return;
     uint64_t count = static_cast<uint64_t>(n);
-    Count(*b, count, q.from_month, q.to_month, &total);
-    if (!q.by_unit && !q.by_procedure && !q.by_month) return;
-    std::string unit = q.by_unit ? b->office : "", proc = q.by_procedure ? b->procedure : "";
+    Count(*b, count, q.from_month, q.to_month, late_before(q.to_month), &total);
+    if (!grouped) return;
     if (!q.by_month) {
-      Count(*b, count, q.from_month, q.to_month, &groups[{unit, proc, -1}]);
+      Count(*b, count, q.from_month, q.to_month, late_before(q.to_month), &groups[group_of(*b, -1)]);
       return;
     }
     for (int m = q.from_month; m <= q.to_month; ++m) {
-      Count(*b, count, m, m, &groups[{unit, proc, m}]);
+      Count(*b, count, m, m, late_before(m), &groups[group_of(*b, m)]);
     }
   }));
+  if (q.to_month >= month_now) {
+    HOSO_ASSIGN_OR_RETURN(std::vector<Bucket> late, LateThisMonth(store, now));
+    for (const Bucket& b : late) {
+      if (!visible(b.office)) continue;
+      MoveToLate(1, &total);
+      if (!grouped) continue;
+      if (!q.by_month) {
+        MoveToLate(1, &groups[group_of(b, -1)]);
+        continue;
+      }
+      for (int m = std::max(q.from_month, month_now); m <= q.to_month; ++m) {
+        MoveToLate(1, &groups[group_of(b, m)]);
+      }
+    }
+  }
   std::vector<ReportRow> rows;
   for (const auto& [g, f] : groups) {
     const auto& [unit, proc, month] = g;
@@ -263,24 +324,36 @@ Result<std::vector<ReportRow>> BuildReport(const Store& store, const ReportQuery
   return rows;
 }
 
-std::string ReportCsv(const std::vector<ReportRow>& rows) {
+std::string ReportCsv(const std::vector<ReportRow>& rows,
+                      const std::function<std::string(const std::string&)>& unit_name) {
+  // A UTF-8 byte order mark: Excel, which the offices open it with, reads the file as UTF-8.
   std::string out =
-      "unit,procedure,month,received,received_online,received_in_person,received_postal,"
-      "carried_over,resolved,early,on_time,late,not_judged,in_progress,in_progress_on_time,"
-      "in_progress_late,postal,postal_share\n";
+      "\xEF\xBB\xBF"
+      "Mã đơn vị,Đơn vị,Thủ tục,Tháng,Tiếp nhận,Trực tuyến,Trực tiếp,Qua bưu chính,"
+      "Kỳ trước chuyển sang,Đã giải quyết,Trước hạn,Đúng hạn,Quá hạn,Không đánh giá,"
+      "Đang giải quyết,Đang giải quyết trong hạn,Đang giải quyết quá hạn,"
+      "Tiếp nhận hoặc trả qua bưu chính,Tỷ lệ qua bưu chính,Tỷ lệ trực tuyến,"
+      "Tỷ lệ đúng hạn,Tỷ lệ phải bổ sung\r\n";
+  // A share over nothing is left empty: no data, not 0%.
+  auto share = [](uint64_t part, uint64_t whole) {
+    if (!whole) return std::string();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", static_cast<double>(part) / whole);
+    return std::string(buf);
+  };
   for (const auto& r : rows) {
     const ReportFigures& f = r.figures;
-    char share[32];
-    std::snprintf(share, sizeof share, "%.4f",
-                  f.received ? static_cast<double>(f.postal) / f.received : 0.0);
-    out += CsvField(r.unit.empty() && r.procedure.empty() && r.month.empty() ? "total" : r.unit) +
-           "," + CsvField(r.procedure) + "," + r.month;
+    const bool total = r.unit.empty() && r.procedure.empty() && r.month.empty();
+    std::string name = total ? "Tổng cộng" : r.unit.empty() ? "" : unit_name ? unit_name(r.unit) : r.unit;
+    out += CsvField(r.unit) + "," + CsvField(name) + "," + CsvField(r.procedure) + "," + r.month;
     for (uint64_t v : {f.received, f.received_online, f.received_in_person, f.received_postal,
                        f.carried_over, f.resolved, f.early, f.on_time, f.late, f.not_judged,
                        f.in_progress, f.in_progress_on_time, f.in_progress_late, f.postal}) {
       out += "," + std::to_string(v);
     }
-    out += std::string(",") + share + "\n";
+    const uint64_t judged = f.early + f.on_time + f.late;
+    out += "," + share(f.postal, f.received) + "," + share(f.received_online, f.received) + "," +
+           share(f.early + f.on_time, judged) + "," + share(f.supplemented, f.resolved) + "\r\n";
   }
   return out;
 }

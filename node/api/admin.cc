@@ -124,13 +124,19 @@ HttpResponse LocalApi::Report(Call& call) {
     }
   }
   ReportQuery q;
+  auto dir = store_->DirectorySnapshot();
   q.scope = call.query.count("scope") ? call.query.at("scope") : store_->options().identity->unit;
+  q.now_ms = clock_->NowMs();
   int this_month = MonthOf(clock_->NowMs());
   for (auto [name, month] : {std::pair{"from", &q.from_month}, {"to", &q.to_month}}) {
     *month = this_month;
     if (auto it = call.query.find(name); it != call.query.end()) {
       auto m = ParseMonth(it->second);
-      if (!m.ok()) return Invalid(name, m.status().message(), "tháng phải có dạng YYYY-MM");
+      if (!m.ok()) {
+        return Invalid(name, m.status().message(),
+                       std::string(name == std::string("from") ? "Từ tháng" : "Đến tháng") +
+                           ": phải có dạng MM/YYYY");
+      }
       *month = *m;
     }
   }
@@ -148,12 +154,19 @@ HttpResponse LocalApi::Report(Call& call) {
       }
     }
   }
+  if (q.to_month < q.from_month) {
+    return Invalid("to", "the period ends before it starts",
+                   "Đến tháng phải sau hoặc bằng từ tháng.");
+  }
   auto rows = BuildReport(*store_, q);
   if (!rows.ok()) return FromStatus(rows.status(), "from");
   if (call.query.count("format") && call.query.at("format") == "csv") {
     HttpResponse r;
     r.content_type = "text/csv; charset=utf-8";
-    r.body = ReportCsv(*rows);
+    r.body = ReportCsv(*rows, [&](const std::string& unit) {
+      auto u = dir->UnitAt(unit, q.now_ms);
+      return u ? u->name : unit;
+    });
     return r;
   }
   json::array out;
@@ -161,6 +174,9 @@ HttpResponse LocalApi::Report(Call& call) {
     const ReportFigures& f = row.figures;
     json::object o;
     if (!row.unit.empty()) o["unit"] = row.unit;
+    if (auto u = row.unit.empty() ? std::nullopt : dir->UnitAt(row.unit, q.now_ms)) {
+      o["unit_name"] = u->name;
+    }
     if (!row.procedure.empty()) o["procedure"] = row.procedure;
     if (!row.month.empty()) o["month"] = row.month;
     o["received"] = json::object{{"total", f.received},
@@ -176,9 +192,16 @@ HttpResponse LocalApi::Report(Call& call) {
     o["in_progress"] = json::object{
         {"total", f.in_progress}, {"on_time", f.in_progress_on_time}, {"late", f.in_progress_late}};
     o["postal"] = f.postal;
-    o["postal_share"] = f.received ? static_cast<double>(f.postal) / f.received : 0.0;
+    o["supplemented"] = f.supplemented;
+    // A rate over nothing is null ("no data"), not 0.
+    auto rate = [](uint64_t part, uint64_t whole) {
+      return whole ? json::value(static_cast<double>(part) / whole) : json::value(nullptr);
+    };
     uint64_t judged = f.early + f.on_time + f.late;
-    o["on_time_rate"] = judged ? static_cast<double>(f.early + f.on_time) / judged : 0.0;
+    o["postal_share"] = rate(f.postal, f.received);
+    o["online_share"] = rate(f.received_online, f.received);
+    o["on_time_rate"] = rate(f.early + f.on_time, judged);
+    o["supplement_rate"] = rate(f.supplemented, f.resolved);
     out.push_back(std::move(o));
   }
   json::object total = out.back().as_object();

@@ -162,7 +162,38 @@ HttpResponse LocalApi::Logout(Call& call) {
 
 HttpResponse LocalApi::Me(Call& call) {
   const Officer& o = call.session->officer;
-  return Json(200, json::object{{"login", o.login}, {"name", o.name}, {"role", RoleName(o.role)}});
+  // What the web app offers this officer: the statuses the role may record ("received":
+  // receptions), so a screen never offers a step the node would refuse.
+  json::array may_record;
+  for (const auto& s : AllStatuses()) {
+    if (RoleMayRecord(o.role, s)) may_record.push_back(json::value(s));
+  }
+  return Json(200, json::object{{"login", o.login},
+                                {"name", o.name},
+                                {"role", RoleName(o.role)},
+                                {"may_record", std::move(may_record)},
+                                {"may_write", o.role != Role::kAuditor},
+                                {"may_decide", RoleMayRecord(o.role, kDecision)}});
+}
+
+HttpResponse LocalApi::ListOfficers(Call&) {
+  // Whom a head may give a case to: this office's officers who work on cases (no hashes).
+  json::array out;
+  for (const auto& o : Officers()->officers()) {
+    if (o.role == Role::kAuditor) continue;
+    out.push_back(json::object{{"login", o.login}, {"name", o.name}, {"role", RoleName(o.role)}});
+  }
+  return Json(200, json::object{{"officers", std::move(out)}});
+}
+
+HttpResponse LocalApi::OfficeName(Call&) {
+  // What the login page shows before anyone signs in: the office's unit and name, as on the
+  // door of the office; nothing of its cases or state.
+  const auto& o = store_->options();
+  std::string me = o.identity ? o.identity->unit : "";
+  json::object out{{"unit", me}};
+  if (auto u = store_->DirectorySnapshot()->UnitAt(me, clock_->NowMs())) out["name"] = u->name;
+  return Json(200, out);
 }
 int64_t LocalApi::WaitMs(const Failures& f, int free, int64_t now) {
   if (f.count < free) return 0;
@@ -220,7 +251,7 @@ std::optional<HttpResponse> LocalApi::ActingOfficer(const Call& call, const json
     return Error(403, "forbidden", "status",
                  "an officer with role " + std::string(RoleName(o.role)) + " may not record '" +
                      std::string(status) + "'",
-                 "Vai trò của anh/chị không được ghi bước này.");
+                 "Tài khoản của anh/chị không có quyền thực hiện bước này.");
   }
   std::string claimed;
   if (auto e = TextField(in, "officer", "officer", false, kMaxShortText, &claimed)) return e;

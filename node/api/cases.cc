@@ -6,6 +6,9 @@
 #include "core/domain/access_log.h"
 #include "core/domain/case_index.h"
 #include "core/domain/case_rules.h"
+#include "core/domain/case_decisions.h"
+#include "core/domain/case_search.h"
+#include "core/domain/register.h"
 #include "core/domain/documents.h"
 #include "core/domain/event_schema.h"
 #include "core/domain/lifecycle.h"
@@ -182,7 +185,8 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
   if (auto e = ParseBody(
           call.req,
           {"officer", "code", "procedure", "procedure_name", "applicant", "documents", "channel",
-           "return_by_post", "return_address", "due_at", "fee", "note", "residence"},
+           "return_by_post", "return_address", "due_at", "fee", "note", "residence", "seal_no",
+           "postal_fee"},
           &in)) {
     return *e;
   }
@@ -252,6 +256,17 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
     return Refused(*refused);
   }
   if (!residence.empty()) body.Set("residence", cbor::Value::Text(residence));
+  // The post's reception (Decision 45/2016): the seal put on the file and the fees collected.
+  std::string seal_no;
+  if (auto e = TextField(in, "seal_no", "seal_no", false, kMaxShortText, &seal_no)) return *e;
+  if (!seal_no.empty()) body.Set("seal_no", cbor::Value::Text(seal_no));
+  if (auto f = in.find("postal_fee"); f != in.end() && !f->value().is_null()) {
+    if (!f->value().is_int64() || f->value().get_int64() < 0) {
+      return Invalid("postal_fee", "must be a whole number of đồng, 0 or more",
+                     "phải là số tiền nguyên (đồng), không âm");
+    }
+    body.Set("postal_fee", cbor::Value::Uint(static_cast<uint64_t>(f->value().get_int64())));
+  }
   if (competent != unit) body.Set("route_to", cbor::Value::Text(competent));
   api::CaseLocks::Held held;  // from the check that the code is free to the commit
   if (code.empty()) {
@@ -279,12 +294,22 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
 
 HttpResponse LocalApi::RecordStep(Call& call, const std::string& code) {
   json::object in;
-  if (auto e = ParseBody(call.req, {"officer", "status", "note", "tracking"}, &in)) return *e;
-  std::string officer, status, note, tracking;
+  if (auto e = ParseBody(call.req, {"officer", "status", "note", "tracking", "missing", "reason"},
+                         &in)) {
+    return *e;
+  }
+  std::string officer, status, note, tracking, missing, reason;
   if (auto e = TextField(in, "status", "status", true, kMaxShortText, &status)) return *e;
   if (auto e = ActingOfficer(call, in, status, &officer)) return *e;
   if (auto e = TextField(in, "note", "note", false, kMaxText, &note)) return *e;
   if (auto e = TextField(in, "tracking", "tracking", false, kMaxShortText, &tracking)) return *e;
+  // Form 02 (what is missing, why) and Form 03 (why refused); "note" says how to complete.
+  if (auto e = TextField(in, "missing", "missing", false, kMaxText, &missing)) return *e;
+  if (auto e = TextField(in, "reason", "reason", false, kMaxText, &reason)) return *e;
+  if (!missing.empty() && status != "supplement_requested") {
+    return Invalid("missing", "only a supplement request names what is missing",
+                   "chỉ ghi khi yêu cầu bổ sung hồ sơ");
+  }
   if (auto refused = CheckStepStatus(status)) return Refused(*refused);
   api::CaseLocks::Held held = case_locks_.Lock(code);  // the check and the write see one state
   auto state = store_->GetCaseState(code);
@@ -294,6 +319,8 @@ HttpResponse LocalApi::RecordStep(Call& call, const std::string& code) {
           BuildStep(*state, status, note, tracking, *Reference(), clock_->NowMs(), &body)) {
     return Refused(*refused);
   }
+  if (!missing.empty()) body.Set("supplement_missing", cbor::Value::Text(missing));
+  if (!reason.empty()) body.Set("step_reason", cbor::Value::Text(reason));
   auto appended =
       store_->Append(LocalWrite{state->channel(), code, "case.step", std::move(body), officer});
   if (!appended.ok()) return FromStatus(appended.status());
@@ -321,6 +348,7 @@ HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
       json::object c;
       c["value"] = FieldValue(*store_, st, f.name, w, nullptr);
       c["origin"] = ref.origin;
+      c["id"] = Hex(ref.id);  // what a resolution chooses (POST .../resolve)
       c["at"] = FormatTime(static_cast<int64_t>(ref.hlc >> 16));
       auto h = by_id.find(std::string(AsView(ref.id)));
       if (h != by_id.end()) c["officer"] = h->second->event.officer;
@@ -330,9 +358,17 @@ HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
     conflicts.push_back(json::object{{"field", f.name}, {"candidates", std::move(candidates)}});
   }
   json::array history;
+  // Officers' full names for the forms' signatures, where this office holds their accounts.
+  auto officers = Officers();
+  const std::string me = store_->options().identity ? store_->options().identity->unit : "";
   for (const auto& h : view->history) {
     const Event& e = h.event;
     json::object entry;
+    if (e.stream.origin == me) {
+      for (const auto& o : officers->officers()) {
+        if (o.login == e.officer) entry["officer_name"] = o.name;
+      }
+    }
     entry["at"] = FormatTime(static_cast<int64_t>(e.hlc >> 16));
     entry["office"] = e.stream.origin;
     entry["epoch"] = e.stream.epoch;
@@ -347,6 +383,20 @@ HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
   json::object out;
   out["code"] = code;
   out["office"] = st.channel();
+  // The receiving office as it was at the reception (its forms' header): name, type, depth in
+  // the tree of then (0 the province; a commune is 2 in the three-tier tree, 1 since 2025).
+  auto dir = store_->DirectorySnapshot();
+  cbor::Value received_v = st.Get("received_at");
+  const int64_t at = received_v.is_uint() && received_v.uint() < INT64_MAX
+                         ? static_cast<int64_t>(received_v.uint())
+                         : clock_->NowMs();
+  if (auto u = dir->UnitAt(st.channel(), at)) {
+    out["office_name"] = u->name;
+    out["office_type"] = u->type;
+    int depth = 0;
+    for (auto p = u; p && !p->parent.empty() && depth < 8; p = dir->UnitAt(p->parent, at)) ++depth;
+    out["office_depth"] = depth;
+  }
   out["fields"] = std::move(fields);
   // Personal fields that could not be shown, and why: "erased" (then "erasure" says when and
   // by which decision), "no_key" (this node has not received the case's key), "invalid".
@@ -360,12 +410,21 @@ HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
   json::array next;
   for (const auto& a : AllowedNextSteps(st.TextOr("status", ""))) next.push_back(json::value(a));
   out["allowed_next"] = std::move(next);
+  // The receipt's "Vào Sổ theo dõi hồ sơ, Quyển số…, Số thứ tự…" (core/domain/register.h).
+  if (auto line = RegisterLineOf(*store_, code); line.ok()) {
+    out["register"] = json::object{{"office", line->office}, {"volume", line->year},
+                                   {"line", line->line}};
+  }
+  const int64_t now = clock_->NowMs();
+  out["overdue"] = IsOverdue(st, now);
+  out["due_soon"] = IsDueSoon(st, Reference()->CalendarFor(st.channel()), now);
   return Json(200, out);
 }
 
 HttpResponse LocalApi::ListCases(Call& call) {
   static const std::set<std::string> known = {"status",    "office",  "applicant", "due_before",
-                                              "due_after", "overdue", "limit"};
+                                              "due_after", "overdue", "limit",     "channel",
+                                              "q",         "assigned",  "due_soon"};
   for (const auto& [k, v] : call.query) {
     if (!known.count(k)) {
       return Error(400, "invalid", k, "unknown query parameter", "Tham số không hợp lệ: " + k);
@@ -402,11 +461,36 @@ HttpResponse LocalApi::ListCases(Call& call) {
     return it == call.query.end() ? std::string() : it->second;
   };
   std::string status = get("status"), office = get("office"), applicant = get("applicant");
+  std::string channel = get("channel"), query = get("q"), assigned = get("assigned");
+  bool due_soon = false;
+  if (auto it = call.query.find("due_soon"); it != call.query.end()) {
+    if (it->second != "true" && it->second != "false") {
+      return Invalid("due_soon", "must be true or false", kViBool);
+    }
+    due_soon = it->second == "true";
+  }
   // Candidates from the most selective index asked for; the others filter them.
   constexpr size_t kScan = 1 << 20;
   Result<std::vector<std::string>> found = std::vector<std::string>();
-  if (!applicant.empty()) {
+  std::map<std::string, int> scores;  // the search's rank of each case found by "q"
+  bool search_truncated = false;
+  if (!query.empty()) {
+    // With other filters the search finds more than a page, for them to choose from.
+    bool filtered = !status.empty() || !office.empty() || !channel.empty() || !applicant.empty() ||
+                    due_after != INT64_MIN || due_before != INT64_MAX;
+    auto searched = SearchCases(*store_, query, filtered ? kMaxLimit : limit);
+    if (!searched.ok()) return Invalid("q", searched.status().message(), "cần ít nhất một từ để tìm");
+    std::vector<std::string> codes;
+    for (const auto& h : searched->hits) {
+      codes.push_back(h.code);
+      scores[h.code] = h.score;
+    }
+    search_truncated = searched->truncated;
+    found = std::move(codes);
+  } else if (!applicant.empty()) {
     found = CasesByApplicant(*store_, applicant, kScan);
+  } else if (!assigned.empty()) {
+    found = CasesAssignedTo(*store_, assigned, kScan);
   } else if (!status.empty()) {
     found = CasesByStatus(*store_, status, kScan);
   } else if (!office.empty()) {
@@ -418,6 +502,7 @@ HttpResponse LocalApi::ListCases(Call& call) {
   }
   if (!found.ok()) return FromStatus(found.status());
   std::vector<std::string> candidates = std::move(found).value();
+  const auto reference = Reference();
   json::array out;
   size_t matched = 0;
   for (const auto& code : candidates) {
@@ -428,6 +513,7 @@ HttpResponse LocalApi::ListCases(Call& call) {
     std::string s = st->TextOr("status", "");
     if (!status.empty() && s != status) continue;
     if (!office.empty() && st->channel() != office) continue;
+    if (!channel.empty() && st->TextOr("channel", "") != channel) continue;
     cbor::Value due_v = st->Get("due_at");
     bool has_due = due_v.is_uint();
     int64_t due = has_due ? static_cast<int64_t>(due_v.uint()) : 0;
@@ -437,6 +523,9 @@ HttpResponse LocalApi::ListCases(Call& call) {
     }
     bool late = IsOverdue(*st, now);
     if (overdue && !late) continue;
+    if (!assigned.empty() && st->TextOr("assigned_to", "") != assigned) continue;
+    bool soon = IsDueSoon(*st, reference->CalendarFor(st->channel()), now);
+    if (due_soon && !soon) continue;
     // One more than the limit tells that the list goes on; counting further would load every
     // case of a large scope.
     if (++matched > limit) break;
@@ -445,22 +534,40 @@ HttpResponse LocalApi::ListCases(Call& call) {
     c["office"] = st->channel();
     c["status"] = s;
     c["procedure"] = st->TextOr("procedure", "");
+    c["procedure_name"] = st->TextOr("procedure_name", "");
+    c["channel"] = st->TextOr("channel", "");
+    c["return_by_post"] = st->Get("return_by_post").is_bool() && st->Get("return_by_post").boolean();
     const FieldState* app_field = st->Field("applicant");
     const LiveWrite* app_winner = app_field ? st->Winner(*app_field) : nullptr;
     cbor::Value app = app_winner ? ShowField(*store_, code, "applicant", app_winner->value).value
                                  : cbor::Value::Null();
     const cbor::Value* name = app.is_map() ? app.Find("name") : nullptr;
     c["applicant"] = name && name->is_text() ? name->str() : "";
+    if (auto sc = scores.find(code); sc != scores.end()) {
+      // The name as typed, diacritics and all ("Ánh Tuyết"), ranks above a folded match.
+      bool as_typed = name && name->is_text() && name->str().find(query) != std::string::npos;
+      c["score"] = sc->second + (as_typed ? 2 : 0);
+    }
     cbor::Value received = st->Get("received_at");
     if (received.is_uint()) c["received_at"] = FormatTime(static_cast<int64_t>(received.uint()));
     if (has_due) c["due_at"] = FormatTime(due);
     c["overdue"] = late;
+    c["due_soon"] = soon;
+    if (cbor::Value a = st->Get("appointment_at"); a.is_uint()) {
+      c["appointment_at"] = FormatTime(static_cast<int64_t>(a.uint()));
+    }
+    c["assigned_to"] = st->TextOr("assigned_to", "");
     c["conflicts"] = CaseConflictCount(*st);
     out.push_back(std::move(c));
   }
+  if (!scores.empty()) {
+    std::stable_sort(out.begin(), out.end(), [](const json::value& a, const json::value& b) {
+      return a.at("score").as_int64() > b.at("score").as_int64();
+    });
+  }
   json::object body;
   body["count"] = out.size();
-  body["truncated"] = matched > limit;
+  body["truncated"] = matched > limit || search_truncated;
   body["cases"] = std::move(out);
   return Json(200, body);
 }

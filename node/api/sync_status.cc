@@ -184,6 +184,10 @@ HttpResponse LocalApi::NodeInfo(Call&) {
   if (auto u = dir->UnitAt(me, now)) {
     out["name"] = u->name;
     out["parent"] = u->parent;
+    out["type"] = u->type;
+    int depth = 0;  // in the tree of now: 0 the province
+    for (auto p = u; p && !p->parent.empty() && depth < 8; p = dir->UnitAt(p->parent, now)) ++depth;
+    out["depth"] = depth;
   }
   out["directory_units"] = dir->size();
   out["cases"] = store_->CaseCount();

@@ -3,7 +3,7 @@
 // a scan per checklist item, the withdrawal of a wrong file. Names, items and reasons come
 // from other offices: text only, as everywhere (dom.js). The file itself is served by the
 // node with a policy that runs nothing in it (docs/api.md, "Documents").
-import { $, el, str, arr, obj, label, count, fmtTime, api, upload, showError } from "./dom.js";
+import { $, el, str, arr, obj, label, count, fmtTime, api, upload, showError, mayWrite } from "./dom.js";
 
 const KIND = { original: "Bản chính", copy: "Bản sao", electronic: "Bản điện tử" };
 const ROLE = { application: "Hồ sơ nộp", supplement: "Bổ sung", result: "Kết quả" };
@@ -41,7 +41,7 @@ function fileRow(code, d, onWithdraw) {
     el("td", { class: "num" }, size(d.size)),
     el("td", { class: "file-state" }, stateText(d), " ", progress),
     el("td", {}, `${str(d.office)}, ${fmtTime(d.attached_at)}`),
-    el("td", { class: "noprint" }, d.withdrawn === true || !url ? ""
+    el("td", { class: "noprint" }, d.withdrawn === true || !url || !mayWrite() ? ""
       : el("button", { type: "button", class: "withdraw", onclick: () => onWithdraw(d) }, "Rút tệp")));
 }
 
@@ -80,8 +80,8 @@ export async function showFiles(box, code, items) {
         el("tr", {}, ["Tệp", "Giấy tờ", "Loại bản", "Thuộc", "Dung lượng", "Tình trạng", "Đính kèm", ""]
           .map((t) => el("th", {}, t))),
         files.map((d) => fileRow(code, d, withdraw)));
-    box.replaceChildren(el("h2", {}, "Tệp hồ sơ"), table, uploadForm(items));
-    $("#upload", box).addEventListener("submit", attach);
+    box.replaceChildren(el("h2", {}, "Tệp hồ sơ"), table, mayWrite() ? uploadForm(items) : "");
+    $("#upload", box)?.addEventListener("submit", attach);
     if (files.some((d) => d.state === "arriving")) timer = setTimeout(render, POLL_MS);
   };
   const done = async (message) => {

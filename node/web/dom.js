@@ -80,6 +80,11 @@ export function fmtTime(v) {
 
 export const session = { me: null, node: null };
 
+// What the signed-in officer may write (GET /v1/me): the app offers nothing the node would
+// refuse for the role; an auditor sees no form that writes.
+export const mayRecord = (status) => arr(obj(session.me).may_record).includes(status);
+export const mayWrite = () => obj(session.me).may_write === true;
+
 export async function api(method, path, body) {
   return send(method, path, body ? { "Content-Type": "application/json" } : {},
     body ? JSON.stringify(body) : undefined);

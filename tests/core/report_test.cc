@@ -127,8 +127,8 @@ TEST_CASE("report: received, carried over, resolved and in progress per DOMAIN.m
   }
   CHECK(seen_d);
   std::string csv = ReportCsv(*rows);
-  CHECK_THAT(csv, Catch::StartsWith("unit,procedure,month,received,"));
-  CHECK_THAT(csv, Catch::Contains("\ntotal,,,6,"));
+  CHECK_THAT(csv, Catch::StartsWith("\xEF\xBB\xBFMã đơn vị,Đơn vị,Thủ tục,Tháng,Tiếp nhận,"));
+  CHECK_THAT(csv, Catch::Contains("\r\n,Tổng cộng,,,6,"));
 }
 
 TEST_CASE("report: counters follow sync, rebuilds and purges", "[report]") {
@@ -156,4 +156,68 @@ TEST_CASE("report: counters follow sync, rebuilds and purges", "[report]") {
   CHECK(rebuilt.in_progress == before.in_progress);
   CHECK_FALSE(BuildReport(commune, {"89", 10, 5}).ok());
   CHECK_FALSE(ParseMonth("2026-13").ok());
+}
+
+TEST_CASE("report: unfinished cases are judged at min(now, end of period), never before due",
+          "[report]") {
+  Office o;
+  // Now is 2026-03-12 10:00: one case was due on the 10th, one is due on the 20th, one in April,
+  // one finished late in February, one had two supplement requests.
+  o.Receive("A", "2026-03-02T08:00:00+07:00", "2026-03-10T17:00:00+07:00", "counter");
+  o.Receive("B", "2026-03-03T08:00:00+07:00", "2026-03-20T17:00:00+07:00", "online");
+  o.Receive("C", "2026-03-04T08:00:00+07:00", "2026-04-02T17:00:00+07:00", "postal");
+  o.Receive("D", "2026-02-02T08:00:00+07:00", "2026-02-10T17:00:00+07:00", "counter");
+  o.Step("D", "2026-02-12T08:00:00+07:00", "result_ready");
+  o.Receive("E", "2026-02-03T08:00:00+07:00", "2026-02-25T17:00:00+07:00", "counter");
+  o.Step("E", "2026-02-05T08:00:00+07:00", "supplement_requested", 1);
+  o.Step("E", "2026-02-09T08:00:00+07:00", "result_ready", 1);
+  auto report = [&](const char* from, const char* to, const char* now, bool by_month = false) {
+    ReportQuery q{"89", ParseMonth(from).value(), ParseMonth(to).value()};
+    q.now_ms = T(now);
+    q.by_month = by_month;
+    auto rows = BuildReport(*o.commune->store, q);
+    REQUIRE(rows.ok());
+    return *rows;
+  };
+  // The whole year (its end in the future): judged now, so only A is late; B is not yet due.
+  ReportFigures year = report("2026-01", "2026-12", "2026-03-12T10:00").back().figures;
+  CHECK(year.in_progress == 3);
+  CHECK(year.in_progress_late == 1);
+  CHECK(year.in_progress_on_time == 2);
+  // The same period judged after B's due date: A and B late.
+  ReportFigures later = report("2026-01", "2026-12", "2026-03-21T08:00").back().figures;
+  CHECK(later.in_progress_late == 2);
+  // March alone, by month, now in March: the same judgement on its row.
+  auto months = report("2026-03", "2026-03", "2026-03-12T10:00", true);
+  REQUIRE(months.size() == 2);
+  CHECK(months[0].month == "2026-03");
+  CHECK(months[0].figures.in_progress_late == 1);
+  // A period that has ended is judged at its end: February's end, A not yet received.
+  ReportFigures february = report("2026-02", "2026-02", "2026-03-12T10:00").back().figures;
+  CHECK(february.resolved == 2);
+  CHECK(february.late == 1);  // D finished after its due date
+  CHECK(february.supplemented == 1);
+  CHECK(february.in_progress == 0);
+  // Months before now stay judged at their end: the whole of March judged in April has A, B late
+  // and C (due 2 April) on time.
+  ReportFigures march = report("2026-03", "2026-03", "2026-04-05T08:00").back().figures;
+  CHECK(march.in_progress_late == 2);
+  CHECK(march.in_progress_on_time == 1);
+}
+
+TEST_CASE("report: months are YYYY-MM or MM/YYYY, the CSV is Excel's", "[report]") {
+  CHECK(ParseMonth("03/2026").value() == ParseMonth("2026-03").value());
+  CHECK_FALSE(ParseMonth("13/2026").ok());
+  CHECK_FALSE(ParseMonth("2026/03").ok());
+  ReportRow unit{"30280", "", "2026-03", {}};
+  unit.figures.received = 2;
+  unit.figures.received_online = 1;
+  ReportRow total{"", "", "", unit.figures};
+  std::string csv = ReportCsv({unit, total}, [](const std::string& u) {
+    return u == "30280" ? std::string("Phường Mỹ Bình") : u;
+  });
+  CHECK(csv.rfind("\xEF\xBB\xBFMã đơn vị,Đơn vị,", 0) == 0);
+  CHECK_THAT(csv, Catch::Contains("\r\n30280,Phường Mỹ Bình,,2026-03,2,1,"));
+  // Nothing judged: the on-time rate is empty, not 0.
+  CHECK_THAT(csv, Catch::EndsWith(",0.0000,0.5000,,\r\n"));
 }

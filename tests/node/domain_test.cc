@@ -167,7 +167,11 @@ TEST_CASE("steps: the lifecycle, the tracking number, and the supplement clock",
   auto why = Body(refused);
   CHECK(why.at("error").as_string() == "invalid_step");
   CHECK(why.at("allowed").as_array().size() == AllowedNextSteps("received").size());
-  REQUIRE(step("posted_to_agency").status == 201);
+  // Handed to the post: its tracking number, which the post's receipt gives, is required.
+  auto unposted = step("posted_to_agency");
+  REQUIRE(unposted.status == 400);
+  CHECK(Body(unposted).at("field").as_string() == "tracking");
+  REQUIRE(step("posted_to_agency", R"(,"tracking":"EA123456789VN")").status == 201);
   REQUIRE(step("agency_received").status == 201);
   REQUIRE(step("processing").status == 201);
   // Tuesday 2025-11-25 09:00: the agency asks for a supplement; it arrives Thursday 09:00.
@@ -256,7 +260,7 @@ TEST_CASE("report: through the API, as JSON and CSV", "[domain][api][report]") {
   CHECK(body.at("rows").as_array().size() == 2);
   auto csv = Deployment::Call(d.clerk, "GET", "/v1/report?from=2025-11&to=2025-11&format=csv");
   CHECK_THAT(csv.content_type, Catch::StartsWith("text/csv"));
-  CHECK_THAT(csv.body, Catch::Contains("\ntotal,,,5,1,0,4,"));
+  CHECK_THAT(csv.body, Catch::Contains("\r\n,Tổng cộng,,,5,1,0,4,"));
   CHECK(Deployment::Call(d.clerk, "GET", "/v1/report?from=2025-13").status == 400);
   CHECK(Deployment::Call(d.clerk, "GET", "/v1/report?by=colour").status == 400);
   CHECK(Deployment::Call(d.clerk, "GET", "/v1/report?from=2025-12&to=2025-11").status == 400);

@@ -243,7 +243,11 @@ TEST_CASE("hoso CLI: the CA, a node's data directory, cases, and exit codes", "[
   auto shown = Hoso(tmp, {"case", "show", "--dir", node_dir, code});
   REQUIRE(shown.rc == 0);
   CHECK_THAT(shown.out, Catch::Contains("Phạm Thị Mai"));
-  CHECK_THAT(shown.out, Catch::Contains("dispatched"));
+  // Values in words beside Vietnamese labels, never the API's English names.
+  CHECK_THAT(shown.out, Catch::Contains("Trạng thái:    Đã gửi kết quả qua bưu điện"));
+  CHECK_THAT(shown.out, Catch::Contains("Ghi bước"));
+  CHECK(shown.out.find("dispatched") == std::string::npos);
+  CHECK(shown.out.find("case.step") == std::string::npos);
   auto found =
       Json(Hoso(tmp, {"case", "list", "--dir", node_dir, "--applicant", "pham thi", "--json"}));
   REQUIRE(found.at("cases").as_array().size() == 1);

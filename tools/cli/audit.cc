@@ -578,7 +578,7 @@ int AuditReplayCmd(const Args& a) {
                 Local(erasure.at("at")).c_str(), Str(erasure.as_object(), "decision").c_str(),
                 Str(erasure.as_object(), "ground").c_str());
   }
-  std::printf("Trạng thái: %s", r->state.TextOr("status", "").c_str());
+  std::printf("Trạng thái: %s", ValueText("status", r->state.TextOr("status", "")).c_str());
   if (!conflicts.empty()) std::printf(" (còn %zu xung đột)", conflicts.size());
   if (r->later_events) std::printf("; %zu sự kiện sau thời điểm này", r->later_events);
   std::printf("\nfingerprint %s\n", Hex(r->state.Fingerprint()).c_str());

@@ -38,10 +38,10 @@ Status PrintCase(const Answer& c) {
   };
   std::printf("%s %s\n", PadUtf8("Mã hồ sơ:", 14).c_str(), c.Str("code").c_str());
   std::printf("%s %s\n", PadUtf8("Đơn vị:", 14).c_str(), c.Str("office").c_str());
-  std::printf("%s %s\n", PadUtf8("Trạng thái:", 14).c_str(), field("status").c_str());
+  std::printf("%s %s\n", PadUtf8("Trạng thái:", 14).c_str(), ValueText(f, "status").c_str());
   std::printf("%s %s\n", PadUtf8("Người nộp:", 14).c_str(), applicant.c_str());
   std::printf("%s %s\n", PadUtf8("Thủ tục:", 14).c_str(), field("procedure").c_str());
-  std::printf("%s %s\n", PadUtf8("Hình thức:", 14).c_str(), field("channel").c_str());
+  std::printf("%s %s\n", PadUtf8("Hình thức:", 14).c_str(), ValueText(f, "channel").c_str());
   std::printf("%s %s\n", PadUtf8("Tiếp nhận:", 14).c_str(), time_field("received_at").c_str());
   std::printf("%s %s\n", PadUtf8("Hẹn trả:", 14).c_str(), time_field("due_at").c_str());
   if (!field("tracking").empty()) {
@@ -66,9 +66,11 @@ Status PrintCase(const Answer& c) {
   for (const Answer& o : history) {
     HOSO_ASSIGN_OR_RETURN(Answer changes, o.Field("changes"));
     HOSO_ASSIGN_OR_RETURN(Answer at, o.Field("at"));
-    std::string status = changes.Str("status");  // "" when the changes are no object
-    std::printf("  %s  %-6s %-10s %-14s %s\n", Local(at.value()).c_str(), o.Str("office").c_str(),
-                o.Str("officer").c_str(), o.Str("type").c_str(), status.c_str());
+    // "" when the changes are no object
+    std::string status = ValueText("status", changes.Str("status"));
+    std::printf("  %s  %s %s %s %s\n", Local(at.value()).c_str(),
+                PadUtf8(o.Str("office"), 6).c_str(), PadUtf8(o.Str("officer"), 10).c_str(),
+                PadUtf8(ValueText("type", o.Str("type")), 14).c_str(), status.c_str());
   }
   return Status::Ok();
 }
@@ -78,7 +80,7 @@ Status PrintCaseList(const Answer& answer) {
   HOSO_ASSIGN_OR_RETURN(std::vector<Answer> cases, answer.Elements("cases"));
   HOSO_ASSIGN_OR_RETURN(bool truncated, answer.Bool("truncated"));
   std::printf("%s %s %s %s %s\n", PadUtf8("Mã hồ sơ", 24).c_str(),
-              PadUtf8("Trạng thái", 13).c_str(), PadUtf8("Người nộp", 26).c_str(),
+              PadUtf8("Trạng thái", 30).c_str(), PadUtf8("Người nộp", 26).c_str(),
               PadUtf8("Hẹn trả", 17).c_str(), "Quá hạn");
   for (const Answer& c : cases) {
     HOSO_ASSIGN_OR_RETURN(const json::object* xp, c.Object());
@@ -86,7 +88,7 @@ Status PrintCaseList(const Answer& answer) {
     const json::object& x = *xp;
     const json::value* due = x.if_contains("due_at");
     std::printf("%s %s %s %s %s\n", PadUtf8(Str(x, "code"), 24).c_str(),
-                PadUtf8(Str(x, "status"), 13).c_str(), PadUtf8(Str(x, "applicant"), 26).c_str(),
+                PadUtf8(ValueText(x, "status"), 30).c_str(), PadUtf8(Str(x, "applicant"), 26).c_str(),
                 PadUtf8(due ? Local(*due) : "", 17).c_str(), overdue ? "quá hạn" : "");
   }
   std::printf("%s hồ sơ%s\n", answer.Str("count").c_str(),
@@ -99,13 +101,21 @@ Status PrintReportRow(const Answer& r, const std::string& unit) {
   HOSO_ASSIGN_OR_RETURN(const json::object* rec, r.Object("received"));
   HOSO_ASSIGN_OR_RETURN(const json::object* res, r.Object("resolved"));
   HOSO_ASSIGN_OR_RETURN(const json::object* prog, r.Object("in_progress"));
-  HOSO_ASSIGN_OR_RETURN(double on_time_rate, r.Number("on_time_rate"));
-  std::printf("%-8s %-10s %-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %6.1f%%\n", unit.c_str(),
+  // null: no case was judged (shown "—", not 0%).
+  std::string rate = "—";
+  HOSO_ASSIGN_OR_RETURN(Answer judged, r.Field("on_time_rate"));
+  if (!judged.value().is_null()) {
+    HOSO_ASSIGN_OR_RETURN(double on_time_rate, r.Number("on_time_rate"));
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", 100 * on_time_rate);
+    rate = buf;
+  }
+  std::printf("%-8s %-10s %-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %7s\n", unit.c_str(),
               r.Str("procedure").c_str(), r.Str("month").c_str(), Str(*rec, "total").c_str(),
               Str(*rec, "carried_over").c_str(), Str(*res, "total").c_str(),
               Str(*res, "early").c_str(), Str(*res, "on_time").c_str(), Str(*res, "late").c_str(),
               Str(*prog, "total").c_str(), Str(*prog, "late").c_str(), r.Str("postal").c_str(),
-              100 * on_time_rate);
+              rate.c_str());
   return Status::Ok();
 }
 

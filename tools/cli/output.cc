@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "core/base/text.h"
+#include "core/domain/lifecycle.h"
 #include "node/json.h"
 
 namespace hoso::cli {
@@ -31,6 +32,36 @@ std::string Str(const json::object& o, const char* k) {
   if (it->value().is_string()) return ForTerminal(it->value().get_string());
   if (it->value().is_null()) return "";
   return json::serialize(it->value());
+}
+
+std::string ValueText(std::string_view field, std::string_view value) {
+  if (field == "status" && IsKnownStatus(value)) return StatusNameVi(value);
+  struct Label {
+    std::string_view field, value, text;
+  };
+  static constexpr Label kLabels[] = {
+      {"channel", "counter", "Trực tiếp tại quầy"},
+      {"channel", "online", "Trực tuyến"},
+      {"channel", "postal", "Qua bưu điện"},
+      {"kind", "original", "bản chính"},
+      {"kind", "copy", "bản sao"},
+      {"kind", "electronic", "bản điện tử"},
+      {"type", "case.received", "Tiếp nhận"},
+      {"type", "case.step", "Ghi bước"},
+      {"type", "document.attached", "Đính kèm tệp"},
+      {"type", "document.withdrawn", "Rút tệp"},
+      {"type", "key.destroyed", "Huỷ khoá dữ liệu"},
+  };
+  for (const Label& l : kLabels) {
+    if (l.field == field && l.value == value) return std::string(l.text);
+  }
+  return ForTerminal(value);
+}
+
+std::string ValueText(const json::object& o, const char* k) {
+  auto it = o.find(k);
+  if (it != o.end() && it->value().is_string()) return ValueText(k, it->value().get_string());
+  return Str(o, k);
 }
 
 }  // namespace hoso::cli

@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace hoso::cli {
 
@@ -19,5 +20,12 @@ std::string Local(const boost::json::value& v);
 // unit name) is printed with its control characters escaped. "" when absent or null; any
 // other value as JSON.
 std::string Str(const boost::json::object& o, const char* k);
+
+// A case field's value as clerks read it: a status, channel or document kind in words
+// ("Đang giải quyết", "Qua bưu điện", "bản sao"), an event type in words ("Ghi bước"), any
+// other value escaped as Str does.
+std::string ValueText(std::string_view field, std::string_view value);
+// The same for the field `k` of `o` ("" when absent).
+std::string ValueText(const boost::json::object& o, const char* k);
 
 }  // namespace hoso::cli

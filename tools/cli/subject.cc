@@ -78,43 +78,6 @@ std::vector<std::pair<std::string_view, const json::value*>> Ordered(const json:
   return out;
 }
 
-// The values clerks see in words (as the web app's node/web/case.js names them).
-const char* ValueLabel(std::string_view field, std::string_view value) {
-  static const std::pair<const char*, const char*> kStatus[] = {
-      {"submitted", "Mới nộp trực tuyến"},
-      {"received", "Đã tiếp nhận"},
-      {"refused", "Từ chối tiếp nhận"},
-      {"posted_to_agency", "Đã chuyển bưu điện đến cơ quan"},
-      {"agency_received", "Cơ quan đã nhận"},
-      {"forwarded", "Đã chuyển cơ quan giải quyết"},
-      {"processing", "Đang giải quyết"},
-      {"supplement_requested", "Chờ bổ sung"},
-      {"fees_due", "Chờ nộp phí"},
-      {"withdrawn", "Công dân rút hồ sơ"},
-      {"stopped", "Dừng giải quyết"},
-      {"result_ready", "Đã có kết quả"},
-      {"dispatched", "Đã gửi kết quả qua bưu điện"},
-      {"undeliverable", "Bưu điện không phát được"},
-      {"delivered", "Đã phát kết quả"},
-      {"returned", "Đã trả kết quả tại quầy"},
-      {"closed", "Đã lưu trữ"},
-  };
-  static const std::pair<const char*, const char*> kChannel[] = {
-      {"counter", "Trực tiếp tại quầy"}, {"online", "Trực tuyến"}, {"postal", "Qua bưu điện"}};
-  static const std::pair<const char*, const char*> kKind[] = {
-      {"original", "bản chính"}, {"copy", "bản sao"}, {"electronic", "bản điện tử"}};
-  auto find = [&](const auto& table) -> const char* {
-    for (const auto& [k, v] : table) {
-      if (value == k) return v;
-    }
-    return nullptr;
-  };
-  if (field == "status") return find(kStatus);
-  if (field == "channel") return find(kChannel);
-  if (field == "kind") return find(kKind);
-  return nullptr;
-}
-
 std::string Label(std::string_view name) {
   const char* l = FieldLabel(name);
   return l ? l : ForTerminal(name);
@@ -124,8 +87,7 @@ std::string Label(std::string_view name) {
 // booleans in words, maps as "label: value" pairs, arrays one after the other.
 std::string Shown(std::string_view name, const json::value& v) {
   if (v.is_string()) {
-    const char* l = ValueLabel(name, v.as_string());
-    return l ? l : ForTerminal(v.as_string());
+    return ValueText(name, v.as_string());
   }
   if (v.is_bool()) return v.as_bool() ? "có" : "không";
   if (v.is_null()) return "(không có)";
