@@ -20,6 +20,22 @@ using api::TextField;
 
 namespace {
 
+// An officer as the web app knows her (login, GET /v1/me): who, and what the app offers her:
+// the statuses her role may record ("received": receptions), so no screen offers a step the
+// node would refuse; whether she writes at all, and whether she decides as the head.
+json::object OfficerJson(const Officer& o) {
+  json::array may_record;
+  for (const auto& s : AllStatuses()) {
+    if (RoleMayRecord(o.role, s)) may_record.push_back(json::value(s));
+  }
+  return json::object{{"login", o.login},
+                      {"name", o.name},
+                      {"role", RoleName(o.role)},
+                      {"may_record", std::move(may_record)},
+                      {"may_write", o.role != Role::kAuditor},
+                      {"may_decide", RoleMayRecord(o.role, kDecision)}};
+}
+
 constexpr std::string_view kSessionCookie = "hoso_session";
 
 std::string SessionToken(std::string_view cookie_header) {
@@ -125,9 +141,7 @@ HttpResponse LocalApi::Login(Call& call) {
   }
   auto token = sessions_.Open(*officer);
   if (!token.ok()) return FromStatus(token.status());
-  HttpResponse r = Json(200, json::object{{"login", officer->login},
-                                          {"name", officer->name},
-                                          {"role", RoleName(officer->role)}});
+  HttpResponse r = Json(200, OfficerJson(*officer));
   r.set_cookie =
       std::string(kSessionCookie) + "=" + *token +
       "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" + std::to_string(SessionTable::kMaxMs / 1000);
@@ -160,21 +174,7 @@ HttpResponse LocalApi::Logout(Call& call) {
   return r;
 }
 
-HttpResponse LocalApi::Me(Call& call) {
-  const Officer& o = call.session->officer;
-  // What the web app offers this officer: the statuses the role may record ("received":
-  // receptions), so a screen never offers a step the node would refuse.
-  json::array may_record;
-  for (const auto& s : AllStatuses()) {
-    if (RoleMayRecord(o.role, s)) may_record.push_back(json::value(s));
-  }
-  return Json(200, json::object{{"login", o.login},
-                                {"name", o.name},
-                                {"role", RoleName(o.role)},
-                                {"may_record", std::move(may_record)},
-                                {"may_write", o.role != Role::kAuditor},
-                                {"may_decide", RoleMayRecord(o.role, kDecision)}});
-}
+HttpResponse LocalApi::Me(Call& call) { return Json(200, OfficerJson(call.session->officer)); }
 
 HttpResponse LocalApi::ListOfficers(Call&) {
   // Whom a head may give a case to: this office's officers who work on cases (no hashes).

@@ -145,7 +145,7 @@ function historyItem(h, i, all) {
     : h.type === "case.delayed" ? `Hẹn lại ngày trả ${fmtTime(ch.appointment_at)}: ${str(ch.delay_reason)}`
     : h.type === "case.assigned" ? "Phân công cho " + str(ch.assigned_to) : str(h.type);
   return el("li", {}, `${fmtTime(h.at)} — `, el("b", {}, what),
-    ` — ${str(h.officer_name) || str(h.officer)} (đơn vị ${str(h.office)})`,
+    ` — ${h.officer_name ? `${str(h.officer_name)} (${str(h.officer)})` : str(h.officer)}, đơn vị ${str(h.office)}`,
     ch.tracking ? " — vận đơn " + str(ch.tracking) : "", ch.note ? " — " + str(ch.note) : "",
     h.recorded_before_deps === true
       ? el("span", { class: "clock-warning" }, " — thời điểm ghi sớm hơn bước mà nó dựa vào (đồng hồ máy sai?)")
