@@ -121,6 +121,9 @@ function viewReception() {
       el("label", { for: "channel" }, "Hình thức tiếp nhận"),
       el("select", { id: "channel" }, el("option", { value: "counter" }, "Trực tiếp tại quầy"),
         el("option", { value: "postal" }, "Qua bưu điện"), el("option", { value: "online" }, "Trực tuyến")),
+      // The post office's reception (Decision 45/2016): the seal on the file, the fees collected.
+      field("seal-no", "Số hiệu niêm phong", { class: "for-postal", placeholder: "Bưu điện ghi khi niêm phong hồ sơ" }),
+      field("postal-fee", "Cước bưu chính đã thu (đồng)", { class: "for-postal", type: "number", min: 0 }),
       field("by-post", "Trả kết quả qua bưu điện", { type: "checkbox" }),
       field("return-address", "Địa chỉ nhận kết quả", { class: "full", disabled: true }),
       el("label", {}, "Thành phần hồ sơ"),
@@ -153,6 +156,7 @@ function viewReception() {
     $("#by-post").disabled = !ok;
     if (!ok) { $("#by-post").checked = false; $("#return-address").disabled = true; }
     $("#not-postal").hidden = ok;
+    fitChannel();
   };
   input.addEventListener("input", () => {
     chosen = null;
@@ -176,6 +180,15 @@ function viewReception() {
   });
   box.addEventListener("click", (ev) => { const i = ev.target.dataset.i; if (i !== undefined) choose(items[i]); });
   $("#by-post").addEventListener("change", () => { $("#return-address").disabled = !$("#by-post").checked; });
+  const fitChannel = () => {
+    const postal = $("#channel").value === "postal";
+    for (const id of ["seal-no", "postal-fee"]) {
+      $("#" + id).hidden = !postal;
+      $(`label[for="${id}"]`).hidden = !postal;
+    }
+  };
+  $("#channel").addEventListener("change", fitChannel);
+  fitChannel();
   $("#reception").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     if (!chosen) { showError(main(), new Error("Vui lòng chọn thủ tục trong danh mục.")); return; }
@@ -196,6 +209,11 @@ function viewReception() {
     const body = { procedure: chosen.code, applicant, channel: $("#channel").value, documents };
     if ($("#by-post").checked) { body.return_by_post = true; body.return_address = $("#return-address").value.trim(); }
     if ($("#note").value.trim()) body.note = $("#note").value.trim();
+    if (body.channel === "postal") {
+      if ($("#seal-no").value.trim()) body.seal_no = $("#seal-no").value.trim();
+      const fee = Number($("#postal-fee").value);
+      if ($("#postal-fee").value !== "" && Number.isSafeInteger(fee) && fee >= 0) body.postal_fee = fee;
+    }
     try {
       const c = await api("POST", "/v1/cases", body);
       location.hash = "#/phieu/" + encodeURIComponent(str(c.code));

@@ -5,16 +5,22 @@
 // office could sign and relay, is shown on every screen at the commune and the district, and
 // must stay text.
 // Last, the province erases the citizen's data: the clerk's page says so instead of her name.
+// Between 5 and 6, the clerk's counter (counter.mjs): every form, search, roles, the late flow,
+// a conflict, the register and the report.
 // Usage: node e2e.mjs COMMUNE_URL DISTRICT_URL ARTIFACTS_DIR CLERK_PASSWORD HEAD_PASSWORD
-//                     COMMUNE_TOKEN_FILE ROOT_URL ROOT_TOKEN_FILE
+//                     COMMUNE_TOKEN_FILE ROOT_URL ROOT_TOKEN_FILE DISTRICT_TOKEN_FILE NETWORK_DIR
+//        with OTHER_PASSWORDS in the environment: "login=password ..." of the other officers
 import { chromium } from "playwright-core";
 import { mkdirSync, readFileSync } from "node:fs";
 import { hostileChecks } from "./hostile.mjs";
 
 import { attachScans, districtSeesScans, setCheck } from "./documents.mjs";
+import { counterChecks } from "./counter.mjs";
 
-const [commune, district, artifacts, clerkPassword, headPassword, tokenFile, root, rootTokenFile] =
-  process.argv.slice(2);
+const [commune, district, artifacts, clerkPassword, headPassword, tokenFile, root, rootTokenFile,
+       districtTokenFile, networkDir] = process.argv.slice(2);
+const passwords = Object.fromEntries((process.env.OTHER_PASSWORDS || "").split(" ").filter(Boolean)
+  .map((p) => p.split("=")));
 mkdirSync(artifacts, { recursive: true });
 
 function check(cond, what) {
@@ -99,7 +105,7 @@ async function waitForCase(page, url, code, statusText) {
 
 try {
   // 1. The commune clerk logs in.
-  const clerk = await login(commune, "nv.lan", clerkPassword);
+  let clerk = await login(commune, "nv.lan", clerkPassword);
   await shot(clerk, "01-tiep-nhan-trong");
   await clerk.waitForFunction(() => document.querySelector("#sync-state"));
   check((await clerk.textContent("#sync-state")).includes("Đã kết nối (trực tuyến)"), "the banner shows the node online");
@@ -123,6 +129,10 @@ try {
   await clerk.fill("#address", "Ấp Mỹ Hòa, phường Mỹ Bình, Long Xuyên");
   await clerk.selectOption("#channel", "postal");
   await clerk.check("#doc-0");
+  await clerk.selectOption(".doc-row .kind", "original");
+  await clerk.fill(".doc-row .count", "2");
+  await clerk.fill("#seal-no", "NP-0042");
+  await clerk.fill("#postal-fee", "15000");
   await clerk.check("#by-post");
   await clerk.fill("#return-address", "Ấp Mỹ Hòa, phường Mỹ Bình, Long Xuyên");
   await shot(clerk, "02-tiep-nhan");
@@ -181,6 +191,14 @@ try {
   check(history.includes("nv.lan") && history.includes("ld.minh") && history.includes("883"),
         "the history names both offices' officers");
   await shot(clerk, "08-da-phat");
+
+  // 5b. The clerk's counter; it restarts the commune's node, so the clerk signs in again.
+  clerk = await counterChecks({
+    commune, district, dir: networkDir, artifacts, check, shot, waitForCase, code, head,
+    clerk, token: readFileSync(tokenFile, "utf8").trim(),
+    districtToken: readFileSync(districtTokenFile, "utf8").trim(),
+    login: (url, user) => login(url, user, { "nv.lan": clerkPassword, "ld.minh": headPassword }[user] ?? passwords[user]),
+  });
 
   // 6. Hostile text in every field, at the commune and, after sync, at the district.
   await hostileChecks({
