@@ -24,34 +24,6 @@ constexpr const char* kBench = "domain";
   std::exit(1);
 }
 
-// The workload's receptions, and a result for every other case, as remote batches.
-void Load(Store& store, const CaseWorkload& w, uint64_t cases) {
-  std::unordered_map<std::string, StreamBuilder> builders;
-  for (const auto& office : w.offices()) {
-    builders.emplace(office, StreamBuilder({office, office, 1}, bench::KeyFor(office)));
-  }
-  std::vector<Hash> last(cases);
-  auto flush = [&](StreamBuilder& b, bool all) {
-    if (b.pending() == 0 || (!all && b.pending() < 1000)) return;
-    Status s = store.Ingest(b.Seal());
-    if (!s.ok()) Fail(s);
-  };
-  for (int round = 0; round < 2; ++round) {
-    for (uint64_t i = 0; i < cases; ++i) {
-      if (round == 1 && i % 2) continue;
-      StreamBuilder& b = builders.at(w.Office(i));
-      if (round == 0) {
-        b.Add(w.Reception(i), HlcPack(w.ReceivedAt(i), 0));
-      } else {
-        b.Add(w.Update(i, 3), HlcPack(w.UpdateAt(i, 3), 0), {last[i]});
-      }
-      last[i] = b.last_id();
-      flush(b, false);
-    }
-    for (auto& [office, b] : builders) flush(b, true);
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -86,7 +58,7 @@ int main(int argc, char** argv) {
   auto units = bench::Units(HOSO_DATA_DIR);
   auto store = bench::OpenRoot(scratch.path() + "/report", units, workload);
   bench::Stopwatch load;
-  Load(*store, workload, cases);
+  if (Status s = bench::IngestWorkload(*store, workload, cases, 3); !s.ok()) Fail(s);
   Emit(kBench, "report_cases", static_cast<double>(store->CaseCount()), "cases");
   Emit(kBench, "report_load_s", load.Seconds(), "s");
   ReportQuery q;

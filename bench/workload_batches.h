@@ -115,4 +115,33 @@ class BatchSource {
   int round_ = 0;
 };
 
+// The workload's receptions of `cases` cases, and update `update` (1..6) of every other one,
+// ingested as remote batches of 1,000 events signed by each office.
+inline Status IngestWorkload(Store& store, const CaseWorkload& w, uint64_t cases, int update) {
+  std::unordered_map<std::string, StreamBuilder> builders;
+  for (const auto& office : w.offices()) {
+    builders.emplace(office, StreamBuilder({office, office, 1}, KeyFor(office)));
+  }
+  std::vector<Hash> last(cases);
+  auto flush = [&](StreamBuilder& b, bool all) {
+    if (b.pending() == 0 || (!all && b.pending() < 1000)) return Status::Ok();
+    return store.Ingest(b.Seal());
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (uint64_t i = 0; i < cases; ++i) {
+      if (round == 1 && i % 2) continue;
+      StreamBuilder& b = builders.at(w.Office(i));
+      if (round == 0) {
+        b.Add(w.Reception(i), HlcPack(w.ReceivedAt(i), 0));
+      } else {
+        b.Add(w.Update(i, update), HlcPack(w.UpdateAt(i, update), 0), {last[i]});
+      }
+      last[i] = b.last_id();
+      HOSO_RETURN_IF_ERROR(flush(b, false));
+    }
+    for (auto& [office, b] : builders) HOSO_RETURN_IF_ERROR(flush(b, true));
+  }
+  return Status::Ok();
+}
+
 }  // namespace hoso::bench
