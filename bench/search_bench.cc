@@ -3,7 +3,9 @@
 // batches (every other one with a tracking number); then queries of each kind a clerk types,
 // taken from cases that exist, are answered as GET /v1/cases?q= answers them: the ranked
 // search, then the state of each case shown (a page of 20).
-//   search_<kind>_p50_ms, search_<kind>_p99_ms   per kind of query
+//   search_<kind>_p50_ms, search_<kind>_p99_ms   per kind of query: a given name, the whole
+//     name folded or with its marks, family and given name, the same out of order (no phrase
+//     matches: every word checked), ID, phone, code, code's end, tracking number
 //   search_p99_ms                                 over every query
 //   search_hits_mean                              cases found per query (at most 20)
 // Usage: search_bench [--cases 1000000] [--queries 300] [--dir /tmp]
@@ -53,6 +55,7 @@ std::string Query(const CaseWorkload& w, uint64_t i, const std::string& kind) {
   if (kind == "name_folded") return FoldForSearch(name);
   if (kind == "name_marks") return name;
   if (kind == "family_given") return words.front() + " " + words.back();
+  if (kind == "given_family") return words.back() + " " + words.front();  // out of order
   if (kind == "id_no") return Field(applicant, "id_no");
   if (kind == "phone") return Field(applicant, "phone");
   if (kind == "code") return w.CaseCode(i);
@@ -64,7 +67,8 @@ std::string Query(const CaseWorkload& w, uint64_t i, const std::string& kind) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bench::Flags flags(argc, argv, "search_bench [--cases 1000000] [--queries 300] [--dir /tmp]",
+  const bench::Flags flags(argc, argv,
+                           "search_bench [--cases 1000000] [--queries 300] [--dir /tmp]",
                            {{"cases", "1000000"}, {"queries", "300"}, {"dir", "/tmp"}});
   const uint64_t cases = flags.Number("cases"), queries = flags.Number("queries");
   CaseWorkload workload;
@@ -77,9 +81,9 @@ int main(int argc, char** argv) {
   Emit(kBench, "search_cases", static_cast<double>(store->CaseCount()), "cases");
   Emit(kBench, "search_load_s", load.Seconds(), "s");
 
-  const std::vector<std::string> kinds = {"given_name", "name_folded", "name_marks",
-                                          "family_given", "id_no",      "phone",
-                                          "code",       "code_end",    "tracking"};
+  const std::vector<std::string> kinds = {"given_name",   "name_folded", "name_marks",
+                                          "family_given", "id_no",       "phone",
+                                          "code",         "code_end",    "tracking"};
   std::vector<double> all;
   double hits = 0;
   uint64_t rng = 12345;
@@ -101,7 +105,7 @@ int main(int argc, char** argv) {
       bool has = std::any_of(found->hits.begin(), found->hits.end(),
                              [&](const SearchHit& h) { return h.code == workload.CaseCode(i); });
       // A given name alone matches thousands: the case asked for need not be on the first page.
-      if (!has && kind != "given_name" && kind != "family_given" && !found->truncated) {
+      if (!has && kind != "given_name" && !found->truncated) {
         Fail(Status::NotFound(kind + " '" + text + "' did not find " + workload.CaseCode(i)));
       }
     }

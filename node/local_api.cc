@@ -214,8 +214,7 @@ HttpResponse LocalApi::Route(Call& call) {
     // Officers write cases and steps; everything else is the IT team's (the API token).
     bool case_write = p == "/v1/cases" ||
                       (p.rfind("/v1/cases/", 0) == 0 && p.ends_with("/steps")) ||
-                      (m == "POST" && IsDecisionPath(p)) ||
-                      ParseFilesPath(p).has_value();
+                      (m == "POST" && IsDecisionPath(p)) || ParseFilesPath(p).has_value();
     if (!case_write) {
       return Error(403, "forbidden", "",
                    "this needs the node's API token, not an officer's session",

@@ -40,7 +40,8 @@ std::optional<Refusal> BuildResolution(const CaseState& state, const std::string
   for (const LiveWrite& w : f->live) {
     if (state.events()[w.ref].id != chosen) continue;
     auto value = cbor::Decode(w.value);
-    if (!value.ok()) return Invalid("choose", "the chosen value does not decode", "Giá trị không hợp lệ.");
+    if (!value.ok())
+      return Invalid("choose", "the chosen value does not decode", "Giá trị không hợp lệ.");
     *body = cbor::Value::Map();
     body->Set(field, std::move(*value));
     body->Set("resolved_field", cbor::Value::Text(field));

@@ -116,11 +116,10 @@ std::optional<Refusal> BuildStep(const CaseState& state, const std::string& next
   if (auto refused = CheckStepStatus(next)) return refused;
   const std::string current = state.TextOr("status", "");
   if (Status step = CheckStep(current, next); !step.ok()) {
-    return Refusal{
-        Refusal::Kind::kInvalidStep, "status", step.message(),
-        "Không thể chuyển hồ sơ từ trạng thái \"" + StatusNameVi(current) + "\" sang \"" +
-            StatusNameVi(next, current) + "\".",
-        AllowedNextSteps(current)};
+    return Refusal{Refusal::Kind::kInvalidStep, "status", step.message(),
+                   "Không thể chuyển hồ sơ từ trạng thái \"" + StatusNameVi(current) +
+                       "\" sang \"" + StatusNameVi(next, current) + "\".",
+                   AllowedNextSteps(current)};
   }
   const Procedure* proc = ref.FindProcedure(state.TextOr("procedure", ""));
   if ((next == "dispatched" || next == "posted_to_agency") && proc && !proc->postal) {

@@ -34,6 +34,20 @@ void AddWords(std::string_view folded, std::vector<std::string>* out) {
   if (!word.empty()) out->push_back(std::move(word));
 }
 
+// A name's words, and the phrases clerks type of it: the name from each word on ("nguyen thi
+// anh tuyet", "thi anh tuyet", "anh tuyet") and family with given name ("nguyen tuyet").
+void AddNameTerms(std::string_view folded, std::vector<std::string>* out) {
+  std::vector<std::string> words;
+  AddWords(folded, &words);
+  out->insert(out->end(), words.begin(), words.end());
+  for (size_t from = 0; from + 1 < words.size(); ++from) {
+    std::string phrase;
+    for (size_t i = from; i < words.size(); ++i) phrase += (i > from ? " " : "") + words[i];
+    out->push_back(std::move(phrase));
+  }
+  if (words.size() >= 3) out->push_back(words.front() + " " + words.back());
+}
+
 std::string DigitsOf(std::string_view text) {
   std::string d;
   for (char c : text) {
@@ -183,16 +197,16 @@ Result<WordScan> ScanWord(const Store& store, const std::string& word) {
 Result<std::vector<std::string>> TermsOf(const Store& store, const std::string& code) {
   std::string prefix = CaseKeyPrefix(code);
   std::vector<std::string> terms;
-  Status s =
-      store.ScanIndex(prefix, PrefixUpperBound(prefix), [&](std::string_view key, std::string_view) {
-        std::string_view rest = key.substr(prefix.size());
-        for (size_t at = 0; at <= rest.size();) {
-          size_t end = std::min(rest.find('\x01', at), rest.size());
-          terms.emplace_back(rest.substr(at, end - at));
-          at = end + 1;
-        }
-        return false;
-      });
+  Status s = store.ScanIndex(prefix, PrefixUpperBound(prefix),
+                             [&](std::string_view key, std::string_view) {
+                               std::string_view rest = key.substr(prefix.size());
+                               for (size_t at = 0; at <= rest.size();) {
+                                 size_t end = std::min(rest.find('\x01', at), rest.size());
+                                 terms.emplace_back(rest.substr(at, end - at));
+                                 at = end + 1;
+                               }
+                               return false;
+                             });
   if (!s.ok()) return s.Annotate("reading a case's search terms");
   return terms;
 }
@@ -204,14 +218,14 @@ const Projection& CaseSearchProjection() {
   return projection;
 }
 
-std::vector<std::string> CaseSearchTerms(std::string_view applicant_cbor,
-                                         std::string_view tracking, std::string_view code) {
+std::vector<std::string> CaseSearchTerms(std::string_view applicant_cbor, std::string_view tracking,
+                                         std::string_view code) {
   std::vector<std::string> terms;
   if (!applicant_cbor.empty()) {
     auto v = cbor::Decode(applicant_cbor);
     if (v.ok() && v->is_map()) {
       if (const cbor::Value* name = v->Find("name"); name && name->is_text()) {
-        AddWords(FoldForSearch(name->str()), &terms);
+        AddNameTerms(FoldForSearch(name->str()), &terms);
       }
       if (const cbor::Value* id = v->Find("id_no"); id && id->is_text()) {
         terms.push_back(DigitsOf(id->str()));
@@ -235,12 +249,12 @@ std::vector<std::string> CaseSearchTerms(std::string_view applicant_cbor,
   return terms;
 }
 
-Result<SearchResult> SearchCases(const Store& store, std::string_view query, size_t limit) {
-  std::vector<std::string> words = QueryWords(query);
-  if (words.empty()) return Status::InvalidArgument("the search has no word");
-  if (words.size() > kMaxWords) {
-    return Status::InvalidArgument("at most " + std::to_string(kMaxWords) + " words");
-  }
+namespace {
+
+// The cases matching every word: the smallest word's cases, each checked against the others.
+Status MatchEveryWord(const Store& store, const std::vector<std::string>& words, size_t limit,
+                      SearchResult* result) {
+  SearchResult& out = *result;
   std::vector<WordScan> scans;
   for (const auto& w : words) {
     HOSO_ASSIGN_OR_RETURN(WordScan scan, ScanWord(store, w));
@@ -250,8 +264,7 @@ Result<SearchResult> SearchCases(const Store& store, std::string_view query, siz
   for (size_t i = 1; i < scans.size(); ++i) {
     if (scans[i].cases.size() < scans[base].cases.size()) base = i;
   }
-  SearchResult out;
-  out.truncated = scans[base].capped;
+  out.truncated = out.truncated || scans[base].capped;
   // From a capped base the ranking is of the cases scanned, not of all: enough are checked to
   // fill the page several times over, the rest left (truncated).
   const size_t enough = scans[base].capped ? 4 * limit : SIZE_MAX;
@@ -282,15 +295,57 @@ Result<SearchResult> SearchCases(const Store& store, std::string_view query, siz
     }
     if (all) out.hits.push_back(std::move(hit));
   }
-  std::sort(out.hits.begin(), out.hits.end(), [](const SearchHit& a, const SearchHit& b) {
+  return Status::Ok();
+}
+
+void Rank(size_t limit, SearchResult* out) {
+  std::sort(out->hits.begin(), out->hits.end(), [](const SearchHit& a, const SearchHit& b) {
     if (a.score != b.score) return a.score > b.score;
     if (a.received_ms != b.received_ms) return a.received_ms > b.received_ms;
     return a.code < b.code;
   });
-  if (out.hits.size() > limit) {
-    out.hits.resize(limit);
-    out.truncated = true;
+  if (out->hits.size() > limit) {
+    out->hits.resize(limit);
+    out->truncated = true;
   }
+}
+
+}  // namespace
+
+Result<SearchResult> SearchCases(const Store& store, std::string_view query, size_t limit) {
+  std::vector<std::string> words = QueryWords(query);
+  if (words.empty()) return Status::InvalidArgument("the search has no word");
+  if (words.size() > kMaxWords) {
+    return Status::InvalidArgument("at most " + std::to_string(kMaxWords) + " words");
+  }
+  SearchResult out;
+  std::unordered_map<std::string, size_t> seen;
+  if (words.size() >= 2) {
+    // A name typed as it is written (or family and given name) is one term: its scan alone
+    // answers most searches, above any match of scattered words.
+    std::string phrase = words[0];
+    for (size_t i = 1; i < words.size(); ++i) phrase += " " + words[i];
+    HOSO_ASSIGN_OR_RETURN(WordScan scan, ScanWord(store, phrase));
+    const int weight = static_cast<int>(words.size());
+    for (const std::string& code : scan.order) {
+      const Match& m = scan.cases.at(code);
+      seen[code] = out.hits.size();
+      out.hits.push_back({code, m.score * weight + 2, static_cast<int64_t>(m.received)});
+    }
+    if (out.hits.size() >= limit) {
+      out.truncated = scan.capped;
+      Rank(limit, &out);
+      return out;
+    }
+  }
+  SearchResult every;
+  HOSO_RETURN_IF_ERROR(MatchEveryWord(store, words, limit, &every));
+  out.truncated = every.truncated;
+  for (SearchHit& hit : every.hits) {
+    if (seen.count(hit.code)) continue;  // found as a phrase, ranked so
+    out.hits.push_back(std::move(hit));
+  }
+  Rank(limit, &out);
   return out;
 }
 

@@ -8,19 +8,24 @@
 //   'w' term 0x00 ~received_ms(8, big-endian) case   ; one per term of the case
 //   'W' case 0x00 term *(0x01 term)                   ; the case's terms, for checking
 //
-//   term = word of the folded name (FoldForSearch) | id_no | phone | tracking
+//   term = word of the folded name (FoldForSearch) | name phrase | id_no | phone | tracking
 //        | code suffix (the code from each '-' on, folded: "251203-0118", "0118")
+//   name phrase = the folded name from each of its words on ("le thi anh tuyet",
+//        "thi anh tuyet", "anh tuyet"), and family with given name ("le tuyet")
 //
 // ID numbers and phones keep their digits only (a phone's "+84" becomes "0"); terms are
 // folded like names. ~received is the complement of the reception time, so within a term the
 // newest cases come first and a capped scan keeps the recent ones. Personal terms exist only
 // where this node holds the case's key (erased cases lose them).
 //
-// A query's words are matched as prefixes of terms. Each word's scan stops after
-// kMaxScanPerWord entries; the smallest set is checked against the other words (through the
-// 'W' key when another word's set was capped). Rank: a word equal to a term scores 3, a
-// prefix 1; a whole code, ID, phone or tracking number scores 5 more; ties go to the newer
-// case. Thread-safety: pure functions; the search reads the store.
+// A query of several words is first looked up as one phrase (a name typed in order, or family
+// and given name): the phrase's prefix scan answers when it fills the page. Otherwise each
+// word is matched as a prefix of terms: each word's scan stops after kMaxScanPerWord entries;
+// the smallest set is checked against the other words (through the 'W' key when another
+// word's set was capped). Rank: a word equal to a term scores 3 (8 when the term has digits:
+// a code, ID, phone or tracking number), a prefix 1; a phrase scores its words' number times
+// that, plus 2; ties go to the newer case. Thread-safety: pure functions; the search reads
+// the store.
 #pragma once
 
 #include <cstdint>
@@ -38,8 +43,8 @@ const Projection& CaseSearchProjection();
 
 // The search terms of one case (as the index holds them), from its applicant (plain CBOR
 // map, or "" when not held), its tracking number and its code.
-std::vector<std::string> CaseSearchTerms(std::string_view applicant_cbor,
-                                         std::string_view tracking, std::string_view code);
+std::vector<std::string> CaseSearchTerms(std::string_view applicant_cbor, std::string_view tracking,
+                                         std::string_view code);
 
 struct SearchHit {
   std::string code;
@@ -52,7 +57,7 @@ struct SearchResult {
   bool truncated = false;       // more matched (or a word's scan was capped)
 };
 
-constexpr size_t kMaxScanPerWord = 20000;
+constexpr size_t kMaxScanPerWord = 5000;
 
 // The cases matching every word of `query`, ranked; InvalidArgument for a query without a
 // word (or with more than 8).

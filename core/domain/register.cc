@@ -71,13 +71,13 @@ Result<std::vector<RegisterEntry>> RegisterVolume(const Store& store, const std:
                                                   int year, size_t limit) {
   std::vector<RegisterEntry> out;
   std::string prefix = VolumePrefix(office, year);
-  Status s = store.ScanIndex(prefix, PrefixUpperBound(prefix),
-                             [&](std::string_view key, std::string_view) {
-                               if (key.size() <= prefix.size() + 12) return true;
-                               out.push_back(RegisterEntry{office, year, out.size() + 1,
-                                                           std::string(key.substr(prefix.size() + 12))});
-                               return out.size() < limit;
-                             });
+  Status s = store.ScanIndex(
+      prefix, PrefixUpperBound(prefix), [&](std::string_view key, std::string_view) {
+        if (key.size() <= prefix.size() + 12) return true;
+        out.push_back(RegisterEntry{office, year, out.size() + 1,
+                                    std::string(key.substr(prefix.size() + 12))});
+        return out.size() < limit;
+      });
   if (!s.ok()) return s.Annotate("reading the register of " + office);
   return out;
 }
@@ -97,8 +97,8 @@ Result<RegisterEntry> RegisterLineOf(const Store& store, const std::string& code
   const std::string& mine = keys.front();
   size_t cut = mine.find('\0');
   std::string office = mine.substr(1, cut - 1);
-  int year = (static_cast<unsigned char>(mine[cut + 1]) << 8) |
-             static_cast<unsigned char>(mine[cut + 2]);
+  int year =
+      (static_cast<unsigned char>(mine[cut + 1]) << 8) | static_cast<unsigned char>(mine[cut + 2]);
   std::string prefix = VolumePrefix(office, year);
   uint64_t line = 0;
   bool found = false;

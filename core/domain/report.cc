@@ -292,7 +292,8 @@ Result<std::vector<ReportRow>> BuildReport(const Store& store, const ReportQuery
     Count(*b, count, q.from_month, q.to_month, late_before(q.to_month), &total);
     if (!grouped) return;
     if (!q.by_month) {
-      Count(*b, count, q.from_month, q.to_month, late_before(q.to_month), &groups[group_of(*b, -1)]);
+      Count(*b, count, q.from_month, q.to_month, late_before(q.to_month),
+            &groups[group_of(*b, -1)]);
       return;
     }
     for (int m = q.from_month; m <= q.to_month; ++m) {
@@ -344,7 +345,10 @@ std::string ReportCsv(const std::vector<ReportRow>& rows,
   for (const auto& r : rows) {
     const ReportFigures& f = r.figures;
     const bool total = r.unit.empty() && r.procedure.empty() && r.month.empty();
-    std::string name = total ? "Tổng cộng" : r.unit.empty() ? "" : unit_name ? unit_name(r.unit) : r.unit;
+    std::string name = total            ? "Tổng cộng"
+                       : r.unit.empty() ? ""
+                       : unit_name      ? unit_name(r.unit)
+                                        : r.unit;
     out += CsvField(r.unit) + "," + CsvField(name) + "," + CsvField(r.procedure) + "," + r.month;
     for (uint64_t v : {f.received, f.received_online, f.received_in_person, f.received_postal,
                        f.carried_over, f.resolved, f.early, f.on_time, f.late, f.not_judged,

@@ -57,7 +57,7 @@ struct ReportFigures {
   uint64_t carried_over = 0;
   uint64_t resolved = 0, early = 0, on_time = 0, late = 0, not_judged = 0;
   uint64_t in_progress = 0, in_progress_on_time = 0, in_progress_late = 0;
-  uint64_t postal = 0;  // received in the period and received or returned by post
+  uint64_t postal = 0;        // received in the period and received or returned by post
   uint64_t supplemented = 0;  // resolved in the period after at least one supplement request
 };
 

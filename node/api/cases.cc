@@ -4,15 +4,15 @@
 
 #include "core/base/text.h"
 #include "core/domain/access_log.h"
+#include "core/domain/case_decisions.h"
 #include "core/domain/case_index.h"
 #include "core/domain/case_rules.h"
-#include "core/domain/case_decisions.h"
 #include "core/domain/case_search.h"
-#include "core/domain/register.h"
 #include "core/domain/documents.h"
 #include "core/domain/event_schema.h"
 #include "core/domain/lifecycle.h"
 #include "core/domain/personal_data.h"
+#include "core/domain/register.h"
 #include "core/domain/routing.h"
 #include "core/domain/subject_requests.h"
 #include "core/log/case_state.h"
@@ -182,12 +182,11 @@ Result<std::string> LocalApi::MintCaseCode(int64_t now_ms, api::CaseLocks::Held*
 HttpResponse LocalApi::ReceiveCase(Call& call) {
   if (!store_->options().identity) return FromStatus(Status::FailedPrecondition("no identity"));
   json::object in;
-  if (auto e = ParseBody(
-          call.req,
-          {"officer", "code", "procedure", "procedure_name", "applicant", "documents", "channel",
-           "return_by_post", "return_address", "due_at", "fee", "note", "residence", "seal_no",
-           "postal_fee"},
-          &in)) {
+  if (auto e = ParseBody(call.req,
+                         {"officer", "code", "procedure", "procedure_name", "applicant",
+                          "documents", "channel", "return_by_post", "return_address", "due_at",
+                          "fee", "note", "residence", "seal_no", "postal_fee"},
+                         &in)) {
     return *e;
   }
   std::string officer, code, procedure, procedure_name, channel, return_address, note, residence;
@@ -412,8 +411,8 @@ HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
   out["allowed_next"] = std::move(next);
   // The receipt's "Vào Sổ theo dõi hồ sơ, Quyển số…, Số thứ tự…" (core/domain/register.h).
   if (auto line = RegisterLineOf(*store_, code); line.ok()) {
-    out["register"] = json::object{{"office", line->office}, {"volume", line->year},
-                                   {"line", line->line}};
+    out["register"] =
+        json::object{{"office", line->office}, {"volume", line->year}, {"line", line->line}};
   }
   const int64_t now = clock_->NowMs();
   out["overdue"] = IsOverdue(st, now);
@@ -422,9 +421,9 @@ HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
 }
 
 HttpResponse LocalApi::ListCases(Call& call) {
-  static const std::set<std::string> known = {"status",    "office",  "applicant", "due_before",
-                                              "due_after", "overdue", "limit",     "channel",
-                                              "q",         "assigned",  "due_soon"};
+  static const std::set<std::string> known = {"status",    "office",   "applicant", "due_before",
+                                              "due_after", "overdue",  "limit",     "channel",
+                                              "q",         "assigned", "due_soon"};
   for (const auto& [k, v] : call.query) {
     if (!known.count(k)) {
       return Error(400, "invalid", k, "unknown query parameter", "Tham số không hợp lệ: " + k);
@@ -479,7 +478,8 @@ HttpResponse LocalApi::ListCases(Call& call) {
     bool filtered = !status.empty() || !office.empty() || !channel.empty() || !applicant.empty() ||
                     due_after != INT64_MIN || due_before != INT64_MAX;
     auto searched = SearchCases(*store_, query, filtered ? kMaxLimit : limit);
-    if (!searched.ok()) return Invalid("q", searched.status().message(), "cần ít nhất một từ để tìm");
+    if (!searched.ok())
+      return Invalid("q", searched.status().message(), "cần ít nhất một từ để tìm");
     std::vector<std::string> codes;
     for (const auto& h : searched->hits) {
       codes.push_back(h.code);
@@ -536,7 +536,8 @@ HttpResponse LocalApi::ListCases(Call& call) {
     c["procedure"] = st->TextOr("procedure", "");
     c["procedure_name"] = st->TextOr("procedure_name", "");
     c["channel"] = st->TextOr("channel", "");
-    c["return_by_post"] = st->Get("return_by_post").is_bool() && st->Get("return_by_post").boolean();
+    c["return_by_post"] =
+        st->Get("return_by_post").is_bool() && st->Get("return_by_post").boolean();
     const FieldState* app_field = st->Field("applicant");
     const LiveWrite* app_winner = app_field ? st->Winner(*app_field) : nullptr;
     cbor::Value app = app_winner ? ShowField(*store_, code, "applicant", app_winner->value).value

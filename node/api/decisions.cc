@@ -77,7 +77,8 @@ HttpResponse LocalApi::Decide(Call& call, const std::string& code, const std::st
     if (auto e = TextField(in, "assign_to", "assign_to", true, kMaxShortText, &to)) return *e;
     auto officers = Officers();
     bool known = false;
-    for (const auto& o : officers->officers()) known = known || (o.login == to && o.role != Role::kAuditor);
+    for (const auto& o : officers->officers())
+      known = known || (o.login == to && o.role != Role::kAuditor);
     if (!known) {
       return Invalid("assign_to", "no officer " + to + " who may work on cases at this node",
                      "Không có cán bộ " + to + " tại đơn vị này.");

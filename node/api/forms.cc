@@ -27,8 +27,9 @@ constexpr size_t kMaxQrText = 128;
 constexpr size_t kMaxRegisterLines = 10000;
 
 int64_t Ms(const cbor::Value& v) {
-  return v.is_uint() && v.uint() <= static_cast<uint64_t>(INT64_MAX) ? static_cast<int64_t>(v.uint())
-                                                                      : -1;
+  return v.is_uint() && v.uint() <= static_cast<uint64_t>(INT64_MAX)
+             ? static_cast<int64_t>(v.uint())
+             : -1;
 }
 
 void PutTime(json::object* o, const char* name, int64_t ms) {
@@ -78,7 +79,8 @@ HttpResponse LocalApi::Register(Call& call) {
   std::string office = get("office");
   if (office.empty() && o.identity) office = o.identity->unit;
   auto from = DayStart(get("from")), to = DayStart(get("to"));
-  if (!from.ok()) return Invalid("from", from.status().message(), "Từ ngày: phải có dạng YYYY-MM-DD");
+  if (!from.ok())
+    return Invalid("from", from.status().message(), "Từ ngày: phải có dạng YYYY-MM-DD");
   if (!to.ok()) return Invalid("to", to.status().message(), "Đến ngày: phải có dạng YYYY-MM-DD");
   const int64_t end = *to + WorkingCalendar::kDayMs;  // "to" is included
   int64_t y1, y2;
@@ -110,8 +112,8 @@ HttpResponse LocalApi::Register(Call& call) {
     line["status"] = st.TextOr("status", "");
     const FieldState* who = st.Field("applicant");
     const LiveWrite* winner = who ? st.Winner(*who) : nullptr;
-    cbor::Value applicant = winner ? ShowField(*store_, e.code, "applicant", winner->value).value
-                                   : cbor::Value::Null();
+    cbor::Value applicant =
+        winner ? ShowField(*store_, e.code, "applicant", winner->value).value : cbor::Value::Null();
     if (applicant.is_map()) {
       for (const char* k : {"name", "address", "phone"}) {
         const cbor::Value* v = applicant.Find(k);

@@ -60,7 +60,7 @@ TEST_CASE("register: lines are the office's receptions in stream order, 1..n per
     REQUIRE(volume.ok());
     REQUIRE(volume->size() == codes->size());
     for (size_t i = 0; i < codes->size(); ++i) {
-      CHECK((*volume)[i].line == i + 1);       // never repeated, never skipped
+      CHECK((*volume)[i].line == i + 1);        // never repeated, never skipped
       CHECK((*volume)[i].code == (*codes)[i]);  // in the order the office received them
       auto line = RegisterLineOf(store, (*codes)[i]);
       REQUIRE(line.ok());

@@ -239,6 +239,82 @@ TEST_CASE("local API: a parent records a step on a child's case, conflicts are s
   for (const auto& h : c.at("history").as_array())
     offices.insert(std::string(h.at("office").as_string()));
   CHECK(offices == std::set<std::string>{"30280", "89"});
+
+  // The head settles it with one of the candidates and a reason: the fold holds one value.
+  std::string chosen;
+  for (const auto& cand : conflict.at("candidates").as_array()) {
+    if (cand.at("value") == "processing") chosen = std::string(cand.at("id").as_string());
+  }
+  REQUIRE(chosen.size() == 64);
+  const std::string resolve = "/v1/cases/" + code + "/resolve";
+  auto no_reason = Call(*o.commune_api, "POST", resolve,
+                        R"({"officer":"nv.lan","field":"status","choose":")" + chosen + "\"}");
+  CHECK(no_reason.status == 400);
+  CHECK(Body(no_reason).at("field").as_string() == "note");
+  CHECK(Call(*o.commune_api, "POST", resolve,
+             R"({"officer":"nv.lan","field":"status","choose":"zz","note":"x"})")
+            .status == 400);
+  auto settled = Call(*o.commune_api, "POST", resolve,
+                      R"({"officer":"nv.lan","field":"status","choose":")" + chosen +
+                          R"(","note":"Công dân đồng ý tiếp tục"})");
+  INFO(settled.body);
+  REQUIRE(settled.status == 201);
+  auto after = Body(settled);
+  CHECK(after.at("conflicts").as_array().empty());
+  CHECK(after.at("fields").at("status").as_string() == "processing");
+  CHECK(after.at("history").as_array().back().at("type").as_string() == "case.resolved");
+  CHECK(Call(*o.commune_api, "POST", resolve,
+             R"({"officer":"nv.lan","field":"status","choose":")" + chosen + R"(","note":"x"})")
+            .status == 400);  // nothing left to settle
+}
+
+TEST_CASE("local API: a new appointment, an assignment, the register and the QR code",
+          "[node][api]") {
+  Office o;
+  std::string code(
+      Body(Call(*o.commune_api, "POST", "/v1/cases", Reception())).at("code").as_string());
+  const std::string path = "/v1/cases/" + code;
+  auto delayed = Call(*o.commune_api, "POST", path + "/delay",
+                      R"({"officer":"nv.lan","appointment_at":"2025-12-20T10:00:00+07:00",)"
+                      R"("reason":"Chờ ý kiến của Sở Xây dựng"})");
+  INFO(delayed.body);
+  REQUIRE(delayed.status == 201);
+  CHECK(Body(delayed).at("fields").at("delay_reason").as_string() == "Chờ ý kiến của Sở Xây dựng");
+  CHECK(Call(*o.commune_api, "POST", path + "/delay",
+             R"({"officer":"nv.lan","appointment_at":"soon","reason":"x"})")
+            .status == 400);
+  CHECK(Call(*o.commune_api, "POST", path + "/assign", R"({"officer":"nv.lan","assign_to":"ai"})")
+            .status == 400);
+  REQUIRE(
+      Call(*o.commune_api, "POST", path + "/assign", R"({"officer":"nv.lan","assign_to":"cb.tam"})")
+          .status == 201);
+  auto mine = Body(Call(*o.commune_api, "GET", "/v1/cases?assigned=cb.tam"));
+  REQUIRE(mine.at("cases").as_array().size() == 1);
+  CHECK(mine.at("cases").as_array()[0].at("appointment_at").as_string() ==
+        "2025-12-20T03:00:00.000Z");  // the API's times are UTC (docs/api.md)
+  CHECK(Body(Call(*o.commune_api, "GET", "/v1/cases?assigned=nv.lan"))
+            .at("cases")
+            .as_array()
+            .empty());
+  auto register_page = Call(*o.commune_api, "GET", "/v1/register?from=2025-01-01&to=2025-12-31");
+  INFO(register_page.body);
+  REQUIRE(register_page.status == 200);
+  auto lines = Body(register_page).at("lines").as_array();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].at("line").as_int64() == 1);
+  CHECK(lines[0].at("applicant_name").as_string() == "Nguyễn Văn An");
+  CHECK(Body(Call(*o.commune_api, "GET", path)).at("register").at("line").as_int64() == 1);
+  CHECK(Call(*o.commune_api, "GET", "/v1/register?from=2025-12-31&to=2025-01-01").status == 400);
+  CHECK(Call(*o.commune_api, "GET", "/v1/register?from=2024-12-01&to=2025-01-31").status == 400);
+  auto qr = Body(Call(*o.commune_api, "GET", "/v1/qr?text=" + code));
+  CHECK(qr.at("size").as_int64() >= 21);
+  CHECK(qr.at("rows").as_array().size() == static_cast<size_t>(qr.at("size").as_int64()));
+  CHECK(Call(*o.commune_api, "GET", "/v1/qr?text=").status == 400);
+  // The login page's office, before anyone signs in; nothing else is public.
+  auto office = o.commune_api->Handle({"GET", "/v1/office", "", ""});
+  REQUIRE(office.status == 200);
+  CHECK(Body(office).at("unit").as_string() == "30280");
+  CHECK(o.commune_api->Handle({"GET", "/v1/officers", "", ""}).status == 401);
 }
 
 TEST_CASE("local API: the directory is loaded only at the root, status and metrics",

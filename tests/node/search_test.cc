@@ -24,9 +24,9 @@ struct Counter {
     return std::string(Body(r).at("code").as_string());
   }
   void Step(const std::string& code, const std::string& status, const std::string& tracking) {
-    auto r = Call(*o.commune_api, "POST", "/v1/cases/" + code + "/steps",
-                  R"({"officer":"nv.lan","status":")" + status + R"(","tracking":")" + tracking +
-                      "\"}");
+    auto r =
+        Call(*o.commune_api, "POST", "/v1/cases/" + code + "/steps",
+             R"({"officer":"nv.lan","status":")" + status + R"(","tracking":")" + tracking + "\"}");
     INFO(r.body);
     REQUIRE(r.status == 201);
   }
@@ -53,8 +53,9 @@ TEST_CASE("search: terms of a case are its name's words, ID, phone, tracking, co
   applicant.Set("phone", cbor::Value::Text("+84 912 345 678"));
   auto terms = CaseSearchTerms(cbor::Encode(applicant), "EA 123456789VN", "30280-251203-0007");
   CHECK(terms == std::vector<std::string>{"0007", "079123456789", "0912345678", "251203-0007",
-                                          "30280-251203-0007", "anh", "ea123456789vn", "le",
-                                          "thi", "tuyet"});
+                                          "30280-251203-0007", "anh", "anh tuyet", "ea123456789vn",
+                                          "le", "le thi anh tuyet", "le tuyet", "thi",
+                                          "thi anh tuyet", "tuyet"});
   // A case this node holds no key of: only its code and tracking number.
   CHECK(CaseSearchTerms("", "", "89-250101-0001") ==
         std::vector<std::string>{"0001", "250101-0001", "89-250101-0001"});
@@ -101,9 +102,9 @@ TEST_CASE("search: an erased case is found by its code, not by its applicant", "
   Counter c;
   std::string code = c.Receive("Đặng Thị Thu", "079123456780", "0912000000");
   // The province holds the case (and its key) after sync, and erases it there.
-  REQUIRE(testing::CopyAll(*c.o.commune->store, *c.o.province->store,
-                           [](const std::string& ch) { return ch == "30280"; })
-              .ok());
+  REQUIRE(testing::CopyAll(*c.o.commune->store, *c.o.province->store, [](const std::string& ch) {
+            return ch == "30280";
+          }).ok());
   auto find = [&](const std::string& q) {
     auto r = Call(*c.o.province_api, "GET", "/v1/cases?q=" + q);
     REQUIRE(r.status == 200);

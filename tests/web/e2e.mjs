@@ -118,6 +118,21 @@ try {
   await clerk.click("#receive");
   check((await clerk.textContent(".error")).includes("chọn thủ tục"), "a missing procedure is named");
 
+  // A procedure that may not go by post says so at once, and the post's options are off.
+  const catalogue = await (await fetch(`${commune}/v1/catalogue?limit=50`, {
+    headers: { Authorization: "Bearer " + readFileSync(tokenFile, "utf8").trim() } })).json();
+  const counterOnly = catalogue.procedures.find((p) => p.postal === false);
+  await clerk.fill("#procedure", counterOnly.code);
+  await clerk.waitForSelector("#suggest div");
+  await clerk.keyboard.press("ArrowDown");
+  await clerk.keyboard.press("Enter");
+  await clerk.waitForSelector("#not-postal:visible");
+  check((await clerk.textContent("#not-postal")).includes(
+          "Thủ tục này không thực hiện qua dịch vụ bưu chính công ích; đề nghị công dân nộp hồ sơ và nhận kết quả trực tiếp.") &&
+        await clerk.isDisabled("#by-post") && await clerk.$eval("#channel option[value=postal]", (o) => o.disabled),
+        `a procedure not done by post (${counterOnly.code}) disables return by post at once, with the message`);
+  await shot(clerk, "01b-khong-qua-buu-dien");
+
   // 2. Receive a case: procedure found by its name typed without diacritics.
   await clerk.fill("#procedure", "1.002668");
   await clerk.waitForSelector("#suggest div");
@@ -127,7 +142,14 @@ try {
   await clerk.fill("#id_no", "012345678901");
   await clerk.fill("#phone", "0912345678");
   await clerk.fill("#address", "Ấp Mỹ Hòa, phường Mỹ Bình, Long Xuyên");
+  check(!(await clerk.isVisible("#not-postal")) && !(await clerk.isDisabled("#by-post")),
+        "a procedure done by post enables it again");
   await clerk.selectOption("#channel", "postal");
+  // Nothing ticked: refused, never received silently.
+  await clerk.click("#receive");
+  await clerk.waitForSelector(".error");
+  check((await clerk.textContent(".error")).includes("Chưa đánh dấu giấy tờ nào"),
+        "a reception with no document ticked is refused in words");
   await clerk.check("#doc-0");
   await clerk.selectOption(".doc-row .kind", "original");
   await clerk.fill(".doc-row .count", "2");

@@ -88,7 +88,8 @@ Status PrintCaseList(const Answer& answer) {
     const json::object& x = *xp;
     const json::value* due = x.if_contains("due_at");
     std::printf("%s %s %s %s %s\n", PadUtf8(Str(x, "code"), 24).c_str(),
-                PadUtf8(ValueText(x, "status"), 30).c_str(), PadUtf8(Str(x, "applicant"), 26).c_str(),
+                PadUtf8(ValueText(x, "status"), 30).c_str(),
+                PadUtf8(Str(x, "applicant"), 26).c_str(),
                 PadUtf8(due ? Local(*due) : "", 17).c_str(), overdue ? "quá hạn" : "");
   }
   std::printf("%s hồ sơ%s\n", answer.Str("count").c_str(),
