@@ -81,9 +81,9 @@ int main(int argc, char** argv) {
   Emit(kBench, "search_cases", static_cast<double>(store->CaseCount()), "cases");
   Emit(kBench, "search_load_s", load.Seconds(), "s");
 
-  const std::vector<std::string> kinds = {"given_name",   "name_folded", "name_marks",
-                                          "family_given", "id_no",       "phone",
-                                          "code",         "code_end",    "tracking"};
+  const std::vector<std::string> kinds = {
+      "given_name", "name_folded", "name_marks", "family_given", "given_family",
+      "id_no",      "phone",       "code",       "code_end",     "tracking"};
   std::vector<double> all;
   double hits = 0;
   uint64_t rng = 12345;

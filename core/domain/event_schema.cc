@@ -285,6 +285,7 @@ const std::vector<Rule>& CaseFields() {
       Text("supplement_missing", kLong),
       Text("step_reason", kLong),
       Text("seal_no", kShort),
+      Uint("sets", 99, 1),
       Uint("postal_fee", 1'000'000'000'000),
       Text("resolved_field", kShort),
       Text("resolution_note", kLong),

@@ -185,7 +185,7 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
   if (auto e = ParseBody(call.req,
                          {"officer", "code", "procedure", "procedure_name", "applicant",
                           "documents", "channel", "return_by_post", "return_address", "due_at",
-                          "fee", "note", "residence", "seal_no", "postal_fee"},
+                          "fee", "note", "residence", "seal_no", "postal_fee", "sets"},
                          &in)) {
     return *e;
   }
@@ -259,6 +259,13 @@ HttpResponse LocalApi::ReceiveCase(Call& call) {
   std::string seal_no;
   if (auto e = TextField(in, "seal_no", "seal_no", false, kMaxShortText, &seal_no)) return *e;
   if (!seal_no.empty()) body.Set("seal_no", cbor::Value::Text(seal_no));
+  // The number of sets of the file handed in (Form 01 "Số lượng hồ sơ"), 1 when not said.
+  if (auto f = in.find("sets"); f != in.end() && !f->value().is_null()) {
+    if (!f->value().is_int64() || f->value().get_int64() < 1 || f->value().get_int64() > 99) {
+      return Invalid("sets", "must be a whole number from 1 to 99", "phải là số từ 1 đến 99");
+    }
+    body.Set("sets", cbor::Value::Uint(static_cast<uint64_t>(f->value().get_int64())));
+  }
   if (auto f = in.find("postal_fee"); f != in.end() && !f->value().is_null()) {
     if (!f->value().is_int64() || f->value().get_int64() < 0) {
       return Invalid("postal_fee", "must be a whole number of đồng, 0 or more",

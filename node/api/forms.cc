@@ -110,6 +110,7 @@ HttpResponse LocalApi::Register(Call& call) {
     line["procedure_name"] = st.TextOr("procedure_name", "");
     line["agency"] = st.TextOr("agency", "");
     line["status"] = st.TextOr("status", "");
+    if (cbor::Value n = st.Get("sets"); n.is_uint()) line["sets"] = n.uint();
     const FieldState* who = st.Field("applicant");
     const LiveWrite* winner = who ? st.Winner(*who) : nullptr;
     cbor::Value applicant =

@@ -118,6 +118,7 @@ function viewReception() {
       field("phone", "Số điện thoại", { inputmode: "tel" }),
       field("email", "Thư điện tử", { type: "email" }),
       field("address", "Địa chỉ", { class: "full" }),
+      field("sets", "Số bộ hồ sơ", { type: "number", min: 1, max: 99, value: 1 }),
       el("label", { for: "channel" }, "Hình thức tiếp nhận"),
       el("select", { id: "channel" }, el("option", { value: "counter" }, "Trực tiếp tại quầy"),
         el("option", { value: "postal" }, "Qua bưu điện"), el("option", { value: "online" }, "Trực tuyến")),
@@ -209,6 +210,12 @@ function viewReception() {
     const body = { procedure: chosen.code, applicant, channel: $("#channel").value, documents };
     if ($("#by-post").checked) { body.return_by_post = true; body.return_address = $("#return-address").value.trim(); }
     if ($("#note").value.trim()) body.note = $("#note").value.trim();
+    const sets = Number($("#sets").value);
+    if (!Number.isSafeInteger(sets) || sets < 1 || sets > 99) {
+      showError(main(), new Error("Số bộ hồ sơ phải là số từ 1 đến 99."));
+      return;
+    }
+    body.sets = sets;
     if (body.channel === "postal") {
       if ($("#seal-no").value.trim()) body.seal_no = $("#seal-no").value.trim();
       const fee = Number($("#postal-fee").value);

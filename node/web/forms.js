@@ -101,6 +101,9 @@ export function documentsTable(f) {
       : el("tr", {}, el("td", { colspan: "4" }, "(không có giấy tờ nào được ghi)")));
 }
 
+// "01": the sets of the file handed in (1 when the reception did not say).
+export const sets = (f) => String(Number.isSafeInteger(f.sets) ? f.sets : 1).padStart(2, "0");
+
 // "03 ngày làm việc": the processing time by regulation.
 export function processingTime(f) {
   const days = Number.isSafeInteger(f.processing_days) ? f.processing_days : null;
@@ -131,7 +134,7 @@ export async function viewSlip(main, c, history, hidden) {
     p("Nội dung yêu cầu giải quyết: ", el("b", {}, str(f.procedure_name) || str(f.procedure)), ` (mã ${str(f.procedure)})`),
     p("1. Thành phần hồ sơ nộp gồm:"),
     documentsTable(f),
-    p("2. Số lượng hồ sơ: ", el("b", {}, "01"), " (bộ)"),
+    p("2. Số lượng hồ sơ: ", el("b", { id: "slip-sets" }, sets(f)), " (bộ)"),
     p("3. Thời gian giải quyết hồ sơ theo quy định là: ", el("b", { id: "slip-days" }, processingTime(f))),
     p("4. Thời gian nhận hồ sơ: ", el("b", {}, longTime(f.received_at))),
     p("5. Thời gian trả kết quả giải quyết hồ sơ: ", el("b", { id: "slip-due" }, due ? longTime(due) : "theo quy định")),

@@ -2,7 +2,7 @@
 // a period, one line each with its volume's line number (a property of the log: lines never
 // repeat or skip, core/domain/register.h), printed on A4 across.
 import { $, el, show, str, arr, obj, count, fmtTime, api, showError, session } from "./dom.js";
-import { agencyOf, dayOf } from "./forms.js";
+import { agencyOf, dayOf, sets } from "./forms.js";
 
 const today = () => {
   const t = new Date(Date.now() + 7 * 3600 * 1000);
@@ -49,7 +49,7 @@ export async function viewRegister(main) {
         "Trả kết quả cho cá nhân, tổ chức"].map((t) => el("th", {}, t))),
       lines.length === 0 ? el("tr", {}, el("td", { colspan: 13 }, "Không có hồ sơ trong khoảng thời gian này.")) :
         lines.map((l) => el("tr", { "data-line": count(l.line) },
-          el("td", { class: "num" }, count(l.line)), td(str(l.code)), td(str(l.procedure_name) || str(l.procedure)), td("01"),
+          el("td", { class: "num" }, count(l.line)), td(str(l.code)), td(str(l.procedure_name) || str(l.procedure)), td(sets(l)),
           td(str(l.applicant_name)), td(str(l.applicant_address), l.applicant_phone ? " — " + str(l.applicant_phone) : ""),
           td(str(l.agency)), td(fmtTime(l.received_at)), td(fmtTime(l.appointment_at) || fmtTime(l.due_at)),
           td(fmtTime(l.sent_at)), td(fmtTime(l.finished_at)), td(fmtTime(l.returned_at)),

@@ -102,7 +102,7 @@ export async function counterChecks(context) {
   for (const want of ["Mẫu số 01", "UBND PHƯỜNG MỸ BÌNH", "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ", "Mỹ Bình, ngày",
                       "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "(Liên: 01 giao người nộp; 01 lưu)", "Phạm Thị Thảo",
                       "012345678901", "0912345678", "Nội dung yêu cầu giải quyết:", "(mã 1.002668)", "Bản chính",
-                      "Số lượng hồ sơ: 01 (bộ)", "ngày làm việc", "Thời gian nhận hồ sơ:", "Thời gian trả kết quả",
+                      "Số lượng hồ sơ: 02 (bộ)", "ngày làm việc", "Thời gian nhận hồ sơ:", "Thời gian trả kết quả",
                       "qua dịch vụ bưu chính công ích", "Lệ phí:", "Vào Sổ theo dõi hồ sơ, Quyển số: 01/20", "Số thứ tự: 1",
                       "NGƯỜI TIẾP NHẬN HỒ SƠ", "Nguyễn Thị Lan"]) {
     check(text.includes(want), `Form 01 shows "${want}"`);

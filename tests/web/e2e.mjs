@@ -154,6 +154,7 @@ try {
   await clerk.selectOption(".doc-row .kind", "original");
   await clerk.fill(".doc-row .count", "2");
   await clerk.fill("#seal-no", "NP-0042");
+  await clerk.fill("#sets", "2");
   await clerk.fill("#postal-fee", "15000");
   await clerk.check("#by-post");
   await clerk.fill("#return-address", "Ấp Mỹ Hòa, phường Mỹ Bình, Long Xuyên");
