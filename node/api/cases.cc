@@ -335,7 +335,7 @@ HttpResponse LocalApi::RecordStep(Call& call, const std::string& code) {
   return r;
 }
 
-HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
+HttpResponse LocalApi::GetCase(Call& call, const std::string& code) {
   auto view = store_->GetCase(code);
   if (!view.ok()) return CaseReadError(view.status(), code);
   const CaseState& st = view->state;
@@ -417,7 +417,11 @@ HttpResponse LocalApi::GetCase(Call&, const std::string& code) {
   for (const auto& a : AllowedNextSteps(st.TextOr("status", ""))) next.push_back(json::value(a));
   out["allowed_next"] = std::move(next);
   // The receipt's "Vào Sổ theo dõi hồ sơ, Quyển số…, Số thứ tự…" (core/domain/register.h).
-  if (auto line = RegisterLineOf(*store_, code); line.ok()) {
+  // Counting a case's line reads its volume up to it: done for a read, not for the answer of
+  // a write (a reception or step), which the clerk does not print.
+  if (auto line = call.req.method == "GET" ? RegisterLineOf(*store_, code)
+                                           : Result<RegisterEntry>(Status::NotFound(""));
+      line.ok()) {
     out["register"] =
         json::object{{"office", line->office}, {"volume", line->year}, {"line", line->line}};
   }

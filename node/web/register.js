@@ -50,7 +50,7 @@ export async function viewRegister(main) {
       lines.length === 0 ? el("tr", {}, el("td", { colspan: 13 }, "Không có hồ sơ trong khoảng thời gian này.")) :
         lines.map((l) => el("tr", { "data-line": count(l.line) },
           el("td", { class: "num" }, count(l.line)), td(str(l.code)), td(str(l.procedure_name) || str(l.procedure)), td(sets(l)),
-          td(str(l.applicant_name)), td(str(l.applicant_address), l.applicant_phone ? " — " + str(l.applicant_phone) : ""),
+          td(str(l.applicant_name)), td([str(l.applicant_address), str(l.applicant_phone)].filter(Boolean).join(" — ")),
           td(str(l.agency)), td(fmtTime(l.received_at)), td(fmtTime(l.appointment_at) || fmtTime(l.due_at)),
           td(fmtTime(l.sent_at)), td(fmtTime(l.finished_at)), td(fmtTime(l.returned_at)),
           td(l.appointment_at ? "Đã hẹn lại" : "")))),

@@ -240,12 +240,14 @@ try {
   });
   check(erase.status === 201, "the province records the erasure");
   let erased = "";
-  for (let i = 0; i < 60 && !erased.includes("đã bị xoá"); ++i) {
+  const erasing = Date.now();
+  for (let i = 0; i < 180 && !erased.includes("đã bị xoá"); ++i) {
     await clerk.goto(`${commune}/#/ho-so/${encodeURIComponent(code)}`);
     await clerk.waitForSelector("#case-applicant");
     erased = await clerk.textContent("#case-applicant");
     if (!erased.includes("đã bị xoá")) await clerk.waitForTimeout(500);
   }
+  console.log(`info - the erasure reached the commune's page in ${((Date.now() - erasing) / 1000).toFixed(1)} s`);
   check(erased.includes("Dữ liệu cá nhân đã bị xoá") && erased.includes("QĐ 45/QĐ-UBND") &&
         !(await clerk.textContent("main")).includes("Phạm Thị Thảo"), "the erased case shows the decision, not the name");
   await shot(clerk, "09-da-xoa");
