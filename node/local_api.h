@@ -215,9 +215,8 @@ class LocalApi {
   HttpResponse Login(Call& call);
   HttpResponse Logout(Call& call);
   HttpResponse Me(Call& call);
-  HttpResponse OfficeName(Call& call);
-  HttpResponse ListOfficers(
-      Call& call);  // GET /v1/officers  // GET /v1/office, public: the login page's office
+  HttpResponse OfficeName(Call& call);    // GET /v1/office, public: the login page's office
+  HttpResponse ListOfficers(Call& call);  // GET /v1/officers: whom a head may assign
   std::optional<HttpResponse> ActingOfficer(const Call& call, const boost::json::object& in,
                                             std::string_view status, std::string* officer) const;
   // officers.json as it is now (re-read when the file changes); empty without one.

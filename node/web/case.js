@@ -121,7 +121,7 @@ function fitStepForm() {
 
 function decisionForms(c, officers) {
   const f = obj(c.fields), status = str(f.status);
-  if (obj(session.me).may_decide !== true || ["result_ready", "dispatched", "undeliverable", "delivered", "returned", "closed", "refused", "withdrawn"].includes(status)) return [];
+  if (obj(session.me).may_decide !== true || ["result_ready", "dispatched", "undeliverable", "delivered", "returned", "closed", "refused", "withdrawn", "stopped"].includes(status)) return [];
   return [el("h2", {}, "Quyết định của lãnh đạo"),
     el("form", { id: "delay", class: "grid" },
       el("label", { for: "delay-at" }, "Ngày hẹn trả mới"), el("input", { id: "delay-at", type: "datetime-local", required: true }),

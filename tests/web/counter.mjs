@@ -1,8 +1,8 @@
 // The clerk's counter in headless Chromium against the real nodes (issue 21): every form
 // rendered and checked for its fields, printed to PDF and checked for one page of its size;
 // search by each key; each role's screen; logout; the late flow (due soon, overdue, Form 04);
-// a real conflict (the district stopped while the commune writes, and the other way round)
-// settled by the head in plain words; the report judged at min(now, end of period).
+// a real conflict (the commune's node restarted without its upstream writes while the
+// district writes) settled by the head in plain words; the report judged at min(now, end of period).
 import { spawn } from "node:child_process";
 import { existsSync, openSync, readFileSync } from "node:fs";
 
