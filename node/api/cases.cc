@@ -484,10 +484,14 @@ HttpResponse LocalApi::ListCases(Call& call) {
   Result<std::vector<std::string>> found = std::vector<std::string>();
   std::map<std::string, int> scores;  // the search's rank of each case found by "q"
   bool search_truncated = false;
+  if (!query.empty() && !applicant.empty()) {
+    return Invalid("applicant", "q searches the applicant's name too: give one of them",
+                   "chỉ dùng một trong hai cách tìm: q hoặc applicant");
+  }
   if (!query.empty()) {
     // With other filters the search finds more than a page, for them to choose from.
-    bool filtered = !status.empty() || !office.empty() || !channel.empty() || !applicant.empty() ||
-                    due_after != INT64_MIN || due_before != INT64_MAX;
+    bool filtered = !status.empty() || !office.empty() || !channel.empty() || !assigned.empty() ||
+                    due_soon || overdue || due_after != INT64_MIN || due_before != INT64_MAX;
     auto searched = SearchCases(*store_, query, filtered ? kMaxLimit : limit);
     if (!searched.ok())
       return Invalid("q", searched.status().message(), "cần ít nhất một từ để tìm");

@@ -119,11 +119,18 @@ HttpResponse Missing(const std::string& field) {
 
 HttpResponse Invalid(const std::string& field, const std::string& reason,
                      const std::string& reason_vi) {
-  return Error(400, "invalid", field, reason,
-               "Thông tin không hợp lệ – " + Label(field) + ": " + reason_vi + ".");
+  // A reason that is a sentence already ends with its own full stop.
+  const bool sentence = !reason_vi.empty() && reason_vi.back() == '.';
+  return Error(
+      400, "invalid", field, reason,
+      "Thông tin không hợp lệ – " + Label(field) + ": " + reason_vi + (sentence ? "" : "."));
 }
 
 HttpResponse Refused(const Refusal& r) {
+  // A rule that says in words what is missing ("Cần ghi lý do chậm trễ.") is shown so.
+  if (r.kind == Refusal::Kind::kMissing && !r.message_vi.empty()) {
+    return Error(400, "invalid", r.field, r.reason, r.message_vi);
+  }
   if (r.kind == Refusal::Kind::kMissing) return Missing(r.field);
   if (r.kind == Refusal::Kind::kInvalid) return Invalid(r.field, r.reason, r.message_vi);
   json::object e{{"error", "invalid_step"},

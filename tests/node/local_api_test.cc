@@ -251,6 +251,8 @@ TEST_CASE("local API: a parent records a step on a child's case, conflicts are s
                         R"({"officer":"nv.lan","field":"status","choose":")" + chosen + "\"}");
   CHECK(no_reason.status == 400);
   CHECK(Body(no_reason).at("field").as_string() == "note");
+  CHECK(Body(no_reason).at("message").as_string() ==
+        "Cần ghi lý do của quyết định giải quyết xung đột.");
   CHECK(Call(*o.commune_api, "POST", resolve,
              R"({"officer":"nv.lan","field":"status","choose":"zz","note":"x"})")
             .status == 400);

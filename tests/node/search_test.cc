@@ -90,6 +90,12 @@ TEST_CASE("search: name parts with or without diacritics, ID, phone, code, track
   CHECK(c.Find(tuyet.substr(tuyet.find('-') + 1)) == std::vector<std::string>{tuyet});
   CHECK(c.Find("nobody").empty());
   CHECK(Call(*c.o.commune_api, "GET", "/v1/cases?q=%20%20").status == 400);
+  CHECK(Call(*c.o.commune_api, "GET", "/v1/cases?q=tuy&applicant=le").status == 400);
+  // A filter that drops most of the search's cases still gets the page it asks for.
+  auto soon = Call(*c.o.commune_api, "GET", "/v1/cases?q=079&limit=1&status=posted_to_agency");
+  REQUIRE(soon.status == 200);
+  REQUIRE(Body(soon).at("cases").as_array().size() == 1);
+  CHECK(Body(soon).at("cases").as_array()[0].at("code").as_string() == tuyen);
   // With a filter: the search's cases that pass it.
   auto r = Call(*c.o.commune_api, "GET", "/v1/cases?q=tuy&status=posted_to_agency");
   REQUIRE(r.status == 200);
