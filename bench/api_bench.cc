@@ -127,7 +127,7 @@ class Connection {
 
 std::string Reception(int client, uint64_t n, uint16_t port, const std::string& token) {
   std::string body =
-      R"({"officer":"nv.lan","procedure":"1.002668","channel":"counter",)"
+      R"({"officer":"nv.lan","procedure":"TEST-1002668","channel":"counter",)"
       R"("applicant":{"name":"Nguyễn Văn An )" +
       std::to_string(client) + "-" + std::to_string(n) +
       R"(","phone":"0912345678"},"documents":[{"name":"Tờ khai","kind":"original"}]})";

@@ -82,7 +82,7 @@ uint64_t BytesOf(const std::vector<Scan>& scans) {
 
 std::string NewCase(tools::ApiClient& api, const std::string& name) {
   auto r = api.Call("POST", "/v1/cases",
-                    R"({"officer":"nv.lan","procedure":"1.002668","channel":"counter",)"
+                    R"({"officer":"nv.lan","procedure":"TEST-1002668","channel":"counter",)"
                     R"("applicant":{"name":")" +
                         name + R"("},"documents":[{"name":"Tờ khai","kind":"original"}]})");
   Check(r.status(), "receiving a case");

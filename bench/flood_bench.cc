@@ -138,7 +138,7 @@ double ChildSync(const Target& t) {
   if (!client.ok()) return -1;
   auto t0 = std::chrono::steady_clock::now();
   auto made = client->Call("POST", "/v1/cases",
-                           R"({"officer":"nv.lan","procedure":"1.002668","channel":"counter",
+                           R"({"officer":"nv.lan","procedure":"TEST-1002668","channel":"counter",
                                "applicant":{"name":"Lê Thị Hoa","phone":"0912345678"}})");
   if (!made.ok() || made->status != 201) return -1;
   auto body = node::ParseJson(made->body);

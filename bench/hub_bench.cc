@@ -99,7 +99,7 @@ std::string ReceptionBody(const std::string& who, uint64_t n) {
   json::object applicant{{"name", "Nguyễn Văn An " + who + "-" + std::to_string(n)},
                          {"phone", "0912345678"}};
   json::object body{{"officer", "nv.lan"},
-                    {"procedure", "1.002668"},
+                    {"procedure", "TEST-1002668"},
                     {"channel", "counter"},
                     {"applicant", std::move(applicant)}};
   return json::serialize(body);

@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   Check(net.Start(A, true, {"--upstream", "91@127.0.0.1:" + std::to_string(to_a.port())}), A);
   Check(net.Start(B, true, {"--upstream", "91@127.0.0.1:" + std::to_string(to_b.port())}), B);
   Check(net.LoadDirectory(120s), "loading the directory");
-  Procedure residence{"9.000001", "Đăng ký thường trú", "Công an cấp xã", 3, true, true,
+  Procedure residence{"TEST-9000001", "Đăng ký thường trú", "Công an cấp xã", 3, true, true,
                       0,          {"Tờ khai"},          "residence"};
   Check(net.Call("91", "POST", "/v1/catalogue?officer=system", CatalogueCsv({residence})).status(),
         "loading the catalogue");

@@ -83,9 +83,6 @@ const char* const kDocuments[] = {"Tờ khai theo mẫu",
                                   "Giấy phép cũ (bản chính)"};
 const int kWorkingDays[] = {1, 3, 5, 5, 7, 10, 10, 15, 20, 30};
 const uint64_t kFees[] = {0, 0, 20000, 50000, 100000, 200000, 500000};
-// The benchmark workload's procedures (tools/workload.cc).
-const char* const kWorkloadCodes[] = {"1.002668", "1.001193", "1.004227", "2.000908", "1.003596",
-                                      "1.000894", "2.001157", "1.001612", "1.004946", "2.002165"};
 
 }  // namespace
 
@@ -95,11 +92,12 @@ std::vector<Procedure> GenerateCatalogue(uint64_t seed, size_t count) {
   for (uint64_t i = 0; out.size() < count; ++i) {
     uint64_t r = SplitMix(seed * 1000003 + i);
     Procedure p;
-    if (i < std::size(kWorkloadCodes)) {
-      p.code = kWorkloadCodes[i];
+    const auto& workload = WorkloadProcedureCodes();
+    if (i < workload.size()) {
+      p.code = workload[i];
     } else {
       char code[32];
-      std::snprintf(code, sizeof code, "%d.%06llu", static_cast<int>(1 + (r & 1)),
+      std::snprintf(code, sizeof code, "TEST-%d%06llu", static_cast<int>(1 + (r & 1)),
                     static_cast<unsigned long long>((r >> 8) % 1000000));
       p.code = code;
     }
@@ -112,7 +110,7 @@ std::vector<Procedure> GenerateCatalogue(uint64_t seed, size_t count) {
     p.days = p.working_days ? kWorkingDays[(r >> 48) % std::size(kWorkingDays)]
                             : 15 + static_cast<int>((r >> 48) % 46);
     // The workload's procedures are postal-eligible: half its cases come by post.
-    p.postal = i < std::size(kWorkloadCodes) || (r >> 52) % 100 >= 40;
+    p.postal = i < workload.size() || (r >> 52) % 100 >= 40;
     p.fee = kFees[(r >> 56) % std::size(kFees)];
     size_t docs = 2 + (r >> 60) % 3;
     for (size_t d = 0; d < docs; ++d) {

@@ -40,8 +40,9 @@ const char* const kCommune[] = {"xã Vĩnh Châu",    "phường Mỹ Bình", "x
 const char* const kDistrict[] = {"Long Xuyên", "Châu Đốc", "An Phú",    "Tân Châu",
                                  "Phú Tân",    "Châu Phú", "Tịnh Biên", "Tri Tôn",
                                  "Châu Thành", "Chợ Mới",  "Thoại Sơn"};
-const char* const kProcedure[] = {"1.002668", "1.001193", "1.004227", "2.000908", "1.003596",
-                                  "1.000894", "2.001157", "1.001612", "1.004946", "2.002165"};
+const char* const kProcedure[] = {"TEST-1002668", "TEST-1001193", "TEST-1004227", "TEST-2000908",
+                                  "TEST-1003596", "TEST-1000894", "TEST-2001157", "TEST-1001612",
+                                  "TEST-1004946", "TEST-2002165"};
 const char* const kChannel[] = {"postal", "postal", "online", "counter"};
 const uint64_t kFee[] = {0, 25000, 50000, 100000};
 const char* const kStep[] = {"",           "forwarded", "processing", "result_ready",
@@ -55,6 +56,11 @@ constexpr uint64_t kPerDay = 9999;
 cbor::Value Text(const std::string& s) { return cbor::Value::Text(s); }
 
 }  // namespace
+
+const std::vector<std::string>& WorkloadProcedureCodes() {
+  static const std::vector<std::string> codes(std::begin(kProcedure), std::end(kProcedure));
+  return codes;
+}
 
 CaseWorkload::CaseWorkload(uint64_t seed, std::vector<std::string> offices)
     : seed_(seed), offices_(std::move(offices)) {}

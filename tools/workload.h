@@ -23,6 +23,11 @@ inline uint64_t SplitMix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// The procedures the workload's cases name: sample codes ("TEST-..."), which no real
+// procedure has, so a test catalogue cannot pass for the national one (GenerateCatalogue
+// holds them first).
+const std::vector<std::string>& WorkloadProcedureCodes();
+
 class CaseWorkload {
  public:
   static constexpr int kUpdates = 5;  // forwarded .. delivered; update 6 ("closed") is extra

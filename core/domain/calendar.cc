@@ -169,7 +169,20 @@ int64_t WorkingCalendar::AddWorkingMs(int64_t from_ms, int64_t working_ms) const
   return from_ms;  // unreachable with a sane calendar (a working day within 100000 days)
 }
 
+int64_t WorkingCalendar::SameDayDue(int64_t received_ms) const {
+  int64_t start = AddWorkingMs(received_ms, 1) - 1;  // the first working instant from then
+  int64_t day = LocalDay(start);
+  if (start - DayStartMs(day) >= kSameDayCutoffMin * int64_t{60000}) {
+    for (int guard = 0; guard < 100000 && !IsWorkingDay(++day); ++guard) {
+    }
+  }
+  int end_min = 0;
+  for (const auto& s : sessions_) end_min = std::max(end_min, s.end_min);
+  return DayStartMs(day) + end_min * int64_t{60000};
+}
+
 int64_t WorkingCalendar::DueDate(int64_t received_ms, int days, bool working_days) const {
+  if (working_days && days == 0) return SameDayDue(received_ms);
   if (working_days) return AddWorkingMs(received_ms, days * WorkingDayMs());
   int64_t due = received_ms + days * kDayMs;
   // Outside working time: the end of the next session that is worked.

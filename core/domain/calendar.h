@@ -6,7 +6,10 @@
 // time of N working days is N days' worth of working time (8 h by default), counted from the
 // moment of reception, or from the next session when the case arrives outside hours; the due
 // date is the instant that much working time has elapsed. N calendar days is N x 24 h; a due
-// date falling outside working time moves to the end of the next working session.
+// date falling outside working time moves to the end of the next working session. 0 working
+// days is a same-day procedure ("trong ngày", e.g. a certified copy, Decree 23/2015 art. 7): due
+// at the end of the day's work when received before 15:00, else at the end of the next working
+// day.
 // Time waiting for a supplement does not count: the due date moves by the working time spent.
 //
 // The holiday table is data, versioned by year and replicated in the "$calendar" system
@@ -66,7 +69,11 @@ class WorkingCalendar {
   int64_t AddWorkingMs(int64_t from_ms, int64_t working_ms) const;
   int64_t DueDate(int64_t received_ms, int days, bool working_days) const;
 
+  static constexpr int kSameDayCutoffMin = 15 * 60;
+
  private:
+  int64_t SameDayDue(int64_t received_ms) const;
+
   std::vector<WorkSession> sessions_;
   std::set<int64_t> holidays_, working_weekend_days_;
   std::map<int, CalendarYear> years_;

@@ -471,7 +471,8 @@ Status CheckReferenceEvent(const Event& e) {
                                               Uint("fee", 1'000'000'000'000),
                                               Array("documents", 200, Text("", kLong)),
                                               Text("competent", kShort),
-                                              Uint("retention_years", 100)};
+                                              Uint("retention_years", 100),
+                                              Text("source", kLong)};
   static const std::vector<Rule> year = {Required(Uint("year", 2200, 1900)),
                                          Array("holidays", 366, Text("", 10)),
                                          Array("working_days", 366, Text("", 10))};

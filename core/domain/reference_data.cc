@@ -1,5 +1,6 @@
 #include "core/domain/reference_data.h"
 
+#include <algorithm>
 #include <charconv>
 #include <tuple>
 
@@ -52,6 +53,7 @@ Result<Procedure> ProcedureFrom(const Event& e) {
   if (const Value* r = Get(b, "retention_years", Value::Kind::kUint); r && r->uint() <= 100) {
     p.retention_years = static_cast<int>(r->uint());
   }
+  if (const Value* s = Get(b, "source", Value::Kind::kText)) p.source = s->str();
   return p;
 }
 
@@ -141,6 +143,10 @@ Result<Procedure> ProcedureFromCsv(const std::vector<std::string>& f, size_t col
       return Status::InvalidArgument(where + ": retention_years must be a number from 0 to 100");
     }
   }
+  if (columns > 10) p.source = f[10];
+  if (!cbor::IsValidUtf8(p.source)) {
+    return Status::InvalidArgument(where + ": the source is not UTF-8");
+  }
   return p;
 }
 
@@ -152,13 +158,13 @@ Result<std::vector<Procedure>> ParseCatalogueCsv(std::string_view text) {
   HOSO_RETURN_IF_ERROR(ForEachCsvLine(text, [&](size_t line_no, const auto& f) {
     std::string where = "catalogue CSV line " + std::to_string(line_no);
     if (line_no == 1) {
-      bool with_competent = f.size() >= 9 && f[8] == "competent";
-      bool with_retention = f.size() == 10 && with_competent && f[9] == "retention_years";
-      if ((f.size() != 8 && !(f.size() == 9 && with_competent) && !with_retention) ||
-          f[0] != "code") {
+      static const char* const kOptional[] = {"competent", "retention_years", "source"};
+      bool known = f.size() >= 8 && f.size() <= 8 + std::size(kOptional) && f[0] == "code";
+      for (size_t i = 8; known && i < f.size(); ++i) known = f[i] == kOptional[i - 8];
+      if (!known) {
         return Status::InvalidArgument(where +
                                        ": expected header code,name,agency,days,day_kind,postal,"
-                                       "fee,documents[,competent[,retention_years]]");
+                                       "fee,documents[,competent[,retention_years[,source]]]");
       }
       columns = f.size();
       return Status::Ok();
@@ -173,14 +179,17 @@ Result<std::vector<Procedure>> ParseCatalogueCsv(std::string_view text) {
 
 std::string CatalogueCsv(const std::vector<Procedure>& procedures) {
   // The 9th column only when some procedure needs it: older nodes read 8-column files.
-  bool retention = std::any_of(procedures.begin(), procedures.end(),
-                               [](const Procedure& p) { return p.retention_years > 0; });
+  bool source = std::any_of(procedures.begin(), procedures.end(),
+                            [](const Procedure& p) { return !p.source.empty(); });
+  bool retention = source || std::any_of(procedures.begin(), procedures.end(),
+                                         [](const Procedure& p) { return p.retention_years > 0; });
   bool competent =
       retention || std::any_of(procedures.begin(), procedures.end(),
                                [](const Procedure& p) { return !p.competent.empty(); });
   std::string out = "code,name,agency,days,day_kind,postal,fee,documents";
   out += competent ? ",competent" : "";
-  out += retention ? ",retention_years\n" : "\n";
+  out += retention ? ",retention_years" : "";
+  out += source ? ",source\n" : "\n";
   for (const auto& p : procedures) {
     std::string docs;
     for (const auto& d : p.documents) docs += (docs.empty() ? "" : ";") + d;
@@ -189,6 +198,7 @@ std::string CatalogueCsv(const std::vector<Procedure>& procedures) {
            (p.postal ? "yes" : "no") + "," + std::to_string(p.fee) + "," + CsvField(docs);
     if (competent) out += "," + CsvField(p.competent.empty() ? "receiving" : p.competent);
     if (retention) out += "," + std::to_string(p.retention_years);
+    if (source) out += "," + CsvField(p.source);
     out += "\n";
   }
   return out;
@@ -210,6 +220,7 @@ std::vector<LocalWrite> CatalogueWrites(const std::vector<Procedure>& procedures
     if (p.retention_years > 0) {
       body.Set("retention_years", Value::Uint(static_cast<uint64_t>(p.retention_years)));
     }
+    if (!p.source.empty()) body.Set("source", Value::Text(p.source));
     out.push_back(
         {std::string(kCatalogueChannel), p.code, "procedure.set", std::move(body), officer});
   }
@@ -246,13 +257,30 @@ const Procedure* ReferenceData::FindProcedure(std::string_view code) const {
 }
 
 std::vector<const Procedure*> ReferenceData::Search(std::string_view query, size_t limit) const {
-  std::vector<const Procedure*> out;
   std::string folded = FoldForSearch(query);
+  std::vector<std::string_view> words;
+  for (size_t at = 0; at < folded.size();) {
+    size_t end = std::min(folded.find(' ', at), folded.size());
+    if (end > at) words.push_back(std::string_view(folded).substr(at, end - at));
+    at = end + 1;
+  }
+  // The code's start or the words as typed first, then names holding every word in any order
+  // ("dang ky khai sinh" also finds "Đăng ký lại khai sinh").
+  std::vector<const Procedure*> out, every_word;
   for (const auto& [code, p] : procedures) {
     if (out.size() >= limit) break;
-    if (code.rfind(query, 0) == 0 || FoldForSearch(p.name).find(folded) != std::string::npos) {
+    std::string name = FoldForSearch(p.name);
+    if (code.rfind(query, 0) == 0 || name.find(folded) != std::string::npos) {
       out.push_back(&p);
+    } else if (words.size() > 1 && std::all_of(words.begin(), words.end(), [&](std::string_view w) {
+                 return name.find(w) != std::string::npos;
+               })) {
+      every_word.push_back(&p);
     }
+  }
+  for (const Procedure* p : every_word) {
+    if (out.size() >= limit) break;
+    out.push_back(p);
   }
   return out;
 }

@@ -4,7 +4,8 @@
 //
 //   "$catalogue"  "procedure.set"  case = procedure code
 //       body { "name": tstr, "agency": tstr, "days": uint, "working_days": bool,
-//              "postal": bool, "fee": uint, "documents": [* tstr] }
+//              "postal": bool, "fee": uint, "documents": [* tstr],
+//              ? "competent": tstr, ? "retention_years": uint, ? "source": tstr }
 //   "$calendar"   "calendar.year"  case = "year/YYYY"
 //       body { "year": uint, "holidays": [* "YYYY-MM-DD"], "working_days": [* "YYYY-MM-DD"] }
 //   "$calendar"   "calendar.hours" case = "hours/<unit>"
@@ -42,11 +43,15 @@ struct Procedure {
   // Years a case's personal data are kept after the case ends (finished or delivered); then
   // the root erases them (RetentionErasures). 0: kept until an erasure decision.
   int retention_years = 0;
+  // Where the entry comes from, for the clerk to trust it: the published record it copies
+  // and its date ("CSDL quốc gia về TTHC, QĐ 1234/QĐ-BTP, bản ngày 2026-09-19"); "" when
+  // the province wrote it itself.
+  std::string source;
 };
 
 // CSV: code,name,agency,days,day_kind (working|calendar),postal (yes|no),fee,documents
-// (separated by ';')[,competent[,retention_years]], with a header line; fields may be
-// double-quoted.
+// (separated by ';')[,competent[,retention_years[,source]]], with a header line; fields may
+// be double-quoted. 0 working days is a same-day procedure (WorkingCalendar::DueDate).
 Result<std::vector<Procedure>> ParseCatalogueCsv(std::string_view text);
 std::string CatalogueCsv(const std::vector<Procedure>& procedures);
 std::vector<LocalWrite> CatalogueWrites(const std::vector<Procedure>& procedures,
@@ -62,7 +67,8 @@ struct ReferenceData {
   uint64_t skipped = 0;
 
   const Procedure* FindProcedure(std::string_view code) const;
-  // Procedures whose code starts with, or whose name (without diacritics) contains, `query`.
+  // Procedures whose code starts with, or whose name (without diacritics) contains, `query`;
+  // then those whose name holds each of its words, in any order.
   std::vector<const Procedure*> Search(std::string_view query, size_t limit) const;
   // The calendar of a unit: its sessions (or the default), every year's table.
   WorkingCalendar CalendarFor(const std::string& unit) const;

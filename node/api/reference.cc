@@ -109,7 +109,9 @@ HttpResponse LocalApi::Catalogue(Call& call) {
                                 {"working_days", p->working_days},
                                 {"postal", p->postal},
                                 {"fee", p->fee},
-                                {"documents", std::move(docs)}});
+                                {"documents", std::move(docs)},
+                                {"competent", p->competent.empty() ? "receiving" : p->competent},
+                                {"source", p->source}});
   }
   return Json(200, json::object{{"total", ref->procedures.size()}, {"procedures", list}});
 }

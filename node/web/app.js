@@ -2,7 +2,7 @@
 // Plain JavaScript modules, no dependencies; it talks to the node's local API (docs/api.md)
 // with the session cookie set by POST /v1/login. Every screen is built with el() (dom.js):
 // data is only ever text, never markup (docs/web-app.md, "Rendering").
-import { $, el, show, str, arr, obj, label, fmtTime, api, showError, session, mayRecord } from "./dom.js";
+import { $, el, show, str, arr, obj, label, fmtTime, api, showError, session, mayRecord, timeLimit } from "./dom.js";
 import { viewForm, viewCase, STATUS } from "./case.js";
 import { viewRegister } from "./register.js";
 import { viewReports } from "./reports.js";
@@ -112,7 +112,11 @@ function viewReception() {
         el("input", { id: "procedure", placeholder: "Gõ mã hoặc tên thủ tục, có dấu hoặc không dấu", autocomplete: "off" }),
         el("div", { id: "suggest", class: "suggest", hidden: true }), el("div", { id: "proc-info" }),
         el("div", { id: "not-postal", class: "warn-box", role: "alert", hidden: true },
-          "Thủ tục này không thực hiện qua dịch vụ bưu chính công ích; đề nghị công dân nộp hồ sơ và nhận kết quả trực tiếp.")),
+          "Thủ tục này không thực hiện qua dịch vụ bưu chính công ích; đề nghị công dân nộp hồ sơ và nhận kết quả trực tiếp."),
+        // Decided by the citizen's commune of residence: received anywhere, routed there.
+        el("div", { id: "residence-row", hidden: true },
+          el("label", { for: "residence" }, "Xã, phường nơi công dân cư trú (nơi giải quyết hồ sơ)"), " ",
+          el("select", { id: "residence" }), el("div", { id: "residence-info" }))),
       field("name", "Họ tên người nộp", { required: true }),
       field("id_no", "Số định danh cá nhân", { inputmode: "numeric" }),
       field("phone", "Số điện thoại", { inputmode: "tel" }),
@@ -136,12 +140,15 @@ function viewReception() {
   let timer = null, items = [], sel = -1;
   const choose = (p) => {
     chosen = p;
+    main().querySelectorAll(".error").forEach((x) => x.remove());  // "choose a procedure" is answered
     input.value = `${str(p.code)} — ${str(p.name)}`;
     box.hidden = true;
     const fee = Number.isSafeInteger(p.fee) ? p.fee.toLocaleString("vi-VN") : "không rõ";
-    $("#proc-info").textContent = `${str(p.agency)} · ${str(p.days)} ngày ${p.working_days ? "làm việc" : ""} · ` +
-      `lệ phí ${fee} đ · ${p.postal ? "được thực hiện qua bưu điện" : "KHÔNG thực hiện qua bưu điện"}`;
+    $("#proc-info").textContent = `${str(p.agency)} · ${timeLimit(p.days, p.working_days)} · ` +
+      `lệ phí ${fee} đ · ${p.postal ? "được thực hiện qua bưu điện" : "KHÔNG thực hiện qua bưu điện"}` +
+      (str(p.source) ? ` · Nguồn: ${str(p.source)}` : "");
     postalAllowed(p.postal === true);
+    byResidence(p.competent === "residence").catch((e) => showError(main(), e));
     show($("#docs"), arr(p.documents).map((d, i) => el("div", { class: "doc-row" },
       el("label", { for: `doc-${i}` },
         el("input", { type: "checkbox", class: "doc", "data-name": str(d), id: `doc-${i}` }), " ", str(d)), " ",
@@ -159,6 +166,21 @@ function viewReception() {
     $("#not-postal").hidden = ok;
     fitChannel();
   };
+  const byResidence = async (on) => {
+    $("#residence-row").hidden = !on;
+    if (!on || $("#residence").options.length) return;
+    const own = str(obj(session.node).unit);
+    show($("#residence"), el("option", { value: "" }, "— Chọn xã, phường —"),
+      (await residenceUnits()).map((u) => el("option", { value: str(u.code), selected: str(u.code) === own },
+        `${str(u.name)} (${str(u.code)})`)));
+    whereDecided();
+  };
+  const whereDecided = () => {
+    const r = $("#residence"), own = str(obj(session.node).unit);
+    $("#residence-info").textContent = !r.value || r.value === own ? ""
+      : `Hồ sơ sẽ được chuyển đến ${r.selectedOptions[0].textContent} để giải quyết.`;
+  };
+  $("#residence").addEventListener("change", whereDecided);
   input.addEventListener("input", () => {
     chosen = null;
     clearTimeout(timer);
@@ -208,6 +230,10 @@ function viewReception() {
     const bad = documents.find((d) => d.count < 1 || d.count > 1000);
     if (bad) { showError(main(), new Error(`Số lượng của "${bad.name}" phải là số từ 1 đến 1000.`)); return; }
     const body = { procedure: chosen.code, applicant, channel: $("#channel").value, documents };
+    if (!$("#residence-row").hidden) {
+      if (!$("#residence").value) { showError(main(), new Error("Hãy chọn xã, phường nơi công dân cư trú: thủ tục này do nơi đó giải quyết.")); return; }
+      body.residence = $("#residence").value;
+    }
     if ($("#by-post").checked) { body.return_by_post = true; body.return_address = $("#return-address").value.trim(); }
     if ($("#note").value.trim()) body.note = $("#note").value.trim();
     const sets = Number($("#sets").value);
@@ -226,6 +252,15 @@ function viewReception() {
       location.hash = "#/phieu/" + encodeURIComponent(str(c.code));
     } catch (e) { showError(main(), e); }
   });
+}
+
+// The units a case may be decided by as the citizen's residence: those with no unit under
+// them that are neither relays nor departments (the communes, wards and special zones), by name.
+async function residenceUnits() {
+  const units = arr(obj(await api("GET", "/v1/directory")).units).map(obj);
+  const parents = new Set(units.map((u) => str(u.parent)));
+  return units.filter((u) => !parents.has(str(u.code)) && !["relay", "agency"].includes(str(u.type)))
+    .sort((a, b) => str(a.name).localeCompare(str(b.name), "vi"));
 }
 
 // ---- queues

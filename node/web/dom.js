@@ -60,6 +60,13 @@ export const count = (v) => (Number.isSafeInteger(v) ? String(v) : "không rõ")
 // Đồng: missing is 0, anything but a whole number is "không rõ".
 export const money = (v) =>
   v === undefined || v === null ? "0" : Number.isSafeInteger(v) ? v.toLocaleString("vi-VN") : "không rõ";
+// A procedure's time limit by regulation: "03 ngày làm việc", "15 ngày", and 0 working days
+// for a same-day procedure (due at the day's end; received after 15:00, the next day's).
+export const timeLimit = (days, working) => {
+  if (!Number.isSafeInteger(days) || days < 0) return "theo quy định của thủ tục";
+  if (days === 0 && working !== false) return "Trong ngày (nhận sau 15 giờ: ngày làm việc tiếp theo)";
+  return `${String(days).padStart(2, "0")} ngày${working === false ? "" : " làm việc"}`;
+};
 // A ratio in [0, 1]; anything else is 0.
 export const ratio = (v) => Math.min(1, Math.max(0, numOr(v, 0)));
 export const pct = (x) => (100 * ratio(x)).toFixed(1) + "%";

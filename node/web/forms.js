@@ -3,7 +3,7 @@
 // receipt and appointment slip. Forms 02-05 are forms_case.js, the postal forms
 // forms_post.js, the register (Form 06) register.js. Every value is text (dom.js); a form
 // prints on one A5 page (A4 across for the register): app.css "Paper".
-import { $, el, svg, show, str, arr, obj, count, money, fmtTime, api } from "./dom.js";
+import { $, el, svg, show, str, arr, obj, count, money, fmtTime, api, timeLimit } from "./dom.js";
 
 export const KIND = { original: "Bản chính", copy: "Bản sao", electronic: "Bản điện tử" };
 
@@ -105,11 +105,7 @@ export function documentsTable(f) {
 export const sets = (f) => String(Number.isSafeInteger(f.sets) ? f.sets : 1).padStart(2, "0");
 
 // "03 ngày làm việc": the processing time by regulation.
-export function processingTime(f) {
-  const days = Number.isSafeInteger(f.processing_days) ? f.processing_days : null;
-  if (days === null) return "theo quy định của thủ tục";
-  return `${String(days).padStart(2, "0")} ngày ${f.working_days === false ? "" : "làm việc"}`.trim();
-}
+export const processingTime = (f) => timeLimit(f.processing_days, f.working_days);
 
 // ---- Form 01: receipt and appointment slip
 

@@ -45,6 +45,23 @@ TEST_CASE("calendar: received on 2026-02-13 at 15:30 with 5 working days, across
   CHECK(Local(c.DueDate(At("2026-02-13 15:30"), 5, false)) == "2026-02-23 11:30");
 }
 
+TEST_CASE("calendar: a same-day procedure is due at the day's end, after 15:00 the next day's",
+          "[calendar]") {
+  WorkingCalendar c = Vietnam();
+  CHECK(Local(c.DueDate(At("2026-03-09 08:00"), 0, true)) == "2026-03-09 17:00");
+  CHECK(Local(c.DueDate(At("2026-03-09 14:59"), 0, true)) == "2026-03-09 17:00");
+  CHECK(Local(c.DueDate(At("2026-03-09 15:00"), 0, true)) == "2026-03-10 17:00");
+  CHECK(Local(c.DueDate(At("2026-03-09 18:30"), 0, true)) == "2026-03-10 17:00");  // evening
+  CHECK(Local(c.DueDate(At("2026-03-06 15:30"), 0, true)) == "2026-03-09 17:00");  // Friday
+  CHECK(Local(c.DueDate(At("2026-03-07 10:00"), 0, true)) == "2026-03-09 17:00");  // Saturday
+  // Thursday 2026-02-12 after 15:00: Friday 13th is worked, then Tết.
+  CHECK(Local(c.DueDate(At("2026-02-12 16:00"), 0, true)) == "2026-02-13 17:00");
+  CHECK(Local(c.DueDate(At("2026-02-13 16:00"), 0, true)) == "2026-02-23 17:00");
+  // A unit whose afternoon ends at 16:30 is due then.
+  REQUIRE(c.SetSessions({{7 * 60, 11 * 60 + 30}, {13 * 60, 16 * 60 + 30}}).ok());
+  CHECK(Local(c.DueDate(At("2026-03-09 08:00"), 0, true)) == "2026-03-09 16:30");
+}
+
 TEST_CASE("calendar: outside hours counts from the next session, weekends and swaps",
           "[calendar]") {
   WorkingCalendar c = Vietnam();
@@ -119,7 +136,7 @@ TEST_CASE("lifecycle: allowed steps, portal codes, and a refusal that names what
 TEST_CASE("calendar: the node is warned ahead of a year without holidays, and of no catalogue",
           "[calendar]") {
   ReferenceData ref;
-  ref.procedures["1.000001"] = Procedure{};
+  ref.procedures["TEST-1000001"] = Procedure{};
   // Mid-2027: the built-in table covers the year, the next is far.
   CHECK(ReferenceWarnings(ref, At("2027-06-01 09:00")).empty());
   // 2028 starts in 61 days and no table names it: warned, the node still works.

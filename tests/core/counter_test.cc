@@ -24,7 +24,7 @@ Status Receive(Store& store, const std::string& code, int64_t at) {
   return store
       .Append({"30280", code, "case.received",
                Body({{"status", Text("received")},
-                     {"procedure", Text("1.002668")},
+                     {"procedure", Text("TEST-1002668")},
                      {"received_at", cbor::Value::Uint(static_cast<uint64_t>(at))}}),
                "nv.lan"})
       .status();

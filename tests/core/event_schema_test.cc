@@ -131,7 +131,7 @@ TEST_CASE("schema: a case code belongs to its channel's unit", "[schema]") {
 TEST_CASE("schema: reference data bodies are checked too", "[schema]") {
   Event p;
   p.stream = {"$catalogue", "89", 1};
-  p.case_code = "1.002668";
+  p.case_code = "TEST-1002668";
   p.type = "procedure.set";
   p.body = Body({{"name", Text("Đăng ký khai sinh")}, {"days", cbor::Value::Uint(3)}});
   CHECK(CheckEventSchema(p).ok());

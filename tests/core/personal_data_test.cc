@@ -425,10 +425,10 @@ TEST_CASE("retention: cases past their procedure's period are erased, the others
   Tree t;
   Store& root = *t.province->store;
   ReferenceData ref;
-  Procedure kept_five{"1.000001", "Cấp giấy xác nhận tình trạng hôn nhân", "UBND xã", 3};
+  Procedure kept_five{"TEST-1000001", "Cấp giấy xác nhận tình trạng hôn nhân", "UBND xã", 3};
   kept_five.retention_years = 5;
   ref.procedures[kept_five.code] = kept_five;
-  Procedure forever{"1.000002", "Đăng ký khai sinh", "UBND xã", 3};
+  Procedure forever{"TEST-1000002", "Đăng ký khai sinh", "UBND xã", 3};
   ref.procedures[forever.code] = forever;
   const int64_t now = testing::kTestNow;
   constexpr int64_t kYear = 31'557'600'000;

@@ -32,7 +32,7 @@ struct Office {
             }).ok());
   }
   void Receive(const std::string& code, const char* at, const char* due, const char* channel,
-               const char* procedure = "1.002668", bool by_post = false) {
+               const char* procedure = "TEST-1002668", bool by_post = false) {
     commune->clock.Set(T(at));
     REQUIRE(commune->store
                 ->Append({"30280", "30280-" + code, "case.received",
@@ -70,7 +70,7 @@ TEST_CASE("report: received, carried over, resolved and in progress per DOMAIN.m
   o.Receive("A", "2026-01-05T08:00:00+07:00", "2026-01-20T17:00:00+07:00", "online");
   o.Receive("B", "2026-01-06T08:00:00+07:00", "2026-01-10T17:00:00+07:00", "counter");
   o.Receive("C", "2026-01-07T08:00:00+07:00", "2026-01-28T17:00:00+07:00", "postal");
-  o.Receive("D", "2026-01-08T08:00:00+07:00", "2026-02-15T17:00:00+07:00", "counter", "2.000908",
+  o.Receive("D", "2026-01-08T08:00:00+07:00", "2026-02-15T17:00:00+07:00", "counter", "TEST-2000908",
             /*by_post=*/true);
   o.Receive("E", "2026-01-09T08:00:00+07:00", "2026-01-30T17:00:00+07:00", "counter");
   o.Step("A", "2026-01-12T10:00:00+07:00", "result_ready");     // early
@@ -118,7 +118,7 @@ TEST_CASE("report: received, carried over, resolved and in progress per DOMAIN.m
   REQUIRE(rows.ok());
   bool seen_d = false;
   for (const auto& r : *rows) {
-    if (r.procedure == "2.000908" && r.month == "2026-01") {
+    if (r.procedure == "TEST-2000908" && r.month == "2026-01") {
       seen_d = true;
       CHECK(r.unit == "30280");
       CHECK(r.figures.received == 1);

@@ -16,7 +16,7 @@ using testing::TempDir;
 
 namespace {
 
-constexpr const char* kResidenceProcedure = "1.000001";
+constexpr const char* kResidenceProcedure = "TEST-1000001";
 
 std::string ReadData(const std::string& name) {
   return testing::ReadWholeFile(std::string(HOSO_DATA_DIR) + "/" + name);

@@ -169,7 +169,7 @@ TEST_CASE("store: a local write its own decoder would refuse is never signed", "
                                 UnitSetBody({"30281", "883", "Phường Mới", "Ph\xc6"}, 0), "it"});
   CHECK(unit.status().code() == Code::kInvalidArgument);
   CHECK_THAT(unit.status().message(), Catch::Contains("UTF-8"));
-  Procedure proc{"1.000001", "Thủ tục", "UBND", 3, true, true, 0, {"T\xe1\xbb"}};
+  Procedure proc{"TEST-1000001", "Thủ tục", "UBND", 3, true, true, 0, {"T\xe1\xbb"}};
   auto procedure = p->store->Append(CatalogueWrites({proc}, "it"));
   CHECK(procedure.status().code() == Code::kInvalidArgument);
   CHECK(Snapshot(*p->store) == before);

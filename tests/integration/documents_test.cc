@@ -48,7 +48,7 @@ TEST_CASE(
       "30280", "POST", "/v1/cases",
       json::serialize(json::object{
           {"officer", "nv.lan"},
-          {"procedure", "1.001193"},
+          {"procedure", "TEST-1001193"},
           {"channel", "counter"},
           {"applicant", json::object{{"name", "Lâm Thị Mỹ Dung"}}},
           {"documents", json::array{json::object{{"name", "Tờ khai"}, {"kind", "original"}}}}}));

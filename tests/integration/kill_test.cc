@@ -21,7 +21,7 @@ namespace {
 std::string CaseRequest(int i) {
   return json::serialize(json::object{
       {"officer", "nv.lan"},
-      {"procedure", "1.002668"},
+      {"procedure", "TEST-1002668"},
       {"channel", "postal"},
       {"return_by_post", true},
       {"return_address", "Ấp Bình Đức, phường Mỹ Bình, Long Xuyên"},

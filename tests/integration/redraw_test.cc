@@ -20,7 +20,7 @@ std::string Data(const std::string& name) {
 
 std::string CaseRequest(const std::string& name) {
   node::json::object req{{"officer", "nv.lan"},
-                         {"procedure", "1.002668"},
+                         {"procedure", "TEST-1002668"},
                          {"applicant", node::json::object{{"name", name}}},
                          {"channel", "counter"}};
   return node::json::serialize(req);
@@ -108,7 +108,7 @@ TEST_CASE("redraw: a running 2019 deployment applies the real 2025 re-draw, no o
   // The former root still acts as the root: it writes reference data.
   CHECK(net.Call("89", "POST", "/v1/catalogue?officer=system",
                  "code,name,agency,days,day_kind,postal,fee,documents\n"
-                 "1.002668,Đăng ký khai sinh,UBND xã,3,working,yes,0,Tờ khai\n")
+                 "TEST-1002668,Đăng ký khai sinh,UBND xã,3,working,yes,0,Tờ khai\n")
             .ok());
 
   // The merged wards' offices sync with the province from now on (a config change, no

@@ -44,7 +44,7 @@ TEST_CASE("routing: a citizen of A applies at B's counter while A is offline, B 
   REQUIRE(units.ok());
   auto running = testing::RunningNetwork(dir.path(), {"91", A, B, C, D}, *units);
   auto& net = *running;
-  Procedure residence{"1.004222",
+  Procedure residence{"TEST-1004222",
                       "Đăng ký thường trú",
                       "Công an xã",
                       3,
@@ -65,7 +65,7 @@ TEST_CASE("routing: a citizen of A applies at B's counter while A is offline, B 
   REQUIRE(net.Stop(A).ok());  // A's link is down
   node::json::object request{
       {"officer", "nv.lan"},
-      {"procedure", "1.004222"},
+      {"procedure", "TEST-1004222"},
       {"residence", A},
       {"applicant", node::json::object{{"name", "Phan Thị Ngọc Hân"}, {"id_no", "089301002233"}}},
       {"channel", "counter"},

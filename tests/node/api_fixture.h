@@ -58,7 +58,7 @@ inline json::object Body(const HttpResponse& r) {
 inline std::string Reception(const std::string& name = "Nguyễn Văn An") {
   json::object req{
       {"officer", "nv.lan"},
-      {"procedure", "1.002668"},
+      {"procedure", "TEST-1002668"},
       {"applicant", json::object{{"name", name}, {"id_no", "012345678901"}}},
       {"channel", "postal"},
       {"return_by_post", true},

@@ -31,7 +31,7 @@ namespace {
 using testing::ReadLog;
 using testing::WaitFor;
 
-const char* kCase = R"({"officer":"nv.lan","procedure":"1.002668","channel":"counter",
+const char* kCase = R"({"officer":"nv.lan","procedure":"TEST-1002668","channel":"counter",
                        "applicant":{"name":"Lê Thị Hoa","phone":"0912345678"}})";
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Domain rules through the local API: the catalogue, postal eligibility, due dates in working
 // days, the lifecycle, the supplement clock, the replicated calendar.
 #include <catch2/catch.hpp>
+#include <map>
 #include <set>
 
 #include "core/domain/calendar.h"
@@ -96,7 +97,9 @@ TEST_CASE("catalogue: the generator makes a realistic sample", "[domain][catalog
     CHECK_FALSE(p.documents.empty());
   }
   CHECK(codes.size() == c.size());
-  CHECK(codes.count("1.002668"));  // the workload's procedures are there
+  CHECK(codes.count("TEST-1002668"));  // the workload's procedures are there
+  // No sample code can pass for a national one ("1.001193").
+  for (const auto& code : codes) CHECK(code.starts_with("TEST-"));
   CHECK(not_postal > c.size() * 35 / 100);
   CHECK(not_postal < c.size() * 45 / 100);
   CHECK(calendar_days > 0);
@@ -110,6 +113,75 @@ TEST_CASE("catalogue: the generator makes a realistic sample", "[domain][catalog
   CHECK_FALSE(ParseCatalogueCsv("code,name,agency,days,day_kind,postal,fee,documents\n"
                                 "1.1,Tên,Sở,5,weekly,yes,0,\n")
                   .ok());
+}
+
+TEST_CASE("catalogue: the shipped commune catalogue is the national database's",
+          "[domain][catalogue]") {
+  auto shipped =
+      ParseCatalogueCsv(testing::ReadWholeFile(HOSO_DATA_DIR "/catalogue-commune-2025.csv"));
+  REQUIRE(shipped.ok());
+  REQUIRE(shipped->size() == 15);
+  std::set<std::string> codes, names;
+  std::map<std::string, Procedure> by_code;
+  for (const auto& p : *shipped) {
+    INFO(p.code);
+    // National codes: one digit, a dot, six digits.
+    CHECK(p.code.size() == 8);
+    CHECK(p.code[1] == '.');
+    CHECK(p.code.find_first_not_of("0123456789", 2) == std::string::npos);
+    CHECK(codes.insert(p.code).second);
+    CHECK(names.insert(p.name).second);  // no procedure twice under one name
+    CHECK_FALSE(p.documents.empty());
+    CHECK_THAT(p.source, Catch::Contains("dichvucong.gov.vn") && Catch::Contains("QĐ") &&
+                             Catch::Contains("2026"));
+    CHECK((p.competent == "residence" || p.competent.empty()));
+    by_code[p.code] = p;
+  }
+  // The mix-ups the generated sample made are gone: 1.001193 is the birth registration, done the
+  // same day, by post too, free, by the parents' commune; a certified copy is at the counter only.
+  const Procedure& birth = by_code.at("1.001193");
+  CHECK(birth.name == "Đăng ký khai sinh");
+  CHECK((birth.days == 0 && birth.working_days && birth.postal && birth.fee == 0));
+  CHECK(birth.competent == "residence");
+  CHECK_THAT(birth.documents[1], Catch::StartsWith("Giấy chứng sinh"));
+  const Procedure& copy = by_code.at("2.000815");
+  CHECK((!copy.postal && copy.fee == 2000 && copy.days == 0 && copy.competent.empty()));
+  const Procedure& permanent = by_code.at("1.004222");
+  CHECK((permanent.days == 7 && permanent.fee == 20000 && !permanent.postal));
+  CHECK(permanent.agency == "Công an cấp xã");
+  for (const auto& p : GenerateCatalogue(1, 1000)) CHECK_FALSE(codes.count(p.code));
+
+  // Loaded, a clerk finds it by words and sees where it comes from and who decides it.
+  Deployment d;
+  auto r =
+      Deployment::Call(d.root, "POST", "/v1/catalogue?officer=it.tinh", CatalogueCsv(*shipped));
+  REQUIRE(r.status == 201);
+  d.Replicate();
+  auto found = Body(Deployment::Call(d.clerk, "GET", "/v1/catalogue?q=dang%20ky%20khai%20sinh"));
+  auto list = found.at("procedures").as_array();
+  REQUIRE_FALSE(list.empty());
+  CHECK(list[0].at("code").as_string() == "1.001193");  // the words as typed come first
+  std::set<std::string> found_codes;
+  for (const auto& p : list) found_codes.insert(std::string(p.at("code").as_string()));
+  CHECK(found_codes.count("1.004884"));  // "Đăng ký lại khai sinh": every word, in order apart
+  for (const auto& p : list) {
+    if (p.at("code").as_string() != "1.001193") continue;
+    CHECK(p.at("competent").as_string() == "residence");
+    CHECK(p.at("source").as_string() == birth.source);
+    CHECK(p.at("days").to_number<int>() == 0);
+  }
+  // Same day: received on Tuesday morning (counting starts at 07:00 after Monday 23:00), due
+  // at 17:00 (10:00 UTC) that day.
+  json::object req{{"officer", "nv.lan"},
+                   {"procedure", "1.001193"},
+                   {"channel", "counter"},
+                   {"residence", "30280"},
+                   {"applicant", json::object{{"name", "Lý Thị Hạnh"}}}};
+  auto received = Deployment::Call(d.clerk, "POST", "/v1/cases", json::serialize(req));
+  INFO(received.body);
+  REQUIRE(received.status == 201);
+  CHECK(Body(received).at("fields").at("due_at").to_number<int64_t>() ==
+        ParseTime("2025-11-25T10:00:00Z").value());
 }
 
 TEST_CASE("reception: the catalogue decides the due date and whether the post may carry it",
@@ -143,7 +215,8 @@ TEST_CASE("reception: the catalogue decides the due date and whether the post ma
       Deployment::Call(d.clerk, "POST", "/v1/cases", Reception(counter_only.code, "counter", true));
   CHECK(returned.status == 400);
   CHECK(Body(returned).at("field").as_string() == "return_by_post");
-  auto unknown = Deployment::Call(d.clerk, "POST", "/v1/cases", Reception("9.999999", "counter"));
+  auto unknown =
+      Deployment::Call(d.clerk, "POST", "/v1/cases", Reception("TEST-9999999", "counter"));
   CHECK(unknown.status == 400);
   CHECK(Body(unknown).at("field").as_string() == "procedure");
   CHECK(d.commune->store->CommitCounter() == before);

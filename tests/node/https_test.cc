@@ -229,7 +229,7 @@ TEST_CASE(
              Catch::Contains("the upstream's certificate names unit 89, not the parent 883"));
   CHECK_FALSE(up().at("connected").as_bool());
   auto created = net->Call("30280", "POST", "/v1/cases",
-                           R"({"officer":"nv.lan","procedure":"1.002668","channel":"counter",
+                           R"({"officer":"nv.lan","procedure":"TEST-1002668","channel":"counter",
                                "applicant":{"name":"Lê Thị Hoa"}})");
   REQUIRE(created.ok());
   std::this_thread::sleep_for(500ms);

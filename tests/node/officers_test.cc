@@ -140,7 +140,7 @@ TEST_CASE("API: officers log in, what they write is recorded as them, within the
         "reception");
 
   const std::string reception =
-      R"({"procedure":"1.002668","channel":"counter","applicant":{"name":"Võ Văn Phúc"}})";
+      R"({"procedure":"TEST-1002668","channel":"counter","applicant":{"name":"Võ Văn Phúc"}})";
   auto created = call("POST", "/v1/cases", reception, lan_cookie);
   REQUIRE(created.status == 201);
   auto c = json::parse(created.body);
@@ -151,7 +151,7 @@ TEST_CASE("API: officers log in, what they write is recorded as them, within the
   CHECK(
       call(
           "POST", "/v1/cases",
-          R"({"officer":"someone.else","procedure":"1.002668","channel":"counter","applicant":{"name":"X"}})",
+          R"({"officer":"someone.else","procedure":"TEST-1002668","channel":"counter","applicant":{"name":"X"}})",
           lan_cookie)
           .status == 403);
   CHECK(call("POST", "/v1/cases/" + code + "/steps", R"({"status":"processing"})", lan_cookie)
@@ -204,7 +204,7 @@ TEST_CASE("API: a session's writes must be JSON from this node's own origin (CSR
   REQUIRE(login.status == 200);
   std::string cookie = CookieOf(login);
   const std::string reception =
-      R"({"procedure":"1.002668","channel":"counter","applicant":{"name":"Võ Văn Phúc"}})";
+      R"({"procedure":"TEST-1002668","channel":"counter","applicant":{"name":"Võ Văn Phúc"}})";
   auto post = [&](const std::string& type, const std::string& origin,
                   const std::string& target = "/v1/cases", const std::string& body = "") {
     return api.Handle({"POST", target, "", body.empty() && target == "/v1/cases" ? reception : body,
@@ -242,7 +242,7 @@ TEST_CASE("API: a session's writes must be JSON from this node's own origin (CSR
   // The API token is not a browser's: no such rule.
   auto with_token = api.Handle(
       {"POST", "/v1/cases", "Bearer " + token,
-       R"({"officer":"nv.lan","procedure":"1.002668","channel":"counter","applicant":{"name":"A"}})",
+       R"({"officer":"nv.lan","procedure":"TEST-1002668","channel":"counter","applicant":{"name":"A"}})",
        "", "text/plain", "", host});
   CHECK(with_token.status == 201);
   CHECK(post("", "http://127.0.0.1:7480", "/v1/logout").status == 200);
@@ -384,7 +384,7 @@ TEST_CASE("API: with the token, the officer named is a known account allowed to 
   };
   auto reception = [](const std::string& officer) {
     return json::serialize(json::object{{"officer", officer},
-                                        {"procedure", "1.002668"},
+                                        {"procedure", "TEST-1002668"},
                                         {"channel", "counter"},
                                         {"applicant", json::object{{"name", "A"}}}});
   };

@@ -75,7 +75,7 @@ std::optional<double> Sample(const std::string& scrape, const std::string& serie
 std::string Reception(const std::string& due_at) {
   return json::serialize(json::object{
       {"officer", "nv.lan"},
-      {"procedure", "1.002668"},
+      {"procedure", "TEST-1002668"},
       {"applicant", json::object{{"name", "Nguyễn Văn An"}, {"id_no", "012345678901"}}},
       {"channel", "counter"},
       {"due_at", due_at}});

@@ -48,7 +48,7 @@ json::object Body(const HttpResponse& r) {
 std::string Reception() {
   json::object req{
       {"officer", "nv.lan"},
-      {"procedure", "1.002668"},
+      {"procedure", "TEST-1002668"},
       {"applicant", json::object{{"name", "Lê Thị Hoa"}, {"id_no", "089123456789"}}},
       {"channel", "counter"},
       {"due_at", "2025-12-01T17:00:00+07:00"},

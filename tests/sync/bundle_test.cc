@@ -186,7 +186,7 @@ TEST_CASE("bundle: the set-up bundle is the root's system channels, checked whol
           "[sync][bundle][setup]") {
   Offices o;
   Store& p = *o.province->store;
-  Procedure passport{"1.001193", "Cấp hộ chiếu", "Công an tỉnh", 8, true, true, 200000, {}};
+  Procedure passport{"TEST-1001193", "Cấp hộ chiếu", "Công an tỉnh", 8, true, true, 200000, {}};
   REQUIRE(p.Append(CatalogueWrites({passport}, "it")).ok());
   REQUIRE(p.Append(testing::ReceiveWrite("89", "89-C1", "Lâm Văn Tư", testing::kTestNow)).ok());
   BundleSummary sum;
@@ -236,7 +236,7 @@ TEST_CASE("bundle: the set-up bundle is the root's system channels, checked whol
   // A commune's own signed stream of the catalogue, with its valid certificate: the write
   // rule refuses it as Store::Ingest would.
   StreamBuilder forged({"$catalogue", "30280", 1}, testing::KeyFor(30280));
-  forged.Next("1.001193", "procedure.set", cbor::Value::Map(), testing::kTestNow << 16);
+  forged.Next("TEST-1001193", "procedure.set", cbor::Value::Map(), testing::kTestNow << 16);
   Batch batch = forged.Seal();
   auto record = [](std::vector<cbor::Value> items) {
     cbor::Value r = cbor::Value::Array();

@@ -28,7 +28,7 @@ TEST_CASE("hoso backup and restore: the node comes back under a new epoch, with 
   std::string node_dir = net.NodeDir("30280");
   auto receive = [&](const std::string& name) {
     auto r = Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure",
-                        "2.000908", "--name", name, "--json"});
+                        "TEST-2000908", "--name", name, "--json"});
     REQUIRE(r.rc == 0);
     return std::string(Json(r).at("code").as_string());
   };

@@ -204,14 +204,14 @@ TEST_CASE("hoso CLI: the CA, a node's data directory, cases, and exit codes", "[
   CHECK_THAT(tree.out, Catch::Contains("    30280  Phường Mỹ Bình"));
 
   auto created =
-      Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure", "1.002668",
+      Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure", "TEST-1002668",
                  "--name", "Phạm Thị Mai", "--id-no", "012345678901", "--return-address",
                  "Ấp Tân Phú", "--doc", "Tờ khai:original:1", "--json"});
   REQUIRE(created.rc == 0);
   std::string code(Json(created).at("code").as_string());
   CHECK(Json(created).at("fields").at("return_by_post").as_bool());
   auto refused = Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure",
-                            "1.002668", "--name", "X", "--channel", "fax"});
+                            "TEST-1002668", "--name", "X", "--channel", "fax"});
   CHECK(refused.rc == 1);
   CHECK_THAT(refused.err, Catch::Contains("channel"));
   CHECK_THAT(refused.err, Catch::Contains("hình thức tiếp nhận"));
@@ -267,7 +267,7 @@ TEST_CASE("hoso audit verify and replay on a running node's store", "[tools][cli
   auto net = testing::RunningNetwork(tmp.Sub("net"), {"89", "30280"});
   std::string commune = net->NodeDir("30280"), province = net->NodeDir("89");
   auto created = Hoso(tmp, {"case", "new", "--dir", commune, "--officer", "nv.lan", "--procedure",
-                            "1.001193", "--name", "Huỳnh Thị Thảo", "--json"});
+                            "TEST-1001193", "--name", "Huỳnh Thị Thảo", "--json"});
   REQUIRE(created.rc == 0);
   std::string code(Json(created).at("code").as_string());
   REQUIRE(Hoso(tmp, {"case", "step", "--dir", commune, code, "--officer", "nv.lan", "--status",
@@ -338,7 +338,7 @@ TEST_CASE("hoso export, audit verify FILE, import: cases carried by post", "[too
   std::vector<std::string> codes;
   for (const char* name : {"Đặng Văn Quang", "Hồ Thị Nhung", "Dương Minh Trí"}) {
     auto r = Hoso(tmp, {"case", "new", "--dir", commune, "--officer", "nv.lan", "--procedure",
-                        "1.004946", "--name", name, "--json"});
+                        "TEST-1004946", "--name", name, "--json"});
     REQUIRE(r.rc == 0);
     codes.emplace_back(Json(r).at("code").as_string());
   }
@@ -383,7 +383,7 @@ TEST_CASE("hoso revoke: the root revokes a node as data, its sessions end, its h
   auto net = testing::RunningNetwork(tmp.Sub("net"), {"89", "30280"});
   std::string province = net->NodeDir("89");
   auto created = net->Call("30280", "POST", "/v1/cases",
-                           R"({"officer":"nv.lan","procedure":"1.002668","channel":"counter",
+                           R"({"officer":"nv.lan","procedure":"TEST-1002668","channel":"counter",
                                "applicant":{"name":"Lê Thị Hoa"}})");
   REQUIRE(created.ok());
   std::string code(created->at("code").as_string());

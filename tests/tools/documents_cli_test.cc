@@ -44,7 +44,7 @@ TEST_CASE("hoso doc: a scan attached at the commune is got and verified at the p
   testing::TempDir tmp;
   auto net = testing::RunningNetwork(tmp.Sub("net"), {"89", "30280"});
   const std::string commune = net->NodeDir("30280"), province = net->NodeDir("89");
-  const std::string code = NewCase(tmp, commune, "1.001193", "Huỳnh Thị Thảo");
+  const std::string code = NewCase(tmp, commune, "TEST-1001193", "Huỳnh Thị Thảo");
 
   const std::string pdf = ScannedPdf();
   const std::string scan = tmp.Sub("Giấy khai sinh.pdf");
@@ -141,7 +141,7 @@ TEST_CASE("hoso export --with-documents: scans carried by post, each chunk check
   REQUIRE(net->Stop("30280").ok());
   REQUIRE(net->Start("30280", /*online=*/false).ok());
   const std::string commune = net->NodeDir("30280"), province = net->NodeDir("89");
-  const std::string code = NewCase(tmp, commune, "1.004946", "Đặng Văn Quang");
+  const std::string code = NewCase(tmp, commune, "TEST-1004946", "Đặng Văn Quang");
   const std::string pdf = ScannedPdf();
   REQUIRE(node::WriteFileAtomic(tmp.Sub("scan.pdf"), pdf).ok());
   REQUIRE(

@@ -27,7 +27,7 @@ std::vector<UnitRecord> TwoTier() {
 std::string NewCase(const testing::TempDir& tmp, const std::string& dir, const std::string& name,
                     const std::string& id_no) {
   auto made = Hoso(tmp, {"case", "new", "--dir", dir, "--officer", "nv.lan", "--procedure",
-                         "2.000908", "--name", name, "--id-no", id_no, "--json"});
+                         "TEST-2000908", "--name", name, "--id-no", id_no, "--json"});
   INFO(made.out << made.err);
   REQUIRE(made.rc == 0);
   return std::string(Json(made).at("code").as_string());

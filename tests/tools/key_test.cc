@@ -52,7 +52,7 @@ struct CommuneAndProvince {
 std::string Receive(const testing::TempDir& tmp, const std::string& node_dir,
                     const std::string& name) {
   auto made = Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure",
-                         "2.000908", "--name", name, "--json"});
+                         "TEST-2000908", "--name", name, "--json"});
   REQUIRE(made.rc == 0);
   return std::string(Json(made).at("code").as_string());
 }

@@ -78,7 +78,7 @@ TEST_CASE("monitoring: every metric docs/prometheus-alerts.yml uses is exported 
   REQUIRE(net->LoadDirectory().ok());
   const std::string commune = net->NodeDir("30280"), province = net->NodeDir("89");
   REQUIRE(testing::Hoso(tmp, {"case", "new", "--dir", commune, "--officer", "nv.lan", "--procedure",
-                              "1.002668", "--name", "Trần Văn Bình"})
+                              "TEST-1002668", "--name", "Trần Văn Bình"})
               .rc == 0);
   REQUIRE(net->WaitConverged(std::chrono::seconds(30)).ok());
   std::string at_commune, at_province;

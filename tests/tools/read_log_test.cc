@@ -19,7 +19,7 @@ TEST_CASE("hoso audit reads: a clerk's reads at a commune are listed at the prov
   auto net = testing::RunningNetwork(tmp.Sub("net"), {"89", "30280"});
   const std::string commune = net->NodeDir("30280"), province = net->NodeDir("89");
   auto made =
-      Hoso(tmp, {"case", "new", "--dir", commune, "--officer", "nv.lan", "--procedure", "2.000908",
+      Hoso(tmp, {"case", "new", "--dir", commune, "--officer", "nv.lan", "--procedure", "TEST-2000908",
                  "--name", "Đặng Thị Thu", "--id-no", "079123456789", "--json"});
   INFO(made.out << made.err);
   REQUIRE(made.rc == 0);

@@ -29,7 +29,7 @@ void AddOfficer(const std::string& node_dir) {
 // working hours for commune 30280: what a province has before it issues offices' bundles.
 std::unique_ptr<tools::LocalNetwork> ProvinceReady(testing::TempDir& tmp) {
   auto net = testing::RunningNetwork(tmp.Sub("net"), {"89"});
-  Procedure p{"1.001193", "Cấp hộ chiếu phổ thông", "Công an tỉnh", 8, true, true, 200000, {}};
+  Procedure p{"TEST-1001193", "Cấp hộ chiếu phổ thông", "Công an tỉnh", 8, true, true, 200000, {}};
   REQUIRE(net->Call("89", "POST", "/v1/catalogue?officer=system", CatalogueCsv({p})).ok());
   auto hours = Hoso(tmp, {"calendar", "set", "--dir", net->NodeDir("89"), "--officer", "system",
                           "--unit", "30280", "--sessions", "07:00-11:00,13:30-17:30"});
@@ -78,7 +78,7 @@ TEST_CASE("hoso ca issue --root-node: a new office receives cases offline from i
              Catch::Contains("set-up bundle imported before the first sync"));
 
   auto created = Hoso(tmp, {"case", "new", "--dir", dir, "--officer", "nv.lan", "--procedure",
-                            "1.001193", "--name", "Trịnh Văn Bảo", "--json"});
+                            "TEST-1001193", "--name", "Trịnh Văn Bảo", "--json"});
   INFO(created.out << created.err);
   REQUIRE(created.rc == 0);
   const boost::json::value answer = Json(created);
@@ -168,7 +168,7 @@ TEST_CASE("an altered set-up bundle is refused by hoso init, and by hoso-node, w
   auto info = Json(Hoso(tmp, {"node", "status", "--dir", dir, "--json"}));
   CHECK(info.at("directory_units").to_number<int>() == 0);
   auto refused = Hoso(tmp, {"case", "new", "--dir", dir, "--officer", "nv.lan", "--procedure",
-                            "1.001193", "--name", "Trịnh Văn Bảo"});
+                            "TEST-1001193", "--name", "Trịnh Văn Bảo"});
   CHECK(refused.rc == 1);
   CHECK_THAT(refused.err, Catch::Contains("not in the directory"));
   // The good file put back is imported at the next start.
@@ -176,7 +176,7 @@ TEST_CASE("an altered set-up bundle is refused by hoso init, and by hoso-node, w
   REQUIRE(tools::WriteFileAtomic(dir + "/system.bundle", good).ok());
   REQUIRE(node.Start().ok());
   CHECK_THAT(testing::ReadLog(dir), Catch::Contains("set-up bundle imported"));
-  CHECK(Hoso(tmp, {"case", "new", "--dir", dir, "--officer", "nv.lan", "--procedure", "1.001193",
+  CHECK(Hoso(tmp, {"case", "new", "--dir", dir, "--officer", "nv.lan", "--procedure", "TEST-1001193",
                    "--name", "Trịnh Văn Bảo"})
             .rc == 0);
 }

@@ -39,18 +39,18 @@ TEST_CASE("hoso subject export: a person's cases at a commune answered at the pr
   // Two cases of hers at the commune, one by the CLI and one through the API; another
   // citizen's case, which the export must not show.
   auto made = Hoso(tmp, {"case", "new", "--dir", commune, "--officer", "nv.lan", "--procedure",
-                         "2.000908", "--name", "Đặng Thị Thu", "--id-no", kIdNo, "--json"});
+                         "TEST-2000908", "--name", "Đặng Thị Thu", "--id-no", kIdNo, "--json"});
   INFO(made.out << made.err);
   REQUIRE(made.rc == 0);
   const std::string first(Json(made).at("code").as_string());
   auto second_made = net->Call("30280", "POST", "/v1/cases",
-                               R"({"officer":"nv.lan","procedure":"1.002668","channel":"counter",
+                               R"({"officer":"nv.lan","procedure":"TEST-1002668","channel":"counter",
                                    "applicant":{"name":"Đặng Thị Thu","id_no":"079123456789",
                                                 "phone":"0912345678"}})");
   REQUIRE(second_made.ok());
   const std::string second(second_made->at("code").as_string());
   REQUIRE(net->Call("30280", "POST", "/v1/cases",
-                    R"({"officer":"nv.lan","procedure":"1.002668","channel":"counter",
+                    R"({"officer":"nv.lan","procedure":"TEST-1002668","channel":"counter",
                         "applicant":{"name":"Lò Văn Pọm","id_no":"011190009999"}})")
               .ok());
   // The clerk reads her first case; the read is written at the commune and synced up.

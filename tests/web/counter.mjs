@@ -83,7 +83,7 @@ async function form(page, url, path, selector, name) {
 // A case received at the commune through the API, as the clerk nv.lan.
 async function receive(name, extra = {}) {
   const c = await api(t.commune, "POST", "/v1/cases", {
-    officer: "nv.lan", procedure: "1.002668", channel: "counter",
+    officer: "nv.lan", procedure: "1.001612", channel: "counter",
     applicant: { name, id_no: "079" + String(Date.now()).slice(-9), phone: "0987" + String(Date.now()).slice(-6) },
     documents: [{ name: "Tờ khai", kind: "original", count: 1 }], ...extra,
   });
@@ -101,7 +101,7 @@ export async function counterChecks(context) {
   let text = await form(clerk, commune, `/#/phieu/${encodeURIComponent(code)}`, "#slip", "20-mau-01");
   for (const want of ["Mẫu số 01", "UBND PHƯỜNG MỸ BÌNH", "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ", "Mỹ Bình, ngày",
                       "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "(Liên: 01 giao người nộp; 01 lưu)", "Phạm Thị Thảo",
-                      "012345678901", "0912345678", "Nội dung yêu cầu giải quyết:", "(mã 1.002668)", "Bản chính",
+                      "012345678901", "0912345678", "Nội dung yêu cầu giải quyết:", "(mã 1.001612)", "Bản chính",
                       "Số lượng hồ sơ: 02 (bộ)", "ngày làm việc", "Thời gian nhận hồ sơ:", "Thời gian trả kết quả",
                       "qua dịch vụ bưu chính công ích", "Lệ phí:", "Vào Sổ theo dõi hồ sơ, Quyển số: 01/20", "Số thứ tự: 1",
                       "NGƯỜI TIẾP NHẬN HỒ SƠ", "Nguyễn Thị Lan"]) {

@@ -133,12 +133,34 @@ try {
         `a procedure not done by post (${counterOnly.code}) disables return by post at once, with the message`);
   await shot(clerk, "01b-khong-qua-buu-dien");
 
+  // The shipped catalogue (the national database's): a birth registration is done the same day,
+  // says where its facts come from, and is decided by the citizen's commune of residence, which
+  // the clerk chooses (this office's by default); another commune's means the case is routed.
+  await clerk.fill("#procedure", "dang ky khai sinh");
+  await clerk.waitForSelector('#suggest div:text-matches("^1\\.001193 — Đăng ký khai sinh$")');
+  await clerk.keyboard.press("ArrowDown");
+  await clerk.keyboard.press("Enter");
+  await clerk.waitForSelector("#residence-row:visible");
+  await clerk.waitForSelector("#residence option[value='30283']", { state: "attached" });
+  const birthInfo = await clerk.textContent("#proc-info");
+  check(birthInfo.includes("Trong ngày (nhận sau 15 giờ: ngày làm việc tiếp theo)") &&
+        birthInfo.includes("Nguồn: CSDL quốc gia về TTHC (dichvucong.gov.vn)"),
+        "a same-day procedure says so, with the catalogue's source");
+  check(await clerk.$eval("#residence", (r) => r.value) === "30280" &&
+        (await clerk.textContent("#residence-info")) === "",
+        "a procedure decided by the commune of residence asks for it, this office's by default");
+  await clerk.selectOption("#residence", "30283");
+  check((await clerk.textContent("#residence-info")).includes("Hồ sơ sẽ được chuyển đến"),
+        "another commune of residence says the case will be routed there");
+  await shot(clerk, "01c-noi-cu-tru");
+
   // 2. Receive a case: procedure found by its name typed without diacritics.
-  await clerk.fill("#procedure", "1.002668");
-  await clerk.waitForSelector("#suggest div");
+  await clerk.fill("#procedure", "dang ky thanh lap ho kinh doanh");
+  await clerk.waitForSelector('#suggest div:text-matches("^1\\.001612")');
   await clerk.keyboard.press("ArrowDown");
   await clerk.keyboard.press("Enter");
   await clerk.waitForSelector(".doc");
+  check(await clerk.isHidden("#residence-row"), "a procedure decided where it is received asks for no residence");
   await clerk.fill("#id_no", "012345678901");
   await clerk.fill("#phone", "0912345678");
   await clerk.fill("#address", "Ấp Mỹ Hòa, phường Mỹ Bình, Long Xuyên");

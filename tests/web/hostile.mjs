@@ -90,7 +90,7 @@ async function screens(page, url, code, name, check, shot, waitForCase) {
 export async function hostileChecks({ commune, district, token, clerk, head, check, shot,
                                       waitForCase, login }) {
   const reception = (officer) => ({
-    officer, procedure: "1.002668", procedure_name: t.procedure, channel: "counter",
+    officer, procedure: "1.001612", procedure_name: t.procedure, channel: "counter",
     applicant: { name: t.name, address: t.address, email: t.email },
     documents: [{ name: t.doc, kind: "original", count: 2 }],
     return_by_post: true, return_address: t.ret, note: t.note,
@@ -172,17 +172,17 @@ export async function hostileChecks({ commune, district, token, clerk, head, che
     [path("/v1/catalogue"), (cat) => {
       for (const p of cat.procedures) {
         Object.assign(p, { name: XSS[0], agency: XSS[1], days: XSS[0], fee: XSS[1],
-                           documents: [XSS[0], XSS[3]], [MARK]: MARK });
+                           documents: [XSS[0], XSS[3]], source: XSS[2], competent: XSS[1], [MARK]: MARK });
       }
     }],
   ]);
-  await page.fill("#procedure", "1.002668");
+  await page.fill("#procedure", "1.001612");
   await page.waitForSelector("#suggest div");
   await inert(page, check, "forged catalogue suggestions", [XSS[0]], [MARK]);
   await page.keyboard.press("ArrowDown");
   await page.keyboard.press("Enter");
   await page.waitForSelector(".doc");
-  await inert(page, check, "forged catalogue documents", [XSS[0], XSS[1], XSS[3]], [MARK]);
+  await inert(page, check, "forged catalogue documents", [XSS[0], XSS[1], XSS[2], XSS[3]], [MARK]);
   await page.goto(`${commune}/#/ho-so/${encodeURIComponent(code)}`);
   await page.waitForSelector("#case-status");
   await inert(page, check, "forged case page", [XSS[0], XSS[1], XSS[3]], [MARK]);

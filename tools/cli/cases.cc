@@ -151,6 +151,7 @@ int CaseNewCmd(const Args& a) {
   }
   req["applicant"] = std::move(applicant);
   req["channel"] = a.Get("channel", "counter");
+  if (a.Has("residence")) req["residence"] = a.Get("residence");
   if (a.Has("return-address")) {
     req["return_by_post"] = true;
     req["return_address"] = a.Get("return-address");

@@ -415,14 +415,16 @@ std::vector<Command> Commands() {
        DirectoryShowCmd},
       {"case new",
        "[--dir DIR] --officer ID --procedure CODE --name NAME [--id-no N] [--phone P] "
-       "[--email E] [--address A] [--channel counter|online|postal] [--return-address A] "
-       "[--due TIME] [--fee DONG] [--doc NAME[:original|copy[:COUNT]]]... [--note T] [--code C]",
+       "[--email E] [--address A] [--channel counter|online|postal] [--residence UNIT] "
+       "[--return-address A] [--due TIME] [--fee DONG] [--doc NAME[:original|copy[:COUNT]]]... "
+       "[--note T] [--code C]",
        "Receives a case at this node's office and prints its code (minted as "
-       "UNIT-YYMMDD-NNNN unless --code is given). --return-address means the result goes back "
-       "by post.",
+       "UNIT-YYMMDD-NNNN unless --code is given). --residence is the citizen's commune of "
+       "residence, required for a procedure decided there (the case is routed to it). "
+       "--return-address means the result goes back by post.",
        with(node_flags,
             {"officer", "procedure", "procedure-name", "name", "id-no", "phone", "email", "address",
-             "channel", "return-address", "due", "fee", "doc", "note", "code"}),
+             "channel", "residence", "return-address", "due", "fee", "doc", "note", "code"}),
        {},
        {"officer", "procedure", "name"},
        0,

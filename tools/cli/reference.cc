@@ -28,10 +28,12 @@ Status PrintProcedure(const Answer& p) {
   HOSO_ASSIGN_OR_RETURN(bool working_days, p.Bool("working_days"));
   HOSO_ASSIGN_OR_RETURN(bool postal, p.Bool("postal"));
   const json::object& o = *op;
-  std::printf("%-10s %s %3s %-9s %-11s %s\n", Str(o, "code").c_str(),
-              PadUtf8(Str(o, "name"), 60).c_str(), Str(o, "days").c_str(),
-              working_days ? "ngày LV" : "ngày", postal ? "qua BĐ" : "tại quầy",
-              Str(o, "agency").c_str());
+  std::string days = Str(o, "days");
+  std::string limit = days == "0" && working_days ? "trong ngày"
+                      : working_days              ? days + " ngày LV"
+                                                  : days + " ngày";
+  std::printf("%-12s %s %s %-11s %s\n", Str(o, "code").c_str(), PadUtf8(Str(o, "name"), 60).c_str(),
+              PadUtf8(limit, 13).c_str(), postal ? "qua BĐ" : "tại quầy", Str(o, "agency").c_str());
   return Status::Ok();
 }
 

@@ -25,10 +25,10 @@
 #include <sstream>
 
 #include "core/base/text.h"
+#include "core/domain/reference_data.h"
 #include "core/domain/routing.h"
 #include "node/daemon.h"
 #include "node/json.h"
-#include "tools/catalogue_gen.h"
 #include "tools/network/local_network.h"
 #include "tools/workload.h"
 
@@ -46,7 +46,29 @@ void Check(const Status& s) {
   if (!s.ok()) Die(s.message());
 }
 
-// Case i of the benchmark workload as a reception request of the local API.
+// The shipped catalogue of the communes' procedures (data/catalogue-commune-2025.csv).
+const std::vector<Procedure>& Catalogue() {
+  static const std::vector<Procedure> procedures = [] {
+    auto csv = node::ReadTextFile(std::string(HOSO_DATA_DIR) + "/catalogue-commune-2025.csv",
+                                  "catalogue CSV");
+    if (!csv.ok()) Die(csv.status().message());
+    auto parsed = ParseCatalogueCsv(*csv);
+    if (!parsed.ok()) Die(parsed.status().message());
+    return std::move(*parsed);
+  }();
+  return procedures;
+}
+
+const Procedure& CatalogueProcedure(std::string_view code) {
+  for (const auto& p : Catalogue()) {
+    if (p.code == code) return p;
+  }
+  Die("the catalogue has no procedure " + std::string(code));
+}
+
+// Case i of the benchmark workload as a reception request of the local API, for one of the
+// catalogue's procedures (one the post may carry when it comes by post), processed where it
+// was received.
 std::string ReceptionJson(const CaseWorkload& work, uint64_t i) {
   LocalWrite w = work.Reception(i);
   auto text = [&](const cbor::Value& m, const char* k) {
@@ -54,22 +76,30 @@ std::string ReceptionJson(const CaseWorkload& work, uint64_t i) {
     return v && v->is_text() ? v->str() : std::string();
   };
   const cbor::Value& app = *w.body.Find("applicant");
+  std::string channel = text(w.body, "channel");
+  std::vector<const Procedure*> fit;
+  for (const auto& p : Catalogue()) {
+    if (p.postal || channel != "postal") fit.push_back(&p);
+  }
+  const Procedure& proc = *fit[i % fit.size()];
   json::object req;
   req["officer"] = w.officer;
-  req["procedure"] = text(w.body, "procedure");
+  req["procedure"] = proc.code;
+  if (proc.competent == "residence") req["residence"] = work.Office(i);
   req["applicant"] = json::object{{"name", text(app, "name")},
                                   {"id_no", text(app, "id_no")},
                                   {"phone", text(app, "phone")},
                                   {"address", text(app, "address")}};
-  std::string channel = text(w.body, "channel");
   req["channel"] = channel;
-  req["fee"] = w.body.Find("fee")->uint();
   if (channel == "postal") {
     req["return_by_post"] = true;
     req["return_address"] = text(app, "address");
   }
-  req["documents"] = json::array{json::object{{"name", "Tờ khai"}, {"kind", "original"}},
-                                 json::object{{"name", "Căn cước công dân"}, {"kind", "copy"}}};
+  json::array documents;
+  for (size_t d = 0; d < proc.documents.size() && d < 2; ++d) {
+    documents.push_back(json::object{{"name", proc.documents[d]}, {"kind", "original"}});
+  }
+  req["documents"] = std::move(documents);
   return json::serialize(req);
 }
 
@@ -100,18 +130,8 @@ DemoTree History2019() {
 }
 
 // The procedure the routed case is for: processed by the citizen's commune of residence.
-const Procedure& ResidenceProcedure() {
-  static const Procedure p{"9.000001",
-                           "Đăng ký thường trú",
-                           "Công an cấp xã",
-                           3,
-                           true,
-                           true,
-                           0,
-                           {"Tờ khai thay đổi thông tin cư trú"},
-                           "residence"};
-  return p;
-}
+// Registered by the citizen's commune of residence, wherever it is received.
+const Procedure& ResidenceProcedure() { return CatalogueProcedure("1.004222"); }
 
 std::string StatusAt(tools::LocalNetwork& net, const std::string& unit, const std::string& code) {
   auto c = net.Call(unit, "GET", "/v1/cases/" + code);
@@ -238,10 +258,9 @@ int main(int argc, char** argv) {
               o.members.size(), dir.c_str());
   Check(net.LoadDirectory());
   std::printf("the province loaded %zu units; every node received them by sync\n", units->size());
-  // The procedure catalogue (a generated sample of 1,000) goes the same way; due dates are
-  // computed from it and the working calendar.
-  auto catalogue = GenerateCatalogue(1, 1000);
-  catalogue.push_back(ResidenceProcedure());
+  // The communes' catalogue of procedures (the national database's, data/README.md) goes the
+  // same way; due dates are computed from it and the working calendar.
+  const std::vector<Procedure>& catalogue = Catalogue();
   auto loaded =
       net.Call(tree.root, "POST", "/v1/catalogue?officer=system", CatalogueCsv(catalogue));
   if (!loaded.ok()) Die(loaded.status().message());
