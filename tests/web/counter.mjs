@@ -326,7 +326,28 @@ export async function counterChecks(context) {
         "the head's decision settles it, recorded with its reason");
   await waitUntil("the district sees the decision", async () => (await caseAt(district, both)).conflicts.length === 0);
 
-  return t.login(commune, "nv.lan");
+  // ---- Two tiers: a birth registration for a citizen of another commune, received at this
+  // counter with that commune chosen as the residence, goes to it (the district routes it).
+  const desk = await t.login(commune, "nv.lan");
+  await desk.goto(`${commune}/#/tiep-nhan`);
+  await desk.fill("#procedure", "1.001193");
+  await desk.waitForSelector("#suggest div");
+  await desk.keyboard.press("ArrowDown");
+  await desk.keyboard.press("Enter");
+  await desk.waitForSelector("#residence option[value='30283']", { state: "attached" });
+  await desk.selectOption("#residence", "30283");
+  await desk.fill("#name", "Trịnh Minh Khang");
+  await desk.check("#doc-0");
+  await desk.click("#receive");
+  await desk.waitForSelector("#slip");
+  const routed = (await desk.textContent("#slip-code")).trim();
+  check((await caseAt(commune, routed)).fields.route_to === "30283",
+        `the case received for another commune of residence names it competent (${routed})`);
+  const linked = "30283-R" + routed.replaceAll("-", ".");
+  let held = null;
+  await waitUntil("the district routes " + routed, async () => (held = await caseAt(district, linked)) !== null);
+  check(held.fields.source === routed, `the district routed it to 30283 as ${linked}`);
+  return desk;
 }
 
 const str = (c) => (c && c.fields && typeof c.fields.status === "string" ? c.fields.status : "");
