@@ -204,9 +204,9 @@ TEST_CASE("hoso CLI: the CA, a node's data directory, cases, and exit codes", "[
   CHECK_THAT(tree.out, Catch::Contains("    30280  Phường Mỹ Bình"));
 
   auto created =
-      Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure", "TEST-1002668",
-                 "--name", "Phạm Thị Mai", "--id-no", "012345678901", "--return-address",
-                 "Ấp Tân Phú", "--doc", "Tờ khai:original:1", "--json"});
+      Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure",
+                 "TEST-1002668", "--name", "Phạm Thị Mai", "--id-no", "012345678901",
+                 "--return-address", "Ấp Tân Phú", "--doc", "Tờ khai:original:1", "--json"});
   REQUIRE(created.rc == 0);
   std::string code(Json(created).at("code").as_string());
   CHECK(Json(created).at("fields").at("return_by_post").as_bool());
@@ -257,6 +257,26 @@ TEST_CASE("hoso CLI: the CA, a node's data directory, cases, and exit codes", "[
   CHECK(sync.at("state").as_string() == "no_upstream");
   auto info = Json(Hoso(tmp, {"node", "status", "--dir", node_dir, "--json"}));
   CHECK(info.at("cases").to_number<int>() == 1);
+
+  // The shipped catalogue, found by words and shown in words; a procedure decided by the
+  // citizen's commune of residence needs --residence.
+  REQUIRE(Hoso(tmp, {"catalogue", "load", "--dir", node_dir, "--officer", "system",
+                     HOSO_DATA_DIR "/catalogue-commune-2025.csv"})
+              .rc == 0);
+  auto listed = Hoso(tmp, {"catalogue", "search", "--dir", node_dir, "khai sinh"});
+  CHECK_THAT(listed.out, Catch::Contains("1.001193") && Catch::Contains("Đăng ký khai sinh") &&
+                             Catch::Contains("trong ngày") &&
+                             Catch::Contains("Đăng ký lại khai sinh"));
+  auto nowhere = Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure",
+                            "1.001193", "--name", "Trịnh Minh Khang"});
+  CHECK(nowhere.rc == 1);
+  CHECK_THAT(nowhere.err, Catch::Contains("residence"));
+  auto born =
+      Hoso(tmp, {"case", "new", "--dir", node_dir, "--officer", "nv.lan", "--procedure", "1.001193",
+                 "--residence", "30280", "--name", "Trịnh Minh Khang", "--json"});
+  INFO(born.err);
+  REQUIRE(born.rc == 0);
+  CHECK(Json(born).at("fields").at("procedure_name").as_string() == "Đăng ký khai sinh");
   auto rc = node.Stop();
   REQUIRE(rc.ok());
   CHECK(*rc == 0);
