@@ -49,8 +49,9 @@ export function viewSupplement(main, c, history, hidden) {
 export function viewRefusal(main, c, history, hidden) {
   const h = lastOf(history, statusIs("refused"));
   const ch = changes(h), ag = agencyOf(c);
-  // Refused at the counter, or by the agency once it had the case.
-  const before = history[history.indexOf(h) - 1];
+  // Refused at the counter, or by the agency once it had the case: the status before the
+  // refusal (a file attached in between is no step).
+  const before = history.slice(0, history.indexOf(h)).reverse().find((e) => typeof changes(e).status === "string");
   const atCounter = !before || ["received", "submitted"].includes(changes(before).status);
   paper(main, "form-03", "#/ho-so/" + encodeURIComponent(str(c.code)), "a5",
     header(c, "03"), placeDate(c, obj(h).at),

@@ -162,6 +162,12 @@ export async function counterChecks(context) {
         "Form 02 says what is missing, why, how to submit it, and who guided");
   await checkPrinted(lead, "25-mau-02", A5, "Form 02");
   const ref = await receive("Hồ Văn Từ Chối");
+  // A file attached between the reception and the refusal is no step: Form 03 reads the status
+  // before the refusal, not the entry before it.
+  const attached = await fetch(`${commune}/v1/cases/${encodeURIComponent(ref)}/documents?name=to-khai.pdf&officer=nv.lan`, {
+    method: "POST", headers: { Authorization: "Bearer " + t.token, "Content-Type": "application/octet-stream" },
+    body: Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.alloc(1024, 7), Buffer.from("\n%%EOF\n")]) });
+  check(attached.status === 201, `a file is attached before the refusal (${attached.status})`);
   await lead.goto(`${commune}/#/ho-so/${encodeURIComponent(ref)}`);
   await lead.waitForSelector("#next");
   await lead.selectOption("#next", "refused");
@@ -341,6 +347,9 @@ export async function counterChecks(context) {
   await desk.click("#receive");
   await desk.waitForSelector("#slip");
   const routed = (await desk.textContent("#slip-code")).trim();
+  check((await desk.textContent("#slip-days")).startsWith("Trong ngày") &&
+        /^17 giờ 00 phút/.test((await desk.textContent("#slip-due")).trim()),
+        "the slip of a same-day procedure says so and is due at a working day's end");
   check((await caseAt(commune, routed)).fields.route_to === "30283",
         `the case received for another commune of residence names it competent (${routed})`);
   const linked = "30283-R" + routed.replaceAll("-", ".");
