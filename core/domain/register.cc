@@ -1,5 +1,7 @@
 #include "core/domain/register.h"
 
+#include <algorithm>
+
 #include "core/base/coding.h"
 #include "core/domain/calendar.h"
 #include "core/format/cbor.h"
@@ -80,6 +82,43 @@ Result<std::vector<RegisterEntry>> RegisterVolume(const Store& store, const std:
       });
   if (!s.ok()) return s.Annotate("reading the register of " + office);
   return out;
+}
+
+Result<RegisterPage> RegisterPeriod(const Store& store, const std::string& office, int year,
+                                    int64_t from_ms, int64_t to_ms, uint64_t first_line,
+                                    size_t limit) {
+  HOSO_ASSIGN_OR_RETURN(std::vector<RegisterEntry> volume,
+                        RegisterVolume(store, office, year, kMaxVolumeLines + 1));
+  if (volume.size() > kMaxVolumeLines) {
+    return Status::OutOfRange("the register of " + office + " holds more than " +
+                              std::to_string(kMaxVolumeLines) + " lines in " +
+                              std::to_string(year));
+  }
+  // A case not held whole (erased keys keep the time; a bad state) sorts as received at 0.
+  auto received = [&](const RegisterEntry& e) -> int64_t {
+    auto st = store.GetCaseState(e.code);
+    if (!st.ok()) return 0;
+    cbor::Value at = st->Get("received_at");
+    return at.is_uint() ? static_cast<int64_t>(at.uint()) : 0;
+  };
+  auto start = std::partition_point(volume.begin(), volume.end(),
+                                    [&](const RegisterEntry& e) { return received(e) < from_ms; });
+  RegisterPage page;
+  page.volume_lines = volume.size();
+  uint64_t skip = std::max<uint64_t>(static_cast<uint64_t>(start - volume.begin()),
+                                     std::clamp<uint64_t>(first_line, 1, volume.size() + 1) - 1);
+  auto it = volume.begin() + static_cast<ptrdiff_t>(skip);
+  for (; it != volume.end(); ++it) {
+    int64_t at = received(*it);
+    if (at >= to_ms) break;
+    if (at < from_ms) continue;
+    if (page.lines.size() == limit) {
+      page.next_line = it->line;
+      break;
+    }
+    page.lines.push_back(std::move(*it));
+  }
+  return page;
 }
 
 Result<RegisterEntry> RegisterLineOf(const Store& store, const std::string& code) {

@@ -43,4 +43,19 @@ Result<RegisterEntry> RegisterLineOf(const Store& store, const std::string& code
 Result<std::vector<RegisterEntry>> RegisterVolume(const Store& store, const std::string& office,
                                                   int year, size_t limit);
 
+// A page of a volume: its lines received in [from_ms, to_ms), from line `first_line` on, at
+// most `limit`. A volume's lines are in the order of their reception times (one office's
+// clock, in its stream order), so the period's first line is found by bisection: a page
+// reads log(n) cases more than it lists, wherever it lies in the volume. The volume's keys
+// are read whole (at most kMaxVolumeLines; OutOfRange past it).
+struct RegisterPage {
+  std::vector<RegisterEntry> lines;
+  uint64_t volume_lines = 0;  // the lines of the whole volume
+  uint64_t next_line = 0;     // the line the next page starts at; 0: none of the period left
+};
+inline constexpr size_t kMaxVolumeLines = 2'000'000;
+Result<RegisterPage> RegisterPeriod(const Store& store, const std::string& office, int year,
+                                    int64_t from_ms, int64_t to_ms, uint64_t first_line,
+                                    size_t limit);
+
 }  // namespace hoso

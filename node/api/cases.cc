@@ -1,5 +1,4 @@
 // The cases: reception, steps, one case, the list (docs/api.md, "Cases").
-#include <charconv>
 #include <set>
 
 #include "core/base/text.h"
@@ -34,6 +33,7 @@ using api::kMaxText;
 using api::kViBool;
 using api::kViTime;
 using api::Missing;
+using api::NumberParam;
 using api::ParseBody;
 using api::Refused;
 using api::TextField;
@@ -440,15 +440,8 @@ HttpResponse LocalApi::ListCases(Call& call) {
       return Error(400, "invalid", k, "unknown query parameter", "Tham số không hợp lệ: " + k);
     }
   }
-  size_t limit = kDefaultLimit;
-  if (auto it = call.query.find("limit"); it != call.query.end()) {
-    auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), limit);
-    if (ec != std::errc() || p != it->second.data() + it->second.size() || limit == 0 ||
-        limit > kMaxLimit) {
-      return Invalid("limit", "must be a number from 1 to " + std::to_string(kMaxLimit),
-                     "phải là số từ 1 đến " + std::to_string(kMaxLimit));
-    }
-  }
+  uint64_t limit = kDefaultLimit;
+  if (auto e = NumberParam(call.query, "limit", 1, kMaxLimit, &limit)) return *e;
   int64_t now = clock_->NowMs();
   int64_t due_after = INT64_MIN, due_before = INT64_MAX;
   for (auto [name, bound] : {std::pair{"due_after", &due_after}, {"due_before", &due_before}}) {

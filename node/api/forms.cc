@@ -20,11 +20,12 @@ using api::Error;
 using api::FromStatus;
 using api::Invalid;
 using api::Json;
+using api::NumberParam;
 
 namespace {
 
 constexpr size_t kMaxQrText = 128;
-constexpr size_t kMaxRegisterLines = 10000;
+constexpr size_t kRegisterPage = 2000;  // lines per answer
 
 int64_t Ms(const cbor::Value& v) {
   return v.is_uint() && v.uint() <= static_cast<uint64_t>(INT64_MAX)
@@ -65,7 +66,8 @@ HttpResponse LocalApi::QrCode(Call& call) {
 }
 
 HttpResponse LocalApi::Register(Call& call) {
-  static const std::set<std::string> known = {"office", "from", "to", "purpose", "view", "officer"};
+  static const std::set<std::string> known = {"office", "from",    "to",   "from_line",
+                                              "limit",  "purpose", "view", "officer"};
   for (const auto& [k, v] : call.query) {
     if (!known.count(k)) {
       return Error(400, "invalid", k, "unknown query parameter", "Tham số không hợp lệ: " + k);
@@ -95,11 +97,14 @@ HttpResponse LocalApi::Register(Call& call) {
     return Invalid("to", "a register page covers one volume (one year)",
                    "Mỗi quyển sổ là một năm: hãy chọn khoảng thời gian trong cùng một năm.");
   }
-  auto lines = RegisterVolume(*store_, office, static_cast<int>(y1), kMaxRegisterLines);
-  if (!lines.ok()) return FromStatus(lines.status());
+  uint64_t first_line = 1, limit = kRegisterPage;
+  if (auto e = NumberParam(call.query, "from_line", 1, kMaxVolumeLines, &first_line)) return *e;
+  if (auto e = NumberParam(call.query, "limit", 1, kRegisterPage, &limit)) return *e;
+  auto page = RegisterPeriod(*store_, office, static_cast<int>(y1), *from, end, first_line, limit);
+  if (!page.ok()) return FromStatus(page.status());
   json::array out;
   std::vector<std::string> read;
-  for (const RegisterEntry& e : *lines) {
+  for (const RegisterEntry& e : page->lines) {
     auto view = store_->GetCase(e.code);
     if (!view.ok()) continue;
     const CaseState& st = view->state;
@@ -145,7 +150,8 @@ HttpResponse LocalApi::Register(Call& call) {
                                 {"from", get("from")},
                                 {"to", get("to")},
                                 {"lines", std::move(out)},
-                                {"volume_lines", lines->size()}});
+                                {"volume_lines", page->volume_lines},
+                                {"next_line", page->next_line}});
 }
 
 }  // namespace hoso::node

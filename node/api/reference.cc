@@ -2,7 +2,6 @@
 // on every node, written at the root only (docs/api.md: /v1/catalogue, /v1/calendar,
 // /v1/directory, /v1/revocations).
 #include <algorithm>
-#include <charconv>
 
 #include "core/base/text.h"
 #include "core/domain/calendar.h"
@@ -23,6 +22,7 @@ using api::kMaxShortText;
 using api::kMaxText;
 using api::kViTime;
 using api::Missing;
+using api::NumberParam;
 using api::ParseBody;
 using api::TextField;
 
@@ -89,15 +89,8 @@ std::optional<HttpResponse> LocalApi::RootOnly(const char* what) const {
 HttpResponse LocalApi::Catalogue(Call& call) {
   auto ref = Reference();
   std::string q = call.query.count("q") ? call.query.at("q") : "";
-  size_t limit = 50;
-  if (auto it = call.query.find("limit"); it != call.query.end()) {
-    auto [ptr, ec] =
-        std::from_chars(it->second.data(), it->second.data() + it->second.size(), limit);
-    if (ec != std::errc() || limit == 0 || limit > kMaxLimit) {
-      return Invalid("limit", "must be a number from 1 to " + std::to_string(kMaxLimit),
-                     "phải là số từ 1 đến " + std::to_string(kMaxLimit));
-    }
-  }
+  uint64_t limit = 50;
+  if (auto e = NumberParam(call.query, "limit", 1, kMaxLimit, &limit)) return *e;
   json::array list;
   for (const Procedure* p : ref->Search(q, limit)) {
     json::array docs;

@@ -1,5 +1,6 @@
 #include "node/api/responses.h"
 
+#include <charconv>
 #include <map>
 
 #include "core/format/cbor.h"
@@ -152,6 +153,23 @@ std::optional<HttpResponse> UnknownFields(const json::object& o, const std::set<
                    "Trường không được hỗ trợ: " + prefix + key + ".");
     }
   }
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> NumberParam(const std::map<std::string, std::string>& query,
+                                        const std::string& name, uint64_t min, uint64_t max,
+                                        uint64_t* out) {
+  auto it = query.find(name);
+  if (it == query.end()) return std::nullopt;
+  const std::string& v = it->second;
+  uint64_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max) {
+    return Invalid(name,
+                   "must be a number from " + std::to_string(min) + " to " + std::to_string(max),
+                   "phải là số từ " + std::to_string(min) + " đến " + std::to_string(max));
+  }
+  *out = n;
   return std::nullopt;
 }
 

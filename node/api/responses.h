@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -55,6 +57,11 @@ std::optional<HttpResponse> UnknownFields(const json::object& o, const std::set<
 std::optional<HttpResponse> TextField(const json::object& o, const std::string& name,
                                       const std::string& path, bool required, size_t max,
                                       std::string* out);
+// The optional whole-number query parameter `name` into *out (left as it is when absent): 400
+// naming it unless it is a number from `min` to `max`.
+std::optional<HttpResponse> NumberParam(const std::map<std::string, std::string>& query,
+                                        const std::string& name, uint64_t min, uint64_t max,
+                                        uint64_t* out);
 // The request body as a JSON object with only the `known` fields.
 std::optional<HttpResponse> ParseBody(const HttpRequest& req, const std::set<std::string>& known,
                                       json::object* out);

@@ -29,10 +29,16 @@ export async function viewRegister(main) {
       el("div", { class: "actions" }, el("button", { type: "submit" }, "Xem sổ"), " ",
         el("button", { type: "button", id: "print", onclick: () => window.print() }, "In sổ"))),
     el("div", { id: "register", class: "slip paper-a4l" }, "Đang tải…"));
-  const r = obj(await api("GET", `/v1/register?from=${from}&to=${to}`));
+  // Every page of the period (2,000 lines each), in line order.
+  const lines = [];
+  let r = {};
+  for (let next = 1, pages = 0; next && pages < 500; ++pages) {
+    r = obj(await api("GET", `/v1/register?from=${from}&to=${to}&from_line=${next}`));
+    lines.push(...arr(r.lines).map(obj));
+    next = Number.isSafeInteger(r.next_line) && r.next_line > next ? r.next_line : 0;
+  }
   const node = obj(session.node);
   const ag = agencyOf({ office_name: node.name, office: node.unit, office_type: node.type, office_depth: node.depth });
-  const lines = arr(r.lines).map(obj);
   const td = (...t) => el("td", {}, ...t);
   show($("#register"),
     el("div", { class: "form-no" }, "Mẫu số 06"),

@@ -30,17 +30,23 @@ Status Receive(Store& store, const std::string& code, int64_t at) {
       .status();
 }
 
-}  // namespace
-
-TEST_CASE("register: lines are the office's receptions in stream order, 1..n per year",
-          "[register]") {
-  testing::TempDir dir;
+// The commune 30280's node, with the directory the province wrote (the write rule's).
+std::unique_ptr<testing::TestNode> CommuneNode(testing::TempDir& dir) {
   auto province = testing::OpenTestNode(dir.Sub("89"), "89");
   auto node = testing::OpenTestNode(dir.Sub("30280"), "30280");
   REQUIRE(province->store->Append(DirectoryWrites(testing::SmallTree(), 0, "it")).ok());
   REQUIRE(testing::CopyAll(*province->store, *node->store, [](const std::string& c) {
             return c == kDirectoryChannel;
           }).ok());
+  return node;
+}
+
+}  // namespace
+
+TEST_CASE("register: lines are the office's receptions in stream order, 1..n per year",
+          "[register]") {
+  testing::TempDir dir;
+  auto node = CommuneNode(dir);
   Store& store = *node->store;
   std::mt19937 rng(7);
   std::vector<std::string> y2025, y2026;
@@ -74,6 +80,51 @@ TEST_CASE("register: lines are the office's receptions in stream order, 1..n per
   CHECK(RegisterLineOf(store, y2025.front()).value().line == 1);
   CHECK(RegisterLineOf(store, y2025.back()).value().line == y2025.size());
   CHECK(RegisterLineOf(store, "30280-nope").status().code() == Code::kNotFound);
+}
+
+TEST_CASE("register: a period's page starts at its first line wherever it lies in the volume",
+          "[register]") {
+  testing::TempDir dir;
+  auto node = CommuneNode(dir);
+  Store& store = *node->store;
+  // Five receptions a day from Monday 2026-03-02 to Friday 2026-03-13, steps between them.
+  std::vector<std::string> codes;
+  for (unsigned day = 2; day <= 13; ++day) {
+    for (int k = 0; k < 5; ++k) {
+      std::string code = "30280-2603" + std::to_string(day + 10) + "-000" + std::to_string(k);
+      REQUIRE(Receive(store, code, At(2026, 3, day) + k * 60000).ok());
+      if (k == 2) REQUIRE(store.Append(testing::StepWrite("30280", code, "processing")).ok());
+      codes.push_back(code);
+    }
+  }
+  auto day = [](unsigned d) { return WorkingCalendar::DayStartMs(DaysFromCivil(2026, 3, d)); };
+  // 5 to 7 March: lines 16 to 30 of 60.
+  auto whole = RegisterPeriod(store, "30280", 2026, day(5), day(8), 1, 1000);
+  REQUIRE(whole.ok());
+  CHECK(whole->volume_lines == codes.size());
+  REQUIRE(whole->lines.size() == 15);
+  for (size_t i = 0; i < 15; ++i) {
+    CHECK(whole->lines[i].line == 16 + i);
+    CHECK(whole->lines[i].code == codes[15 + i]);
+  }
+  CHECK(whole->next_line == 0);
+  // The same lines in pages of four, each naming where the next starts.
+  std::vector<uint64_t> paged;
+  for (uint64_t next = 1; next != 0;) {
+    auto page = RegisterPeriod(store, "30280", 2026, day(5), day(8), next, 4);
+    REQUIRE(page.ok());
+    REQUIRE(page->lines.size() <= 4);
+    for (const auto& l : page->lines) paged.push_back(l.line);
+    next = page->next_line;
+    REQUIRE(paged.size() <= 15);
+  }
+  CHECK(paged == std::vector<uint64_t>{16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30});
+  auto later = RegisterPeriod(store, "30280", 2026, day(5), day(8), 28, 1000);
+  REQUIRE(later.ok());
+  REQUIRE(later->lines.size() == 3);
+  CHECK(later->lines.front().line == 28);
+  CHECK(RegisterPeriod(store, "30280", 2026, day(14), day(20), 1, 10)->lines.empty());
+  CHECK(RegisterPeriod(store, "30280", 2026, day(1), day(3), 1, 10)->lines.front().line == 1);
 }
 
 TEST_CASE("decisions: a conflict is settled with one of its values and a reason", "[decisions]") {

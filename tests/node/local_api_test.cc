@@ -308,6 +308,25 @@ TEST_CASE("local API: a new appointment, an assignment, the register and the QR 
   CHECK(Body(Call(*o.commune_api, "GET", path)).at("register").at("line").as_int64() == 1);
   CHECK(Call(*o.commune_api, "GET", "/v1/register?from=2025-12-31&to=2025-01-01").status == 400);
   CHECK(Call(*o.commune_api, "GET", "/v1/register?from=2024-12-01&to=2025-01-31").status == 400);
+  // Pages: a second reception, one line per page, the next page named.
+  REQUIRE(Call(*o.commune_api, "POST", "/v1/cases", Reception()).status == 201);
+  auto first =
+      Body(Call(*o.commune_api, "GET", "/v1/register?from=2025-01-01&to=2025-12-31&limit=1"));
+  CHECK(first.at("lines").as_array().size() == 1);
+  CHECK(first.at("volume_lines").as_int64() == 2);
+  REQUIRE(first.at("next_line").as_int64() == 2);
+  auto second = Body(Call(*o.commune_api, "GET",
+                          "/v1/register?from=2025-01-01&to=2025-12-31&limit=1&from_line=2"));
+  REQUIRE(second.at("lines").as_array().size() == 1);
+  CHECK(second.at("lines").as_array()[0].at("line").as_int64() == 2);
+  CHECK(second.at("next_line").as_int64() == 0);
+  auto no_line =
+      Call(*o.commune_api, "GET", "/v1/register?from=2025-01-01&to=2025-12-31&from_line=0");
+  CHECK(no_line.status == 400);
+  CHECK(Body(no_line).at("field").as_string() == "from_line");
+  CHECK(
+      Call(*o.commune_api, "GET", "/v1/register?from=2025-01-01&to=2025-12-31&limit=2001").status ==
+      400);
   auto qr = Body(Call(*o.commune_api, "GET", "/v1/qr?text=" + code));
   CHECK(qr.at("size").as_int64() >= 21);
   CHECK(qr.at("rows").as_array().size() == static_cast<size_t>(qr.at("size").as_int64()));
