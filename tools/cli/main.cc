@@ -224,7 +224,9 @@ std::vector<Command> Commands() {
        AuditReadsCmd},
       {"catalogue generate",
        "--out FILE.csv [--count 1000] [--seed 1]",
-       "Writes a realistic sample catalogue (about 40% not postal-eligible) as CSV: "
+       "Writes a sample catalogue for scale tests and benchmarks (about 40% not "
+       "postal-eligible, codes TEST-..., never a province's: load "
+       "/usr/share/hoso/catalogue-commune-2025.csv) as CSV: "
        "code,name,agency,days,day_kind,postal,fee,documents.",
        {"out", "count", "seed"},
        {},
