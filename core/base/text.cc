@@ -68,6 +68,53 @@ std::string FoldForSearch(std::string_view utf8) {
   return out;
 }
 
+namespace {
+
+char32_t LowerLetter(char32_t cp) {
+  if (cp >= 'A' && cp <= 'Z') return cp + 32;
+  if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 0x20;    // À .. Ý
+  if (cp >= 0x1EA0 && cp <= 0x1EF9 && cp % 2 == 0) return cp + 1;  // Ạ .. Ỹ: upper even
+  switch (cp) {
+    case 0x102:
+    case 0x110:
+    case 0x128:
+    case 0x168:
+    case 0x1A0:  // Ă Đ Ĩ Ũ Ơ
+      return cp + 1;
+    case 0x1AF:  // Ư
+      return 0x1B0;
+    default:
+      return cp;
+  }
+}
+
+void AppendUtf8(char32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+}  // namespace
+
+std::string LowerVietnamese(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  for (size_t i = 0; i < utf8.size();) AppendUtf8(LowerLetter(NextCodePoint(utf8, &i)), &out);
+  return out;
+}
+
 std::vector<std::string> SplitCsvLine(std::string_view line) {
   std::vector<std::string> fields(1);
   bool quoted = false;

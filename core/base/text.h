@@ -16,6 +16,9 @@
 namespace hoso {
 
 std::string FoldForSearch(std::string_view utf8);
+// `utf8` in lower case with its marks kept ("Ánh Tuyết" -> "ánh tuyết"): ASCII and the
+// precomposed letters Vietnamese writes; other characters as they are.
+std::string LowerVietnamese(std::string_view utf8);
 
 // The fields of one CSV line (RFC 4180 quoting: "a, b" and "" inside quotes).
 std::vector<std::string> SplitCsvLine(std::string_view line);

@@ -465,6 +465,7 @@ HttpResponse LocalApi::ListCases(Call& call) {
   };
   std::string status = get("status"), office = get("office"), applicant = get("applicant");
   std::string channel = get("channel"), query = get("q"), assigned = get("assigned");
+  const std::string typed = LowerVietnamese(query);
   bool due_soon = false;
   if (auto it = call.query.find("due_soon"); it != call.query.end()) {
     if (it->second != "true" && it->second != "false") {
@@ -553,8 +554,10 @@ HttpResponse LocalApi::ListCases(Call& call) {
     const cbor::Value* name = app.is_map() ? app.Find("name") : nullptr;
     c["applicant"] = name && name->is_text() ? name->str() : "";
     if (auto sc = scores.find(code); sc != scores.end()) {
-      // The name as typed, diacritics and all ("Ánh Tuyết"), ranks above a folded match.
-      bool as_typed = name && name->is_text() && name->str().find(query) != std::string::npos;
+      // The name as typed, diacritics and all ("Ánh Tuyết", "ánh tuyết"), ranks above a
+      // folded match.
+      bool as_typed =
+          name && name->is_text() && LowerVietnamese(name->str()).find(typed) != std::string::npos;
       c["score"] = sc->second + (as_typed ? 2 : 0);
     }
     cbor::Value received = st->Get("received_at");

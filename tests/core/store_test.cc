@@ -110,6 +110,13 @@ TEST_CASE("store: diacritics folding covers Vietnamese letters", "[store][text]"
   CHECK(FoldForSearch("Nguye\xcc\x82\xcc\x83n") == "nguyen");  // combining marks
 }
 
+TEST_CASE("text: lower case keeps the Vietnamese marks", "[text]") {
+  CHECK(LowerVietnamese("Lê Thị Ánh Tuyết") == "lê thị ánh tuyết");
+  CHECK(LowerVietnamese("ĐẶNG THỊ NGỌC ÁNH") == "đặng thị ngọc ánh");
+  CHECK(LowerVietnamese("ƯỚC Ơ Ă Ĩ Ũ Ỹ Ý") == "ước ơ ă ĩ ũ ỹ ý");
+  CHECK(LowerVietnamese("ước, 2026 ×") == "ước, 2026 ×");  // lower case, digits, signs as they are
+}
+
 TEST_CASE("text: comma-separated lists are trimmed and skip empty items", "[text]") {
   CHECK(TrimSpace(" \t07:00-11:30\r\n") == "07:00-11:30");
   CHECK(TrimSpace("   ").empty());
